@@ -1,0 +1,44 @@
+# Thin wrapper over meson so that a fresh Debian 12 machine needs two
+# commands: `make run` and `make test`. Each installs what is missing first.
+
+BUILDDIR ?= build
+XVFB     := dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp"
+SHOT     ?= $(BUILDDIR)/atrium-demo.png
+
+.PHONY: all deps setup build run test bench install clean
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+$(BUILDDIR)/build.ninja:
+	@$(MAKE) --no-print-directory deps
+	meson setup $(BUILDDIR)
+
+setup: $(BUILDDIR)/build.ninja
+
+build: setup
+	meson compile -C $(BUILDDIR)
+
+# With a display the demo opens in a window; without one it runs under Xvfb,
+# saves a screenshot and prints where.
+run: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  $(BUILDDIR)/app/atrium $(ARGS); \
+	else \
+	  $(XVFB) $(BUILDDIR)/app/atrium --screenshot $(SHOT) $(ARGS); \
+	fi
+
+test: build
+	$(XVFB) meson test -C $(BUILDDIR) --print-errorlogs $(TESTARGS); \
+	  status=$$?; ./scripts/test-summary $(BUILDDIR); exit $$status
+
+bench: build
+	$(XVFB) meson test -C $(BUILDDIR) --benchmark --verbose
+
+install: build
+	meson install -C $(BUILDDIR)
+
+clean:
+	rm -rf $(BUILDDIR)

@@ -1,0 +1,209 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <atrium.h>
+
+/* JS → C → JS round trips: Atrium's `atrium.call('echo', x)` against the
+ * floor, a bare script message handler with reply that returns its argument
+ * (raw WebKitGTK, no Atrium code on the path). Both live in the same page of
+ * the same web view, so they share the web process, the IPC and the main
+ * loop; rounds alternate and the medians are compared. */
+
+typedef struct
+{
+  const char *name;
+  const char *payload_js;   /* an expression evaluated in the page */
+  guint       calls;        /* round trips per round */
+  gboolean    in_flight;    /* all at once rather than one after another */
+} Scenario;
+
+static const Scenario scenarios[] = {
+  { "sequential small object", "({id: 7, name: 'small', tags: ['a', 'b'], ok: true})", 300, FALSE },
+  { "sequential string 1 KiB", "'x'.repeat(1024)", 300, FALSE },
+  { "2000 in flight, small object", "({id: 7, name: 'small', ok: true})", 2000, TRUE },
+  { "sequential string 100 KiB", "'x'.repeat(100 * 1024)", 40, FALSE },
+  { "sequential string 1 MiB", "'x'.repeat(1024 * 1024)", 8, FALSE },
+};
+
+static guint rounds = 11;
+
+static gboolean
+floor_message_cb (WebKitUserContentManager *manager,
+                  JSCValue                 *value,
+                  WebKitScriptMessageReply *reply,
+                  gpointer                  user_data)
+{
+  webkit_script_message_reply_return_value (reply, value);
+  return TRUE;
+}
+
+static void
+echo_cb (AtriumCall *call,
+         gpointer    user_data)
+{
+  JsonNode *arg = atrium_call_get_arg (call, 0);
+
+  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
+}
+
+typedef struct
+{
+  gboolean done;
+  double   value;
+  GError  *error;
+} Wait;
+
+static void
+js_done_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Wait *w = user_data;
+  g_autoptr(JSCValue) value =
+    webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object), result,
+                                                           &w->error);
+
+  if (value != NULL)
+    w->value = jsc_value_to_double (value);
+  w->done = TRUE;
+}
+
+static double
+run_js (WebKitWebView *web_view,
+        const char    *body)
+{
+  Wait w = { FALSE, 0, NULL };
+
+  webkit_web_view_call_async_javascript_function (web_view, body, -1, NULL, NULL, NULL, NULL,
+                                                  js_done_cb, &w);
+  while (!w.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (w.error != NULL)
+    g_error ("bench: %s", w.error->message);
+  return w.value;
+}
+
+static void
+load_changed_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 gboolean        *done)
+{
+  if (event == WEBKIT_LOAD_FINISHED)
+    *done = TRUE;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *values,
+        guint   n)
+{
+  qsort (values, n, sizeof *values, compare_doubles);
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+static double
+run_round (WebKitWebView  *web_view,
+           const Scenario *s,
+           gboolean        atrium)
+{
+  g_autofree char *body = g_strdup_printf ("return await window.bench.%s%s(%u, %s);",
+                                           atrium ? "atrium" : "floor",
+                                           s->in_flight ? "InFlight" : "",
+                                           s->calls, s->payload_js);
+  return run_js (web_view, body) / s->calls;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(AtriumAssets) assets = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *page_dir = argc > 1 ? argv[1] : BENCH_PAGE_DIR;
+  WebKitUserContentManager *manager;
+  WebKitWebView *web_view;
+  AtriumWindow *window;
+  gboolean loaded = FALSE;
+  int exit_status = 0;
+
+  if (g_getenv ("ATRIUM_BENCH_ROUNDS") != NULL)
+    rounds = MAX (3, atoi (g_getenv ("ATRIUM_BENCH_ROUNDS")));
+
+  if (!gtk_init_check ())
+    {
+      fprintf (stderr, "bench-call: no display; run it under xvfb-run\n");
+      return 77;
+    }
+
+  assets = atrium_assets_new_for_directory (page_dir, &error);
+  if (assets == NULL)
+    g_error ("bench-call: %s", error->message);
+
+  app = atrium_app_new ("dev.atrium.BenchCall", G_APPLICATION_NON_UNIQUE);
+  atrium_app_set_assets (app, assets);
+  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  window = atrium_window_new (app);
+  web_view = atrium_window_get_web_view (window);
+  manager = webkit_web_view_get_user_content_manager (web_view);
+  webkit_user_content_manager_register_script_message_handler_with_reply (manager, "floor", NULL);
+  g_signal_connect (manager, "script-message-with-reply-received::floor",
+                    G_CALLBACK (floor_message_cb), NULL);
+
+  g_signal_connect (web_view, "load-changed", G_CALLBACK (load_changed_cb), &loaded);
+  atrium_window_load (window, "/");
+  gtk_window_present (GTK_WINDOW (window));
+  while (!loaded)
+    g_main_context_iteration (NULL, TRUE);
+
+  printf ("# bench-call: JS → C → JS round trips, %u rounds, medians (ms per call)\n", rounds);
+  printf ("%-32s %12s %12s %8s\n", "scenario", "floor", "atrium", "ratio");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (scenarios); i++)
+    {
+      const Scenario *s = &scenarios[i];
+      g_autofree double *floor_ms = g_new (double, rounds);
+      g_autofree double *atrium_ms = g_new (double, rounds);
+      double f, a;
+
+      /* One unmeasured round each to warm the JIT and the caches. */
+      run_round (web_view, s, FALSE);
+      run_round (web_view, s, TRUE);
+
+      for (guint r = 0; r < rounds; r++)
+        {
+          /* Alternate which goes first, so drift favours neither. */
+          if (r % 2 == 0)
+            {
+              floor_ms[r] = run_round (web_view, s, FALSE);
+              atrium_ms[r] = run_round (web_view, s, TRUE);
+            }
+          else
+            {
+              atrium_ms[r] = run_round (web_view, s, TRUE);
+              floor_ms[r] = run_round (web_view, s, FALSE);
+            }
+        }
+
+      f = median (floor_ms, rounds);
+      a = median (atrium_ms, rounds);
+      printf ("%-32s %12.4f %12.4f %7.3fx\n", s->name, f, a, a / f);
+      fflush (stdout);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  return exit_status;
+}

@@ -1,0 +1,375 @@
+#include "config.h"
+
+#include "atrium-bridge-private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "atrium-app-private.h"
+#include "atrium-json-private.h"
+#include "atrium-window.h"
+
+/* One bridge per window: it owns the window's script message handlers, turns
+ * each message into an AtriumCall, dispatches it by the method's flags and
+ * sends the reply. It also keeps the calls in flight, so that when the window
+ * closes their replies are dropped instead of sent to a dead page. */
+struct _AtriumBridge
+{
+  GObject                   parent_instance;
+
+  AtriumApp                *app;
+  AtriumWindow             *window;        /* owns us */
+  WebKitUserContentManager *manager;
+  GHashTable               *calls;         /* AtriumCall → itself, holds a ref */
+  gulong                    call_handler;
+  gulong                    console_handler;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumBridge, _atrium_bridge, G_TYPE_OBJECT)
+
+static gboolean
+token_matches (const char *text,
+               gsize       length,
+               const char *token)
+{
+  guint8 diff = 0;
+
+  if (length < ATRIUM_TOKEN_LENGTH)
+    return FALSE;
+  /* Constant time, so a page cannot find the token byte by byte. */
+  for (guint i = 0; i < ATRIUM_TOKEN_LENGTH; i++)
+    diff |= (guint8) text[i] ^ (guint8) token[i];
+  return diff == 0;
+}
+
+/**
+ * _atrium_bridge_decode:
+ * @text: the message as the page posted it: token, then `[method, [args…]]`
+ *
+ * Checks and decodes one call message.
+ *
+ * Returns: (transfer full) (nullable): the decoded `[method, args]` array
+ *   node, or %NULL with @error set: %ATRIUM_ERROR_FORBIDDEN without the
+ *   token, %ATRIUM_ERROR_TOO_LARGE over @max_size, %ATRIUM_ERROR_BAD_ARGS for
+ *   anything malformed
+ */
+JsonNode *
+_atrium_bridge_decode (const char  *text,
+                       gsize        length,
+                       const char  *token,
+                       gsize        max_size,
+                       guint        max_depth,
+                       GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *array;
+  JsonNode *name;
+
+  if (!token_matches (text, length, token))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                           "The message does not come from the app's runtime");
+      return NULL;
+    }
+  text += ATRIUM_TOKEN_LENGTH;
+  length -= ATRIUM_TOKEN_LENGTH;
+
+  if (length > max_size)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The message is %" G_GSIZE_FORMAT " bytes, over the limit of %" G_GSIZE_FORMAT,
+                   length, max_size);
+      return NULL;
+    }
+
+  root = _atrium_json_parse (text, length, max_depth, error);
+  if (root == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (root)
+      || json_array_get_length (array = json_node_get_array (root)) != 2
+      || !JSON_NODE_HOLDS_VALUE (name = json_array_get_element (array, 0))
+      || json_node_get_value_type (name) != G_TYPE_STRING
+      || !JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 1)))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "A call message must be [\"method\", [arguments…]]");
+      return NULL;
+    }
+
+  if (!_atrium_method_name_is_valid (json_node_get_string (name)))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "The method name is empty or too long");
+      return NULL;
+    }
+
+  return g_steal_pointer (&root);
+}
+
+/* Returns: (transfer full): {"code":…,"message":…}, what the runtime turns
+ * into an AtriumError. */
+char *
+_atrium_bridge_error_to_json (const GError *error)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+  AtriumError code = error->domain == ATRIUM_ERROR ? error->code : ATRIUM_ERROR_FAILED;
+  GString *text = g_string_new (NULL);
+
+  json_object_set_string_member (object, "code", atrium_error_to_code (code));
+  json_object_set_string_member (object, "message", error->message);
+  json_node_set_object (node, object);
+  _atrium_json_write (text, node);
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+reply_error (WebKitScriptMessageReply *reply,
+             const GError             *error)
+{
+  g_autofree char *json = _atrium_bridge_error_to_json (error);
+
+  webkit_script_message_reply_return_error_message (reply, json);
+}
+
+/* Main thread: sends the call's result or error to the page, unless the
+ * window has gone, and forgets the call. */
+void
+_atrium_bridge_deliver (AtriumCall *call)
+{
+  AtriumBridge *self = call->bridge;
+
+  g_assert (_atrium_call_is_finished (call));
+
+  if (self == NULL || call->reply == NULL)
+    return;
+
+  if (call->error != NULL)
+    {
+      reply_error (call->reply, call->error);
+    }
+  else
+    {
+      g_autoptr(JSCValue) value = jsc_value_new_string (call->context, call->result);
+
+      webkit_script_message_reply_return_value (call->reply, value);
+    }
+
+  _atrium_call_detach (call);
+  g_hash_table_remove (self->calls, call);
+}
+
+static void
+run_main_thread (AtriumCall *call)
+{
+  g_autoptr(AtriumCall) guard = atrium_call_ref (call);
+  AtriumMethod *method = call->method;
+
+  method->func (atrium_call_ref (call), method->user_data);
+
+  if (!(method->flags & ATRIUM_BIND_ASYNC) && !_atrium_call_is_finished (call))
+    {
+      g_critical ("Method %s returned without finishing its call; bind it with "
+                  "ATRIUM_BIND_ASYNC to finish later", method->name);
+      atrium_call_return_error (atrium_call_ref (call), ATRIUM_ERROR_FAILED,
+                                "The method %s returned no result", method->name);
+    }
+}
+
+static gboolean
+on_call_message_cb (WebKitUserContentManager *manager,
+                    JSCValue                 *value,
+                    WebKitScriptMessageReply *reply,
+                    AtriumBridge             *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) message = NULL;
+  g_autoptr(AtriumMethod) method = NULL;
+  g_autofree char *text = NULL;
+  const char *name;
+  AtriumCall *call;
+
+  if (!jsc_value_is_string (value))
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "A call message must be a string");
+      goto refuse;
+    }
+
+  text = jsc_value_to_string (value);
+  message = _atrium_bridge_decode (text, strlen (text), _atrium_app_get_token (self->app),
+                                   atrium_app_get_max_message_size (self->app),
+                                   atrium_app_get_max_depth (self->app), &error);
+  if (message == NULL)
+    goto refuse;
+
+  name = json_array_get_string_element (json_node_get_array (message), 0);
+  method = _atrium_registry_lookup (_atrium_app_get_registry (self->app), name);
+  if (method == NULL)
+    {
+      g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND, "No method is bound as “%s”", name);
+      goto refuse;
+    }
+
+  call = _atrium_call_new (method, g_steal_pointer (&message), self, reply,
+                           jsc_value_get_context (value));
+  g_hash_table_add (self->calls, call);
+
+  if (method->flags & ATRIUM_BIND_WORKER)
+    _atrium_app_run_on_worker (self->app, call);
+  else
+    run_main_thread (call);
+
+  return TRUE;
+
+refuse:
+  g_message ("Refused a call: %s", error->message);
+  reply_error (reply, error);
+  return TRUE;
+}
+
+static void
+on_console_message_cb (WebKitUserContentManager *manager,
+                       JSCValue                 *value,
+                       AtriumBridge             *self)
+{
+  g_autofree char *text = NULL;
+  const char *line;
+  gsize length;
+
+  if (!jsc_value_is_string (value))
+    return;
+
+  text = jsc_value_to_string (value);
+  length = strlen (text);
+  if (!token_matches (text, length, _atrium_app_get_token (self->app)))
+    return;
+
+  /* After the token comes "level:" and the line as the page wrote it. */
+  line = strchr (text + ATRIUM_TOKEN_LENGTH, ':');
+  if (line == NULL)
+    return;
+  line++;
+
+  fwrite (line, 1, length - (line - text), stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+static void
+_atrium_bridge_dispose (GObject *object)
+{
+  _atrium_bridge_close (ATRIUM_BRIDGE (object));
+
+  G_OBJECT_CLASS (_atrium_bridge_parent_class)->dispose (object);
+}
+
+static void
+_atrium_bridge_finalize (GObject *object)
+{
+  AtriumBridge *self = ATRIUM_BRIDGE (object);
+
+  g_clear_pointer (&self->calls, g_hash_table_unref);
+
+  G_OBJECT_CLASS (_atrium_bridge_parent_class)->finalize (object);
+}
+
+static void
+_atrium_bridge_class_init (AtriumBridgeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = _atrium_bridge_dispose;
+  object_class->finalize = _atrium_bridge_finalize;
+}
+
+static void
+_atrium_bridge_init (AtriumBridge *self)
+{
+  self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
+}
+
+AtriumBridge *
+_atrium_bridge_new (AtriumApp                *app,
+                    AtriumWindow             *window,
+                    WebKitUserContentManager *manager)
+{
+  AtriumBridge *self = g_object_new (ATRIUM_TYPE_BRIDGE, NULL);
+
+  self->app = g_object_ref (app);
+  self->window = window;
+  self->manager = g_object_ref (manager);
+
+  webkit_user_content_manager_add_script (manager, _atrium_app_get_user_script (app));
+
+  webkit_user_content_manager_register_script_message_handler_with_reply (manager, "atrium", NULL);
+  self->call_handler = g_signal_connect (manager, "script-message-with-reply-received::atrium",
+                                         G_CALLBACK (on_call_message_cb), self);
+
+  if (atrium_app_get_log_console (app))
+    {
+      webkit_user_content_manager_register_script_message_handler (manager, "atrium-console",
+                                                                   NULL);
+      self->console_handler = g_signal_connect (manager, "script-message-received::atrium-console",
+                                                G_CALLBACK (on_console_message_cb), self);
+    }
+
+  return self;
+}
+
+/* Main thread: detaches from the web view and drops every call in flight.
+ * Their methods may still finish them later, from any thread; the results
+ * then find no bridge and are discarded. */
+void
+_atrium_bridge_close (AtriumBridge *self)
+{
+  GHashTableIter iter;
+  AtriumCall *call;
+
+  g_assert (ATRIUM_IS_BRIDGE (self));
+
+  if (self->manager != NULL)
+    {
+      g_clear_signal_handler (&self->call_handler, self->manager);
+      g_clear_signal_handler (&self->console_handler, self->manager);
+      webkit_user_content_manager_unregister_script_message_handler (self->manager, "atrium",
+                                                                     NULL);
+      if (atrium_app_get_log_console (self->app))
+        webkit_user_content_manager_unregister_script_message_handler (self->manager,
+                                                                       "atrium-console", NULL);
+      g_clear_object (&self->manager);
+    }
+
+  if (self->calls != NULL && g_hash_table_size (self->calls) > 0)
+    {
+      g_autoptr(GHashTable) calls = g_steal_pointer (&self->calls);
+
+      self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
+
+      /* Detach before cancelling: a cancel handler may finish its call at
+       * once, and that late result must find no bridge to deliver to. */
+      g_hash_table_iter_init (&iter, calls);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
+        _atrium_call_detach (call);
+      g_hash_table_iter_init (&iter, calls);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
+        g_cancellable_cancel (call->cancellable);
+    }
+
+  self->window = NULL;
+  g_clear_object (&self->app);
+}
+
+AtriumWindow *
+_atrium_bridge_get_window (AtriumBridge *self)
+{
+  return self->window;
+}
+
+guint
+_atrium_bridge_get_n_calls (AtriumBridge *self)
+{
+  return g_hash_table_size (self->calls);
+}

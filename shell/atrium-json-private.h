@@ -1,0 +1,18 @@
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Default nesting limit for decoded messages: deeper input is refused with
+ * ATRIUM_ERROR_BAD_ARGS instead of being walked recursively. */
+#define ATRIUM_JSON_DEFAULT_MAX_DEPTH 512
+
+JsonNode *_atrium_json_parse  (const char  *text,
+                               gsize        length,
+                               guint        max_depth,
+                               GError     **error);
+void      _atrium_json_write  (GString     *out,
+                               JsonNode    *node);
+
+G_END_DECLS

@@ -1,0 +1,23 @@
+#pragma once
+
+#if !defined(ATRIUM_INSIDE) && !defined(ATRIUM_COMPILATION)
+# error "Only <atrium.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define ATRIUM_TYPE_MIME_CACHE (atrium_mime_cache_get_type ())
+
+G_DECLARE_FINAL_TYPE (AtriumMimeCache, atrium_mime_cache, ATRIUM, MIME_CACHE, GObject)
+
+AtriumMimeCache *atrium_mime_cache_new          (void);
+AtriumMimeCache *atrium_mime_cache_get_default  (void);
+const char      *atrium_mime_cache_lookup       (AtriumMimeCache *self,
+                                                 const char      *path);
+void             atrium_mime_cache_set          (AtriumMimeCache *self,
+                                                 const char      *extension,
+                                                 const char      *mime_type);
+
+G_END_DECLS

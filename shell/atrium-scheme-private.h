@@ -1,0 +1,14 @@
+#pragma once
+
+#include <webkit/webkit.h>
+
+G_BEGIN_DECLS
+
+#define ATRIUM_SCHEME "app"
+#define ATRIUM_ORIGIN "app://localhost"
+
+void  _atrium_scheme_request_cb   (WebKitURISchemeRequest *request,
+                                   gpointer                user_data);
+guint _atrium_scheme_status_for   (const GError           *error);
+
+G_END_DECLS

@@ -1,0 +1,279 @@
+#include "config.h"
+
+#include "atrium-window-private.h"
+
+#include "atrium-app-private.h"
+#include "atrium-scheme-private.h"
+
+struct _AtriumWindow
+{
+  GtkApplicationWindow  parent_instance;
+
+  AtriumApp            *app;           /* construct-only, until constructed */
+  WebKitWebView        *web_view;
+  AtriumBridge         *bridge;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_APP,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+open_externally (AtriumWindow *self,
+                 const char   *uri)
+{
+  /* Only the web's own schemes leave the app; file:, data:, javascript: and
+   * anything else a page might try are dropped. */
+  if (!g_str_has_prefix (uri, "https:") && !g_str_has_prefix (uri, "http:")
+      && !g_str_has_prefix (uri, "mailto:"))
+    {
+      g_message ("Blocked a navigation to %s", uri);
+      return;
+    }
+
+  g_message ("Opening %s in the default browser", uri);
+  gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+}
+
+static gboolean
+on_decide_policy_cb (WebKitWebView            *web_view,
+                     WebKitPolicyDecision     *decision,
+                     WebKitPolicyDecisionType  type,
+                     AtriumWindow             *self)
+{
+  WebKitNavigationAction *action;
+  AtriumApp *app;
+  const char *uri;
+
+  if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION
+      && type != WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
+    return FALSE;
+
+  action = webkit_navigation_policy_decision_get_navigation_action (
+             WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+  uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+  app = atrium_window_get_app (self);
+
+  if (app != NULL && _atrium_app_is_app_uri (app, uri))
+    {
+      if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
+        return FALSE;
+
+      /* window.open() and target=_blank on the app's own pages open another
+       * app window. */
+      atrium_app_open_window (app, uri);
+      webkit_policy_decision_ignore (decision);
+      return TRUE;
+    }
+
+  /* The window never leaves the app: a page of another origin in the top
+   * frame would be a page the app's user trusts with its native methods. */
+  if (webkit_navigation_action_is_user_gesture (action))
+    open_externally (self, uri);
+  else
+    g_message ("Blocked a navigation away from the app to %s", uri);
+  webkit_policy_decision_ignore (decision);
+  return TRUE;
+}
+
+static void
+atrium_window_constructed (GObject *object)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (object);
+  g_autoptr(AtriumApp) app = g_steal_pointer (&self->app);
+  g_autoptr(WebKitUserContentManager) manager = webkit_user_content_manager_new ();
+  WebKitSettings *settings;
+
+  G_OBJECT_CLASS (atrium_window_parent_class)->constructed (object);
+
+  /* GtkWindow:application is not a construct property, so the app comes in
+   * through our own and the window joins it here, before the web view that
+   * needs its context is made. */
+  g_assert (ATRIUM_IS_APP (app));
+  gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (app));
+
+  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                 "web-context", atrium_app_get_web_context (app),
+                                 "user-content-manager", manager,
+                                 NULL);
+  self->bridge = _atrium_bridge_new (app, self, manager);
+
+  settings = webkit_web_view_get_settings (self->web_view);
+  webkit_settings_set_enable_developer_extras (settings,
+                                               g_getenv ("ATRIUM_DEVTOOLS") != NULL);
+  webkit_settings_set_enable_back_forward_navigation_gestures (settings, FALSE);
+
+  g_signal_connect_object (self->web_view, "decide-policy",
+                           G_CALLBACK (on_decide_policy_cb), self, 0);
+
+  gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
+}
+
+static void
+atrium_window_dispose (GObject *object)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (object);
+
+  /* Drop the calls in flight before the web view goes, so no reply is ever
+   * sent to a page that has been torn down. */
+  if (self->bridge != NULL)
+    {
+      _atrium_bridge_close (self->bridge);
+      g_clear_object (&self->bridge);
+    }
+  self->web_view = NULL;
+
+  G_OBJECT_CLASS (atrium_window_parent_class)->dispose (object);
+}
+
+static void
+atrium_window_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_APP:
+      self->app = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+atrium_window_class_init (AtriumWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = atrium_window_constructed;
+  object_class->dispose = atrium_window_dispose;
+  object_class->set_property = atrium_window_set_property;
+
+  /**
+   * AtriumWindow:app:
+   *
+   * The app whose assets and methods the window's pages use.
+   */
+  properties[PROP_APP] =
+    g_param_spec_object ("app", NULL, NULL,
+                         ATRIUM_TYPE_APP,
+                         (G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+atrium_window_init (AtriumWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self), 960, 640);
+}
+
+/**
+ * atrium_window_new:
+ * @app: the app the window belongs to
+ *
+ * Creates a window whose web view serves @app's assets and reaches its
+ * bound methods. Set its title, size and the rest through #GtkWindow, then
+ * atrium_window_load() and gtk_window_present().
+ *
+ * Returns: (transfer none): the new window, owned by GTK until it closes
+ */
+AtriumWindow *
+atrium_window_new (AtriumApp *app)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (app), NULL);
+
+  return g_object_new (ATRIUM_TYPE_WINDOW, "app", app, NULL);
+}
+
+/**
+ * atrium_window_get_app:
+ *
+ * Returns: (transfer none) (nullable): the window's app, or %NULL once the
+ *   window has been removed from it
+ */
+AtriumApp *
+atrium_window_get_app (AtriumWindow *self)
+{
+  GtkApplication *app;
+
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  return ATRIUM_IS_APP (app) ? ATRIUM_APP (app) : NULL;
+}
+
+/**
+ * atrium_window_get_web_view:
+ *
+ * Returns: (transfer none) (nullable): the web view, or %NULL once the
+ *   window is being destroyed
+ */
+WebKitWebView *
+atrium_window_get_web_view (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return self->web_view;
+}
+
+/**
+ * atrium_window_load:
+ * @path_or_uri: a path in the app such as `/` or `/settings.html`, or a
+ *   whole URI of the app's origin
+ *
+ * Loads a page of the app in the window.
+ */
+void
+atrium_window_load (AtriumWindow *self,
+                    const char   *path_or_uri)
+{
+  g_autofree char *uri = NULL;
+
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+  g_return_if_fail (path_or_uri != NULL);
+  g_return_if_fail (self->web_view != NULL);
+
+  if (path_or_uri[0] == '/')
+    uri = g_strconcat (ATRIUM_ORIGIN, path_or_uri, NULL);
+  else
+    uri = g_strdup (path_or_uri);
+
+  webkit_web_view_load_uri (self->web_view, uri);
+}
+
+/**
+ * atrium_window_set_min_size:
+ * @width: the least width of the page, or -1 for none
+ * @height: the least height of the page, or -1 for none
+ *
+ * Keeps the user from making the window smaller than this.
+ */
+void
+atrium_window_set_min_size (AtriumWindow *self,
+                            int           width,
+                            int           height)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+  g_return_if_fail (width >= -1 && height >= -1);
+
+  if (self->web_view != NULL)
+    gtk_widget_set_size_request (GTK_WIDGET (self->web_view), width, height);
+}
+
+AtriumBridge *
+_atrium_window_get_bridge (AtriumWindow *self)
+{
+  return self->bridge;
+}

@@ -1,0 +1,18 @@
+#pragma once
+
+#define ATRIUM_INSIDE
+
+#include "atrium-error.h"
+#include "atrium-call.h"
+#include "atrium-mime-cache.h"
+#include "atrium-assets.h"
+#include "atrium-app.h"
+#include "atrium-window.h"
+
+#undef ATRIUM_INSIDE
+
+G_BEGIN_DECLS
+
+const char *atrium_get_version (void);
+
+G_END_DECLS

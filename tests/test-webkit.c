@@ -1,0 +1,391 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "atrium-app-private.h"
+#include "atrium-window-private.h"
+#include "webkit-harness.h"
+
+/* A real window, a real web process, a real page: the whole call path. */
+
+static AtriumApp *dir_app;
+static GThread *main_thread;
+static AtriumCall *held_call;
+
+static void
+echo_cb (AtriumCall *call,
+         gpointer    user_data)
+{
+  JsonNode *arg = atrium_call_get_arg (call, 0);
+
+  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
+}
+
+static void
+fail_cb (AtriumCall *call,
+         gpointer    user_data)
+{
+  atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "it broke: %s", "on purpose");
+}
+
+static void
+title_cb (AtriumCall *call,
+          gpointer    user_data)
+{
+  AtriumWindow *window = atrium_call_get_window (call);
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (node, gtk_window_get_title (GTK_WINDOW (window)));
+  atrium_call_return_value (call, node);
+}
+
+static gboolean
+finish_later_cb (gpointer data)
+{
+  AtriumCall *call = data;
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (node, "later");
+  atrium_call_return_value (call, node);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+async_cb (AtriumCall *call,
+          gpointer    user_data)
+{
+  g_idle_add (finish_later_cb, call);
+}
+
+static void
+worker_cb (AtriumCall *call,
+           gpointer    user_data)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_boolean (node, g_thread_self () != main_thread);
+  atrium_call_return_value (call, node);
+}
+
+static void
+hold_cb (AtriumCall *call,
+         gpointer    user_data)
+{
+  g_assert_null (held_call);
+  held_call = call;
+}
+
+static void
+bind_test_methods (AtriumApp *app)
+{
+  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "test.fail", fail_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "test.title", title_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "test.async", async_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
+  atrium_app_bind (app, "test.worker", worker_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "test.hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
+}
+
+static AtriumApp *
+get_dir_app (void)
+{
+  if (dir_app == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AtriumAssets) assets =
+        atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+
+      g_assert_no_error (error);
+      dir_app = harness_app_new (assets);
+      bind_test_methods (dir_app);
+    }
+  return dir_app;
+}
+
+/* Every kind of JSON value, each sent to echo and compared on return. */
+static const char echo_values_js[] =
+  "const values = ['', 'hello', 'üñíçødé 😀', 'quote\" back\\\\slash', 'line\\nbreak\\u2028tab\\t',"
+  "  0, -1, 3.5, 0.1, -0.000001, 1e300, 5e-324, 9007199254740991, -9007199254740991,"
+  "  true, false, null, [], {}, [1, [2, [3, [4, []]]]],"
+  "  {a: {b: {c: [1, 'x', null, {d: false}]}}, 'key with space': 1, 'ü': 'ß'},"
+  "  Array.from({length: 100}, (_, i) => i * 1.5),"
+  "  'x'.repeat(100000)];"
+  "const out = [];"
+  "for (const v of values) {"
+  "  const r = await atrium.call('echo', v);"
+  "  out.push(JSON.stringify(r) === JSON.stringify(v) && typeof r === typeof v);"
+  "}"
+  "out.push(await atrium.call('echo') === null);"
+  "out.push(await atrium.call('echo', undefined) === null);"
+  "return out;";
+
+static void
+assert_all_true (JsonNode *node,
+                 guint     expected_length)
+{
+  JsonArray *array = json_node_get_array (node);
+
+  g_assert_cmpuint (json_array_get_length (array), ==, expected_length);
+  for (guint i = 0; i < expected_length; i++)
+    {
+      g_test_message ("value %u", i);
+      g_assert_true (json_array_get_boolean_element (array, i));
+    }
+}
+
+static void
+test_echo_directory (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = harness_run_js_json (window, echo_values_js);
+
+  assert_all_true (result, 25);
+  harness_close (window);
+}
+
+static void
+test_echo_resource (void)
+{
+  g_autoptr(AtriumAssets) assets = atrium_assets_new_for_resource ("/dev/atrium/Test/web");
+  g_autoptr(AtriumApp) app = harness_app_new (assets);
+  AtriumWindow *window;
+  g_autoptr(JsonNode) result = NULL;
+
+  bind_test_methods (app);
+  window = harness_open (app, "/");
+  result = harness_run_js_json (window, echo_values_js);
+  assert_all_true (result, 25);
+
+  /* The page itself came from the resource, not from a directory. */
+  g_autoptr(JsonNode) title = harness_run_js_json (window, "return document.title;");
+  g_assert_cmpstr (json_node_get_string (title), ==, "Atrium asset test");
+
+  harness_close (window);
+}
+
+static void
+test_not_found (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = harness_run_js_json (window,
+    "try { await atrium.call('no.such.method', 1); return 'resolved'; }"
+    "catch (e) { return [e instanceof Error, e.name, e.code, e.message]; }");
+  JsonArray *a = json_node_get_array (result);
+
+  g_assert_true (json_array_get_boolean_element (a, 0));
+  g_assert_cmpstr (json_array_get_string_element (a, 1), ==, "AtriumError");
+  g_assert_cmpstr (json_array_get_string_element (a, 2), ==, "not-found");
+  g_assert_nonnull (strstr (json_array_get_string_element (a, 3), "no.such.method"));
+
+  harness_close (window);
+}
+
+static void
+test_failed (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = harness_run_js_json (window,
+    "try { await atrium.call('test.fail'); return 'resolved'; }"
+    "catch (e) { return [e.code, e.message]; }");
+  JsonArray *a = json_node_get_array (result);
+
+  g_assert_cmpstr (json_array_get_string_element (a, 0), ==, "failed");
+  g_assert_cmpstr (json_array_get_string_element (a, 1), ==, "it broke: on purpose");
+
+  harness_close (window);
+}
+
+static void
+test_bad_messages (void)
+{
+  AtriumApp *app = get_dir_app ();
+  AtriumWindow *window = harness_open (app, "/");
+  g_autofree char *body = g_strdup_printf (
+    "const T = '%s';"
+    "const h = window.webkit.messageHandlers.atrium;"
+    "const raw = async (m) => {"
+    "  try { await h.postMessage(m); return 'resolved'; }"
+    "  catch (e) { try { return JSON.parse(e.message).code; } catch (_) { return 'unparsed'; } }"
+    "};"
+    "const viaRuntime = async (f) => {"
+    "  try { await f(); return 'resolved'; } catch (e) { return e.code; }"
+    "};"
+    "const cyclic = {}; cyclic.self = cyclic;"
+    "return ["
+    "  await raw(42), await raw({method: 'echo'}), await raw(null), await raw('garbage'),"
+    "  await raw('[\"echo\",[1]]'), await raw(T + 'not json'), await raw(T + '[\"echo\",5]'),"
+    "  await raw(T + '{}'), await raw(T + '[\"echo\",[\"\\\\ud800\"]]'), await raw(T.slice(1) + '[\"echo\",[1]]'),"
+    "  await viaRuntime(() => atrium.call(123)), await viaRuntime(() => atrium.call('')),"
+    "  await viaRuntime(() => atrium.call('echo', 10n)), await viaRuntime(() => atrium.call('echo', cyclic)),"
+    "  await atrium.call('echo', 'still alive')"
+    "];", _atrium_app_get_token (app));
+  g_autoptr(JsonNode) result = harness_run_js_json (window, body);
+  JsonArray *a = json_node_get_array (result);
+  static const char * const expected[] = {
+    "bad-args", "bad-args", "bad-args", "forbidden",
+    "forbidden", "bad-args", "bad-args",
+    "bad-args", "bad-args", "forbidden",
+    "bad-args", "bad-args",
+    "bad-args", "bad-args",
+    "still alive",
+  };
+
+  g_assert_cmpuint (json_array_get_length (a), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_test_message ("message %u", i);
+      g_assert_cmpstr (json_array_get_string_element (a, i), ==, expected[i]);
+    }
+
+  harness_close (window);
+}
+
+static void
+test_status_codes (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = harness_run_js_json (window,
+    "const get = async (p) => { const r = await fetch(p);"
+    "  return [r.status, r.headers.get('content-type'), (await r.text()).length]; };"
+    "return [await get('/style.css'), await get('/data.json'), await get('/missing.txt'),"
+    "        await get('/%2e%2e%2f%2e%2e%2fetc/passwd'), await get('/a%00b'), await get('/')];");
+  JsonArray *a = json_node_get_array (result);
+  JsonArray *css = json_array_get_array_element (a, 0);
+  JsonArray *json = json_array_get_array_element (a, 1);
+  JsonArray *missing = json_array_get_array_element (a, 2);
+  JsonArray *escape = json_array_get_array_element (a, 3);
+  JsonArray *nul = json_array_get_array_element (a, 4);
+  JsonArray *root = json_array_get_array_element (a, 5);
+
+  g_assert_cmpint (json_array_get_int_element (css, 0), ==, 200);
+  g_assert_true (g_str_has_prefix (json_array_get_string_element (css, 1), "text/css"));
+  g_assert_cmpint (json_array_get_int_element (json, 0), ==, 200);
+  g_assert_true (g_str_has_prefix (json_array_get_string_element (json, 1), "application/json"));
+  g_assert_cmpint (json_array_get_int_element (missing, 0), ==, 404);
+  g_assert_cmpint (json_array_get_int_element (escape, 0), >=, 400);
+  g_assert_cmpint (json_array_get_int_element (escape, 0), <, 500);
+  g_assert_cmpint (json_array_get_int_element (nul, 0), >=, 400);
+  g_assert_cmpint (json_array_get_int_element (nul, 0), <, 500);
+  g_assert_cmpint (json_array_get_int_element (root, 0), ==, 200);
+  g_assert_true (g_str_has_prefix (json_array_get_string_element (root, 1), "text/html"));
+
+  harness_close (window);
+}
+
+static void
+test_modes (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = harness_run_js_json (window,
+    "return [await atrium.call('test.async'), await atrium.call('test.worker'),"
+    "        await Promise.all(Array.from({length: 200}, (_, i) =>"
+    "          atrium.call(i % 2 ? 'test.worker' : 'echo', i)))];");
+  JsonArray *a = json_node_get_array (result);
+  JsonArray *mixed = json_array_get_array_element (a, 2);
+
+  g_assert_cmpstr (json_array_get_string_element (a, 0), ==, "later");
+  g_assert_true (json_array_get_boolean_element (a, 1));
+  g_assert_cmpuint (json_array_get_length (mixed), ==, 200);
+  for (guint i = 0; i < 200; i++)
+    {
+      if (i % 2)
+        g_assert_true (json_array_get_boolean_element (mixed, i));
+      else
+        g_assert_cmpint (json_array_get_int_element (mixed, i), ==, i);
+    }
+
+  harness_close (window);
+}
+
+static void
+test_windows (void)
+{
+  AtriumApp *app = get_dir_app ();
+  AtriumWindow *first = harness_open (app, "/");
+  AtriumWindow *second = harness_open (app, "/");
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+
+  gtk_window_set_title (GTK_WINDOW (first), "First");
+  gtk_window_set_title (GTK_WINDOW (second), "Second");
+  gtk_window_set_resizable (GTK_WINDOW (second), FALSE);
+  atrium_window_set_min_size (second, 400, 300);
+
+  /* Each page's call names its own window. */
+  a = harness_run_js_json (first, "return await atrium.call('test.title');");
+  b = harness_run_js_json (second, "return await atrium.call('test.title');");
+  g_assert_cmpstr (json_node_get_string (a), ==, "First");
+  g_assert_cmpstr (json_node_get_string (b), ==, "Second");
+
+  g_assert_false (gtk_window_get_resizable (GTK_WINDOW (second)));
+  {
+    int w, h;
+
+    gtk_widget_get_size_request (GTK_WIDGET (atrium_window_get_web_view (second)), &w, &h);
+    g_assert_cmpint (w, ==, 400);
+    g_assert_cmpint (h, ==, 300);
+  }
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), >=, 2);
+
+  harness_close (first);
+  harness_close (second);
+}
+
+static void
+test_close_mid_call (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(GCancellable) cancellable = NULL;
+  AtriumBridge *bridge = _atrium_window_get_bridge (window);
+  JsonNode *late;
+
+  g_autofree char *ignored = harness_run_js (window,
+    "window.pendingCall = atrium.call('test.hold'); return true;");
+  while (held_call == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (_atrium_bridge_get_n_calls (bridge), ==, 1);
+  g_assert_true (atrium_call_get_window (held_call) == window);
+  cancellable = g_object_ref (atrium_call_get_cancellable (held_call));
+  g_assert_false (g_cancellable_is_cancelled (cancellable));
+
+  harness_close (window);
+
+  /* The window is gone: the call knows, and a late result is dropped. */
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+  g_assert_null (atrium_call_get_window (held_call));
+  late = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (late, "too late");
+  atrium_call_return_value (g_steal_pointer (&held_call), late);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  if (!harness_init (&argc, &argv))
+    {
+      g_test_add_func ("/atrium/webkit/no-display", harness_skip_no_display);
+      return g_test_run ();
+    }
+  main_thread = g_thread_self ();
+
+  g_test_add_func ("/atrium/webkit/echo/directory", test_echo_directory);
+  g_test_add_func ("/atrium/webkit/echo/resource", test_echo_resource);
+  g_test_add_func ("/atrium/webkit/errors/not-found", test_not_found);
+  g_test_add_func ("/atrium/webkit/errors/failed", test_failed);
+  g_test_add_func ("/atrium/webkit/errors/bad-messages", test_bad_messages);
+  g_test_add_func ("/atrium/webkit/scheme/status-codes", test_status_codes);
+  g_test_add_func ("/atrium/webkit/modes", test_modes);
+  g_test_add_func ("/atrium/webkit/windows", test_windows);
+  g_test_add_func ("/atrium/webkit/close-mid-call", test_close_mid_call);
+
+  status = g_test_run ();
+
+  g_clear_object (&dir_app);
+  return status;
+}

@@ -1,0 +1,215 @@
+#include "config.h"
+
+#include "webkit-harness.h"
+
+#include <stdlib.h>
+
+#include <glib/gstdio.h>
+
+void
+harness_skip_no_display (void)
+{
+  g_test_skip ("No display to open windows on: run the WebKit tests under xvfb-run "
+               "(make test does)");
+}
+
+static char *isolated_root;
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children =
+    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                               G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+
+  if (children != NULL)
+    {
+      GFile *child;
+
+      while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
+        remove_tree (child);
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
+static void
+remove_isolated_root (void)
+{
+  g_autoptr(GFile) root = g_file_new_for_path (isolated_root);
+
+  remove_tree (root);
+  g_clear_pointer (&isolated_root, g_free);
+}
+
+/* G_TEST_OPTION_ISOLATE_DIRS points the XDG directories at paths that do
+ * not exist yet (and at /dev/null between tests), and WebKit's bubblewrap
+ * sandbox refuses to start a web process that would bind-mount them. So the
+ * WebKit tests make a real private home of their own, for this process and
+ * the launchers it starts, and remove it at exit. */
+static void
+isolate_dirs (void)
+{
+  static const char * const vars[][2] = {
+    { "HOME", "home" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_STATE_HOME", "state" },
+  };
+  g_autoptr(GError) error = NULL;
+
+  isolated_root = g_dir_make_tmp ("atrium-test-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (vars); i++)
+    {
+      g_autofree char *path = g_build_filename (isolated_root, vars[i][1], NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+      g_setenv (vars[i][0], path, TRUE);
+    }
+  atexit (remove_isolated_root);
+}
+
+/* Returns FALSE when there is no display to test on. */
+gboolean
+harness_init (int    *argc,
+              char ***argv)
+{
+  g_autofree char *name = NULL;
+
+  isolate_dirs ();
+  g_test_init (argc, argv, NULL);
+
+  /* g_test_init() names the program by its whole path, and WebKit files its
+   * data under a directory of that name: give it a plain one. */
+  name = g_path_get_basename (g_get_prgname ());
+  g_set_prgname (name);
+
+  return gtk_init_check ();
+}
+
+AtriumApp *
+harness_app_new (AtriumAssets *assets)
+{
+  static guint serial;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup_printf ("dev.atrium.Test%u", ++serial);
+  AtriumApp *app = atrium_app_new (id, G_APPLICATION_NON_UNIQUE);
+
+  if (assets != NULL)
+    atrium_app_set_assets (app, assets);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+
+  return app;
+}
+
+static void
+load_changed_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 gboolean        *done)
+{
+  if (event == WEBKIT_LOAD_FINISHED)
+    *done = TRUE;
+}
+
+void
+harness_spin_until (gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+harness_wait_load (AtriumWindow *window)
+{
+  WebKitWebView *web_view = atrium_window_get_web_view (window);
+  gboolean done = FALSE;
+  gulong id = g_signal_connect (web_view, "load-changed", G_CALLBACK (load_changed_cb), &done);
+
+  harness_spin_until (&done);
+  g_signal_handler_disconnect (web_view, id);
+}
+
+AtriumWindow *
+harness_open (AtriumApp  *app,
+              const char *path)
+{
+  AtriumWindow *window = atrium_window_new (app);
+  WebKitWebView *web_view = atrium_window_get_web_view (window);
+  gboolean done = FALSE;
+  gulong id = g_signal_connect (web_view, "load-changed", G_CALLBACK (load_changed_cb), &done);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 480);
+  atrium_window_load (window, path);
+  gtk_window_present (GTK_WINDOW (window));
+  harness_spin_until (&done);
+  g_signal_handler_disconnect (web_view, id);
+
+  return window;
+}
+
+typedef struct
+{
+  gboolean  done;
+  char     *text;
+  GError   *error;
+} JsResult;
+
+static void
+js_done_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  JsResult *r = user_data;
+  g_autoptr(JSCValue) value = NULL;
+
+  value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object),
+                                                                 result, &r->error);
+  if (value != NULL)
+    r->text = jsc_value_to_string (value);
+  r->done = TRUE;
+}
+
+/* Runs @body as the body of an async function in the page and returns what
+ * it returns, JSON-encoded. */
+char *
+harness_run_js (AtriumWindow *window,
+                const char   *body)
+{
+  g_autofree char *wrapped = g_strdup_printf ("return JSON.stringify(await (async () => {\n%s\n})());",
+                                              body);
+  JsResult r = { FALSE, NULL, NULL };
+
+  webkit_web_view_call_async_javascript_function (atrium_window_get_web_view (window), wrapped, -1,
+                                                  NULL, NULL, NULL, NULL, js_done_cb, &r);
+  harness_spin_until (&r.done);
+  g_assert_no_error (r.error);
+
+  return r.text;
+}
+
+JsonNode *
+harness_run_js_json (AtriumWindow *window,
+                     const char   *body)
+{
+  g_autofree char *text = harness_run_js (window, body);
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  g_test_message ("JS returned %s", text);
+  node = json_from_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+void
+harness_close (AtriumWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  /* Let the web process hear about it before the next test starts. */
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
