@@ -77,8 +77,9 @@ test_malformed (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonNode) node = decode (bodies[i], 1024, 16, &error);
+      g_autofree char *escaped = g_strescape (bodies[i], NULL);
 
-      g_test_message ("body %zu: %s", i, bodies[i]);
+      g_test_message ("body %zu: %s", i, escaped);
       g_assert_null (node);
       g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
     }
