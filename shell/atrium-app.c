@@ -79,6 +79,13 @@ worker_cb (gpointer data,
   AtriumCall *call = data;
   AtriumMethod *method = call->method;
 
+  /* A call cancelled while it waited for a thread is not worth starting. */
+  if (atrium_call_is_cancelled (call))
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_CANCELLED, "The call was cancelled");
+      return;
+    }
+
   method->func (atrium_call_ref (call), method->user_data);
 
   if (!_atrium_call_is_finished (call))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atrium-app-private.h"
+#include "atrium-json-pool-private.h"
 #include "atrium-json-private.h"
 #include "atrium-window.h"
 
@@ -21,9 +22,13 @@ struct _AtriumBridge
   AtriumWindow             *window;        /* owns us */
   WebKitUserContentManager *manager;
   GHashTable               *calls;         /* AtriumCall → itself, holds a ref */
+  GHashTable               *page_ids;      /* the runtime's id → AtriumCall */
   gulong                    call_handler;
+  gulong                    cancel_handler;
   gulong                    console_handler;
 };
+
+
 
 G_DEFINE_FINAL_TYPE (AtriumBridge, _atrium_bridge, G_TYPE_OBJECT)
 
@@ -87,13 +92,17 @@ _atrium_bridge_decode (const char  *text,
     return NULL;
 
   if (!JSON_NODE_HOLDS_ARRAY (root)
-      || json_array_get_length (array = json_node_get_array (root)) != 2
+      || json_array_get_length (array = json_node_get_array (root)) < 2
+      || json_array_get_length (array) > 3
       || !JSON_NODE_HOLDS_VALUE (name = json_array_get_element (array, 0))
       || json_node_get_value_type (name) != G_TYPE_STRING
-      || !JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 1)))
+      || !JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 1))
+      || (json_array_get_length (array) == 3
+          && (!JSON_NODE_HOLDS_VALUE (json_array_get_element (array, 2))
+              || json_node_get_value_type (json_array_get_element (array, 2)) != G_TYPE_INT64)))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "A call message must be [\"method\", [arguments…]]");
+                           "A call message must be [\"method\", [arguments…], id]");
       return NULL;
     }
 
@@ -152,11 +161,22 @@ _atrium_bridge_deliver (AtriumCall *call)
     }
   else
     {
-      g_autoptr(JSCValue) value = jsc_value_new_string (call->context, call->result);
+      GString *buffer = g_steal_pointer (&call->result);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(JSCValue) value = NULL;
 
+      /* jsc_value_new_string() converts at ~200 MB/s; from GBytes the same
+       * string is made about ten times faster (measured on WebKitGTK 2.50:
+       * 5.5 ms against 0.5 ms for 1 MiB). The bytes borrow the pooled
+       * buffer and hand it back when JSC is done with them. */
+      bytes = g_bytes_new_with_free_func (buffer->str, buffer->len,
+                                          (GDestroyNotify) _atrium_json_buffer_give, buffer);
+      value = jsc_value_new_string_from_bytes (call->context, bytes);
       webkit_script_message_reply_return_value (call->reply, value);
     }
 
+  if (call->page_id != 0 && g_hash_table_lookup (self->page_ids, &call->page_id) == call)
+    g_hash_table_remove (self->page_ids, &call->page_id);
   _atrium_call_detach (call);
   g_hash_table_remove (self->calls, call);
 }
@@ -188,18 +208,27 @@ on_call_message_cb (WebKitUserContentManager *manager,
   g_autoptr(JsonNode) message = NULL;
   g_autoptr(AtriumMethod) method = NULL;
   g_autofree char *text = NULL;
+  const char *data;
+  gsize length;
   const char *name;
   AtriumCall *call;
 
-  if (!jsc_value_is_string (value))
+  /* Only strings: WebKitGTK 2.50 turns an ArrayBuffer in a
+   * script message into an empty object. */
+  if (jsc_value_is_string (value))
+    {
+      text = jsc_value_to_string (value);
+      data = text;
+      length = strlen (text);
+    }
+  else
     {
       g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                            "A call message must be a string");
       goto refuse;
     }
 
-  text = jsc_value_to_string (value);
-  message = _atrium_bridge_decode (text, strlen (text), _atrium_app_get_token (self->app),
+  message = _atrium_bridge_decode (data, length, _atrium_app_get_token (self->app),
                                    atrium_app_get_max_message_size (self->app),
                                    atrium_app_get_max_depth (self->app), &error);
   if (message == NULL)
@@ -216,6 +245,8 @@ on_call_message_cb (WebKitUserContentManager *manager,
   call = _atrium_call_new (method, g_steal_pointer (&message), self, reply,
                            jsc_value_get_context (value));
   g_hash_table_add (self->calls, call);
+  if (call->page_id != 0)
+    g_hash_table_replace (self->page_ids, &call->page_id, call);
 
   if (method->flags & ATRIUM_BIND_WORKER)
     _atrium_app_run_on_worker (self->app, call);
@@ -228,6 +259,34 @@ refuse:
   g_message ("Refused a call: %s", error->message);
   reply_error (reply, error);
   return TRUE;
+}
+
+/* p.cancel() in the page: the token, then the runtime's id of the call. The
+ * Promise has already been rejected; this tells the method. */
+static void
+on_cancel_message_cb (WebKitUserContentManager *manager,
+                      JSCValue                 *value,
+                      AtriumBridge             *self)
+{
+  g_autofree char *text = NULL;
+  AtriumCall *call;
+  gint64 page_id;
+  char *end;
+
+  if (!jsc_value_is_string (value))
+    return;
+
+  text = jsc_value_to_string (value);
+  if (!token_matches (text, strlen (text), _atrium_app_get_token (self->app)))
+    return;
+
+  page_id = g_ascii_strtoll (text + ATRIUM_TOKEN_LENGTH, &end, 10);
+  if (*end != '\0' || page_id <= 0)
+    return;
+
+  call = g_hash_table_lookup (self->page_ids, &page_id);
+  if (call != NULL)
+    _atrium_call_cancel (call);
 }
 
 static void
@@ -272,6 +331,7 @@ _atrium_bridge_finalize (GObject *object)
   AtriumBridge *self = ATRIUM_BRIDGE (object);
 
   g_clear_pointer (&self->calls, g_hash_table_unref);
+  g_clear_pointer (&self->page_ids, g_hash_table_unref);
 
   G_OBJECT_CLASS (_atrium_bridge_parent_class)->finalize (object);
 }
@@ -289,6 +349,7 @@ static void
 _atrium_bridge_init (AtriumBridge *self)
 {
   self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
+  self->page_ids = g_hash_table_new (g_int64_hash, g_int64_equal);
 }
 
 AtriumBridge *
@@ -307,6 +368,9 @@ _atrium_bridge_new (AtriumApp                *app,
   webkit_user_content_manager_register_script_message_handler_with_reply (manager, "atrium", NULL);
   self->call_handler = g_signal_connect (manager, "script-message-with-reply-received::atrium",
                                          G_CALLBACK (on_call_message_cb), self);
+  webkit_user_content_manager_register_script_message_handler (manager, "atrium-cancel", NULL);
+  self->cancel_handler = g_signal_connect (manager, "script-message-received::atrium-cancel",
+                                           G_CALLBACK (on_cancel_message_cb), self);
 
   if (atrium_app_get_log_console (app))
     {
@@ -333,9 +397,12 @@ _atrium_bridge_close (AtriumBridge *self)
   if (self->manager != NULL)
     {
       g_clear_signal_handler (&self->call_handler, self->manager);
+      g_clear_signal_handler (&self->cancel_handler, self->manager);
       g_clear_signal_handler (&self->console_handler, self->manager);
       webkit_user_content_manager_unregister_script_message_handler (self->manager, "atrium",
                                                                      NULL);
+      webkit_user_content_manager_unregister_script_message_handler (self->manager,
+                                                                     "atrium-cancel", NULL);
       if (atrium_app_get_log_console (self->app))
         webkit_user_content_manager_unregister_script_message_handler (self->manager,
                                                                        "atrium-console", NULL);
@@ -347,6 +414,7 @@ _atrium_bridge_close (AtriumBridge *self)
       g_autoptr(GHashTable) calls = g_steal_pointer (&self->calls);
 
       self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
+      g_hash_table_remove_all (self->page_ids);
 
       /* Detach before cancelling: a cancel handler may finish its call at
        * once, and that late result must find no bridge to deliver to. */
@@ -355,7 +423,7 @@ _atrium_bridge_close (AtriumBridge *self)
         _atrium_call_detach (call);
       g_hash_table_iter_init (&iter, calls);
       while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
-        g_cancellable_cancel (call->cancellable);
+        _atrium_call_cancel (call);
     }
 
   self->window = NULL;

@@ -3,6 +3,8 @@
 #include <webkit/webkit.h>
 
 #include "atrium-call.h"
+#include "atrium-channel-private.h"
+#include "atrium-pool-private.h"
 #include "atrium-registry-private.h"
 
 G_BEGIN_DECLS
@@ -13,15 +15,18 @@ struct _AtriumCall
 {
   gatomicrefcount  ref_count;
   int              finished;      /* atomic; set by the first return */
+  int              cancelled;     /* atomic; set by cancel, before or after
+                                   * anyone asked for the cancellable */
   guint64          id;
+  gint64           page_id;       /* the runtime's id, for p.cancel() */
   AtriumMethod    *method;
-  JsonNode        *message;       /* the decoded [method, [args…]] */
+  JsonNode        *message;       /* the decoded [method, [args…], id] */
   JsonArray       *args;          /* borrowed from message */
-  GCancellable    *cancellable;
+  GCancellable    *cancellable;   /* atomic pointer, made on first request */
 
   /* Written once by the thread that finishes the call, read on the main
    * thread after the hand-over. */
-  char            *result;        /* JSON text of the result */
+  GString         *result;        /* JSON text of the result, pooled */
   GError          *error;
 
   /* Main thread only. The bridge clears them when its window goes away, so a
@@ -29,15 +34,20 @@ struct _AtriumCall
   AtriumBridge    *bridge;
   WebKitScriptMessageReply *reply;
   JSCContext      *context;
+  gboolean         binary_reply;  /* the page sent bytes: large replies may be */
 };
 
-guint64     _atrium_call_next_id  (void);
-AtriumCall *_atrium_call_new      (AtriumMethod             *method,
-                                   JsonNode                 *message,
-                                   AtriumBridge             *bridge,
-                                   WebKitScriptMessageReply *reply,
-                                   JSCContext               *context);
-gboolean    _atrium_call_is_finished (AtriumCall            *call);
-void        _atrium_call_detach   (AtriumCall               *call);
+guint64     _atrium_call_next_id      (void);
+AtriumCall *_atrium_call_new          (AtriumMethod             *method,
+                                       JsonNode                 *message,
+                                       AtriumBridge             *bridge,
+                                       WebKitScriptMessageReply *reply,
+                                       JSCContext               *context);
+gboolean    _atrium_call_is_finished  (AtriumCall               *call);
+void        _atrium_call_detach       (AtriumCall               *call);
+void        _atrium_call_cancel       (AtriumCall               *call);
+
+void        _atrium_call_get_pool_stats (AtriumPoolStats        *stats);
+AtriumChannel *_atrium_call_get_channel (void);
 
 G_END_DECLS

@@ -3,19 +3,102 @@
 #include "atrium-call-private.h"
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "atrium-bridge-private.h"
+#include "atrium-json-pool-private.h"
 #include "atrium-json-private.h"
 
 G_DEFINE_BOXED_TYPE (AtriumCall, atrium_call, atrium_call_ref, atrium_call_unref)
 
-static _Atomic guint64 next_id = 1;
+/* How many finished calls may wait for the main thread before the workers
+ * that finish more are made to wait, and how many one wake-up delivers. */
+#define RESULT_CHANNEL_CAPACITY 4096
+#define RESULT_CHANNEL_BATCH    256
 
-/* Call ids come from one lock-free counter shared by every window. */
+static _Atomic guint64 next_id = 1;
+static AtriumPool *call_pool;
+static AtriumChannel *results;
+
+/* Call ids come from one lock-free counter shared by every window (seed
+ * stage 1; bench-native measures it against a mutex). */
 guint64
 _atrium_call_next_id (void)
 {
   return atomic_fetch_add_explicit (&next_id, 1, memory_order_relaxed);
+}
+
+static gpointer
+call_struct_new (gpointer user_data)
+{
+  return g_new0 (AtriumCall, 1);
+}
+
+static void
+call_struct_free (gpointer item)
+{
+  g_free (item);
+}
+
+/* Call structs are recycled through a pool (seed stage 6). The struct is
+ * small; what pooling saves is mostly the allocator round trip on every
+ * call, measured in bench-native. */
+static AtriumPool *
+get_call_pool (void)
+{
+  static gsize once;
+
+  if (g_once_init_enter (&once))
+    {
+      call_pool = _atrium_pool_new (1024, call_struct_new, NULL, call_struct_free, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  return call_pool;
+}
+
+void
+_atrium_call_get_pool_stats (AtriumPoolStats *stats)
+{
+  _atrium_pool_get_stats (get_call_pool (), stats);
+}
+
+static void
+deliver_result_cb (gpointer item,
+                   gpointer user_data)
+{
+  AtriumCall *call = item;
+
+  _atrium_bridge_deliver (call);
+  atrium_call_unref (call);
+}
+
+static void
+drop_result (gpointer item)
+{
+  AtriumCall *call = item;
+
+  _atrium_call_detach (call);
+  atrium_call_unref (call);
+}
+
+/* The one channel every worker-finished call goes back to the main thread
+ * through. Made on the main thread, with the first call. */
+AtriumChannel *
+_atrium_call_get_channel (void)
+{
+  if (results == NULL)
+    {
+      results = _atrium_channel_new (RESULT_CHANNEL_CAPACITY, RESULT_CHANNEL_BATCH,
+                                     deliver_result_cb, NULL, drop_result);
+      _atrium_channel_attach (results, g_main_context_default ());
+    }
+  return results;
+}
+
+__attribute__((destructor)) static void
+atrium_call_cleanup (void)
+{
+  g_clear_pointer (&call_pool, _atrium_pool_free);
 }
 
 AtriumCall *
@@ -25,14 +108,19 @@ _atrium_call_new (AtriumMethod             *method,
                   WebKitScriptMessageReply *reply,
                   JSCContext               *context)
 {
-  AtriumCall *call = g_new0 (AtriumCall, 1);
+  AtriumCall *call = _atrium_pool_take (get_call_pool ());
+  JsonArray *array = json_node_get_array (message);
 
+  _atrium_call_get_channel ();
+
+  memset (call, 0, sizeof *call);
   g_atomic_ref_count_init (&call->ref_count);
   call->id = _atrium_call_next_id ();
   call->method = _atrium_method_ref (method);
   call->message = message;
-  call->args = json_array_get_array_element (json_node_get_array (message), 1);
-  call->cancellable = g_cancellable_new ();
+  call->args = json_array_get_array_element (array, 1);
+  if (json_array_get_length (array) > 2)
+    call->page_id = json_array_get_int_element (array, 2);
   call->bridge = bridge;
   call->reply = reply != NULL ? webkit_script_message_reply_ref (reply) : NULL;
   call->context = context != NULL ? g_object_ref (context) : NULL;
@@ -50,13 +138,17 @@ _atrium_call_detach (AtriumCall *call)
   g_clear_object (&call->context);
 }
 
-static gboolean
-detach_on_main_cb (gpointer data)
+static void
+release (AtriumCall *call)
 {
-  AtriumCall *call = data;
-
   _atrium_call_detach (call);
-  g_free (call);
+  _atrium_pool_give (get_call_pool (), call);
+}
+
+static gboolean
+release_on_main_cb (gpointer data)
+{
+  release (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -72,6 +164,8 @@ atrium_call_ref (AtriumCall *call)
 void
 atrium_call_unref (AtriumCall *call)
 {
+  GCancellable *cancellable;
+
   g_return_if_fail (call != NULL);
 
   if (!g_atomic_ref_count_dec (&call->ref_count))
@@ -79,30 +173,24 @@ atrium_call_unref (AtriumCall *call)
 
   g_clear_pointer (&call->method, _atrium_method_unref);
   g_clear_pointer (&call->message, json_node_unref);
-  g_clear_object (&call->cancellable);
-  g_clear_pointer (&call->result, g_free);
+  cancellable = g_atomic_pointer_exchange (&call->cancellable, NULL);
+  g_clear_object (&cancellable);
+  if (call->result != NULL)
+    _atrium_json_buffer_give (g_steal_pointer (&call->result));
   g_clear_error (&call->error);
 
   /* WebKit objects may only be released on the main thread; a call that an
    * async method dropped on a worker without finishing gets there late. */
-  if (call->reply != NULL || call->context != NULL)
+  if ((call->reply != NULL || call->context != NULL)
+      && !g_main_context_is_owner (g_main_context_default ()))
     {
-      if (!g_main_context_is_owner (g_main_context_default ()))
-        {
-          g_idle_add_full (G_PRIORITY_DEFAULT, detach_on_main_cb, call, NULL);
-          return;
-        }
-      _atrium_call_detach (call);
+      g_idle_add_full (G_PRIORITY_DEFAULT, release_on_main_cb, call, NULL);
+      return;
     }
 
-  g_free (call);
+  release (call);
 }
 
-/**
- * atrium_call_get_id:
- *
- * Returns: the call's id, unique in the process
- */
 guint64
 atrium_call_get_id (AtriumCall *call)
 {
@@ -162,14 +250,59 @@ atrium_call_get_arg (AtriumCall *call,
 /**
  * atrium_call_get_cancellable:
  *
- * Returns: (transfer none): cancelled when the page cancels the call or its
- *   window closes; long-running methods should watch it
+ * Safe from any thread. The cancellable is made on first request, so calls
+ * whose methods never ask do not pay for one.
+ *
+ * Returns: (transfer none): cancelled when the page cancels the call
+ *   (`p.cancel()`) or its window closes; long-running methods watch it
  */
 GCancellable *
 atrium_call_get_cancellable (AtriumCall *call)
 {
+  GCancellable *cancellable;
+
   g_return_val_if_fail (call != NULL, NULL);
-  return call->cancellable;
+
+  cancellable = g_atomic_pointer_get (&call->cancellable);
+  if (cancellable != NULL)
+    return cancellable;
+
+  cancellable = g_cancellable_new ();
+  if (!g_atomic_pointer_compare_and_exchange (&call->cancellable, NULL, cancellable))
+    {
+      g_object_unref (cancellable);
+      return g_atomic_pointer_get (&call->cancellable);
+    }
+
+  /* A cancel that came before the cancellable existed still counts. */
+  if (g_atomic_int_get (&call->cancelled))
+    g_cancellable_cancel (cancellable);
+  return cancellable;
+}
+
+/* Any thread. */
+void
+_atrium_call_cancel (AtriumCall *call)
+{
+  GCancellable *cancellable;
+
+  g_atomic_int_set (&call->cancelled, TRUE);
+  cancellable = g_atomic_pointer_get (&call->cancellable);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+}
+
+/**
+ * atrium_call_is_cancelled:
+ *
+ * Returns: whether the page or the window cancelled the call; cheaper than
+ *   asking the cancellable, for methods that poll
+ */
+gboolean
+atrium_call_is_cancelled (AtriumCall *call)
+{
+  g_return_val_if_fail (call != NULL, FALSE);
+  return g_atomic_int_get (&call->cancelled);
 }
 
 /**
@@ -187,16 +320,6 @@ atrium_call_get_window (AtriumCall *call)
   return call->bridge != NULL ? _atrium_bridge_get_window (call->bridge) : NULL;
 }
 
-static gboolean
-deliver_on_main_cb (gpointer data)
-{
-  AtriumCall *call = data;
-
-  _atrium_bridge_deliver (call);
-  atrium_call_unref (call);
-  return G_SOURCE_REMOVE;
-}
-
 /* Takes over the method's reference. */
 static void
 finish (AtriumCall *call)
@@ -206,9 +329,10 @@ finish (AtriumCall *call)
       _atrium_bridge_deliver (call);
       atrium_call_unref (call);
     }
-  else
+  else if (!_atrium_channel_push (results, call))
     {
-      g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, deliver_on_main_cb, call, NULL);
+      /* The channel is closed: nobody is left to answer. */
+      atrium_call_unref (call);
     }
 }
 
@@ -237,14 +361,13 @@ _atrium_call_is_finished (AtriumCall *call)
  * @result: (transfer full) (nullable): the result; %NULL is JS `null`
  *
  * Finishes @call with @result. The result is encoded on the calling thread,
- * so a worker pays for its own encoding.
+ * so a worker pays for its own encoding. Finishing a call twice is a
+ * programming error: the second finish is refused with a critical.
  */
 void
 atrium_call_return_value (AtriumCall *call,
                           JsonNode   *result)
 {
-  GString *text;
-
   g_return_if_fail (call != NULL);
 
   if (!claim (call, G_STRFUNC))
@@ -253,9 +376,8 @@ atrium_call_return_value (AtriumCall *call,
       return;
     }
 
-  text = g_string_sized_new (64);
-  _atrium_json_write (text, result);
-  call->result = g_string_free (text, FALSE);
+  call->result = _atrium_json_buffer_take ();
+  _atrium_json_write (call->result, result);
   g_clear_pointer (&result, json_node_unref);
 
   finish (call);

@@ -63,6 +63,7 @@ guint          atrium_call_get_n_args        (AtriumCall   *call);
 JsonNode      *atrium_call_get_arg           (AtriumCall   *call,
                                               guint         index);
 GCancellable  *atrium_call_get_cancellable   (AtriumCall   *call);
+gboolean       atrium_call_is_cancelled      (AtriumCall   *call);
 AtriumWindow  *atrium_call_get_window        (AtriumCall   *call);
 
 void           atrium_call_return_value      (AtriumCall   *call,

@@ -39,8 +39,11 @@
     return new AtriumError('failed', text);
   }
 
+  const cancelHandler = handlers['atrium-cancel'];
+
   let pending = 0;
   let idleWaiters = [];
+  let nextId = 1;
 
   function settled() {
     if (--pending === 0 && idleWaiters.length) {
@@ -50,24 +53,61 @@
     }
   }
 
+  function decodeReply(reply) {
+    return typeof reply === 'string' ? parse(reply) : reply;
+  }
+
   function call(method, ...args) {
     if (typeof method !== 'string' || method.length === 0)
       return Promise.reject(new AtriumError('bad-args', 'the method name must be a non-empty string'));
+    const id = nextId++;
     let text;
     try {
-      text = stringify([method, args]);
+      text = stringify([method, args, id]);
     } catch (e) {
       return Promise.reject(new AtriumError('bad-args', 'the arguments cannot be serialised: ' + e.message));
     }
+    if (text === undefined)
+      return Promise.reject(new AtriumError('bad-args', 'the arguments cannot be serialised'));
     // length counts UTF-16 units, never more than the UTF-8 bytes C will see,
     // so this only refuses what C would refuse too, without copying it there.
     if (text.length > MAX_MESSAGE)
       return Promise.reject(new AtriumError('too-large',
         `the message is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`));
-    pending++;
-    return post(TOKEN + text).then(
-      (reply) => { settled(); return reply === undefined ? undefined : parse(reply); },
-      (e) => { settled(); throw toError(e); });
+
+    const message = TOKEN + text;
+    let settle;
+    const promise = new Promise((resolve, reject) => {
+      let done = false;
+      settle = (ok, value) => {
+        if (done) return false;
+        done = true;
+        settled();
+        (ok ? resolve : reject)(value);
+        return true;
+      };
+      pending++;
+      post(message).then(
+        (reply) => {
+          let value;
+          try { value = decodeReply(reply); } catch (e) {
+            settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
+            return;
+          }
+          settle(true, value);
+        },
+        (e) => settle(false, toError(e)));
+    });
+    // p.cancel() rejects at once and tells C, whose method may stop early;
+    // whatever it answers later is dropped here.
+    promise.cancel = () => {
+      if (settle(false, new AtriumError('cancelled', `the call to ${method} was cancelled`))) {
+        try { cancelHandler.postMessage(TOKEN + id); } catch (_) { /* window closing */ }
+        return true;
+      }
+      return false;
+    };
+    return promise;
   }
 
   // Resolves once no call is in flight: the launcher's --screenshot waits for
