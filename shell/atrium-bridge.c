@@ -23,6 +23,7 @@ struct _AtriumBridge
   WebKitUserContentManager *manager;
   GHashTable               *calls;         /* AtriumCall → itself, holds a ref */
   GHashTable               *page_ids;      /* the runtime's id → AtriumCall */
+  GHashTable               *early_cancels; /* ids cancelled before they came */
   gulong                    call_handler;
   gulong                    cancel_handler;
   gulong                    console_handler;
@@ -31,6 +32,8 @@ struct _AtriumBridge
 
 
 G_DEFINE_FINAL_TYPE (AtriumBridge, _atrium_bridge, G_TYPE_OBJECT)
+
+#define EARLY_CANCELS_MAX 1024
 
 static gboolean
 token_matches (const char *text,
@@ -246,7 +249,11 @@ on_call_message_cb (WebKitUserContentManager *manager,
                            jsc_value_get_context (value));
   g_hash_table_add (self->calls, call);
   if (call->page_id != 0)
-    g_hash_table_replace (self->page_ids, &call->page_id, call);
+    {
+      g_hash_table_replace (self->page_ids, &call->page_id, call);
+      if (g_hash_table_remove (self->early_cancels, &call->page_id))
+        _atrium_call_cancel (call);
+    }
 
   if (method->flags & ATRIUM_BIND_WORKER)
     _atrium_app_run_on_worker (self->app, call);
@@ -284,9 +291,21 @@ on_cancel_message_cb (WebKitUserContentManager *manager,
   if (*end != '\0' || page_id <= 0)
     return;
 
+  /* The cancel and the call travel through different handlers, and WebKit
+   * does not promise to deliver them in order: a cancel for a call that has
+   * not come yet is kept for it (a bounded few; past that they are
+   * forgotten, as calls that will never come). */
   call = g_hash_table_lookup (self->page_ids, &page_id);
   if (call != NULL)
-    _atrium_call_cancel (call);
+    {
+      _atrium_call_cancel (call);
+    }
+  else
+    {
+      if (g_hash_table_size (self->early_cancels) >= EARLY_CANCELS_MAX)
+        g_hash_table_remove_all (self->early_cancels);
+      g_hash_table_add (self->early_cancels, g_memdup2 (&page_id, sizeof page_id));
+    }
 }
 
 static void
@@ -332,6 +351,7 @@ _atrium_bridge_finalize (GObject *object)
 
   g_clear_pointer (&self->calls, g_hash_table_unref);
   g_clear_pointer (&self->page_ids, g_hash_table_unref);
+  g_clear_pointer (&self->early_cancels, g_hash_table_unref);
 
   G_OBJECT_CLASS (_atrium_bridge_parent_class)->finalize (object);
 }
@@ -350,6 +370,7 @@ _atrium_bridge_init (AtriumBridge *self)
 {
   self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
   self->page_ids = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->early_cancels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 AtriumBridge *

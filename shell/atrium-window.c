@@ -12,6 +12,7 @@ struct _AtriumWindow
   AtriumApp            *app;           /* construct-only, until constructed */
   WebKitWebView        *web_view;
   AtriumBridge         *bridge;
+  char                 *gesture_uri;   /* last navigation the user asked for */
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -23,6 +24,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  NAVIGATION_BLOCKED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 open_externally (AtriumWindow *self,
@@ -41,44 +49,111 @@ open_externally (AtriumWindow *self,
   gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
 }
 
+static void
+block (AtriumWindow *self,
+       const char   *uri,
+       gboolean      user_gesture)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit (self, signals[NAVIGATION_BLOCKED], 0, uri, user_gesture, &handled);
+}
+
+static gboolean
+atrium_window_real_navigation_blocked (AtriumWindow *self,
+                                       const char   *uri,
+                                       gboolean      user_gesture)
+{
+  if (user_gesture)
+    open_externally (self, uri);
+  else
+    g_message ("Blocked a navigation away from the app to %s", uri);
+  return TRUE;
+}
+
+/* window.open() and links with a target: WebKit asks for a new web view. */
+static WebKitWebView *
+on_create_cb (WebKitWebView          *web_view,
+              WebKitNavigationAction *action,
+              AtriumWindow           *self)
+{
+  AtriumApp *app = atrium_window_get_app (self);
+  const char *uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+
+  if (app != NULL && _atrium_app_is_app_uri (app, uri))
+    atrium_app_open_window (app, uri);
+  else
+    block (self, uri, webkit_navigation_action_is_user_gesture (action));
+
+  /* The page's window.open() returns null: the new window, if any, is an
+   * app window of its own, not a child the opener can script. */
+  return NULL;
+}
+
+/* The window never leaves the app: a page of another origin in the top
+ * frame would be a page the user trusts with the app's native methods.
+ *
+ * Navigation actions arrive for every frame and WebKitGTK does not say which
+ * frame they target, so foreign iframes (an embedded video, a sandboxed
+ * srcdoc) are let through there — the runtime is never injected into them
+ * and the bridge refuses their messages — and the top frame is held at the
+ * response, the first point that knows it is the main frame. What the user
+ * clicked opens in their browser instead. */
 static gboolean
 on_decide_policy_cb (WebKitWebView            *web_view,
                      WebKitPolicyDecision     *decision,
                      WebKitPolicyDecisionType  type,
                      AtriumWindow             *self)
 {
+  AtriumApp *app = atrium_window_get_app (self);
   WebKitNavigationAction *action;
-  AtriumApp *app;
   const char *uri;
 
-  if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION
-      && type != WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
+  if (app == NULL)
     return FALSE;
+
+  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
+    {
+      WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
+
+      if (!webkit_response_policy_decision_is_main_frame_main_resource (response))
+        return FALSE;
+      uri = webkit_uri_request_get_uri (webkit_response_policy_decision_get_request (response));
+      if (_atrium_app_is_app_uri (app, uri))
+        return FALSE;
+
+      webkit_policy_decision_ignore (decision);
+      block (self, uri, g_strcmp0 (uri, self->gesture_uri) == 0);
+      return TRUE;
+    }
 
   action = webkit_navigation_policy_decision_get_navigation_action (
              WEBKIT_NAVIGATION_POLICY_DECISION (decision));
   uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
-  app = atrium_window_get_app (self);
 
-  if (app != NULL && _atrium_app_is_app_uri (app, uri))
+  if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
     {
-      if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
-        return FALSE;
+      /* Remembered for the response: a click on a link to the web opens
+       * the browser once the top frame turns out to be its target. */
+      g_free (self->gesture_uri);
+      self->gesture_uri = webkit_navigation_action_is_user_gesture (action) ? g_strdup (uri) : NULL;
+      return FALSE;
+    }
 
+  if (type != WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
+    return FALSE;
+
+  webkit_policy_decision_ignore (decision);
+  if (_atrium_app_is_app_uri (app, uri))
+    {
       /* window.open() and target=_blank on the app's own pages open another
        * app window. */
       atrium_app_open_window (app, uri);
-      webkit_policy_decision_ignore (decision);
-      return TRUE;
     }
-
-  /* The window never leaves the app: a page of another origin in the top
-   * frame would be a page the app's user trusts with its native methods. */
-  if (webkit_navigation_action_is_user_gesture (action))
-    open_externally (self, uri);
   else
-    g_message ("Blocked a navigation away from the app to %s", uri);
-  webkit_policy_decision_ignore (decision);
+    {
+      block (self, uri, webkit_navigation_action_is_user_gesture (action));
+    }
   return TRUE;
 }
 
@@ -111,6 +186,7 @@ atrium_window_constructed (GObject *object)
 
   g_signal_connect_object (self->web_view, "decide-policy",
                            G_CALLBACK (on_decide_policy_cb), self, 0);
+  g_signal_connect_object (self->web_view, "create", G_CALLBACK (on_create_cb), self, 0);
 
   gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
 }
@@ -128,6 +204,7 @@ atrium_window_dispose (GObject *object)
       g_clear_object (&self->bridge);
     }
   self->web_view = NULL;
+  g_clear_pointer (&self->gesture_uri, g_free);
 
   G_OBJECT_CLASS (atrium_window_parent_class)->dispose (object);
 }
@@ -171,6 +248,27 @@ atrium_window_class_init (AtriumWindowClass *klass)
                          (G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * AtriumWindow::navigation-blocked:
+   * @self: the window
+   * @uri: where the page tried to go
+   * @user_gesture: whether the user asked for it (a click)
+   *
+   * The page tried to navigate the window, or open a new one, away from the
+   * app's origin. The window stays where it is. The default handler opens
+   * what the user asked for in the default browser; return %TRUE from a
+   * handler to do something else instead.
+   *
+   * Returns: %TRUE if the navigation was dealt with
+   */
+  signals[NAVIGATION_BLOCKED] =
+    g_signal_new_class_handler ("navigation-blocked",
+                                G_TYPE_FROM_CLASS (klass),
+                                G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (atrium_window_real_navigation_blocked),
+                                g_signal_accumulator_true_handled, NULL, NULL,
+                                G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -245,6 +343,7 @@ atrium_window_load (AtriumWindow *self,
   g_return_if_fail (path_or_uri != NULL);
   g_return_if_fail (self->web_view != NULL);
 
+  /* A path is in the app's origin: app://localhost, or its dev server. */
   if (path_or_uri[0] == '/')
     uri = g_strconcat (ATRIUM_ORIGIN, path_or_uri, NULL);
   else

@@ -201,6 +201,82 @@ test_error_codes (void)
   g_assert_cmpstr (atrium_error_to_code (ATRIUM_ERROR_FORBIDDEN), ==, "forbidden");
 }
 
+static void
+noop_cb (AtriumCall *call,
+         gpointer    user_data)
+{
+}
+
+static AtriumCall *
+new_call (void)
+{
+  g_autoptr(AtriumRegistry) registry = _atrium_registry_new ();
+  g_autoptr(AtriumMethod) method = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *message = decode ("[\"noop\",[1,\"two\"],7]", 1024, 16, &error);
+
+  g_assert_no_error (error);
+  _atrium_registry_bind (registry, "noop", noop_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  method = _atrium_registry_lookup (registry, "noop");
+  return _atrium_call_new (method, message, NULL, NULL, NULL);
+}
+
+static void
+test_call_accessors (void)
+{
+  g_autoptr(AtriumCall) call = new_call ();
+  g_autoptr(AtriumCall) other = new_call ();
+
+  g_assert_cmpstr (atrium_call_get_method (call), ==, "noop");
+  g_assert_cmpuint (atrium_call_get_n_args (call), ==, 2);
+  g_assert_cmpint (json_node_get_int (atrium_call_get_arg (call, 0)), ==, 1);
+  g_assert_cmpstr (json_node_get_string (atrium_call_get_arg (call, 1)), ==, "two");
+  g_assert_null (atrium_call_get_arg (call, 2));
+  g_assert_cmpint (call->page_id, ==, 7);
+  g_assert_null (atrium_call_get_window (call));
+  g_assert_cmpuint (atrium_call_get_id (other), >, atrium_call_get_id (call));
+}
+
+static void
+test_call_cancel_before_cancellable (void)
+{
+  g_autoptr(AtriumCall) call = new_call ();
+  g_autoptr(AtriumCall) late = new_call ();
+
+  g_assert_false (atrium_call_is_cancelled (call));
+  g_assert_false (g_cancellable_is_cancelled (atrium_call_get_cancellable (call)));
+  _atrium_call_cancel (call);
+  g_assert_true (atrium_call_is_cancelled (call));
+  g_assert_true (g_cancellable_is_cancelled (atrium_call_get_cancellable (call)));
+
+  /* Cancelled before anyone asked: the cancellable is born cancelled. */
+  _atrium_call_cancel (late);
+  g_assert_true (g_cancellable_is_cancelled (atrium_call_get_cancellable (late)));
+}
+
+static void
+test_call_finish_twice (void)
+{
+  if (g_test_subprocess ())
+    {
+      AtriumCall *call = new_call ();
+
+      /* Criticals are fatal in tests; here the point is that in an app the
+       * second finish is reported and refused, not a crash. */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      atrium_call_ref (call);
+      atrium_call_return_value (call, NULL);
+      atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "again");
+      g_print ("survived\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*survived*");
+  g_test_trap_assert_stderr ("*already finished*");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -216,6 +292,9 @@ main (int   argc,
   g_test_add_func ("/atrium/bridge/decode/depth", test_depth);
   g_test_add_func ("/atrium/bridge/error-json", test_error_json);
   g_test_add_func ("/atrium/bridge/error-codes", test_error_codes);
+  g_test_add_func ("/atrium/bridge/call/accessors", test_call_accessors);
+  g_test_add_func ("/atrium/bridge/call/cancel-before-cancellable", test_call_cancel_before_cancellable);
+  g_test_add_func ("/atrium/bridge/call/finish-twice", test_call_finish_twice);
 
   return g_test_run ();
 }

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <libsoup/soup.h>
+
 #include "atrium-app-private.h"
 #include "atrium-window-private.h"
 #include "webkit-harness.h"
@@ -11,6 +13,9 @@
 static AtriumApp *dir_app;
 static GThread *main_thread;
 static AtriumCall *held_call;
+static int sentinel_calls;
+static int sleep_outcome;     /* atomic: 0 running, 1 ran out, 2 cancelled */
+static int sleep_started;     /* atomic */
 
 static void
 echo_cb (AtriumCall *call,
@@ -75,9 +80,58 @@ hold_cb (AtriumCall *call,
   held_call = call;
 }
 
+/* Counts calls: a foreign frame must never get it above zero. */
+static void
+sentinel_cb (AtriumCall *call,
+             gpointer    user_data)
+{
+  g_atomic_int_inc (&sentinel_calls);
+  atrium_call_return_value (call, NULL);
+}
+
+/* Waits on its cancellable for up to the given milliseconds. */
+static void
+sleep_cb (AtriumCall *call,
+          gpointer    user_data)
+{
+  GCancellable *cancellable = atrium_call_get_cancellable (call);
+  GPollFD pollfd;
+
+  g_atomic_int_set (&sleep_started, TRUE);
+  g_assert_true (g_cancellable_make_pollfd (cancellable, &pollfd));
+  g_poll (&pollfd, 1, json_node_get_int (atrium_call_get_arg (call, 0)));
+  g_cancellable_release_fd (cancellable);
+
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_CANCELLED, "stopped early");
+      g_atomic_int_set (&sleep_outcome, 2);
+    }
+  else
+    {
+      atrium_call_return_value (call, NULL);
+      g_atomic_int_set (&sleep_outcome, 1);
+    }
+}
+
+static void
+twice_cb (AtriumCall *call,
+          gpointer    user_data)
+{
+  atrium_call_ref (call);
+  atrium_call_return_value (call, NULL);
+  /* The second finish is refused with a critical, tested in test-bridge; here
+   * it is enough that the first answer arrives and nothing breaks. */
+  atrium_call_unref (call);
+}
+
 static void
 bind_test_methods (AtriumApp *app)
 {
+  atrium_app_bind (app, "test.sentinel", sentinel_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "test.sleep", sleep_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "test.worker.echo", echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "test.twice", twice_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.fail", fail_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.title", title_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
@@ -361,6 +415,326 @@ test_close_mid_call (void)
     g_main_context_iteration (NULL, FALSE);
 }
 
+static void
+test_cancel (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = NULL;
+  g_autofree char *ignored = NULL;
+  JsonArray *a;
+
+  g_atomic_int_set (&sleep_outcome, 0);
+  g_atomic_int_set (&sleep_started, FALSE);
+  ignored = harness_run_js (window, "window.p = atrium.call('test.sleep', 60000); return true;");
+  /* Cancel once the method is running, to see it stop early. */
+  while (!g_atomic_int_get (&sleep_started))
+    g_main_context_iteration (NULL, TRUE);
+
+  result = harness_run_js_json (window,
+    "const p = window.p;"
+    "const first = p.cancel();"
+    "let code;"
+    "try { await p; code = 'resolved'; } catch (e) { code = e.code; }"
+    "return [first, p.cancel(), code];");
+  a = json_node_get_array (result);
+  g_assert_true (json_array_get_boolean_element (a, 0));
+  g_assert_false (json_array_get_boolean_element (a, 1));
+  g_assert_cmpstr (json_array_get_string_element (a, 2), ==, "cancelled");
+
+  /* The Promise settled at once; the worker hears about it and stops early
+   * instead of sleeping for a minute. */
+  while (g_atomic_int_get (&sleep_outcome) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_atomic_int_get (&sleep_outcome), ==, 2);
+
+  harness_close (window);
+}
+
+static void
+test_close_with_worker_in_flight (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  AtriumBridge *bridge = _atrium_window_get_bridge (window);
+  g_autofree char *ignored = NULL;
+
+  g_atomic_int_set (&sleep_outcome, 0);
+  ignored = harness_run_js (window, "window.p = atrium.call('test.sleep', 60000); return true;");
+  while (_atrium_bridge_get_n_calls (bridge) == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  harness_close (window);
+
+  /* Closing cancelled the call; its late result finds no window. */
+  while (g_atomic_int_get (&sleep_outcome) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_atomic_int_get (&sleep_outcome), ==, 2);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+test_many_in_flight (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = harness_run_js_json (window,
+    "const n = 20000;"
+    "const answers = await Promise.all(Array.from({length: n}, (_, i) =>"
+    "  atrium.call(i % 2 ? 'test.worker.echo' : 'echo', {i, s: 'v' + i})));"
+    "let wrong = 0;"
+    "answers.forEach((a, i) => { if (a.i !== i || a.s !== 'v' + i) wrong++; });"
+    "return [answers.length, wrong];");
+  JsonArray *a = json_node_get_array (result);
+
+  g_assert_cmpint (json_array_get_int_element (a, 0), ==, 20000);
+  g_assert_cmpint (json_array_get_int_element (a, 1), ==, 0);
+
+  harness_close (window);
+}
+
+static void
+test_bad_input_via_runtime (void)
+{
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(JsonNode) result = harness_run_js_json (window,
+    "const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
+    "let deep = []; for (let i = 0; i < 100000; i++) deep = [deep];"
+    "let over = []; for (let i = 0; i < 600; i++) over = [over];"
+    "let under = []; for (let i = 0; i < 500; i++) under = [under];"
+    "return ["
+    "  await code(() => atrium.call('echo', deep)),"
+    "  await code(() => atrium.call('echo', over)),"
+    "  await code(() => atrium.call('echo', under)),"
+    "  await code(() => atrium.call('echo', 'lone \\ud800 surrogate')),"
+    "  await code(() => atrium.call('echo', {f() {}}.f)),"
+    "  await code(() => atrium.call('test.twice')),"
+    "  await atrium.call('echo', 'still alive')"
+    "];");
+  JsonArray *a = json_node_get_array (result);
+
+  g_assert_cmpstr (json_array_get_string_element (a, 0), ==, "bad-args");
+  g_assert_cmpstr (json_array_get_string_element (a, 1), ==, "bad-args");
+  g_assert_cmpstr (json_array_get_string_element (a, 2), ==, "resolved");
+  g_assert_cmpstr (json_array_get_string_element (a, 3), ==, "bad-args");
+  /* A function serialises to nothing: JSON.stringify([f]) is [null]. */
+  g_assert_cmpstr (json_array_get_string_element (a, 4), ==, "resolved");
+  g_assert_cmpstr (json_array_get_string_element (a, 5), ==, "resolved");
+  g_assert_cmpstr (json_array_get_string_element (a, 6), ==, "still alive");
+
+  harness_close (window);
+}
+
+static void
+test_too_large (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  g_autoptr(AtriumApp) app = harness_app_new (assets);
+  AtriumWindow *window;
+  g_autoptr(JsonNode) result = NULL;
+  g_autofree char *body = NULL;
+  JsonArray *a;
+
+  bind_test_methods (app);
+  atrium_app_set_max_message_size (app, 1000);
+  window = harness_open (app, "/");
+
+  /* The runtime refuses it before copying it to C; a message that gets past
+   * the runtime (posted by hand with the token) is refused by C. */
+  body = g_strdup_printf (
+    "const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
+    "const raw = async (m) => { try { await window.webkit.messageHandlers.atrium.postMessage(m);"
+    "  return 'resolved'; } catch (e) { return JSON.parse(e.message).code; } };"
+    "return ["
+    "  await code(() => atrium.call('echo', 'x'.repeat(2000))),"
+    "  await raw('%s' + JSON.stringify(['echo', ['x'.repeat(2000)], 1])),"
+    "  await code(() => atrium.call('echo', 'x'.repeat(900))),"
+    "];", _atrium_app_get_token (app));
+  result = harness_run_js_json (window, body);
+  a = json_node_get_array (result);
+  g_assert_cmpstr (json_array_get_string_element (a, 0), ==, "too-large");
+  g_assert_cmpstr (json_array_get_string_element (a, 1), ==, "too-large");
+  g_assert_cmpstr (json_array_get_string_element (a, 2), ==, "resolved");
+
+  harness_close (window);
+}
+
+/* A plain HTTP origin that is not the app, for foreign frames to come from. */
+static void
+foreign_server_cb (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (g_strcmp0 (path, "/foreign.js") == 0)
+    {
+      g_file_get_contents (g_test_get_filename (G_TEST_DIST, "pages", "foreign.js", NULL),
+                           &contents, &length, NULL);
+      soup_server_message_set_response (msg, "text/javascript", SOUP_MEMORY_COPY, contents, length);
+    }
+  else
+    {
+      static const char page[] =
+        "<!DOCTYPE html><title>foreign</title>"
+        "<script data-kind=\"http\" src=\"/foreign.js\"></script>";
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+}
+
+static char *
+start_foreign_server (SoupServer **out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  SoupServer *server = soup_server_new (NULL, NULL);
+  char *base;
+
+  soup_server_add_handler (server, NULL, foreign_server_cb, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  *out = server;
+  return base;
+}
+
+static void
+test_foreign_frames (void)
+{
+  g_autoptr(SoupServer) server = NULL;
+  g_autofree char *base = start_foreign_server (&server);
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autofree char *body = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  JsonArray *frames;
+
+  g_atomic_int_set (&sentinel_calls, 0);
+  body = g_strdup_printf (
+    "const reports = new Promise((resolve) => {"
+    "  const got = {};"
+    "  window.addEventListener('message', (e) => {"
+    "    got[e.data.kind] = e.data.results;"
+    "    if (Object.keys(got).length === 3) resolve(got);"
+    "  });"
+    "});"
+    "const add = (attrs) => { const f = document.createElement('iframe');"
+    "  Object.assign(f, attrs); document.body.appendChild(f); return f; };"
+    "const s = add({}); s.setAttribute('sandbox', 'allow-scripts');"
+    "s.srcdoc = '<script data-kind=\"sandboxed\" src=\"app://localhost/foreign.js\"></' + 'script>';"
+    "add({src: 'data:text/html,' + encodeURIComponent("
+    "  '<script data-kind=\"data\" src=\"app://localhost/foreign.js\"></' + 'script>')});"
+    "add({src: '%sframe.html'});"
+    "const got = await reports;"
+    "return [got.sandboxed, got.data, got.http];", base);
+  result = harness_run_js_json (window, body);
+  frames = json_node_get_array (result);
+
+  for (guint f = 0; f < 3; f++)
+    {
+      JsonArray *results = json_array_get_array_element (frames, f);
+      guint n = json_array_get_length (results);
+
+      g_test_message ("frame %u", f);
+      /* Each frame tried, got no runtime of its own, and could not reach
+       * the parent's. */
+      g_assert_cmpuint (n, >=, 3);
+      g_assert_cmpstr (json_array_get_string_element (results, n - 2), ==, "parent:blocked");
+      g_assert_cmpstr (json_array_get_string_element (results, n - 1), ==,
+                       "own-runtime:undefined");
+      for (guint i = 0; i < n - 2; i++)
+        g_assert_false (g_str_equal (json_array_get_string_element (results, i), "atrium:resolved"));
+    }
+
+  /* Whatever they posted, no bound method ran. */
+  g_assert_cmpint (g_atomic_int_get (&sentinel_calls), ==, 0);
+
+  /* The app's own page still can. */
+  g_clear_pointer (&result, json_node_unref);
+  result = harness_run_js_json (window, "await atrium.call('test.sentinel'); return true;");
+  g_assert_cmpint (g_atomic_int_get (&sentinel_calls), ==, 1);
+
+  harness_close (window);
+}
+
+/* Records the URI and keeps the default handler from opening a browser. */
+static gboolean
+navigation_blocked_cb (AtriumWindow *window,
+                       const char   *uri,
+                       gboolean      user_gesture,
+                       char        **out)
+{
+  g_free (*out);
+  *out = g_strdup (uri);
+  return TRUE;
+}
+
+static void
+test_top_level_navigation (void)
+{
+  g_autoptr(SoupServer) server = NULL;
+  g_autofree char *base = start_foreign_server (&server);
+  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  WebKitWebView *web_view = atrium_window_get_web_view (window);
+  const char *targets[] = { NULL, "data:text/html,<p>away</p>" };
+  g_autofree char *frame = g_strconcat (base, "frame.html", NULL);
+
+  targets[0] = frame;
+  g_atomic_int_set (&sentinel_calls, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      g_autofree char *blocked = NULL;
+      g_autofree char *body = g_strdup_printf ("location.href = '%s'; return true;", targets[i]);
+      g_autofree char *ignored = NULL;
+      gulong id = g_signal_connect (window, "navigation-blocked",
+                                    G_CALLBACK (navigation_blocked_cb), &blocked);
+
+      ignored = harness_run_js (window, body);
+      while (blocked == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      g_signal_handler_disconnect (window, id);
+
+      g_test_message ("blocked %s", blocked);
+      g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (web_view), "app://localhost/"));
+    }
+
+  /* window.open() to the web is blocked the same way. */
+  {
+    g_autofree char *blocked = NULL;
+    g_autofree char *ignored = NULL;
+    gulong id = g_signal_connect (window, "navigation-blocked",
+                                  G_CALLBACK (navigation_blocked_cb), &blocked);
+
+    ignored = harness_run_js (window, "window.open('https://example.org/'); return true;");
+    while (blocked == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_signal_handler_disconnect (window, id);
+    g_assert_cmpstr (blocked, ==, "https://example.org/");
+  }
+
+  /* Still the app, with its runtime, and nothing foreign ran a method. */
+  {
+    g_autoptr(JsonNode) result = harness_run_js_json (window,
+      "return [location.protocol, await atrium.call('echo', 'home')];");
+    JsonArray *a = json_node_get_array (result);
+
+    g_assert_cmpstr (json_array_get_string_element (a, 0), ==, "app:");
+    g_assert_cmpstr (json_array_get_string_element (a, 1), ==, "home");
+  }
+  g_assert_cmpint (g_atomic_int_get (&sentinel_calls), ==, 0);
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (get_dir_app ()))),
+                    ==, 1);
+
+  harness_close (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -383,6 +757,13 @@ main (int   argc,
   g_test_add_func ("/atrium/webkit/modes", test_modes);
   g_test_add_func ("/atrium/webkit/windows", test_windows);
   g_test_add_func ("/atrium/webkit/close-mid-call", test_close_mid_call);
+  g_test_add_func ("/atrium/webkit/close-with-worker-in-flight", test_close_with_worker_in_flight);
+  g_test_add_func ("/atrium/webkit/cancel", test_cancel);
+  g_test_add_func ("/atrium/webkit/many-in-flight", test_many_in_flight);
+  g_test_add_func ("/atrium/webkit/errors/bad-input-via-runtime", test_bad_input_via_runtime);
+  g_test_add_func ("/atrium/webkit/errors/too-large", test_too_large);
+  g_test_add_func ("/atrium/webkit/foreign/frames", test_foreign_frames);
+  g_test_add_func ("/atrium/webkit/foreign/top-level-navigation", test_top_level_navigation);
 
   status = g_test_run ();
 
