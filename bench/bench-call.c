@@ -15,17 +15,21 @@
 typedef struct
 {
   const char *name;
+  const char *method;       /* the Atrium method: echo or echo.worker */
   const char *payload_js;   /* an expression evaluated in the page */
   guint       calls;        /* round trips per round */
   gboolean    in_flight;    /* all at once rather than one after another */
 } Scenario;
 
 static const Scenario scenarios[] = {
-  { "sequential small object", "({id: 7, name: 'small', tags: ['a', 'b'], ok: true})", 300, FALSE },
-  { "sequential string 1 KiB", "'x'.repeat(1024)", 300, FALSE },
-  { "2000 in flight, small object", "({id: 7, name: 'small', ok: true})", 2000, TRUE },
-  { "sequential string 100 KiB", "'x'.repeat(100 * 1024)", 40, FALSE },
-  { "sequential string 1 MiB", "'x'.repeat(1024 * 1024)", 8, FALSE },
+  { "sequential small object", "echo",
+    "({id: 7, name: 'small', tags: ['a', 'b'], ok: true})", 300, FALSE },
+  { "sequential string 1 KiB", "echo", "'x'.repeat(1024)", 300, FALSE },
+  { "2000 in flight, small object", "echo", "({id: 7, name: 'small', ok: true})", 2000, TRUE },
+  { "sequential worker, small object", "echo.worker",
+    "({id: 7, name: 'small', tags: ['a', 'b'], ok: true})", 300, FALSE },
+  { "sequential string 100 KiB", "echo", "'x'.repeat(100 * 1024)", 40, FALSE },
+  { "sequential string 1 MiB", "echo", "'x'.repeat(1024 * 1024)", 8, FALSE },
 };
 
 static guint rounds = 11;
@@ -117,10 +121,10 @@ run_round (WebKitWebView  *web_view,
            const Scenario *s,
            gboolean        atrium)
 {
-  g_autofree char *body = g_strdup_printf ("return await window.bench.%s%s(%u, %s);",
+  g_autofree char *body = g_strdup_printf ("return await window.bench.%s%s(%u, %s, '%s');",
                                            atrium ? "atrium" : "floor",
                                            s->in_flight ? "InFlight" : "",
-                                           s->calls, s->payload_js);
+                                           s->calls, s->payload_js, s->method);
   return run_js (web_view, body) / s->calls;
 }
 
@@ -154,6 +158,7 @@ main (int   argc,
   app = atrium_app_new ("dev.atrium.BenchCall", G_APPLICATION_NON_UNIQUE);
   atrium_app_set_assets (app, assets);
   atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo.worker", echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   window = atrium_window_new (app);
