@@ -2,6 +2,8 @@
 
 #include "demo-services.h"
 
+#include <string.h>
+
 /* The services the launcher binds for every page it loads. */
 
 static void
@@ -108,9 +110,170 @@ demo_fail_cb (AtriumCall *call,
     atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "demo.fail was called");
 }
 
+/* demo.emit(name, count, bytes): count events named name, each
+ * {seq: i, payload: "<bytes characters>"}, to the calling window, emitted
+ * from a worker thread. The window's id is taken here, on the main thread;
+ * the worker only ever sees the id. Resolves with count once all are
+ * queued; a full queue makes the worker wait for the page. */
+typedef struct
+{
+  AtriumApp  *app;
+  AtriumCall *call;
+  char       *name;
+  guint       window_id;
+  gint64      count;
+  gint64      bytes;
+} EmitJob;
+
+static void
+emit_job_free (EmitJob *job)
+{
+  g_object_unref (job->app);
+  g_free (job->name);
+  g_free (job);
+}
+
+static void
+demo_emit_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  EmitJob *job = task_data;
+  g_autofree char *payload = g_malloc (job->bytes + 1);
+  g_autoptr(JsonNode) data = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *result;
+
+  memset (payload, 'x', job->bytes);
+  payload[job->bytes] = '\0';
+  /* One object, its seq updated in place: the payload is not copied per
+   * event (the emit encodes the data before it returns). */
+  json_object_set_int_member (object, "seq", 0);
+  json_object_set_string_member (object, "payload", payload);
+  json_node_set_object (data, object);
+
+  for (gint64 i = 0; i < job->count; i++)
+    {
+      json_object_set_int_member (object, "seq", i);
+      if (!atrium_app_emit_to (job->app, job->window_id, job->name, data, &error))
+        {
+          atrium_call_return_gerror (g_steal_pointer (&job->call), error);
+          return;
+        }
+    }
+
+  result = json_node_new (JSON_NODE_VALUE);
+  json_node_set_int (result, job->count);
+  atrium_call_return_value (g_steal_pointer (&job->call), result);
+}
+
+static gboolean
+get_count (JsonNode *node,
+           gint64    max,
+           gint64   *out)
+{
+  double value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || (json_node_get_value_type (node) != G_TYPE_INT64
+          && json_node_get_value_type (node) != G_TYPE_DOUBLE))
+    return FALSE;
+  value = json_node_get_double (node);
+  if (value < 0 || value > max || value != (double) (gint64) value)
+    return FALSE;
+  *out = (gint64) value;
+  return TRUE;
+}
+
+static void
+demo_emit_cb (AtriumCall *call,
+              gpointer    user_data)
+{
+  AtriumApp *app = user_data;
+  AtriumWindow *window = atrium_call_get_window (call);
+  JsonNode *name = atrium_call_get_arg (call, 0);
+  g_autoptr(GTask) task = NULL;
+  EmitJob *job;
+  gint64 count, bytes;
+
+  if (name == NULL || !JSON_NODE_HOLDS_VALUE (name)
+      || json_node_get_value_type (name) != G_TYPE_STRING
+      || !get_count (atrium_call_get_arg (call, 1), 10000000, &count)
+      || !get_count (atrium_call_get_arg (call, 2), 64 * 1024 * 1024, &bytes))
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS,
+                                "demo.emit(name, count, bytes) takes a name and two counts");
+      return;
+    }
+  if (window == NULL)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_CANCELLED, "The window has closed");
+      return;
+    }
+
+  job = g_new0 (EmitJob, 1);
+  job->app = g_object_ref (app);
+  job->call = call;
+  job->name = g_strdup (json_node_get_string (name));
+  job->window_id = atrium_window_get_id (window);
+  job->count = count;
+  job->bytes = bytes;
+
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) emit_job_free);
+  g_task_run_in_thread (task, demo_emit_thread);
+}
+
+/* app.open_window(path): opens another window of the app on one of its
+ * pages and returns the new window's id. */
+static void
+app_open_window_cb (AtriumCall *call,
+                    gpointer    user_data)
+{
+  AtriumApp *app = user_data;
+  JsonNode *path = atrium_call_get_arg (call, 0);
+  AtriumWindow *window;
+  JsonNode *result;
+
+  if (path == NULL || !JSON_NODE_HOLDS_VALUE (path)
+      || json_node_get_value_type (path) != G_TYPE_STRING
+      || json_node_get_string (path)[0] != '/')
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS,
+                                "app.open_window(path) takes a path in the app, such as \"/\"");
+      return;
+    }
+
+  window = atrium_app_open_window (app, json_node_get_string (path));
+  result = json_node_new (JSON_NODE_VALUE);
+  json_node_set_int (result, atrium_window_get_id (window));
+  atrium_call_return_value (call, result);
+}
+
+/* Every demo.ping a page emits comes back to that page as demo.pong. */
+static void
+demo_ping_cb (AtriumApp    *app,
+              const char   *name,
+              JsonNode     *data,
+              AtriumWindow *sender,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (sender == NULL)
+    return;
+  if (!atrium_app_emit_to (app, atrium_window_get_id (sender), "demo.pong", data, &error))
+    g_message ("demo.pong: %s", error->message);
+}
+
 void
 demo_services_bind (AtriumApp *app)
 {
+  atrium_app_bind (app, "demo.emit", demo_emit_cb, app, NULL, ATRIUM_BIND_ASYNC);
+  atrium_app_bind (app, "app.open_window", app_open_window_cb, app, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_on (app, "demo.ping", demo_ping_cb, NULL, NULL);
   atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "echo.worker", echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.sleep", demo_sleep_cb, NULL, NULL, ATRIUM_BIND_WORKER);

@@ -17,6 +17,7 @@
 typedef struct
 {
   char     *dir;
+  char     *dev_url;
   char     *title;
   char     *screenshot;
   int       width;
@@ -24,7 +25,7 @@ typedef struct
   gboolean  log_console;
 } Options;
 
-static Options options = { NULL, NULL, NULL, 1024, 720, FALSE };
+static Options options = { NULL, NULL, NULL, NULL, 1024, 720, FALSE };
 
 static void
 fail (AtriumApp  *app,
@@ -174,6 +175,8 @@ parse_options (int    *argc,
   const GOptionEntry entries[] = {
     { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &options.dir,
       "Serve the frontend from DIR instead of the built-in demo", "DIR" },
+    { "dev-url", 0, 0, G_OPTION_ARG_STRING, &options.dev_url,
+      "Load the frontend from a dev server such as http://localhost:5173", "URL" },
     { "title", 't', 0, G_OPTION_ARG_STRING, &options.title, "The window title", "TITLE" },
     { "width", 'W', 0, G_OPTION_ARG_INT, &options.width, "The window width (1024)", "PIXELS" },
     { "height", 'H', 0, G_OPTION_ARG_INT, &options.height, "The window height (720)", "PIXELS" },
@@ -189,7 +192,7 @@ parse_options (int    *argc,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
     "Atrium shows a web frontend in a GTK window and lets it call C.\n"
-    "Without --dir it shows the built-in demo.");
+    "Without --dir or --dev-url it shows the built-in demo.");
 
   if (!g_option_context_parse (context, argc, argv, &error))
     {
@@ -204,6 +207,11 @@ parse_options (int    *argc,
   if (options.width <= 0 || options.height <= 0)
     {
       fprintf (stderr, "atrium: --width and --height must be positive\n");
+      return FALSE;
+    }
+  if (options.dir != NULL && options.dev_url != NULL)
+    {
+      fprintf (stderr, "atrium: --dir and --dev-url cannot be used together\n");
       return FALSE;
     }
 
@@ -238,6 +246,11 @@ main (int   argc,
 
   /* Not unique: every launch serves its own --dir, and tests run several. */
   app = atrium_app_new (APP_ID, G_APPLICATION_NON_UNIQUE);
+  if (options.dev_url != NULL && !atrium_app_set_dev_url (app, options.dev_url, &error))
+    {
+      fprintf (stderr, "atrium: --dev-url: %s\n", error->message);
+      return 2;
+    }
   atrium_app_set_assets (app, assets);
   atrium_app_set_log_console (app, options.log_console);
   demo_services_bind (app);

@@ -2,6 +2,8 @@
 
 #include "atrium-app.h"
 #include "atrium-call-private.h"
+#include "atrium-events-private.h"
+#include "atrium-media-server-private.h"
 
 G_BEGIN_DECLS
 
@@ -12,5 +14,12 @@ gboolean          _atrium_app_is_app_uri       (AtriumApp  *self,
                                                 const char *uri);
 void              _atrium_app_run_on_worker    (AtriumApp  *self,
                                                 AtriumCall *call);
+
+const char        *_atrium_app_get_origin       (AtriumApp  *self);
+char              *_atrium_app_resolve          (AtriumApp  *self,
+                                                 const char *path_or_uri);
+const char        *_atrium_app_get_csp          (AtriumApp  *self);
+AtriumMediaServer *_atrium_app_get_media_server (AtriumApp  *self);
+AtriumEvents      *_atrium_app_get_events       (AtriumApp  *self);
 
 G_END_DECLS

@@ -8,7 +8,9 @@
 #include <sys/random.h>
 
 #include "atrium-bridge-private.h"
+#include "atrium-events-private.h"
 #include "atrium-json-private.h"
+#include "atrium-media-server-private.h"
 #include "atrium-scheme-private.h"
 #include "atrium-window.h"
 
@@ -19,11 +21,22 @@ struct _AtriumApp
   GtkApplication     parent_instance;
 
   AtriumRegistry    *registry;
+  AtriumEvents      *events;
   AtriumAssets      *assets;
   WebKitWebContext  *web_context;
   WebKitUserScript  *user_script;
   GThreadPool       *workers;
   char              *start_path;
+
+  /* Assets (issue 5): a dev server origin instead of app://localhost, the
+   * CSP the app chose (NULL: the default), the loopback media route. */
+  char              *dev_url;
+  char              *origin;
+  char              *csp;
+  char              *effective_csp;
+  AtriumMediaServer *media_server;
+  gboolean           csp_set;
+  gboolean           spa_fallback;
 
   char               token[ATRIUM_TOKEN_LENGTH + 1];
   gsize              max_message_size;
@@ -146,6 +159,9 @@ atrium_app_dispose (GObject *object)
       g_thread_pool_free (self->workers, FALSE, TRUE);
       self->workers = NULL;
     }
+  if (self->media_server != NULL)
+    _atrium_media_server_stop (self->media_server);
+  g_clear_object (&self->media_server);
   g_clear_object (&self->registry);
   g_clear_object (&self->assets);
   g_clear_object (&self->web_context);
@@ -160,6 +176,11 @@ atrium_app_finalize (GObject *object)
   AtriumApp *self = ATRIUM_APP (object);
 
   g_free (self->start_path);
+  g_free (self->dev_url);
+  g_free (self->origin);
+  g_free (self->csp);
+  g_free (self->effective_csp);
+  g_clear_pointer (&self->events, _atrium_events_free);
 
   G_OBJECT_CLASS (atrium_app_parent_class)->finalize (object);
 }
@@ -180,7 +201,9 @@ static void
 atrium_app_init (AtriumApp *self)
 {
   self->registry = _atrium_registry_new ();
+  self->events = _atrium_events_new (self);
   self->start_path = g_strdup ("/");
+  self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;
   self->max_depth = ATRIUM_JSON_DEFAULT_MAX_DEPTH;
   self->worker_threads = 4;
@@ -277,6 +300,165 @@ atrium_app_set_assets (AtriumApp    *self,
   g_return_if_fail (ATRIUM_IS_ASSETS (assets));
 
   g_set_object (&self->assets, assets);
+  if (self->media_server != NULL)
+    _atrium_media_server_set_assets (self->media_server, assets);
+}
+
+/**
+ * atrium_app_get_dev_url:
+ *
+ * Returns: (transfer none) (nullable): the dev server the windows load, or
+ *   %NULL when they load `app://localhost/`
+ */
+const char *
+atrium_app_get_dev_url (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), NULL);
+
+  return self->dev_url;
+}
+
+/* A DNS name, an IPv4 address or (without its brackets) an IPv6 one. */
+static gboolean
+is_host_name (const char *host)
+{
+  if (host == NULL || *host == '\0')
+    return FALSE;
+  if (g_hostname_is_ip_address (host))
+    return TRUE;
+  for (const char *p = host; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * atrium_app_set_dev_url:
+ * @url: (nullable): an `http` or `https` URL with a host, such as
+ *   `http://localhost:5173`, or %NULL to go back to `app://localhost/`
+ * @error: return location for a #GError in %G_IO_ERROR
+ *
+ * Loads the app's pages from a dev server (Vite, for instance) instead of
+ * the asset source: windows open that origin, the runtime is injected into
+ * its pages and their calls reach the app's methods. That origin only: a
+ * page of any other origin still gets no runtime and cannot call. Paths
+ * given to atrium_window_load() are resolved against the origin; the start
+ * page is @url itself. Set before the first window opens.
+ *
+ * Returns: %TRUE, or %FALSE with @error set to
+ *   %G_IO_ERROR_INVALID_ARGUMENT when @url is not such a URL
+ */
+gboolean
+atrium_app_set_dev_url (AtriumApp   *self,
+                        const char  *url,
+                        GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GString) origin = NULL;
+  g_autofree char *host = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+  g_return_val_if_fail (self->user_script == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (url == NULL)
+    {
+      g_clear_pointer (&self->dev_url, g_free);
+      g_free (self->origin);
+      self->origin = g_strdup (ATRIUM_ORIGIN);
+      return TRUE;
+    }
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (scheme == NULL || (strcmp (scheme, "http") != 0 && strcmp (scheme, "https") != 0)
+      || !is_host_name (g_uri_get_host (uri)) || g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an http or https URL with a host", url);
+      return FALSE;
+    }
+
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  origin = g_string_new (scheme);
+  /* Scheme, host and port, as the web defines an origin (and as WebKit
+   * writes a page's URI): lowercase host, IPv6 in brackets, no default
+   * port. */
+  g_string_append_printf (origin, strchr (host, ':') != NULL ? "://[%s]" : "://%s", host);
+  if (g_uri_get_port (uri) > 0
+      && g_uri_get_port (uri) != (strcmp (scheme, "https") == 0 ? 443 : 80))
+    g_string_append_printf (origin, ":%d", g_uri_get_port (uri));
+
+  g_free (self->dev_url);
+  self->dev_url = g_uri_to_string (uri);
+  g_free (self->origin);
+  self->origin = g_string_free (g_steal_pointer (&origin), FALSE);
+  return TRUE;
+}
+
+/**
+ * atrium_app_get_content_security_policy:
+ *
+ * Returns: (transfer none) (nullable): the policy set with
+ *   atrium_app_set_content_security_policy(), or %NULL for the default
+ */
+const char *
+atrium_app_get_content_security_policy (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), NULL);
+
+  return self->csp;
+}
+
+/**
+ * atrium_app_set_content_security_policy:
+ * @policy: (nullable): the `Content-Security-Policy` header of every
+ *   `app://localhost/` response, `""` for none, or %NULL for the default
+ *
+ * The default keeps remote code and connections out: scripts, styles,
+ * images, fonts and connections come from the app itself, `data:` or
+ * `blob:`; the page's own inline scripts and styles run; media may also
+ * come from the app's loopback media route (see the README). An app that
+ * sets its own policy and plays media must allow that route itself.
+ * Set before the first window opens.
+ */
+void
+atrium_app_set_content_security_policy (AtriumApp  *self,
+                                        const char *policy)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+
+  g_free (self->csp);
+  self->csp = g_strdup (policy);
+  self->csp_set = policy != NULL;
+  g_clear_pointer (&self->effective_csp, g_free);
+}
+
+gboolean
+atrium_app_get_spa_fallback (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  return self->spa_fallback;
+}
+
+/**
+ * atrium_app_set_spa_fallback:
+ * @spa_fallback: whether a missing page route is answered with index.html
+ *
+ * For single-page apps with client-side routing: a request for a path that
+ * does not exist and whose last segment has no extension (`/settings/you`)
+ * gets `/index.html` with status 200. Missing files (`/app.js`) still get
+ * 404. Off by default.
+ */
+void
+atrium_app_set_spa_fallback (AtriumApp *self,
+                             gboolean   spa_fallback)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+
+  self->spa_fallback = !!spa_fallback;
 }
 
 const char *
@@ -400,6 +582,24 @@ atrium_app_set_worker_threads (AtriumApp *self,
     g_thread_pool_set_max_threads (self->workers, n_threads, NULL);
 }
 
+/* The loopback route for media (and large files): started with the first
+ * window when the app serves its own assets. Without it <audio> and <video>
+ * cannot play app files, but everything else works, so failing to listen
+ * is only a warning. */
+static void
+ensure_media_server (AtriumApp *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->media_server != NULL || self->dev_url != NULL)
+    return;
+
+  self->media_server = _atrium_media_server_new (self->assets, ATRIUM_ORIGIN, &error);
+  if (self->media_server == NULL)
+    g_warning ("No loopback route for media: %s", error->message);
+  g_clear_pointer (&self->effective_csp, g_free);
+}
+
 static void
 ensure_web_context (AtriumApp *self)
 {
@@ -501,7 +701,85 @@ gboolean
 _atrium_app_is_app_uri (AtriumApp  *self,
                         const char *uri)
 {
-  return g_str_has_prefix (uri, ATRIUM_ORIGIN "/") || strcmp (uri, ATRIUM_ORIGIN) == 0;
+  gsize length = strlen (self->origin);
+
+  /* The origin and then "/" or nothing: "http://localhost:5173" must not
+   * admit "http://localhost:51730/" or "http://localhost:5173.evil/". */
+  return strncmp (uri, self->origin, length) == 0 && (uri[length] == '/' || uri[length] == '\0');
+}
+
+/* Where the app's pages come from: app://localhost, or the dev server's
+ * origin. */
+const char *
+_atrium_app_get_origin (AtriumApp *self)
+{
+  return self->origin;
+}
+
+/* The URI a window loads for @path_or_uri. */
+char *
+_atrium_app_resolve (AtriumApp  *self,
+                     const char *path_or_uri)
+{
+  if (path_or_uri[0] != '/')
+    return g_strdup (path_or_uri);
+  if (self->dev_url != NULL && strcmp (path_or_uri, "/") == 0)
+    return g_strdup (self->dev_url);
+  return g_strconcat (self->origin, path_or_uri, NULL);
+}
+
+AtriumEvents *
+_atrium_app_get_events (AtriumApp *self)
+{
+  return self->events;
+}
+
+AtriumMediaServer *
+_atrium_app_get_media_server (AtriumApp *self)
+{
+  return self->media_server;
+}
+
+/* Remote scripts, styles, fonts, images and connections stay out; the
+ * page's own inline scripts and styles run, and WebAssembly compiles.
+ * Frames of other origins may load: they run in their own origin, get no
+ * runtime and cannot call (the bridge's token sees to that). The origin is
+ * named beside 'self' because frames that inherit the policy (srcdoc,
+ * sandboxed, data:) have an opaque origin that 'self' does not match. */
+#define CSP_SELF "'self' " ATRIUM_ORIGIN
+#define DEFAULT_CSP \
+  "default-src " CSP_SELF " data: blob:; " \
+  "script-src " CSP_SELF " 'unsafe-inline' 'wasm-unsafe-eval' data: blob:; " \
+  "style-src " CSP_SELF " 'unsafe-inline' data: blob:; " \
+  "img-src " CSP_SELF " data: blob:; " \
+  "font-src " CSP_SELF " data: blob:; " \
+  "worker-src " CSP_SELF " blob:; " \
+  "frame-src " CSP_SELF " data: blob: http: https:; " \
+  "object-src 'none'; " \
+  "base-uri " CSP_SELF "; " \
+  "form-action " CSP_SELF
+
+/* The Content-Security-Policy of app:// responses, or NULL for none. */
+const char *
+_atrium_app_get_csp (AtriumApp *self)
+{
+  if (self->effective_csp == NULL)
+    {
+      if (self->csp_set)
+        self->effective_csp = g_strdup (self->csp);
+      else if (self->media_server != NULL)
+        self->effective_csp =
+          g_strdup_printf (DEFAULT_CSP "; media-src " CSP_SELF " data: blob: %s; "
+                           "connect-src " CSP_SELF " data: blob: %s",
+                           _atrium_media_server_get_origin (self->media_server),
+                           _atrium_media_server_get_origin (self->media_server));
+      else
+        self->effective_csp =
+          g_strdup (DEFAULT_CSP "; media-src " CSP_SELF " data: blob:; "
+                    "connect-src " CSP_SELF " data: blob:");
+    }
+
+  return self->effective_csp[0] != '\0' ? self->effective_csp : NULL;
 }
 
 static char *
@@ -520,7 +798,9 @@ replace (const char *text,
 WebKitUserScript *
 _atrium_app_get_user_script (AtriumApp *self)
 {
-  static const char * const allow_list[] = { ATRIUM_ORIGIN "/*", NULL };
+  g_autofree char *pattern = NULL;
+  const char *allow_list[2] = { NULL, NULL };
+  g_autofree char *step3 = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autofree char *step1 = NULL;
   g_autofree char *step2 = NULL;
@@ -536,13 +816,42 @@ _atrium_app_get_user_script (AtriumApp *self)
   max = g_strdup_printf ("%" G_GSIZE_FORMAT, self->max_message_size);
   step1 = replace (g_bytes_get_data (bytes, NULL), "@TOKEN@", self->token);
   step2 = replace (step1, "@MAX_MESSAGE@", max);
-  source = replace (step2, "@LOG_CONSOLE@", self->log_console ? "true" : "false");
+  step3 = replace (step2, "@LOG_CONSOLE@", self->log_console ? "true" : "false");
+  ensure_media_server (self);
+  source = replace (step3, "@MEDIA_BASE@",
+                    self->media_server != NULL ? _atrium_media_server_get_base (self->media_server)
+                                               : "");
+  if (self->dev_url != NULL)
+    {
+      const char *authority = strstr (self->origin, "://") + 3;
+      const char *close = authority[0] == '[' ? strchr (authority, ']') : authority;
+      const char *port = strchr (close, ':');
+      char *guarded;
+
+      /* WebKit's URL patterns have no port: the pattern for
+       * http://localhost:5173 admits every port of localhost. So the
+       * script checks the whole origin itself before it runs, and another
+       * port gets nothing. The origin holds only a scheme, host name
+       * characters, brackets, colons and digits: safe to quote. */
+      pattern = g_strdup_printf ("%.*s/*",
+                                 (int) (port != NULL ? (gsize) (port - self->origin)
+                                                     : strlen (self->origin)),
+                                 self->origin);
+      guarded = g_strdup_printf ("if (location.origin === '%s') {\n%s\n}\n", self->origin, source);
+      g_free (source);
+      source = guarded;
+    }
+  else
+    {
+      pattern = g_strconcat (self->origin, "/*", NULL);
+    }
+  allow_list[0] = pattern;
 
   /* Top frame only and only on the app's own pages: frames and pages of
    * other origins never see the runtime, so they never see the token. */
   self->user_script = webkit_user_script_new (source,
                                               WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
                                               WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START,
-                                              allow_list, NULL);
+                                              (const char * const *) allow_list, NULL);
   return self->user_script;
 }

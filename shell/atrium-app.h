@@ -31,6 +31,16 @@ gboolean          atrium_app_unbind                (AtriumApp         *self,
 AtriumAssets     *atrium_app_get_assets            (AtriumApp         *self);
 void              atrium_app_set_assets            (AtriumApp         *self,
                                                     AtriumAssets      *assets);
+const char       *atrium_app_get_dev_url           (AtriumApp         *self);
+gboolean          atrium_app_set_dev_url           (AtriumApp         *self,
+                                                    const char        *url,
+                                                    GError           **error);
+const char       *atrium_app_get_content_security_policy (AtriumApp   *self);
+void              atrium_app_set_content_security_policy (AtriumApp   *self,
+                                                          const char  *policy);
+gboolean          atrium_app_get_spa_fallback      (AtriumApp         *self);
+void              atrium_app_set_spa_fallback      (AtriumApp         *self,
+                                                    gboolean           spa_fallback);
 const char       *atrium_app_get_start_path        (AtriumApp         *self);
 void              atrium_app_set_start_path        (AtriumApp         *self,
                                                     const char        *path);

@@ -9,6 +9,7 @@
 #include "atrium-assets-private.h"
 
 #include "atrium-mime-cache.h"
+#include "atrium-sniffer-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -741,7 +742,9 @@ open_from_resource (AtriumAssets  *self,
  * @size: (out) (optional): return location for the length in bytes, or -1
  *   when it is not known
  * @content_type: (out) (optional) (transfer none): return location for the
- *   MIME type, `application/octet-stream` when the extension is unknown
+ *   MIME type: from the extension when the MIME cache knows it, otherwise
+ *   sniffed from the first bytes (`application/octet-stream` when they say
+ *   nothing either)
  * @error: return location for a #GError in %G_IO_ERROR
  *
  * Opens the file @uri_path names, for streaming. A directory is served as
@@ -782,14 +785,26 @@ atrium_assets_open (AtriumAssets  *self,
   if (stream == NULL)
     return NULL;
 
-  if (size != NULL)
-    *size = stream_size;
   if (content_type != NULL)
     {
       const char *mime_type = atrium_mime_cache_lookup (atrium_mime_cache_get_default (), served);
 
-      *content_type = mime_type != NULL ? mime_type : "application/octet-stream";
+      /* No type from the name: the first bytes decide, read through a
+       * pooled buffer and given back to the stream by seeking. */
+      if (mime_type == NULL)
+        {
+          mime_type = _atrium_sniffer_sniff_stream (_atrium_sniffer_get_default (), stream,
+                                                    NULL, error);
+          if (mime_type == NULL)
+            {
+              g_object_unref (stream);
+              return NULL;
+            }
+        }
+      *content_type = mime_type;
     }
+  if (size != NULL)
+    *size = stream_size;
 
   return stream;
 }

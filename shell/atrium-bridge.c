@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atrium-app-private.h"
+#include "atrium-events-private.h"
 #include "atrium-json-pool-private.h"
 #include "atrium-json-private.h"
 #include "atrium-window.h"
@@ -26,6 +27,8 @@ struct _AtriumBridge
   GHashTable               *early_cancels; /* ids cancelled before they came */
   gulong                    call_handler;
   gulong                    cancel_handler;
+  gulong                    event_handler;
+  gulong                    poll_handler;
   gulong                    console_handler;
 };
 
@@ -310,6 +313,134 @@ on_cancel_message_cb (WebKitUserContentManager *manager,
     }
 }
 
+/* atrium.emit() in the page: the token, the id of the last event batch
+ * the page handled, ':', then ["name", data]. The reply settles the emit's
+ * Promise once C has taken the event, and carries the events C emitted to
+ * this window meanwhile (an answer to it, typically), if any. */
+static gboolean
+on_event_message_cb (WebKitUserContentManager *manager,
+                     JSCValue                 *value,
+                     WebKitScriptMessageReply *reply,
+                     AtriumBridge             *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) text = NULL;
+  g_autoptr(JSCValue) answer = NULL;
+  g_autoptr(GBytes) batch = NULL;
+  AtriumEvents *events;
+  const char *data;
+  gsize length, max_size;
+  guint64 ack;
+  guint window_id;
+  gboolean ok;
+  char *end;
+
+  if (!jsc_value_is_string (value))
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "An event message must be a string");
+      goto refuse;
+    }
+
+  text = jsc_value_to_string_as_bytes (value);
+  data = g_bytes_get_data (text, &length);
+  if (length > 0 && data[length - 1] == '\0')
+    length--;
+  if (!token_matches (data, length, _atrium_app_get_token (self->app)))
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                           "The message does not come from the app's runtime");
+      goto refuse;
+    }
+  data += ATRIUM_TOKEN_LENGTH;
+  length -= ATRIUM_TOKEN_LENGTH;
+  max_size = atrium_app_get_max_message_size (self->app);
+  if (length > max_size)
+    {
+      g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The event is %" G_GSIZE_FORMAT " bytes, over the limit of %" G_GSIZE_FORMAT,
+                   length, max_size);
+      goto refuse;
+    }
+
+  /* The batch id: a few digits, bounded so a long run is not parsed. */
+  ack = 0;
+  for (end = (char *) data; end < data + MIN (length, 20) && g_ascii_isdigit (*end); end++)
+    ack = ack * 10 + (*end - '0');
+  if (end == data || end >= data + length || *end != ':')
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "An event message must be a batch id, ':' and [\"name\", data]");
+      goto refuse;
+    }
+  length -= end + 1 - data;
+  data = end + 1;
+
+  events = _atrium_app_get_events (self->app);
+  window_id = atrium_window_get_id (self->window);
+  _atrium_events_hold (events, window_id, ack);
+  ok = _atrium_events_receive (events, self->window, data, length, &error);
+  batch = _atrium_events_release (events, window_id, ok);
+  if (!ok)
+    goto refuse;
+
+  if (batch != NULL)
+    answer = jsc_value_new_string_from_bytes (jsc_value_get_context (value), batch);
+  else
+    answer = jsc_value_new_null (jsc_value_get_context (value));
+  webkit_script_message_reply_return_value (reply, answer);
+  return TRUE;
+
+refuse:
+  g_message ("Refused an event: %s", error->message);
+  reply_error (reply, error);
+  return TRUE;
+}
+
+/* The runtime asks for its next batch of events: the token, then the id
+ * of the batch it last handled. The reply is held until there are events. */
+static gboolean
+on_poll_message_cb (WebKitUserContentManager *manager,
+                    JSCValue                 *value,
+                    WebKitScriptMessageReply *reply,
+                    AtriumBridge             *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint64 ack;
+  char *end;
+
+  if (!jsc_value_is_string (value))
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "A poll message must be a string");
+      goto refuse;
+    }
+  text = jsc_value_to_string (value);
+  if (!token_matches (text, strlen (text), _atrium_app_get_token (self->app)))
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                           "The message does not come from the app's runtime");
+      goto refuse;
+    }
+  ack = g_ascii_strtoull (text + ATRIUM_TOKEN_LENGTH, &end, 10);
+  if (*end != '\0' || end == text + ATRIUM_TOKEN_LENGTH)
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "A poll message is the token and a batch id");
+      goto refuse;
+    }
+
+  _atrium_events_poll (_atrium_app_get_events (self->app), atrium_window_get_id (self->window),
+                       ack, reply, jsc_value_get_context (value));
+  return TRUE;
+
+refuse:
+  g_message ("Refused a poll: %s", error->message);
+  reply_error (reply, error);
+  return TRUE;
+}
+
 static void
 on_console_message_cb (WebKitUserContentManager *manager,
                        JSCValue                 *value,
@@ -394,6 +525,16 @@ _atrium_bridge_new (AtriumApp                *app,
   webkit_user_content_manager_register_script_message_handler (manager, "atrium-cancel", NULL);
   self->cancel_handler = g_signal_connect (manager, "script-message-received::atrium-cancel",
                                            G_CALLBACK (on_cancel_message_cb), self);
+  webkit_user_content_manager_register_script_message_handler_with_reply (manager,
+                                                                          "atrium-event", NULL);
+  self->event_handler =
+    g_signal_connect (manager, "script-message-with-reply-received::atrium-event",
+                      G_CALLBACK (on_event_message_cb), self);
+  webkit_user_content_manager_register_script_message_handler_with_reply (manager,
+                                                                          "atrium-event-poll", NULL);
+  self->poll_handler =
+    g_signal_connect (manager, "script-message-with-reply-received::atrium-event-poll",
+                      G_CALLBACK (on_poll_message_cb), self);
 
   if (atrium_app_get_log_console (app))
     {
@@ -421,11 +562,17 @@ _atrium_bridge_close (AtriumBridge *self)
     {
       g_clear_signal_handler (&self->call_handler, self->manager);
       g_clear_signal_handler (&self->cancel_handler, self->manager);
+      g_clear_signal_handler (&self->event_handler, self->manager);
+      g_clear_signal_handler (&self->poll_handler, self->manager);
       g_clear_signal_handler (&self->console_handler, self->manager);
       webkit_user_content_manager_unregister_script_message_handler (self->manager, "atrium",
                                                                      NULL);
       webkit_user_content_manager_unregister_script_message_handler (self->manager,
                                                                      "atrium-cancel", NULL);
+      webkit_user_content_manager_unregister_script_message_handler (self->manager,
+                                                                     "atrium-event", NULL);
+      webkit_user_content_manager_unregister_script_message_handler (self->manager,
+                                                                     "atrium-event-poll", NULL);
       if (atrium_app_get_log_console (self->app))
         webkit_user_content_manager_unregister_script_message_handler (self->manager,
                                                                        "atrium-console", NULL);

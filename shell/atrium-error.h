@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @ATRIUM_ERROR_CANCELLED: the call was cancelled (JS code `cancelled`)
  * @ATRIUM_ERROR_TOO_LARGE: the message is larger than the limit (JS code `too-large`)
  * @ATRIUM_ERROR_FORBIDDEN: the caller may not do this (JS code `forbidden`)
+ * @ATRIUM_ERROR_QUEUE_FULL: a window's event queue is full and the emitter
+ *   cannot wait for room (JS code `queue-full`)
  *
  * Error codes of the %ATRIUM_ERROR domain. Each maps 1:1 onto the `code`
  * property of the `Error` a rejected `atrium.call()` Promise carries.
@@ -29,6 +31,7 @@ typedef enum {
   ATRIUM_ERROR_CANCELLED,
   ATRIUM_ERROR_TOO_LARGE,
   ATRIUM_ERROR_FORBIDDEN,
+  ATRIUM_ERROR_QUEUE_FULL,
 } AtriumError;
 
 GQuark       atrium_error_quark          (void);

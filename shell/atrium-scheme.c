@@ -5,10 +5,19 @@
 #include <string.h>
 
 #include "atrium-app-private.h"
+#include "atrium-range-private.h"
+#include "atrium-slice-stream-private.h"
 
 /* The app:// handler: request → asset source → response. Everything goes
  * through WebKitURISchemeResponse so that the status code and headers reach
- * the page (fetch() sees a real 404, not a network error). */
+ * the page (fetch() sees a real 404, not a network error, and a Range
+ * request gets 206 with Content-Range).
+ *
+ * Files are never read here: the asset source's stream goes to WebKit as it
+ * is (or through a slice of it for a range), and WebKit pulls it in chunks.
+ * Media elements cannot use a custom scheme at all in WebKitGTK, so their
+ * files go through the loopback route instead (atrium-media-server.c),
+ * which shares the asset source and so its path safety. */
 
 guint
 _atrium_scheme_status_for (const GError *error)
@@ -38,33 +47,39 @@ _atrium_scheme_status_for (const GError *error)
   return 500;
 }
 
-static const char *
-reason_for (guint status)
+const char *
+_atrium_scheme_reason_for (guint status)
 {
   switch (status)
     {
     case 200: return "OK";
+    case 206: return "Partial Content";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 416: return "Range Not Satisfiable";
     default:  return "Internal Server Error";
     }
 }
 
 static SoupMessageHeaders *
-new_headers (const char *content_type,
-             goffset     size)
+new_headers (AtriumApp  *app,
+             const char *content_type,
+             goffset     length)
 {
   SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  const char *csp = _atrium_app_get_csp (app);
 
   soup_message_headers_replace (headers, "Content-Type", content_type);
-  if (size >= 0)
-    soup_message_headers_set_content_length (headers, size);
+  if (length >= 0)
+    soup_message_headers_set_content_length (headers, length);
   /* The files are local and may change under a developer's --dir: always
    * revalidate, never serve a stale copy. */
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  if (csp != NULL)
+    soup_message_headers_replace (headers, "Content-Security-Policy", csp);
 
   return headers;
 }
@@ -72,29 +87,67 @@ new_headers (const char *content_type,
 static void
 finish (WebKitURISchemeRequest *request,
         GInputStream           *stream,
-        goffset                 size,
+        goffset                 length,
         guint                   status,
-        const char             *content_type)
+        const char             *content_type,
+        SoupMessageHeaders     *headers)
 {
-  g_autoptr(WebKitURISchemeResponse) response = webkit_uri_scheme_response_new (stream, size);
+  g_autoptr(WebKitURISchemeResponse) response = webkit_uri_scheme_response_new (stream, length);
 
-  webkit_uri_scheme_response_set_status (response, status, reason_for (status));
+  webkit_uri_scheme_response_set_status (response, status, _atrium_scheme_reason_for (status));
   webkit_uri_scheme_response_set_content_type (response, content_type);
-  webkit_uri_scheme_response_set_http_headers (response, new_headers (content_type, size));
+  webkit_uri_scheme_response_set_http_headers (response, headers);
   webkit_uri_scheme_request_finish_with_response (request, response);
 }
 
 static void
 finish_with_status (WebKitURISchemeRequest *request,
+                    AtriumApp              *app,
                     guint                   status,
-                    const char             *message)
+                    const char             *message,
+                    goffset                 file_size)
 {
-  g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status, reason_for (status), message);
+  g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status,
+                                           _atrium_scheme_reason_for (status), message);
   gsize length = strlen (body);
   g_autoptr(GInputStream) stream =
     g_memory_input_stream_new_from_data (g_steal_pointer (&body), length, g_free);
+  SoupMessageHeaders *headers = new_headers (app, "text/plain; charset=utf-8", length);
 
-  finish (request, stream, length, status, "text/plain; charset=utf-8");
+  if (status == 416)
+    {
+      g_autofree char *content_range =
+        g_strdup_printf ("bytes */%" G_GOFFSET_FORMAT, file_size);
+
+      soup_message_headers_replace (headers, "Content-Range", content_range);
+      soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
+    }
+
+  finish (request, stream, length, status, "text/plain; charset=utf-8", headers);
+}
+
+/* Replaces @stream, positioned at the range's start, with a stream of
+ * @length bytes of it. */
+static GInputStream *
+take_slice (GInputStream *stream,
+            goffset       length)
+{
+  GInputStream *slice = _atrium_slice_stream_new (stream, length);
+
+  g_object_unref (stream);
+  return slice;
+}
+
+/* A request the SPA fallback answers with index.html: a page route such as
+ * /settings/profile, which has no file of its own. Names with an extension
+ * are files the page asked for, and their 404 must stay a 404. */
+static gboolean
+is_route (const char *path)
+{
+  const char *name = strrchr (path, '/');
+
+  name = name != NULL ? name + 1 : path;
+  return strchr (name, '.') == NULL;
 }
 
 void
@@ -102,42 +155,102 @@ _atrium_scheme_request_cb (WebKitURISchemeRequest *request,
                            gpointer                user_data)
 {
   AtriumApp *app = ATRIUM_APP (user_data);
+  AtriumAssets *assets = atrium_app_get_assets (app);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
   const char *uri = webkit_uri_scheme_request_get_uri (request);
   const char *method = webkit_uri_scheme_request_get_http_method (request);
+  const char *path = webkit_uri_scheme_request_get_path (request);
+  SoupMessageHeaders *request_headers;
+  SoupMessageHeaders *headers;
   const char *content_type = NULL;
+  const char *range = NULL;
   goffset size = -1;
-  guint status;
+  goffset start = 0;
+  goffset length;
+  guint status = 200;
 
   if (!g_str_has_prefix (uri, ATRIUM_ORIGIN "/"))
     {
-      finish_with_status (request, 404, "Only app://localhost/ is served");
+      finish_with_status (request, app, 404, "Only app://localhost/ is served", -1);
       return;
     }
 
   if (method != NULL && strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
     {
-      finish_with_status (request, 405, "Assets are read-only");
+      finish_with_status (request, app, 405, "Assets are read-only", -1);
       return;
     }
 
-  if (atrium_app_get_assets (app) == NULL)
+  if (assets == NULL)
     {
-      finish_with_status (request, 404, "The app has no assets");
+      finish_with_status (request, app, 404, "The app has no assets", -1);
       return;
     }
 
-  stream = atrium_assets_open (atrium_app_get_assets (app),
-                               webkit_uri_scheme_request_get_path (request),
-                               &size, &content_type, &error);
+  stream = atrium_assets_open (assets, path, &size, &content_type, &error);
+  if (stream == NULL && atrium_app_get_spa_fallback (app)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && is_route (path))
+    {
+      g_clear_error (&error);
+      stream = atrium_assets_open (assets, "/", &size, &content_type, &error);
+    }
   if (stream == NULL)
     {
       status = _atrium_scheme_status_for (error);
       g_debug ("%s: %u %s", uri, status, error->message);
-      finish_with_status (request, status, error->message);
+      finish_with_status (request, app, status, error->message, -1);
       return;
     }
 
-  finish (request, stream, size, 200, content_type);
+  request_headers = webkit_uri_scheme_request_get_http_headers (request);
+  if (request_headers != NULL)
+    range = soup_message_headers_get_one (request_headers, "Range");
+
+  length = size;
+  if (size >= 0)
+    {
+      switch (_atrium_range_parse (range, size, &start, &length))
+        {
+        case ATRIUM_RANGE_NONE:
+          length = size;
+          break;
+
+        case ATRIUM_RANGE_UNSATISFIABLE:
+          finish_with_status (request, app, 416, "The range is outside the file", size);
+          return;
+
+        case ATRIUM_RANGE_SATISFIABLE:
+          if (start > 0 && !_atrium_stream_advance_to (stream, start, &error))
+            {
+              finish_with_status (request, app, 500, error->message, -1);
+              return;
+            }
+          stream = take_slice (stream, length);
+          status = 206;
+          break;
+        }
+    }
+
+  headers = new_headers (app, content_type, length);
+  soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
+  if (status == 206)
+    {
+      g_autofree char *content_range =
+        g_strdup_printf ("bytes %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT "/%" G_GOFFSET_FORMAT,
+                         start, start + length - 1, size);
+
+      soup_message_headers_replace (headers, "Content-Range", content_range);
+    }
+
+  if (method != NULL && strcmp (method, "HEAD") == 0)
+    {
+      /* The headers tell the size; the body is empty. */
+      g_autoptr(GInputStream) empty = g_memory_input_stream_new ();
+
+      finish (request, empty, 0, status, content_type, headers);
+      return;
+    }
+
+  finish (request, stream, length, status, content_type, headers);
 }

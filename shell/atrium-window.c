@@ -3,6 +3,7 @@
 #include "atrium-window-private.h"
 
 #include "atrium-app-private.h"
+#include "atrium-events-private.h"
 #include "atrium-scheme-private.h"
 
 struct _AtriumWindow
@@ -12,6 +13,8 @@ struct _AtriumWindow
   AtriumApp            *app;           /* construct-only, until constructed */
   WebKitWebView        *web_view;
   AtriumBridge         *bridge;
+  AtriumEventQueue     *event_queue;
+  guint                 id;
   char                 *gesture_uri;   /* last navigation the user asked for */
 };
 
@@ -178,6 +181,8 @@ atrium_window_constructed (GObject *object)
                                  "user-content-manager", manager,
                                  NULL);
   self->bridge = _atrium_bridge_new (app, self, manager);
+  self->event_queue = _atrium_events_add_window (_atrium_app_get_events (app), self->id,
+                                                 self->web_view);
 
   settings = webkit_web_view_get_settings (self->web_view);
   webkit_settings_set_enable_developer_extras (settings,
@@ -202,6 +207,13 @@ atrium_window_dispose (GObject *object)
     {
       _atrium_bridge_close (self->bridge);
       g_clear_object (&self->bridge);
+    }
+  /* Events for this window stop here: emitters waiting for its page are
+   * released and what it had not received yet is freed. */
+  if (self->event_queue != NULL)
+    {
+      _atrium_event_queue_close (self->event_queue);
+      g_clear_pointer (&self->event_queue, _atrium_event_queue_unref);
     }
   self->web_view = NULL;
   g_clear_pointer (&self->gesture_uri, g_free);
@@ -274,6 +286,10 @@ atrium_window_class_init (AtriumWindowClass *klass)
 static void
 atrium_window_init (AtriumWindow *self)
 {
+  static guint next_id = 1;
+
+  /* Ids are never reused, so an id a worker kept names no other window. */
+  self->id = g_atomic_int_add (&next_id, 1);
   gtk_window_set_default_size (GTK_WINDOW (self), 960, 640);
 }
 
@@ -344,7 +360,9 @@ atrium_window_load (AtriumWindow *self,
   g_return_if_fail (self->web_view != NULL);
 
   /* A path is in the app's origin: app://localhost, or its dev server. */
-  if (path_or_uri[0] == '/')
+  if (atrium_window_get_app (self) != NULL)
+    uri = _atrium_app_resolve (atrium_window_get_app (self), path_or_uri);
+  else if (path_or_uri[0] == '/')
     uri = g_strconcat (ATRIUM_ORIGIN, path_or_uri, NULL);
   else
     uri = g_strdup (path_or_uri);
@@ -369,6 +387,23 @@ atrium_window_set_min_size (AtriumWindow *self,
 
   if (self->web_view != NULL)
     gtk_widget_set_size_request (GTK_WIDGET (self->web_view), width, height);
+}
+
+/**
+ * atrium_window_get_id:
+ *
+ * The window's id for atrium_app_emit_to(), which any thread may call with
+ * it; it is what `event.sender` holds in the pages for events this
+ * window's page emits. Main thread.
+ *
+ * Returns: a positive number unique to this window within the process
+ */
+guint
+atrium_window_get_id (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), 0);
+
+  return self->id;
 }
 
 AtriumBridge *

@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (AtriumWindow, atrium_window, ATRIUM, WINDOW, GtkApplicatio
 
 AtriumWindow  *atrium_window_new           (AtriumApp    *app);
 AtriumApp     *atrium_window_get_app       (AtriumWindow *self);
+guint          atrium_window_get_id        (AtriumWindow *self);
 WebKitWebView *atrium_window_get_web_view  (AtriumWindow *self);
 void           atrium_window_load          (AtriumWindow *self,
                                             const char   *path_or_uri);

@@ -8,6 +8,7 @@
 #include "atrium-assets.h"
 #include "atrium-app.h"
 #include "atrium-window.h"
+#include "atrium-events.h"
 
 #undef ATRIUM_INSIDE
 

@@ -1,0 +1,615 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atrium-app-private.h"
+#include "atrium-events-private.h"
+#include "atrium-json-private.h"
+
+/* C → JS events through Atrium's batched queue against the naive way, one
+ * webkit_web_view_evaluate_javascript() per event with the event in the
+ * script's source; and JS → C → JS ping/pong against a bare script message
+ * handler answered by one evaluate_javascript. Same page, same web process,
+ * alternating rounds, medians. */
+
+static guint rounds = 7;
+
+/* ATRIUM_BENCH_ONLY=ping (say) runs only the scenarios whose label has it. */
+static gboolean
+selected (const char *label)
+{
+  const char *only = g_getenv ("ATRIUM_BENCH_ONLY");
+
+  return only == NULL || strstr (label, only) != NULL;
+}
+
+typedef struct
+{
+  AtriumApp     *app;
+  AtriumWindow  *window;
+  WebKitWebView *web_view;
+  guint          window_id;
+  gboolean       done;
+  int            wrong;
+} Bench;
+
+static Bench bench;
+
+typedef struct
+{
+  const char *category;
+  const char *name;
+  double      baseline;
+  double      optimized;
+  const char *unit;
+  double      ratio;
+  double      spread;
+} Row;
+
+static GArray *rows;
+
+/* Plumbing */
+
+typedef struct
+{
+  gboolean done;
+  double   value;
+  GError  *error;
+} Wait;
+
+static void
+js_done_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Wait *w = user_data;
+  g_autoptr(JSCValue) value =
+    webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object), result,
+                                                           &w->error);
+
+  if (value != NULL)
+    w->value = jsc_value_to_double (value);
+  w->done = TRUE;
+}
+
+static double
+run_js (const char *body)
+{
+  Wait w = { FALSE, 0, NULL };
+
+  webkit_web_view_call_async_javascript_function (bench.web_view, body, -1, NULL, NULL, NULL, NULL,
+                                                  js_done_cb, &w);
+  while (!w.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (w.error != NULL)
+    g_error ("bench-events: %s", w.error->message);
+  return w.value;
+}
+
+static void
+done_message_cb (WebKitUserContentManager *manager,
+                 JSCValue                 *value,
+                 gpointer                  user_data)
+{
+  bench.wrong = jsc_value_to_int32 (value);
+  bench.done = TRUE;
+}
+
+static void
+naive_ping_cb (WebKitUserContentManager *manager,
+               JSCValue                 *value,
+               gpointer                  user_data)
+{
+  g_autofree char *text = jsc_value_to_string (value);
+  g_autofree char *script = g_strconcat ("window.__naivePong(", text, ")", NULL);
+
+  webkit_web_view_evaluate_javascript (bench.web_view, script, -1, NULL, NULL, NULL, NULL, NULL);
+}
+
+static void
+pong_cb (AtriumApp    *app,
+         const char   *name,
+         JsonNode     *data,
+         AtriumWindow *sender,
+         gpointer      user_data)
+{
+  atrium_app_emit_to (app, atrium_window_get_id (sender), "bench.pong", data, NULL);
+}
+
+static void
+load_changed_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 gboolean        *done)
+{
+  if (event == WEBKIT_LOAD_FINISHED)
+    *done = TRUE;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+quantile (const double *values,
+          guint         n,
+          double        q)
+{
+  g_autofree double *sorted = g_memdup2 (values, n * sizeof *values);
+  double pos;
+  guint i;
+
+  qsort (sorted, n, sizeof *sorted, compare_doubles);
+  pos = q * (n - 1);
+  i = (guint) pos;
+  return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+}
+
+static double
+median (const double *values,
+        guint         n)
+{
+  return quantile (values, n, 0.5);
+}
+
+/* Spread: the interquartile range of the per-round ratios, relative to
+ * their median. */
+static double
+ratio_spread (const double *baseline,
+              const double *optimized,
+              guint         n)
+{
+  g_autofree double *ratios = g_new (double, n);
+  double m;
+
+  for (guint i = 0; i < n; i++)
+    ratios[i] = baseline[i] / optimized[i];
+  m = median (ratios, n);
+  return (quantile (ratios, n, 0.75) - quantile (ratios, n, 0.25)) / m;
+}
+
+/* Bursts */
+
+static GString *
+event_json (const char *name,
+            guint       seq,
+            const char *payload)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) name_node = json_node_new (JSON_NODE_VALUE);
+  GString *text = g_string_new ("window.__naive([");
+
+  json_object_set_int_member (object, "seq", seq);
+  json_object_set_string_member (object, "payload", payload);
+  json_node_set_object (node, object);
+  json_node_set_string (name_node, name);
+  _atrium_json_write (text, name_node);
+  g_string_append_c (text, ',');
+  _atrium_json_write (text, node);
+  g_string_append (text, ",null])");
+  return text;
+}
+
+typedef struct
+{
+  const char *name;
+  guint       count;
+  const char *payload;
+} Burst;
+
+static gpointer
+emit_thread (gpointer data)
+{
+  Burst *b = data;
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_int_member (object, "seq", 0);
+  json_object_set_string_member (object, "payload", b->payload);
+  json_node_set_object (node, object);
+  for (guint i = 0; i < b->count; i++)
+    {
+      json_object_set_int_member (object, "seq", i);
+      if (!atrium_app_emit_to (bench.app, bench.window_id, b->name, node, &error))
+        g_error ("bench-events: %s", error->message);
+    }
+  return NULL;
+}
+
+static void
+reset_page (guint count)
+{
+  g_autofree char *body = g_strdup_printf ("return window.bench.reset(%u);", count);
+
+  run_js (body);
+  bench.done = FALSE;
+  bench.wrong = -1;
+}
+
+static void
+wait_done (void)
+{
+  while (!bench.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (bench.wrong != 0)
+    g_error ("bench-events: the page saw %d events out of order", bench.wrong);
+}
+
+/* Milliseconds from the first emit until the page has every event. */
+static double
+burst_atrium (const Burst *b)
+{
+  gint64 start;
+  GThread *thread;
+
+  reset_page (b->count);
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("emitter", emit_thread, (gpointer) b);
+  wait_done ();
+  g_thread_join (thread);
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static double
+burst_naive (const Burst *b)
+{
+  gint64 start;
+
+  reset_page (b->count);
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < b->count; i++)
+    {
+      g_autoptr(GString) script = event_json (b->name, i, b->payload);
+
+      webkit_web_view_evaluate_javascript (bench.web_view, script->str, script->len, NULL, NULL,
+                                           NULL, NULL, NULL);
+    }
+  wait_done ();
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static void
+add_row (const char *category,
+         const char *name,
+         double     *baseline,
+         double     *optimized,
+         guint       n,
+         const char *unit)
+{
+  Row row = { category, name, median (baseline, n), median (optimized, n), unit, 0, 0 };
+
+  row.ratio = row.baseline / row.optimized;
+  row.spread = ratio_spread (baseline, optimized, n);
+  g_array_append_val (rows, row);
+}
+
+static void
+compare_burst (const char *label,
+               const Burst *b,
+               const char *target)
+{
+  g_autofree double *naive = g_new (double, rounds);
+  g_autofree double *atrium = g_new (double, rounds);
+  double n_ms, a_ms;
+
+  if (!selected (label))
+    return;
+  burst_naive (b);
+  burst_atrium (b);
+  for (guint r = 0; r < rounds; r++)
+    {
+      if (r % 2 == 0)
+        {
+          naive[r] = burst_naive (b);
+          atrium[r] = burst_atrium (b);
+        }
+      else
+        {
+          atrium[r] = burst_atrium (b);
+          naive[r] = burst_naive (b);
+        }
+    }
+
+  add_row ("events", label, naive, atrium, rounds, "ms");
+  n_ms = median (naive, rounds);
+  a_ms = median (atrium, rounds);
+  printf ("%-34s %10.1f %10.1f %12.0f %12.0f %8.2fx  %s\n", label, n_ms, a_ms,
+          b->count / n_ms * 1000, b->count / a_ms * 1000, n_ms / a_ms, target);
+  fflush (stdout);
+}
+
+/* The resident memory of every WebKitWebProcess below this process. */
+static gsize
+web_process_rss (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
+  g_autoptr(GArray) web = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *entry;
+  gsize total = 0;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc", entry, "stat", NULL);
+      g_autofree char *stat = NULL;
+      char *close_paren;
+      int pid = atoi (entry), ppid;
+      char state;
+
+      if (pid <= 0 || !g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      close_paren = strrchr (stat, ')');
+      if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
+        continue;
+      g_hash_table_insert (parent, GINT_TO_POINTER (pid), GINT_TO_POINTER (ppid));
+      if (strstr (stat, "(WebKitWebProces") != NULL)
+        g_array_append_val (web, pid);
+    }
+  for (guint i = 0; i < web->len; i++)
+    {
+      int pid = g_array_index (web, int, i), p = pid;
+
+      while (p > 1 && p != getpid ())
+        p = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (p)));
+      if (p == getpid ())
+        {
+          g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+          g_autofree char *status = NULL;
+          const char *line;
+
+          if (g_file_get_contents (path, &status, NULL, NULL)
+              && (line = strstr (status, "VmRSS:")) != NULL)
+            total += g_ascii_strtoull (line + 6, NULL, 10) * 1024;
+        }
+    }
+  return total;
+}
+
+/* The web process's growth over 400 × 1 MiB events, after 100 to warm up:
+ * Atrium first, then naive, since what naive keeps it keeps for good. */
+static void
+compare_memory (void)
+{
+  g_autofree char *mib = g_strnfill (1024 * 1024, 'm');
+  Burst warm = { "big", 100, mib };
+  Burst b = { "big", 400, mib };
+  double growth[2];
+
+  if (!selected ("memory"))
+    return;
+  for (guint k = 0; k < 2; k++)
+    {
+      gsize before;
+
+      (k == 0 ? burst_atrium : burst_naive) (&warm);
+      before = web_process_rss ();
+      (k == 0 ? burst_atrium : burst_naive) (&b);
+      growth[k] = ((double) web_process_rss () - before) / (1024 * 1024);
+    }
+
+  {
+    /* The ratio means little near zero growth; 0 says so. */
+    Row row = { "events-memory", "web process RSS growth, 400 x 1 MiB", growth[1], growth[0],
+                "MiB", growth[0] > 1 ? growth[1] / growth[0] : 0, 0 };
+
+    g_array_append_val (rows, row);
+  }
+  printf ("%-34s %10.0f %10.0f %12s %12s %9s  (MiB of web process RSS growth)\n",
+          "memory, 400 x 1 MiB", growth[1], growth[0], "", "", "");
+  fflush (stdout);
+}
+
+static double
+ping (gboolean    atrium,
+      guint       n,
+      const char *payload_js)
+{
+  g_autofree char *body = g_strdup_printf ("return await window.bench.%s(%u, %s);",
+                                           atrium ? "pingAtrium" : "pingNaive", n, payload_js);
+
+  return run_js (body) / n;
+}
+
+static void
+compare_ping (const char *label,
+              guint       n,
+              const char *payload_js)
+{
+  g_autofree double *naive = g_new (double, rounds);
+  g_autofree double *atrium = g_new (double, rounds);
+  double n_ms, a_ms;
+
+  if (!selected (label))
+    return;
+  ping (FALSE, n, payload_js);
+  ping (TRUE, n, payload_js);
+  for (guint r = 0; r < rounds; r++)
+    {
+      if (r % 2 == 0)
+        {
+          naive[r] = ping (FALSE, n, payload_js);
+          atrium[r] = ping (TRUE, n, payload_js);
+        }
+      else
+        {
+          atrium[r] = ping (TRUE, n, payload_js);
+          naive[r] = ping (FALSE, n, payload_js);
+        }
+    }
+
+  add_row ("events", label, naive, atrium, rounds, "ms");
+  n_ms = median (naive, rounds);
+  a_ms = median (atrium, rounds);
+  printf ("%-34s %10.4f %10.4f %12.0f %12.0f %8.2fx  atrium/naive %.3f (target <= 1.15)\n",
+          label, n_ms, a_ms, 1000 / n_ms, 1000 / a_ms, n_ms / a_ms, a_ms / n_ms);
+  fflush (stdout);
+}
+
+static void
+write_json (const char *path)
+{
+  g_autoptr(GString) out = g_string_new ("[\n");
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = &g_array_index (rows, Row, i);
+
+      g_string_append_printf (out,
+        "  {\"category\": \"%s\", \"name\": \"%s\", \"baseline\": %.6g, \"optimized\": %.6g, "
+        "\"unit\": \"%s\", \"ratio\": %.4g, \"spread\": %.4g}%s\n",
+        row->category, row->name, row->baseline, row->optimized, row->unit, row->ratio,
+        row->spread, i + 1 < rows->len ? "," : "");
+    }
+  g_string_append (out, "]\n");
+  if (!g_file_set_contents (path, out->str, out->len, NULL))
+    g_error ("bench-events: cannot write %s", path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(AtriumAssets) assets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *small = g_strnfill (16, 'x');
+  g_autofree char *big = g_strnfill (64 * 1024, 'x');
+  const char *json_path = NULL;
+  const char *page_dir = BENCH_PAGE_DIR;
+  WebKitUserContentManager *manager;
+  AtriumEvents *events;
+  gboolean loaded = FALSE;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--json") && i + 1 < argc)
+        json_path = argv[++i];
+      else
+        page_dir = argv[i];
+    }
+  if (g_getenv ("ATRIUM_BENCH_ROUNDS") != NULL)
+    rounds = MAX (3, atoi (g_getenv ("ATRIUM_BENCH_ROUNDS")));
+
+  if (!gtk_init_check ())
+    {
+      fprintf (stderr, "bench-events: no display; run it under xvfb-run\n");
+      return 77;
+    }
+
+  rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  assets = atrium_assets_new_for_directory (page_dir, &error);
+  if (assets == NULL)
+    g_error ("bench-events: %s", error->message);
+
+  bench.app = atrium_app_new ("dev.atrium.BenchEvents", G_APPLICATION_NON_UNIQUE);
+  atrium_app_set_assets (bench.app, assets);
+  atrium_app_on (bench.app, "bench.ping", pong_cb, NULL, NULL);
+  g_application_register (G_APPLICATION (bench.app), NULL, NULL);
+  events = _atrium_app_get_events (bench.app);
+
+  bench.window = atrium_window_new (bench.app);
+  bench.window_id = atrium_window_get_id (bench.window);
+  bench.web_view = atrium_window_get_web_view (bench.window);
+  manager = webkit_web_view_get_user_content_manager (bench.web_view);
+  webkit_user_content_manager_register_script_message_handler (manager, "done", NULL);
+  g_signal_connect (manager, "script-message-received::done", G_CALLBACK (done_message_cb), NULL);
+  webkit_user_content_manager_register_script_message_handler (manager, "naiveping", NULL);
+  g_signal_connect (manager, "script-message-received::naiveping",
+                    G_CALLBACK (naive_ping_cb), NULL);
+
+  g_signal_connect (bench.web_view, "load-changed", G_CALLBACK (load_changed_cb), &loaded);
+  atrium_window_load (bench.window, "/");
+  gtk_window_present (GTK_WINDOW (bench.window));
+  while (!loaded)
+    g_main_context_iteration (NULL, TRUE);
+
+  printf ("# bench-events: %u rounds, alternating, medians; naive = one evaluate_javascript "
+          "per event, the event in the source\n", rounds);
+  printf ("%-34s %10s %10s %12s %12s %9s\n", "scenario", "naive ms", "atrium ms", "naive ev/s",
+          "atrium ev/s", "speedup");
+
+  {
+    Burst b = { "burst", 20000, small };
+    compare_burst ("burst 20,000 x 16 B", &b, "(target >= 5)");
+  }
+  {
+    Burst b = { "big", 200, big };
+    compare_burst ("200 x 64 KiB", &b, "(target >= 0.8)");
+  }
+  compare_ping ("ping/pong, small object", 300, "({id: 7, name: 'small', ok: true})");
+  compare_ping ("ping/pong, 1 KiB string", 300, "'x'.repeat(1024)");
+  compare_memory ();
+
+  /* The channel buffer: what queue capacity and batch size do to a burst. */
+  if (selected ("capacity and batch"))
+  {
+    static const guint capacities[] = { 256, 10000 };
+    static const guint batches[] = { 1, 64, 1024, 4096 };
+    Burst b = { "burst", 20000, small };
+    guint table_rounds = 3;
+
+    printf ("\n# burst 20,000 x 16 B: events/s (median of %u) by queue capacity and batch size\n",
+            table_rounds);
+    printf ("%-12s", "capacity");
+    for (guint j = 0; j < G_N_ELEMENTS (batches); j++)
+      {
+        g_autofree char *header = g_strdup_printf ("batch %u", batches[j]);
+
+        printf (" %12s", header);
+      }
+    printf ("\n");
+    for (guint i = 0; i < G_N_ELEMENTS (capacities); i++)
+      {
+        double one_by_one = 0;
+
+        printf ("%-12u", capacities[i]);
+        for (guint j = 0; j < G_N_ELEMENTS (batches); j++)
+          {
+            double ms[3];
+            Row row = { "events-buffer", NULL, 0, 0, "ms", 0, 0 };
+
+            atrium_app_set_event_queue_limits (bench.app, capacities[i],
+                                               ATRIUM_EVENT_QUEUE_MAX_BYTES);
+            _atrium_events_set_batch_limits (events, batches[j], ATRIUM_EVENT_BATCH_MAX_BYTES);
+            burst_atrium (&b);
+            for (guint r = 0; r < table_rounds; r++)
+              ms[r] = burst_atrium (&b);
+            printf (" %12.0f", b.count / median (ms, table_rounds) * 1000);
+            fflush (stdout);
+
+            /* The baseline of each row is one event per delivery, at the
+             * same capacity; the spread is the range over the median. */
+            if (j == 0)
+              one_by_one = median (ms, table_rounds);
+            row.name = g_strdup_printf ("burst 20,000 x 16 B, capacity %u, batch %u",
+                                        capacities[i], batches[j]);
+            row.baseline = one_by_one;
+            row.optimized = median (ms, table_rounds);
+            row.ratio = row.baseline / row.optimized;
+            row.spread = (quantile (ms, table_rounds, 1) - quantile (ms, table_rounds, 0))
+                         / row.optimized;
+            g_array_append_val (rows, row);
+          }
+        printf ("\n");
+      }
+    atrium_app_set_event_queue_limits (bench.app, ATRIUM_EVENT_QUEUE_MAX_EVENTS,
+                                       ATRIUM_EVENT_QUEUE_MAX_BYTES);
+    _atrium_events_set_batch_limits (events, ATRIUM_EVENT_BATCH_MAX_EVENTS,
+                                     ATRIUM_EVENT_BATCH_MAX_BYTES);
+  }
+
+  if (json_path != NULL)
+    write_json (json_path);
+
+  gtk_window_destroy (GTK_WINDOW (bench.window));
+  g_object_unref (bench.app);
+  return 0;
+}

@@ -1,0 +1,784 @@
+#include "config.h"
+
+#include "atrium-media-server-private.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+/* The loopback route, spoken to over a raw socket the way WebKit's media
+ * player and an attacker would: the token, the Host check, Range, HEAD,
+ * keep-alive, malformed requests and every path attack. Nothing here needs
+ * a display. */
+
+#define SECRET "TOP SECRET, never to be served\n"
+#define TONE_LENGTH 5000
+
+typedef struct
+{
+  char              *outside;    /* a directory holding the root and a secret */
+  char              *root;
+  AtriumAssets      *assets;
+  AtriumMediaServer *server;
+  char              *prefix;     /* "/TOKEN" */
+} Fixture;
+
+typedef struct
+{
+  guint       status;
+  GHashTable *headers;  /* lowercase name → value */
+  GBytes     *body;
+} Response;
+
+static void
+response_clear (Response *r)
+{
+  g_clear_pointer (&r->headers, g_hash_table_unref);
+  g_clear_pointer (&r->body, g_bytes_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Response, response_clear)
+
+static void
+write_file (const char *dir,
+            const char *name,
+            const char *contents,
+            gssize      length)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tone = g_malloc (TONE_LENGTH);
+  g_autofree char *link = NULL;
+  g_autofree char *target = NULL;
+  const char *base;
+
+  f->outside = g_dir_make_tmp ("atrium-media-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->root = g_build_filename (f->outside, "root", NULL);
+  g_assert_cmpint (g_mkdir (f->root, 0700), ==, 0);
+
+  write_file (f->outside, "secret.txt", SECRET, -1);
+  write_file (f->root, "index.html", "<!DOCTYPE html><title>media</title>\n", -1);
+  for (guint i = 0; i < TONE_LENGTH; i++)
+    tone[i] = (char) (i * 7);
+  memcpy (tone, "RIFF\x24\0\0\0WAVEfmt ", 16);
+  write_file (f->root, "tone.wav", tone, TONE_LENGTH);
+  write_file (f->root, "noext", "\x89PNG\r\n\x1a\nxxxx", 12);
+  write_file (f->root, "empty.txt", "", 0);
+
+  link = g_build_filename (f->root, "leak.txt", NULL);
+  target = g_build_filename (f->outside, "secret.txt", NULL);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+
+  f->assets = atrium_assets_new_for_directory (f->root, &error);
+  g_assert_no_error (error);
+  f->server = _atrium_media_server_new (f->assets, "app://localhost", &error);
+  g_assert_no_error (error);
+
+  base = _atrium_media_server_get_base (f->server);
+  g_assert_true (g_str_has_prefix (base, _atrium_media_server_get_origin (f->server)));
+  f->prefix = g_strdup (base + strlen (_atrium_media_server_get_origin (f->server)));
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  _atrium_media_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_clear_object (&f->assets);
+  remove_tree (f->outside);
+  g_free (f->outside);
+  g_free (f->root);
+  g_free (f->prefix);
+}
+
+/* Client */
+
+static GSocketConnection *
+connect_to (Fixture *f)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  /* No proxy lookup: it would ask GSettings, and loopback has none. */
+  g_socket_client_set_enable_proxy (client, FALSE);
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                _atrium_media_server_get_port (f->server),
+                                                NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+static void
+send_text (GSocketConnection *connection,
+           const char        *text,
+           gsize              length)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             text, length, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Reads one response. Its body is Content-Length bytes long (none for
+ * HEAD); *@closed tells whether the server then closed the connection. */
+static void
+read_response (GSocketConnection *connection,
+               gboolean           is_head,
+               Response          *r)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *length_text;
+  guint64 length;
+  char c;
+
+  /* Byte by byte, so nothing past the head is consumed. */
+  while (!g_str_has_suffix (head->str, "\r\n\r\n"))
+    {
+      gssize n = g_input_stream_read (in, &c, 1, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, ==, 1);
+      g_string_append_c (head, c);
+    }
+
+  lines = g_strsplit (head->str, "\r\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "HTTP/1.1 "));
+  r->status = atoi (lines[0] + 9);
+  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+
+      g_assert_nonnull (colon);
+      g_hash_table_insert (r->headers, g_ascii_strdown (lines[i], colon - lines[i]),
+                           g_strdup (colon + 2));
+    }
+
+  length_text = g_hash_table_lookup (r->headers, "content-length");
+  g_assert_nonnull (length_text);
+  length = g_ascii_strtoull (length_text, NULL, 10);
+  if (is_head)
+    length = 0;
+
+  {
+    g_autofree char *body = g_malloc (length + 1);
+    gsize n = 0;
+
+    g_input_stream_read_all (in, body, length, &n, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, ==, length);
+    r->body = g_bytes_new_take (g_steal_pointer (&body), length);
+  }
+}
+
+static void
+request (Fixture    *f,
+         const char *text,
+         Response   *r)
+{
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+
+  send_text (connection, text, strlen (text));
+  read_response (connection, g_str_has_prefix (text, "HEAD "), r);
+}
+
+static void
+get (Fixture    *f,
+     const char *target,
+     const char *extra_headers,
+     Response   *r)
+{
+  g_autofree char *text =
+    g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%sConnection: close\r\n\r\n",
+                     target, _atrium_media_server_get_port (f->server),
+                     extra_headers != NULL ? extra_headers : "");
+
+  g_test_message ("GET %s", target);
+  request (f, text, r);
+}
+
+static const char *
+header (Response   *r,
+        const char *name)
+{
+  return g_hash_table_lookup (r->headers, name);
+}
+
+static void
+assert_no_secret (Response *r)
+{
+  gsize n;
+  const char *data = g_bytes_get_data (r->body, &n);
+
+  g_assert_null (g_strstr_len (data, n, "TOP SECRET"));
+}
+
+/* Tests */
+
+static void
+test_serves (Fixture       *f,
+             gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autofree char *target = g_strconcat (f->prefix, "/tone.wav", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *tone_path = NULL;
+  gsize n;
+
+  get (f, target, NULL, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (header (&r, "content-type"), ==, "audio/wav");
+  g_assert_cmpstr (header (&r, "content-length"), ==, "5000");
+  g_assert_cmpstr (header (&r, "accept-ranges"), ==, "bytes");
+  g_assert_cmpstr (header (&r, "x-content-type-options"), ==, "nosniff");
+  g_assert_cmpstr (header (&r, "access-control-allow-origin"), ==, "app://localhost");
+  g_assert_cmpstr (header (&r, "connection"), ==, "close");
+
+  tone_path = g_build_filename (f->root, "tone.wav", NULL);
+  g_file_get_contents (tone_path, &expected, &n, NULL);
+  g_assert_cmpmem (g_bytes_get_data (r.body, NULL), g_bytes_get_size (r.body), expected, n);
+}
+
+static void
+test_index_and_sniff (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *root = g_strconcat (f->prefix, "/", NULL);
+  g_autofree char *noext = g_strconcat (f->prefix, "/noext", NULL);
+  g_autofree char *empty = g_strconcat (f->prefix, "/empty.txt", NULL);
+
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, root, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpstr (header (&r, "content-type"), ==, "text/html; charset=utf-8");
+  }
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, noext, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpstr (header (&r, "content-type"), ==, "image/png");
+    g_assert_cmpuint (g_bytes_get_size (r.body), ==, 12);
+  }
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, empty, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (g_bytes_get_size (r.body), ==, 0);
+  }
+}
+
+static void
+test_head (Fixture       *f,
+           gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+  g_autofree char *text =
+    g_strdup_printf ("HEAD %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n"
+                     "GET %s/noext HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                     f->prefix, _atrium_media_server_get_port (f->server),
+                     f->prefix, _atrium_media_server_get_port (f->server));
+
+  /* HEAD tells the length and sends nothing: the next response on the
+   * same connection follows directly. */
+  send_text (connection, text, strlen (text));
+  read_response (connection, TRUE, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (header (&r, "content-length"), ==, "5000");
+  response_clear (&r);
+
+  read_response (connection, FALSE, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (header (&r, "content-type"), ==, "image/png");
+}
+
+static void
+test_keep_alive (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_auto(Response) r = { 0 };
+      g_autofree char *text =
+        g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                         "Range: bytes=%u-%u\r\n\r\n",
+                         f->prefix, _atrium_media_server_get_port (f->server), i * 100, i * 100 + 9);
+
+      send_text (connection, text, strlen (text));
+      read_response (connection, FALSE, &r);
+      g_assert_cmpuint (r.status, ==, 206);
+      g_assert_cmpuint (g_bytes_get_size (r.body), ==, 10);
+      g_assert_cmpstr (header (&r, "connection"), ==, "keep-alive");
+    }
+}
+
+typedef struct
+{
+  const char *range;
+  guint       status;
+  const char *content_range;
+  gsize       start;
+  gsize       length;
+} RangeCase;
+
+static void
+test_range (Fixture       *f,
+            gconstpointer  data)
+{
+  static const RangeCase cases[] = {
+    { "bytes=0-99",     206, "bytes 0-99/5000",     0,    100 },
+    { "bytes=4990-",    206, "bytes 4990-4999/5000", 4990, 10 },
+    { "bytes=-16",      206, "bytes 4984-4999/5000", 4984, 16 },
+    { "bytes=100-100",  206, "bytes 100-100/5000",  100,  1 },
+    { "bytes=10-99999", 206, "bytes 10-4999/5000",  10,   4990 },
+    { "bytes=5000-",    416, "bytes */5000",        0,    0 },
+    { "bytes=-0",       416, "bytes */5000",        0,    0 },
+    { "bytes=0-1,5-6",  200, NULL,                  0,    5000 },
+    { "pages=1-2",      200, NULL,                  0,    5000 },
+  };
+  g_autofree char *target = g_strconcat (f->prefix, "/tone.wav", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *tone_path = NULL;
+  gsize n;
+
+  tone_path = g_build_filename (f->root, "tone.wav", NULL);
+  g_file_get_contents (tone_path, &expected, &n, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Response) r = { 0 };
+      g_autofree char *extra = g_strdup_printf ("Range: %s\r\n", cases[i].range);
+
+      get (f, target, extra, &r);
+      g_assert_cmpuint (r.status, ==, cases[i].status);
+      g_assert_cmpstr (header (&r, "content-range"), ==, cases[i].content_range);
+      g_assert_cmpstr (header (&r, "accept-ranges"), ==, "bytes");
+      if (cases[i].status != 416)
+        g_assert_cmpmem (g_bytes_get_data (r.body, NULL), g_bytes_get_size (r.body),
+                         expected + cases[i].start, cases[i].length);
+    }
+}
+
+static void
+test_token (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *wrong = g_strdup (f->prefix);
+  g_autofree char *no_slash = g_strconcat (f->prefix, "tone.wav", NULL);
+  g_autofree char *short_token = g_strndup (f->prefix, strlen (f->prefix) - 1);
+  g_autofree char *short_target = g_strconcat (short_token, "/tone.wav", NULL);
+  g_autofree char *wrong_target = NULL;
+  const char *targets[] = { "/tone.wav", "/", "/index.html", NULL, NULL, NULL, "*" };
+
+  /* The same length, one character off. */
+  wrong[1] = wrong[1] == '0' ? '1' : '0';
+  wrong_target = g_strconcat (wrong, "/tone.wav", NULL);
+  targets[3] = wrong_target;
+  targets[4] = no_slash;
+  targets[5] = short_target;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      g_auto(Response) r = { 0 };
+
+      get (f, targets[i], NULL, &r);
+      g_assert_cmpuint (r.status, ==, 404);
+      /* The page says nothing about what is there. */
+      g_assert_null (g_strstr_len (g_bytes_get_data (r.body, NULL), g_bytes_get_size (r.body),
+                                   "tone"));
+    }
+}
+
+static void
+test_host (Fixture       *f,
+           gconstpointer  data)
+{
+  guint port = _atrium_media_server_get_port (f->server);
+  g_autofree char *h1 = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: localhost:%u\r\n\r\n",
+                                         f->prefix, port);
+  g_autofree char *h2 = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+                                         f->prefix);
+  g_autofree char *h3 = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\n\r\n", f->prefix);
+  g_autofree char *h4 = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                                         f->prefix);
+  g_autofree char *h5 = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                         "Host: evil.example\r\n\r\n", f->prefix, port);
+  const char *requests[] = { h1, h2, h3, h4 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_auto(Response) r = { 0 };
+
+      request (f, requests[i], &r);
+      g_assert_cmpuint (r.status, ==, 403);
+      g_assert_cmpstr (header (&r, "connection"), ==, "close");
+    }
+
+  {
+    g_auto(Response) r = { 0 };
+
+    /* Two Host headers is a malformed request. */
+    request (f, h5, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+}
+
+static void
+test_methods (Fixture       *f,
+              gconstpointer  data)
+{
+  guint port = _atrium_media_server_get_port (f->server);
+  g_autofree char *post = g_strdup_printf ("POST %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                           "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                                           f->prefix, port);
+  g_autofree char *body = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                           "Content-Length: 4\r\n\r\nabcd", f->prefix, port);
+  g_autofree char *chunked = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                              "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                                              f->prefix, port);
+
+  {
+    g_auto(Response) r = { 0 };
+
+    request (f, post, &r);
+    g_assert_cmpuint (r.status, ==, 405);
+    g_assert_cmpstr (header (&r, "allow"), ==, "GET, HEAD");
+  }
+  {
+    g_auto(Response) r = { 0 };
+
+    request (f, body, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+  {
+    g_auto(Response) r = { 0 };
+
+    request (f, chunked, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+}
+
+static void
+test_malformed (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char * const requests[] = {
+    "GET\r\n\r\n",
+    "GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+    "GET  / HTTP/1.1\r\n\r\n",
+    "GET / HTTP/1.1\r\nNo-Colon\r\n\r\n",
+    "GET / HTTP/1.1\r\nName : value\r\n\r\n",
+    "GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+    "GET / HTTP/1.1\nHost: x\n\n\r\n\r\n",
+    "GET /\x01 HTTP/1.1\r\n\r\n",
+    "G@T / HTTP/1.1\r\n\r\n",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_auto(Response) r = { 0 };
+      g_autofree char *shown = g_strescape (requests[i], NULL);
+
+      g_test_message ("%s", shown);
+      request (f, requests[i], &r);
+      g_assert_cmpuint (r.status, ==, 400);
+    }
+}
+
+static void
+test_head_too_large (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_auto(Response) r = { 0 };
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+  g_autofree char *filler = g_strnfill (ATRIUM_HTTP_MAX_HEAD, 'a');
+  g_autofree char *text = g_strdup_printf ("GET /%s HTTP/1.1\r\n\r\n", filler);
+
+  send_text (connection, text, strlen (text));
+  read_response (connection, FALSE, &r);
+  g_assert_cmpuint (r.status, ==, 431);
+}
+
+static void
+test_path_attacks (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const struct {
+    const char *path;
+    guint       status;
+  } attacks[] = {
+    { "/../secret.txt",              400 },
+    { "/%2e%2e/secret.txt",          400 },
+    { "/%2E%2E%2Fsecret.txt",        400 },
+    { "/.%2e/secret.txt",            400 },
+    { "/a/../../secret.txt",         400 },
+    { "/..%5csecret.txt",            400 },
+    { "/%5c..%5csecret.txt",         400 },
+    { "/..\\secret.txt",             400 },
+    { "/secret.txt%00.wav",          400 },
+    { "/%00",                        400 },
+    { "/%ff%fe",                     400 },
+    { "/%c0%ae%c0%ae/secret.txt",    400 },
+    { "/%252e%252e/secret.txt",      404 },   /* decoded once: a name, "%2e%2e" */
+    { "/leak.txt",                   403 },   /* a symlink out of the root */
+    { "/secret.txt",                 404 },
+    { "//secret.txt",                404 },
+    { "/tone.wav/..",                400 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (attacks); i++)
+    {
+      g_auto(Response) r = { 0 };
+      g_autofree char *target = g_strconcat (f->prefix, attacks[i].path, NULL);
+
+      get (f, target, NULL, &r);
+      g_assert_cmpuint (r.status, ==, attacks[i].status);
+      assert_no_secret (&r);
+    }
+
+  /* Overlong: 5000 bytes of path, within the request head limit. */
+  {
+    g_auto(Response) r = { 0 };
+    g_autofree char *filler = g_strnfill (5000, 'a');
+    g_autofree char *target = g_strconcat (f->prefix, "/", filler, NULL);
+
+    get (f, target, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+}
+
+static void
+test_assets_change (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *target = g_strconcat (f->prefix, "/tone.wav", NULL);
+
+  _atrium_media_server_set_assets (f->server, NULL);
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, target, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 404);
+  }
+  _atrium_media_server_set_assets (f->server, f->assets);
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, target, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+}
+
+static void
+test_stop (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = _atrium_media_server_get_port (f->server);
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  _atrium_media_server_stop (f->server);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+/* Two servers never share a token. */
+static void
+test_tokens_differ (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumMediaServer) other = _atrium_media_server_new (f->assets, "app://localhost",
+                                                                 &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (_atrium_media_server_get_base (other) + strlen ("http://127.0.0.1:") + 6, !=,
+                   _atrium_media_server_get_base (f->server) + strlen ("http://127.0.0.1:") + 6);
+  g_assert_cmpuint (strlen (f->prefix), ==, 1 + 32);
+  _atrium_media_server_stop (other);
+}
+
+/* A GResource source streams from memory instead of sendfile(): the same
+ * answers. The resource is compiled into this test (test-assets.gresource.xml). */
+static void
+test_resource (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) resources = atrium_assets_new_for_resource ("/dev/atrium/Test/web");
+  g_autoptr(GBytes) expected = g_resources_lookup_data ("/dev/atrium/Test/web/index.html", 0,
+                                                        &error);
+  Fixture f = { 0 };
+  gsize n;
+  const char *data;
+
+  g_assert_no_error (error);
+  data = g_bytes_get_data (expected, &n);
+  f.server = _atrium_media_server_new (resources, "app://localhost", &error);
+  g_assert_no_error (error);
+  f.prefix = g_strdup (_atrium_media_server_get_base (f.server)
+                       + strlen (_atrium_media_server_get_origin (f.server)));
+
+  {
+    g_auto(Response) r = { 0 };
+    g_autofree char *target = g_strconcat (f.prefix, "/", NULL);
+
+    get (&f, target, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpstr (header (&r, "content-type"), ==, "text/html; charset=utf-8");
+    g_assert_cmpmem (g_bytes_get_data (r.body, NULL), g_bytes_get_size (r.body), data, n);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    g_autofree char *target = g_strconcat (f.prefix, "/index.html", NULL);
+
+    get (&f, target, "Range: bytes=5-9\r\n", &r);
+    g_assert_cmpuint (r.status, ==, 206);
+    g_assert_cmpmem (g_bytes_get_data (r.body, NULL), g_bytes_get_size (r.body), data + 5, 5);
+  }
+  {
+    g_auto(Response) r = { 0 };
+    g_autofree char *target = g_strconcat (f.prefix, "/%2e%2e/runtime/atrium.js", NULL);
+
+    get (&f, target, NULL, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+
+  _atrium_media_server_stop (f.server);
+  g_clear_object (&f.server);
+  g_free (f.prefix);
+}
+
+/* The request head parser alone. */
+static void
+test_parse (void)
+{
+  static const struct {
+    const char *head;
+    gboolean    ok;
+    const char *method, *target, *host, *range;
+    gboolean    keep_alive, has_body;
+  } cases[] = {
+    { "GET /a HTTP/1.1\r\nHost: h\r\n\r\n", TRUE, "GET", "/a", "h", NULL, TRUE, FALSE },
+    { "GET /a HTTP/1.0\r\n\r\n", TRUE, "GET", "/a", NULL, NULL, FALSE, FALSE },
+    { "GET /a HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", TRUE, "GET", "/a", NULL, NULL, TRUE,
+      FALSE },
+    { "HEAD /a?b HTTP/1.1\r\nrange:  bytes=0-1 \r\nConnection: foo, close\r\n\r\n", TRUE, "HEAD",
+      "/a?b", NULL, "bytes=0-1", FALSE, FALSE },
+    { "GET / HTTP/1.1\r\nContent-Length: 000\r\n\r\n", TRUE, "GET", "/", NULL, NULL, TRUE, FALSE },
+    { "GET / HTTP/1.1\r\nContent-Length: 1\r\n\r\n", TRUE, "GET", "/", NULL, NULL, TRUE, TRUE },
+    { "GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", TRUE, "GET", "/", NULL, NULL, TRUE,
+      TRUE },
+    { "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", FALSE },
+    { "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", FALSE },
+    { "GET / HTTP/1.1\r\nRange: a\r\nRange: b\r\n\r\n", FALSE },
+    { "GET / HTTP/1.1\r\nA: b\x7f\r\n\r\n", FALSE },
+    { "GET / HTTP/1.1\r\nA: b\r\n\r", FALSE },
+    { "GET / HTTP/1.1\r\n\r\n\r\n", FALSE },
+    { "GET / HTTP/1.1\r\n:x\r\n\r\n", FALSE },
+    { "GET / HTTP/1.1", FALSE },
+    { "", FALSE },
+    { "GET / HTTP/1.1 \r\n\r\n", FALSE },
+    { " GET / HTTP/1.1\r\n\r\n", FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *head = g_strdup (cases[i].head);
+      g_autofree char *shown = g_strescape (cases[i].head, NULL);
+      AtriumHttpRequest request;
+
+      g_test_message ("%s", shown);
+      g_assert_cmpint (_atrium_http_parse_request (head, strlen (head), &request), ==,
+                       cases[i].ok);
+      if (!cases[i].ok)
+        continue;
+      g_assert_cmpstr (request.method, ==, cases[i].method);
+      g_assert_cmpstr (request.target, ==, cases[i].target);
+      g_assert_cmpstr (request.host, ==, cases[i].host);
+      g_assert_cmpstr (request.range, ==, cases[i].range);
+      g_assert_cmpint (request.keep_alive, ==, cases[i].keep_alive);
+      g_assert_cmpint (request.has_body, ==, cases[i].has_body);
+    }
+
+  /* A NUL inside the head. */
+  {
+    char head[] = "GET /a\0b HTTP/1.1\r\n\r\n";
+    AtriumHttpRequest request;
+
+    g_assert_false (_atrium_http_parse_request (head, sizeof head - 1, &request));
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/atrium/media-server/parse", test_parse);
+  g_test_add_func ("/atrium/media-server/resource", test_resource);
+#define ADD(name, func) \
+  g_test_add ("/atrium/media-server/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("serves", test_serves);
+  ADD ("index-and-sniff", test_index_and_sniff);
+  ADD ("head", test_head);
+  ADD ("keep-alive", test_keep_alive);
+  ADD ("range", test_range);
+  ADD ("token", test_token);
+  ADD ("host", test_host);
+  ADD ("methods", test_methods);
+  ADD ("malformed", test_malformed);
+  ADD ("head-too-large", test_head_too_large);
+  ADD ("path-attacks", test_path_attacks);
+  ADD ("assets-change", test_assets_change);
+  ADD ("stop", test_stop);
+  ADD ("tokens-differ", test_tokens_differ);
+#undef ADD
+
+  return g_test_run ();
+}
