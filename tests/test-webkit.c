@@ -458,9 +458,13 @@ test_close_with_worker_in_flight (void)
   g_autofree char *ignored = NULL;
 
   g_atomic_int_set (&sleep_outcome, 0);
+  g_atomic_int_set (&sleep_started, FALSE);
   ignored = harness_run_js (window, "window.p = atrium.call('test.sleep', 60000); return true;");
-  while (_atrium_bridge_get_n_calls (bridge) == 0)
+  /* Close once the method runs on its worker, to see it stop early; a call
+   * cancelled before a thread takes it is answered without running. */
+  while (!g_atomic_int_get (&sleep_started))
     g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (_atrium_bridge_get_n_calls (bridge), ==, 1);
 
   harness_close (window);
 
