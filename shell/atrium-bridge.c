@@ -53,6 +53,59 @@ token_matches (const char *text,
   return diff == 0;
 }
 
+/* Reads a side message (event, poll, cancel, console): a string that starts
+ * with the token. Returns its bytes, with @payload and @length describing
+ * what follows the token; %NULL with @error set otherwise. */
+static GBytes *
+read_message (AtriumBridge  *self,
+              JSCValue      *value,
+              const char    *what,
+              const char   **payload,
+              gsize         *length,
+              GError       **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  const char *data;
+  gsize size;
+
+  if (!jsc_value_is_string (value))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "%s must be a string", what);
+      return NULL;
+    }
+
+  bytes = jsc_value_to_string_as_bytes (value);
+  data = g_bytes_get_data (bytes, &size);
+  if (size > 0 && data[size - 1] == '\0')
+    size--;
+  if (!token_matches (data, size, _atrium_app_get_token (self->app)))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                           "The message does not come from the app's runtime");
+      return NULL;
+    }
+
+  *payload = data + ATRIUM_TOKEN_LENGTH;
+  *length = size - ATRIUM_TOKEN_LENGTH;
+  return g_steal_pointer (&bytes);
+}
+
+/* Parses the decimal id at the start of @data: at most 19 digits, so it
+ * cannot overflow and a long run is not walked. Returns the number of
+ * digits, 0 if there are none. */
+static gsize
+parse_id (const char *data,
+          gsize       length,
+          guint64    *id)
+{
+  gsize n = 0;
+
+  *id = 0;
+  while (n < MIN (length, 19) && g_ascii_isdigit (data[n]))
+    *id = *id * 10 + (data[n++] - '0');
+  return n;
+}
+
 /**
  * _atrium_bridge_decode:
  * @text: the message as the page posted it: token, then `[method, [args…]]`
@@ -280,21 +333,17 @@ on_cancel_message_cb (WebKitUserContentManager *manager,
                       JSCValue                 *value,
                       AtriumBridge             *self)
 {
-  g_autofree char *text = NULL;
+  g_autoptr(GBytes) text = NULL;
   AtriumCall *call;
+  const char *data;
+  gsize length;
+  guint64 id;
   gint64 page_id;
-  char *end;
 
-  if (!jsc_value_is_string (value))
+  text = read_message (self, value, "A cancel message", &data, &length, NULL);
+  if (text == NULL || length == 0 || parse_id (data, length, &id) != length || id == 0)
     return;
-
-  text = jsc_value_to_string (value);
-  if (!token_matches (text, strlen (text), _atrium_app_get_token (self->app)))
-    return;
-
-  page_id = g_ascii_strtoll (text + ATRIUM_TOKEN_LENGTH, &end, 10);
-  if (*end != '\0' || page_id <= 0)
-    return;
+  page_id = (gint64) id;
 
   /* The cancel and the call travel through different handlers, and WebKit
    * does not promise to deliver them in order: a cancel for a call that has
@@ -329,31 +378,14 @@ on_event_message_cb (WebKitUserContentManager *manager,
   g_autoptr(GBytes) batch = NULL;
   AtriumEvents *events;
   const char *data;
-  gsize length, max_size;
+  gsize length, max_size, digits;
   guint64 ack;
   guint window_id;
   gboolean ok;
-  char *end;
 
-  if (!jsc_value_is_string (value))
-    {
-      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "An event message must be a string");
-      goto refuse;
-    }
-
-  text = jsc_value_to_string_as_bytes (value);
-  data = g_bytes_get_data (text, &length);
-  if (length > 0 && data[length - 1] == '\0')
-    length--;
-  if (!token_matches (data, length, _atrium_app_get_token (self->app)))
-    {
-      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
-                           "The message does not come from the app's runtime");
-      goto refuse;
-    }
-  data += ATRIUM_TOKEN_LENGTH;
-  length -= ATRIUM_TOKEN_LENGTH;
+  text = read_message (self, value, "An event message", &data, &length, &error);
+  if (text == NULL)
+    goto refuse;
   max_size = atrium_app_get_max_message_size (self->app);
   if (length > max_size)
     {
@@ -363,18 +395,15 @@ on_event_message_cb (WebKitUserContentManager *manager,
       goto refuse;
     }
 
-  /* The batch id: a few digits, bounded so a long run is not parsed. */
-  ack = 0;
-  for (end = (char *) data; end < data + MIN (length, 20) && g_ascii_isdigit (*end); end++)
-    ack = ack * 10 + (*end - '0');
-  if (end == data || end >= data + length || *end != ':')
+  digits = parse_id (data, length, &ack);
+  if (digits == 0 || digits >= length || data[digits] != ':')
     {
       g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                            "An event message must be a batch id, ':' and [\"name\", data]");
       goto refuse;
     }
-  length -= end + 1 - data;
-  data = end + 1;
+  data += digits + 1;
+  length -= digits + 1;
 
   events = _atrium_app_get_events (self->app);
   window_id = atrium_window_get_id (self->window);
@@ -406,25 +435,15 @@ on_poll_message_cb (WebKitUserContentManager *manager,
                     AtriumBridge             *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GBytes) text = NULL;
+  const char *data;
+  gsize length;
   guint64 ack;
-  char *end;
 
-  if (!jsc_value_is_string (value))
-    {
-      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "A poll message must be a string");
-      goto refuse;
-    }
-  text = jsc_value_to_string (value);
-  if (!token_matches (text, strlen (text), _atrium_app_get_token (self->app)))
-    {
-      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
-                           "The message does not come from the app's runtime");
-      goto refuse;
-    }
-  ack = g_ascii_strtoull (text + ATRIUM_TOKEN_LENGTH, &end, 10);
-  if (*end != '\0' || end == text + ATRIUM_TOKEN_LENGTH)
+  text = read_message (self, value, "A poll message", &data, &length, &error);
+  if (text == NULL)
+    goto refuse;
+  if (length == 0 || parse_id (data, length, &ack) != length)
     {
       g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                            "A poll message is the token and a batch id");
@@ -446,25 +465,21 @@ on_console_message_cb (WebKitUserContentManager *manager,
                        JSCValue                 *value,
                        AtriumBridge             *self)
 {
-  g_autofree char *text = NULL;
-  const char *line;
+  g_autoptr(GBytes) text = NULL;
+  const char *data, *line;
   gsize length;
 
-  if (!jsc_value_is_string (value))
-    return;
-
-  text = jsc_value_to_string (value);
-  length = strlen (text);
-  if (!token_matches (text, length, _atrium_app_get_token (self->app)))
+  text = read_message (self, value, "A console message", &data, &length, NULL);
+  if (text == NULL)
     return;
 
   /* After the token comes "level:" and the line as the page wrote it. */
-  line = strchr (text + ATRIUM_TOKEN_LENGTH, ':');
+  line = memchr (data, ':', length);
   if (line == NULL)
     return;
   line++;
 
-  fwrite (line, 1, length - (line - text), stdout);
+  fwrite (line, 1, length - (line - data), stdout);
   fputc ('\n', stdout);
   fflush (stdout);
 }
