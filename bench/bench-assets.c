@@ -10,6 +10,7 @@
 
 #include "atrium-app-private.h"
 #include "atrium-sniffer-private.h"
+#include "bench-common.h"
 
 /* The asset server against naive baselines, same process, same run:
  *
@@ -25,23 +26,6 @@
  * parts on the command line (mime, sniff, webkit) to run only those. */
 
 static guint rounds = 7;
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *values,
-        guint   n)
-{
-  qsort (values, n, sizeof *values, compare_doubles);
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 /* 1. MIME cache */
 
@@ -176,8 +160,8 @@ bench_mime (void)
               mutex_ns[i] = mime_round (NULL, &mutex_cache, n);
             }
         }
-      m = median (mutex_ns, rounds);
-      r = median (rw_ns, rounds);
+      m = bench_median (mutex_ns, rounds);
+      r = bench_median (rw_ns, rounds);
       printf ("%-10u %12.1f %12.1f %9.2fx\n", n, m, r, r / m);
       fflush (stdout);
     }
@@ -273,8 +257,8 @@ bench_sniff (void)
           fresh_ns[i] = sniff_round (fresh, stream, &fresh_allocs);
         }
     }
-  p = median (pooled_ns, rounds);
-  f = median (fresh_ns, rounds);
+  p = bench_median (pooled_ns, rounds);
+  f = bench_median (fresh_ns, rounds);
   _atrium_sniffer_get_stats (pooled, &stats);
 
   printf ("\n# Sniff from a stream (%u sniffs per round), median of %u\n", SNIFFS, rounds);
@@ -416,20 +400,11 @@ compare (WebKitWebView  *web_view,
           a_ms[r] = fetch_round (web_view, url_a, s->n, s->size);
         }
     }
-  a = median (a_ms, rounds);
-  b = median (b_ms, rounds);
+  a = bench_median (a_ms, rounds);
+  b = bench_median (b_ms, rounds);
   printf ("%-26s %-18s %10.1f %10.1f %8.3fx %9.1f %9.1f\n", s->name, label, a, b, b / a,
           mb / (a / 1000.0), mb / (b / 1000.0));
   fflush (stdout);
-}
-
-static void
-load_changed_cb (WebKitWebView   *web_view,
-                 WebKitLoadEvent  event,
-                 gboolean        *done)
-{
-  if (event == WEBKIT_LOAD_FINISHED)
-    *done = TRUE;
 }
 
 static void
@@ -473,7 +448,6 @@ bench_webkit (void)
   WebKitWebContext *context;
   WebKitWebView *web_view;
   AtriumWindow *window;
-  gboolean loaded = FALSE;
 
   if (!gtk_init_check ())
     {
@@ -508,11 +482,7 @@ bench_webkit (void)
 
   window = atrium_window_new (app);
   web_view = atrium_window_get_web_view (window);
-  g_signal_connect (web_view, "load-changed", G_CALLBACK (load_changed_cb), &loaded);
-  atrium_window_load (window, "/");
-  gtk_window_present (GTK_WINDOW (window));
-  while (!loaded)
-    g_main_context_iteration (NULL, TRUE);
+  bench_open_page (window, "/");
 
   printf ("\n# fetch() end to end in WebKit, ms per round (median of %u), ratio, MB/s\n", rounds);
   printf ("%-26s %-18s %10s %10s %9s %9s %9s\n", "scenario", "A vs B", "A ms", "B ms", "B/A",

@@ -6,6 +6,8 @@
 
 #include <atrium.h>
 
+#include "bench-common.h"
+
 /* JS → C → JS round trips: Atrium's `atrium.call('echo', x)` against the
  * floor, a bare script message handler with reply that returns its argument
  * (raw WebKitGTK, no Atrium code on the path). Both live in the same page of
@@ -53,69 +55,6 @@ echo_cb (AtriumCall *call,
   atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
 }
 
-typedef struct
-{
-  gboolean done;
-  double   value;
-  GError  *error;
-} Wait;
-
-static void
-js_done_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Wait *w = user_data;
-  g_autoptr(JSCValue) value =
-    webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object), result,
-                                                           &w->error);
-
-  if (value != NULL)
-    w->value = jsc_value_to_double (value);
-  w->done = TRUE;
-}
-
-static double
-run_js (WebKitWebView *web_view,
-        const char    *body)
-{
-  Wait w = { FALSE, 0, NULL };
-
-  webkit_web_view_call_async_javascript_function (web_view, body, -1, NULL, NULL, NULL, NULL,
-                                                  js_done_cb, &w);
-  while (!w.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (w.error != NULL)
-    g_error ("bench: %s", w.error->message);
-  return w.value;
-}
-
-static void
-load_changed_cb (WebKitWebView   *web_view,
-                 WebKitLoadEvent  event,
-                 gboolean        *done)
-{
-  if (event == WEBKIT_LOAD_FINISHED)
-    *done = TRUE;
-}
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *values,
-        guint   n)
-{
-  qsort (values, n, sizeof *values, compare_doubles);
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 static double
 run_round (WebKitWebView  *web_view,
            const Scenario *s,
@@ -125,7 +64,7 @@ run_round (WebKitWebView  *web_view,
                                            atrium ? "atrium" : "floor",
                                            s->in_flight ? "InFlight" : "",
                                            s->calls, s->payload_js, s->method);
-  return run_js (web_view, body) / s->calls;
+  return bench_run_js (web_view, body) / s->calls;
 }
 
 int
@@ -139,7 +78,6 @@ main (int   argc,
   WebKitUserContentManager *manager;
   WebKitWebView *web_view;
   AtriumWindow *window;
-  gboolean loaded = FALSE;
   int exit_status = 0;
 
   if (g_getenv ("ATRIUM_BENCH_ROUNDS") != NULL)
@@ -168,11 +106,7 @@ main (int   argc,
   g_signal_connect (manager, "script-message-with-reply-received::floor",
                     G_CALLBACK (floor_message_cb), NULL);
 
-  g_signal_connect (web_view, "load-changed", G_CALLBACK (load_changed_cb), &loaded);
-  atrium_window_load (window, "/");
-  gtk_window_present (GTK_WINDOW (window));
-  while (!loaded)
-    g_main_context_iteration (NULL, TRUE);
+  bench_open_page (window, "/");
 
   printf ("# bench-call: JS → C → JS round trips, %u rounds, medians (ms per call)\n", rounds);
   printf ("%-32s %12s %12s %8s\n", "scenario", "floor", "atrium", "ratio");
@@ -203,8 +137,8 @@ main (int   argc,
             }
         }
 
-      f = median (floor_ms, rounds);
-      a = median (atrium_ms, rounds);
+      f = bench_median (floor_ms, rounds);
+      a = bench_median (atrium_ms, rounds);
       printf ("%-32s %12.4f %12.4f %7.3fx\n", s->name, f, a, a / f);
       fflush (stdout);
     }

@@ -8,6 +8,7 @@
 #include "atrium-app-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
+#include "bench-common.h"
 
 /* C → JS events through Atrium's batched queue against the naive way, one
  * webkit_web_view_evaluate_javascript() per event with the event in the
@@ -53,42 +54,6 @@ static GArray *rows;
 
 /* Plumbing */
 
-typedef struct
-{
-  gboolean done;
-  double   value;
-  GError  *error;
-} Wait;
-
-static void
-js_done_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Wait *w = user_data;
-  g_autoptr(JSCValue) value =
-    webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object), result,
-                                                           &w->error);
-
-  if (value != NULL)
-    w->value = jsc_value_to_double (value);
-  w->done = TRUE;
-}
-
-static double
-run_js (const char *body)
-{
-  Wait w = { FALSE, 0, NULL };
-
-  webkit_web_view_call_async_javascript_function (bench.web_view, body, -1, NULL, NULL, NULL, NULL,
-                                                  js_done_cb, &w);
-  while (!w.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (w.error != NULL)
-    g_error ("bench-events: %s", w.error->message);
-  return w.value;
-}
-
 static void
 done_message_cb (WebKitUserContentManager *manager,
                  JSCValue                 *value,
@@ -119,44 +84,10 @@ pong_cb (AtriumApp    *app,
   atrium_app_emit_to (app, atrium_window_get_id (sender), "bench.pong", data, NULL);
 }
 
-static void
-load_changed_cb (WebKitWebView   *web_view,
-                 WebKitLoadEvent  event,
-                 gboolean        *done)
-{
-  if (event == WEBKIT_LOAD_FINISHED)
-    *done = TRUE;
-}
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 static double
-quantile (const double *values,
-          guint         n,
-          double        q)
+run_js (const char *body)
 {
-  g_autofree double *sorted = g_memdup2 (values, n * sizeof *values);
-  double pos;
-  guint i;
-
-  qsort (sorted, n, sizeof *sorted, compare_doubles);
-  pos = q * (n - 1);
-  i = (guint) pos;
-  return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
-}
-
-static double
-median (const double *values,
-        guint         n)
-{
-  return quantile (values, n, 0.5);
+  return bench_run_js (bench.web_view, body);
 }
 
 /* Spread: the interquartile range of the per-round ratios, relative to
@@ -171,8 +102,8 @@ ratio_spread (const double *baseline,
 
   for (guint i = 0; i < n; i++)
     ratios[i] = baseline[i] / optimized[i];
-  m = median (ratios, n);
-  return (quantile (ratios, n, 0.75) - quantile (ratios, n, 0.25)) / m;
+  m = bench_median (ratios, n);
+  return (bench_quantile (ratios, n, 0.75) - bench_quantile (ratios, n, 0.25)) / m;
 }
 
 /* Bursts */
@@ -285,7 +216,7 @@ add_row (const char *category,
          guint       n,
          const char *unit)
 {
-  Row row = { category, name, median (baseline, n), median (optimized, n), unit, 0, 0 };
+  Row row = { category, name, bench_median (baseline, n), bench_median (optimized, n), unit, 0, 0 };
 
   row.ratio = row.baseline / row.optimized;
   row.spread = ratio_spread (baseline, optimized, n);
@@ -320,8 +251,8 @@ compare_burst (const char *label,
     }
 
   add_row ("events", label, naive, atrium, rounds, "ms");
-  n_ms = median (naive, rounds);
-  a_ms = median (atrium, rounds);
+  n_ms = bench_median (naive, rounds);
+  a_ms = bench_median (atrium, rounds);
   printf ("%-34s %10.1f %10.1f %12.0f %12.0f %8.2fx  %s\n", label, n_ms, a_ms,
           b->count / n_ms * 1000, b->count / a_ms * 1000, n_ms / a_ms, target);
   fflush (stdout);
@@ -447,8 +378,8 @@ compare_ping (const char *label,
     }
 
   add_row ("events", label, naive, atrium, rounds, "ms");
-  n_ms = median (naive, rounds);
-  a_ms = median (atrium, rounds);
+  n_ms = bench_median (naive, rounds);
+  a_ms = bench_median (atrium, rounds);
   printf ("%-34s %10.4f %10.4f %12.0f %12.0f %8.2fx  atrium/naive %.3f (target <= 1.15)\n",
           label, n_ms, a_ms, 1000 / n_ms, 1000 / a_ms, n_ms / a_ms, a_ms / n_ms);
   fflush (stdout);
@@ -486,7 +417,6 @@ main (int   argc,
   const char *page_dir = BENCH_PAGE_DIR;
   WebKitUserContentManager *manager;
   AtriumEvents *events;
-  gboolean loaded = FALSE;
 
   for (int i = 1; i < argc; i++)
     {
@@ -525,11 +455,7 @@ main (int   argc,
   g_signal_connect (manager, "script-message-received::naiveping",
                     G_CALLBACK (naive_ping_cb), NULL);
 
-  g_signal_connect (bench.web_view, "load-changed", G_CALLBACK (load_changed_cb), &loaded);
-  atrium_window_load (bench.window, "/");
-  gtk_window_present (GTK_WINDOW (bench.window));
-  while (!loaded)
-    g_main_context_iteration (NULL, TRUE);
+  bench_open_page (bench.window, "/");
 
   printf ("# bench-events: %u rounds, alternating, medians; naive = one evaluate_javascript "
           "per event, the event in the source\n", rounds);
@@ -582,19 +508,19 @@ main (int   argc,
             burst_atrium (&b);
             for (guint r = 0; r < table_rounds; r++)
               ms[r] = burst_atrium (&b);
-            printf (" %12.0f", b.count / median (ms, table_rounds) * 1000);
+            printf (" %12.0f", b.count / bench_median (ms, table_rounds) * 1000);
             fflush (stdout);
 
             /* The baseline of each row is one event per delivery, at the
              * same capacity; the spread is the range over the median. */
             if (j == 0)
-              one_by_one = median (ms, table_rounds);
+              one_by_one = bench_median (ms, table_rounds);
             row.name = g_strdup_printf ("burst 20,000 x 16 B, capacity %u, batch %u",
                                         capacities[i], batches[j]);
             row.baseline = one_by_one;
-            row.optimized = median (ms, table_rounds);
+            row.optimized = bench_median (ms, table_rounds);
             row.ratio = row.baseline / row.optimized;
-            row.spread = (quantile (ms, table_rounds, 1) - quantile (ms, table_rounds, 0))
+            row.spread = (bench_quantile (ms, table_rounds, 1) - bench_quantile (ms, table_rounds, 0))
                          / row.optimized;
             g_array_append_val (rows, row);
           }
