@@ -5,7 +5,7 @@ BUILDDIR ?= build
 XVFB     := dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp"
 SHOT     ?= $(BUILDDIR)/atrium-demo.png
 
-.PHONY: all deps setup build run test bench install clean
+.PHONY: all deps setup build run test bench install clean report
 
 all: build
 
@@ -36,6 +36,11 @@ test: build
 
 bench: build
 	$(XVFB) meson test -C $(BUILDDIR) --benchmark --verbose
+
+# Tests, every benchmark and the performance report (REPORT.md/.html under
+# $(BUILDDIR)/bench/report); REPORTARGS=--quick for fewer rounds.
+report: build
+	BUILDDIR=$(BUILDDIR) ./scripts/integration.sh $(REPORTARGS)
 
 install: build
 	meson install -C $(BUILDDIR)

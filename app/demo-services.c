@@ -268,6 +268,27 @@ demo_ping_cb (AtriumApp    *app,
     g_message ("demo.pong: %s", error->message);
 }
 
+/* What --emit-dts and --emit-js write for each demo method. */
+static const struct
+{
+  const char *name;
+  const char *signature;
+  const char *doc;
+} signatures[] = {
+  { "echo", "(value: unknown) => unknown", "Returns its argument unchanged." },
+  { "echo.worker", "(value: unknown) => unknown",
+    "Returns its argument unchanged, from a worker thread." },
+  { "demo.sleep", "(ms: number) => number",
+    "Sleeps ms milliseconds on a worker and returns ms; cancel() stops it early." },
+  { "demo.fail", "(message?: string) => never", "Always rejects with code failed and message." },
+  { "demo.emit", "(name: string, count: number, bytes: number) => number",
+    "Emits count events {seq, payload} named name to the calling window; returns count." },
+  { "app.version", "() => string", "The libatrium version, such as \"0.1.0\"." },
+  { "app.quit", "(code?: number) => null", "Quits the launcher with exit status code (0-255)." },
+  { "app.open_window", "(path: string) => number",
+    "Opens another window on path (\"/...\") and returns its window id." },
+};
+
 void
 demo_services_bind (AtriumApp *app)
 {
@@ -280,4 +301,13 @@ demo_services_bind (AtriumApp *app)
   atrium_app_bind (app, "demo.fail", demo_fail_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "app.quit", app_quit_cb, app, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "app.version", app_version_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (signatures); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!atrium_app_set_signature (app, signatures[i].name, signatures[i].signature,
+                                     signatures[i].doc, &error))
+        g_error ("%s", error->message);
+    }
 }

@@ -20,12 +20,14 @@ typedef struct
   char     *dev_url;
   char     *title;
   char     *screenshot;
+  char     *emit_dts;
+  char     *emit_js;
   int       width;
   int       height;
   gboolean  log_console;
 } Options;
 
-static Options options = { NULL, NULL, NULL, NULL, 1024, 720, FALSE };
+static Options options = { NULL, NULL, NULL, NULL, NULL, NULL, 1024, 720, FALSE };
 
 static void
 fail (AtriumApp  *app,
@@ -99,10 +101,13 @@ load_changed_cb (WebKitWebView   *web_view,
                  WebKitLoadEvent  event,
                  AtriumApp       *app)
 {
-  /* Wait for web fonts and for the page's own calls to C to answer, then
-   * for two frames, so the picture shows what a user would see. */
+  /* Wait for web fonts, for the page's own calls to C to answer and for
+   * the promise a page may leave in window.atriumReady (its start-up work:
+   * calls, then the events they bring), then for two frames, so the
+   * picture shows what a user would see. */
   static const char settle[] =
     "await document.fonts.ready;"
+    "if (window.atriumReady) await Promise.resolve(window.atriumReady).catch(() => {});"
     "if (window.atrium) await window.atrium.__whenIdle();"
     "await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));"
     "return true;";
@@ -184,6 +189,13 @@ parse_options (int    *argc,
       "Print the page's console lines to standard output", NULL },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &options.screenshot,
       "Load the page, save a PNG of it to FILE and exit", "FILE" },
+    /* Handled by AtriumApp, as in every app on libatrium: parsed here so
+     * that --help lists them, and passed on. */
+    { "emit-dts", 0, 0, G_OPTION_ARG_FILENAME, &options.emit_dts,
+      "Write TypeScript declarations of the runtime and the demo methods to FILE and exit",
+      "FILE" },
+    { "emit-js", 0, 0, G_OPTION_ARG_FILENAME, &options.emit_js,
+      "Write an ES module of typed wrappers for the demo methods to FILE and exit", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- run a web frontend as a desktop app");
@@ -225,10 +237,24 @@ main (int   argc,
   g_autoptr(AtriumApp) app = NULL;
   g_autoptr(AtriumAssets) assets = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) app_argv = g_ptr_array_new ();
   int status;
 
   if (!parse_options (&argc, &argv))
     return 2;
+
+  g_ptr_array_add (app_argv, argv[0]);
+  if (options.emit_dts != NULL)
+    {
+      g_ptr_array_add (app_argv, "--emit-dts");
+      g_ptr_array_add (app_argv, options.emit_dts);
+    }
+  if (options.emit_js != NULL)
+    {
+      g_ptr_array_add (app_argv, "--emit-js");
+      g_ptr_array_add (app_argv, options.emit_js);
+    }
+  g_ptr_array_add (app_argv, NULL);
 
   if (options.dir != NULL)
     {
@@ -257,7 +283,7 @@ main (int   argc,
 
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), NULL);
 
-  status = g_application_run (G_APPLICATION (app), 1, argv);
+  status = g_application_run (G_APPLICATION (app), app_argv->len - 1, (char **) app_argv->pdata);
   if (atrium_app_get_exit_status (app) >= 0)
     status = atrium_app_get_exit_status (app);
 

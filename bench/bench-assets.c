@@ -11,6 +11,7 @@
 #include "atrium-app-private.h"
 #include "atrium-sniffer-private.h"
 #include "bench-common.h"
+#include "bench-results.h"
 
 /* The asset server against naive baselines, same process, same run:
  *
@@ -23,7 +24,9 @@
  *    files and 16 MiB files; and 16 MiB over the loopback route.
  *
  * Medians of repeated rounds; rounds alternate which side goes first. Name
- * parts on the command line (mime, sniff, webkit) to run only those. */
+ * parts on the command line (mime, sniff, webkit) to run only those.
+ *
+ *   bench-assets [--json FILE] [--rounds N] [--quick] [mime] [sniff] [webkit] */
 
 static guint rounds = 7;
 
@@ -163,6 +166,13 @@ bench_mime (void)
       m = bench_median (mutex_ns, rounds);
       r = bench_median (rw_ns, rounds);
       printf ("%-10u %12.1f %12.1f %9.2fx\n", n, m, r, r / m);
+      {
+        g_autofree char *name = g_strdup_printf ("MIME cache hit, %u thread%s", n,
+                                                 n > 1 ? "s" : "");
+
+        bench_results_add ("assets", name, BENCH_KIND_OPTIMIZATION, "GMutex table",
+                           "GRWLock cache", "ns/lookup", mutex_ns, rw_ns, rounds);
+      }
       fflush (stdout);
     }
 
@@ -268,6 +278,11 @@ bench_sniff (void)
   printf ("%-10s %12.1f %16.3f %16" G_GUINT64_FORMAT "\n", "pooled", p, pooled_allocs,
           stats.misses);
   printf ("pooled/fresh %.2fx time\n", p / f);
+  bench_results_add ("assets", "sniff a stream", BENCH_KIND_OPTIMIZATION, "fresh buffer",
+                     "pooled buffer", "ns/sniff", fresh_ns, pooled_ns, rounds);
+  bench_results_add_one ("memory", "sniffer mallocs per sniff", BENCH_KIND_OPTIMIZATION,
+                         "fresh buffer", "pooled buffer", "allocs/sniff", fresh_allocs,
+                         pooled_allocs);
   fflush (stdout);
 }
 
@@ -375,6 +390,10 @@ typedef struct
 static void
 compare (WebKitWebView  *web_view,
          const Scenario *s,
+         const char     *category,
+         const char     *kind,
+         const char     *label_a,
+         const char     *label_b,
          const char     *label,
          const char     *url_a,     /* the baseline */
          const char     *url_b)
@@ -405,6 +424,11 @@ compare (WebKitWebView  *web_view,
   printf ("%-26s %-18s %10.1f %10.1f %8.3fx %9.1f %9.1f\n", s->name, label, a, b, b / a,
           mb / (a / 1000.0), mb / (b / 1000.0));
   fflush (stdout);
+  {
+    g_autofree char *name = g_strdup_printf ("fetch %s, %s", s->name, label);
+
+    bench_results_add (category, name, kind, label_a, label_b, "ms/round", a_ms, b_ms, rounds);
+  }
 }
 
 static void
@@ -487,15 +511,19 @@ bench_webkit (void)
   printf ("\n# fetch() end to end in WebKit, ms per round (median of %u), ratio, MB/s\n", rounds);
   printf ("%-26s %-18s %10s %10s %9s %9s %9s\n", "scenario", "A vs B", "A ms", "B ms", "B/A",
           "A MB/s", "B MB/s");
-  compare (web_view, &small, "raw vs app://", "raw://localhost/small.bin", "/small.bin");
-  compare (web_view, &big, "raw vs app://", "raw://localhost/big.bin", "/big.bin");
+  compare (web_view, &small, "e2e", BENCH_KIND_FLOOR, "raw scheme handler", "app://",
+           "raw vs app://", "raw://localhost/small.bin", "/small.bin");
+  compare (web_view, &big, "e2e", BENCH_KIND_FLOOR, "raw scheme handler", "app://",
+           "raw vs app://", "raw://localhost/big.bin", "/big.bin");
 
   if (_atrium_app_get_media_server (app) != NULL)
     {
       loopback_big = g_strconcat (_atrium_media_server_get_base (_atrium_app_get_media_server (app)),
                                   "/big.bin", NULL);
-      compare (web_view, &big, "raw vs loopback", "raw://localhost/big.bin", loopback_big);
-      compare (web_view, &big, "app:// vs loopback", "/big.bin", loopback_big);
+      compare (web_view, &big, "e2e", BENCH_KIND_INFO, "raw scheme handler", "loopback route",
+               "raw vs loopback", "raw://localhost/big.bin", loopback_big);
+      compare (web_view, &big, "assets", BENCH_KIND_OPTIMIZATION, "app://", "loopback route",
+               "app:// vs loopback", "/big.bin", loopback_big);
     }
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -507,8 +535,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  if (g_getenv ("ATRIUM_BENCH_ROUNDS") != NULL)
-    rounds = MAX (3, atoi (g_getenv ("ATRIUM_BENCH_ROUNDS")));
+  int status = 0;
+
+  bench_results_init ("assets", &argc, argv, rounds, 3);
+  rounds = bench_results_rounds ();
 
   /* Parts may be named on the command line: mime, sniff, webkit. */
   if (argc < 2 || g_strv_contains ((const char * const *) argv + 1, "mime"))
@@ -516,6 +546,7 @@ main (int   argc,
   if (argc < 2 || g_strv_contains ((const char * const *) argv + 1, "sniff"))
     bench_sniff ();
   if (argc < 2 || g_strv_contains ((const char * const *) argv + 1, "webkit"))
-    return bench_webkit ();
-  return 0;
+    status = bench_webkit ();
+  bench_results_finish ();
+  return status;
 }

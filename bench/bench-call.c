@@ -7,12 +7,15 @@
 #include <atrium.h>
 
 #include "bench-common.h"
+#include "bench-results.h"
 
 /* JS → C → JS round trips: Atrium's `atrium.call('echo', x)` against the
  * floor, a bare script message handler with reply that returns its argument
  * (raw WebKitGTK, no Atrium code on the path). Both live in the same page of
  * the same web view, so they share the web process, the IPC and the main
- * loop; rounds alternate and the medians are compared. */
+ * loop; rounds alternate and the medians are compared.
+ *
+ *   bench-call [--json FILE] [--rounds N] [--quick] [PAGE_DIR] */
 
 typedef struct
 {
@@ -74,14 +77,15 @@ main (int   argc,
   g_autoptr(AtriumApp) app = NULL;
   g_autoptr(AtriumAssets) assets = NULL;
   g_autoptr(GError) error = NULL;
-  const char *page_dir = argc > 1 ? argv[1] : BENCH_PAGE_DIR;
+  const char *page_dir;
   WebKitUserContentManager *manager;
   WebKitWebView *web_view;
   AtriumWindow *window;
   int exit_status = 0;
 
-  if (g_getenv ("ATRIUM_BENCH_ROUNDS") != NULL)
-    rounds = MAX (3, atoi (g_getenv ("ATRIUM_BENCH_ROUNDS")));
+  bench_results_init ("call", &argc, argv, rounds, 3);
+  rounds = bench_results_rounds ();
+  page_dir = argc > 1 ? argv[1] : BENCH_PAGE_DIR;
 
   if (!gtk_init_check ())
     {
@@ -140,9 +144,13 @@ main (int   argc,
       f = bench_median (floor_ms, rounds);
       a = bench_median (atrium_ms, rounds);
       printf ("%-32s %12.4f %12.4f %7.3fx\n", s->name, f, a, a / f);
+      bench_results_add ("e2e", s->name, BENCH_KIND_FLOOR, "raw WebKit handler",
+                         g_str_equal (s->method, "echo") ? "atrium.call" : "atrium.call (worker)",
+                         "ms/call", floor_ms, atrium_ms, rounds);
       fflush (stdout);
     }
 
   gtk_window_destroy (GTK_WINDOW (window));
+  bench_results_finish ();
   return exit_status;
 }

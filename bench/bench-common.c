@@ -2,7 +2,10 @@
 
 #include "bench-common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static void
 load_changed_cb (WebKitWebView   *web_view,
@@ -98,4 +101,63 @@ bench_median (const double *values,
               guint         n)
 {
   return bench_quantile (values, n, 0.5);
+}
+
+static gsize
+status_kb (int         pid,
+           const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL) || (line = strstr (status, field)) == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen (field), NULL, 10);
+}
+
+/* @field ("VmRSS:", "VmHWM:") of this process, in KiB. */
+gsize
+bench_self_kb (const char *field)
+{
+  return status_kb (getpid (), field);
+}
+
+/* @field of every WebKitWebProcess below this process, summed, in KiB. */
+gsize
+bench_web_process_kb (const char *field)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
+  g_autoptr(GArray) web = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *entry;
+  gsize total = 0;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc", entry, "stat", NULL);
+      g_autofree char *stat = NULL;
+      char *close_paren;
+      int pid = atoi (entry), ppid;
+      char state;
+
+      if (pid <= 0 || !g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      close_paren = strrchr (stat, ')');
+      if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
+        continue;
+      g_hash_table_insert (parent, GINT_TO_POINTER (pid), GINT_TO_POINTER (ppid));
+      if (strstr (stat, "(WebKitWebProces") != NULL)
+        g_array_append_val (web, pid);
+    }
+  for (guint i = 0; i < web->len; i++)
+    {
+      int pid = g_array_index (web, int, i), p = pid;
+
+      while (p > 1 && p != getpid ())
+        p = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (p)));
+      if (p == getpid ())
+        total += status_kb (pid, field);
+    }
+  return total;
 }

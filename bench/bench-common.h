@@ -16,5 +16,7 @@ double  bench_quantile   (const double  *values,
                           double         q);
 double  bench_median     (const double  *values,
                           guint          n);
+gsize   bench_web_process_kb (const char *field);
+gsize   bench_self_kb    (const char    *field);
 
 G_END_DECLS

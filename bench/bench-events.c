@@ -9,12 +9,15 @@
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "bench-common.h"
+#include "bench-results.h"
 
 /* C → JS events through Atrium's batched queue against the naive way, one
  * webkit_web_view_evaluate_javascript() per event with the event in the
  * script's source; and JS → C → JS ping/pong against a bare script message
  * handler answered by one evaluate_javascript. Same page, same web process,
- * alternating rounds, medians. */
+ * alternating rounds, medians.
+ *
+ *   bench-events [--json FILE] [--rounds N] [--quick] [PAGE_DIR] */
 
 static guint rounds = 7;
 
@@ -38,19 +41,6 @@ typedef struct
 } Bench;
 
 static Bench bench;
-
-typedef struct
-{
-  const char *category;
-  const char *name;
-  double      baseline;
-  double      optimized;
-  const char *unit;
-  double      ratio;
-  double      spread;
-} Row;
-
-static GArray *rows;
 
 /* Plumbing */
 
@@ -88,22 +78,6 @@ static double
 run_js (const char *body)
 {
   return bench_run_js (bench.web_view, body);
-}
-
-/* Spread: the interquartile range of the per-round ratios, relative to
- * their median. */
-static double
-ratio_spread (const double *baseline,
-              const double *optimized,
-              guint         n)
-{
-  g_autofree double *ratios = g_new (double, n);
-  double m;
-
-  for (guint i = 0; i < n; i++)
-    ratios[i] = baseline[i] / optimized[i];
-  m = bench_median (ratios, n);
-  return (bench_quantile (ratios, n, 0.75) - bench_quantile (ratios, n, 0.25)) / m;
 }
 
 /* Bursts */
@@ -209,21 +183,6 @@ burst_naive (const Burst *b)
 }
 
 static void
-add_row (const char *category,
-         const char *name,
-         double     *baseline,
-         double     *optimized,
-         guint       n,
-         const char *unit)
-{
-  Row row = { category, name, bench_median (baseline, n), bench_median (optimized, n), unit, 0, 0 };
-
-  row.ratio = row.baseline / row.optimized;
-  row.spread = ratio_spread (baseline, optimized, n);
-  g_array_append_val (rows, row);
-}
-
-static void
 compare_burst (const char *label,
                const Burst *b,
                const char *target)
@@ -250,7 +209,8 @@ compare_burst (const char *label,
         }
     }
 
-  add_row ("events", label, naive, atrium, rounds, "ms");
+  bench_results_add ("channel", label, BENCH_KIND_OPTIMIZATION, "evaluate_javascript per event",
+                     "batched event queue", "ms/burst", naive, atrium, rounds);
   n_ms = bench_median (naive, rounds);
   a_ms = bench_median (atrium, rounds);
   printf ("%-34s %10.1f %10.1f %12.0f %12.0f %8.2fx  %s\n", label, n_ms, a_ms,
@@ -262,47 +222,7 @@ compare_burst (const char *label,
 static gsize
 web_process_rss (void)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
-  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
-  g_autoptr(GArray) web = g_array_new (FALSE, FALSE, sizeof (int));
-  const char *entry;
-  gsize total = 0;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename ("/proc", entry, "stat", NULL);
-      g_autofree char *stat = NULL;
-      char *close_paren;
-      int pid = atoi (entry), ppid;
-      char state;
-
-      if (pid <= 0 || !g_file_get_contents (path, &stat, NULL, NULL))
-        continue;
-      close_paren = strrchr (stat, ')');
-      if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
-        continue;
-      g_hash_table_insert (parent, GINT_TO_POINTER (pid), GINT_TO_POINTER (ppid));
-      if (strstr (stat, "(WebKitWebProces") != NULL)
-        g_array_append_val (web, pid);
-    }
-  for (guint i = 0; i < web->len; i++)
-    {
-      int pid = g_array_index (web, int, i), p = pid;
-
-      while (p > 1 && p != getpid ())
-        p = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (p)));
-      if (p == getpid ())
-        {
-          g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-          g_autofree char *status = NULL;
-          const char *line;
-
-          if (g_file_get_contents (path, &status, NULL, NULL)
-              && (line = strstr (status, "VmRSS:")) != NULL)
-            total += g_ascii_strtoull (line + 6, NULL, 10) * 1024;
-        }
-    }
-  return total;
+  return bench_web_process_kb ("VmRSS:") * 1024;
 }
 
 /* The web process's growth over 400 × 1 MiB events, after 100 to warm up:
@@ -327,13 +247,11 @@ compare_memory (void)
       growth[k] = ((double) web_process_rss () - before) / (1024 * 1024);
     }
 
-  {
-    /* The ratio means little near zero growth; 0 says so. */
-    Row row = { "events-memory", "web process RSS growth, 400 x 1 MiB", growth[1], growth[0],
-                "MiB", growth[0] > 1 ? growth[1] / growth[0] : 0, 0 };
-
-    g_array_append_val (rows, row);
-  }
+  /* One measurement each: growth near zero makes the ratio noisy, and the
+   * report says the row is a single round. */
+  bench_results_add_one ("memory", "web process RSS growth, 400 x 1 MiB events",
+                         BENCH_KIND_OPTIMIZATION, "evaluate_javascript per event",
+                         "batched event queue", "MiB", growth[1], MAX (growth[0], 0));
   printf ("%-34s %10.0f %10.0f %12s %12s %9s  (MiB of web process RSS growth)\n",
           "memory, 400 x 1 MiB", growth[1], growth[0], "", "", "");
   fflush (stdout);
@@ -377,32 +295,13 @@ compare_ping (const char *label,
         }
     }
 
-  add_row ("events", label, naive, atrium, rounds, "ms");
+  bench_results_add ("e2e", label, BENCH_KIND_FLOOR, "bare handler + evaluate_javascript",
+                     "atrium.emit + atrium.on", "ms/ping", naive, atrium, rounds);
   n_ms = bench_median (naive, rounds);
   a_ms = bench_median (atrium, rounds);
   printf ("%-34s %10.4f %10.4f %12.0f %12.0f %8.2fx  atrium/naive %.3f (target <= 1.15)\n",
           label, n_ms, a_ms, 1000 / n_ms, 1000 / a_ms, n_ms / a_ms, a_ms / n_ms);
   fflush (stdout);
-}
-
-static void
-write_json (const char *path)
-{
-  g_autoptr(GString) out = g_string_new ("[\n");
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      Row *row = &g_array_index (rows, Row, i);
-
-      g_string_append_printf (out,
-        "  {\"category\": \"%s\", \"name\": \"%s\", \"baseline\": %.6g, \"optimized\": %.6g, "
-        "\"unit\": \"%s\", \"ratio\": %.4g, \"spread\": %.4g}%s\n",
-        row->category, row->name, row->baseline, row->optimized, row->unit, row->ratio,
-        row->spread, i + 1 < rows->len ? "," : "");
-    }
-  g_string_append (out, "]\n");
-  if (!g_file_set_contents (path, out->str, out->len, NULL))
-    g_error ("bench-events: cannot write %s", path);
 }
 
 int
@@ -413,20 +312,14 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *small = g_strnfill (16, 'x');
   g_autofree char *big = g_strnfill (64 * 1024, 'x');
-  const char *json_path = NULL;
   const char *page_dir = BENCH_PAGE_DIR;
   WebKitUserContentManager *manager;
   AtriumEvents *events;
 
-  for (int i = 1; i < argc; i++)
-    {
-      if (g_str_equal (argv[i], "--json") && i + 1 < argc)
-        json_path = argv[++i];
-      else
-        page_dir = argv[i];
-    }
-  if (g_getenv ("ATRIUM_BENCH_ROUNDS") != NULL)
-    rounds = MAX (3, atoi (g_getenv ("ATRIUM_BENCH_ROUNDS")));
+  bench_results_init ("events", &argc, argv, rounds, 3);
+  rounds = bench_results_rounds ();
+  if (argc > 1)
+    page_dir = argv[1];
 
   if (!gtk_init_check ())
     {
@@ -434,7 +327,6 @@ main (int   argc,
       return 77;
     }
 
-  rows = g_array_new (FALSE, FALSE, sizeof (Row));
   assets = atrium_assets_new_for_directory (page_dir, &error);
   if (assets == NULL)
     g_error ("bench-events: %s", error->message);
@@ -480,7 +372,7 @@ main (int   argc,
     static const guint capacities[] = { 256, 10000 };
     static const guint batches[] = { 1, 64, 1024, 4096 };
     Burst b = { "burst", 20000, small };
-    guint table_rounds = 3;
+    guint table_rounds = MIN (3, rounds);
 
     printf ("\n# burst 20,000 x 16 B: events/s (median of %u) by queue capacity and batch size\n",
             table_rounds);
@@ -494,13 +386,13 @@ main (int   argc,
     printf ("\n");
     for (guint i = 0; i < G_N_ELEMENTS (capacities); i++)
       {
-        double one_by_one = 0;
+        double one_by_one[3] = { 0 };
 
         printf ("%-12u", capacities[i]);
         for (guint j = 0; j < G_N_ELEMENTS (batches); j++)
           {
             double ms[3];
-            Row row = { "events-buffer", NULL, 0, 0, "ms", 0, 0 };
+            g_autofree char *name = NULL;
 
             atrium_app_set_event_queue_limits (bench.app, capacities[i],
                                                ATRIUM_EVENT_QUEUE_MAX_BYTES);
@@ -512,17 +404,22 @@ main (int   argc,
             fflush (stdout);
 
             /* The baseline of each row is one event per delivery, at the
-             * same capacity; the spread is the range over the median. */
+             * same capacity, round for round. The default (capacity 10,000,
+             * batches of 4,096) is the optimization the shell ships; the
+             * rest of the sweep is context. */
             if (j == 0)
-              one_by_one = bench_median (ms, table_rounds);
-            row.name = g_strdup_printf ("burst 20,000 x 16 B, capacity %u, batch %u",
+              memcpy (one_by_one, ms, sizeof ms);
+            else
+              {
+                name = g_strdup_printf ("burst 20,000 x 16 B, capacity %u, batch %u vs 1",
                                         capacities[i], batches[j]);
-            row.baseline = one_by_one;
-            row.optimized = bench_median (ms, table_rounds);
-            row.ratio = row.baseline / row.optimized;
-            row.spread = (bench_quantile (ms, table_rounds, 1) - bench_quantile (ms, table_rounds, 0))
-                         / row.optimized;
-            g_array_append_val (rows, row);
+                bench_results_add ("channel", name,
+                                   capacities[i] == ATRIUM_EVENT_QUEUE_MAX_EVENTS
+                                   && batches[j] == ATRIUM_EVENT_BATCH_MAX_EVENTS
+                                   ? BENCH_KIND_OPTIMIZATION : BENCH_KIND_INFO,
+                                   "batch 1", "batched", "ms/burst", one_by_one, ms,
+                                   table_rounds);
+              }
           }
         printf ("\n");
       }
@@ -532,10 +429,8 @@ main (int   argc,
                                      ATRIUM_EVENT_BATCH_MAX_BYTES);
   }
 
-  if (json_path != NULL)
-    write_json (json_path);
-
   gtk_window_destroy (GTK_WINDOW (bench.window));
   g_object_unref (bench.app);
+  bench_results_finish ();
   return 0;
 }

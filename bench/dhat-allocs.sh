@@ -4,7 +4,7 @@
 # times. Each mode runs twice, with N and 2N calls, and the difference is
 # divided by N, so start-up and pool warm-up cancel out.
 #
-#   dhat-allocs.sh BENCH_NATIVE [N] [--json FILE]
+#   dhat-allocs.sh BENCH_NATIVE [N] [--json FILE] [--quick]
 set -eu
 
 bench=$1
@@ -14,6 +14,8 @@ json=
 while [ $# -gt 0 ]; do
   case $1 in
     --json) json=$2; shift 2 ;;
+    --quick) n=200; shift ;;
+    --rounds) shift 2 ;;
     *) n=$1; shift ;;
   esac
 done
@@ -51,12 +53,21 @@ awk -v nb="$naive_blocks" -v ob="$opt_blocks" -v ny="$naive_bytes" -v oy="$opt_b
          (oy > 0 ? ny / oy : 0)
 }'
 
+# The schema of bench-results.h: one measurement per side, so rounds is 1
+# and the spread is the ratio itself.
 if [ -n "$json" ]; then
-  awk -v nb="$naive_blocks" -v ob="$opt_blocks" -v ny="$naive_bytes" -v oy="$opt_bytes" '
-    function line(unit, base, opt) {
-      printf "{\"category\":\"dispatch-allocs\",\"name\":\"small call message\","
-      printf "\"baseline\":%s,\"optimized\":%s,\"unit\":\"%s\",", base, opt, unit
-      printf "\"ratio\":%.4f,\"spread\":null}\n", (opt > 0 ? base / opt : 0)
+  awk -v nb="$naive_blocks" -v ob="$opt_blocks" -v ny="$naive_bytes" -v oy="$opt_bytes" -v n="$n" '
+    function row(name, unit, base, opt, last,   r) {
+      r = base > 0 ? opt / base : 0
+      printf "    {\"category\": \"memory\", \"name\": \"%s\", \"kind\": \"optimization\",\n", name
+      printf "     \"baseline_label\": \"json-glib + hash table\", \"optimized_label\": \"Atrium bridge path\",\n"
+      printf "     \"baseline\": %s, \"optimized\": %s, \"unit\": \"%s\", \"ratio\": %.4f,\n", base, opt, unit, r
+      printf "     \"spread\": [%.4f, %.4f], \"iqr\": [%.4f, %.4f], \"rounds\": 1}%s\n", r, r, r, r, last ? "" : ","
     }
-    BEGIN { line("allocs/call", nb, ob); line("bytes/call", ny, oy) }' >> "$json"
+    BEGIN {
+      printf "{\"bench\": \"native-allocs\", \"quick\": false, \"results\": [\n"
+      row("dispatch allocations per call (DHAT, N=" n ")", "allocs/call", nb, ob, 0)
+      row("dispatch bytes allocated per call (DHAT, N=" n ")", "bytes/call", ny, oy, 1)
+      printf "]}\n"
+    }' > "$json"
 fi

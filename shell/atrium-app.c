@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
@@ -40,6 +41,7 @@ struct _AtriumApp
 
   char               token[ATRIUM_TOKEN_LENGTH + 1];
   gsize              max_message_size;
+  gsize              upload_min;
   guint              max_depth;
   guint              worker_threads;
   int                exit_status;
@@ -134,6 +136,47 @@ atrium_app_activate (GApplication *application)
     atrium_app_open_window (self, self->start_path);
 }
 
+/* --emit-dts FILE and --emit-js FILE, which every app on libatrium
+ * accepts: they run here, after main() has bound the app's methods and
+ * before anything opens a window, and end the process. */
+static const GOptionEntry binding_options[] = {
+  { "emit-dts", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    "Write TypeScript declarations of the runtime and the app's methods to FILE and exit",
+    "FILE" },
+  { "emit-js", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    "Write an ES module of typed wrappers for the app's methods to FILE and exit", "FILE" },
+  { NULL }
+};
+
+static int
+atrium_app_handle_local_options (GApplication *application,
+                                 GVariantDict *options)
+{
+  AtriumApp *self = ATRIUM_APP (application);
+  g_autoptr(GError) error = NULL;
+  const char *dts = NULL;
+  const char *js = NULL;
+
+  g_variant_dict_lookup (options, "emit-dts", "^&ay", &dts);
+  g_variant_dict_lookup (options, "emit-js", "^&ay", &js);
+  if (dts == NULL && js == NULL)
+    {
+      GApplicationClass *parent = G_APPLICATION_CLASS (atrium_app_parent_class);
+
+      return parent->handle_local_options != NULL
+             ? parent->handle_local_options (application, options) : -1;
+    }
+
+  if (!_atrium_bindings_write (self->registry, g_application_get_application_id (application),
+                               dts, js, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname () != NULL ? g_get_prgname () : "atrium",
+                  error->message);
+      return 1;
+    }
+  return 0;
+}
+
 static void
 atrium_app_shutdown (GApplication *application)
 {
@@ -195,6 +238,7 @@ atrium_app_class_init (AtriumAppClass *klass)
   object_class->finalize = atrium_app_finalize;
   app_class->activate = atrium_app_activate;
   app_class->shutdown = atrium_app_shutdown;
+  app_class->handle_local_options = atrium_app_handle_local_options;
 }
 
 static void
@@ -205,10 +249,12 @@ atrium_app_init (AtriumApp *self)
   self->start_path = g_strdup ("/");
   self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;
+  self->upload_min = ATRIUM_DEFAULT_UPLOAD_MIN;
   self->max_depth = ATRIUM_JSON_DEFAULT_MAX_DEPTH;
   self->worker_threads = 4;
   self->exit_status = -1;
   make_token (self->token);
+  g_application_add_main_option_entries (G_APPLICATION (self), binding_options);
 }
 
 /**
@@ -273,6 +319,43 @@ atrium_app_unbind (AtriumApp  *self,
   g_return_val_if_fail (name != NULL, FALSE);
 
   return _atrium_registry_unbind (self->registry, name);
+}
+
+/**
+ * atrium_app_set_signature:
+ * @name: a method name, bound or to be bound
+ * @signature: (nullable): its TypeScript type in arrow notation, such as
+ *   `"(a: number, b: number) => number"`, or %NULL to forget it
+ * @doc: (nullable): one line saying what the method does
+ * @error: return location for a #GError in %ATRIUM_ERROR
+ *
+ * Describes a method for `--emit-dts` and `--emit-js`, which every app
+ * accepts: the declarations get an `atrium.call` overload with these
+ * parameters and result, and the module a wrapper such as `math.add(a, b)`.
+ * A bound method without a signature is written as taking and returning
+ * `unknown`. The signature outlives unbinding and rebinding the name.
+ *
+ * Returns: %TRUE, or %FALSE with @error set to %ATRIUM_ERROR_BAD_ARGS when
+ *   @signature is not one line of the form `(name: type, …) => type` or
+ *   @doc is not one line; the method's description is then unchanged
+ */
+gboolean
+atrium_app_set_signature (AtriumApp   *self,
+                          const char  *name,
+                          const char  *signature,
+                          const char  *doc,
+                          GError     **error)
+{
+  AtriumSignature *parsed = NULL;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+  g_return_val_if_fail (_atrium_method_name_is_valid (name), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (signature != NULL && (parsed = _atrium_signature_parse (signature, doc, error)) == NULL)
+    return FALSE;
+  _atrium_registry_set_signature (self->registry, name, parsed);
+  return TRUE;
 }
 
 /**
@@ -691,6 +774,19 @@ _atrium_app_get_registry (AtriumApp *self)
   return self->registry;
 }
 
+/* Call messages of this many characters or more go to C as uploads (a
+ * POST body) rather than as script messages; 0 sends none that way. Set
+ * before the first window. */
+void
+_atrium_app_set_upload_min (AtriumApp *self,
+                            gsize      upload_min)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (self->user_script == NULL);
+
+  self->upload_min = upload_min;
+}
+
 const char *
 _atrium_app_get_token (AtriumApp *self)
 {
@@ -801,6 +897,7 @@ _atrium_app_get_user_script (AtriumApp *self)
   g_autofree char *pattern = NULL;
   const char *allow_list[2] = { NULL, NULL };
   g_autofree char *step3 = NULL;
+  g_autofree char *step4 = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autofree char *step1 = NULL;
   g_autofree char *step2 = NULL;
@@ -817,8 +914,11 @@ _atrium_app_get_user_script (AtriumApp *self)
   step1 = replace (g_bytes_get_data (bytes, NULL), "@TOKEN@", self->token);
   step2 = replace (step1, "@MAX_MESSAGE@", max);
   step3 = replace (step2, "@LOG_CONSOLE@", self->log_console ? "true" : "false");
+  g_free (max);
+  max = g_strdup_printf ("%" G_GSIZE_FORMAT, self->upload_min);
+  step4 = replace (step3, "@UPLOAD_MIN@", max);
   ensure_media_server (self);
-  source = replace (step3, "@MEDIA_BASE@",
+  source = replace (step4, "@MEDIA_BASE@",
                     self->media_server != NULL ? _atrium_media_server_get_base (self->media_server)
                                                : "");
   if (self->dev_url != NULL)

@@ -27,6 +27,11 @@ void              atrium_app_bind                  (AtriumApp         *self,
                                                     AtriumBindFlags    flags);
 gboolean          atrium_app_unbind                (AtriumApp         *self,
                                                     const char        *name);
+gboolean          atrium_app_set_signature         (AtriumApp         *self,
+                                                    const char        *name,
+                                                    const char        *signature,
+                                                    const char        *doc,
+                                                    GError           **error);
 
 AtriumAssets     *atrium_app_get_assets            (AtriumApp         *self);
 void              atrium_app_set_assets            (AtriumApp         *self,

@@ -11,6 +11,10 @@ typedef struct _AtriumApp AtriumApp;
 /* Length of the per-launch token that prefixes every message. */
 #define ATRIUM_TOKEN_LENGTH 32
 
+/* Where the runtime uploads large call messages, and from what size. */
+#define ATRIUM_UPLOAD_PATH "/__atrium/upload"
+#define ATRIUM_DEFAULT_UPLOAD_MIN (256 * 1024)
+
 /* Default limit on one message from the page, in bytes. */
 #define ATRIUM_DEFAULT_MAX_MESSAGE_SIZE (64 * 1024 * 1024)
 
@@ -33,5 +37,17 @@ JsonNode     *_atrium_bridge_decode       (const char               *text,
                                            guint                     max_depth,
                                            GError                  **error);
 char         *_atrium_bridge_error_to_json (const GError            *error);
+gboolean      _atrium_bridge_add_upload   (AtriumBridge             *self,
+                                           const char               *key,
+                                           GInputStream             *body,
+                                           goffset                   size_hint,
+                                           GError                  **error);
+void          _atrium_bridge_get_upload_stats (AtriumBridge         *self,
+                                           guint64                  *received,
+                                           guint                    *waiting);
+gsize         _atrium_bridge_split_event  (const char               *data,
+                                           gsize                     length,
+                                           guint64                  *ack,
+                                           GError                  **error);
 
 G_END_DECLS

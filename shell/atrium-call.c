@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "atrium-bridge-private.h"
-#include "atrium-json-pool-private.h"
 #include "atrium-json-private.h"
 
 G_DEFINE_BOXED_TYPE (AtriumCall, atrium_call, atrium_call_ref, atrium_call_unref)
@@ -176,7 +175,7 @@ atrium_call_unref (AtriumCall *call)
   cancellable = g_atomic_pointer_exchange (&call->cancellable, NULL);
   g_clear_object (&cancellable);
   if (call->result != NULL)
-    _atrium_json_buffer_give (g_steal_pointer (&call->result));
+    g_string_free (g_steal_pointer (&call->result), TRUE);
   g_clear_error (&call->error);
 
   /* WebKit objects may only be released on the main thread; a call that an
@@ -376,7 +375,7 @@ atrium_call_return_value (AtriumCall *call,
       return;
     }
 
-  call->result = _atrium_json_buffer_take ();
+  call->result = g_string_sized_new (256);
   _atrium_json_write (call->result, result);
   g_clear_pointer (&result, json_node_unref);
 

@@ -50,6 +50,10 @@ channel_source_dispatch (GSource     *source,
     {
       self->func (item, self->user_data);
       n++;
+      /* The callback closed the channel, or freed it: stop here and touch
+       * nothing more of it (the source itself lives until we return). */
+      if (g_source_is_destroyed (source))
+        return G_SOURCE_REMOVE;
     }
 
   g_mutex_lock (&self->lock);

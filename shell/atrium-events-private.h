@@ -63,6 +63,10 @@ gboolean          _atrium_events_receive          (AtriumEvents          *self,
                                                    GError               **error);
 gboolean          _atrium_event_name_is_valid     (const char            *name,
                                                    GError               **error);
+JsonNode         *_atrium_event_decode            (const char            *text,
+                                                   gsize                  length,
+                                                   guint                  max_depth,
+                                                   GError               **error);
 
 gboolean          _atrium_events_get_queue_stats  (AtriumEvents          *self,
                                                    guint                  window_id,

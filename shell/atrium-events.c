@@ -1369,6 +1369,45 @@ forwards (AtriumEvents *self,
 }
 
 /**
+ * _atrium_event_decode:
+ * @text: `["name", data]` as the runtime wrote it, after the token and ack
+ *
+ * The pure part of _atrium_events_receive(), for tests and the fuzzer:
+ * parses the message and checks its shape and the event's name.
+ *
+ * Returns: (transfer full) (nullable): the `["name", data]` array node, or
+ *   %NULL with @error set to %ATRIUM_ERROR_BAD_ARGS
+ */
+JsonNode *
+_atrium_event_decode (const char  *text,
+                      gsize        length,
+                      guint        max_depth,
+                      GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *array;
+  JsonNode *name_node;
+
+  root = _atrium_json_parse (text, length, max_depth, error);
+  if (root == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (root)
+      || json_array_get_length (array = json_node_get_array (root)) != 2
+      || !JSON_NODE_HOLDS_VALUE (name_node = json_array_get_element (array, 0))
+      || json_node_get_value_type (name_node) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "An event message must be [\"name\", data]");
+      return NULL;
+    }
+  if (!_atrium_event_name_is_valid (json_node_get_string (name_node), error))
+    return NULL;
+
+  return g_steal_pointer (&root);
+}
+
+/**
  * _atrium_events_receive:
  * @sender: the window whose page sent the event
  * @text: `["name", data]` as the runtime wrote it, after the token
@@ -1389,26 +1428,14 @@ _atrium_events_receive (AtriumEvents  *self,
 {
   g_autoptr(JsonNode) root = NULL;
   JsonArray *array;
-  JsonNode *name_node;
   const char *name;
   guint sender_id = atrium_window_get_id (sender);
 
-  root = _atrium_json_parse (text, length, atrium_app_get_max_depth (self->app), error);
+  root = _atrium_event_decode (text, length, atrium_app_get_max_depth (self->app), error);
   if (root == NULL)
     return FALSE;
-
-  if (!JSON_NODE_HOLDS_ARRAY (root)
-      || json_array_get_length (array = json_node_get_array (root)) != 2
-      || !JSON_NODE_HOLDS_VALUE (name_node = json_array_get_element (array, 0))
-      || json_node_get_value_type (name_node) != G_TYPE_STRING)
-    {
-      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "An event message must be [\"name\", data]");
-      return FALSE;
-    }
-  name = json_node_get_string (name_node);
-  if (!_atrium_event_name_is_valid (name, error))
-    return FALSE;
+  array = json_node_get_array (root);
+  name = json_array_get_string_element (array, 0);
 
   dispatch_listeners (self, name, json_array_get_element (array, 1), sender);
 

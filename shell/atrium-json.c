@@ -27,6 +27,10 @@
  * longer ones (thousands of digits are legal JSON) go to the heap. */
 #define NUMBER_BUF_SIZE 64
 
+/* How many member comparisons repeated keys may cost one message: a few
+ * milliseconds' worth. */
+#define REPEATED_KEY_BUDGET (1024 * 1024)
+
 #define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
 #define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
 
@@ -74,6 +78,9 @@ typedef struct
    * value is attached, so it gets a buffer of its own. */
   GString      *buf;
   GString      *key;
+
+  /* Members compared so far to replace repeated keys. */
+  gsize         repeat_cost;
 } Parser;
 
 /* Sets "Invalid JSON at byte N: @what", or "unexpected end of input" when
@@ -532,6 +539,23 @@ parse_member_name (Parser        *ps,
     return fail (ps, p, "expected a string key");
   if (!parse_string (ps, &p, ps->key))
     return FALSE;
+
+  /* json_object_set_member() on a key the object already has searches the
+   * object's ordered key list, one strcmp() per member, so repeated keys
+   * could make a message cost quadratic time (858 KB of them held the main
+   * thread for over a minute). JSON.stringify() never repeats a key; the
+   * few a hand-written message may repeat are still taken, the last value
+   * winning as in JSON.parse(), up to a budget of such comparisons. */
+  {
+    JsonObject *object = ps->stack[ps->depth - 1].object;
+
+    if (json_object_has_member (object, ps->key->str))
+      {
+        ps->repeat_cost += json_object_get_size (object);
+        if (ps->repeat_cost > REPEATED_KEY_BUDGET)
+          return fail (ps, *pp, "too many repeated keys");
+      }
+  }
 
   p = skip_space (p, ps->end);
   if (p >= ps->end || *p != ':')

@@ -8,7 +8,8 @@ G_BEGIN_DECLS
  * buffers and sniffer buffers are recycled through. take() hands out a free
  * item or makes a new one; give() resets an item and keeps it, or frees it
  * when the pool is full; trim() frees what has sat unused since the last
- * trim, so a pool that grew in a burst shrinks back. */
+ * trim, so a pool that grew in a burst shrinks back. The pool is sharded
+ * by thread, and max_free bounds each shard's free list. */
 
 typedef struct _AtriumPool AtriumPool;
 
@@ -22,8 +23,8 @@ typedef struct
 {
   guint64 takes;
   guint64 misses;      /* takes that had to make a new item */
-  guint   n_free;      /* items in the pool now */
-  guint   max_free;
+  guint   n_free;      /* items in the pool now, all shards */
+  guint   max_free;    /* per shard */
 } AtriumPoolStats;
 
 AtriumPool *_atrium_pool_new        (guint               max_free,

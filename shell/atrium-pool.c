@@ -2,22 +2,50 @@
 
 #include "atrium-pool-private.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* The pool is split into shards, each with its own lock and its own stack
+ * of free items, and every thread works on the shard it was given the first
+ * time it touched a pool. One thread (the main thread, which takes and gives
+ * nearly every call struct) never waits; several threads mostly land on
+ * different shards instead of queueing on one lock. A single shared lock
+ * made the pool 4–5× slower than malloc with four threads (bench-native);
+ * malloc itself keeps per-thread arenas for the same reason. */
+#define N_SHARDS 8
+
+typedef struct
+{
+  GMutex    lock;
+  gpointer *items;       /* a stack of max_free slots, made on first give */
+  guint     n_free;
+  guint     low_water;   /* least n_free since the last trim */
+  guint64   takes;
+  guint64   misses;
+} __attribute__((aligned (64))) AtriumPoolShard;
 
 struct _AtriumPool
 {
-  GMutex              lock;
-  gpointer           *items;       /* a stack of max_free slots */
-  guint               n_free;
+  AtriumPoolShard     shards[N_SHARDS];
   guint               max_free;
-  guint               low_water;   /* least n_free since the last trim */
-  guint64             takes;
-  guint64             misses;
   AtriumPoolNewFunc   new_func;
   AtriumPoolResetFunc reset_func;
   GDestroyNotify      free_func;
   gpointer            user_data;
 };
+
+static __thread int thread_shard = -1;
+
+static AtriumPoolShard *
+get_shard (AtriumPool *pool)
+{
+  static int next_shard;
+
+  if (G_UNLIKELY (thread_shard < 0))
+    thread_shard = (guint) g_atomic_int_add (&next_shard, 1) % N_SHARDS;
+
+  return &pool->shards[thread_shard];
+}
 
 AtriumPool *
 _atrium_pool_new (guint               max_free,
@@ -26,14 +54,19 @@ _atrium_pool_new (guint               max_free,
                   GDestroyNotify      free_func,
                   gpointer            user_data)
 {
-  AtriumPool *pool = g_new0 (AtriumPool, 1);
+  AtriumPool *pool;
 
   g_assert (max_free > 0);
   g_assert (new_func != NULL);
   g_assert (free_func != NULL);
 
-  g_mutex_init (&pool->lock);
-  pool->items = g_new (gpointer, max_free);
+  /* g_aligned_alloc0 would do, but needs GLib 2.76. */
+  if (posix_memalign ((void **) &pool, 64, sizeof *pool) != 0)
+    g_error ("Out of memory making a pool");
+  memset (pool, 0, sizeof *pool);
+
+  for (guint i = 0; i < N_SHARDS; i++)
+    g_mutex_init (&pool->shards[i].lock);
   pool->max_free = max_free;
   pool->new_func = new_func;
   pool->reset_func = reset_func;
@@ -49,30 +82,36 @@ _atrium_pool_free (AtriumPool *pool)
   if (pool == NULL)
     return;
 
-  for (guint i = 0; i < pool->n_free; i++)
-    pool->free_func (pool->items[i]);
-  g_free (pool->items);
-  g_mutex_clear (&pool->lock);
-  g_free (pool);
+  for (guint s = 0; s < N_SHARDS; s++)
+    {
+      AtriumPoolShard *shard = &pool->shards[s];
+
+      for (guint i = 0; i < shard->n_free; i++)
+        pool->free_func (shard->items[i]);
+      g_free (shard->items);
+      g_mutex_clear (&shard->lock);
+    }
+  free (pool);
 }
 
 gpointer
 _atrium_pool_take (AtriumPool *pool)
 {
+  AtriumPoolShard *shard = get_shard (pool);
   gpointer item = NULL;
 
-  g_mutex_lock (&pool->lock);
-  pool->takes++;
-  if (pool->n_free > 0)
+  g_mutex_lock (&shard->lock);
+  shard->takes++;
+  if (shard->n_free > 0)
     {
-      item = pool->items[--pool->n_free];
-      pool->low_water = MIN (pool->low_water, pool->n_free);
+      item = shard->items[--shard->n_free];
+      shard->low_water = MIN (shard->low_water, shard->n_free);
     }
   else
     {
-      pool->misses++;
+      shard->misses++;
     }
-  g_mutex_unlock (&pool->lock);
+  g_mutex_unlock (&shard->lock);
 
   /* Made outside the lock: construction may be slow and needs no lock. */
   return item != NULL ? item : pool->new_func (pool->user_data);
@@ -82,6 +121,8 @@ void
 _atrium_pool_give (AtriumPool *pool,
                    gpointer    item)
 {
+  AtriumPoolShard *shard;
+
   if (item == NULL)
     return;
 
@@ -91,13 +132,16 @@ _atrium_pool_give (AtriumPool *pool,
       return;
     }
 
-  g_mutex_lock (&pool->lock);
-  if (pool->n_free < pool->max_free)
+  shard = get_shard (pool);
+  g_mutex_lock (&shard->lock);
+  if (shard->items == NULL)
+    shard->items = g_new (gpointer, pool->max_free);
+  if (shard->n_free < pool->max_free)
     {
-      pool->items[pool->n_free++] = item;
+      shard->items[shard->n_free++] = item;
       item = NULL;
     }
-  g_mutex_unlock (&pool->lock);
+  g_mutex_unlock (&shard->lock);
 
   if (item != NULL)
     pool->free_func (item);
@@ -108,33 +152,48 @@ _atrium_pool_give (AtriumPool *pool,
 guint
 _atrium_pool_trim (AtriumPool *pool)
 {
-  gpointer *spare;
-  guint n;
+  guint total = 0;
 
-  g_mutex_lock (&pool->lock);
-  n = MIN (pool->low_water, pool->n_free);
-  spare = g_memdup2 (pool->items, n * sizeof (gpointer));
-  /* The oldest items sit at the bottom of the stack; drop those. */
-  memmove (pool->items, pool->items + n, (pool->n_free - n) * sizeof (gpointer));
-  pool->n_free -= n;
-  pool->low_water = pool->n_free;
-  g_mutex_unlock (&pool->lock);
+  for (guint s = 0; s < N_SHARDS; s++)
+    {
+      AtriumPoolShard *shard = &pool->shards[s];
+      gpointer *spare;
+      guint n;
 
-  for (guint i = 0; i < n; i++)
-    pool->free_func (spare[i]);
-  g_free (spare);
+      g_mutex_lock (&shard->lock);
+      n = MIN (shard->low_water, shard->n_free);
+      spare = n > 0 ? g_memdup2 (shard->items, n * sizeof (gpointer)) : NULL;
+      /* The oldest items sit at the bottom of the stack; drop those. */
+      if (n > 0)
+        memmove (shard->items, shard->items + n, (shard->n_free - n) * sizeof (gpointer));
+      shard->n_free -= n;
+      shard->low_water = shard->n_free;
+      g_mutex_unlock (&shard->lock);
 
-  return n;
+      for (guint i = 0; i < n; i++)
+        pool->free_func (spare[i]);
+      g_free (spare);
+      total += n;
+    }
+
+  return total;
 }
 
 void
 _atrium_pool_get_stats (AtriumPool      *pool,
                         AtriumPoolStats *stats)
 {
-  g_mutex_lock (&pool->lock);
-  stats->takes = pool->takes;
-  stats->misses = pool->misses;
-  stats->n_free = pool->n_free;
+  memset (stats, 0, sizeof *stats);
   stats->max_free = pool->max_free;
-  g_mutex_unlock (&pool->lock);
+
+  for (guint s = 0; s < N_SHARDS; s++)
+    {
+      AtriumPoolShard *shard = &pool->shards[s];
+
+      g_mutex_lock (&shard->lock);
+      stats->takes += shard->takes;
+      stats->misses += shard->misses;
+      stats->n_free += shard->n_free;
+      g_mutex_unlock (&shard->lock);
+    }
 }

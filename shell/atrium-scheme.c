@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "atrium-app-private.h"
+#include "atrium-bridge-private.h"
 #include "atrium-range-private.h"
 #include "atrium-slice-stream-private.h"
+#include "atrium-window-private.h"
 
 /* The app:// handler: request → asset source → response. Everything goes
  * through WebKitURISchemeResponse so that the status code and headers reach
@@ -44,6 +46,17 @@ _atrium_scheme_status_for (const GError *error)
     {
       return 404;
     }
+  else if (error->domain == ATRIUM_ERROR)
+    {
+      switch (error->code)
+        {
+        case ATRIUM_ERROR_BAD_ARGS:  return 400;
+        case ATRIUM_ERROR_FORBIDDEN: return 403;
+        case ATRIUM_ERROR_TOO_LARGE: return 413;
+        case ATRIUM_ERROR_QUEUE_FULL: return 503;
+        default: break;
+        }
+    }
   return 500;
 }
 
@@ -53,12 +66,15 @@ _atrium_scheme_reason_for (guint status)
   switch (status)
     {
     case 200: return "OK";
+    case 204: return "No Content";
     case 206: return "Partial Content";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 413: return "Content Too Large";
     case 416: return "Range Not Satisfiable";
+    case 503: return "Service Unavailable";
     default:  return "Internal Server Error";
     }
 }
@@ -141,6 +157,64 @@ take_slice (GInputStream *stream,
 /* A request the SPA fallback answers with index.html: a page route such as
  * /settings/profile, which has no file of its own. Names with an extension
  * are files the page asked for, and their 404 must stay a 404. */
+/* POST app://localhost/__atrium/upload?KEY: a large call message from the
+ * runtime (see _atrium_bridge_add_upload()). 204 when it is stored; else
+ * the error as {"code", "message"}, which the runtime turns into the
+ * call's rejection. */
+static void
+receive_upload (WebKitURISchemeRequest *request,
+                AtriumApp              *app,
+                const char             *method)
+{
+  WebKitWebView *web_view = webkit_uri_scheme_request_get_web_view (request);
+  const char *uri = webkit_uri_scheme_request_get_uri (request);
+  const char *key = strchr (uri, '?');
+  g_autoptr(GInputStream) body = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *request_headers;
+  GtkRoot *root;
+  goffset size_hint = -1;
+
+  if (strcmp (method, "POST") != 0)
+    {
+      finish_with_status (request, app, 405, "Uploads are POST only", -1);
+      return;
+    }
+
+  root = web_view != NULL ? gtk_widget_get_root (GTK_WIDGET (web_view)) : NULL;
+  if (!ATRIUM_IS_WINDOW (root) || _atrium_window_get_bridge (ATRIUM_WINDOW (root)) == NULL)
+    {
+      finish_with_status (request, app, 404, "Uploads come from an app window", -1);
+      return;
+    }
+
+  request_headers = webkit_uri_scheme_request_get_http_headers (request);
+  if (request_headers != NULL
+      && soup_message_headers_get_encoding (request_headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    size_hint = soup_message_headers_get_content_length (request_headers);
+
+  body = webkit_uri_scheme_request_get_http_body (request);
+  if (_atrium_bridge_add_upload (_atrium_window_get_bridge (ATRIUM_WINDOW (root)),
+                                 key != NULL ? key + 1 : NULL, body, size_hint, &error))
+    {
+      g_autoptr(GInputStream) empty = g_memory_input_stream_new ();
+
+      finish (request, empty, 0, 204, "text/plain; charset=utf-8",
+              new_headers (app, "text/plain; charset=utf-8", 0));
+    }
+  else
+    {
+      g_autofree char *json = _atrium_bridge_error_to_json (error);
+      gsize length = strlen (json);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&json), length);
+      g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
+      guint status = _atrium_scheme_status_for (error);
+
+      finish (request, stream, length, status, "application/json",
+              new_headers (app, "application/json", length));
+    }
+}
+
 static gboolean
 is_route (const char *path)
 {
@@ -173,6 +247,12 @@ _atrium_scheme_request_cb (WebKitURISchemeRequest *request,
   if (!g_str_has_prefix (uri, ATRIUM_ORIGIN "/"))
     {
       finish_with_status (request, app, 404, "Only app://localhost/ is served", -1);
+      return;
+    }
+
+  if (strcmp (path, ATRIUM_UPLOAD_PATH) == 0)
+    {
+      receive_upload (request, app, method != NULL ? method : "GET");
       return;
     }
 

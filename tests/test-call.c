@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atrium-json-pool-private.h"
 #include "atrium-json-private.h"
 
 #define N_THREADS 4
@@ -75,96 +74,6 @@ test_ids_unique (void)
 }
 
 static void
-test_buffer_reuse (void)
-{
-  g_autoptr(JsonNode) node = json_from_string ("{\"id\":7,\"tags\":[\"a\",\"b\"],\"ok\":true}",
-                                               NULL);
-  AtriumPoolStats before, after;
-  GString *buffer, *again;
-
-  /* Warm up: whatever the pool held, it now holds at least this one. */
-  buffer = _atrium_json_buffer_take ();
-  _atrium_json_write (buffer, node);
-  _atrium_json_buffer_give (buffer);
-  _atrium_json_buffer_get_stats (&before);
-  g_assert_cmpuint (before.n_free, >=, 1);
-
-  for (guint i = 0; i < 1000; i++)
-    {
-      again = _atrium_json_buffer_take ();
-      /* It comes back empty, never with the previous text in it. */
-      g_assert_cmpuint (again->len, ==, 0);
-      g_assert_cmpstr (again->str, ==, "");
-      _atrium_json_write (again, node);
-      g_assert_cmpstr (again->str, ==, "{\"id\":7,\"tags\":[\"a\",\"b\"],\"ok\":true}");
-      _atrium_json_buffer_give (again);
-    }
-
-  _atrium_json_buffer_get_stats (&after);
-  g_assert_cmpuint (after.takes, ==, before.takes + 1000);
-  g_assert_cmpuint (after.misses, ==, before.misses);
-  g_assert_cmpuint (after.n_free, ==, before.n_free);
-
-  /* The same buffer, last in first out. */
-  buffer = _atrium_json_buffer_take ();
-  _atrium_json_buffer_give (buffer);
-  again = _atrium_json_buffer_take ();
-  g_assert_true (again == buffer);
-  _atrium_json_buffer_give (again);
-}
-
-static void
-test_buffer_too_big (void)
-{
-  AtriumPoolStats before, after;
-  GString *buffer, *small;
-
-  buffer = _atrium_json_buffer_take ();
-  _atrium_json_buffer_get_stats (&before);
-
-  /* Grown past the limit, as by one huge reply. */
-  g_string_set_size (buffer, ATRIUM_JSON_BUFFER_KEEP_MAX + 1);
-  g_assert_cmpuint (buffer->allocated_len, >, ATRIUM_JSON_BUFFER_KEEP_MAX);
-  _atrium_json_buffer_give (buffer);
-
-  _atrium_json_buffer_get_stats (&after);
-  g_assert_cmpuint (after.n_free, ==, before.n_free);
-
-  /* A buffer just under the limit is still worth keeping. */
-  small = _atrium_json_buffer_take ();
-  g_string_set_size (small, ATRIUM_JSON_BUFFER_KEEP_MAX / 2);
-  g_assert_cmpuint (small->allocated_len, <=, ATRIUM_JSON_BUFFER_KEEP_MAX);
-  _atrium_json_buffer_get_stats (&before);
-  _atrium_json_buffer_give (small);
-  _atrium_json_buffer_get_stats (&after);
-  g_assert_cmpuint (after.n_free, ==, before.n_free + 1);
-  buffer = _atrium_json_buffer_take ();
-  g_assert_true (buffer == small);
-  g_assert_cmpuint (buffer->len, ==, 0);
-  _atrium_json_buffer_give (buffer);
-}
-
-static void
-test_buffer_trim (void)
-{
-  GString *buffers[8];
-  AtriumPoolStats stats;
-
-  for (guint i = 0; i < G_N_ELEMENTS (buffers); i++)
-    buffers[i] = _atrium_json_buffer_take ();
-  for (guint i = 0; i < G_N_ELEMENTS (buffers); i++)
-    _atrium_json_buffer_give (buffers[i]);
-  _atrium_json_buffer_get_stats (&stats);
-  g_assert_cmpuint (stats.n_free, >=, 8);
-
-  /* Two trims with nothing in between let the whole burst go. */
-  _atrium_json_pool_trim ();
-  _atrium_json_pool_trim ();
-  _atrium_json_buffer_get_stats (&stats);
-  g_assert_cmpuint (stats.n_free, ==, 0);
-}
-
-static void
 echo_cb (AtriumCall *call,
          gpointer    user_data)
 {
@@ -183,7 +92,7 @@ static void
 test_struct_reuse (void)
 {
   g_autoptr(AtriumRegistry) registry = _atrium_registry_new ();
-  AtriumPoolStats warm, after, buffers_before, buffers_after;
+  AtriumPoolStats warm, after;
   AtriumMethod *method;
   guint64 last_id = 0;
   int destroyed = 0;
@@ -213,7 +122,6 @@ test_struct_reuse (void)
       if (i == 0)
         {
           _atrium_call_get_pool_stats (&warm);
-          _atrium_json_buffer_get_stats (&buffers_before);
         }
 
       method->func (atrium_call_ref (call), method->user_data);
@@ -228,11 +136,6 @@ test_struct_reuse (void)
   g_assert_cmpuint (after.takes, ==, warm.takes + 99);
   g_assert_cmpuint (after.misses, ==, warm.misses);
   g_assert_cmpuint (after.n_free, >=, 1);
-
-  /* Result buffers went back too. */
-  _atrium_json_buffer_get_stats (&buffers_after);
-  g_assert_cmpuint (buffers_after.misses, <=, buffers_before.misses + 1);
-  g_assert_cmpuint (buffers_after.n_free, >=, 1);
 
   /* The calls let go of the method: unbinding now destroys its data. */
   _atrium_method_unref (method);
@@ -252,9 +155,6 @@ main (int   argc,
 
   g_test_add_func ("/atrium/call/ids-increase", test_ids_increase);
   g_test_add_func ("/atrium/call/ids-unique", test_ids_unique);
-  g_test_add_func ("/atrium/call/buffer-reuse", test_buffer_reuse);
-  g_test_add_func ("/atrium/call/buffer-too-big", test_buffer_too_big);
-  g_test_add_func ("/atrium/call/buffer-trim", test_buffer_trim);
   g_test_add_func ("/atrium/call/struct-reuse", test_struct_reuse);
 
   return g_test_run ();

@@ -476,6 +476,48 @@ test_free_detaches (void)
   g_main_context_unref (context);
 }
 
+typedef struct
+{
+  AtriumChannel *channel;
+  int            delivered;
+} SelfFreeing;
+
+static void
+free_channel_cb (gpointer item,
+                 gpointer user_data)
+{
+  SelfFreeing *f = user_data;
+
+  f->delivered++;
+  count_free_cb (item);
+  /* The first delivery frees the channel that is delivering it. */
+  g_clear_pointer (&f->channel, _atrium_channel_free);
+}
+
+/* A callback may free its own channel mid-batch: the rest of the batch is
+ * freed with item_free, not delivered, and nothing touches the freed
+ * channel (valgrind and ASan would see it). */
+static void
+test_callback_frees_channel (void)
+{
+  GMainContext *context = g_main_context_new ();
+  SelfFreeing f = { 0 };
+  int freed = 0;
+
+  f.channel = _atrium_channel_new (16, 8, free_channel_cb, &f, count_free_cb);
+  _atrium_channel_attach (f.channel, context);
+  for (guint i = 0; i < 5; i++)
+    g_assert_true (_atrium_channel_push (f.channel, new_counted_item (&freed)));
+
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_null (f.channel);
+  g_assert_cmpint (f.delivered, ==, 1);
+  g_assert_cmpint (freed, ==, 5);
+  g_assert_false (g_main_context_iteration (context, FALSE));
+
+  g_main_context_unref (context);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -492,6 +534,7 @@ main (int   argc,
   g_test_add_func ("/atrium/channel/close-frees-queued", test_close_frees_queued);
   g_test_add_func ("/atrium/channel/close-releases-producer", test_close_releases_producer);
   g_test_add_func ("/atrium/channel/free-detaches", test_free_detaches);
+  g_test_add_func ("/atrium/channel/callback-frees-channel", test_callback_frees_channel);
 
   return g_test_run ();
 }

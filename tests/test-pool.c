@@ -358,7 +358,8 @@ test_threads (void)
   _atrium_pool_get_stats (pool, &stats);
   g_assert_cmpuint (stats.takes, ==, expected_takes);
   g_assert_cmpuint (stats.misses, ==, (guint64) g_atomic_int_get (&c.created));
-  g_assert_cmpuint (stats.n_free, <=, 3);
+  /* Each thread works on its own shard, and each shard keeps at most 3. */
+  g_assert_cmpuint (stats.n_free, <=, 3 * N_THREADS);
   /* Every item made is either in the pool or was freed on overflow. */
   g_assert_cmpint (g_atomic_int_get (&c.created), ==,
                    g_atomic_int_get (&c.freed) + (int) stats.n_free);

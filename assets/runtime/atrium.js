@@ -12,6 +12,7 @@
   const TOKEN = '@TOKEN@';
   const MAX_MESSAGE = @MAX_MESSAGE@;
   const LOG_CONSOLE = @LOG_CONSOLE@;
+  const UPLOAD_MIN = @UPLOAD_MIN@;
 
   const handlers = window.webkit.messageHandlers;
   const callHandler = handlers.atrium;
@@ -28,6 +29,8 @@
   }
 
   function toError(e) {
+    if (e instanceof AtriumError)
+      return e;
     // Native errors arrive as the JSON text {"code":…,"message":…}; anything
     // else is WebKit itself failing the message.
     const text = e && typeof e.message === 'string' ? e.message : String(e);
@@ -51,6 +54,42 @@
       idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  // Large calls go up as the body of a POST to app://localhost/__atrium/
+  // upload: C reads a body as bytes, where turning a JS string of 1 MiB
+  // into C text costs WebKitGTK several milliseconds. A short call message
+  // then names the upload by its random key. Only the app's own origin can
+  // post there, and C keeps no body that does not start with the token.
+  const uploadFetch = UPLOAD_MIN > 0 && location.protocol === 'app:' &&
+    typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
+
+  function uploadKey() {
+    const words = crypto.getRandomValues(new Uint32Array(4));
+    return Array.from(words, (w) => w.toString(16).padStart(8, '0')).join('');
+  }
+
+  async function send(message) {
+    if (uploadFetch === null || message.length < UPLOAD_MIN)
+      return post(message);
+    const key = uploadKey();
+    let response;
+    try {
+      // A string body: WebKit encodes it as UTF-8 on its way out, which
+      // costs less than TextEncoder's copy into a Uint8Array first.
+      response = await uploadFetch('/__atrium/upload?' + key, { method: 'POST', body: message });
+    } catch (_) {
+      // Refused before C saw it (a page CSP without connect-src 'self',
+      // say): the message goes the usual way.
+      return post(message);
+    }
+    if (response.status === 204)
+      return post(TOKEN + 'U' + key);
+    let error = null;
+    try { error = await response.json(); } catch (_) { /* not ours */ }
+    if (error !== null && typeof error.code === 'string' && error.code !== 'queue-full')
+      throw new AtriumError(error.code, String(error.message));
+    return post(message);
   }
 
   function decodeReply(reply) {
@@ -87,7 +126,7 @@
         return true;
       };
       pending++;
-      post(message).then(
+      send(message).then(
         (reply) => {
           let value;
           try { value = decodeReply(reply); } catch (e) {

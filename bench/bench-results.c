@@ -1,0 +1,232 @@
+#include "config.h"
+
+#include "bench-results.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+static char *bench_name;
+static char *json_path;
+static guint rounds;
+static gboolean quick;
+static JsonBuilder *builder;
+static GMutex lock;
+
+static void
+usage_error (const char *message)
+{
+  fprintf (stderr, "bench-%s: %s\n", bench_name, message);
+  exit (2);
+}
+
+/* Takes --json FILE, --rounds N and --quick out of @argv and leaves the
+ * benchmark's own arguments. */
+void
+bench_results_init (const char  *bench,
+                    int         *argc,
+                    char       **argv,
+                    guint        default_rounds,
+                    guint        quick_rounds)
+{
+  const char *env = g_getenv ("ATRIUM_BENCH_ROUNDS");
+  int kept = 1;
+
+  bench_name = g_strdup (bench);
+  rounds = default_rounds;
+  if (env != NULL && atoi (env) > 0)
+    rounds = atoi (env);
+
+  for (int i = 1; i < *argc; i++)
+    {
+      if (g_str_equal (argv[i], "--json"))
+        {
+          if (i + 1 >= *argc)
+            usage_error ("--json needs a file name");
+          json_path = g_strdup (argv[++i]);
+        }
+      else if (g_str_equal (argv[i], "--rounds"))
+        {
+          guint64 n;
+
+          if (i + 1 >= *argc || !g_ascii_string_to_unsigned (argv[i + 1], 10, 1, 1000, &n, NULL))
+            usage_error ("--rounds needs a number from 1 to 1000");
+          rounds = n;
+          i++;
+        }
+      else if (g_str_equal (argv[i], "--quick"))
+        quick = TRUE;
+      else
+        argv[kept++] = argv[i];
+    }
+  argv[kept] = NULL;
+  *argc = kept;
+  if (quick && env == NULL)
+    rounds = MIN (rounds, quick_rounds);
+
+  builder = json_builder_new ();
+  json_builder_begin_array (builder);
+}
+
+guint
+bench_results_rounds (void)
+{
+  return rounds;
+}
+
+gboolean
+bench_results_quick (void)
+{
+  return quick;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+quantile (const double *values,
+          guint         n,
+          double        q)
+{
+  g_autofree double *sorted = g_memdup2 (values, n * sizeof *values);
+  double pos;
+  guint i;
+
+  qsort (sorted, n, sizeof *sorted, compare_doubles);
+  pos = q * (n - 1);
+  i = (guint) pos;
+  return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+}
+
+/* JSON has no NaN or infinity: a ratio against zero is written as null. */
+static void
+add_number (const char *member,
+            double      value)
+{
+  json_builder_set_member_name (builder, member);
+  if (isfinite (value))
+    json_builder_add_double_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_pair (const char *member,
+          double      a,
+          double      b)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  json_builder_add_double_value (builder, isfinite (a) ? a : 0);
+  json_builder_add_double_value (builder, isfinite (b) ? b : 0);
+  json_builder_end_array (builder);
+}
+
+/* Records one comparison from @n paired rounds: @baseline[i] and
+ * @optimized[i] were measured in the same round. */
+void
+bench_results_add (const char   *category,
+                   const char   *name,
+                   const char   *kind,
+                   const char   *baseline_label,
+                   const char   *optimized_label,
+                   const char   *unit,
+                   const double *baseline,
+                   const double *optimized,
+                   guint         n)
+{
+  g_autofree double *ratios = g_new (double, n);
+  double base, opt;
+
+  g_assert (builder != NULL && n > 0);
+
+  for (guint i = 0; i < n; i++)
+    ratios[i] = baseline[i] > 0 ? optimized[i] / baseline[i] : NAN;
+  base = quantile (baseline, n, 0.5);
+  opt = quantile (optimized, n, 0.5);
+
+  g_mutex_lock (&lock);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "category");
+  json_builder_add_string_value (builder, category);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, kind);
+  json_builder_set_member_name (builder, "baseline_label");
+  json_builder_add_string_value (builder, baseline_label);
+  json_builder_set_member_name (builder, "optimized_label");
+  json_builder_add_string_value (builder, optimized_label);
+  add_number ("baseline", base);
+  add_number ("optimized", opt);
+  json_builder_set_member_name (builder, "unit");
+  json_builder_add_string_value (builder, unit);
+  add_number ("ratio", base > 0 ? opt / base : NAN);
+  add_pair ("spread", quantile (ratios, n, 0), quantile (ratios, n, 1));
+  add_pair ("iqr", quantile (ratios, n, 0.25), quantile (ratios, n, 0.75));
+  json_builder_set_member_name (builder, "rounds");
+  json_builder_add_int_value (builder, n);
+  json_builder_end_object (builder);
+  g_mutex_unlock (&lock);
+}
+
+/* Records one measurement per side (a count, a peak): rounds is 1. */
+void
+bench_results_add_one (const char *category,
+                       const char *name,
+                       const char *kind,
+                       const char *baseline_label,
+                       const char *optimized_label,
+                       const char *unit,
+                       double      baseline,
+                       double      optimized)
+{
+  bench_results_add (category, name, kind, baseline_label, optimized_label, unit, &baseline,
+                     &optimized, 1);
+}
+
+/* Writes the file if --json asked for one; a file that cannot be written
+ * ends the benchmark with an error. */
+void
+bench_results_finish (void)
+{
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+
+  if (builder == NULL)
+    return;
+  json_builder_end_array (builder);
+  root = json_node_new (JSON_NODE_OBJECT);
+  object = json_object_new ();
+  json_object_set_string_member (object, "bench", bench_name);
+  json_object_set_boolean_member (object, "quick", quick);
+  json_object_set_member (object, "results", json_builder_get_root (builder));
+  json_node_take_object (root, object);
+  g_clear_object (&builder);
+
+  if (json_path != NULL)
+    {
+      generator = json_generator_new ();
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, TRUE);
+      if (!json_generator_to_file (generator, json_path, &error))
+        {
+          fprintf (stderr, "bench-%s: cannot write %s: %s\n", bench_name, json_path,
+                 error->message);
+          exit (1);
+        }
+    }
+  g_clear_pointer (&json_path, g_free);
+  g_clear_pointer (&bench_name, g_free);
+}

@@ -1,0 +1,687 @@
+#include "config.h"
+
+#include "atrium-bindings-private.h"
+#include "atrium-error.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+
+/* Typed bindings: method signatures written in TypeScript's own notation,
+ * checked just enough that what --emit-dts and --emit-js write is always
+ * one well-formed line per method, and the two generators. */
+
+#define EXAMPLE_SIGNATURE "(a: number, b: number) => number"
+#define MAX_NESTING 64
+
+static gboolean
+signature_error (GError     **error,
+                 const char  *signature,
+                 const char  *why)
+{
+  g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+               "“%s” is not a signature like “" EXAMPLE_SIGNATURE "”: %s", signature, why);
+  return FALSE;
+}
+
+static AtriumSignature *
+parse_error (GError     **error,
+             const char  *signature,
+             const char  *why)
+{
+  signature_error (error, signature, why);
+  return NULL;
+}
+
+/* Whether @text holds a character that would end a line, or another control
+ * character, in the generated files. */
+static gboolean
+has_line_breaks (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Scans [@p, @end) of @signature for @stop outside strings and brackets;
+ * *@found is where it is, or @end. Fails on unbalanced brackets, an
+ * unterminated string or a comment (which would swallow the rest of a
+ * generated line). An arrow's ">" is not a bracket. */
+static gboolean
+scan (const char  *signature,
+      const char  *p,
+      const char  *end,
+      char         stop,
+      const char **found,
+      GError     **error)
+{
+  char closers[MAX_NESTING];
+  guint depth = 0;
+
+  for (; p < end; p++)
+    {
+      char c = *p;
+
+      if (c == '\'' || c == '"' || c == '`')
+        {
+          for (p++; p < end && *p != c; p++)
+            if (*p == '\\' && p + 1 < end)
+              p++;
+          if (p == end)
+            return signature_error (error, signature, "a string is not closed");
+          continue;
+        }
+      if (c == '/' && p + 1 < end && (p[1] == '/' || p[1] == '*'))
+        return signature_error (error, signature, "it holds a comment");
+      if (depth == 0 && c == stop)
+        {
+          *found = p;
+          return TRUE;
+        }
+
+      switch (c)
+        {
+        case '(': case '[': case '{': case '<':
+          if (depth == MAX_NESTING)
+            return signature_error (error, signature, "its brackets nest too deeply");
+          closers[depth++] = c == '(' ? ')' : c == '[' ? ']' : c == '{' ? '}' : '>';
+          break;
+        case '>':
+          if (p > signature && p[-1] == '=')
+            break;
+          G_GNUC_FALLTHROUGH;
+        case ')': case ']': case '}':
+          if (depth == 0 || closers[depth - 1] != c)
+            return signature_error (error, signature, "its brackets do not match");
+          depth--;
+          break;
+        default:
+          break;
+        }
+    }
+
+  if (depth != 0)
+    return signature_error (error, signature, "its brackets do not match");
+  *found = end;
+  return TRUE;
+}
+
+static const char *
+skip_spaces (const char *p,
+             const char *end)
+{
+  while (p < end && g_ascii_isspace (*p))
+    p++;
+  return p;
+}
+
+static const char *
+trim_end (const char *start,
+          const char *end)
+{
+  while (end > start && g_ascii_isspace (end[-1]))
+    end--;
+  return end;
+}
+
+static gboolean
+is_identifier_start (char c)
+{
+  return g_ascii_isalpha (c) || c == '_' || c == '$';
+}
+
+static gboolean
+is_identifier_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == '$';
+}
+
+/* One parameter: `name: type`, `name?: type` or `...name: type[]`. */
+static gboolean
+check_param (const char  *signature,
+             const char  *p,
+             const char  *end,
+             GError     **error)
+{
+  p = skip_spaces (p, end);
+  end = trim_end (p, end);
+  if (p == end)
+    return signature_error (error, signature, "a parameter is empty");
+  if (end - p >= 3 && strncmp (p, "...", 3) == 0)
+    p += 3;
+  if (!is_identifier_start (*p))
+    return signature_error (error, signature, "a parameter has no name");
+  while (p < end && is_identifier_char (*p))
+    p++;
+  if (p < end && *p == '?')
+    p++;
+  p = skip_spaces (p, end);
+  if (p == end || *p != ':')
+    return signature_error (error, signature, "every parameter needs a type (“name: type”)");
+  p = skip_spaces (p + 1, end);
+  if (p == end)
+    return signature_error (error, signature, "a parameter's type is empty");
+  return TRUE;
+}
+
+/**
+ * _atrium_signature_parse:
+ * @signature: TypeScript's arrow notation, `(a: number, b: number) => number`
+ * @doc: (nullable): one line describing the method
+ *
+ * Returns: (transfer full) (nullable): the signature, or %NULL with @error
+ *   set to %ATRIUM_ERROR_BAD_ARGS
+ */
+AtriumSignature *
+_atrium_signature_parse (const char  *signature,
+                         const char  *doc,
+                         GError     **error)
+{
+  g_autoptr(AtriumSignature) result = NULL;
+  const char *start, *end, *close, *arrow, *p;
+
+  if (signature == NULL || !g_utf8_validate (signature, -1, NULL))
+    return parse_error (error, "", "it is not UTF-8 text");
+  if (has_line_breaks (signature))
+    return parse_error (error, signature, "it must be one line");
+  if (doc != NULL && (!g_utf8_validate (doc, -1, NULL) || has_line_breaks (doc)))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "The doc of “%s” must be one line of UTF-8 text", signature);
+      return NULL;
+    }
+
+  end = signature + strlen (signature);
+  start = skip_spaces (signature, end);
+  end = trim_end (start, end);
+  if (start == end || *start != '(')
+    return parse_error (error, signature, "it does not start with “(”");
+  if (!scan (signature, start + 1, end, ')', &close, error))
+    return NULL;
+  if (close == end)
+    return parse_error (error, signature, "its “(” is not closed");
+
+  arrow = skip_spaces (close + 1, end);
+  if (end - arrow < 2 || strncmp (arrow, "=>", 2) != 0)
+    return parse_error (error, signature, "“=> type” does not follow the parameters");
+  p = skip_spaces (arrow + 2, end);
+  if (p == end)
+    return parse_error (error, signature, "the result type is empty");
+  if (!scan (signature, p, end, '\0', &p, error))
+    return NULL;
+
+  /* Each parameter, up to each comma outside brackets. */
+  if (skip_spaces (start + 1, close) != close)
+    {
+      const char *param = start + 1;
+
+      while (TRUE)
+        {
+          const char *comma;
+
+          if (!scan (signature, param, close, ',', &comma, error)
+              || !check_param (signature, param, comma, error))
+            return NULL;
+          if (comma == close)
+            break;
+          param = comma + 1;
+        }
+    }
+
+  result = g_new0 (AtriumSignature, 1);
+  p = skip_spaces (start + 1, close);
+  result->params = g_strndup (p, trim_end (p, close) - p);
+  p = skip_spaces (arrow + 2, end);
+  result->result = g_strndup (p, end - p);
+  if (doc != NULL)
+    {
+      g_autofree char *stripped = g_strstrip (g_strdup (doc));
+
+      if (stripped[0] != '\0')
+        result->doc = g_steal_pointer (&stripped);
+    }
+  return g_steal_pointer (&result);
+}
+
+/* --- generation --- */
+
+static gboolean
+is_identifier (const char *text)
+{
+  if (!is_identifier_start (text[0]))
+    return FALSE;
+  for (const char *p = text + 1; *p != '\0'; p++)
+    if (!is_identifier_char (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* Names that a module cannot declare with `export const`, and those the
+ * generated module declares itself. */
+static gboolean
+is_exportable (const char *key)
+{
+  static const char * const taken[] = {
+    "arguments", "await", "break", "case", "catch", "class", "const", "continue", "debugger",
+    "default", "delete", "do", "else", "enum", "eval", "export", "extends", "false", "finally",
+    "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let",
+    "new", "null", "package", "private", "protected", "public", "return", "static", "super",
+    "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+    /* The module's own exports. */
+    "atrium", "call", "on", "once", "off", "emit", "AtriumError", "methods",
+  };
+
+  if (!is_identifier (key))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (taken); i++)
+    if (strcmp (key, taken[i]) == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* A JavaScript (and TypeScript) string literal for any UTF-8 text. */
+static void
+append_string (GString    *out,
+               const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", (char) c);
+      else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_key (GString    *out,
+            const char *key)
+{
+  if (is_identifier (key))
+    g_string_append (out, key);
+  else
+    append_string (out, key);
+}
+
+/* A doc comment; the text cannot end it early. */
+static void
+append_doc (GString    *out,
+            guint       indent,
+            const char *doc)
+{
+  g_autoptr(GString) text = NULL;
+
+  if (doc == NULL)
+    return;
+  text = g_string_new (doc);
+  g_string_replace (text, "*/", "*\\/", 0);
+  g_string_append_printf (out, "%*s/** %s */\n", indent, "", text->str);
+}
+
+/* The methods as a tree of their dot-separated names: "math.add" is the
+ * `add` of `math`. A name with an empty segment ("a..b", ".x") stays whole. */
+typedef struct _Node Node;
+
+struct _Node
+{
+  char            *key;
+  char            *method;     /* the full name, if a method is bound here */
+  AtriumSignature *signature;
+  GPtrArray       *children;
+};
+
+static void
+node_free (Node *node)
+{
+  g_free (node->key);
+  g_free (node->method);
+  _atrium_signature_free (node->signature);
+  g_ptr_array_unref (node->children);
+  g_free (node);
+}
+
+static Node *
+node_new (const char *key)
+{
+  Node *node = g_new0 (Node, 1);
+
+  node->key = g_strdup (key);
+  node->children = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
+  return node;
+}
+
+static Node *
+node_child (Node       *node,
+            const char *key)
+{
+  Node *child;
+
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      child = g_ptr_array_index (node->children, i);
+      if (strcmp (child->key, key) == 0)
+        return child;
+    }
+  child = node_new (key);
+  g_ptr_array_add (node->children, child);
+  return child;
+}
+
+static Node *
+build_tree (AtriumRegistry *registry)
+{
+  g_auto(GStrv) names = _atrium_registry_dup_names (registry);
+  Node *root = node_new ("");
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_auto(GStrv) segments = g_strsplit (names[i], ".", -1);
+      gboolean whole = FALSE;
+      Node *node = root;
+
+      for (guint j = 0; segments[j] != NULL; j++)
+        whole |= segments[j][0] == '\0';
+      if (whole)
+        node = node_child (root, names[i]);
+      else
+        for (guint j = 0; segments[j] != NULL; j++)
+          node = node_child (node, segments[j]);
+
+      node->method = g_strdup (names[i]);
+      node->signature = _atrium_registry_dup_signature (registry, names[i]);
+    }
+
+  return root;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Node, node_free)
+
+static void
+append_header (GString    *out,
+               const char *option,
+               const char *app_id)
+{
+  g_autofree char *prgname = g_strdup (g_get_prgname () != NULL ? g_get_prgname () : "the app");
+
+  /* The header is a line comment: keep the names in it on that line. */
+  for (char *p = prgname; *p != '\0'; p++)
+    if (*p == '\n' || *p == '\r')
+      *p = ' ';
+  g_string_append_printf (out, "// Generated by `%s %s`", prgname, option);
+  if (app_id != NULL)
+    g_string_append_printf (out, " for %s", app_id);
+  g_string_append (out, ". Do not edit: run it again\n"
+                        "// after changing the app's methods.\n\n");
+}
+
+static void
+append_js_node (GString *out,
+                Node    *node,
+                guint    indent)
+{
+  if (node->method != NULL && node->children->len == 0)
+    {
+      g_string_append (out, "bind(");
+      append_string (out, node->method);
+      g_string_append (out, ")");
+      return;
+    }
+
+  if (node->method != NULL)
+    {
+      g_string_append (out, "Object.assign(bind(");
+      append_string (out, node->method);
+      g_string_append (out, "), ");
+    }
+  g_string_append (out, "{\n");
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      Node *child = g_ptr_array_index (node->children, i);
+
+      g_string_append_printf (out, "%*s", indent + 2, "");
+      append_key (out, child->key);
+      g_string_append (out, ": ");
+      append_js_node (out, child, indent + 2);
+      g_string_append (out, ",\n");
+    }
+  g_string_append_printf (out, "%*s}", indent, "");
+  if (node->method != NULL)
+    g_string_append (out, ")");
+}
+
+/**
+ * _atrium_bindings_generate_js:
+ *
+ * Returns: (transfer full): an ES module with a wrapper per bound method:
+ *   `math.add(1, 2)` calls `atrium.call("math.add", 1, 2)`
+ */
+char *
+_atrium_bindings_generate_js (AtriumRegistry *registry,
+                              const char     *app_id)
+{
+  g_autoptr(Node) root = build_tree (registry);
+  GString *out = g_string_new (NULL);
+
+  append_header (out, "--emit-js", app_id);
+  g_string_append (out,
+    "const atrium = globalThis.atrium;\n"
+    "if (atrium === undefined)\n"
+    "  throw new Error('window.atrium is missing: this module works only in a page of an Atrium app');\n"
+    "\n"
+    "export { atrium };\n"
+    "export const { call, on, once, off, emit, AtriumError } = atrium;\n"
+    "\n"
+    "// Every argument is passed on as given, so optional ones stay absent.\n"
+    "const bind = (name) => (...args) => atrium.call(name, ...args);\n"
+    "\n"
+    "export const methods = ");
+  append_js_node (out, root, 0);
+  g_string_append (out, ";\n");
+
+  for (guint i = 0; i < root->children->len; i++)
+    {
+      Node *child = g_ptr_array_index (root->children, i);
+
+      if (i == 0)
+        g_string_append_c (out, '\n');
+      if (is_exportable (child->key))
+        g_string_append_printf (out, "export const %s = methods.%s;\n", child->key, child->key);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static void
+append_params (GString         *out,
+               AtriumSignature *signature)
+{
+  g_string_append (out, signature != NULL ? signature->params : "...args: unknown[]");
+}
+
+static const char *
+result_of (AtriumSignature *signature)
+{
+  return signature != NULL ? signature->result : "unknown";
+}
+
+static void
+append_dts_node (GString *out,
+                 Node    *node,
+                 guint    indent)
+{
+  g_string_append (out, "{\n");
+  if (node->method != NULL)
+    {
+      append_doc (out, indent + 2, node->signature != NULL ? node->signature->doc : NULL);
+      g_string_append_printf (out, "%*s(", indent + 2, "");
+      append_params (out, node->signature);
+      g_string_append_printf (out, "): AtriumCall<%s>;\n", result_of (node->signature));
+    }
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      Node *child = g_ptr_array_index (node->children, i);
+
+      if (child->children->len == 0)
+        {
+          /* A method: written as one, so editors show its parameters. */
+          append_doc (out, indent + 2, child->signature != NULL ? child->signature->doc : NULL);
+          g_string_append_printf (out, "%*s", indent + 2, "");
+          append_key (out, child->key);
+          g_string_append (out, "(");
+          append_params (out, child->signature);
+          g_string_append_printf (out, "): AtriumCall<%s>;\n", result_of (child->signature));
+          continue;
+        }
+      g_string_append_printf (out, "%*sreadonly ", indent + 2, "");
+      append_key (out, child->key);
+      g_string_append (out, ": ");
+      append_dts_node (out, child, indent + 2);
+      g_string_append (out, ";\n");
+    }
+  g_string_append_printf (out, "%*s}", indent, "");
+}
+
+static void
+append_call_overloads (GString *out,
+                       Node    *node)
+{
+  if (node->method != NULL)
+    {
+      append_doc (out, 2, node->signature != NULL ? node->signature->doc : NULL);
+      g_string_append (out, "  call(method: ");
+      append_string (out, node->method);
+      if (node->signature == NULL || node->signature->params[0] != '\0')
+        g_string_append (out, ", ");
+      append_params (out, node->signature);
+      g_string_append_printf (out, "): AtriumCall<%s>;\n", result_of (node->signature));
+    }
+  for (guint i = 0; i < node->children->len; i++)
+    append_call_overloads (out, g_ptr_array_index (node->children, i));
+}
+
+/**
+ * _atrium_bindings_generate_dts:
+ *
+ * Returns: (transfer full): TypeScript declarations of the runtime, with an
+ *   `atrium.call` overload per bound method, and of the module that
+ *   _atrium_bindings_generate_js() writes
+ */
+char *
+_atrium_bindings_generate_dts (AtriumRegistry *registry,
+                               const char     *app_id)
+{
+  g_autoptr(Node) root = build_tree (registry);
+  GString *out = g_string_new (NULL);
+
+  append_header (out, "--emit-dts", app_id);
+  g_string_append (out,
+    "/** The stable code of a rejected call or emit. */\n"
+    "export type AtriumErrorCode =\n"
+    "  | 'not-found' | 'bad-args' | 'failed' | 'cancelled' | 'too-large' | 'forbidden'\n"
+    "  | 'queue-full';\n"
+    "\n"
+    "/** What a rejected call or emit rejects with. */\n"
+    "export declare class AtriumError extends Error {\n"
+    "  constructor(code: AtriumErrorCode, message: string);\n"
+    "  readonly code: AtriumErrorCode;\n"
+    "}\n"
+    "\n"
+    "/** A call in flight: a Promise of the method's result that can be cancelled. */\n"
+    "export interface AtriumCall<T> extends Promise<T> {\n"
+    "  /** Rejects the call at once with code `cancelled` and tells the method;\n"
+    "   *  false if it had already settled. */\n"
+    "  cancel(): boolean;\n"
+    "}\n"
+    "\n"
+    "/** The second argument of an event listener. */\n"
+    "export interface AtriumEvent {\n"
+    "  readonly name: string;\n"
+    "  /** The id of the window whose page emitted it; absent when C did. */\n"
+    "  readonly sender?: number;\n"
+    "}\n"
+    "\n"
+    "export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;\n"
+    "\n"
+    "export interface AtriumRuntime {\n");
+  append_call_overloads (out, root);
+  g_string_append (out,
+    "  /** Calls fn for every event of that name; returns a function that removes it. */\n"
+    "  on<T = any>(name: string, fn: AtriumListener<T>): () => void;\n"
+    "  /** Calls fn for the next event of that name only. */\n"
+    "  once<T = any>(name: string, fn: AtriumListener<T>): () => void;\n"
+    "  /** Removes fn, or every listener of the name. */\n"
+    "  off(name: string, fn?: AtriumListener): void;\n"
+    "  /** Sends an event to the app's C listeners; resolves once C has it. */\n"
+    "  emit(name: string, data?: unknown): Promise<void>;\n"
+    "  readonly AtriumError: typeof AtriumError;\n"
+    "}\n"
+    "\n"
+    "export declare const atrium: AtriumRuntime;\n"
+    "export declare const call: AtriumRuntime['call'];\n"
+    "export declare const on: AtriumRuntime['on'];\n"
+    "export declare const once: AtriumRuntime['once'];\n"
+    "export declare const off: AtriumRuntime['off'];\n"
+    "export declare const emit: AtriumRuntime['emit'];\n"
+    "\n"
+    "/** A typed wrapper per method: methods.math.add(1, 2) calls \"math.add\". */\n"
+    "export declare const methods: ");
+  append_dts_node (out, root, 0);
+  g_string_append (out, ";\n");
+
+  for (guint i = 0; i < root->children->len; i++)
+    {
+      Node *child = g_ptr_array_index (root->children, i);
+
+      if (i == 0)
+        g_string_append_c (out, '\n');
+      if (is_exportable (child->key))
+        g_string_append_printf (out, "export declare const %s: typeof methods.%s;\n",
+                                child->key, child->key);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+write_file (const char  *path,
+            const char  *contents,
+            GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  /* GIO's message names the file and why it could not be written. */
+  return g_file_replace_contents (file, contents, strlen (contents), NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+/**
+ * _atrium_bindings_write:
+ * @dts_path: (nullable): where to write the declarations
+ * @js_path: (nullable): where to write the module
+ *
+ * Both files are generated before either is written.
+ */
+gboolean
+_atrium_bindings_write (AtriumRegistry  *registry,
+                        const char      *app_id,
+                        const char      *dts_path,
+                        const char      *js_path,
+                        GError         **error)
+{
+  g_autofree char *dts = dts_path != NULL ? _atrium_bindings_generate_dts (registry, app_id) : NULL;
+  g_autofree char *js = js_path != NULL ? _atrium_bindings_generate_js (registry, app_id) : NULL;
+
+  return (dts_path == NULL || write_file (dts_path, dts, error))
+         && (js_path == NULL || write_file (js_path, js, error));
+}
