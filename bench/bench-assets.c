@@ -518,8 +518,9 @@ bench_webkit (void)
 
   if (_atrium_app_get_media_server (app) != NULL)
     {
-      loopback_big = g_strconcat (_atrium_media_server_get_base (_atrium_app_get_media_server (app)),
-                                  "/big.bin", NULL);
+      AtriumMediaServer *media = _atrium_app_get_media_server (app);
+
+      loopback_big = g_strconcat (_atrium_media_server_get_base (media), "/big.bin", NULL);
       compare (web_view, &big, "e2e", BENCH_KIND_INFO, "raw scheme handler", "loopback route",
                "raw vs loopback", "raw://localhost/big.bin", loopback_big);
       compare (web_view, &big, "assets", BENCH_KIND_OPTIMIZATION, "app://", "loopback route",

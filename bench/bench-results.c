@@ -194,6 +194,37 @@ bench_results_add_one (const char *category,
                      &optimized, 1);
 }
 
+/* Every benchmark ends with the same table: ratio and spread per result. */
+static void
+print_summary (JsonArray *results)
+{
+  guint n = json_array_get_length (results);
+
+  if (n == 0)
+    return;
+  printf ("\n# bench-%s: ratio = optimized / baseline of the medians (below 1: the optimized "
+          "side wins);\n# spread = min-max of the per-round ratios\n", bench_name);
+  printf ("%-68s %-12s %8s  %s\n", "result", "kind", "ratio", "spread");
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *r = json_array_get_object_element (results, i);
+      JsonArray *spread = json_object_get_array_member (r, "spread");
+      JsonNode *ratio = json_object_get_member (r, "ratio");
+      g_autofree char *name = g_strdup_printf ("%s: %s",
+                                               json_object_get_string_member (r, "category"),
+                                               json_object_get_string_member (r, "name"));
+
+      printf ("%-68s %-12s %8.3f  ", name, json_object_get_string_member (r, "kind"),
+              JSON_NODE_HOLDS_NULL (ratio) ? NAN : json_node_get_double (ratio));
+      if (json_object_get_int_member (r, "rounds") > 1)
+        printf ("%.3f-%.3f\n", json_array_get_double_element (spread, 0),
+                json_array_get_double_element (spread, 1));
+      else
+        printf ("(one round)\n");
+    }
+  fflush (stdout);
+}
+
 /* Writes the file if --json asked for one; a file that cannot be written
  * ends the benchmark with an error. */
 void
@@ -212,6 +243,7 @@ bench_results_finish (void)
   json_object_set_string_member (object, "bench", bench_name);
   json_object_set_boolean_member (object, "quick", quick);
   json_object_set_member (object, "results", json_builder_get_root (builder));
+  print_summary (json_object_get_array_member (object, "results"));
   json_node_take_object (root, object);
   g_clear_object (&builder);
 

@@ -104,7 +104,10 @@ results="$BUILDDIR/bench/results"
 rm -rf "$results"
 mkdir -p "$results"
 
-echo "== benchmarks ($mode)"
+# Ratios decide, but a busy machine widens every spread: the report says
+# how busy it was.
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "== benchmarks ($mode; load average $load on $(nproc) CPUs)"
 "${XVFB[@]}" "$SELF" --run-benchmarks "$results" "$mode" || status=1
 
 echo "== allocations per call (valgrind DHAT)"
@@ -127,6 +130,7 @@ if [ $update = 1 ]; then
 elif [ $mode != smoke ]; then
   report_opts+=(--baseline bench/baseline.json)
 fi
+report_opts+=(--note "Load average $load on $(nproc) CPUs when the benchmarks started; a load above the CPU count makes every spread wider.")
 [ $mode = quick ] && report_opts+=(--note "Quick run: fewer rounds than the full run, so wider spreads.")
 [ $mode = smoke ] && report_opts+=(--note "Smoke run: one round of everything; the figures prove the benchmarks run, nothing more.")
 shopt -s nullglob

