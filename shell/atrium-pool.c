@@ -34,7 +34,10 @@ struct _AtriumPool
   gpointer            user_data;
 };
 
-static __thread int thread_shard = -1;
+/* initial-exec: libatrium is linked, not dlopen()ed, so the variable can
+ * live in the static TLS block and be read without a __tls_get_addr()
+ * call on every take and give. */
+static __thread int thread_shard __attribute__((tls_model ("initial-exec"))) = -1;
 
 static AtriumPoolShard *
 get_shard (AtriumPool *pool)
