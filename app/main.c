@@ -50,6 +50,32 @@ fail (AtriumApp  *app,
   atrium_app_quit (app, 1);
 }
 
+#define SNAPSHOT_ATTEMPTS 5
+
+static guint snapshot_attempts;
+
+static void snapshot_ready_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+static void
+take_snapshot (WebKitWebView *web_view,
+               AtriumApp     *app)
+{
+  snapshot_attempts++;
+  webkit_web_view_get_snapshot (web_view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
+                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, snapshot_ready_cb, app);
+}
+
+static gboolean
+snapshot_again_cb (GtkWidget     *widget,
+                   GdkFrameClock *frame_clock,
+                   gpointer       user_data)
+{
+  take_snapshot (WEBKIT_WEB_VIEW (widget), user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 snapshot_ready_cb (GObject      *object,
                    GAsyncResult *result,
@@ -62,6 +88,14 @@ snapshot_ready_cb (GObject      *object,
   g_autofree char *path = g_file_get_path (file);
 
   texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  if (texture == NULL && snapshot_attempts < SNAPSHOT_ATTEMPTS)
+    {
+      /* WebKit fails a snapshot now and then on a loaded machine ("There
+       * was an error creating the snapshot"); the next frame's works. */
+      g_message ("Taking the screenshot again: %s", error->message);
+      gtk_widget_add_tick_callback (GTK_WIDGET (object), snapshot_again_cb, app, NULL);
+      return;
+    }
   if (texture == NULL)
     {
       fail (app, "could not take a screenshot: %s", error->message);
@@ -92,8 +126,7 @@ page_settled_cb (GObject      *object,
   if (value == NULL)
     g_message ("The page did not settle (%s); taking the screenshot anyway", error->message);
 
-  webkit_web_view_get_snapshot (WEBKIT_WEB_VIEW (object), WEBKIT_SNAPSHOT_REGION_VISIBLE,
-                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, snapshot_ready_cb, app);
+  take_snapshot (WEBKIT_WEB_VIEW (object), app);
 }
 
 static void

@@ -157,6 +157,8 @@ test_screenshot (void)
   g_autoptr(GError) error = NULL;
 
   launch (&run, "--width", "800", "--height", "600", "--screenshot", png, NULL);
+  if (run.status != 0)
+    g_test_message ("the launcher said: %s", run.err);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, expected));
 

@@ -10,7 +10,27 @@
 /* A guard against a page that never gets ready, not a pause. */
 #define TIMEOUT_SECONDS 60
 
+/* WebKit fails a snapshot now and then on a loaded machine; the next
+ * frame's works. */
+#define SNAPSHOT_ATTEMPTS 5
+
 static char *screenshot_path;
+static guint snapshot_attempts;
+
+static void snapshot_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data);
+
+static gboolean
+snapshot_again_cb (GtkWidget     *widget,
+                   GdkFrameClock *frame_clock,
+                   gpointer       user_data)
+{
+  snapshot_attempts++;
+  webkit_web_view_get_snapshot (WEBKIT_WEB_VIEW (widget), WEBKIT_SNAPSHOT_REGION_VISIBLE,
+                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, snapshot_cb, user_data);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 snapshot_cb (GObject      *object,
@@ -22,6 +42,11 @@ snapshot_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  if (texture == NULL && snapshot_attempts < SNAPSHOT_ATTEMPTS)
+    {
+      gtk_widget_add_tick_callback (GTK_WIDGET (object), snapshot_again_cb, app, NULL);
+      return;
+    }
   if (texture == NULL || !gdk_texture_save_to_png (texture, screenshot_path))
     {
       fprintf (stderr, "hello: cannot save the screenshot to %s: %s\n", screenshot_path,
@@ -46,8 +71,7 @@ settled_cb (GObject      *object,
                                                                  result, &error);
   if (value == NULL)
     fprintf (stderr, "hello: the page did not get ready: %s\n", error->message);
-  webkit_web_view_get_snapshot (WEBKIT_WEB_VIEW (object), WEBKIT_SNAPSHOT_REGION_VISIBLE,
-                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, snapshot_cb, user_data);
+  snapshot_again_cb (GTK_WIDGET (object), NULL, user_data);
 }
 
 static void
