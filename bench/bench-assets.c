@@ -387,6 +387,24 @@ typedef struct
   guint       n;
 } Scenario;
 
+typedef struct
+{
+  WebKitWebView  *web_view;
+  const Scenario *scenario;
+  const char     *url_a;
+  const char     *url_b;
+} FetchPair;
+
+static double
+fetch_alternate_cb (gboolean b,
+                    gpointer user_data)
+{
+  FetchPair *pair = user_data;
+
+  return fetch_round (pair->web_view, b ? pair->url_b : pair->url_a,
+                      pair->scenario->n, pair->scenario->size);
+}
+
 static void
 compare (WebKitWebView  *web_view,
          const Scenario *s,
@@ -402,23 +420,8 @@ compare (WebKitWebView  *web_view,
   g_autofree double *b_ms = g_new (double, rounds);
   double a, b, mb = (double) s->size * s->n / (1024.0 * 1024.0);
 
-  /* One unmeasured round each, to warm the JIT, caches and connections. */
-  fetch_round (web_view, url_a, s->n, s->size);
-  fetch_round (web_view, url_b, s->n, s->size);
-
-  for (guint r = 0; r < rounds; r++)
-    {
-      if (r % 2 == 0)
-        {
-          a_ms[r] = fetch_round (web_view, url_a, s->n, s->size);
-          b_ms[r] = fetch_round (web_view, url_b, s->n, s->size);
-        }
-      else
-        {
-          b_ms[r] = fetch_round (web_view, url_b, s->n, s->size);
-          a_ms[r] = fetch_round (web_view, url_a, s->n, s->size);
-        }
-    }
+  bench_alternate (rounds, fetch_alternate_cb, &(FetchPair) { web_view, s, url_a, url_b },
+                   a_ms, b_ms);
   a = bench_median (a_ms, rounds);
   b = bench_median (b_ms, rounds);
   printf ("%-26s %-18s %10.1f %10.1f %8.3fx %9.1f %9.1f\n", s->name, label, a, b, b / a,

@@ -58,11 +58,19 @@ echo_cb (AtriumCall *call,
   atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
 }
 
-static double
-run_round (WebKitWebView  *web_view,
-           const Scenario *s,
-           gboolean        atrium)
+typedef struct
 {
+  WebKitWebView  *web_view;
+  const Scenario *scenario;
+} Round;
+
+static double
+run_round (gboolean atrium,
+           gpointer user_data)
+{
+  Round *round = user_data;
+  WebKitWebView *web_view = round->web_view;
+  const Scenario *s = round->scenario;
   g_autofree char *body = g_strdup_printf ("return await window.bench.%s%s(%u, %s, '%s');",
                                            atrium ? "atrium" : "floor",
                                            s->in_flight ? "InFlight" : "",
@@ -122,24 +130,7 @@ main (int   argc,
       g_autofree double *atrium_ms = g_new (double, rounds);
       double f, a;
 
-      /* One unmeasured round each to warm the JIT and the caches. */
-      run_round (web_view, s, FALSE);
-      run_round (web_view, s, TRUE);
-
-      for (guint r = 0; r < rounds; r++)
-        {
-          /* Alternate which goes first, so drift favours neither. */
-          if (r % 2 == 0)
-            {
-              floor_ms[r] = run_round (web_view, s, FALSE);
-              atrium_ms[r] = run_round (web_view, s, TRUE);
-            }
-          else
-            {
-              atrium_ms[r] = run_round (web_view, s, TRUE);
-              floor_ms[r] = run_round (web_view, s, FALSE);
-            }
-        }
+      bench_alternate (rounds, run_round, &(Round) { web_view, s }, floor_ms, atrium_ms);
 
       f = bench_median (floor_ms, rounds);
       a = bench_median (atrium_ms, rounds);

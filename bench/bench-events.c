@@ -182,6 +182,13 @@ burst_naive (const Burst *b)
   return (g_get_monotonic_time () - start) / 1000.0;
 }
 
+static double
+burst_round (gboolean atrium,
+             gpointer user_data)
+{
+  return (atrium ? burst_atrium : burst_naive) (user_data);
+}
+
 static void
 compare_burst (const char *label,
                const Burst *b,
@@ -193,21 +200,7 @@ compare_burst (const char *label,
 
   if (!selected (label))
     return;
-  burst_naive (b);
-  burst_atrium (b);
-  for (guint r = 0; r < rounds; r++)
-    {
-      if (r % 2 == 0)
-        {
-          naive[r] = burst_naive (b);
-          atrium[r] = burst_atrium (b);
-        }
-      else
-        {
-          atrium[r] = burst_atrium (b);
-          naive[r] = burst_naive (b);
-        }
-    }
+  bench_alternate (rounds, burst_round, (gpointer) b, naive, atrium);
 
   bench_results_add ("channel", label, BENCH_KIND_OPTIMIZATION, "evaluate_javascript per event",
                      "batched event queue", "ms/burst", naive, atrium, rounds);
@@ -258,11 +251,18 @@ compare_memory (void)
   fflush (stdout);
 }
 
-static double
-ping (gboolean    atrium,
-      guint       n,
-      const char *payload_js)
+typedef struct
 {
+  guint       n;
+  const char *payload_js;
+} Ping;
+
+static double
+ping (gboolean atrium,
+      gpointer user_data)
+{
+  guint n = ((Ping *) user_data)->n;
+  const char *payload_js = ((Ping *) user_data)->payload_js;
   g_autofree char *body = g_strdup_printf ("return await window.bench.%s(%u, %s);",
                                            atrium ? "pingAtrium" : "pingNaive", n, payload_js);
 
@@ -280,21 +280,7 @@ compare_ping (const char *label,
 
   if (!selected (label))
     return;
-  ping (FALSE, n, payload_js);
-  ping (TRUE, n, payload_js);
-  for (guint r = 0; r < rounds; r++)
-    {
-      if (r % 2 == 0)
-        {
-          naive[r] = ping (FALSE, n, payload_js);
-          atrium[r] = ping (TRUE, n, payload_js);
-        }
-      else
-        {
-          atrium[r] = ping (TRUE, n, payload_js);
-          naive[r] = ping (FALSE, n, payload_js);
-        }
-    }
+  bench_alternate (rounds, ping, &(Ping) { n, payload_js }, naive, atrium);
 
   bench_results_add ("e2e", label, BENCH_KIND_FLOOR, "bare handler + evaluate_javascript",
                      "atrium.emit + atrium.on", "ms/ping", naive, atrium, rounds);

@@ -125,6 +125,13 @@ drain_round (guint    n_threads,
   return start / 1000.0;
 }
 
+static double
+drain_alternate_cb (gboolean channel,
+                    gpointer user_data)
+{
+  return drain_round (GPOINTER_TO_UINT (user_data), channel);
+}
+
 static void
 bench_native (void)
 {
@@ -141,21 +148,7 @@ bench_native (void)
                                                RESULTS, n, n > 1 ? "s" : "");
       double i_ms, c_ms;
 
-      drain_round (n, FALSE);
-      drain_round (n, TRUE);
-      for (guint r = 0; r < rounds; r++)
-        {
-          if (r % 2 == 0)
-            {
-              idle[r] = drain_round (n, FALSE);
-              chan[r] = drain_round (n, TRUE);
-            }
-          else
-            {
-              chan[r] = drain_round (n, TRUE);
-              idle[r] = drain_round (n, FALSE);
-            }
-        }
+      bench_alternate (rounds, drain_alternate_cb, GUINT_TO_POINTER (n), idle, chan);
       i_ms = bench_median (idle, rounds);
       c_ms = bench_median (chan, rounds);
       printf ("%-14u %14.2f %14.2f %8.3fx\n", n, i_ms, c_ms, c_ms / i_ms);
@@ -281,6 +274,21 @@ mix_round (WebKitWebView *web_view,
   return bench_run_js (web_view, body) / m->calls;
 }
 
+typedef struct
+{
+  WebKitWebView *web_view;
+  const Mix     *mix;
+} MixRound;
+
+static double
+mix_alternate_cb (gboolean atrium,
+                  gpointer user_data)
+{
+  MixRound *round = user_data;
+
+  return mix_round (round->web_view, round->mix, atrium);
+}
+
 static int
 bench_webkit (void)
 {
@@ -341,21 +349,7 @@ bench_webkit (void)
 
       atrium_app_set_worker_threads (app, m->threads);
       g_thread_pool_set_max_threads (naive_pool, m->threads, NULL);
-      mix_round (web_view, m, FALSE);
-      mix_round (web_view, m, TRUE);
-      for (guint r = 0; r < rounds; r++)
-        {
-          if (r % 2 == 0)
-            {
-              naive[r] = mix_round (web_view, m, FALSE);
-              atrium[r] = mix_round (web_view, m, TRUE);
-            }
-          else
-            {
-              atrium[r] = mix_round (web_view, m, TRUE);
-              naive[r] = mix_round (web_view, m, FALSE);
-            }
-        }
+      bench_alternate (rounds, mix_alternate_cb, &(MixRound) { web_view, m }, naive, atrium);
       n_ms = bench_median (naive, rounds);
       a_ms = bench_median (atrium, rounds);
       printf ("%-40s %10.4f %10.4f %8.3fx\n", m->name, n_ms, a_ms, a_ms / n_ms);

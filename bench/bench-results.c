@@ -262,3 +262,30 @@ bench_results_finish (void)
   g_clear_pointer (&json_path, g_free);
   g_clear_pointer (&bench_name, g_free);
 }
+
+/* One unmeasured round of each side (the JIT, caches and connections warm
+ * up), then @n_rounds measured ones in which the side that goes first
+ * alternates, so drift in the machine favours neither. */
+void
+bench_alternate (guint           n_rounds,
+                 BenchRoundFunc  round,
+                 gpointer        user_data,
+                 double         *baseline,
+                 double         *optimized)
+{
+  round (FALSE, user_data);
+  round (TRUE, user_data);
+  for (guint r = 0; r < n_rounds; r++)
+    {
+      if (r % 2 == 0)
+        {
+          baseline[r] = round (FALSE, user_data);
+          optimized[r] = round (TRUE, user_data);
+        }
+      else
+        {
+          optimized[r] = round (TRUE, user_data);
+          baseline[r] = round (FALSE, user_data);
+        }
+    }
+}

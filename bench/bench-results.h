@@ -58,4 +58,15 @@ void      bench_results_add_one  (const char   *category,
                                   double        optimized);
 void      bench_results_finish   (void);
 
+/* One round of a comparison, timed: the baseline side when @optimized is
+ * FALSE. */
+typedef double (*BenchRoundFunc) (gboolean optimized,
+                                  gpointer user_data);
+
+void      bench_alternate        (guint           n_rounds,
+                                  BenchRoundFunc  round,
+                                  gpointer        user_data,
+                                  double         *baseline,
+                                  double         *optimized);
+
 G_END_DECLS
