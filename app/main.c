@@ -10,10 +10,6 @@
 #define APP_ID        "dev.atrium.Atrium"
 #define DEMO_RESOURCE "/dev/atrium/Atrium/web"
 
-/* How long --screenshot waits for the page before it gives up: a guard for
- * a page that never finishes loading, not a pause. */
-#define SCREENSHOT_TIMEOUT_SECONDS 60
-
 typedef struct
 {
   char     *dir;
@@ -30,177 +26,14 @@ typedef struct
 static Options options = { NULL, NULL, NULL, NULL, NULL, NULL, 1024, 720, FALSE };
 
 static void
-fail (AtriumApp  *app,
-      const char *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static void
-fail (AtriumApp  *app,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  fprintf (stderr, "atrium: %s\n", message);
-  atrium_app_quit (app, 1);
-}
-
-#define SNAPSHOT_ATTEMPTS 5
-
-static guint snapshot_attempts;
-
-static void snapshot_ready_cb (GObject      *object,
-                               GAsyncResult *result,
-                               gpointer      user_data);
-
-static void
-take_snapshot (WebKitWebView *web_view,
-               AtriumApp     *app)
-{
-  snapshot_attempts++;
-  webkit_web_view_get_snapshot (web_view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
-                                WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, snapshot_ready_cb, app);
-}
-
-static gboolean
-snapshot_again_cb (GtkWidget     *widget,
-                   GdkFrameClock *frame_clock,
-                   gpointer       user_data)
-{
-  take_snapshot (WEBKIT_WEB_VIEW (widget), user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-snapshot_ready_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  AtriumApp *app = user_data;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = g_file_new_for_commandline_arg (options.screenshot);
-  g_autofree char *path = g_file_get_path (file);
-
-  texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (object), result, &error);
-  if (texture == NULL && snapshot_attempts < SNAPSHOT_ATTEMPTS)
-    {
-      /* WebKit fails a snapshot now and then on a loaded machine ("There
-       * was an error creating the snapshot"); the next frame's works. */
-      g_message ("Taking the screenshot again: %s", error->message);
-      gtk_widget_add_tick_callback (GTK_WIDGET (object), snapshot_again_cb, app, NULL);
-      return;
-    }
-  if (texture == NULL)
-    {
-      fail (app, "could not take a screenshot: %s", error->message);
-      return;
-    }
-  if (!gdk_texture_save_to_png (texture, path))
-    {
-      fail (app, "could not write the screenshot to %s", path);
-      return;
-    }
-
-  printf ("Saved screenshot to %s\n", path);
-  fflush (stdout);
-  atrium_app_quit (app, 0);
-}
-
-static void
-page_settled_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  AtriumApp *app = user_data;
-  g_autoptr(JSCValue) value = NULL;
-  g_autoptr(GError) error = NULL;
-
-  value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object),
-                                                                 result, &error);
-  if (value == NULL)
-    g_message ("The page did not settle (%s); taking the screenshot anyway", error->message);
-
-  take_snapshot (WEBKIT_WEB_VIEW (object), app);
-}
-
-static void
-load_changed_cb (WebKitWebView   *web_view,
-                 WebKitLoadEvent  event,
-                 AtriumApp       *app)
-{
-  /* Wait for web fonts, for the page's own calls to C to answer and for
-   * the promise a page may leave in window.atriumReady (its start-up work:
-   * calls, then the events they bring), then for two frames, so the
-   * picture shows what a user would see. */
-  static const char settle[] =
-    "await document.fonts.ready;"
-    "if (window.atriumReady) await Promise.resolve(window.atriumReady).catch(() => {});"
-    "if (window.atrium) await window.atrium.__whenIdle();"
-    "await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));"
-    "return true;";
-  WebKitWebResource *resource;
-  WebKitURIResponse *response;
-  guint status;
-
-  if (event != WEBKIT_LOAD_FINISHED)
-    return;
-
-  resource = webkit_web_view_get_main_resource (web_view);
-  response = resource != NULL ? webkit_web_resource_get_response (resource) : NULL;
-  status = response != NULL ? webkit_uri_response_get_status_code (response) : 0;
-  if (status >= 400)
-    {
-      fail (app, "could not load %s: HTTP status %u", webkit_web_view_get_uri (web_view), status);
-      return;
-    }
-
-  g_signal_handlers_disconnect_by_func (web_view, load_changed_cb, app);
-  webkit_web_view_call_async_javascript_function (web_view, settle, -1, NULL, NULL, NULL, NULL,
-                                                  page_settled_cb, app);
-}
-
-static gboolean
-load_failed_cb (WebKitWebView   *web_view,
-                WebKitLoadEvent  event,
-                const char      *uri,
-                GError          *error,
-                AtriumApp       *app)
-{
-  fail (app, "could not load %s: %s", uri, error->message);
-  return TRUE;
-}
-
-static gboolean
-screenshot_timeout_cb (gpointer user_data)
-{
-  fail (ATRIUM_APP (user_data), "the page did not finish loading in %d seconds",
-        SCREENSHOT_TIMEOUT_SECONDS);
-  return G_SOURCE_REMOVE;
-}
-
-static void
 activate_cb (AtriumApp *app,
              gpointer   user_data)
 {
   AtriumWindow *window = atrium_window_new (app);
-  WebKitWebView *web_view = atrium_window_get_web_view (window);
 
   gtk_window_set_title (GTK_WINDOW (window), options.title != NULL ? options.title : "Atrium");
   gtk_window_set_default_size (GTK_WINDOW (window), options.width, options.height);
   atrium_window_set_min_size (window, 320, 240);
-
-  if (options.screenshot != NULL)
-    {
-      g_signal_connect_object (web_view, "load-changed", G_CALLBACK (load_changed_cb), app, 0);
-      g_signal_connect_object (web_view, "load-failed", G_CALLBACK (load_failed_cb), app, 0);
-      g_timeout_add_seconds (SCREENSHOT_TIMEOUT_SECONDS, screenshot_timeout_cb, app);
-    }
 
   atrium_window_load (window, atrium_app_get_start_path (app));
   gtk_window_present (GTK_WINDOW (window));
@@ -218,12 +51,12 @@ parse_options (int    *argc,
     { "title", 't', 0, G_OPTION_ARG_STRING, &options.title, "The window title", "TITLE" },
     { "width", 'W', 0, G_OPTION_ARG_INT, &options.width, "The window width (1024)", "PIXELS" },
     { "height", 'H', 0, G_OPTION_ARG_INT, &options.height, "The window height (720)", "PIXELS" },
+    /* Handled by AtriumApp, as in every app on libatrium: parsed here so
+     * that --help lists them, and passed on. */
     { "log-console", 0, 0, G_OPTION_ARG_NONE, &options.log_console,
       "Print the page's console lines to standard output", NULL },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &options.screenshot,
       "Load the page, save a PNG of it to FILE and exit", "FILE" },
-    /* Handled by AtriumApp, as in every app on libatrium: parsed here so
-     * that --help lists them, and passed on. */
     { "emit-dts", 0, 0, G_OPTION_ARG_FILENAME, &options.emit_dts,
       "Write TypeScript declarations of the runtime and the demo methods to FILE and exit",
       "FILE" },
@@ -277,6 +110,13 @@ main (int   argc,
     return 2;
 
   g_ptr_array_add (app_argv, argv[0]);
+  if (options.screenshot != NULL)
+    {
+      g_ptr_array_add (app_argv, "--screenshot");
+      g_ptr_array_add (app_argv, options.screenshot);
+    }
+  if (options.log_console)
+    g_ptr_array_add (app_argv, "--log-console");
   if (options.emit_dts != NULL)
     {
       g_ptr_array_add (app_argv, "--emit-dts");
@@ -311,7 +151,6 @@ main (int   argc,
       return 2;
     }
   atrium_app_set_assets (app, assets);
-  atrium_app_set_log_console (app, options.log_console);
   demo_services_bind (app);
 
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), NULL);

@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 
 AtriumRegistry   *_atrium_app_get_registry     (AtriumApp  *self);
 const char       *_atrium_app_get_token        (AtriumApp  *self);
+void              _atrium_app_window_created   (AtriumApp    *self,
+                                                AtriumWindow *window);
 void              _atrium_app_set_upload_min   (AtriumApp  *self,
                                                 gsize       upload_min);
 WebKitUserScript *_atrium_app_get_user_script  (AtriumApp  *self);

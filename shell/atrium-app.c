@@ -13,6 +13,7 @@
 #include "atrium-json-private.h"
 #include "atrium-media-server-private.h"
 #include "atrium-scheme-private.h"
+#include "atrium-screenshot-private.h"
 #include "atrium-window.h"
 
 #define RUNTIME_RESOURCE "/dev/atrium/runtime/atrium.js"
@@ -32,6 +33,7 @@ struct _AtriumApp
   /* Assets (issue 5): a dev server origin instead of app://localhost, the
    * CSP the app chose (NULL: the default), the loopback media route. */
   char              *dev_url;
+  char              *screenshot;   /* --screenshot FILE */
   char              *origin;
   char              *csp;
   char              *effective_csp;
@@ -136,10 +138,15 @@ atrium_app_activate (GApplication *application)
     atrium_app_open_window (self, self->start_path);
 }
 
-/* --emit-dts FILE and --emit-js FILE, which every app on libatrium
- * accepts: they run here, after main() has bound the app's methods and
- * before anything opens a window, and end the process. */
-static const GOptionEntry binding_options[] = {
+/* Options every app on libatrium accepts. --emit-dts FILE and --emit-js
+ * FILE run here, after main() has bound the app's methods and before
+ * anything opens a window, and end the process; --screenshot FILE watches
+ * the first window (see atrium-screenshot.c). */
+static const GOptionEntry app_options[] = {
+  { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    "Load the first window's page, save a PNG of it to FILE and exit", "FILE" },
+  { "log-console", 0, 0, G_OPTION_ARG_NONE, NULL,
+    "Print the page's console lines to standard output", NULL },
   { "emit-dts", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     "Write TypeScript declarations of the runtime and the app's methods to FILE and exit",
     "FILE" },
@@ -156,6 +163,15 @@ atrium_app_handle_local_options (GApplication *application,
   g_autoptr(GError) error = NULL;
   const char *dts = NULL;
   const char *js = NULL;
+  const char *screenshot = NULL;
+
+  if (g_variant_dict_lookup (options, "screenshot", "^&ay", &screenshot))
+    {
+      g_free (self->screenshot);
+      self->screenshot = g_strdup (screenshot);
+    }
+  if (g_variant_dict_contains (options, "log-console"))
+    atrium_app_set_log_console (self, TRUE);
 
   g_variant_dict_lookup (options, "emit-dts", "^&ay", &dts);
   g_variant_dict_lookup (options, "emit-js", "^&ay", &js);
@@ -175,6 +191,19 @@ atrium_app_handle_local_options (GApplication *application,
       return 1;
     }
   return 0;
+}
+
+/* Every AtriumWindow, once its web view is made. */
+void
+_atrium_app_window_created (AtriumApp    *self,
+                            AtriumWindow *window)
+{
+  /* --screenshot is of the first window. */
+  if (self->screenshot != NULL)
+    {
+      _atrium_screenshot_start (self, window, self->screenshot);
+      g_clear_pointer (&self->screenshot, g_free);
+    }
 }
 
 static void
@@ -220,6 +249,7 @@ atrium_app_finalize (GObject *object)
 
   g_free (self->start_path);
   g_free (self->dev_url);
+  g_free (self->screenshot);
   g_free (self->origin);
   g_free (self->csp);
   g_free (self->effective_csp);
@@ -254,7 +284,7 @@ atrium_app_init (AtriumApp *self)
   self->worker_threads = 4;
   self->exit_status = -1;
   make_token (self->token);
-  g_application_add_main_option_entries (G_APPLICATION (self), binding_options);
+  g_application_add_main_option_entries (G_APPLICATION (self), app_options);
 }
 
 /**

@@ -194,6 +194,7 @@ atrium_window_constructed (GObject *object)
   g_signal_connect_object (self->web_view, "create", G_CALLBACK (on_create_cb), self, 0);
 
   gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
+  _atrium_app_window_created (app, self);
 }
 
 static void

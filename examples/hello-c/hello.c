@@ -8,7 +8,6 @@
 
 #include <atrium.h>
 
-#include "hello-screenshot.h"
 
 #define APP_ID "org.example.Hello"
 
@@ -247,9 +246,6 @@ main (int   argc,
   atrium_app_on (app, "hello.wave", wave_cb, &waves, NULL);
   g_signal_connect (app, "startup", G_CALLBACK (startup_cb), NULL);
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), NULL);
-
-  /* Only for the tests: --screenshot FILE. Delete it in your own app. */
-  hello_screenshot_setup (app);
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
   return atrium_app_get_exit_status (app) >= 0 ? atrium_app_get_exit_status (app) : status;
