@@ -71,38 +71,6 @@ bench_run_js (WebKitWebView *web_view,
   return w.value;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* The @q quantile of @values, interpolated; @values is left as it was. */
-double
-bench_quantile (const double *values,
-                guint         n,
-                double        q)
-{
-  g_autofree double *sorted = g_memdup2 (values, n * sizeof *values);
-  double pos;
-  guint i;
-
-  qsort (sorted, n, sizeof *sorted, compare_doubles);
-  pos = q * (n - 1);
-  i = (guint) pos;
-  return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
-}
-
-double
-bench_median (const double *values,
-              guint         n)
-{
-  return bench_quantile (values, n, 0.5);
-}
-
 static gsize
 status_kb (int         pid,
            const char *field)

@@ -100,23 +100,6 @@ calibrate (RunFunc  run,
   return n * 4;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *values,
-        guint   n)
-{
-  qsort (values, n, sizeof *values, compare_doubles);
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 static void
 print_header (const char *title)
 {
@@ -211,15 +194,12 @@ run_case (const Case *c)
       base[r] /= unit_scale (c->unit);
       opt[r] /= unit_scale (c->unit);
     }
-  /* Before sorting: the report wants the per-round ratios. */
   record (c, base, opt);
-  qsort (base, rounds, sizeof *base, compare_doubles);
-  qsort (opt, rounds, sizeof *opt, compare_doubles);
-  base_min = base[0];
-  base_max = base[rounds - 1];
-  opt_min = opt[0];
-  opt_max = opt[rounds - 1];
-  report (c->name, c->unit, median (base, rounds), median (opt, rounds),
+  base_min = bench_quantile (base, rounds, 0);
+  base_max = bench_quantile (base, rounds, 1);
+  opt_min = bench_quantile (opt, rounds, 0);
+  opt_max = bench_quantile (opt, rounds, 1);
+  report (c->name, c->unit, bench_median (base, rounds), bench_median (opt, rounds),
           base_min, base_max, opt_min, opt_max);
 }
 

@@ -92,10 +92,11 @@ compare_doubles (const void *a,
   return (x > y) - (x < y);
 }
 
-static double
-quantile (const double *values,
-          guint         n,
-          double        q)
+/* The @q quantile of @values, interpolated; @values is left as it was. */
+double
+bench_quantile (const double *values,
+                guint         n,
+                double        q)
 {
   g_autofree double *sorted = g_memdup2 (values, n * sizeof *values);
   double pos;
@@ -105,6 +106,13 @@ quantile (const double *values,
   pos = q * (n - 1);
   i = (guint) pos;
   return i + 1 < n ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+}
+
+double
+bench_median (const double *values,
+              guint         n)
+{
+  return bench_quantile (values, n, 0.5);
 }
 
 /* JSON has no NaN or infinity: a ratio against zero is written as null. */
@@ -151,8 +159,8 @@ bench_results_add (const char   *category,
 
   for (guint i = 0; i < n; i++)
     ratios[i] = baseline[i] > 0 ? optimized[i] / baseline[i] : NAN;
-  base = quantile (baseline, n, 0.5);
-  opt = quantile (optimized, n, 0.5);
+  base = bench_median (baseline, n);
+  opt = bench_median (optimized, n);
 
   g_mutex_lock (&lock);
   json_builder_begin_object (builder);
@@ -171,8 +179,8 @@ bench_results_add (const char   *category,
   json_builder_set_member_name (builder, "unit");
   json_builder_add_string_value (builder, unit);
   add_number ("ratio", base > 0 ? opt / base : NAN);
-  add_pair ("spread", quantile (ratios, n, 0), quantile (ratios, n, 1));
-  add_pair ("iqr", quantile (ratios, n, 0.25), quantile (ratios, n, 0.75));
+  add_pair ("spread", bench_quantile (ratios, n, 0), bench_quantile (ratios, n, 1));
+  add_pair ("iqr", bench_quantile (ratios, n, 0.25), bench_quantile (ratios, n, 0.75));
   json_builder_set_member_name (builder, "rounds");
   json_builder_add_int_value (builder, n);
   json_builder_end_object (builder);

@@ -58,6 +58,12 @@ void      bench_results_add_one  (const char   *category,
                                   double        optimized);
 void      bench_results_finish   (void);
 
+double    bench_quantile         (const double   *values,
+                                  guint           n,
+                                  double          q);
+double    bench_median           (const double   *values,
+                                  guint           n);
+
 /* One round of a comparison, timed: the baseline side when @optimized is
  * FALSE. */
 typedef double (*BenchRoundFunc) (gboolean optimized,
