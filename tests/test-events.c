@@ -963,12 +963,7 @@ test_malformed (void)
   atrium_app_on (app, "alive", heard_cb, &heard, NULL);
   body = g_strdup_printf (
     "const T = '%s';"
-    "const h = window.webkit.messageHandlers['atrium-event'];"
-    "const raw = async (m) => {"
-    "  try { await h.postMessage(m); return 'resolved'; }"
-    "  catch (e) { try { return JSON.parse(e.message).code; } catch (_) { return 'unparsed'; } }"
-    "};"
-    "const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
+    HARNESS_JS_RAW ("'atrium-event'") HARNESS_JS_CODE
     "const cyclic = {}; cyclic.self = cyclic;"
     "return ["
     "  await code(() => atrium.emit('', 1)), await code(() => atrium.emit(42, 1)),"
@@ -1022,11 +1017,7 @@ test_poll_guarded (void)
   AtriumApp *app = get_app ();
   AtriumWindow *window = harness_open (app, "/");
   g_autofree char *body = g_strdup_printf (
-    "const h = window.webkit.messageHandlers['atrium-event-poll'];"
-    "const raw = async (m) => {"
-    "  try { await h.postMessage(m); return 'resolved'; }"
-    "  catch (e) { try { return JSON.parse(e.message).code; } catch (_) { return 'unparsed'; } }"
-    "};"
+    HARNESS_JS_RAW ("'atrium-event-poll'")
     "window.gotStill = new Promise((r) => atrium.once('still', (d) => r(d)));"
     "const codes = [await raw('0'), await raw('%s'.slice(1) + '0'), await raw(7),"
     "               await raw('%s' + 'x')];"

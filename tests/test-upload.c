@@ -104,7 +104,7 @@ test_too_large (void)
   g_autoptr(AtriumApp) app = upload_app_new (1024, 4096, NULL);
   AtriumWindow *window = harness_open (app, "/");
   g_autoptr(JsonNode) result = harness_run_js_json (window,
-    "const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
+    HARNESS_JS_CODE
     "return [await code(() => atrium.call('echo', 'é'.repeat(3000))),"
     "        await code(() => atrium.call('echo', 'x'.repeat(5000))),"
     "        await atrium.call('echo', 'x'.repeat(2000)) === 'x'.repeat(2000)];");
@@ -126,11 +126,7 @@ test_hostile (void)
   AtriumWindow *window = harness_open (app, "/");
   g_autofree char *body = g_strdup_printf (
     "const T = '%s';"
-    "const h = window.webkit.messageHandlers.atrium;"
-    "const raw = async (m) => {"
-    "  try { await h.postMessage(m); return 'resolved'; }"
-    "  catch (e) { try { return JSON.parse(e.message).code; } catch (_) { return 'unparsed'; } }"
-    "};"
+    HARNESS_JS_RAW ("'atrium'")
     "const post = async (query, body, method = 'POST') => {"
     "  const r = await fetch('/__atrium/upload' + query, method === 'POST' ? {method, body} : {method});"
     "  let code = null; try { code = (await r.json()).code; } catch (_) { }"

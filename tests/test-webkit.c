@@ -256,21 +256,14 @@ test_bad_messages (void)
   AtriumWindow *window = harness_open (app, "/");
   g_autofree char *body = g_strdup_printf (
     "const T = '%s';"
-    "const h = window.webkit.messageHandlers.atrium;"
-    "const raw = async (m) => {"
-    "  try { await h.postMessage(m); return 'resolved'; }"
-    "  catch (e) { try { return JSON.parse(e.message).code; } catch (_) { return 'unparsed'; } }"
-    "};"
-    "const viaRuntime = async (f) => {"
-    "  try { await f(); return 'resolved'; } catch (e) { return e.code; }"
-    "};"
+    HARNESS_JS_RAW ("'atrium'") HARNESS_JS_CODE
     "const cyclic = {}; cyclic.self = cyclic;"
     "return ["
     "  await raw(42), await raw({method: 'echo'}), await raw(null), await raw('garbage'),"
     "  await raw('[\"echo\",[1]]'), await raw(T + 'not json'), await raw(T + '[\"echo\",5]'),"
     "  await raw(T + '{}'), await raw(T + '[\"echo\",[\"\\\\ud800\"]]'), await raw(T.slice(1) + '[\"echo\",[1]]'),"
-    "  await viaRuntime(() => atrium.call(123)), await viaRuntime(() => atrium.call('')),"
-    "  await viaRuntime(() => atrium.call('echo', 10n)), await viaRuntime(() => atrium.call('echo', cyclic)),"
+    "  await code(() => atrium.call(123)), await code(() => atrium.call('')),"
+    "  await code(() => atrium.call('echo', 10n)), await code(() => atrium.call('echo', cyclic)),"
     "  await atrium.call('echo', 'still alive')"
     "];", _atrium_app_get_token (app));
   g_autoptr(JsonNode) result = harness_run_js_json (window, body);
@@ -500,7 +493,7 @@ test_bad_input_via_runtime (void)
 {
   AtriumWindow *window = harness_open (get_dir_app (), "/");
   g_autoptr(JsonNode) result = harness_run_js_json (window,
-    "const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
+    HARNESS_JS_CODE
     "let deep = []; for (let i = 0; i < 100000; i++) deep = [deep];"
     "let over = []; for (let i = 0; i < 600; i++) over = [over];"
     "let under = []; for (let i = 0; i < 500; i++) under = [under];"
@@ -546,9 +539,7 @@ test_too_large (void)
   /* The runtime refuses it before copying it to C; a message that gets past
    * the runtime (posted by hand with the token) is refused by C. */
   body = g_strdup_printf (
-    "const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
-    "const raw = async (m) => { try { await window.webkit.messageHandlers.atrium.postMessage(m);"
-    "  return 'resolved'; } catch (e) { return JSON.parse(e.message).code; } };"
+    HARNESS_JS_CODE HARNESS_JS_RAW ("'atrium'")
     "return ["
     "  await code(() => atrium.call('echo', 'x'.repeat(2000))),"
     "  await raw('%s' + JSON.stringify(['echo', ['x'.repeat(2000)], 1])),"

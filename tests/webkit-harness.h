@@ -8,6 +8,21 @@
 
 G_BEGIN_DECLS
 
+/* JavaScript helpers for the bodies given to harness_run_js(), as string
+ * literals to put in front of a body:
+ *   code(f): 'resolved' if the Promise f() returns resolves, else the
+ *     rejection's code (an AtriumError's `code`);
+ *   raw(m): posts m to the script message handler HANDLER (a JS string
+ *     literal) with reply, bypassing the runtime: 'resolved', or the code in
+ *     C's {"code", "message"} error, or 'unparsed' for any other error. */
+#define HARNESS_JS_CODE \
+  "const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
+#define HARNESS_JS_RAW(HANDLER) \
+  "const raw = async (m) => {" \
+  "  try { await window.webkit.messageHandlers[" HANDLER "].postMessage(m); return 'resolved'; }" \
+  "  catch (e) { try { return JSON.parse(e.message).code; } catch (_) { return 'unparsed'; } }" \
+  "};"
+
 void          harness_skip_no_display (void);
 gboolean      harness_init         (int          *argc,
                                     char       ***argv);
