@@ -20,7 +20,6 @@ void        example_run                (ExampleRun         *run,
 void        example_assert_screenshot  (const char         *png,
                                         int                 max_width,
                                         int                 max_height);
-void        example_remove_tree        (const char         *path);
 guint       example_count_lines        (const char         *text);
 const char *examples_source_root       (void);
 

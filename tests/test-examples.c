@@ -7,6 +7,7 @@
 
 #include "test-examples-common.h"
 #include "webkit-harness.h"
+#include "test-util.h"
 
 /* The examples as a user runs them: the vanilla frontend in the launcher,
  * the C example as built in the tree and as built against an installed
@@ -30,7 +31,7 @@ test_vanilla (void)
   g_assert_nonnull (strstr (run.out, "vanilla example ready: call ok (libatrium " PACKAGE_VERSION
                                      "), event ok (pong #1)\n"));
   example_assert_screenshot (png, 1000, 640);
-  example_remove_tree (dir);
+  test_remove_tree (dir);
 }
 
 static void
@@ -49,7 +50,7 @@ test_hello_c (void)
   g_assert_nonnull (strstr (run.out, "hello ready: call ok (libatrium " PACKAGE_VERSION
                                      "), event ok (wave #1)\n"));
   example_assert_screenshot (png, 900, 620);
-  example_remove_tree (dir);
+  test_remove_tree (dir);
 }
 
 /* Any app on libatrium writes its bindings and exits, without a window;
@@ -98,7 +99,7 @@ test_emit_bindings (void)
   g_assert_cmpint (example_count_lines (bad.err), ==, 1);
   g_assert_cmpstr (bad.out, ==, "");
 
-  example_remove_tree (dir);
+  test_remove_tree (dir);
 }
 
 /* Finds the file called @name under @dir. */
@@ -158,7 +159,7 @@ test_hello_c_installed (void)
     {
       g_test_skip ("meson, make or pkg-config is not installed: cannot build the example "
                    "against an installed libatrium");
-      example_remove_tree (tmp);
+      test_remove_tree (tmp);
       return;
     }
 
@@ -263,7 +264,7 @@ test_hello_c_installed (void)
     example_assert_screenshot (png, 900, 620);
   }
 
-  example_remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 static void

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "atrium-media-server-private.h"
+#include "test-util.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -92,31 +93,13 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   _atrium_media_server_stop (f->server);
   g_clear_object (&f->server);
   g_clear_object (&f->assets);
-  remove_tree (f->outside);
+  test_remove_tree (f->outside);
   g_free (f->outside);
   g_free (f->root);
   g_free (f->prefix);

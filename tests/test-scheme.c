@@ -9,6 +9,7 @@
 
 #include "atrium-app-private.h"
 #include "webkit-harness.h"
+#include "test-util.h"
 
 /* The app:// asset server as a page sees it, in a real WebView: Range and
  * 416, headers, sniffed types, the SPA fallback, path attacks, the CSP at
@@ -160,24 +161,6 @@ setup_fixture (void)
     "<script src=\"app.mjs\" type=module></script>"
     "</head><body><p>csp</p></body></html>", remote_port, remote_port);
   write_file ("csp.html", csp_page, -1);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static AtriumApp *
@@ -669,7 +652,7 @@ main (int   argc,
 
   g_clear_object (&app);
   g_clear_object (&remote);
-  remove_tree (outside);
+  test_remove_tree (outside);
   g_clear_pointer (&outside, g_free);
   g_clear_pointer (&root, g_free);
   return status;

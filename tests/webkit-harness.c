@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "webkit-harness.h"
+#include "test-util.h"
 
 #include <stdlib.h>
 
@@ -16,28 +17,9 @@ harness_skip_no_display (void)
 static char *isolated_root;
 
 static void
-remove_tree (GFile *file)
-{
-  g_autoptr(GFileEnumerator) children =
-    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                               G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-
-  if (children != NULL)
-    {
-      GFile *child;
-
-      while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
-        remove_tree (child);
-    }
-  g_file_delete (file, NULL, NULL);
-}
-
-static void
 remove_isolated_root (void)
 {
-  g_autoptr(GFile) root = g_file_new_for_path (isolated_root);
-
-  remove_tree (root);
+  test_remove_tree (isolated_root);
   g_clear_pointer (&isolated_root, g_free);
 }
 
