@@ -17,21 +17,27 @@
 #define TIMEOUT_SECONDS 60
 
 /* WebKit fails a snapshot now and then on a loaded machine ("There was an
- * error creating the snapshot"); the next frame's works. */
-#define SNAPSHOT_ATTEMPTS 5
+ * error creating the snapshot"); a later one works. Retries back off from
+ * 50 ms, doubling: about 1.5 s in all before giving up. */
+#define SNAPSHOT_ATTEMPTS 6
+#define SNAPSHOT_RETRY_MS 50
 
 typedef struct
 {
-  AtriumApp *app;
-  char      *path;
-  guint      timeout_id;
-  guint      attempts;
+  AtriumApp     *app;
+  WebKitWebView *web_view;
+  char          *path;
+  guint          timeout_id;
+  guint          retry_id;
+  guint          attempts;
 } Screenshot;
 
 static void
 screenshot_free (Screenshot *shot)
 {
   g_clear_handle_id (&shot->timeout_id, g_source_remove);
+  g_clear_handle_id (&shot->retry_id, g_source_remove);
+  g_clear_object (&shot->web_view);
   g_free (shot->path);
   g_free (shot);
 }
@@ -40,10 +46,14 @@ static void
 finish (Screenshot *shot,
         int         status)
 {
-  AtriumApp *app = shot->app;
-
   g_clear_handle_id (&shot->timeout_id, g_source_remove);
-  atrium_app_quit (app, status);
+  g_clear_handle_id (&shot->retry_id, g_source_remove);
+  /* Whatever the web view still answers is ignored; let it go with its
+   * window. */
+  if (shot->web_view != NULL)
+    g_signal_handlers_disconnect_by_data (shot->web_view, shot);
+  g_clear_object (&shot->web_view);
+  atrium_app_quit (shot->app, status);
 }
 
 static void
@@ -72,20 +82,20 @@ static void snapshot_ready_cb (GObject      *object,
                                gpointer      user_data);
 
 static void
-take_snapshot (WebKitWebView *web_view,
-               Screenshot    *shot)
+take_snapshot (Screenshot *shot)
 {
   shot->attempts++;
-  webkit_web_view_get_snapshot (web_view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
+  webkit_web_view_get_snapshot (shot->web_view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
                                 WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, snapshot_ready_cb, shot);
 }
 
 static gboolean
-snapshot_again_cb (GtkWidget     *widget,
-                   GdkFrameClock *frame_clock,
-                   gpointer       user_data)
+snapshot_again_cb (gpointer user_data)
 {
-  take_snapshot (WEBKIT_WEB_VIEW (widget), user_data);
+  Screenshot *shot = user_data;
+
+  shot->retry_id = 0;
+  take_snapshot (shot);
   return G_SOURCE_REMOVE;
 }
 
@@ -99,10 +109,13 @@ snapshot_ready_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  if (shot->web_view == NULL)
+    return;   /* finished already: it timed out meanwhile */
   if (texture == NULL && shot->attempts < SNAPSHOT_ATTEMPTS)
     {
       g_message ("Taking the screenshot again: %s", error->message);
-      gtk_widget_add_tick_callback (GTK_WIDGET (object), snapshot_again_cb, shot, NULL);
+      shot->retry_id = g_timeout_add (SNAPSHOT_RETRY_MS << (shot->attempts - 1),
+                                      snapshot_again_cb, shot);
       return;
     }
   if (texture == NULL)
@@ -126,15 +139,18 @@ page_settled_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
+  Screenshot *shot = user_data;
   g_autoptr(JSCValue) value = NULL;
   g_autoptr(GError) error = NULL;
 
   value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object),
                                                                  result, &error);
+  if (shot->web_view == NULL)
+    return;   /* finished already: it timed out meanwhile */
   if (value == NULL)
     g_message ("The page did not settle (%s); taking the screenshot anyway", error->message);
 
-  take_snapshot (WEBKIT_WEB_VIEW (object), user_data);
+  take_snapshot (shot);
 }
 
 static void
@@ -207,6 +223,7 @@ _atrium_screenshot_start (AtriumApp    *app,
   Screenshot *shot = g_new0 (Screenshot, 1);
 
   shot->app = app;
+  shot->web_view = g_object_ref (web_view);
   shot->path = g_strdup (path);
   g_object_set_data_full (G_OBJECT (app), "atrium-screenshot", shot,
                           (GDestroyNotify) screenshot_free);
