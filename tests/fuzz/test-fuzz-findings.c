@@ -49,6 +49,31 @@ test_repeated_keys (void)
   g_assert_cmpint (json_object_get_int_member (object, "k7"), ==, 1);
 }
 
+/* The depth limit counts the text's nesting, a value a repeated key
+ * drops included: refused at the depth of the tree that stays, accepted at
+ * the text's. */
+static void
+test_repeated_key_deeper_value (void)
+{
+  g_autofree char *text = read_regression ("fuzz-bridge-decode/repeated-key-deeper-value");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) refused = _atrium_json_parse (text, strlen (text), 3, &error);
+  g_autoptr(JsonNode) accepted = NULL;
+  JsonNode *args;
+  JsonObject *object;
+
+  g_assert_null (refused);
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+  g_clear_error (&error);
+
+  accepted = _atrium_json_parse (text, strlen (text), 4, &error);
+  g_assert_no_error (error);
+  args = json_array_get_element (json_node_get_array (accepted), 1);
+  object = json_array_get_object_element (json_node_get_array (args), 0);
+  g_assert_cmpuint (json_object_get_size (object), ==, 1);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "b")));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -56,6 +81,8 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/atrium/fuzz-findings/repeated-keys", test_repeated_keys);
+  g_test_add_func ("/atrium/fuzz-findings/repeated-key-deeper-value",
+                   test_repeated_key_deeper_value);
 
   return g_test_run ();
 }
