@@ -251,6 +251,88 @@ compare_memory (void)
   fflush (stdout);
 }
 
+/* Lone events, one at a time, each handled before the next: Atrium sends
+ * each by script, so what must not grow is what WebKit keeps of scripts. */
+static void
+script_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(JSCValue) value =
+    webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, NULL);
+
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+lone_events (gboolean    atrium,
+             guint       count,
+             const char *payload)
+{
+  AtriumEvents *events = _atrium_app_get_events (bench.app);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+  AtriumEventQueueStats stats;
+
+  json_object_set_string_member (object, "payload", payload);
+  json_node_set_object (node, object);
+  reset_page (count);
+  for (guint i = 0; i < count; i++)
+    {
+      if (atrium)
+        {
+          guint64 target;
+
+          _atrium_events_get_queue_stats (events, bench.window_id, &stats);
+          target = stats.delivered + 1;
+          json_object_set_int_member (object, "seq", i);
+          if (!atrium_app_emit_to (bench.app, bench.window_id, "burst", node, NULL))
+            g_error ("bench-events: emit failed");
+          while (_atrium_events_get_queue_stats (events, bench.window_id, &stats),
+                 stats.delivered < target)
+            g_main_context_iteration (NULL, TRUE);
+        }
+      else
+        {
+          g_autoptr(GString) script = event_json ("burst", i, payload);
+          gboolean finished = FALSE;
+
+          webkit_web_view_evaluate_javascript (bench.web_view, script->str, script->len, NULL,
+                                               NULL, NULL, script_done_cb, &finished);
+          while (!finished)
+            g_main_context_iteration (NULL, TRUE);
+        }
+    }
+  wait_done ();
+}
+
+static void
+compare_lone_memory (void)
+{
+  g_autofree char *kib = g_strnfill (1024, 'k');
+  const guint n = 10000;
+  double growth[2];
+
+  if (!selected ("memory"))
+    return;
+  for (guint k = 0; k < 2; k++)
+    {
+      gsize before;
+
+      lone_events (k == 0, 1000, kib);
+      before = web_process_rss ();
+      lone_events (k == 0, n, kib);
+      growth[k] = ((double) web_process_rss () - before) / (1024 * 1024);
+    }
+
+  bench_results_add_one ("memory", "web process RSS growth, 10,000 lone 1 KiB events",
+                         BENCH_KIND_INFO, "evaluate_javascript per event",
+                         "events by script", "MiB", growth[1], growth[0]);
+  printf ("%-34s %10.0f %10.0f %12s %12s %9s  (MiB of web process RSS growth)\n",
+          "memory, 10,000 lone x 1 KiB", growth[1], growth[0], "", "", "");
+  fflush (stdout);
+}
+
 typedef struct
 {
   guint       n;
@@ -352,6 +434,7 @@ main (int   argc,
   compare_ping ("ping/pong, small object", 300, "({id: 7, name: 'small', ok: true})");
   compare_ping ("ping/pong, 1 KiB string", 300, "'x'.repeat(1024)");
   compare_memory ();
+  compare_lone_memory ();
 
   /* The channel buffer: what queue capacity and batch size do to a burst. */
   if (selected ("capacity and batch"))

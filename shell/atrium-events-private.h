@@ -29,6 +29,7 @@ typedef struct
   guint64 pushed;
   guint64 delivered;    /* events the page confirmed */
   guint64 batches;
+  guint64 scripts;      /* of the batches, those sent by script */
   guint   max_batch;
   guint64 coalesced;    /* events replaced by a newer one of their name */
   guint64 blocked;      /* pushes that had to wait for room */

@@ -1,3 +1,7 @@
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE 1  /* memmem() */
+#endif
+
 #include "config.h"
 
 #include "atrium-events-private.h"
@@ -12,18 +16,38 @@
  *
  * C → JS. An event is encoded once, on the thread that emits it, as the
  * JSON text ["name",data,sender] and pushed (shared, by reference) into the
- * queue of every window it is for. Each window's page pulls its events in
- * batches: the runtime keeps POLL_DEPTH messages with reply posted to
- * `atrium-event-poll` (with the token, and the id of the batch it last
- * handled), and C answers each with the next batch, [id,[event,…]], as
- * soon as there is one. So no script is ever evaluated for an event —
- * nothing for the web process to compile or keep (one evaluate_javascript
- * per event, with the payload in the source, grew another shell's web
- * process to 6 GB) — the batch becomes a JS string straight from its
- * bytes, and only the runtime, which holds the token, can receive events.
- * At most POLL_DEPTH batches are in flight per window (two: C builds the
- * next while the page parses one), and the next goes only when the page
- * asks for it, so a page that stops reading stops its queue.
+ * queue of every window it is for. Each window's queue goes to its page in
+ * batches, one of two ways:
+ *
+ * - By poll, for a backlog (a burst) or a big event: the runtime keeps
+ *   POLL_DEPTH messages with reply posted to `atrium-event-poll` (with the
+ *   token, and the id of the batch it last handled), and C answers each
+ *   with the next batch, [id,[event,…]], as soon as there is one. The batch
+ *   becomes a JS string straight from its bytes, and nothing is compiled:
+ *   one evaluate_javascript per event, with the payload in the source, grew
+ *   another shell's web process to 6 GB. At most POLL_DEPTH batches are in
+ *   flight (C builds the next while the page parses one), and the next
+ *   goes only when the page asks, so a page that stops reading stops its
+ *   queue.
+ *
+ * - By script, when all that waits fits in SCRIPT_MAX_BYTES (a lone event,
+ *   an answer to the page's event): one evaluate_javascript of
+ *   `atrium.__deliver(["token",[event,…]])`, whose completion acknowledges
+ *   it; at most SCRIPT_DEPTH in flight. A script costs less than a message
+ *   reply (WebKit 2.50 here: a reply is 1.0–1.3× a script), which keeps a
+ *   JS → C → JS round trip level with one evaluate_javascript. The source is
+ *   a call with a single JSON argument, which JSC runs through its JSON
+ *   parser without compiling anything; any other shape (two arguments, or
+ *   the batch as a string for JSON.parse) is compiled, and that grew the
+ *   web process by about a script's size per event until a full GC.
+ *   Only events that read the same as JS and as JSON go this way: no
+ *   "__proto__" key (in a literal it sets the prototype), which JSON can
+ *   spell only as is or with \u escapes.
+ *
+ * The two ways never overlap: a batch goes by script only when no poll
+ * batch is in flight, and by poll only when no script is, so the page
+ * handles batches in the order sent. Only the runtime, which holds the
+ * token, can take a poll's answer, and only C can deliver by script.
  *
  * Back-pressure. A queue holds at most max_events events and max_bytes of
  * their JSON (in flight included). An emitter on a worker thread that finds
@@ -43,6 +67,7 @@ typedef struct
 {
   gatomicrefcount  ref_count;
   gboolean         coalesce;
+  gboolean         scriptable;
   gsize            length;
   char            *name;
   char            *text;      /* ["name",data,sender], valid UTF-8 */
@@ -114,6 +139,11 @@ struct _AtriumEventQueue
   gsize            in_flight_bytes;
   guint64          batch_id;    /* of the last batch sent */
   GQueue           flights;     /* Flight: batches sent, not acknowledged */
+  guint            scripts;     /* of the flights, those sent by script */
+  guint            unscriptable; /* pending events that cannot go by script */
+  gboolean         ready;       /* the page's runtime has polled */
+  GCancellable    *cancellable; /* the scripts in flight */
+  char            *token;
   GQueue           polls;       /* Poll: the page's requests for a batch */
   guint            holding;     /* main thread: see _atrium_events_hold() */
   GSource         *source;
@@ -127,6 +157,10 @@ struct _AtriumEventQueue
 /* How many polls the runtime keeps posted: batches in flight per window. */
 #define POLL_DEPTH 2
 
+/* A backlog this small goes by script; at most SCRIPT_DEPTH at once. */
+#define SCRIPT_MAX_BYTES 8192
+#define SCRIPT_DEPTH 2
+
 typedef struct
 {
   WebKitScriptMessageReply *reply;
@@ -135,9 +169,10 @@ typedef struct
 
 typedef struct
 {
-  guint64 id;
-  guint   n;
-  gsize   bytes;
+  guint64  id;
+  guint    n;
+  gsize    bytes;
+  gboolean script;
 } Flight;
 
 static void
@@ -149,6 +184,7 @@ poll_free (Poll *poll)
 }
 
 static void flush (AtriumEventQueue *queue);
+static gboolean goes_by_script_locked (AtriumEventQueue *queue);
 static AtriumEventQueue *lookup_queue (AtriumEvents *self,
                                       guint         window_id);
 
@@ -181,6 +217,13 @@ event_new_take (const char *name,
   event->name = g_strdup (name);
   event->length = text->len;
   event->text = g_string_free (text, FALSE);
+  /* Whether the text, a JSON literal in a script's source, means what
+   * JSON.parse makes of it. It does unless a key is "__proto__", which in
+   * an object literal sets the prototype instead; JSON can spell it only
+   * as is or with \u escapes. Small events only: big ones go by poll. */
+  event->scriptable = event->length <= SCRIPT_MAX_BYTES
+                      && memmem (event->text, event->length, "__proto__", 9) == NULL
+                      && memmem (event->text, event->length, "\\u", 2) == NULL;
   return event;
 }
 
@@ -379,6 +422,8 @@ _atrium_event_queue_unref (AtriumEventQueue *queue)
 
   g_assert (queue->closed);
   g_clear_pointer (&queue->latest, g_hash_table_unref);
+  g_clear_object (&queue->cancellable);
+  g_clear_pointer (&queue->token, g_free);
   g_mutex_clear (&queue->lock);
   g_cond_clear (&queue->room);
   g_free (queue);
@@ -388,8 +433,8 @@ _atrium_event_queue_unref (AtriumEventQueue *queue)
 static void
 wake_locked (AtriumEventQueue *queue)
 {
-  if (!queue->woken && queue->source != NULL && queue->polls.length > 0 && !queue->paused
-      && queue->pending.length > 0)
+  if (!queue->woken && queue->source != NULL && !queue->paused && queue->pending.length > 0
+      && (queue->polls.length > 0 || goes_by_script_locked (queue)))
     {
       queue->woken = TRUE;
       g_source_set_ready_time (queue->source, 0);
@@ -413,6 +458,8 @@ release_in_flight_locked (AtriumEventQueue *queue,
       queue->bytes -= flight->bytes;
       queue->in_flight -= flight->n;
       queue->in_flight_bytes -= flight->bytes;
+      if (flight->script)
+        queue->scripts--;
       released += flight->n;
       g_free (flight);
     }
@@ -448,6 +495,8 @@ queue_push (AtriumEventQueue *queue,
 
       g_hash_table_remove (queue->latest, replaced->name);
       g_queue_delete_link (&queue->pending, old);
+      if (!replaced->scriptable)
+        queue->unscriptable--;
       queue->count--;
       queue->bytes -= replaced->length;
       queue->stats.coalesced++;
@@ -488,6 +537,8 @@ queue_push (AtriumEventQueue *queue,
     }
 
   g_queue_push_tail (&queue->pending, event_ref (event));
+  if (!event->scriptable)
+    queue->unscriptable++;
   if (event->coalesce)
     g_hash_table_insert (queue->latest, event->name, queue->pending.tail);
   queue->count++;
@@ -509,9 +560,12 @@ queue_push (AtriumEventQueue *queue,
 }
 
 /* Called with the lock held: takes the next batch, the oldest events
- * within the limits (at least one), as the text [id,[event,…]]. */
+ * within the limits (at least one). For a poll, the text [id,[event,…]];
+ * by script, the script's source (see the top of this file), with no
+ * batch id: its completion is what acknowledges it. */
 static GBytes *
-take_batch_locked (AtriumEventQueue *queue)
+take_batch_locked (AtriumEventQueue *queue,
+                   gboolean          script)
 {
   Flight *flight;
   GString *text;
@@ -534,10 +588,16 @@ take_batch_locked (AtriumEventQueue *queue)
   flight->id = ++queue->batch_id;
   flight->n = n;
   flight->bytes = size;
+  flight->script = script;
   g_queue_push_tail (&queue->flights, flight);
+  if (script)
+    queue->scripts++;
 
-  text = g_string_sized_new (size + n + 32);
-  g_string_append_printf (text, "[%" G_GUINT64_FORMAT ",[", flight->id);
+  text = g_string_sized_new (size + n + 64);
+  if (script)
+    g_string_append_printf (text, "atrium.__deliver([\"%s\",[", queue->token);
+  else
+    g_string_append_printf (text, "[%" G_GUINT64_FORMAT ",[", flight->id);
   for (guint i = 0; i < n; i++)
     {
       AtriumEvent *event = g_queue_pop_head (&queue->pending);
@@ -545,9 +605,11 @@ take_batch_locked (AtriumEventQueue *queue)
       if (i > 0)
         g_string_append_c (text, ',');
       g_string_append_len (text, event->text, event->length);
+      if (!event->scriptable)
+        queue->unscriptable--;
       event_unref (event);
     }
-  g_string_append (text, "]]");
+  g_string_append (text, script ? "]])" : "]]");
 
   queue->in_flight += n;
   queue->in_flight_bytes += size;
@@ -559,7 +621,79 @@ take_batch_locked (AtriumEventQueue *queue)
   return g_bytes_new_take (g_string_free (text, FALSE), length);
 }
 
-/* Main thread: answers the page's pending polls with the next batches. */
+/* Called with the lock held: whether the next batch goes by script. */
+static gboolean
+goes_by_script_locked (AtriumEventQueue *queue)
+{
+  return queue->ready && queue->unscriptable == 0 && queue->scripts < SCRIPT_DEPTH
+         && queue->flights.length == queue->scripts
+         && queue->bytes - queue->in_flight_bytes <= SCRIPT_MAX_BYTES
+         && queue->pending.length <= queue->batch_events;
+}
+
+typedef struct
+{
+  AtriumEventQueue *queue;
+  guint64           id;
+} Script;
+
+static void
+script_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autofree Script *script = user_data;
+  AtriumEventQueue *queue = script->queue;
+  g_autoptr(JSCValue) value = NULL;
+  g_autoptr(GError) error = NULL;
+  guint released;
+
+  value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, &error);
+
+  g_mutex_lock (&queue->lock);
+  if (queue->closed)
+    {
+      g_mutex_unlock (&queue->lock);
+      _atrium_event_queue_unref (queue);
+      return;
+    }
+  /* Done with, one way or the other: a script that failed took its events
+   * with it (the page navigated, crashed or has no runtime). */
+  released = release_in_flight_locked (queue, script->id);
+  if (error == NULL)
+    queue->stats.delivered += released;
+  else
+    {
+      queue->stats.dropped += released;
+      queue->ready = FALSE;
+    }
+  g_mutex_unlock (&queue->lock);
+
+  if (error != NULL && released > 0)
+    g_warning ("Window %u lost %u events: the page did not take them (%s)",
+               queue->window_id, released, error->message);
+  flush (queue);
+  _atrium_event_queue_unref (queue);
+}
+
+/* Main thread: runs the script take_batch_locked() made, batch @id. */
+static void
+send_script (AtriumEventQueue *queue,
+             GBytes           *source,
+             guint64           id)
+{
+  Script *script = g_new (Script, 1);
+  gsize length;
+  const char *text = g_bytes_get_data (source, &length);
+
+  script->queue = queue_ref (queue);
+  script->id = id;
+  webkit_web_view_evaluate_javascript (queue->web_view, text, length, NULL, NULL,
+                                       queue->cancellable, script_done_cb, script);
+}
+
+/* Main thread: sends what is waiting, by script when it is little, else as
+ * the answers to the page's pending polls. */
 static void
 flush (AtriumEventQueue *queue)
 {
@@ -571,13 +705,28 @@ flush (AtriumEventQueue *queue)
 
       g_mutex_lock (&queue->lock);
       queue->woken = FALSE;
-      if (queue->closed || queue->polls.length == 0 || queue->paused || queue->holding > 0
-          || queue->pending.length == 0)
+      if (queue->closed || queue->paused || queue->pending.length == 0)
         {
           g_mutex_unlock (&queue->lock);
           return;
         }
-      bytes = take_batch_locked (queue);
+      if (goes_by_script_locked (queue))
+        {
+          guint64 id;
+
+          bytes = take_batch_locked (queue, TRUE);
+          id = queue->batch_id;
+          queue->stats.scripts++;
+          g_mutex_unlock (&queue->lock);
+          send_script (queue, bytes, id);
+          continue;
+        }
+      if (queue->polls.length == 0 || queue->holding > 0 || queue->scripts > 0)
+        {
+          g_mutex_unlock (&queue->lock);
+          return;
+        }
+      bytes = take_batch_locked (queue, FALSE);
       poll = g_queue_pop_head (&queue->polls);
       g_mutex_unlock (&queue->lock);
 
@@ -639,8 +788,9 @@ _atrium_events_release (AtriumEvents *self,
   queue->holding--;
   /* A request/response pair — a page's event and C's answer to it — then
    * costs two messages, as a call does, not four. */
-  if (take && !queue->closed && !queue->paused && queue->pending.length > 0)
-    batch = take_batch_locked (queue);
+  if (take && !queue->closed && !queue->paused && queue->pending.length > 0
+      && queue->scripts == 0)
+    batch = take_batch_locked (queue, FALSE);
   g_mutex_unlock (&queue->lock);
 
   flush (queue);
@@ -676,6 +826,7 @@ _atrium_events_poll (AtriumEvents             *self,
 
   g_mutex_lock (&queue->lock);
   queue->stats.delivered += release_in_flight_locked (queue, ack);
+  queue->ready = TRUE;
   g_queue_push_tail (&queue->polls, poll);
   /* The runtime keeps POLL_DEPTH posted; more can only be stale. */
   if (queue->polls.length > POLL_DEPTH)
@@ -720,6 +871,7 @@ load_changed_cb (WebKitWebView    *web_view,
   g_mutex_lock (&queue->lock);
   lost = release_in_flight_locked (queue, G_MAXUINT64);
   queue->stats.dropped += lost;
+  queue->ready = FALSE;
   stale = queue->polls;
   g_queue_init (&queue->polls);
   g_mutex_unlock (&queue->lock);
@@ -746,6 +898,8 @@ _atrium_events_add_window (AtriumEvents  *self,
   g_cond_init (&queue->room);
   g_queue_init (&queue->pending);
   queue->latest = g_hash_table_new (g_str_hash, g_str_equal);
+  queue->cancellable = g_cancellable_new ();
+  queue->token = g_strdup (_atrium_app_get_token (self->app));
 
   g_mutex_lock (&self->lock);
   queue->max_events = self->max_events;
@@ -798,6 +952,7 @@ _atrium_event_queue_close (AtriumEventQueue *queue)
   pending = g_queue_copy (&queue->pending);
   g_queue_clear (&queue->pending);
   g_hash_table_remove_all (queue->latest);
+  queue->unscriptable = 0;
   queue->count = 0;
   queue->bytes = 0;
   queue->in_flight = 0;
@@ -814,6 +969,7 @@ _atrium_event_queue_close (AtriumEventQueue *queue)
       g_source_destroy (source);
       g_source_unref (source);
     }
+  g_cancellable_cancel (queue->cancellable);
   g_queue_free_full (g_steal_pointer (&pending), (GDestroyNotify) event_unref);
   g_queue_clear_full (&polls, (GDestroyNotify) poll_free);
   if (queue->web_view != NULL)

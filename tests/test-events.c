@@ -1045,6 +1045,116 @@ test_poll_guarded (void)
   harness_close (window);
 }
 
+/* A short backlog goes by script, with the events as JSON literals in its
+ * source; what JS would read differently from JSON.parse (a "__proto__"
+ * key, a \u escape that might spell one) and big events go by poll. Either
+ * way the page gets the same data. Only C, with the token, can deliver by
+ * script. */
+static void
+test_script_delivery (void)
+{
+  AtriumApp *app = get_app ();
+  AtriumWindow *window = harness_open (app, "/");
+  guint id = atrium_window_get_id (window);
+  static const char *const texts[] = {
+    "{\"s\":\"it's a \\\\ and a\\nbreak, \\\"quoted\\\" \u00e9 end\",\"n\":[-0.5,1e3,null,true]}",
+    "{\"__proto__\":{\"polluted\":1},\"a\":1}",
+    "{\"\\u005f_proto__\":{\"polluted\":2},\"line\":\"\u2028\"}",
+  };
+  g_autofree char *big_payload = g_strnfill (16 * 1024, 'b');
+  g_autoptr(JsonNode) big = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GError) error = NULL;
+  AtriumEventQueueStats before, after;
+  JsonArray *a, *keys;
+
+  run_js_ignore (window,
+    "window.got = [];"
+    "window.gotAll = new Promise((r) => atrium.on('lone', (d) => { if (got.push(d) === 4) r(); }));"
+    "atrium.on('forged', (d) => got.push('forged'));"
+    "return true;");
+
+  /* One at a time, so each is a lone event. */
+  before = queue_stats (app, window);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(JsonNode) data = json_from_string (texts[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_true (atrium_app_emit_to (app, id, "lone", data, &error));
+      g_assert_no_error (error);
+      while (queue_stats (app, window).delivered < before.delivered + i + 1)
+        g_main_context_iteration (NULL, TRUE);
+      after = queue_stats (app, window);
+      g_assert_cmpuint (after.scripts, ==, before.scripts + 1);
+    }
+  big = make_data (1, big_payload);
+  g_assert_true (atrium_app_emit_to (app, id, "lone", big, &error));
+  g_assert_no_error (error);
+
+  result = harness_run_js_json (window,
+    "await gotAll;"
+    "const codes = [];"
+    "for (const token of ['0'.repeat(32), 'x', null])"
+    "  try { atrium.__deliver([token, [['forged', 1, null]]]); codes.push('none'); }"
+    "  catch (e) { codes.push(e.code); }"
+    "return [JSON.stringify(got[0]), Object.keys(got[1]), got[1].__proto__.polluted,"
+    "        Object.keys(got[2]), got[2].__proto__.polluted, got[2].line,"
+    "        ({}).polluted === undefined, got[3].payload.length, got.length, codes];");
+  a = json_node_get_array (result);
+  g_assert_cmpstr (json_array_get_string_element (a, 0), ==,
+                   "{\"s\":\"it's a \\\\ and a\\nbreak, \\\"quoted\\\" \u00e9 end\","
+                   "\"n\":[-0.5,1000,null,true]}");
+  keys = json_array_get_array_element (a, 1);
+  g_assert_cmpuint (json_array_get_length (keys), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (keys, 0), ==, "__proto__");
+  g_assert_cmpint (json_array_get_int_element (a, 2), ==, 1);
+  keys = json_array_get_array_element (a, 3);
+  g_assert_cmpstr (json_array_get_string_element (keys, 0), ==, "__proto__");
+  g_assert_cmpint (json_array_get_int_element (a, 4), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (a, 5), ==, "\u2028");
+  g_assert_true (json_array_get_boolean_element (a, 6));
+  g_assert_cmpint (json_array_get_int_element (a, 7), ==, 16 * 1024);
+  g_assert_cmpint (json_array_get_int_element (a, 8), ==, 4);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (a, 9), i), ==,
+                     "bad-token");
+
+  /* Only the first went by script. */
+  while (queue_stats (app, window).delivered < before.delivered + 4)
+    g_main_context_iteration (NULL, TRUE);
+  after = queue_stats (app, window);
+  g_assert_cmpuint (after.scripts, ==, before.scripts + 1);
+  g_assert_cmpuint (after.batches, ==, before.batches + 4);
+  g_assert_cmpuint (after.dropped, ==, 0);
+
+  harness_close (window);
+}
+
+/* Script delivery does not depend on the page's policy: under one that
+ * allows no inline script and no eval, a lone event still arrives. */
+static void
+test_script_delivery_csp (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+  g_autoptr(JsonNode) result = NULL;
+  AtriumEventQueueStats stats;
+
+  atrium_app_set_content_security_policy (app, "default-src 'self'; script-src 'self'");
+  window = harness_open (app, "/");
+  run_js_ignore (window,
+    "window.gotIt = new Promise((r) => atrium.once('strict', (d) => r(d))); return true;");
+  emit_int (app, atrium_window_get_id (window), "strict", 42);
+  result = harness_run_js_json (window, "return await gotIt;");
+  g_assert_cmpint (json_node_get_int (result), ==, 42);
+  stats = queue_stats (app, window);
+  g_assert_cmpuint (stats.scripts, ==, 1);
+  g_assert_cmpuint (stats.dropped, ==, 0);
+
+  harness_close (window);
+}
+
 /* The launcher's demo services: demo.emit, demo.ping → demo.pong and
  * app.open_window, driven by a page that quits with 0 when all is well. */
 static void
@@ -1097,6 +1207,8 @@ main (int   argc,
   g_test_add_func ("/atrium/events/big-payload-memory", test_big_payload_memory);
   g_test_add_func ("/atrium/events/errors/malformed", test_malformed);
   g_test_add_func ("/atrium/events/poll-guarded", test_poll_guarded);
+  g_test_add_func ("/atrium/events/script-delivery", test_script_delivery);
+  g_test_add_func ("/atrium/events/script-delivery/csp", test_script_delivery_csp);
   g_test_add_func ("/atrium/events/demo-services", test_demo_services);
 
   status = g_test_run ();

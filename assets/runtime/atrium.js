@@ -19,6 +19,7 @@
   const post = callHandler.postMessage.bind(callHandler);
   const stringify = JSON.stringify;
   const parse = JSON.parse;
+  const isArray = Array.isArray;
 
   class AtriumError extends Error {
     constructor(code, message) {
@@ -179,9 +180,9 @@
   // two messages with reply to atrium-event-poll stay pending, with the
   // token and the id of the batch handled last; C answers each with a
   // batch, [id, [[name, data, sender], …]], once there is one (and answers
-  // to an emit come with its reply). No script is evaluated per event or
-  // per batch, and only this closure, which holds the token, can receive
-  // them.
+  // to an emit come with its reply). A short backlog comes instead as a
+  // small script calling atrium.__deliver with the token and the events;
+  // only C, which knows the token, can deliver them.
   const EVENT_NAME_MAX = 256;
   const eventHandler = handlers['atrium-event'];
   const postEvent = eventHandler.postMessage.bind(eventHandler);
@@ -306,6 +307,24 @@
     dispatch(batch);
   }
 
+  // C sends a short backlog (a lone event, an answer) by script instead,
+  // atrium.__deliver(["token", [[name, data, sender], …]]): a call with one
+  // JSON argument, which JSC runs without compiling anything. That costs
+  // less than a message reply, and the script's completion tells C it is
+  // handled. A script without the token delivers nothing.
+  function deliver(message) {
+    const token = isArray(message) ? message[0] : undefined;
+    const batch = isArray(message) ? message[1] : undefined;
+    if (typeof token !== 'string' || token.length !== TOKEN.length || !isArray(batch))
+      throw new AtriumError('bad-token', 'only Atrium delivers events');
+    let diff = 0;
+    for (let i = 0; i < TOKEN.length; i++)
+      diff |= token.charCodeAt(i) ^ TOKEN.charCodeAt(i);
+    if (diff !== 0)
+      throw new AtriumError('bad-token', 'only Atrium delivers events');
+    dispatch(batch);
+  }
+
   function poll() {
     postPoll(TOKEN + handled).then((reply) => {
       try {
@@ -332,6 +351,7 @@
     emit,
     AtriumError,
     __whenIdle: whenIdle,
+    __deliver: deliver,
   });
 
   Object.defineProperty(window, 'atrium', {
