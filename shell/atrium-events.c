@@ -141,6 +141,7 @@ struct _AtriumEventQueue
   GQueue           flights;     /* Flight: batches sent, not acknowledged */
   guint            scripts;     /* of the flights, those sent by script */
   guint            unscriptable; /* pending events that cannot go by script */
+  gboolean         polling;     /* a backlog went by poll: no scripts until idle */
   gboolean         ready;       /* the page's runtime has polled */
   GCancellable    *cancellable; /* the scripts in flight */
   char            *token;
@@ -463,6 +464,9 @@ release_in_flight_locked (AtriumEventQueue *queue,
       released += flight->n;
       g_free (flight);
     }
+  /* Idle: the next lone event may go by script again. */
+  if (queue->flights.length == 0 && queue->pending.length == 0)
+    queue->polling = FALSE;
   if (released > 0)
     {
       queue->warned_full = FALSE;
@@ -592,6 +596,8 @@ take_batch_locked (AtriumEventQueue *queue,
   g_queue_push_tail (&queue->flights, flight);
   if (script)
     queue->scripts++;
+  else
+    queue->polling = TRUE;
 
   text = g_string_sized_new (size + n + 64);
   if (script)
@@ -621,12 +627,16 @@ take_batch_locked (AtriumEventQueue *queue,
   return g_bytes_new_take (g_string_free (text, FALSE), length);
 }
 
-/* Called with the lock held: whether the next batch goes by script. */
+/* Called with the lock held: whether the next batch goes by script: the
+ * page's runtime is there, all that waits is small and scriptable, and no
+ * poll batch is in flight. Once a backlog has gone by poll, the queue
+ * stays with polls until it is idle, so a burst does not switch back and
+ * forth (each switch waits for the other way's batches). */
 static gboolean
 goes_by_script_locked (AtriumEventQueue *queue)
 {
-  return queue->ready && queue->unscriptable == 0 && queue->scripts < SCRIPT_DEPTH
-         && queue->flights.length == queue->scripts
+  return queue->ready && !queue->polling && queue->unscriptable == 0
+         && queue->scripts < SCRIPT_DEPTH && queue->flights.length == queue->scripts
          && queue->bytes - queue->in_flight_bytes <= SCRIPT_MAX_BYTES
          && queue->pending.length <= queue->batch_events;
 }

@@ -255,8 +255,9 @@ test_order_100k (void)
   while (queue_stats (app, window).delivered < n)
     g_main_context_iteration (NULL, TRUE);
   stats = queue_stats (app, window);
-  g_test_message ("%" G_GUINT64_FORMAT " events in %" G_GUINT64_FORMAT " batches, largest %u",
-                  stats.delivered, stats.batches, stats.max_batch);
+  g_test_message ("%" G_GUINT64_FORMAT " events in %" G_GUINT64_FORMAT " batches (%"
+                  G_GUINT64_FORMAT " by script), largest %u",
+                  stats.delivered, stats.batches, stats.scripts, stats.max_batch);
   g_assert_cmpuint (stats.delivered, ==, n);
   g_assert_cmpuint (stats.pushed, ==, n);
   g_assert_cmpuint (stats.dropped, ==, 0);
