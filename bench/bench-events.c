@@ -218,36 +218,52 @@ web_process_rss (void)
   return bench_web_process_kb ("VmRSS:") * 1024;
 }
 
-/* The web process's growth over 400 × 1 MiB events, after 100 to warm up:
- * Atrium first, then naive, since what naive keeps it keeps for good. */
+/* How events are delivered for a memory row: naive or Atrium, @count
+ * events with @payload as their data's payload. */
+typedef void (*DeliverFunc) (gboolean    atrium,
+                             guint       count,
+                             const char *payload);
+
 static void
-compare_memory (void)
+burst_events (gboolean    atrium,
+              guint       count,
+              const char *payload)
 {
-  g_autofree char *mib = g_strnfill (1024 * 1024, 'm');
-  Burst warm = { "big", 100, mib };
-  Burst b = { "big", 400, mib };
+  Burst b = { "big", count, payload };
+
+  (atrium ? burst_atrium : burst_naive) (&b);
+}
+
+/* The web process's growth over @count events, after @warm to warm up:
+ * Atrium first, then naive, since what naive keeps it keeps for good. One
+ * measurement each, and growth near zero (or below: the web process gives
+ * memory back) has no meaningful ratio: the row is information, and what
+ * it must show is that neither side grows without bound. */
+static void
+compare_growth (const char  *row,
+                const char  *label,
+                const char  *optimized,
+                DeliverFunc  deliver,
+                guint        warm,
+                guint        count,
+                const char  *payload)
+{
   double growth[2];
 
-  if (!selected ("memory"))
-    return;
   for (guint k = 0; k < 2; k++)
     {
       gsize before;
 
-      (k == 0 ? burst_atrium : burst_naive) (&warm);
+      deliver (k == 0, warm, payload);
       before = web_process_rss ();
-      (k == 0 ? burst_atrium : burst_naive) (&b);
+      deliver (k == 0, count, payload);
       growth[k] = ((double) web_process_rss () - before) / (1024 * 1024);
     }
 
-  /* One measurement each, and growth near zero (or below: the web process
-   * gives memory back) has no meaningful ratio: the row is information,
-   * and what it must show is that neither side grows without bound. */
-  bench_results_add_one ("memory", "web process RSS growth, 400 x 1 MiB events",
-                         BENCH_KIND_INFO, "evaluate_javascript per event",
-                         "batched event queue", "MiB", growth[1], growth[0]);
+  bench_results_add_one ("memory", row, BENCH_KIND_INFO, "evaluate_javascript per event",
+                         optimized, "MiB", growth[1], growth[0]);
   printf ("%-34s %10.0f %10.0f %12s %12s %9s  (MiB of web process RSS growth)\n",
-          "memory, 400 x 1 MiB", growth[1], growth[0], "", "", "");
+          label, growth[1], growth[0], "", "", "");
   fflush (stdout);
 }
 
@@ -307,30 +323,18 @@ lone_events (gboolean    atrium,
 }
 
 static void
-compare_lone_memory (void)
+compare_memory (void)
 {
+  g_autofree char *mib = g_strnfill (1024 * 1024, 'm');
   g_autofree char *kib = g_strnfill (1024, 'k');
-  const guint n = 10000;
-  double growth[2];
 
   if (!selected ("memory"))
     return;
-  for (guint k = 0; k < 2; k++)
-    {
-      gsize before;
-
-      lone_events (k == 0, 1000, kib);
-      before = web_process_rss ();
-      lone_events (k == 0, n, kib);
-      growth[k] = ((double) web_process_rss () - before) / (1024 * 1024);
-    }
-
-  bench_results_add_one ("memory", "web process RSS growth, 10,000 lone 1 KiB events",
-                         BENCH_KIND_INFO, "evaluate_javascript per event",
-                         "events by script", "MiB", growth[1], growth[0]);
-  printf ("%-34s %10.0f %10.0f %12s %12s %9s  (MiB of web process RSS growth)\n",
-          "memory, 10,000 lone x 1 KiB", growth[1], growth[0], "", "", "");
-  fflush (stdout);
+  compare_growth ("web process RSS growth, 400 x 1 MiB events", "memory, 400 x 1 MiB",
+                  "batched event queue", burst_events, 100, 400, mib);
+  compare_growth ("web process RSS growth, 10,000 lone 1 KiB events",
+                  "memory, 10,000 lone x 1 KiB", "events by script", lone_events, 1000, 10000,
+                  kib);
 }
 
 typedef struct
@@ -434,7 +438,6 @@ main (int   argc,
   compare_ping ("ping/pong, small object", 300, "({id: 7, name: 'small', ok: true})");
   compare_ping ("ping/pong, 1 KiB string", 300, "'x'.repeat(1024)");
   compare_memory ();
-  compare_lone_memory ();
 
   /* The channel buffer: what queue capacity and batch size do to a burst. */
   if (selected ("capacity and batch"))

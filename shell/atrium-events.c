@@ -595,7 +595,10 @@ take_batch_locked (AtriumEventQueue *queue,
   flight->script = script;
   g_queue_push_tail (&queue->flights, flight);
   if (script)
-    queue->scripts++;
+    {
+      queue->scripts++;
+      queue->stats.scripts++;
+    }
   else
     queue->polling = TRUE;
 
@@ -726,7 +729,6 @@ flush (AtriumEventQueue *queue)
 
           bytes = take_batch_locked (queue, TRUE);
           id = queue->batch_id;
-          queue->stats.scripts++;
           g_mutex_unlock (&queue->lock);
           send_script (queue, bytes, id);
           continue;

@@ -72,6 +72,20 @@ queue_stats (AtriumApp    *app,
   return stats;
 }
 
+/* Runs the main loop until the page has confirmed @n events in all, and
+ * returns the queue's stats then. */
+static AtriumEventQueueStats
+wait_delivered (AtriumApp    *app,
+                AtriumWindow *window,
+                guint64       n)
+{
+  AtriumEventQueueStats stats;
+
+  while ((stats = queue_stats (app, window)).delivered < n)
+    g_main_context_iteration (NULL, TRUE);
+  return stats;
+}
+
 static JsonNode *
 make_data (gint64      seq,
            const char *payload)
@@ -252,9 +266,7 @@ test_order_100k (void)
 
   /* Batched: far fewer deliveries than events, and nothing dropped. The
    * page has them all; C hears so when the last batch's call returns. */
-  while (queue_stats (app, window).delivered < n)
-    g_main_context_iteration (NULL, TRUE);
-  stats = queue_stats (app, window);
+  stats = wait_delivered (app, window, n);
   g_test_message ("%" G_GUINT64_FORMAT " events in %" G_GUINT64_FORMAT " batches (%"
                   G_GUINT64_FORMAT " by script), largest %u",
                   stats.delivered, stats.batches, stats.scripts, stats.max_batch);
@@ -465,8 +477,7 @@ test_answer (void)
   g_assert_true (json_array_get_boolean_element (a, 1));
 
   /* Acknowledged with the page's next message, nothing lost. */
-  while ((stats = queue_stats (app, window)).delivered < 49)
-    g_main_context_iteration (NULL, TRUE);
+  stats = wait_delivered (app, window, 49);
   g_assert_cmpuint (stats.pushed, ==, 50);
   g_assert_cmpuint (stats.dropped, ==, 0);
 
@@ -679,9 +690,7 @@ test_back_pressure (void)
   g_assert_cmpuint (e->emitted, ==, 300);
   g_assert_cmpint (json_array_get_int_element (a, 0), ==, 300);
   g_assert_cmpint (json_array_get_int_element (a, 1), ==, 0);
-  while (queue_stats (app, window).delivered < 300)
-    g_main_context_iteration (NULL, TRUE);
-  stats = queue_stats (app, window);
+  stats = wait_delivered (app, window, 300);
   g_assert_cmpuint (stats.delivered, ==, 300);
   g_assert_cmpuint (stats.blocked, >=, 1);
 
@@ -1084,9 +1093,7 @@ test_script_delivery (void)
       g_assert_no_error (error);
       g_assert_true (atrium_app_emit_to (app, id, "lone", data, &error));
       g_assert_no_error (error);
-      while (queue_stats (app, window).delivered < before.delivered + i + 1)
-        g_main_context_iteration (NULL, TRUE);
-      after = queue_stats (app, window);
+      after = wait_delivered (app, window, before.delivered + i + 1);
       g_assert_cmpuint (after.scripts, ==, before.scripts + 1);
     }
   big = make_data (1, big_payload);
@@ -1122,9 +1129,7 @@ test_script_delivery (void)
                      "bad-token");
 
   /* Only the first went by script. */
-  while (queue_stats (app, window).delivered < before.delivered + 4)
-    g_main_context_iteration (NULL, TRUE);
-  after = queue_stats (app, window);
+  after = wait_delivered (app, window, before.delivered + 4);
   g_assert_cmpuint (after.scripts, ==, before.scripts + 1);
   g_assert_cmpuint (after.batches, ==, before.batches + 4);
   g_assert_cmpuint (after.dropped, ==, 0);
