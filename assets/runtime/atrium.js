@@ -8,24 +8,76 @@
 
   // The per-launch token proves to the native side that a message comes from
   // this script in an app frame: frames of other origins can reach the
-  // message handler too, but cannot read this closure.
+  // message handlers too, but cannot read this closure.
+  //
+  // The page's own scripts share this realm, and may replace any built-in
+  // they can reach: String.prototype.charCodeAt, Array.prototype.push,
+  // Promise.prototype.then, JSON.parse, fetch, crypto, a getter on
+  // Object.prototype. So the token is only ever handed to functions captured
+  // here, before any page script has run, and never to anything looked up
+  // later: it is concatenated (no calls), posted through postMessage bound
+  // now, sent as a fetch body whose options object has no prototype to
+  // look a getter up on, and compared with ===. Everything else the runtime
+  // needs to keep working is captured here too, so a page that breaks a
+  // built-in breaks its own use of it, not the bridge.
   const TOKEN = '@TOKEN@';
   const MAX_MESSAGE = @MAX_MESSAGE@;
   const LOG_CONSOLE = @LOG_CONSOLE@;
   const UPLOAD_MIN = @UPLOAD_MIN@;
 
-  const handlers = window.webkit.messageHandlers;
-  const callHandler = handlers.atrium;
-  const post = callHandler.postMessage.bind(callHandler);
+  // --- built-ins, captured before any page script runs ---
+  // uncurry(f)(self, ...args) calls f with this = self through bound
+  // functions only, so nothing is looked up on a prototype at call time.
+  const uncurry = Function.prototype.bind.bind(Function.prototype.call);
+  const getter = (proto, name) => uncurry(Object.getOwnPropertyDescriptor(proto, name).get);
+  const apply = Reflect.apply;
+  const freeze = Object.freeze;
+  const defineProperty = Object.defineProperty;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const isArray = Array.isArray;
+  const NativeError = Error;
+  const NativeMap = Map;
+  const NativeSet = Set;
+  const NativePromise = Promise;
+  const NativeUint32Array = Uint32Array;
+  const promiseThen = uncurry(Promise.prototype.then);
+  const promiseReject = Promise.reject.bind(Promise);
+  const mapGet = uncurry(Map.prototype.get);
+  const mapSet = uncurry(Map.prototype.set);
+  const mapDelete = uncurry(Map.prototype.delete);
+  const setAdd = uncurry(Set.prototype.add);
+  const setDelete = uncurry(Set.prototype.delete);
+  const setForEach = uncurry(Set.prototype.forEach);
+  const setSize = getter(Set.prototype, 'size');
+  const charCodeAt = uncurry(String.prototype.charCodeAt);
+  const startsWith = uncurry(String.prototype.startsWith);
+  const padStart = uncurry(String.prototype.padStart);
+  const isWellFormed = typeof String.prototype.isWellFormed === 'function'
+    ? uncurry(String.prototype.isWellFormed) : null;
+  const numberToString = uncurry(Number.prototype.toString);
+  const String_ = String;
+  const consoleObject = console;
+  const getRandomValues = crypto.getRandomValues.bind(crypto);
 
-  class AtriumError extends Error {
+  const handlers = window.webkit.messageHandlers;
+  const bindPost = (name) => {
+    const handler = handlers[name];
+    return handler.postMessage.bind(handler);
+  };
+  const post = bindPost('atrium');
+  const postCancel = bindPost('atrium-cancel');
+  const postEvent = bindPost('atrium-event');
+  const postPoll = bindPost('atrium-event-poll');
+  const postConsole = LOG_CONSOLE ? bindPost('atrium-console') : null;
+
+  class AtriumError extends NativeError {
     constructor(code, message) {
       super(message);
-      this.name = 'AtriumError';
-      this.code = code;
+      // Defined, not assigned: a setter the page put on a prototype
+      // would otherwise take the values.
+      defineProperty(this, 'name', { __proto__: null, value: 'AtriumError', writable: true, configurable: true });
+      defineProperty(this, 'code', { __proto__: null, value: code, writable: true, enumerable: true, configurable: true });
     }
   }
 
@@ -34,63 +86,148 @@
       return e;
     // Native errors arrive as the JSON text {"code":…,"message":…}; anything
     // else is WebKit itself failing the message.
-    const text = e && typeof e.message === 'string' ? e.message : String(e);
+    const text = e && typeof e.message === 'string' ? e.message : String_(e);
     try {
       const o = parse(text);
       if (o && typeof o.code === 'string')
-        return new AtriumError(o.code, String(o.message));
+        return new AtriumError(o.code, String_(o.message));
     } catch (_) { /* not ours */ }
     return new AtriumError('failed', text);
   }
 
-  const cancelHandler = handlers['atrium-cancel'];
+  // --- back-pressure from the page ---
+  // Calls and emits each go through a lane: at most maxInFlight messages
+  // (and IN_FLIGHT_BYTES of them) are on their way to C or waiting for its
+  // answer; the rest wait here, in order, up to QUEUE_MAX messages and
+  // QUEUE_BYTES, and past that the caller gets `queue-full` at once. So a
+  // page that emits in a loop cannot flood the UI process, and a call is
+  // never stuck behind more than a lane's worth of events.
+  const IN_FLIGHT_BYTES = 2 * MAX_MESSAGE;
+  const QUEUE_MAX = 100000;
+  const QUEUE_BYTES = 4 * MAX_MESSAGE;
 
+  function newLane(maxInFlight) {
+    return {
+      __proto__: null, waiting: new NativeMap(), head: 0, tail: 0, waitingBytes: 0,
+      inFlight: 0, inFlightBytes: 0, maxInFlight,
+    };
+  }
+  const callLane = newLane(4096);
+  const eventLane = newLane(64);
+
+  function hasRoom(lane, size) {
+    return lane.inFlight === 0 ||
+      (lane.inFlight < lane.maxInFlight && lane.inFlightBytes + size <= IN_FLIGHT_BYTES);
+  }
+
+  function drain(lane) {
+    while (lane.head < lane.tail) {
+      const job = mapGet(lane.waiting, lane.head);
+      if (!job.cancelled && !hasRoom(lane, job.size))
+        return;
+      mapDelete(lane.waiting, lane.head++);
+      lane.waitingBytes -= job.size;
+      if (job.cancelled)
+        continue;
+      lane.inFlight++;
+      lane.inFlightBytes += job.size;
+      job.start(job);
+    }
+  }
+
+  // job: {size, cancelled, start(job)}; start() calls finish(lane, job) once
+  // the message is answered. Returns false when the lane's queue is full.
+  function submit(lane, job) {
+    if (lane.tail - lane.head >= QUEUE_MAX || lane.waitingBytes + job.size > QUEUE_BYTES)
+      return false;
+    mapSet(lane.waiting, lane.tail++, job);
+    lane.waitingBytes += job.size;
+    drain(lane);
+    return true;
+  }
+
+  function finish(lane, job) {
+    lane.inFlight--;
+    lane.inFlightBytes -= job.size;
+    drain(lane);
+  }
+
+  function queueFull(what) {
+    return promiseReject(new AtriumError('queue-full',
+      `too many ${what} are waiting for the app; try again once some have finished`));
+  }
+
+  // --- calls ---
   let pending = 0;
-  let idleWaiters = [];
+  const idleWaiters = new NativeSet();
   let nextId = 1;
 
   function settled() {
-    if (--pending === 0 && idleWaiters.length) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w();
+    if (--pending === 0 && setSize(idleWaiters) > 0) {
+      setForEach(idleWaiters, (w) => { setDelete(idleWaiters, w); w(); });
     }
   }
 
   // Large calls go up as the body of a POST to app://localhost/__atrium/
   // upload: C reads a body as bytes, where turning a JS string of 1 MiB
   // into C text costs WebKitGTK several milliseconds. A short call message
-  // then names the upload by its random key. Only the app's own origin can
-  // post there, and C keeps no body that does not start with the token.
+  // then names the upload by its random key. The URL is absolute, so a
+  // <base href> in the page cannot send the body (token first) elsewhere,
+  // and the response counts only if it comes from that URL.
+  const UPLOAD_URL = 'app://localhost/__atrium/upload?';
   const uploadFetch = UPLOAD_MIN > 0 && location.protocol === 'app:' &&
     typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
+  const responseStatus = uploadFetch ? getter(Response.prototype, 'status') : null;
+  const responseUrl = uploadFetch ? getter(Response.prototype, 'url') : null;
+  const responseText = uploadFetch ? uncurry(Response.prototype.text) : null;
 
   function uploadKey() {
-    const words = crypto.getRandomValues(new Uint32Array(4));
-    return Array.from(words, (w) => w.toString(16).padStart(8, '0')).join('');
+    const words = getRandomValues(new NativeUint32Array(4));
+    let key = '';
+    for (let i = 0; i < 4; i++)
+      key += padStart(numberToString(words[i], 16), 8, '0');
+    return key;
   }
 
-  async function send(message) {
+  function uploadRefused(message, text) {
+    let error = null;
+    try { error = parse(text); } catch (_) { /* not ours */ }
+    if (error !== null && typeof error === 'object' && typeof error.code === 'string' &&
+        error.code !== 'queue-full')
+      throw new AtriumError(error.code, String_(error.message));
+    return post(message);
+  }
+
+  function send(message) {
     if (uploadFetch === null || message.length < UPLOAD_MIN)
       return post(message);
     const key = uploadKey();
-    let response;
+    const url = UPLOAD_URL + key;
+    let request;
     try {
       // A string body: WebKit encodes it as UTF-8 on its way out, which
-      // costs less than TextEncoder's copy into a Uint8Array first.
-      response = await uploadFetch('/__atrium/upload?' + key, { method: 'POST', body: message });
+      // costs less than TextEncoder's copy into a Uint8Array first. The
+      // options have no prototype, so fetch finds no getter to call with
+      // them (and the body) as `this`.
+      request = uploadFetch(url, {
+        __proto__: null, method: 'POST', body: message, mode: 'same-origin',
+        credentials: 'omit', redirect: 'error', cache: 'no-store', referrerPolicy: 'no-referrer',
+      });
     } catch (_) {
+      return post(message);
+    }
+    return promiseThen(request, (response) => {
+      if (responseUrl(response) !== url)
+        return post(message);
+      if (responseStatus(response) === 204)
+        return post(TOKEN + 'U' + key);
+      return promiseThen(responseText(response),
+        (text) => uploadRefused(message, text), () => post(message));
+    }, () => {
       // Refused before C saw it (a page CSP without connect-src 'self',
       // say): the message goes the usual way.
       return post(message);
-    }
-    if (response.status === 204)
-      return post(TOKEN + 'U' + key);
-    let error = null;
-    try { error = await response.json(); } catch (_) { /* not ours */ }
-    if (error !== null && typeof error.code === 'string' && error.code !== 'queue-full')
-      throw new AtriumError(error.code, String(error.message));
-    return post(message);
+    });
   }
 
   function decodeReply(reply) {
@@ -99,25 +236,49 @@
 
   function call(method, ...args) {
     if (typeof method !== 'string' || method.length === 0)
-      return Promise.reject(new AtriumError('bad-args', 'the method name must be a non-empty string'));
+      return promiseReject(new AtriumError('bad-args', 'the method name must be a non-empty string'));
     const id = nextId++;
     let text;
     try {
       text = stringify([method, args, id]);
     } catch (e) {
-      return Promise.reject(new AtriumError('bad-args', 'the arguments cannot be serialised: ' + e.message));
+      return promiseReject(new AtriumError('bad-args', 'the arguments cannot be serialised: ' + e.message));
     }
     if (text === undefined)
-      return Promise.reject(new AtriumError('bad-args', 'the arguments cannot be serialised'));
+      return promiseReject(new AtriumError('bad-args', 'the arguments cannot be serialised'));
     // length counts UTF-16 units, never more than the UTF-8 bytes C will see,
     // so this only refuses what C would refuse too, without copying it there.
     if (text.length > MAX_MESSAGE)
-      return Promise.reject(new AtriumError('too-large',
+      return promiseReject(new AtriumError('too-large',
         `the message is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`));
 
-    const message = TOKEN + text;
     let settle;
-    const promise = new Promise((resolve, reject) => {
+    const job = {
+      __proto__: null, size: text.length, cancelled: false, sent: false,
+      start: (self) => {
+        self.sent = true;
+        let reply;
+        try {
+          reply = send(TOKEN + text);
+        } catch (e) {
+          finish(callLane, self);
+          settle(false, toError(e));
+          return;
+        }
+        promiseThen(reply, (value) => {
+          finish(callLane, self);
+          try { value = decodeReply(value); } catch (e) {
+            settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
+            return;
+          }
+          settle(true, value);
+        }, (e) => {
+          finish(callLane, self);
+          settle(false, toError(e));
+        });
+      },
+    };
+    const promise = new NativePromise((resolve, reject) => {
       let done = false;
       settle = (ok, value) => {
         if (done) return false;
@@ -126,51 +287,57 @@
         (ok ? resolve : reject)(value);
         return true;
       };
-      pending++;
-      send(message).then(
-        (reply) => {
-          let value;
-          try { value = decodeReply(reply); } catch (e) {
-            settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
-            return;
-          }
-          settle(true, value);
-        },
-        (e) => settle(false, toError(e)));
     });
+    pending++;
+    if (!submit(callLane, job)) {
+      settle(false, new AtriumError('queue-full',
+        'too many calls are waiting for the app; try again once some have finished'));
+      return promise;
+    }
     // p.cancel() rejects at once and tells C, whose method may stop early;
-    // whatever it answers later is dropped here.
-    promise.cancel = () => {
-      if (settle(false, new AtriumError('cancelled', `the call to ${method} was cancelled`))) {
-        try { cancelHandler.postMessage(TOKEN + id); } catch (_) { /* window closing */ }
-        return true;
+    // whatever it answers later is dropped here. A call still waiting in
+    // the page never leaves it.
+    const cancel = () => {
+      if (!settle(false, new AtriumError('cancelled', `the call to ${method} was cancelled`)))
+        return false;
+      if (!job.sent) {
+        job.cancelled = true;
+        callLane.waitingBytes -= job.size;
+        job.size = 0;
+      } else {
+        try { postCancel(TOKEN + id); } catch (_) { /* window closing */ }
       }
-      return false;
+      return true;
     };
+    defineProperty(promise, 'cancel',
+      { __proto__: null, value: cancel, writable: true, enumerable: true, configurable: true });
     return promise;
   }
 
   // Resolves once no call is in flight: the launcher's --screenshot waits for
   // it so the picture shows the page's answers, not its placeholders.
   function whenIdle() {
-    return pending === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+    return pending === 0 ? new NativePromise((resolve) => resolve())
+      : new NativePromise((resolve) => { setAdd(idleWaiters, resolve); });
   }
 
   if (LOG_CONSOLE) {
-    const consoleHandler = handlers['atrium-console'];
     const format = (v) => {
       if (typeof v === 'string') return v;
-      if (v instanceof Error) return v.stack ? `${v}\n${v.stack}` : String(v);
-      if (v === null || typeof v !== 'object') return String(v);
-      try { return stringify(v); } catch (_) { return String(v); }
+      if (v instanceof NativeError) return v.stack ? `${v}\n${v.stack}` : String_(v);
+      if (v === null || typeof v !== 'object') return String_(v);
+      try { return stringify(v); } catch (_) { return String_(v); }
     };
     for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
-      const original = console[level];
-      console[level] = function (...values) {
+      const original = consoleObject[level];
+      consoleObject[level] = function (...values) {
         try {
-          consoleHandler.postMessage(TOKEN + level + ':' + values.map(format).join(' '));
+          let line = '';
+          for (let i = 0; i < values.length; i++)
+            line += (i > 0 ? ' ' : '') + format(values[i]);
+          postConsole(TOKEN + level + ':' + line);
         } catch (_) { /* logging must never throw into the page */ }
-        return original.apply(console, values);
+        return apply(original, consoleObject, values);
       };
     }
   }
@@ -184,18 +351,14 @@
   // small script calling atrium.__deliver with the token and the events;
   // only C, which knows the token, can deliver them.
   const EVENT_NAME_MAX = 256;
-  const eventHandler = handlers['atrium-event'];
-  const postEvent = eventHandler.postMessage.bind(eventHandler);
-  const pollHandler = handlers['atrium-event-poll'];
-  const postPoll = pollHandler.postMessage.bind(pollHandler);
-  const listeners = new Map();   // name → [{fn, once, removed}]
-  let handled = 0;               // the id of the last batch handled
-  const consoleError = (...args) => console.error(...args);
+  const listeners = new NativeMap();   // name → Set of {fn, once, removed, serial}
+  let handled = 0;                     // the id of the last batch handled
+  let serial = 0;                      // listeners added later miss the batch at hand
 
   function utf8Length(s) {
     let n = 0;
     for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
+      const c = charCodeAt(s, i);
       if (c < 0x80) n += 1;
       else if (c < 0x800) n += 2;
       else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) { n += 4; i++; }
@@ -210,9 +373,9 @@
       return 'the event name must be a non-empty string';
     if (utf8Length(name) > EVENT_NAME_MAX)
       return `the event name is longer than ${EVENT_NAME_MAX} bytes`;
-    if (typeof name.isWellFormed === 'function' && !name.isWellFormed())
+    if (isWellFormed !== null && !isWellFormed(name))
       return 'the event name holds a lone surrogate';
-    if (name.startsWith('atrium:'))
+    if (startsWith(name, 'atrium:'))
       return 'event names starting with "atrium:" are reserved';
     return null;
   }
@@ -225,20 +388,19 @@
   }
 
   function removeEntry(name, entry) {
-    const list = listeners.get(name);
+    const set = mapGet(listeners, name);
     entry.removed = true;
-    if (!list) return;
-    const i = list.indexOf(entry);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) listeners.delete(name);
+    if (set === undefined) return;
+    setDelete(set, entry);
+    if (setSize(set) === 0) mapDelete(listeners, name);
   }
 
   function addListener(name, fn, once) {
     checkListener(name, fn);
-    let list = listeners.get(name);
-    if (!list) listeners.set(name, list = []);
-    const entry = { fn, once, removed: false };
-    list.push(entry);
+    let set = mapGet(listeners, name);
+    if (set === undefined) mapSet(listeners, name, set = new NativeSet());
+    const entry = { __proto__: null, fn, once, removed: false, serial: ++serial };
+    setAdd(set, entry);
     return () => removeEntry(name, entry);
   }
 
@@ -249,50 +411,39 @@
 
   // atrium.off(name, fn): removes fn; atrium.off(name): every listener of name.
   function off(name, fn) {
-    const list = listeners.get(name);
-    if (!list) return;
-    for (const entry of list.slice())
+    const set = mapGet(listeners, name);
+    if (set === undefined) return;
+    setForEach(set, (entry) => {
       if (fn === undefined || entry.fn === fn) removeEntry(name, entry);
+    });
   }
 
-  // atrium.emit(name, data): to C listeners, and to the other windows when
-  // the app forwards the name. Resolves once C has taken the event.
-  function emit(name, data) {
-    const why = badName(name);
-    if (why) return Promise.reject(new AtriumError('bad-args', why));
-    let text;
+  function reportListenerError(name, e) {
+    // One listener's failure is the page's to see, not the others'.
     try {
-      text = stringify([name, data === undefined ? null : data]);
-    } catch (e) {
-      return Promise.reject(new AtriumError('bad-args', 'the event data cannot be serialised: ' + e.message));
-    }
-    if (text === undefined)
-      return Promise.reject(new AtriumError('bad-args', 'the event data cannot be serialised'));
-    if (text.length > MAX_MESSAGE)
-      return Promise.reject(new AtriumError('too-large',
-        `the event is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`));
-    // The reply may carry the events C sent this window meanwhile (its
-    // answer to this one, say): they are handled before the Promise settles.
-    return postEvent(TOKEN + handled + ':' + text).then((reply) => {
-      if (typeof reply === 'string') receive(reply);
-    }, (e) => { throw toError(e); });
+      apply(consoleObject.error, consoleObject, [`atrium: a listener of "${name}" threw:`, e]);
+    } catch (_) { /* */ }
   }
 
   function dispatch(batch) {
-    for (const [name, data, sender] of batch) {
-      const list = listeners.get(name);
-      if (!list) continue;
-      const event = Object.freeze({ name, sender });
-      for (const entry of list.slice()) {
-        if (entry.removed) continue;
+    if (!isArray(batch)) return;
+    for (let i = 0; i < batch.length; i++) {
+      const event = batch[i];
+      if (!isArray(event)) continue;
+      const name = event[0], data = event[1], sender = event[2];
+      const set = mapGet(listeners, name);
+      if (set === undefined) continue;
+      const info = freeze({ name, sender });
+      const last = serial;
+      setForEach(set, (entry) => {
+        if (entry.removed || entry.serial > last) return;
         if (entry.once) removeEntry(name, entry);
         try {
-          entry.fn.call(undefined, data, event);
+          apply(entry.fn, undefined, [data, info]);
         } catch (e) {
-          // One listener's failure is the page's to see, not the others'.
-          try { consoleError(`atrium: a listener of "${name}" threw:`, e); } catch (_) { /* */ }
+          reportListenerError(name, e);
         }
-      }
+      });
     }
   }
 
@@ -302,31 +453,78 @@
   // Batches come in the order C sent them, through polls and emit replies
   // alike; `handled` tells C which it may forget.
   function receive(reply) {
-    const [id, batch] = parse(reply);
-    handled = id;
-    dispatch(batch);
+    const message = parse(reply);
+    handled = message[0];
+    dispatch(message[1]);
+  }
+
+  // atrium.emit(name, data): to C listeners, and to the other windows when
+  // the app forwards the name. Resolves once C has taken the event.
+  function emit(name, data) {
+    const why = badName(name);
+    if (why) return promiseReject(new AtriumError('bad-args', why));
+    let text;
+    try {
+      text = stringify([name, data === undefined ? null : data]);
+    } catch (e) {
+      return promiseReject(new AtriumError('bad-args', 'the event data cannot be serialised: ' + e.message));
+    }
+    if (text === undefined)
+      return promiseReject(new AtriumError('bad-args', 'the event data cannot be serialised'));
+    if (text.length > MAX_MESSAGE)
+      return promiseReject(new AtriumError('too-large',
+        `the event is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`));
+    let resolve, reject;
+    const promise = new NativePromise((yes, no) => { resolve = yes; reject = no; });
+    const job = {
+      __proto__: null, size: text.length, cancelled: false,
+      // The reply may carry the events C sent this window meanwhile (its
+      // answer to this one, say): they are handled before the Promise
+      // settles. `handled` is read when the event leaves, not when it was
+      // queued.
+      start: (self) => {
+        let reply;
+        try {
+          reply = postEvent(TOKEN + handled + ':' + text);
+        } catch (e) {
+          finish(eventLane, self);
+          reject(toError(e));
+          return;
+        }
+        promiseThen(reply, (answer) => {
+          finish(eventLane, self);
+          try {
+            if (typeof answer === 'string') receive(answer);
+            resolve();
+          } catch (e) {
+            reject(toError(e));
+          }
+        }, (e) => {
+          finish(eventLane, self);
+          reject(toError(e));
+        });
+      },
+    };
+    if (!submit(eventLane, job))
+      return queueFull('events');
+    return promise;
   }
 
   // C sends a short backlog (a lone event, an answer) by script instead,
   // atrium.__deliver(["token", [[name, data, sender], …]]): a call with one
   // JSON argument, which JSC runs without compiling anything. That costs
   // less than a message reply, and the script's completion tells C it is
-  // handled. A script without the token delivers nothing.
+  // handled. A script without the token delivers nothing. The check is ===
+  // on two strings, which calls nothing the page could have replaced.
   function deliver(message) {
     const token = isArray(message) ? message[0] : undefined;
-    const batch = isArray(message) ? message[1] : undefined;
-    if (typeof token !== 'string' || token.length !== TOKEN.length || !isArray(batch))
+    if (typeof token !== 'string' || token !== TOKEN)
       throw new AtriumError('bad-token', 'only Atrium delivers events');
-    let diff = 0;
-    for (let i = 0; i < TOKEN.length; i++)
-      diff |= token.charCodeAt(i) ^ TOKEN.charCodeAt(i);
-    if (diff !== 0)
-      throw new AtriumError('bad-token', 'only Atrium delivers events');
-    dispatch(batch);
+    dispatch(message[1]);
   }
 
   function poll() {
-    postPoll(TOKEN + handled).then((reply) => {
+    promiseThen(postPoll(TOKEN + handled), (reply) => {
       try {
         receive(reply);
       } finally {
@@ -343,7 +541,7 @@
     startPolling();
   // --- end events ---
 
-  const atrium = Object.freeze({
+  const atrium = freeze({
     call,
     on,
     once,
@@ -354,7 +552,8 @@
     __deliver: deliver,
   });
 
-  Object.defineProperty(window, 'atrium', {
+  defineProperty(window, 'atrium', {
+    __proto__: null,
     value: atrium,
     writable: false,
     enumerable: true,
