@@ -246,6 +246,17 @@ app_open_window_cb (AtriumCall *call,
       return;
     }
 
+  /* Each window is a web process of its own: the page gets no more than
+   * the app allows it through window.open(). */
+  if (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)))
+      >= atrium_app_get_max_windows (app))
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_FAILED,
+                                "The app has %u windows open, its limit",
+                                atrium_app_get_max_windows (app));
+      return;
+    }
+
   window = atrium_app_open_window (app, json_node_get_string (path));
   result = json_node_new (JSON_NODE_VALUE);
   json_node_set_int (result, atrium_window_get_id (window));

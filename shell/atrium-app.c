@@ -46,6 +46,7 @@ struct _AtriumApp
   gsize              upload_min;
   guint              max_depth;
   guint              worker_threads;
+  guint              max_windows;
   int                exit_status;
   gboolean           log_console;
 };
@@ -282,6 +283,7 @@ atrium_app_init (AtriumApp *self)
   self->upload_min = ATRIUM_DEFAULT_UPLOAD_MIN;
   self->max_depth = ATRIUM_JSON_DEFAULT_MAX_DEPTH;
   self->worker_threads = 4;
+  self->max_windows = ATRIUM_DEFAULT_MAX_WINDOWS;
   self->exit_status = -1;
   make_token (self->token);
   g_application_add_main_option_entries (G_APPLICATION (self), app_options);
@@ -767,6 +769,50 @@ atrium_app_open_window (AtriumApp  *self,
   gtk_window_present (GTK_WINDOW (window));
 
   return window;
+}
+
+/**
+ * atrium_app_set_max_windows:
+ * @max_windows: how many windows the app's pages may have open at once
+ *
+ * Pages open windows with `window.open()` and links with a target; each
+ * window has a web process of its own (about 200 MB), so past this many
+ * their requests are refused (and logged). The default is 32. Windows C
+ * opens itself are not limited, but count towards it.
+ */
+void
+atrium_app_set_max_windows (AtriumApp *self,
+                            guint      max_windows)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (max_windows > 0);
+
+  self->max_windows = max_windows;
+}
+
+guint
+atrium_app_get_max_windows (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), 0);
+
+  return self->max_windows;
+}
+
+/* Whether a page may open one more window. */
+gboolean
+_atrium_app_may_open_window (AtriumApp  *self,
+                             GError    **error)
+{
+  guint n = 0;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ATRIUM_IS_WINDOW (l->data))
+      n++;
+  if (n < self->max_windows)
+    return TRUE;
+  g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+               "The app has %u windows open, its limit (atrium_app_set_max_windows())", n);
+  return FALSE;
 }
 
 /**

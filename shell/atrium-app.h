@@ -52,6 +52,9 @@ void              atrium_app_set_start_path        (AtriumApp         *self,
 gboolean          atrium_app_get_log_console       (AtriumApp         *self);
 void              atrium_app_set_log_console       (AtriumApp         *self,
                                                     gboolean           log_console);
+guint             atrium_app_get_max_windows       (AtriumApp         *self);
+void              atrium_app_set_max_windows       (AtriumApp         *self,
+                                                    guint              max_windows);
 gsize             atrium_app_get_max_message_size  (AtriumApp         *self);
 void              atrium_app_set_max_message_size  (AtriumApp         *self,
                                                     gsize              max_size);

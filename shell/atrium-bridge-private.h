@@ -13,6 +13,8 @@ typedef struct _AtriumApp AtriumApp;
 
 /* Where the runtime uploads large call messages, and from what size. */
 #define ATRIUM_UPLOAD_PATH "/__atrium/upload"
+/* Calls one window may have in flight in C; see the runtime's lanes. */
+#define ATRIUM_BRIDGE_MAX_CALLS 8192
 #define ATRIUM_DEFAULT_UPLOAD_MIN (256 * 1024)
 
 /* Default limit on one message from the page, in bytes. */

@@ -8,7 +8,8 @@
 #include "atrium-app-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
-#include "atrium-window.h"
+#include "atrium-log-limit-private.h"
+#include "atrium-window-private.h"
 
 /* One bridge per window: it owns the window's script message handlers, turns
  * each message into an AtriumCall, dispatches it by the method's flags and
@@ -32,6 +33,7 @@ struct _AtriumBridge
   gulong                    event_handler;
   gulong                    poll_handler;
   gulong                    console_handler;
+  gulong                    open_handler;
 };
 
 
@@ -41,8 +43,8 @@ G_DEFINE_FINAL_TYPE (AtriumBridge, _atrium_bridge, G_TYPE_OBJECT)
 #define EARLY_CANCELS_MAX 1024
 
 /* Uploaded messages waiting for the call message that claims them: at most
- * this many, and twice the message size limit in all, so a page that
- * uploads and never claims cannot pin more. */
+ * this many, and twice the message size limit in all (each body counted as
+ * it is read), so a page that uploads and never claims cannot pin more. */
 #define UPLOADS_MAX 64
 #define UPLOAD_KEY_MAX 32
 
@@ -154,7 +156,9 @@ _atrium_bridge_decode (const char  *text,
       return NULL;
     }
 
-  root = _atrium_json_parse (text, length, max_depth, error);
+  /* The envelope and the argument list are two levels of their own: an
+   * argument may itself nest max_depth levels deep. */
+  root = _atrium_json_parse (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, error);
   if (root == NULL)
     return NULL;
 
@@ -355,7 +359,7 @@ _atrium_bridge_add_upload (AtriumBridge  *self,
     }
 
   if (g_hash_table_size (self->uploads) >= UPLOADS_MAX
-      || self->upload_bytes > 2 * max_size)
+      || self->upload_bytes >= 2 * max_size)
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
                            "Too many uploads are waiting for their calls");
@@ -386,6 +390,13 @@ _atrium_bridge_add_upload (AtriumBridge  *self,
         {
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
                        "The message is over the limit of %" G_GSIZE_FORMAT " bytes", max_size);
+          return FALSE;
+        }
+      /* What waits stays within twice the limit, this body included. */
+      if (self->upload_bytes + data->len > 2 * max_size)
+        {
+          g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                               "Too many uploads are waiting for their calls");
           return FALSE;
         }
     }
@@ -448,6 +459,15 @@ on_call_message_cb (WebKitUserContentManager *manager,
       data = g_bytes_get_data (text, &length);
     }
 
+  /* The runtime keeps at most 4,096 calls in flight and queues the rest
+   * in the page; this only stops a page that got around it. */
+  if (g_hash_table_size (self->calls) >= ATRIUM_BRIDGE_MAX_CALLS)
+    {
+      g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                   "%u calls are in flight already", ATRIUM_BRIDGE_MAX_CALLS);
+      goto refuse;
+    }
+
   message = _atrium_bridge_decode (data, length, _atrium_app_get_token (self->app),
                                    atrium_app_get_max_message_size (self->app),
                                    atrium_app_get_max_depth (self->app), &error);
@@ -480,7 +500,7 @@ on_call_message_cb (WebKitUserContentManager *manager,
   return TRUE;
 
 refuse:
-  g_message ("Refused a call: %s", error->message);
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a call: %s", error->message);
   reply_error (reply, error);
   return TRUE;
 }
@@ -603,7 +623,7 @@ on_event_message_cb (WebKitUserContentManager *manager,
   return TRUE;
 
 refuse:
-  g_message ("Refused an event: %s", error->message);
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused an event: %s", error->message);
   reply_error (reply, error);
   return TRUE;
 }
@@ -637,7 +657,7 @@ on_poll_message_cb (WebKitUserContentManager *manager,
   return TRUE;
 
 refuse:
-  g_message ("Refused a poll: %s", error->message);
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a poll: %s", error->message);
   reply_error (reply, error);
   return TRUE;
 }
@@ -664,6 +684,24 @@ on_console_message_cb (WebKitUserContentManager *manager,
   fwrite (line, 1, length - (line - data), stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+}
+
+/* The runtime is about to open an app window (window.open(), a link with a
+ * target): the token, then the absolute URI. See _atrium_window_grant_open(). */
+static void
+on_open_message_cb (WebKitUserContentManager *manager,
+                    JSCValue                 *value,
+                    AtriumBridge             *self)
+{
+  g_autoptr(GBytes) text = NULL;
+  const char *data;
+  gsize length;
+
+  text = read_message (self, value, "An open message", &data, &length, NULL);
+  if (text == NULL || length == 0 || length > 8192 || self->window == NULL
+      || !_atrium_app_is_app_uri (self->app, data))
+    return;
+  _atrium_window_grant_open (self->window, data, length);
 }
 
 static void
@@ -736,6 +774,10 @@ _atrium_bridge_new (AtriumApp                *app,
     g_signal_connect (manager, "script-message-with-reply-received::atrium-event-poll",
                       G_CALLBACK (on_poll_message_cb), self);
 
+  webkit_user_content_manager_register_script_message_handler (manager, "atrium-open", NULL);
+  self->open_handler = g_signal_connect (manager, "script-message-received::atrium-open",
+                                         G_CALLBACK (on_open_message_cb), self);
+
   if (atrium_app_get_log_console (app))
     {
       webkit_user_content_manager_register_script_message_handler (manager, "atrium-console",
@@ -765,6 +807,7 @@ _atrium_bridge_close (AtriumBridge *self)
       g_clear_signal_handler (&self->event_handler, self->manager);
       g_clear_signal_handler (&self->poll_handler, self->manager);
       g_clear_signal_handler (&self->console_handler, self->manager);
+      g_clear_signal_handler (&self->open_handler, self->manager);
       webkit_user_content_manager_unregister_script_message_handler (self->manager, "atrium",
                                                                      NULL);
       webkit_user_content_manager_unregister_script_message_handler (self->manager,
@@ -773,6 +816,8 @@ _atrium_bridge_close (AtriumBridge *self)
                                                                      "atrium-event", NULL);
       webkit_user_content_manager_unregister_script_message_handler (self->manager,
                                                                      "atrium-event-poll", NULL);
+      webkit_user_content_manager_unregister_script_message_handler (self->manager,
+                                                                     "atrium-open", NULL);
       if (atrium_app_get_log_console (self->app))
         webkit_user_content_manager_unregister_script_message_handler (self->manager,
                                                                        "atrium-console", NULL);

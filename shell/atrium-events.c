@@ -1556,7 +1556,8 @@ _atrium_event_decode (const char  *text,
   JsonArray *array;
   JsonNode *name_node;
 
-  root = _atrium_json_parse (text, length, max_depth, error);
+  /* The envelope is a level of its own: the data may nest max_depth. */
+  root = _atrium_json_parse (text, length, MIN (max_depth, G_MAXUINT - 1) + 1, error);
   if (root == NULL)
     return NULL;
 

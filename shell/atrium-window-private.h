@@ -5,6 +5,12 @@
 
 G_BEGIN_DECLS
 
-AtriumBridge *_atrium_window_get_bridge (AtriumWindow *self);
+AtriumBridge *_atrium_window_get_bridge   (AtriumWindow *self);
+void          _atrium_window_grant_open   (AtriumWindow *self,
+                                           const char   *uri,
+                                           gsize         length);
+void          _atrium_window_get_refusals (AtriumWindow *self,
+                                           guint        *downloads,
+                                           guint        *opens);
 
 G_END_DECLS

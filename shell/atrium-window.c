@@ -4,7 +4,21 @@
 
 #include "atrium-app-private.h"
 #include "atrium-events-private.h"
+#include "atrium-log-limit-private.h"
 #include "atrium-scheme-private.h"
+
+#include <string.h>
+
+/* How many app windows the runtime may have asked for at once, and for how
+ * long such a grant holds. */
+#define OPEN_GRANTS_MAX 16
+#define OPEN_GRANT_LIFETIME (10 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  char   *uri;
+  gint64  expires;   /* monotonic µs */
+} OpenGrant;
 
 struct _AtriumWindow
 {
@@ -16,6 +30,10 @@ struct _AtriumWindow
   AtriumEventQueue     *event_queue;
   guint                 id;
   char                 *gesture_uri;   /* last navigation the user asked for */
+  char                 *app_uri;       /* the last app page the top frame committed */
+  GQueue                open_grants;   /* OpenGrant: app windows the runtime asked for */
+  guint                 refused_downloads;
+  guint                 refused_opens;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -44,11 +62,11 @@ open_externally (AtriumWindow *self,
   if (!g_str_has_prefix (uri, "https:") && !g_str_has_prefix (uri, "http:")
       && !g_str_has_prefix (uri, "mailto:"))
     {
-      g_message ("Blocked a navigation to %s", uri);
+      _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Blocked a navigation to %s", uri);
       return;
     }
 
-  g_message ("Opening %s in the default browser", uri);
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Opening %s in the default browser", uri);
   gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
 }
 
@@ -62,6 +80,33 @@ block (AtriumWindow *self,
   g_signal_emit (self, signals[NAVIGATION_BLOCKED], 0, uri, user_gesture, &handled);
 }
 
+/* Downloads: libatrium has no downloads built-in yet, and WebKit's default
+ * saves a file in the user's download folder with no prompt, even for a
+ * foreign iframe's `<a download>`. So every download is refused: at the
+ * response where the policy shows it, and at download-started for the
+ * ones WebKit starts on its own (the download attribute). */
+static gboolean
+is_download (WebKitResponsePolicyDecision *response)
+{
+  WebKitURIResponse *uri_response = webkit_response_policy_decision_get_response (response);
+  SoupMessageHeaders *headers = webkit_uri_response_get_http_headers (uri_response);
+  const char *disposition = headers != NULL
+    ? soup_message_headers_get_one (headers, "Content-Disposition") : NULL;
+
+  if (disposition != NULL && g_ascii_strncasecmp (disposition, "attachment", 10) == 0)
+    return TRUE;
+  return !webkit_response_policy_decision_is_mime_type_supported (response);
+}
+
+static void
+refuse_download (AtriumWindow *self,
+                 const char   *uri)
+{
+  self->refused_downloads++;
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: the app does not take "
+                    "downloads", uri);
+}
+
 static gboolean
 atrium_window_real_navigation_blocked (AtriumWindow *self,
                                        const char   *uri,
@@ -70,8 +115,93 @@ atrium_window_real_navigation_blocked (AtriumWindow *self,
   if (user_gesture)
     open_externally (self, uri);
   else
-    g_message ("Blocked a navigation away from the app to %s", uri);
+    _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Blocked a navigation away from the app to %s", uri);
   return TRUE;
+}
+
+static void
+open_grant_free (OpenGrant *grant)
+{
+  g_free (grant->uri);
+  g_free (grant);
+}
+
+/* The runtime in this window's top frame is about to open @uri in a new
+ * window (window.open(), a link with a target): remember that it asked.
+ * WebKitGTK does not say which frame a new-window request comes from, and
+ * a sandboxed or foreign frame with allow-popups must not open privileged
+ * app windows at a path of its choosing; only the runtime, which holds the
+ * token, can grant one. */
+void
+_atrium_window_grant_open (AtriumWindow *self,
+                           const char   *uri,
+                           gsize         length)
+{
+  OpenGrant *grant;
+
+  while (g_queue_get_length (&self->open_grants) >= OPEN_GRANTS_MAX)
+    open_grant_free (g_queue_pop_head (&self->open_grants));
+  grant = g_new0 (OpenGrant, 1);
+  grant->uri = g_strndup (uri, length);
+  grant->expires = g_get_monotonic_time () + OPEN_GRANT_LIFETIME;
+  g_queue_push_tail (&self->open_grants, grant);
+}
+
+static gboolean
+take_open_grant (AtriumWindow *self,
+                 const char   *uri)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (GList *l = self->open_grants.head; l != NULL;)
+    {
+      OpenGrant *grant = l->data;
+      GList *next = l->next;
+
+      if (grant->expires <= now || strcmp (grant->uri, uri) == 0)
+        {
+          gboolean match = grant->expires > now;
+
+          g_queue_delete_link (&self->open_grants, l);
+          open_grant_free (grant);
+          if (match)
+            return TRUE;
+        }
+      l = next;
+    }
+  return FALSE;
+}
+
+/* A page asks for a new window on @uri: an app window when the app's own
+ * runtime asked for it and the app has room for one more; the browser for
+ * what the user clicked elsewhere; nothing otherwise. */
+static void
+open_from_page (AtriumWindow           *self,
+                WebKitNavigationAction *action,
+                const char             *uri)
+{
+  AtriumApp *app = atrium_window_get_app (self);
+  g_autoptr(GError) error = NULL;
+
+  if (app == NULL || !_atrium_app_is_app_uri (app, uri))
+    {
+      block (self, uri, webkit_navigation_action_is_user_gesture (action));
+      return;
+    }
+  if (!take_open_grant (self, uri))
+    {
+      self->refused_opens++;
+      _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused to open %s: only the app's own top "
+                        "frame opens app windows", uri);
+      return;
+    }
+  if (!_atrium_app_may_open_window (app, &error))
+    {
+      self->refused_opens++;
+      _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused to open %s: %s", uri, error->message);
+      return;
+    }
+  atrium_app_open_window (app, uri);
 }
 
 /* window.open() and links with a target: WebKit asks for a new web view. */
@@ -80,13 +210,9 @@ on_create_cb (WebKitWebView          *web_view,
               WebKitNavigationAction *action,
               AtriumWindow           *self)
 {
-  AtriumApp *app = atrium_window_get_app (self);
   const char *uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
 
-  if (app != NULL && _atrium_app_is_app_uri (app, uri))
-    atrium_app_open_window (app, uri);
-  else
-    block (self, uri, webkit_navigation_action_is_user_gesture (action));
+  open_from_page (self, action, uri);
 
   /* The page's window.open() returns null: the new window, if any, is an
    * app window of its own, not a child the opener can script. */
@@ -119,6 +245,16 @@ on_decide_policy_cb (WebKitWebView            *web_view,
     {
       WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
 
+      /* What WebKit would save as a download (an attachment, a type it
+       * cannot show) is refused in every frame: nothing reaches the user's
+       * folders without the app saying so. */
+      if (is_download (response))
+        {
+          webkit_policy_decision_ignore (decision);
+          refuse_download (self, webkit_uri_request_get_uri (
+                                   webkit_response_policy_decision_get_request (response)));
+          return TRUE;
+        }
       if (!webkit_response_policy_decision_is_main_frame_main_resource (response))
         return FALSE;
       uri = webkit_uri_request_get_uri (webkit_response_policy_decision_get_request (response));
@@ -136,6 +272,17 @@ on_decide_policy_cb (WebKitWebView            *web_view,
 
   if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
     {
+      /* app:// never redirects, so a redirect that lands there started on
+       * another origin: a web page must not bring up an app page (with the
+       * runtime, in the top frame) at a path of its choosing. */
+      if (webkit_navigation_action_is_redirect (action)
+          && g_str_has_prefix (uri, ATRIUM_ORIGIN "/"))
+        {
+          webkit_policy_decision_ignore (decision);
+          _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Blocked a redirect from another origin to %s",
+                            uri);
+          return TRUE;
+        }
       /* Remembered for the response: a click on a link to the web opens
        * the browser once the top frame turns out to be its target. */
       g_free (self->gesture_uri);
@@ -147,17 +294,86 @@ on_decide_policy_cb (WebKitWebView            *web_view,
     return FALSE;
 
   webkit_policy_decision_ignore (decision);
-  if (_atrium_app_is_app_uri (app, uri))
-    {
-      /* window.open() and target=_blank on the app's own pages open another
-       * app window. */
-      atrium_app_open_window (app, uri);
-    }
-  else
-    {
-      block (self, uri, webkit_navigation_action_is_user_gesture (action));
-    }
+  /* window.open() and target=_blank on the app's own pages open another
+   * app window. */
+  open_from_page (self, action, uri);
   return TRUE;
+}
+
+/* The top frame failed to load a page of another origin: WebKit would
+ * show its error page there, at that URL, with no way back to the app.
+ * The window stays on the page it has. */
+static gboolean
+on_load_failed_cb (WebKitWebView   *web_view,
+                   WebKitLoadEvent  event,
+                   const char      *uri,
+                   GError          *error,
+                   AtriumWindow    *self)
+{
+  AtriumApp *app = atrium_window_get_app (self);
+
+  if (app == NULL || _atrium_app_is_app_uri (app, uri))
+    return FALSE;
+  if (!g_error_matches (error, WEBKIT_POLICY_ERROR,
+                        WEBKIT_POLICY_ERROR_FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE)
+      && !g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED))
+    block (self, uri, g_strcmp0 (uri, self->gesture_uri) == 0);
+  return TRUE;
+}
+
+static gboolean
+on_load_failed_with_tls_errors_cb (WebKitWebView        *web_view,
+                                   const char           *uri,
+                                   GTlsCertificate      *certificate,
+                                   GTlsCertificateFlags  errors,
+                                   AtriumWindow         *self)
+{
+  AtriumApp *app = atrium_window_get_app (self);
+
+  /* No "accept this certificate" page either. */
+  return app != NULL && !_atrium_app_is_app_uri (app, uri);
+}
+
+/* Whatever slipped past the policy (about:blank, about:srcdoc, a document
+ * WebKit commits without a response) is caught where the top frame
+ * commits it: the window goes back to the app page it had. */
+static void
+on_load_changed_cb (WebKitWebView   *web_view,
+                    WebKitLoadEvent  event,
+                    AtriumWindow    *self)
+{
+  AtriumApp *app = atrium_window_get_app (self);
+  const char *uri;
+
+  if (app == NULL || event != WEBKIT_LOAD_COMMITTED)
+    return;
+  uri = webkit_web_view_get_uri (web_view);
+  if (uri != NULL && _atrium_app_is_app_uri (app, uri))
+    {
+      g_free (self->app_uri);
+      self->app_uri = g_strdup (uri);
+      return;
+    }
+
+  block (self, uri != NULL ? uri : "", FALSE);
+  if (self->app_uri != NULL)
+    webkit_web_view_load_uri (web_view, self->app_uri);
+  else
+    atrium_window_load (self, "/");
+}
+
+static void
+on_download_started_cb (WebKitNetworkSession *session,
+                        WebKitDownload       *download,
+                        AtriumWindow         *self)
+{
+  WebKitURIRequest *request;
+
+  if (webkit_download_get_web_view (download) != self->web_view)
+    return;
+  request = webkit_download_get_request (download);
+  refuse_download (self, request != NULL ? webkit_uri_request_get_uri (request) : "");
+  webkit_download_cancel (download);
 }
 
 static void
@@ -192,6 +408,13 @@ atrium_window_constructed (GObject *object)
   g_signal_connect_object (self->web_view, "decide-policy",
                            G_CALLBACK (on_decide_policy_cb), self, 0);
   g_signal_connect_object (self->web_view, "create", G_CALLBACK (on_create_cb), self, 0);
+  g_signal_connect_object (self->web_view, "load-failed", G_CALLBACK (on_load_failed_cb), self, 0);
+  g_signal_connect_object (self->web_view, "load-failed-with-tls-errors",
+                           G_CALLBACK (on_load_failed_with_tls_errors_cb), self, 0);
+  g_signal_connect_object (self->web_view, "load-changed", G_CALLBACK (on_load_changed_cb), self,
+                           0);
+  g_signal_connect_object (webkit_web_view_get_network_session (self->web_view),
+                           "download-started", G_CALLBACK (on_download_started_cb), self, 0);
 
   gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
   _atrium_app_window_created (app, self);
@@ -218,6 +441,8 @@ atrium_window_dispose (GObject *object)
     }
   self->web_view = NULL;
   g_clear_pointer (&self->gesture_uri, g_free);
+  g_clear_pointer (&self->app_uri, g_free);
+  g_queue_clear_full (&self->open_grants, (GDestroyNotify) open_grant_free);
 
   G_OBJECT_CLASS (atrium_window_parent_class)->dispose (object);
 }
@@ -411,4 +636,14 @@ AtriumBridge *
 _atrium_window_get_bridge (AtriumWindow *self)
 {
   return self->bridge;
+}
+
+/* For tests: what the window refused. */
+void
+_atrium_window_get_refusals (AtriumWindow *self,
+                             guint        *downloads,
+                             guint        *opens)
+{
+  *downloads = self->refused_downloads;
+  *opens = self->refused_opens;
 }

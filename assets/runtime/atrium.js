@@ -541,6 +541,52 @@
     startPolling();
   // --- end events ---
 
+  // --- app windows ---
+  // WebKitGTK does not tell C which frame asks for a new window, and a
+  // sandboxed or foreign frame with allow-popups must not open app windows
+  // (with the runtime) at a path of its choosing. So this frame tells C,
+  // with the token, just before it opens one: through window.open(), or a
+  // click on a link that may open a new window. C opens app windows only
+  // for URLs granted so.
+  const postOpen = bindPost('atrium-open');
+  const ORIGIN = location.origin;
+  const nativeOpen = window.open;
+  const NativeURL = URL;
+  const urlHref = getter(URL.prototype, 'href');
+  const baseURI = getter(Node.prototype, 'baseURI');
+  const closest = uncurry(Element.prototype.closest);
+  const getAttribute = uncurry(Element.prototype.getAttribute);
+  const eventTarget = getter(Event.prototype, 'target');
+  const NativeElement = Element;
+
+  function grantOpen(url) {
+    try {
+      const href = urlHref(new NativeURL(String_(url), baseURI(document)));
+      if (startsWith(href, ORIGIN + '/'))
+        postOpen(TOKEN + href);
+    } catch (_) { /* not a URL: WebKit will refuse it itself */ }
+  }
+
+  defineProperty(window, 'open', {
+    __proto__: null, writable: true, enumerable: true, configurable: true,
+    value: function open(...args) {
+      if (args.length > 0 && args[0] !== undefined && args[0] !== '')
+        grantOpen(args[0]);
+      return apply(nativeOpen, window, args);
+    },
+  });
+
+  const grantLink = (event) => {
+    try {
+      const target = eventTarget(event);
+      if (!(target instanceof NativeElement)) return;
+      const link = closest(target, 'a[href], area[href]');
+      if (link !== null) grantOpen(getAttribute(link, 'href'));
+    } catch (_) { /* */ }
+  };
+  document.addEventListener('click', grantLink, true);
+  document.addEventListener('auxclick', grantLink, true);
+
   const atrium = freeze({
     call,
     on,

@@ -68,7 +68,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   size -= prefix;
 
   {
-    g_autoptr(JsonNode) parsed = fuzz_json_check (text, size, MAX_DEPTH);
+    /* The decoder allows one more level, for the envelope. */
+    g_autoptr(JsonNode) parsed = fuzz_json_check (text, size, MAX_DEPTH + 1);
 
     event = _atrium_event_decode (text, size, MAX_DEPTH, &error);
     if (event == NULL)

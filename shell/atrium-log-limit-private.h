@@ -1,0 +1,19 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Lines a page can cause (a refused message, a blocked navigation or
+ * download) go through here: at most ATRIUM_LOG_PAGE_PER_SECOND of them
+ * in any one second of the monotonic clock, and a count of what was left
+ * out with the next line that gets through. A page that posts a million
+ * bad messages costs a few lines, not a million. Any thread. */
+#define ATRIUM_LOG_PAGE_PER_SECOND 20
+
+void    _atrium_log_page             (GLogLevelFlags  level,
+                                      const char     *format,
+                                      ...) G_GNUC_PRINTF (2, 3);
+guint64 _atrium_log_page_suppressed  (void);
+
+G_END_DECLS
