@@ -2,13 +2,21 @@
 
 #include "atrium-range-private.h"
 
+#include <string.h>
+
 /* The Range request header (RFC 9110, section 14), for one range of bytes.
  *
  * This is a pure function over untrusted text, so that a fuzzer can drive it
  * alone: no allocation, no locale, no overflow. Anything it does not
  * understand is ignored rather than refused, as the RFC allows: a multipart
  * answer to several ranges, another unit, or a malformed value all get the
- * whole file with 200, which every client handles. */
+ * whole file with 200, which every client handles.
+ *
+ * A number too large for a goffset is still a well-formed number, and one
+ * larger than any file: it saturates at G_MAXINT64 instead of making the
+ * whole header malformed. So `bytes=99999999999999999999-` starts past the
+ * end of every file and is answered 416, as the RFC asks, not ignored into
+ * a 200 with the whole file. */
 
 static gboolean
 is_ows (char c)
@@ -16,30 +24,62 @@ is_ows (char c)
   return c == ' ' || c == '\t';
 }
 
-/* Parses a run of decimal digits at *@p, advancing it. Fails on no digits or
- * a value that does not fit a goffset. */
+/* A run of decimal digits and its value, saturated at G_MAXINT64. */
+typedef struct
+{
+  const char *digits;      /* the first significant digit (or the last zero) */
+  gsize       n_digits;
+  goffset     value;
+  gboolean    saturated;   /* the number is larger than G_MAXINT64 */
+} Number;
+
+/* Parses a run of decimal digits at *@p, advancing it. Fails only when
+ * there is no digit. */
 static gboolean
 parse_number (const char **p,
-              goffset     *value)
+              Number      *number)
 {
   const char *s = *p;
-  goffset v = 0;
 
   if (!g_ascii_isdigit (*s))
     return FALSE;
 
+  /* Leading zeros do not count when two saturated numbers are compared. */
+  while (s[0] == '0' && g_ascii_isdigit (s[1]))
+    s++;
+
+  number->digits = s;
+  number->value = 0;
+  number->saturated = FALSE;
   for (; g_ascii_isdigit (*s); s++)
     {
       int digit = *s - '0';
 
-      if (v > (G_MAXINT64 - digit) / 10)
-        return FALSE;
-      v = v * 10 + digit;
+      if (number->saturated || number->value > (G_MAXINT64 - digit) / 10)
+        {
+          number->saturated = TRUE;
+          number->value = G_MAXINT64;
+          continue;
+        }
+      number->value = number->value * 10 + digit;
     }
+  number->n_digits = s - number->digits;
 
   *p = s;
-  *value = v;
   return TRUE;
+}
+
+/* Whether @a < @b, for numbers that may both have saturated: then their
+ * digits decide (no leading zeros, so the longer one is larger). */
+static gboolean
+number_less (const Number *a,
+             const Number *b)
+{
+  if (!a->saturated || !b->saturated)
+    return a->value < b->value;
+  if (a->n_digits != b->n_digits)
+    return a->n_digits < b->n_digits;
+  return memcmp (a->digits, b->digits, a->n_digits) < 0;
 }
 
 /**
@@ -66,9 +106,10 @@ _atrium_range_parse (const char *header,
                      goffset    *length)
 {
   const char *p = header;
-  goffset first = -1;
-  goffset last = -1;
-  goffset suffix = -1;
+  Number first = { NULL, 0, -1, FALSE };
+  Number last = { NULL, 0, -1, FALSE };
+  Number suffix = { NULL, 0, -1, FALSE };
+  goffset end;
 
   g_assert (size >= 0);
 
@@ -101,7 +142,7 @@ _atrium_range_parse (const char *header,
         return ATRIUM_RANGE_NONE;
       if (g_ascii_isdigit (*p) && !parse_number (&p, &last))
         return ATRIUM_RANGE_NONE;
-      if (last >= 0 && last < first)
+      if (last.value >= 0 && number_less (&last, &first))
         return ATRIUM_RANGE_NONE;
     }
 
@@ -111,20 +152,23 @@ _atrium_range_parse (const char *header,
   if (*p != '\0')
     return ATRIUM_RANGE_NONE;
 
-  if (suffix >= 0)
+  /* A saturated value stands for a number past every file, and every
+   * comparison below holds for it as it would for the real number. */
+  if (suffix.value >= 0)
     {
-      if (suffix == 0 || size == 0)
+      if (suffix.value == 0 || size == 0)
         return ATRIUM_RANGE_UNSATISFIABLE;
-      *length = MIN (suffix, size);
+      *length = MIN (suffix.value, size);
       *start = size - *length;
       return ATRIUM_RANGE_SATISFIABLE;
     }
 
-  if (first >= size)
+  if (first.value >= size)
     return ATRIUM_RANGE_UNSATISFIABLE;
-  if (last < 0 || last >= size)
-    last = size - 1;
-  *start = first;
-  *length = last - first + 1;
+  end = last.value;
+  if (end < 0 || end >= size)
+    end = size - 1;
+  *start = first.value;
+  *length = end - first.value + 1;
   return ATRIUM_RANGE_SATISFIABLE;
 }
