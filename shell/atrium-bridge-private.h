@@ -3,6 +3,7 @@
 #include <webkit/webkit.h>
 
 #include "atrium-call-private.h"
+#include "atrium-scheme-request-private.h"
 
 G_BEGIN_DECLS
 
@@ -11,10 +12,9 @@ typedef struct _AtriumApp AtriumApp;
 /* Length of the per-launch token that prefixes every message. */
 #define ATRIUM_TOKEN_LENGTH 32
 
-/* Where the runtime uploads large call messages, and from what size. */
-#define ATRIUM_UPLOAD_PATH "/__atrium/upload"
 /* Calls one window may have in flight in C; see the runtime's lanes. */
 #define ATRIUM_BRIDGE_MAX_CALLS 8192
+/* From what size the runtime uploads call messages (to ATRIUM_UPLOAD_PATH). */
 #define ATRIUM_DEFAULT_UPLOAD_MIN (256 * 1024)
 
 /* Default limit on one message from the page, in bytes. */
@@ -39,10 +39,18 @@ JsonNode     *_atrium_bridge_decode       (const char               *text,
                                            guint                     max_depth,
                                            GError                  **error);
 char         *_atrium_bridge_error_to_json (const GError            *error);
+/* Opens the body of a kept upload (see _atrium_bridge_add_upload()). */
+typedef GInputStream * (*AtriumUploadOpenFunc) (GObject *source);
+
 gboolean      _atrium_bridge_add_upload   (AtriumBridge             *self,
                                            const char               *key,
-                                           GInputStream             *body,
-                                           goffset                   size_hint,
+                                           gsize                     key_length,
+                                           GObject                  *source,
+                                           AtriumUploadOpenFunc      open_body,
+                                           GError                  **error);
+GBytes       *_atrium_bridge_claim_upload (AtriumBridge             *self,
+                                           const char               *key,
+                                           gsize                     key_length,
                                            GError                  **error);
 void          _atrium_bridge_get_upload_stats (AtriumBridge         *self,
                                            guint64                  *received,

@@ -25,8 +25,7 @@ struct _AtriumBridge
   GHashTable               *calls;         /* AtriumCall → itself, holds a ref */
   GHashTable               *page_ids;      /* the runtime's id → AtriumCall */
   GHashTable               *early_cancels; /* ids cancelled before they came */
-  GHashTable               *uploads;       /* key → GBytes: bodies waiting for their call */
-  gsize                     upload_bytes;  /* their total size */
+  GHashTable               *uploads;       /* key → Upload: bodies waiting for their call */
   guint64                   uploads_received;
   gulong                    call_handler;
   gulong                    cancel_handler;
@@ -42,11 +41,28 @@ G_DEFINE_FINAL_TYPE (AtriumBridge, _atrium_bridge, G_TYPE_OBJECT)
 
 #define EARLY_CANCELS_MAX 1024
 
-/* Uploaded messages waiting for the call message that claims them: at most
- * this many, and twice the message size limit in all (each body counted as
- * it is read), so a page that uploads and never claims cannot pin more. */
+/* Uploads waiting for the call message that claims them: at most this
+ * many, so a page that uploads and never claims cannot pin more. Their
+ * bodies stay unread, in WebKit's keeping, until then. */
 #define UPLOADS_MAX 64
-#define UPLOAD_KEY_MAX 32
+
+/* An upload kept under its key. Its body is opened only when the runtime
+ * claims it: in WebKitGTK 2.50 merely asking WebKit for a body that holds a
+ * Blob crashes the UI process, and only the claim, which carries the
+ * token, proves that the request was the runtime's, whose body is a
+ * string (see atrium-scheme-request.c). */
+typedef struct
+{
+  GObject              *source;     /* NULL once two requests named the key */
+  AtriumUploadOpenFunc  open_body;
+} Upload;
+
+static void
+upload_free (Upload *upload)
+{
+  g_clear_object (&upload->source);
+  g_free (upload);
+}
 
 static gboolean
 token_matches (const char *text,
@@ -268,86 +284,133 @@ run_main_thread (AtriumCall *call)
     }
 }
 
-static gboolean
-upload_key_is_valid (const char *key,
-                     gsize       length)
-{
-  if (length == 0 || length > UPLOAD_KEY_MAX)
-    return FALSE;
-  for (gsize i = 0; i < length; i++)
-    if (!g_ascii_isxdigit (key[i]))
-      return FALSE;
-  return TRUE;
-}
-
-static GBytes *
-claim_upload (AtriumBridge *self,
-              const char   *key,
-              gsize         length)
-{
-  char name[UPLOAD_KEY_MAX + 1];
-  gpointer body = NULL;
-
-  if (!upload_key_is_valid (key, length))
-    return NULL;
-  memcpy (name, key, length);
-  name[length] = '\0';
-  if (!g_hash_table_steal_extended (self->uploads, name, NULL, &body))
-    return NULL;
-  self->upload_bytes -= g_bytes_get_size (body);
-  return body;
-}
-
 /**
  * _atrium_bridge_add_upload:
- * @key: the upload's key, up to 32 hex digits, from the request's query
- * @body: the request's body: the call message, token first, as UTF-8
- * @size_hint: its Content-Length, or -1
+ * @key: (array length=key_length): the upload's key, 1 to 32 hex digits,
+ *   from the request's query
+ * @source: what the body comes from; the bridge keeps a reference
+ * @open_body: opens @source's body: called at most once, and only when the
+ *   runtime claims @key
  *
- * Takes a large call message that the runtime sent as the body of a POST
+ * Keeps a large call message that the runtime sent as the body of a POST
  * to app://localhost/__atrium/upload instead of as a script message: a body
  * arrives as bytes, where getting a JS string of 1 MiB out of a JSCValue
  * costs WebKitGTK 3–5 ms (bench-call). The runtime then sends a short call
- * message that names @key, and the call goes on from there.
+ * message that names @key, and _atrium_bridge_claim_upload() reads it.
  *
- * Only the token's 32 bytes are read from a body without the token, and
- * nothing past the message size limit is kept.
+ * Nothing of the body is read here. A key named twice before its claim is
+ * dropped with both bodies: one of the two requests was not the runtime's,
+ * and there is no telling which without reading a body that may crash
+ * WebKit; the runtime's claim then fails like any for a missing upload.
  *
- * Returns: %TRUE if the upload is stored; %FALSE with @error set to
- *   %ATRIUM_ERROR_FORBIDDEN, %ATRIUM_ERROR_TOO_LARGE, %ATRIUM_ERROR_BAD_ARGS
- *   or, when too much waits already, %ATRIUM_ERROR_QUEUE_FULL
+ * Returns: %TRUE if the upload is kept; %FALSE with @error set to
+ *   %ATRIUM_ERROR_FORBIDDEN (the window is closed), %ATRIUM_ERROR_BAD_ARGS
+ *   (a malformed key), %G_IO_ERROR_EXISTS (a second request for @key) or,
+ *   when too many wait already, %ATRIUM_ERROR_QUEUE_FULL
  */
 gboolean
-_atrium_bridge_add_upload (AtriumBridge  *self,
-                           const char    *key,
-                           GInputStream  *body,
-                           goffset        size_hint,
-                           GError       **error)
+_atrium_bridge_add_upload (AtriumBridge          *self,
+                           const char            *key,
+                           gsize                  key_length,
+                           GObject               *source,
+                           AtriumUploadOpenFunc   open_body,
+                           GError               **error)
 {
-  g_autoptr(GByteArray) data = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gsize max_size, limit;
-  gsize n = 0;
+  g_autofree char *name = NULL;
+  Upload *upload;
 
   g_return_val_if_fail (ATRIUM_IS_BRIDGE (self), FALSE);
+  g_return_val_if_fail (G_IS_OBJECT (source), FALSE);
+  g_return_val_if_fail (open_body != NULL, FALSE);
 
   if (self->manager == NULL)
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN, "The window is closed");
       return FALSE;
     }
-  max_size = atrium_app_get_max_message_size (self->app);
-  limit = max_size + ATRIUM_TOKEN_LENGTH;
 
-  if (key == NULL || !upload_key_is_valid (key, strlen (key)))
+  if (!_atrium_upload_key_is_valid (key, key_length))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                            "An upload needs a key of 1 to 32 hex digits");
       return FALSE;
     }
+  name = g_strndup (key, key_length);
 
-  data = g_byte_array_sized_new (size_hint > 0 ? (guint) MIN ((gsize) size_hint, limit + 1)
-                                               : ATRIUM_TOKEN_LENGTH);
+  upload = g_hash_table_lookup (self->uploads, name);
+  if (upload != NULL)
+    {
+      g_clear_object (&upload->source);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                           "Another upload came under this key; both are dropped");
+      return FALSE;
+    }
+
+  if (g_hash_table_size (self->uploads) >= UPLOADS_MAX)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                           "Too many uploads are waiting for their calls");
+      return FALSE;
+    }
+
+  upload = g_new0 (Upload, 1);
+  upload->source = g_object_ref (source);
+  upload->open_body = open_body;
+  g_hash_table_replace (self->uploads, g_steal_pointer (&name), upload);
+  self->uploads_received++;
+  return TRUE;
+}
+
+/**
+ * _atrium_bridge_claim_upload:
+ * @key: (array length=key_length): the key a token-checked call message names
+ *
+ * Takes the upload kept under @key and reads its body: the token first (only
+ * its 32 bytes are read of a body without it), then the call message, never
+ * more than one byte past the message size limit.
+ *
+ * Returns: (transfer full) (nullable): the body, token first; %NULL with
+ *   @error set to %ATRIUM_ERROR_BAD_ARGS (no such upload, or one whose key
+ *   was named twice, or an unreadable body), %ATRIUM_ERROR_FORBIDDEN (no
+ *   token) or %ATRIUM_ERROR_TOO_LARGE
+ */
+GBytes *
+_atrium_bridge_claim_upload (AtriumBridge  *self,
+                             const char    *key,
+                             gsize          key_length,
+                             GError       **error)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  g_autoptr(GInputStream) body = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gpointer stolen = NULL;
+  Upload *upload;
+  gsize max_size, limit;
+  gsize n = 0;
+
+  g_return_val_if_fail (ATRIUM_IS_BRIDGE (self), NULL);
+
+  if (_atrium_upload_key_is_valid (key, key_length))
+    {
+      name = g_strndup (key, key_length);
+      g_hash_table_steal_extended (self->uploads, name, NULL, &stolen);
+    }
+  upload = stolen;
+  if (upload == NULL || upload->source == NULL)
+    {
+      g_clear_pointer (&upload, upload_free);
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "The call names an upload that is not there");
+      return NULL;
+    }
+
+  body = upload->open_body (upload->source);
+  g_clear_pointer (&upload, upload_free);
+
+  max_size = atrium_app_get_max_message_size (self->app);
+  limit = max_size + ATRIUM_TOKEN_LENGTH;
+  data = g_byte_array_sized_new (ATRIUM_TOKEN_LENGTH);
   g_byte_array_set_size (data, ATRIUM_TOKEN_LENGTH);
   if (body == NULL
       || !g_input_stream_read_all (body, data->data, ATRIUM_TOKEN_LENGTH, &n, NULL, &local_error)
@@ -355,15 +418,7 @@ _atrium_bridge_add_upload (AtriumBridge  *self,
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
                            "The upload does not come from the app's runtime");
-      return FALSE;
-    }
-
-  if (g_hash_table_size (self->uploads) >= UPLOADS_MAX
-      || self->upload_bytes >= 2 * max_size)
-    {
-      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
-                           "Too many uploads are waiting for their calls");
-      return FALSE;
+      return NULL;
     }
 
   /* The body is in memory already (WebKit's form data): reading it here is
@@ -381,7 +436,7 @@ _atrium_bridge_add_upload (AtriumBridge  *self,
         {
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                        "The upload could not be read: %s", local_error->message);
-          return FALSE;
+          return NULL;
         }
       g_byte_array_set_size (data, have + got);
       if (got == 0)
@@ -390,22 +445,11 @@ _atrium_bridge_add_upload (AtriumBridge  *self,
         {
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
                        "The message is over the limit of %" G_GSIZE_FORMAT " bytes", max_size);
-          return FALSE;
-        }
-      /* What waits stays within twice the limit, this body included. */
-      if (self->upload_bytes + data->len > 2 * max_size)
-        {
-          g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
-                               "Too many uploads are waiting for their calls");
-          return FALSE;
+          return NULL;
         }
     }
 
-  self->upload_bytes += data->len;
-  self->uploads_received++;
-  g_hash_table_replace (self->uploads, g_strdup (key),
-                        g_byte_array_free_to_bytes (g_steal_pointer (&data)));
-  return TRUE;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 
 static gboolean
@@ -441,19 +485,16 @@ on_call_message_cb (WebKitUserContentManager *manager,
     }
 
   /* A large call came ahead as an upload (see _atrium_bridge_add_upload());
-   * this message only names it: the token, 'U' and the upload's key. */
+   * this message only names it: the token, 'U' and the upload's key. The
+   * token is checked before the upload's body is touched. */
   if (length > ATRIUM_TOKEN_LENGTH && data[ATRIUM_TOKEN_LENGTH] == 'U'
       && token_matches (data, length, _atrium_app_get_token (self->app)))
     {
-      GBytes *body = claim_upload (self, data + ATRIUM_TOKEN_LENGTH + 1,
-                                   length - ATRIUM_TOKEN_LENGTH - 1);
+      GBytes *body = _atrium_bridge_claim_upload (self, data + ATRIUM_TOKEN_LENGTH + 1,
+                                                  length - ATRIUM_TOKEN_LENGTH - 1, &error);
 
       if (body == NULL)
-        {
-          g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                               "The call names an upload that is not there");
-          goto refuse;
-        }
+        goto refuse;
       g_bytes_unref (text);
       text = body;
       data = g_bytes_get_data (text, &length);
@@ -741,7 +782,7 @@ _atrium_bridge_init (AtriumBridge *self)
   self->page_ids = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->early_cancels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) g_bytes_unref);
+                                         (GDestroyNotify) upload_free);
 }
 
 AtriumBridge *
@@ -843,7 +884,6 @@ _atrium_bridge_close (AtriumBridge *self)
 
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);
-  self->upload_bytes = 0;
 
   self->window = NULL;
   g_clear_object (&self->app);

@@ -2,10 +2,9 @@
 
 #include <webkit/webkit.h>
 
-G_BEGIN_DECLS
+#include "atrium-scheme-request-private.h"
 
-#define ATRIUM_SCHEME "app"
-#define ATRIUM_ORIGIN "app://localhost"
+G_BEGIN_DECLS
 
 void  _atrium_scheme_request_cb   (WebKitURISchemeRequest *request,
                                    gpointer                user_data);

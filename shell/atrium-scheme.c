@@ -6,7 +6,6 @@
 
 #include "atrium-app-private.h"
 #include "atrium-bridge-private.h"
-#include "atrium-range-private.h"
 #include "atrium-slice-stream-private.h"
 #include "atrium-window-private.h"
 
@@ -14,6 +13,11 @@
  * through WebKitURISchemeResponse so that the status code and headers reach
  * the page (fetch() sees a real 404, not a network error, and a Range
  * request gets 206 with Content-Range).
+ *
+ * What to do with a request is decided from plain data, never its body, by
+ * _atrium_scheme_decide() (atrium-scheme-request.c, which says why and is
+ * fuzzed); this file only reads those facts from WebKit and acts on the
+ * answer.
  *
  * Files are never read here: the asset source's stream goes to WebKit as it
  * is (or through a slice of it for a range), and WebKit pulls it in chunks.
@@ -72,13 +76,16 @@ _atrium_scheme_reason_for (guint status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
     case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
     case 416: return "Range Not Satisfiable";
     case 503: return "Service Unavailable";
     default:  return "Internal Server Error";
     }
 }
 
+/* Headers every app:// answer carries, errors included. */
 static SoupMessageHeaders *
 new_headers (AtriumApp  *app,
              const char *content_type,
@@ -142,79 +149,96 @@ finish_with_status (WebKitURISchemeRequest *request,
   finish (request, stream, length, status, "text/plain; charset=utf-8", headers);
 }
 
-/* Replaces @stream, positioned at the range's start, with a stream of
- * @length bytes of it. */
-static GInputStream *
-take_slice (GInputStream *stream,
-            goffset       length)
+/* An error the runtime reads: {"code", "message"}, which it turns into the
+ * call's rejection (or, for queue-full, into sending the call as a script
+ * message). */
+static void
+finish_with_error (WebKitURISchemeRequest *request,
+                   AtriumApp              *app,
+                   const GError           *error)
 {
-  GInputStream *slice = _atrium_slice_stream_new (stream, length);
+  g_autofree char *json = _atrium_bridge_error_to_json (error);
+  gsize length = strlen (json);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&json), length);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
 
-  g_object_unref (stream);
-  return slice;
+  finish (request, stream, length, _atrium_scheme_status_for (error), "application/json",
+          new_headers (app, "application/json", length));
 }
 
-/* A request the SPA fallback answers with index.html: a page route such as
- * /settings/profile, which has no file of its own. Names with an extension
- * are files the page asked for, and their 404 must stay a 404. */
-/* POST app://localhost/__atrium/upload?KEY: a large call message from the
- * runtime (see _atrium_bridge_add_upload()). 204 when it is stored; else
- * the error as {"code", "message"}, which the runtime turns into the
- * call's rejection. */
 static void
-receive_upload (WebKitURISchemeRequest *request,
-                AtriumApp              *app,
-                const char             *method)
+finish_refused (WebKitURISchemeRequest     *request,
+                AtriumApp                  *app,
+                const AtriumSchemeDecision *decision)
 {
-  WebKitWebView *web_view = webkit_uri_scheme_request_get_web_view (request);
-  const char *uri = webkit_uri_scheme_request_get_uri (request);
-  const char *key = strchr (uri, '?');
-  g_autoptr(GInputStream) body = NULL;
+  if (decision->error_code >= 0)
+    {
+      g_autoptr(GError) error = g_error_new_literal (ATRIUM_ERROR, decision->error_code,
+                                                     decision->message);
+
+      finish_with_error (request, app, error);
+      return;
+    }
+
+  if (decision->allow != NULL)
+    {
+      /* finish_with_status () without its headers' one addition. */
+      g_autofree char *body = g_strdup_printf ("%u %s: %s\n", decision->status,
+                                               _atrium_scheme_reason_for (decision->status),
+                                               decision->message);
+      gsize length = strlen (body);
+      g_autoptr(GInputStream) stream =
+        g_memory_input_stream_new_from_data (g_steal_pointer (&body), length, g_free);
+      SoupMessageHeaders *headers = new_headers (app, "text/plain; charset=utf-8", length);
+
+      soup_message_headers_replace (headers, "Allow", decision->allow);
+      finish (request, stream, length, decision->status, "text/plain; charset=utf-8", headers);
+      return;
+    }
+
+  finish_with_status (request, app, decision->status, decision->message, -1);
+}
+
+/* The upload's body, opened only when the runtime claims it with the
+ * token: so only for the runtime's own request, whose body is a string.
+ * For a body that holds a Blob, WebKitGTK 2.50 dereferences NULL in here. */
+static GInputStream *
+open_upload_body (GObject *source)
+{
+  return webkit_uri_scheme_request_get_http_body (WEBKIT_URI_SCHEME_REQUEST (source));
+}
+
+/* POST app://localhost/__atrium/upload?KEY that passed every check of
+ * _atrium_scheme_decide (): kept, body unread, until the runtime's call
+ * message claims KEY (see _atrium_bridge_add_upload()). 204 when kept;
+ * JSON for what the runtime reads (queue-full: it sends the call as a
+ * script message instead); text for a key named twice, from which the
+ * runtime falls back the same way. */
+static void
+receive_upload (WebKitURISchemeRequest     *request,
+                AtriumApp                  *app,
+                AtriumBridge               *bridge,
+                const AtriumSchemeDecision *decision)
+{
   g_autoptr(GError) error = NULL;
-  SoupMessageHeaders *request_headers;
-  GtkRoot *root;
-  goffset size_hint = -1;
 
-  if (strcmp (method, "POST") != 0)
-    {
-      finish_with_status (request, app, 405, "Uploads are POST only", -1);
-      return;
-    }
-
-  root = web_view != NULL ? gtk_widget_get_root (GTK_WIDGET (web_view)) : NULL;
-  if (!ATRIUM_IS_WINDOW (root) || _atrium_window_get_bridge (ATRIUM_WINDOW (root)) == NULL)
-    {
-      finish_with_status (request, app, 404, "Uploads come from an app window", -1);
-      return;
-    }
-
-  request_headers = webkit_uri_scheme_request_get_http_headers (request);
-  if (request_headers != NULL
-      && soup_message_headers_get_encoding (request_headers) == SOUP_ENCODING_CONTENT_LENGTH)
-    size_hint = soup_message_headers_get_content_length (request_headers);
-
-  body = webkit_uri_scheme_request_get_http_body (request);
-  if (_atrium_bridge_add_upload (_atrium_window_get_bridge (ATRIUM_WINDOW (root)),
-                                 key != NULL ? key + 1 : NULL, body, size_hint, &error))
+  if (_atrium_bridge_add_upload (bridge, decision->key, decision->key_length,
+                                 G_OBJECT (request), open_upload_body, &error))
     {
       g_autoptr(GInputStream) empty = g_memory_input_stream_new ();
 
       finish (request, empty, 0, 204, "text/plain; charset=utf-8",
               new_headers (app, "text/plain; charset=utf-8", 0));
     }
+  else if (error->domain == ATRIUM_ERROR)
+    finish_with_error (request, app, error);
   else
-    {
-      g_autofree char *json = _atrium_bridge_error_to_json (error);
-      gsize length = strlen (json);
-      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&json), length);
-      g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
-      guint status = _atrium_scheme_status_for (error);
-
-      finish (request, stream, length, status, "application/json",
-              new_headers (app, "application/json", length));
-    }
+    finish_with_status (request, app, 409, error->message, -1);
 }
 
+/* A request the SPA fallback answers with index.html: a page route such as
+ * /settings/profile, which has no file of its own. Names with an extension
+ * are files the page asked for, and their 404 must stay a 404. */
 static gboolean
 is_route (const char *path)
 {
@@ -224,49 +248,23 @@ is_route (const char *path)
   return strchr (name, '.') == NULL;
 }
 
-void
-_atrium_scheme_request_cb (WebKitURISchemeRequest *request,
-                           gpointer                user_data)
+static void
+serve (WebKitURISchemeRequest *request,
+       AtriumApp              *app,
+       const char             *range,
+       gboolean                head)
 {
-  AtriumApp *app = ATRIUM_APP (user_data);
   AtriumAssets *assets = atrium_app_get_assets (app);
+  const char *uri = webkit_uri_scheme_request_get_uri (request);
+  const char *path = webkit_uri_scheme_request_get_path (request);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
-  const char *uri = webkit_uri_scheme_request_get_uri (request);
-  const char *method = webkit_uri_scheme_request_get_http_method (request);
-  const char *path = webkit_uri_scheme_request_get_path (request);
-  SoupMessageHeaders *request_headers;
   SoupMessageHeaders *headers;
   const char *content_type = NULL;
-  const char *range = NULL;
   goffset size = -1;
   goffset start = 0;
   goffset length;
-  guint status = 200;
-
-  if (!g_str_has_prefix (uri, ATRIUM_ORIGIN "/"))
-    {
-      finish_with_status (request, app, 404, "Only app://localhost/ is served", -1);
-      return;
-    }
-
-  if (strcmp (path, ATRIUM_UPLOAD_PATH) == 0)
-    {
-      receive_upload (request, app, method != NULL ? method : "GET");
-      return;
-    }
-
-  if (method != NULL && strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
-    {
-      finish_with_status (request, app, 405, "Assets are read-only", -1);
-      return;
-    }
-
-  if (assets == NULL)
-    {
-      finish_with_status (request, app, 404, "The app has no assets", -1);
-      return;
-    }
+  guint status;
 
   stream = atrium_assets_open (assets, path, &size, &content_type, &error);
   if (stream == NULL && atrium_app_get_spa_fallback (app)
@@ -283,33 +281,24 @@ _atrium_scheme_request_cb (WebKitURISchemeRequest *request,
       return;
     }
 
-  request_headers = webkit_uri_scheme_request_get_http_headers (request);
-  if (request_headers != NULL)
-    range = soup_message_headers_get_one (request_headers, "Range");
-
-  length = size;
-  if (size >= 0)
+  status = _atrium_scheme_plan_range (range, size, &start, &length);
+  if (status == 416)
     {
-      switch (_atrium_range_parse (range, size, &start, &length))
-        {
-        case ATRIUM_RANGE_NONE:
-          length = size;
-          break;
+      finish_with_status (request, app, 416, "The range is outside the file", size);
+      return;
+    }
+  if (start > 0 && !_atrium_stream_advance_to (stream, start, &error))
+    {
+      finish_with_status (request, app, 500, error->message, -1);
+      return;
+    }
 
-        case ATRIUM_RANGE_UNSATISFIABLE:
-          finish_with_status (request, app, 416, "The range is outside the file", size);
-          return;
+  if (status == 206)
+    {
+      GInputStream *slice = _atrium_slice_stream_new (stream, length);
 
-        case ATRIUM_RANGE_SATISFIABLE:
-          if (start > 0 && !_atrium_stream_advance_to (stream, start, &error))
-            {
-              finish_with_status (request, app, 500, error->message, -1);
-              return;
-            }
-          stream = take_slice (stream, length);
-          status = 206;
-          break;
-        }
+      g_object_unref (stream);
+      stream = slice;
     }
 
   headers = new_headers (app, content_type, length);
@@ -323,7 +312,7 @@ _atrium_scheme_request_cb (WebKitURISchemeRequest *request,
       soup_message_headers_replace (headers, "Content-Range", content_range);
     }
 
-  if (method != NULL && strcmp (method, "HEAD") == 0)
+  if (head)
     {
       /* The headers tell the size; the body is empty. */
       g_autoptr(GInputStream) empty = g_memory_input_stream_new ();
@@ -333,4 +322,62 @@ _atrium_scheme_request_cb (WebKitURISchemeRequest *request,
     }
 
   finish (request, stream, length, status, content_type, headers);
+}
+
+/* The bridge of the app window whose web view made @request, or NULL: a
+ * request may come from a web view that is not an app window (an app may
+ * make its own in the app's web context), or from none at all. */
+static AtriumBridge *
+bridge_for (WebKitURISchemeRequest *request)
+{
+  WebKitWebView *web_view = webkit_uri_scheme_request_get_web_view (request);
+  GtkRoot *root = web_view != NULL ? gtk_widget_get_root (GTK_WIDGET (web_view)) : NULL;
+
+  return ATRIUM_IS_WINDOW (root) ? _atrium_window_get_bridge (ATRIUM_WINDOW (root)) : NULL;
+}
+
+void
+_atrium_scheme_request_cb (WebKitURISchemeRequest *request,
+                           gpointer                user_data)
+{
+  AtriumApp *app = ATRIUM_APP (user_data);
+  SoupMessageHeaders *request_headers = webkit_uri_scheme_request_get_http_headers (request);
+  AtriumBridge *bridge = bridge_for (request);
+  AtriumSchemeRequest facts = {
+    .uri = webkit_uri_scheme_request_get_uri (request),
+    .path = webkit_uri_scheme_request_get_path (request),
+    .method = webkit_uri_scheme_request_get_http_method (request),
+    .from_app_window = bridge != NULL,
+    .has_assets = atrium_app_get_assets (app) != NULL,
+  };
+  AtriumSchemeDecision decision;
+
+  /* Everything the decision needs, none of it from the body (see
+   * atrium-scheme-request.c for why the body must wait). */
+  if (request_headers != NULL)
+    {
+      facts.origin = soup_message_headers_get_one (request_headers, "Origin");
+      facts.referer = soup_message_headers_get_one (request_headers, "Referer");
+      facts.content_type = soup_message_headers_get_one (request_headers, "Content-Type");
+    }
+
+  _atrium_scheme_decide (&facts, &decision);
+  switch (decision.action)
+    {
+    case ATRIUM_SCHEME_REFUSE:
+      finish_refused (request, app, &decision);
+      break;
+
+    case ATRIUM_SCHEME_UPLOAD:
+      receive_upload (request, app, bridge, &decision);
+      break;
+
+    case ATRIUM_SCHEME_SERVE:
+    default:
+      serve (request, app,
+             request_headers != NULL ? soup_message_headers_get_one (request_headers, "Range")
+                                     : NULL,
+             decision.head);
+      break;
+    }
 }

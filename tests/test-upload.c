@@ -118,7 +118,9 @@ test_too_large (void)
 }
 
 /* The page's own fetches without the token, and call messages naming
- * uploads that are not there. */
+ * uploads that are not there. An upload is kept unread until the runtime's
+ * token-checked call message claims it; only then is its body read, and
+ * refused without the token. */
 static void
 test_hostile (void)
 {
@@ -134,8 +136,8 @@ test_hostile (void)
     "};"
     "const message = T + JSON.stringify(['echo', ['x'.repeat(2000)], 1]);"
     "return ["
-    "  await post('?abcd', 'no token here ' + 'x'.repeat(100)),"
-    "  await post('?abcd', T.slice(1)),"
+    "  await post('?abcd', 'no token here ' + 'x'.repeat(100)), await raw(T + 'Uabcd'),"
+    "  await post('?dead', T.slice(1)), await raw(T + 'Udead'),"
     "  await post('?not-hex', message),"
     "  await post('', message),"
     "  await post('?' + 'a'.repeat(33), message),"
@@ -144,15 +146,20 @@ test_hostile (void)
     "  await raw('U' + T + 'abcd'),"
     /* An upload is claimed once: the second claim finds nothing. */
     "  await post('?beef', message), await raw(T + 'Ubeef'), await raw(T + 'Ubeef'),"
+    /* A key named twice is dropped, body unread, and its claim fails. */
+    "  await post('?f00d', message), await post('?f00d', message), await raw(T + 'Uf00d'),"
     "];", _atrium_app_get_token (app));
   g_autoptr(JsonNode) result = harness_run_js_json (window, body);
   JsonArray *a = json_node_get_array (result);
   static const char * const expected[] = {
-    "403 forbidden", "403 forbidden", "400 bad-args", "400 bad-args", "400 bad-args",
+    "204 null", "forbidden",
+    "204 null", "forbidden",
+    "400 bad-args", "400 bad-args", "400 bad-args",
     "405 null",
     "bad-args", "bad-args", "bad-args",
     "forbidden",
     "204 null", "resolved", "bad-args",
+    "204 null", "409 null", "bad-args",
   };
 
   g_assert_cmpuint (json_array_get_length (a), ==, G_N_ELEMENTS (expected));
@@ -193,7 +200,28 @@ stream_for (const char *a,
   return g_memory_input_stream_new_from_data (g_steal_pointer (&text), length, g_free);
 }
 
-/* Straight at the bridge: what is kept, what is refused, and the bounds. */
+static guint n_opened;
+
+/* Stands for webkit_uri_scheme_request_get_http_body(): the source is the
+ * body itself, or a GObject without one. */
+static GInputStream *
+open_stream_cb (GObject *source)
+{
+  n_opened++;
+  return G_IS_INPUT_STREAM (source) ? g_object_ref (G_INPUT_STREAM (source)) : NULL;
+}
+
+static gboolean
+add (AtriumBridge  *bridge,
+     const char    *key,
+     GObject       *source,
+     GError       **error)
+{
+  return _atrium_bridge_add_upload (bridge, key, strlen (key), source, open_stream_cb, error);
+}
+
+/* Straight at the bridge: what is kept, what a claim reads or refuses, and
+ * the bounds. */
 static void
 test_bridge_limits (void)
 {
@@ -203,60 +231,93 @@ test_bridge_limits (void)
   const char *token = _atrium_app_get_token (app);
   g_autofree char *big = g_strnfill (5000, 'x');
   g_autofree char *just_fits = g_strnfill (4096, 'x');
-  guint stored = 0;
 
   struct {
     const char *key;
     const char *head;
     const char *tail;
-    int         code;   /* -1: kept */
+    int         add_code;    /* -1: kept */
+    int         claim_code;  /* -1: read */
   } cases[] = {
-    { "01", token, "[\"echo\",[1],1]", -1 },
-    { "02", token, just_fits, -1 },
-    { "03", token, big, ATRIUM_ERROR_TOO_LARGE },
-    { "04", "", "", ATRIUM_ERROR_FORBIDDEN },
-    { "05", "short", "", ATRIUM_ERROR_FORBIDDEN },
-    { "", token, "[]", ATRIUM_ERROR_BAD_ARGS },
-    { "0g", token, "[]", ATRIUM_ERROR_BAD_ARGS },
+    { "01", token, "[\"echo\",[1],1]", -1, -1 },
+    { "02", token, just_fits, -1, -1 },
+    { "03", token, big, -1, ATRIUM_ERROR_TOO_LARGE },
+    { "04", "", "", -1, ATRIUM_ERROR_FORBIDDEN },
+    { "05", "short", "", -1, ATRIUM_ERROR_FORBIDDEN },
+    { "", token, "[]", ATRIUM_ERROR_BAD_ARGS, ATRIUM_ERROR_BAD_ARGS },
+    { "0g", token, "[]", ATRIUM_ERROR_BAD_ARGS, ATRIUM_ERROR_BAD_ARGS },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GInputStream) stream = stream_for (cases[i].head, cases[i].tail);
       g_autoptr(GError) error = NULL;
-      gboolean ok = _atrium_bridge_add_upload (bridge, cases[i].key, stream, -1, &error);
+      g_autoptr(GBytes) bytes = NULL;
+      gboolean ok = add (bridge, cases[i].key, G_OBJECT (stream), &error);
 
       g_test_message ("case %u", i);
-      if (cases[i].code < 0)
+      if (cases[i].add_code < 0)
         {
           g_assert_no_error (error);
           g_assert_true (ok);
-          stored++;
         }
       else
         {
-          g_assert_error (error, ATRIUM_ERROR, cases[i].code);
+          g_assert_error (error, ATRIUM_ERROR, cases[i].add_code);
           g_assert_false (ok);
+          g_clear_error (&error);
+        }
+
+      bytes = _atrium_bridge_claim_upload (bridge, cases[i].key, strlen (cases[i].key), &error);
+      if (cases[i].claim_code < 0)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpuint (g_bytes_get_size (bytes), ==,
+                            strlen (cases[i].head) + strlen (cases[i].tail));
+        }
+      else
+        {
+          g_assert_error (error, ATRIUM_ERROR, cases[i].claim_code);
+          g_assert_null (bytes);
         }
     }
 
   /* No body at all. */
   {
+    g_autoptr(GObject) nothing = g_object_new (G_TYPE_OBJECT, NULL);
     g_autoptr(GError) error = NULL;
 
-    g_assert_false (_atrium_bridge_add_upload (bridge, "06", NULL, -1, &error));
+    g_assert_true (add (bridge, "06", nothing, &error));
+    g_assert_null (_atrium_bridge_claim_upload (bridge, "06", 2, &error));
     g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN);
+  }
+
+  /* A key named twice: the second is refused, neither body is ever opened,
+   * and the claim finds nothing. */
+  {
+    g_autoptr(GInputStream) first = stream_for (token, "[\"echo\",[],1]");
+    g_autoptr(GInputStream) second = stream_for (token, "[\"echo\",[],2]");
+    g_autoptr(GError) error = NULL;
+    guint opened = n_opened;
+
+    g_assert_true (add (bridge, "07", G_OBJECT (first), &error));
+    g_assert_false (add (bridge, "07", G_OBJECT (second), &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_clear_error (&error);
+    g_assert_null (_atrium_bridge_claim_upload (bridge, "07", 2, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+    g_assert_cmpuint (n_opened, ==, opened);
   }
 
   /* Bounded: past 64 waiting uploads, the next is refused as queue-full
    * (and the runtime then sends that call the usual way). */
-  for (guint i = stored; ; i++)
+  for (guint i = 0; ; i++)
     {
       g_autofree char *key = g_strdup_printf ("%x", 0x100 + i);
       g_autoptr(GInputStream) stream = stream_for (token, "[\"echo\",[],1]");
       g_autoptr(GError) error = NULL;
 
-      if (!_atrium_bridge_add_upload (bridge, key, stream, -1, &error))
+      if (!add (bridge, key, G_OBJECT (stream), &error))
         {
           g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
           g_assert_cmpuint (i, ==, 64);
