@@ -293,7 +293,9 @@ serve (WebKitURISchemeRequest *request,
       return;
     }
 
-  if (status == 206)
+  /* Exactly the announced length, whether the file grows or shrinks while
+   * it streams (see atrium-slice-stream.c). Every source knows its sizes. */
+  if (length >= 0)
     {
       GInputStream *slice = _atrium_slice_stream_new (stream, length);
 

@@ -2,9 +2,19 @@
 
 #include "atrium-slice-stream-private.h"
 
-/* A stream that ends after a given number of bytes of another: the body of
- * a 206 answer, once the base stream has been seeked to the range's start.
- * Reads pass straight through (no copy, no buffer of its own). */
+/* A stream of exactly a given number of bytes of another: the body of every
+ * app:// answer, whose Content-Length was announced from the file's size
+ * before the first byte was read (and of a 206 answer once the base stream
+ * has been seeked to the range's start). Reads pass straight through (no
+ * copy, no buffer of its own).
+ *
+ * "Exactly" both ways, because the file may change while it streams (a
+ * developer's --dir is rebuilt under a running app): a file that grows
+ * yields no byte past the announced length, and one that shrinks fails
+ * with G_IO_ERROR_PARTIAL_INPUT where it ends, instead of ending early as
+ * if it were whole. WebKit turns that error into a failed load, so fetch()
+ * rejects rather than resolve with fewer bytes than the headers said; the
+ * loopback media route does the same by closing the connection. */
 
 struct _AtriumSliceStream
 {
@@ -13,6 +23,16 @@ struct _AtriumSliceStream
 };
 
 G_DEFINE_FINAL_TYPE (AtriumSliceStream, _atrium_slice_stream, G_TYPE_FILTER_INPUT_STREAM)
+
+static gssize
+short_body (AtriumSliceStream  *self,
+            GError            **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+               "The file ended %" G_GOFFSET_FORMAT " bytes before its announced length",
+               self->remaining);
+  return -1;
+}
 
 static gssize
 _atrium_slice_stream_read (GInputStream  *stream,
@@ -32,6 +52,8 @@ _atrium_slice_stream_read (GInputStream  *stream,
                            cancellable, error);
   if (n > 0)
     self->remaining -= n;
+  else if (n == 0 && count > 0)
+    return short_body (self, error);
   return n;
 }
 
@@ -51,6 +73,8 @@ _atrium_slice_stream_skip (GInputStream  *stream,
   n = g_input_stream_skip (base, MIN ((goffset) count, self->remaining), cancellable, error);
   if (n > 0)
     self->remaining -= n;
+  else if (n == 0 && count > 0)
+    return short_body (self, error);
   return n;
 }
 
@@ -71,10 +95,11 @@ _atrium_slice_stream_init (AtriumSliceStream *self)
 /**
  * _atrium_slice_stream_new:
  * @base: the stream to read from, at the first byte of the slice
- * @length: how many bytes to yield at most
+ * @length: how many bytes to yield
  *
- * Returns: (transfer full): a stream of the next @length bytes of @base;
- *   closing it closes @base
+ * Returns: (transfer full): a stream of exactly the next @length bytes of
+ *   @base, which fails with %G_IO_ERROR_PARTIAL_INPUT should @base end
+ *   sooner; closing it closes @base
  */
 GInputStream *
 _atrium_slice_stream_new (GInputStream *base,

@@ -173,6 +173,35 @@ test_unseekable_slice (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
 }
 
+/* A slice yields exactly its length: no byte more from a base that goes
+ * on (a file that grew), and an error, not a quiet end, from one that
+ * ends sooner (a file that shrank). */
+static void
+test_slice_exact (void)
+{
+  static const char text[] = "0123456789";
+  g_autoptr(GInputStream) longer = g_memory_input_stream_new_from_data (text, 10, NULL);
+  g_autoptr(GInputStream) shorter = g_memory_input_stream_new_from_data (text, 10, NULL);
+  g_autoptr(GInputStream) slice = NULL;
+  g_autoptr(GError) error = NULL;
+  char buffer[32];
+  gsize n = 0;
+
+  slice = _atrium_slice_stream_new (longer, 4);
+  g_assert_true (g_input_stream_read_all (slice, buffer, sizeof buffer, &n, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (buffer, n, "0123", 4);
+  g_clear_object (&slice);
+
+  slice = _atrium_slice_stream_new (shorter, 12);
+  g_assert_false (g_input_stream_read_all (slice, buffer, sizeof buffer, &n, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+  g_assert_cmpuint (n, ==, 10);
+  g_clear_error (&error);
+  g_assert_cmpint (g_input_stream_skip (slice, 1, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -182,6 +211,7 @@ main (int   argc,
   g_test_add_func ("/atrium/range/cases", test_cases);
   g_test_add_func ("/atrium/range/invariants", test_invariants);
   g_test_add_func ("/atrium/range/unseekable-slice", test_unseekable_slice);
+  g_test_add_func ("/atrium/range/slice-exact", test_slice_exact);
 
   return g_test_run ();
 }
