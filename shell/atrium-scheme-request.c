@@ -77,17 +77,21 @@ decide_upload (const AtriumSchemeRequest *request,
       return;
     }
 
-  /* A web view of the app's own, and in it a frame of the app's origin:
-   * WebKit sends Origin "null" from sandboxed and data: frames, a foreign
-   * frame's origin in CORS mode, and always a Referer in the sender's
-   * origin, which a page cannot set to another origin's URL. */
+  /* A web view of the app's own, and in it a frame of the app's origin.
+   * WebKitGTK 2.50 sends Origin "null" from sandboxed and data: frames, a
+   * foreign frame's origin in CORS mode, and a Referer with the sending
+   * frame's URL (blob:, about:srcdoc, http:…) on every POST, even one
+   * whose fetch() asked for no referrer. A page cannot set either to
+   * another origin's. Neither is required, though: the runtime asks for no
+   * referrer, and a WebKit that honours that must not turn its uploads
+   * away (they would only fall back to script messages, but still). */
   if (!request->from_app_window)
     {
       refuse (decision, 403, "Uploads come from an app window", -1);
       return;
     }
   if ((request->origin != NULL && strcmp (request->origin, ATRIUM_ORIGIN) != 0)
-      || request->referer == NULL || !g_str_has_prefix (request->referer, ATRIUM_ORIGIN "/"))
+      || (request->referer != NULL && !g_str_has_prefix (request->referer, ATRIUM_ORIGIN "/")))
     {
       refuse (decision, 403, "Uploads come from the app's own pages", -1);
       return;
