@@ -9,6 +9,7 @@
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-log-limit-private.h"
+#include "atrium-scheme-private.h"
 #include "atrium-window-private.h"
 
 /* One bridge per window: it owns the window's script message handlers, turns
@@ -797,6 +798,8 @@ _atrium_bridge_new (AtriumApp                *app,
   self->manager = g_object_ref (manager);
 
   webkit_user_content_manager_add_script (manager, _atrium_app_get_user_script (app));
+  /* Frames of other origins get nothing from app:// (see atrium-scheme.c). */
+  _atrium_scheme_guard_frames (app, manager);
 
   webkit_user_content_manager_register_script_message_handler_with_reply (manager, "atrium", NULL);
   self->call_handler = g_signal_connect (manager, "script-message-with-reply-received::atrium",

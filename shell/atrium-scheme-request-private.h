@@ -56,5 +56,6 @@ guint    _atrium_scheme_plan_range      (const char                *range,
                                          goffset                   *length);
 gboolean _atrium_upload_key_is_valid    (const char                *key,
                                          gsize                      length);
+char    *_atrium_scheme_frame_rules     (const char                *origin);
 
 G_END_DECLS

@@ -213,3 +213,71 @@ _atrium_scheme_plan_range (const char *range,
       return 200;
     }
 }
+
+/* Appends @text to @json as the inside of a JSON string that is a content
+ * blocker regular expression matching @text literally. */
+static void
+append_literal_pattern (GString    *json,
+                        const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (strchr (".*+?^$()[]{}|\\", *p) != NULL)
+        g_string_append (json, "\\\\");   /* a regex backslash, escaped for JSON */
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (json, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        g_string_append_printf (json, "\\u%04x", (guchar) *p);
+      else
+        g_string_append_c (json, *p);
+    }
+}
+
+/**
+ * _atrium_scheme_frame_rules:
+ * @origin: the origin of the app's pages: app://localhost, or its dev
+ *   server's (scheme, host and port, no trailing slash)
+ *
+ * The WebKit content blocker rules that keep frames of other origins from
+ * loading app:// resources (scripts, styles, images, fetches, …) as
+ * subresources: what Cross-Origin-Resource-Policy: same-origin asks, and
+ * what WebKitGTK 2.50 does not do for a custom scheme (it checks that
+ * header only in the network process, which app:// never passes through).
+ *
+ * A content blocker knows the URL of the frame that loads, not its
+ * origin. Frames at the app's origin (and blob: documents it made) may
+ * load; every other frame may not: a remote page, a data: or sandboxed
+ * srcdoc frame (opaque origins, which CORP refuses too), and also an
+ * about:blank or srcdoc frame of the app's own, whose URL does not say
+ * whose it is (a foreign page could make one as easily). Documents are
+ * left alone, so the app's own iframes (src="/page.html") load: the frame
+ * URL of a new frame is not yet its own.
+ *
+ * Returns: (transfer full): the rules, as JSON
+ */
+char *
+_atrium_scheme_frame_rules (const char *origin)
+{
+  const char *origins[] = { ATRIUM_ORIGIN, origin };
+  GString *json = g_string_new (
+    "[{\"trigger\": {\"url-filter\": \"^app://\", "
+    "\"resource-type\": [\"image\", \"style-sheet\", \"script\", \"font\", \"raw\", "
+    "\"svg-document\", \"media\", \"ping\", \"fetch\", \"websocket\", \"other\"], "
+    "\"unless-frame-url\": [");
+
+  for (guint i = 0; i < G_N_ELEMENTS (origins); i++)
+    {
+      if (i > 0 && (origins[i] == NULL || strcmp (origins[i], ATRIUM_ORIGIN) == 0))
+        continue;
+      if (i > 0)
+        g_string_append (json, ", ");
+      g_string_append (json, "\"^");
+      append_literal_pattern (json, origins[i]);
+      g_string_append (json, "/\", \"^blob:");
+      append_literal_pattern (json, origins[i]);
+      g_string_append (json, "/\"");
+    }
+  g_string_append (json, "]}, \"action\": {\"type\": \"block\"}}]");
+
+  return g_string_free (json, FALSE);
+}

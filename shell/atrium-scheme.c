@@ -101,6 +101,29 @@ new_headers (AtriumApp  *app,
    * revalidate, never serve a stale copy. */
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  /* Only the app's own origin may use what it serves. A frame of another
+   * origin (a remote iframe the CSP lets in, a sandboxed or data: frame)
+   * could otherwise run <script src="app://localhost/config.js"> and read
+   * the globals it defines, or tell which files exist from which loads
+   * fail; fetch() from another origin is blocked already by CORS, as
+   * nothing here sends Access-Control-Allow-Origin. On every answer,
+   * errors included, so a 404 looks like a 200 to such a frame.
+   *
+   * WebKitGTK 2.50 honours this header only in the network process, which
+   * app:// never goes through (and on reuse from its memory cache): what
+   * does the refusing today is the frame guard below. The header says the
+   * same for whatever checks it, now or later.
+   *
+   * Not sent: Cross-Origin-Opener-Policy, since an app page has no
+   * cross-origin opener or popup to sever (the top frame never leaves the
+   * app and foreign windows are refused at ::create), and in WebKit it
+   * swaps processes on navigation, under the runtime's injection and the
+   * window's load tracking; and Cross-Origin-Embedder-Policy, which would
+   * block the remote iframes the default CSP allows and the loopback media
+   * route (another origin) unless each sent CORP itself, and whose only use,
+   * crossOriginIsolated, hands the page sharper timers rather than taking
+   * anything from an attacker. */
+  soup_message_headers_replace (headers, "Cross-Origin-Resource-Policy", "same-origin");
   if (csp != NULL)
     soup_message_headers_replace (headers, "Content-Security-Policy", csp);
 
@@ -382,4 +405,196 @@ _atrium_scheme_request_cb (WebKitURISchemeRequest *request,
              decision.head);
       break;
     }
+}
+
+/* Frames of other origins
+ *
+ * WebKitGTK 2.50 checks Cross-Origin-Resource-Policy only in the network
+ * process, and app:// answers never go through it: a remote iframe's
+ * <script src="app://localhost/config.js"> runs whatever the header says,
+ * and neither its request nor any other shows the handler which frame made
+ * it (no Origin on a no-cors load, often no Referer). So every app window
+ * carries a content blocker that refuses app:// subresources to frames not
+ * at the app's origin (see _atrium_scheme_frame_rules() for exactly
+ * which), compiled once per app. Until it is ready, atrium_window_load()
+ * holds its page back, so no frame ever runs without it. */
+
+typedef struct
+{
+  WebKitUserContentFilter *filter;    /* NULL until compiled, or if it could not be */
+  gboolean                 ready;     /* compiled, or failed */
+  GPtrArray               *managers;  /* GWeakRef *: content managers waiting for it */
+  GPtrArray               *pending;   /* PendingLoad *: pages waiting for it */
+} FrameGuard;
+
+typedef struct
+{
+  GWeakRef  web_view;
+  char     *uri;
+} PendingLoad;
+
+static void
+weak_ref_free (GWeakRef *ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+static void
+pending_load_free (PendingLoad *load)
+{
+  g_weak_ref_clear (&load->web_view);
+  g_free (load->uri);
+  g_free (load);
+}
+
+static void
+frame_guard_clear (FrameGuard *guard)
+{
+  g_clear_object (&guard->filter);
+  g_clear_pointer (&guard->managers, g_ptr_array_unref);
+  g_clear_pointer (&guard->pending, g_ptr_array_unref);
+}
+
+static void
+frame_guard_unref (FrameGuard *guard)
+{
+  g_rc_box_release_full (guard, (GDestroyNotify) frame_guard_clear);
+}
+
+static void
+frame_guard_ready (FrameGuard              *guard,
+                   WebKitUserContentFilter *filter)
+{
+  g_autoptr(GPtrArray) managers = g_steal_pointer (&guard->managers);
+  g_autoptr(GPtrArray) pending = g_steal_pointer (&guard->pending);
+
+  guard->filter = filter;
+  guard->ready = TRUE;
+  guard->managers = g_ptr_array_new_with_free_func ((GDestroyNotify) weak_ref_free);
+  guard->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_load_free);
+
+  for (guint i = 0; i < managers->len; i++)
+    {
+      g_autoptr(WebKitUserContentManager) manager = g_weak_ref_get (managers->pdata[i]);
+
+      if (manager != NULL && filter != NULL)
+        webkit_user_content_manager_add_filter (manager, filter);
+    }
+  for (guint i = 0; i < pending->len; i++)
+    {
+      PendingLoad *load = pending->pdata[i];
+      g_autoptr(WebKitWebView) web_view = g_weak_ref_get (&load->web_view);
+
+      if (web_view != NULL)
+        webkit_web_view_load_uri (web_view, load->uri);
+    }
+}
+
+static void
+frame_filter_saved_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  FrameGuard *guard = user_data;
+  g_autoptr(GError) error = NULL;
+  WebKitUserContentFilter *filter =
+    webkit_user_content_filter_store_save_finish (WEBKIT_USER_CONTENT_FILTER_STORE (object),
+                                                  result, &error);
+
+  /* Pages still load without it, as before: frames of other origins can
+   * then read app files, which is worth a warning but not a dead app. */
+  if (filter == NULL)
+    g_warning ("Frames of other origins can load app:// files: %s", error->message);
+  frame_guard_ready (guard, filter);
+  frame_guard_unref (guard);
+}
+
+static FrameGuard *
+get_frame_guard (AtriumApp *app)
+{
+  static GQuark quark;
+  FrameGuard *guard;
+  g_autoptr(WebKitUserContentFilterStore) store = NULL;
+  g_autofree char *directory = NULL;
+  g_autofree char *rules = NULL;
+  g_autofree char *checksum = NULL;
+  g_autofree char *identifier = NULL;
+  g_autoptr(GBytes) source = NULL;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("atrium-frame-guard");
+  guard = g_object_get_qdata (G_OBJECT (app), quark);
+  if (guard != NULL)
+    return guard;
+
+  guard = g_rc_box_new0 (FrameGuard);
+  guard->managers = g_ptr_array_new_with_free_func ((GDestroyNotify) weak_ref_free);
+  guard->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_load_free);
+  g_object_set_qdata_full (G_OBJECT (app), quark, guard, (GDestroyNotify) frame_guard_unref);
+
+  /* WebKit compiles rules into a store on disk. The name is the rules'
+   * checksum, so apps and launches that share the cache share the file. */
+  rules = _atrium_scheme_frame_rules (_atrium_app_get_origin (app));
+  checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, rules, -1);
+  identifier = g_strdup_printf ("atrium-frames-%.16s", checksum);
+  directory = g_build_filename (g_get_user_cache_dir (), "atrium", "content-filters", NULL);
+  store = webkit_user_content_filter_store_new (directory);
+  source = g_bytes_new (rules, strlen (rules));
+  webkit_user_content_filter_store_save (store, identifier, source, NULL, frame_filter_saved_cb,
+                                         g_rc_box_acquire (guard));
+  return guard;
+}
+
+/* Every app window's content manager: called as its bridge is made. */
+void
+_atrium_scheme_guard_frames (AtriumApp                *app,
+                             WebKitUserContentManager *manager)
+{
+  FrameGuard *guard = get_frame_guard (app);
+  GWeakRef *ref;
+
+  if (guard->ready)
+    {
+      if (guard->filter != NULL)
+        webkit_user_content_manager_add_filter (manager, guard->filter);
+      return;
+    }
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, manager);
+  g_ptr_array_add (guard->managers, ref);
+}
+
+/* Loads @uri in @web_view once the frame guard is on its content manager. */
+void
+_atrium_scheme_load_guarded (AtriumApp     *app,
+                             WebKitWebView *web_view,
+                             const char    *uri)
+{
+  FrameGuard *guard = get_frame_guard (app);
+  PendingLoad *load;
+
+  if (guard->ready)
+    {
+      webkit_web_view_load_uri (web_view, uri);
+      return;
+    }
+  /* The last request wins, as it would have with load_uri (). */
+  for (guint i = 0; i < guard->pending->len; i++)
+    {
+      g_autoptr(WebKitWebView) other = NULL;
+
+      load = guard->pending->pdata[i];
+      other = g_weak_ref_get (&load->web_view);
+      if (other == web_view)
+        {
+          g_free (load->uri);
+          load->uri = g_strdup (uri);
+          return;
+        }
+    }
+  load = g_new0 (PendingLoad, 1);
+  g_weak_ref_init (&load->web_view, web_view);
+  load->uri = g_strdup (uri);
+  g_ptr_array_add (guard->pending, load);
 }

@@ -593,7 +593,11 @@ atrium_window_load (AtriumWindow *self,
   else
     uri = g_strdup (path_or_uri);
 
-  webkit_web_view_load_uri (self->web_view, uri);
+  /* Not before the window's frame guard is on (see atrium-scheme.c). */
+  if (atrium_window_get_app (self) != NULL)
+    _atrium_scheme_load_guarded (atrium_window_get_app (self), self->web_view, uri);
+  else
+    webkit_web_view_load_uri (self->web_view, uri);
 }
 
 /**
