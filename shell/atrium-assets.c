@@ -32,7 +32,17 @@
  * swapped for a symlink), the walk fails instead of following it out.
  *
  * Error messages reach the page (the handler puts them in the response
- * body), so they name the request path and never the directory on disk. */
+ * body), so they name the request path and never the directory on disk.
+ *
+ * What the rules cannot see: a hard link. A hard link in the root to a
+ * file elsewhere is that file, under a name inside the root; no path leads
+ * out, so it is served like any other. Telling it apart (st_nlink > 1)
+ * would also refuse every file a build tool or package manager hard-linked
+ * from its own cache, and the link can only be made by someone who may
+ * write into the root (and, with the kernel's protected_hardlinks, who
+ * owns the target or may read and write it), who could as well copy the
+ * file there. So it is documented, not refused: an asset directory should
+ * hold no hard links to files that are not meant to be served. */
 
 #ifndef O_PATH
 # define O_PATH O_RDONLY
@@ -451,7 +461,8 @@ atrium_assets_new_for_resource (const char *resource_path)
  * @error: return location for a #GError in %G_IO_ERROR
  *
  * Serves the files under @path. Symlinks are followed as long as where they
- * lead is inside @path; anything outside is refused.
+ * lead is inside @path; anything outside is refused. A hard link is not a
+ * way out and is served: keep none in @path to files not meant for pages.
  *
  * The directory is held open, and files only ever come from it: should it
  * be moved away and another put in its place, requests fail rather than
