@@ -1094,7 +1094,7 @@ accept_retry_cb (gpointer data)
 
 /* Makes room for one more connection, under the lock, on the server's
  * thread: closes the one that has waited longest for a request and has
- * nothing to read right now (idle, or a head trickling in). One whose
+ * nothing to read right now, or a head trickling in. One whose whole
  * request has arrived but is not read yet is kept: it is about to be
  * answered. FALSE when no connection can go. */
 static gboolean
@@ -1106,7 +1106,11 @@ make_room_locked (AtriumMediaServer *self)
     {
       Connection *conn = l->data;
 
-      if (g_socket_get_available_bytes (conn->socket) == 0)
+      /* A head already begun and not yet whole is trickling in: it had
+       * its chance to come at once, so it goes before a fresh connection
+       * whose request is still on its way (bytes of a trickle sitting
+       * unread must not make it look like a request that has arrived). */
+      if (conn->reader.filled > 0 || g_socket_get_available_bytes (conn->socket) == 0)
         {
           close_locked (conn);
           return TRUE;
