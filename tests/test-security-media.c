@@ -378,8 +378,8 @@ assert_page_plays (const char *file,
     "await moves(loop);"
     "return [m.error === null, m.currentSrc.startsWith('http://127.0.0.1:'),"
     "        m.duration, loop.paused];", file);
-  g_autofree char *wrapped = g_strdup_printf ("return JSON.stringify(await (async () => {\n%s\n})());",
-                                              body);
+  g_autofree char *wrapped =
+    g_strdup_printf ("return JSON.stringify(await (async () => {\n%s\n})());", body);
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
   JsonArray *a;
