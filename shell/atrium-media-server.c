@@ -50,9 +50,10 @@
  *   and never blocks: every socket is non-blocking;
  * - at most ATRIUM_MEDIA_MAX_CONNECTIONS are open; one more makes the server
  *   close, at once, the connection that has waited longest for a request
- *   with nothing to read (idle, or a head trickling in), or the new one
- *   when there is none. A client that connects to send a request sends it
- *   at once, so an attacker's flood evicts its own connections first;
+ *   (idle, or its head trickling in), or the new one when every connection
+ *   has a whole request to be answered. A client that connects to send a
+ *   request sends its head at once, so an attacker's flood evicts its own
+ *   connections first;
  * - a request head must arrive whole within ATRIUM_MEDIA_HEAD_DEADLINE_MS
  *   of its first byte (408, then closed), and a connection that waits with
  *   nothing to do (between requests, or for a reader to take more of a
@@ -787,13 +788,12 @@ wait_for_room_locked (Connection *conn)
   arm_timer_locked (conn, FALSE);
 }
 
-/* Hands @conn from the server's thread to a worker. */
+/* Hands @conn from the server's thread to a worker, under the lock. */
 static void
-dispatch (Connection *conn)
+dispatch_locked (Connection *conn)
 {
   AtriumMediaServer *self = conn->server;
 
-  g_mutex_lock (&self->lock);
   if (conn->state == CONN_WAITING)
     g_queue_unlink (&self->waiting, &conn->link);
   clear_source (&conn->io_source);
@@ -805,7 +805,38 @@ dispatch (Connection *conn)
   else
     /* At most one job per connection: the queue is bounded by the cap. */
     g_thread_pool_push (self->pool, conn, NULL);
+}
+
+static void
+dispatch (Connection *conn)
+{
+  AtriumMediaServer *self = conn->server;
+
+  g_mutex_lock (&self->lock);
+  dispatch_locked (conn);
   g_mutex_unlock (&self->lock);
+}
+
+/* Reads what the client has sent so far, without waiting, on the server's
+ * thread. FALSE at the end of the stream or on an error: nothing more
+ * will come. */
+static gboolean
+receive_pending (Connection *conn)
+{
+  AtriumHttpReader *reader = &conn->reader;
+
+  while (reader->filled < ATRIUM_HTTP_MAX_HEAD)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_receive (conn->socket, reader->data + reader->filled,
+                                   ATRIUM_HTTP_MAX_HEAD - reader->filled, NULL, &error);
+
+      if (n > 0)
+        reader->filled += n;
+      else
+        return n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -839,20 +870,8 @@ readable_cb (GSocket      *socket,
   AtriumHttpReader *reader = &conn->reader;
   gboolean was_empty = reader->filled == 0;
 
-  while (reader->filled < ATRIUM_HTTP_MAX_HEAD)
+  if (!receive_pending (conn))
     {
-      g_autoptr(GError) error = NULL;
-      gssize n = g_socket_receive (socket, reader->data + reader->filled,
-                                   ATRIUM_HTTP_MAX_HEAD - reader->filled, NULL, &error);
-
-      if (n > 0)
-        {
-          reader->filled += n;
-          continue;
-        }
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
-      /* End of stream, or an error: either way nothing more will come. */
       connection_close (conn);
       return G_SOURCE_REMOVE;
     }
@@ -1101,28 +1120,40 @@ accept_retry_cb (gpointer data)
 }
 
 /* Makes room for one more connection, under the lock, on the server's
- * thread: closes the one that has waited longest for a request and has
- * nothing to read right now, or a head trickling in. One whose whole
- * request has arrived but is not read yet is kept: it is about to be
- * answered. FALSE when no connection can go. */
+ * thread: closes the one that has waited longest for a request, idle or
+ * with a head trickling in. What a waiting connection has been sent but
+ * the server has not read yet (a burst of connections arrives before
+ * their reads are handled) is read first, so that a whole request goes
+ * to be answered instead, and a head that is not whole once everything
+ * sent is read counts as trickling: a client that sends a request sends
+ * its head at once. FALSE when no connection can go. */
 static gboolean
 make_room_locked (AtriumMediaServer *self)
 {
+  GList *next;
+
   if (g_hash_table_size (self->connections) < ATRIUM_MEDIA_MAX_CONNECTIONS)
     return TRUE;
-  for (GList *l = g_queue_peek_head_link (&self->waiting); l != NULL; l = l->next)
+  for (GList *l = g_queue_peek_head_link (&self->waiting); l != NULL; l = next)
     {
       Connection *conn = l->data;
 
-      /* A head already begun and not yet whole is trickling in: it had
-       * its chance to come at once, so it goes before a fresh connection
-       * whose request is still on its way (bytes of a trickle sitting
-       * unread must not make it look like a request that has arrived). */
-      if (conn->reader.filled > 0 || g_socket_get_available_bytes (conn->socket) == 0)
+      next = l->next;
+      if (conn->reader.filled == 0 && g_socket_get_available_bytes (conn->socket) > 0)
         {
-          close_locked (conn);
-          return TRUE;
+          if (!receive_pending (conn))
+            {
+              close_locked (conn);
+              return TRUE;
+            }
+          if (_atrium_http_reader_has_head (&conn->reader))
+            {
+              dispatch_locked (conn);
+              continue;
+            }
         }
+      close_locked (conn);
+      return TRUE;
     }
   return FALSE;
 }
