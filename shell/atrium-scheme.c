@@ -146,12 +146,15 @@ finish (WebKitURISchemeRequest *request,
   webkit_uri_scheme_request_finish_with_response (request, response);
 }
 
+/* A short text answer: "STATUS REASON: MESSAGE". A 416 says the file's
+ * size, a 405 what is allowed. */
 static void
-finish_with_status (WebKitURISchemeRequest *request,
-                    AtriumApp              *app,
-                    guint                   status,
-                    const char             *message,
-                    goffset                 file_size)
+finish_with_status_full (WebKitURISchemeRequest *request,
+                         AtriumApp              *app,
+                         guint                   status,
+                         const char             *message,
+                         goffset                 file_size,
+                         const char             *allow)
 {
   g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status,
                                            _atrium_scheme_reason_for (status), message);
@@ -168,8 +171,20 @@ finish_with_status (WebKitURISchemeRequest *request,
       soup_message_headers_replace (headers, "Content-Range", content_range);
       soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
     }
+  if (allow != NULL)
+    soup_message_headers_replace (headers, "Allow", allow);
 
   finish (request, stream, length, status, "text/plain; charset=utf-8", headers);
+}
+
+static void
+finish_with_status (WebKitURISchemeRequest *request,
+                    AtriumApp              *app,
+                    guint                   status,
+                    const char             *message,
+                    goffset                 file_size)
+{
+  finish_with_status_full (request, app, status, message, file_size, NULL);
 }
 
 /* An error the runtime reads: {"code", "message"}, which it turns into the
@@ -203,23 +218,8 @@ finish_refused (WebKitURISchemeRequest     *request,
       return;
     }
 
-  if (decision->allow != NULL)
-    {
-      /* finish_with_status () without its headers' one addition. */
-      g_autofree char *body = g_strdup_printf ("%u %s: %s\n", decision->status,
-                                               _atrium_scheme_reason_for (decision->status),
-                                               decision->message);
-      gsize length = strlen (body);
-      g_autoptr(GInputStream) stream =
-        g_memory_input_stream_new_from_data (g_steal_pointer (&body), length, g_free);
-      SoupMessageHeaders *headers = new_headers (app, "text/plain; charset=utf-8", length);
-
-      soup_message_headers_replace (headers, "Allow", decision->allow);
-      finish (request, stream, length, decision->status, "text/plain; charset=utf-8", headers);
-      return;
-    }
-
-  finish_with_status (request, app, decision->status, decision->message, -1);
+  finish_with_status_full (request, app, decision->status, decision->message, -1,
+                           decision->allow);
 }
 
 /* The upload's body, opened only when the runtime claims it with the
