@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
@@ -14,6 +13,7 @@
 #include "atrium-media-server-private.h"
 #include "atrium-scheme-private.h"
 #include "atrium-screenshot-private.h"
+#include "atrium-thread-private.h"
 #include "atrium-window.h"
 
 #define RUNTIME_RESOURCE "/dev/atrium/runtime/atrium.js"
@@ -62,32 +62,6 @@ const char *
 atrium_get_version (void)
 {
   return PACKAGE_VERSION;
-}
-
-static void
-make_token (char out[ATRIUM_TOKEN_LENGTH + 1])
-{
-  guint8 bytes[ATRIUM_TOKEN_LENGTH / 2];
-  gsize filled = 0;
-
-  /* The token guards every native method from foreign frames, so it comes
-   * from the kernel's CSPRNG, not from GRand. */
-  while (filled < sizeof bytes)
-    {
-      gssize n = getrandom (bytes + filled, sizeof bytes - filled, 0);
-
-      if (n < 0 && errno != EINTR)
-        g_error ("getrandom() failed: %s", g_strerror (errno));
-      if (n > 0)
-        filled += n;
-    }
-
-  for (gsize i = 0; i < sizeof bytes; i++)
-    {
-      out[2 * i] = "0123456789abcdef"[bytes[i] >> 4];
-      out[2 * i + 1] = "0123456789abcdef"[bytes[i] & 0xf];
-    }
-  out[ATRIUM_TOKEN_LENGTH] = '\0';
 }
 
 static void
@@ -285,7 +259,8 @@ atrium_app_init (AtriumApp *self)
   self->worker_threads = 4;
   self->max_windows = ATRIUM_DEFAULT_MAX_WINDOWS;
   self->exit_status = -1;
-  make_token (self->token);
+  _atrium_main_thread_init ();
+  _atrium_token_generate (self->token);
   g_application_add_main_option_entries (G_APPLICATION (self), app_options);
 }
 

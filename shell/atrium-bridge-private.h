@@ -4,13 +4,13 @@
 
 #include "atrium-call-private.h"
 #include "atrium-scheme-request-private.h"
+#include "atrium-token-private.h"
 
 G_BEGIN_DECLS
 
 typedef struct _AtriumApp AtriumApp;
 
 /* Length of the per-launch token that prefixes every message. */
-#define ATRIUM_TOKEN_LENGTH 32
 
 /* Calls one window may have in flight in C; see the runtime's lanes. */
 #define ATRIUM_BRIDGE_MAX_CALLS 8192

@@ -65,21 +65,6 @@ upload_free (Upload *upload)
   g_free (upload);
 }
 
-static gboolean
-token_matches (const char *text,
-               gsize       length,
-               const char *token)
-{
-  guint8 diff = 0;
-
-  if (length < ATRIUM_TOKEN_LENGTH)
-    return FALSE;
-  /* Constant time, so a page cannot find the token byte by byte. */
-  for (guint i = 0; i < ATRIUM_TOKEN_LENGTH; i++)
-    diff |= (guint8) text[i] ^ (guint8) token[i];
-  return diff == 0;
-}
-
 /* Reads a side message (event, poll, cancel, console): a string that starts
  * with the token. Returns its bytes, with @payload and @length describing
  * what follows the token; %NULL with @error set otherwise. */
@@ -105,7 +90,7 @@ read_message (AtriumBridge  *self,
   data = g_bytes_get_data (bytes, &size);
   if (size > 0 && data[size - 1] == '\0')
     size--;
-  if (!token_matches (data, size, _atrium_app_get_token (self->app)))
+  if (!_atrium_token_matches (data, size, _atrium_app_get_token (self->app)))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
                            "The message does not come from the app's runtime");
@@ -156,7 +141,7 @@ _atrium_bridge_decode (const char  *text,
   JsonArray *array;
   JsonNode *name;
 
-  if (!token_matches (text, length, token))
+  if (!_atrium_token_matches (text, length, token))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
                            "The message does not come from the app's runtime");
@@ -415,7 +400,7 @@ _atrium_bridge_claim_upload (AtriumBridge  *self,
   g_byte_array_set_size (data, ATRIUM_TOKEN_LENGTH);
   if (body == NULL
       || !g_input_stream_read_all (body, data->data, ATRIUM_TOKEN_LENGTH, &n, NULL, &local_error)
-      || !token_matches ((const char *) data->data, n, _atrium_app_get_token (self->app)))
+      || !_atrium_token_matches ((const char *) data->data, n, _atrium_app_get_token (self->app)))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
                            "The upload does not come from the app's runtime");
@@ -489,7 +474,7 @@ on_call_message_cb (WebKitUserContentManager *manager,
    * this message only names it: the token, 'U' and the upload's key. The
    * token is checked before the upload's body is touched. */
   if (length > ATRIUM_TOKEN_LENGTH && data[ATRIUM_TOKEN_LENGTH] == 'U'
-      && token_matches (data, length, _atrium_app_get_token (self->app)))
+      && _atrium_token_matches (data, length, _atrium_app_get_token (self->app)))
     {
       GBytes *body = _atrium_bridge_claim_upload (self, data + ATRIUM_TOKEN_LENGTH + 1,
                                                   length - ATRIUM_TOKEN_LENGTH - 1, &error);

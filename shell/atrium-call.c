@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "atrium-thread-private.h"
 #include "atrium-bridge-private.h"
 #include "atrium-json-private.h"
 
@@ -181,7 +182,7 @@ atrium_call_unref (AtriumCall *call)
   /* WebKit objects may only be released on the main thread; a call that an
    * async method dropped on a worker without finishing gets there late. */
   if ((call->reply != NULL || call->context != NULL)
-      && !g_main_context_is_owner (g_main_context_default ()))
+      && !_atrium_is_main_thread ())
     {
       g_idle_add_full (G_PRIORITY_DEFAULT, release_on_main_cb, call, NULL);
       return;
@@ -323,7 +324,7 @@ atrium_call_get_window (AtriumCall *call)
 static void
 finish (AtriumCall *call)
 {
-  if (g_main_context_is_owner (g_main_context_default ()))
+  if (_atrium_is_main_thread ())
     {
       _atrium_bridge_deliver (call);
       atrium_call_unref (call);

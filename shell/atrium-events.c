@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "atrium-thread-private.h"
 #include "atrium-app-private.h"
 #include "atrium-channel-private.h"
 #include "atrium-json-private.h"
@@ -88,7 +89,6 @@ typedef struct
 struct _AtriumEvents
 {
   AtriumApp      *app;          /* owns us */
-  GThread        *main_thread;
 
   GMutex          lock;
   GHashTable     *queues;       /* window id → AtriumEventQueue, ref */
@@ -1005,7 +1005,6 @@ _atrium_events_new (AtriumApp *app)
   AtriumEvents *self = g_new0 (AtriumEvents, 1);
 
   self->app = app;
-  self->main_thread = g_thread_self ();
   g_mutex_init (&self->lock);
   self->queues = g_hash_table_new_full (NULL, NULL, NULL, queue_unref_cb);
   self->coalesce = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1055,13 +1054,6 @@ _atrium_events_free (AtriumEvents *self)
 }
 
 static gboolean
-on_main_thread (AtriumEvents *self)
-{
-  return g_thread_self () == self->main_thread
-         || g_main_context_is_owner (g_main_context_default ());
-}
-
-static gboolean
 has_listeners_locked (AtriumEvents *self,
                       const char   *name)
 {
@@ -1079,7 +1071,7 @@ emit_event (AtriumEvents  *self,
             GError       **error)
 {
   g_autoptr(GPtrArray) queues = g_ptr_array_new_with_free_func (queue_unref_cb);
-  gboolean block = !on_main_thread (self);
+  gboolean block = !_atrium_is_main_thread ();
   gboolean listeners;
   guint full = 0, closed = 0;
 

@@ -3,55 +3,15 @@
 #include <gio/gio.h>
 
 #include "atrium-assets.h"
+#include "atrium-http-private.h"
 
 G_BEGIN_DECLS
-
-/* Longest request head (request line and headers) the loopback server reads. */
-#define ATRIUM_HTTP_MAX_HEAD 8192
 
 /* Limits of the loopback server (atrium-media-server.c says why each). */
 #define ATRIUM_MEDIA_MAX_CONNECTIONS   128
 #define ATRIUM_MEDIA_WORKERS           4
 #define ATRIUM_MEDIA_HEAD_DEADLINE_MS  5000
 #define ATRIUM_MEDIA_IDLE_TIMEOUT_MS   30000
-
-/* The parts of a request head the loopback server looks at. The strings
- * point into the buffer given to _atrium_http_parse_request(). */
-typedef struct
-{
-  const char *method;
-  const char *target;
-  const char *host;         /* NULL when absent */
-  const char *range;        /* NULL when absent */
-  guint       version;      /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
-  gboolean    keep_alive;
-  gboolean    has_body;     /* Content-Length other than 0, or Transfer-Encoding */
-} AtriumHttpRequest;
-
-gboolean _atrium_http_parse_request (char              *head,
-                                     gsize              length,
-                                     AtriumHttpRequest *request);
-
-/* The bytes a connection has received and not yet answered: at most one
- * request head's worth, plus whatever a client pipelined after it. */
-typedef struct
-{
-  char  data[ATRIUM_HTTP_MAX_HEAD];
-  gsize filled;
-  gsize searched;           /* bytes already known to hold no CRLFCRLF end */
-} AtriumHttpReader;
-
-typedef enum
-{
-  ATRIUM_HTTP_NEED_MORE,    /* no whole head yet, and room for more */
-  ATRIUM_HTTP_HEAD,         /* a whole head was taken out */
-  ATRIUM_HTTP_TOO_LARGE,    /* the buffer is full and holds no whole head */
-} AtriumHttpNext;
-
-gboolean       _atrium_http_reader_has_head (AtriumHttpReader *reader);
-AtriumHttpNext _atrium_http_reader_take     (AtriumHttpReader *reader,
-                                             char             *head,
-                                             gsize            *length);
 
 /* What the server answers to one request: @out is sent first (the
  * response head, and the whole body of a status page), then @length bytes

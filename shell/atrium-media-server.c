@@ -11,15 +11,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <gio/gunixinputstream.h>
 
 #include "atrium-range-private.h"
-#include "atrium-scheme-private.h"
 #include "atrium-slice-stream-private.h"
+#include "atrium-token-private.h"
 
 /* The loopback route: a small HTTP/1.1 server on 127.0.0.1 that serves the
  * app's asset source to the parts of WebKitGTK that cannot read a custom
@@ -100,7 +99,6 @@
  * sources under that lock. Lock order: the server's lock, then the
  * server context's own. */
 
-#define TOKEN_BYTES 16
 /* Bytes one job sends before it lets the other connections have its worker. */
 #define SEND_BUDGET (4 * 1024 * 1024)
 /* Bytes a request costs against the budget, so that a pipeline of empty
@@ -113,238 +111,6 @@
 /* After accept() fails for want of descriptors, wait this long. */
 #define ACCEPT_RETRY_MS 100
 
-/* Request heads */
-
-static gboolean
-is_tchar (guchar c)
-{
-  return g_ascii_isalnum (c) || (c != '\0' && strchr ("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static char *
-trim_ows (char *start,
-          char *end)
-{
-  while (start < end && (*start == ' ' || *start == '\t'))
-    start++;
-  while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-    end--;
-  *end = '\0';
-  return start;
-}
-
-static gboolean
-has_token (const char *list,
-           const char *token)
-{
-  gsize n = strlen (token);
-
-  for (const char *p = list; *p != '\0';)
-    {
-      while (*p == ' ' || *p == '\t' || *p == ',')
-        p++;
-      if (g_ascii_strncasecmp (p, token, n) == 0
-          && (p[n] == '\0' || p[n] == ',' || p[n] == ' ' || p[n] == '\t'))
-        return TRUE;
-      while (*p != '\0' && *p != ',')
-        p++;
-    }
-  return FALSE;
-}
-
-/**
- * _atrium_http_parse_request:
- * @head: the request line and headers, ending in the empty line, modified
- *   in place (the strings in @request point into it)
- * @length: its length in bytes, at most %ATRIUM_HTTP_MAX_HEAD
- * @request: (out caller-allocates): what the head says
- *
- * Parses an HTTP/1.0 or 1.1 request head strictly: lines end in CRLF; the
- * method is a token, the target visible ASCII; header names are tokens
- * followed directly by ":", values have no control characters; no line
- * folding, no NUL, no second Host, Range or Content-Length. A pure
- * function over untrusted bytes, for a fuzzer to drive alone.
- *
- * Returns: %TRUE when @head is a well-formed request head
- */
-gboolean
-_atrium_http_parse_request (char              *head,
-                            gsize              length,
-                            AtriumHttpRequest *request)
-{
-  char *end = head + length;
-  char *line = head;
-  char *eol;
-  char *p;
-  gboolean seen_length = FALSE;
-  gboolean close = FALSE;
-  gboolean keep_alive = FALSE;
-
-  g_assert (head != NULL && request != NULL);
-
-  memset (request, 0, sizeof *request);
-  if (length < 4 || length > ATRIUM_HTTP_MAX_HEAD || memcmp (end - 4, "\r\n\r\n", 4) != 0)
-    return FALSE;
-  if (memchr (head, '\0', length) != NULL)
-    return FALSE;
-
-  /* Request line: METHOD SP TARGET SP HTTP/1.x */
-  eol = memchr (line, '\r', end - line);
-  if (eol == NULL || eol[1] != '\n')
-    return FALSE;
-  *eol = '\0';
-
-  request->method = p = line;
-  while (is_tchar (*p))
-    p++;
-  if (p == line || *p != ' ')
-    return FALSE;
-  *p++ = '\0';
-
-  request->target = p;
-  while (*p > 0x20 && *p < 0x7f)
-    p++;
-  if (p == request->target || *p != ' ')
-    return FALSE;
-  *p++ = '\0';
-
-  if (strcmp (p, "HTTP/1.1") == 0)
-    request->version = 1;
-  else if (strcmp (p, "HTTP/1.0") == 0)
-    request->version = 0;
-  else
-    return FALSE;
-
-  /* Header fields, up to the empty line. */
-  for (line = eol + 2; line < end - 2; line = eol + 2)
-    {
-      char *colon;
-      char *name;
-      char *value;
-
-      eol = memchr (line, '\r', end - line);
-      if (eol == NULL || eol[1] != '\n' || eol == line)
-        return FALSE;
-      *eol = '\0';
-
-      name = line;
-      for (colon = line; is_tchar (*colon); colon++)
-        ;
-      /* No name, white space before the colon, or an obsolete folded line. */
-      if (colon == name || *colon != ':')
-        return FALSE;
-      *colon = '\0';
-
-      for (p = colon + 1; p < eol; p++)
-        if ((guchar) *p < 0x20 ? *p != '\t' : *p == 0x7f)
-          return FALSE;
-      value = trim_ows (colon + 1, eol);
-
-      if (g_ascii_strcasecmp (name, "Host") == 0)
-        {
-          if (request->host != NULL)
-            return FALSE;
-          request->host = value;
-        }
-      else if (g_ascii_strcasecmp (name, "Range") == 0)
-        {
-          if (request->range != NULL)
-            return FALSE;
-          request->range = value;
-        }
-      else if (g_ascii_strcasecmp (name, "Content-Length") == 0)
-        {
-          if (seen_length || *value == '\0')
-            return FALSE;
-          seen_length = TRUE;
-          for (p = value; *p != '\0'; p++)
-            if (!g_ascii_isdigit (*p))
-              return FALSE;
-          if (strspn (value, "0") != strlen (value))
-            request->has_body = TRUE;
-        }
-      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
-        {
-          request->has_body = TRUE;
-        }
-      else if (g_ascii_strcasecmp (name, "Connection") == 0)
-        {
-          close = close || has_token (value, "close");
-          keep_alive = keep_alive || has_token (value, "keep-alive");
-        }
-    }
-
-  request->keep_alive = !close && (request->version == 1 || keep_alive);
-  return TRUE;
-}
-
-/* Request head framing */
-
-/**
- * _atrium_http_reader_has_head:
- * @reader: what a connection has received
- *
- * Looks for the end of a request head (CRLFCRLF) in what @reader holds,
- * searching each byte once however many times it is asked.
- *
- * Returns: whether a whole head, or a full buffer, is waiting to be taken
- */
-gboolean
-_atrium_http_reader_has_head (AtriumHttpReader *reader)
-{
-  g_assert (reader->filled <= ATRIUM_HTTP_MAX_HEAD);
-
-  if (reader->filled >= 4)
-    for (gsize i = reader->searched; i + 4 <= reader->filled; i++)
-      if (memcmp (reader->data + i, "\r\n\r\n", 4) == 0)
-        return TRUE;
-  reader->searched = reader->filled >= 3 ? reader->filled - 3 : 0;
-  return reader->filled == ATRIUM_HTTP_MAX_HEAD;
-}
-
-/**
- * _atrium_http_reader_take:
- * @reader: what a connection has received
- * @head: (out caller-allocates): %ATRIUM_HTTP_MAX_HEAD bytes for the head
- * @length: (out): its length, through the empty line
- *
- * Takes the first whole request head out of @reader; what a client sent
- * after it (a pipelined request) stays, at the start of the buffer. The
- * head is copied because parsing writes into it.
- *
- * Returns: %ATRIUM_HTTP_HEAD with the head in @head, or why not
- */
-AtriumHttpNext
-_atrium_http_reader_take (AtriumHttpReader *reader,
-                          char             *head,
-                          gsize            *length)
-{
-  gsize end = 0;
-
-  g_assert (reader->filled <= ATRIUM_HTTP_MAX_HEAD);
-
-  *length = 0;
-  for (gsize i = 0; i + 4 <= reader->filled; i++)
-    if (memcmp (reader->data + i, "\r\n\r\n", 4) == 0)
-      {
-        end = i + 4;
-        break;
-      }
-
-  if (end == 0)
-    {
-      reader->searched = reader->filled >= 3 ? reader->filled - 3 : 0;
-      return reader->filled == ATRIUM_HTTP_MAX_HEAD ? ATRIUM_HTTP_TOO_LARGE
-                                                     : ATRIUM_HTTP_NEED_MORE;
-    }
-
-  memcpy (head, reader->data, end);
-  memmove (reader->data, reader->data + end, reader->filled - end);
-  reader->filled -= end;
-  reader->searched = 0;
-  *length = end;
-  return ATRIUM_HTTP_HEAD;
-}
 
 /* The server */
 
@@ -355,7 +121,7 @@ struct _AtriumMediaServer
   GObject                 parent_instance;
 
   /* Set before the server's thread starts, read-only after. */
-  char                    token[TOKEN_BYTES * 2 + 1];
+  char                    token[ATRIUM_TOKEN_LENGTH + 1];
   char                   *host;         /* "127.0.0.1:PORT" */
   char                   *origin;       /* "http://127.0.0.1:PORT" */
   char                   *base;         /* origin + "/" + token */
@@ -412,68 +178,7 @@ struct _Connection
   gsize                copy_sent;
 };
 
-static gboolean
-make_token (char    out[TOKEN_BYTES * 2 + 1],
-            GError **error)
-{
-  guint8 bytes[TOKEN_BYTES];
-  gsize filled = 0;
-
-  while (filled < sizeof bytes)
-    {
-      gssize n = getrandom (bytes + filled, sizeof bytes - filled, 0);
-
-      if (n < 0 && errno != EINTR)
-        {
-          int errsv = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                       "getrandom() failed: %s", g_strerror (errsv));
-          return FALSE;
-        }
-      if (n > 0)
-        filled += n;
-    }
-
-  for (gsize i = 0; i < sizeof bytes; i++)
-    {
-      out[2 * i] = "0123456789abcdef"[bytes[i] >> 4];
-      out[2 * i + 1] = "0123456789abcdef"[bytes[i] & 0xf];
-    }
-  out[TOKEN_BYTES * 2] = '\0';
-  return TRUE;
-}
-
-/* Compares in time that does not depend on where the first difference is,
- * so the token cannot be found a byte at a time by timing. */
-static gboolean
-token_matches (const char *candidate,
-               const char *token)
-{
-  guchar diff = 0;
-
-  for (gsize i = 0; i < TOKEN_BYTES * 2; i++)
-    {
-      if (candidate[i] == '\0')
-        return FALSE;
-      diff |= candidate[i] ^ token[i];
-    }
-  return diff == 0;
-}
-
 /* Responses */
-
-static const char *
-reason_for (guint status)
-{
-  /* Those the app:// scheme never sends. */
-  switch (status)
-    {
-    case 408: return "Request Timeout";
-    case 431: return "Request Header Fields Too Large";
-    default:  return _atrium_scheme_reason_for (status);
-    }
-}
 
 void
 _atrium_media_response_clear (AtriumMediaResponse *response)
@@ -509,7 +214,7 @@ append_head (AtriumMediaServer   *self,
                           "%s"
                           "Connection: %s\r\n"
                           "\r\n",
-                          status, reason_for (status), content_type, length,
+                          status, _atrium_http_reason_phrase (status), content_type, length,
                           self->allowed_origin, extra != NULL ? extra : "",
                           keep_alive ? "keep-alive" : "close");
 }
@@ -524,7 +229,7 @@ status_page (AtriumMediaServer   *self,
              gboolean             keep_alive,
              gboolean             with_body)
 {
-  g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status, reason_for (status), message);
+  g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status, _atrium_http_reason_phrase (status), message);
   gsize length = strlen (body);
 
   append_head (self, response, status, "text/plain; charset=utf-8", length, extra, keep_alive);
@@ -611,8 +316,8 @@ _atrium_media_server_respond (AtriumMediaServer   *self,
       return;
     }
 
-  if (request.target[0] != '/' || !token_matches (request.target + 1, self->token)
-      || request.target[1 + TOKEN_BYTES * 2] != '/')
+  if (request.target[0] != '/' || !_atrium_token_matches (request.target + 1, strlen (request.target + 1), self->token)
+      || request.target[1 + ATRIUM_TOKEN_LENGTH] != '/')
     {
       status_page (self, response, 404, "Not found", NULL, keep, !is_head);
       return;
@@ -629,11 +334,11 @@ _atrium_media_server_respond (AtriumMediaServer   *self,
       return;
     }
 
-  stream = atrium_assets_open (assets, request.target + 1 + TOKEN_BYTES * 2, &size,
+  stream = atrium_assets_open (assets, request.target + 1 + ATRIUM_TOKEN_LENGTH, &size,
                                &content_type, &error);
   if (stream == NULL)
     {
-      status_page (self, response, _atrium_scheme_status_for (error), error->message, NULL, keep,
+      status_page (self, response, _atrium_http_status_for_error (error), error->message, NULL, keep,
                    !is_head);
       return;
     }
@@ -1285,8 +990,7 @@ server_new (AtriumAssets  *assets,
   g_assert (assets == NULL || ATRIUM_IS_ASSETS (assets));
   g_assert (allowed_origin != NULL);
 
-  if (!make_token (self->token, error))
-    return NULL;
+  _atrium_token_generate (self->token);
   self->assets = assets != NULL ? g_object_ref (assets) : NULL;
   self->allowed_origin = g_strdup (allowed_origin);
   return g_steal_pointer (&self);

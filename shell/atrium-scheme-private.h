@@ -10,8 +10,6 @@ typedef struct _AtriumApp AtriumApp;
 
 void        _atrium_scheme_request_cb   (WebKitURISchemeRequest   *request,
                                          gpointer                  user_data);
-guint       _atrium_scheme_status_for   (const GError             *error);
-const char *_atrium_scheme_reason_for   (guint                     status);
 void        _atrium_scheme_guard_frames (AtriumApp                *app,
                                          WebKitUserContentManager *manager);
 void        _atrium_scheme_load_guarded (AtriumApp                *app,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "atrium-app-private.h"
+#include "atrium-http-private.h"
 #include "atrium-bridge-private.h"
 #include "atrium-slice-stream-private.h"
 #include "atrium-window-private.h"
@@ -24,66 +25,6 @@
  * Media elements cannot use a custom scheme at all in WebKitGTK, so their
  * files go through the loopback route instead (atrium-media-server.c),
  * which shares the asset source and so its path safety. */
-
-guint
-_atrium_scheme_status_for (const GError *error)
-{
-  if (error->domain == G_IO_ERROR)
-    {
-      switch (error->code)
-        {
-        case G_IO_ERROR_NOT_FOUND:
-        case G_IO_ERROR_IS_DIRECTORY:
-        case G_IO_ERROR_NOT_DIRECTORY:
-          return 404;
-        case G_IO_ERROR_PERMISSION_DENIED:
-          return 403;
-        case G_IO_ERROR_INVALID_ARGUMENT:
-        case G_IO_ERROR_INVALID_FILENAME:
-        case G_IO_ERROR_FILENAME_TOO_LONG:
-          return 400;
-        default:
-          break;
-        }
-    }
-  else if (error->domain == G_RESOURCE_ERROR && error->code == G_RESOURCE_ERROR_NOT_FOUND)
-    {
-      return 404;
-    }
-  else if (error->domain == ATRIUM_ERROR)
-    {
-      switch (error->code)
-        {
-        case ATRIUM_ERROR_BAD_ARGS:  return 400;
-        case ATRIUM_ERROR_FORBIDDEN: return 403;
-        case ATRIUM_ERROR_TOO_LARGE: return 413;
-        case ATRIUM_ERROR_QUEUE_FULL: return 503;
-        default: break;
-        }
-    }
-  return 500;
-}
-
-const char *
-_atrium_scheme_reason_for (guint status)
-{
-  switch (status)
-    {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 503: return "Service Unavailable";
-    default:  return "Internal Server Error";
-    }
-}
 
 /* Headers every app:// answer carries, errors included. */
 static SoupMessageHeaders *
@@ -140,7 +81,7 @@ finish (WebKitURISchemeRequest *request,
 {
   g_autoptr(WebKitURISchemeResponse) response = webkit_uri_scheme_response_new (stream, length);
 
-  webkit_uri_scheme_response_set_status (response, status, _atrium_scheme_reason_for (status));
+  webkit_uri_scheme_response_set_status (response, status, _atrium_http_reason_phrase (status));
   webkit_uri_scheme_response_set_content_type (response, content_type);
   webkit_uri_scheme_response_set_http_headers (response, headers);
   webkit_uri_scheme_request_finish_with_response (request, response);
@@ -157,7 +98,7 @@ finish_with_status_full (WebKitURISchemeRequest *request,
                          const char             *allow)
 {
   g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status,
-                                           _atrium_scheme_reason_for (status), message);
+                                           _atrium_http_reason_phrase (status), message);
   gsize length = strlen (body);
   g_autoptr(GInputStream) stream =
     g_memory_input_stream_new_from_data (g_steal_pointer (&body), length, g_free);
@@ -200,7 +141,7 @@ finish_with_error (WebKitURISchemeRequest *request,
   g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&json), length);
   g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
 
-  finish (request, stream, length, _atrium_scheme_status_for (error), "application/json",
+  finish (request, stream, length, _atrium_http_status_for_error (error), "application/json",
           new_headers (app, "application/json", length));
 }
 
@@ -298,7 +239,7 @@ serve (WebKitURISchemeRequest *request,
     }
   if (stream == NULL)
     {
-      status = _atrium_scheme_status_for (error);
+      status = _atrium_http_status_for_error (error);
       g_debug ("%s: %u %s", uri, status, error->message);
       finish_with_status (request, app, status, error->message, -1);
       return;

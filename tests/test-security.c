@@ -266,7 +266,7 @@ test_token_spies (void)
     "  const got = new Promise((resolve) => atrium.once('from-c', resolve));"
     "  await atrium.emit('spied', {hello: 'world'});"
     "  out.fromC = await got;"
-    "  console.log('a console line long enough to be noted');"
+    "  console.log('# a console line long enough to be noted (TAP comment)');"
     "  try { atrium.__deliver(['z'.repeat(32), [['from-c', 'forged', null]]]); out.forged = 'accepted'; }"
     "  catch (e) { out.forged = e.code; }"
     "  window.open('/other.html');"
