@@ -1,5 +1,7 @@
 #pragma once
 
+#include "atrium-export.h"
+
 #if !defined(ATRIUM_INSIDE) && !defined(ATRIUM_COMPILATION)
 # error "Only <atrium.h> can be included directly."
 #endif
@@ -14,63 +16,92 @@ G_BEGIN_DECLS
 
 #define ATRIUM_TYPE_APP (atrium_app_get_type ())
 
+ATRIUM_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (AtriumApp, atrium_app, ATRIUM, APP, GtkApplication)
 
+ATRIUM_AVAILABLE_IN_ALL
 AtriumApp        *atrium_app_new                   (const char        *application_id,
                                                     GApplicationFlags  flags);
 
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_bind                  (AtriumApp         *self,
                                                     const char        *name,
                                                     AtriumMethodFunc   func,
                                                     gpointer           user_data,
                                                     GDestroyNotify     destroy,
                                                     AtriumBindFlags    flags);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_unbind                (AtriumApp         *self,
                                                     const char        *name);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_set_signature         (AtriumApp         *self,
                                                     const char        *name,
                                                     const char        *signature,
                                                     const char        *doc,
                                                     GError           **error);
 
+ATRIUM_AVAILABLE_IN_ALL
 AtriumAssets     *atrium_app_get_assets            (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_assets            (AtriumApp         *self,
                                                     AtriumAssets      *assets);
+ATRIUM_AVAILABLE_IN_ALL
 const char       *atrium_app_get_dev_url           (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_set_dev_url           (AtriumApp         *self,
                                                     const char        *url,
                                                     GError           **error);
+ATRIUM_AVAILABLE_IN_ALL
 const char       *atrium_app_get_content_security_policy (AtriumApp   *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_content_security_policy (AtriumApp   *self,
                                                           const char  *policy);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_get_spa_fallback      (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_spa_fallback      (AtriumApp         *self,
                                                     gboolean           spa_fallback);
+ATRIUM_AVAILABLE_IN_ALL
 const char       *atrium_app_get_start_path        (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_start_path        (AtriumApp         *self,
                                                     const char        *path);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_get_log_console       (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_log_console       (AtriumApp         *self,
                                                     gboolean           log_console);
+ATRIUM_AVAILABLE_IN_ALL
 guint             atrium_app_get_max_windows       (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_windows       (AtriumApp         *self,
                                                     guint              max_windows);
+ATRIUM_AVAILABLE_IN_ALL
 gsize             atrium_app_get_max_message_size  (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_message_size  (AtriumApp         *self,
                                                     gsize              max_size);
+ATRIUM_AVAILABLE_IN_ALL
 guint             atrium_app_get_max_depth         (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_depth         (AtriumApp         *self,
                                                     guint              max_depth);
+ATRIUM_AVAILABLE_IN_ALL
 guint             atrium_app_get_worker_threads    (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_worker_threads    (AtriumApp         *self,
                                                     guint              n_threads);
 
+ATRIUM_AVAILABLE_IN_ALL
 WebKitWebContext *atrium_app_get_web_context       (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 AtriumWindow     *atrium_app_open_window           (AtriumApp         *self,
                                                     const char        *path);
 
+ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_quit                  (AtriumApp         *self,
                                                     int                exit_status);
+ATRIUM_AVAILABLE_IN_ALL
 int               atrium_app_get_exit_status       (AtriumApp         *self);
 
 G_END_DECLS

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "atrium-export.h"
+
 #if !defined(ATRIUM_INSIDE) && !defined(ATRIUM_COMPILATION)
 # error "Only <atrium.h> can be included directly."
 #endif
@@ -52,26 +54,40 @@ typedef enum {
   ATRIUM_BIND_ASYNC   = 1 << 1,
 } AtriumBindFlags;
 
+ATRIUM_AVAILABLE_IN_ALL
 GType          atrium_call_get_type          (void) G_GNUC_CONST;
+ATRIUM_AVAILABLE_IN_ALL
 AtriumCall    *atrium_call_ref               (AtriumCall   *call);
+ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_unref             (AtriumCall   *call);
 
+ATRIUM_AVAILABLE_IN_ALL
 guint64        atrium_call_get_id            (AtriumCall   *call);
+ATRIUM_AVAILABLE_IN_ALL
 const char    *atrium_call_get_method        (AtriumCall   *call);
+ATRIUM_AVAILABLE_IN_ALL
 JsonArray     *atrium_call_get_args          (AtriumCall   *call);
+ATRIUM_AVAILABLE_IN_ALL
 guint          atrium_call_get_n_args        (AtriumCall   *call);
+ATRIUM_AVAILABLE_IN_ALL
 JsonNode      *atrium_call_get_arg           (AtriumCall   *call,
                                               guint         index);
+ATRIUM_AVAILABLE_IN_ALL
 GCancellable  *atrium_call_get_cancellable   (AtriumCall   *call);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean       atrium_call_is_cancelled      (AtriumCall   *call);
+ATRIUM_AVAILABLE_IN_ALL
 AtriumWindow  *atrium_call_get_window        (AtriumCall   *call);
 
+ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_value      (AtriumCall   *call,
                                               JsonNode     *result);
+ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_error      (AtriumCall   *call,
                                               AtriumError   code,
                                               const char   *format,
                                               ...) G_GNUC_PRINTF (3, 4);
+ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_gerror     (AtriumCall   *call,
                                               const GError *error);
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "atrium-export.h"
+
 #if !defined(ATRIUM_INSIDE) && !defined(ATRIUM_COMPILATION)
 # error "Only <atrium.h> can be included directly."
 #endif
@@ -34,7 +36,9 @@ typedef enum {
   ATRIUM_ERROR_QUEUE_FULL,
 } AtriumError;
 
+ATRIUM_AVAILABLE_IN_ALL
 GQuark       atrium_error_quark          (void);
+ATRIUM_AVAILABLE_IN_ALL
 const char  *atrium_error_to_code        (AtriumError  error);
 
 G_END_DECLS

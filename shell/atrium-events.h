@@ -1,5 +1,7 @@
 #pragma once
 
+#include "atrium-export.h"
+
 #if !defined(ATRIUM_INSIDE) && !defined(ATRIUM_COMPILATION)
 # error "Only <atrium.h> can be included directly."
 #endif
@@ -48,33 +50,41 @@ typedef void (*AtriumEventFunc) (AtriumApp    *app,
 #define ATRIUM_EVENT_QUEUE_MAX_EVENTS 10000
 #define ATRIUM_EVENT_QUEUE_MAX_BYTES  (64 * 1024 * 1024)
 
+ATRIUM_AVAILABLE_IN_ALL
 gboolean  atrium_app_emit                    (AtriumApp          *self,
                                               const char         *name,
                                               JsonNode           *data,
                                               GError            **error);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean  atrium_app_emit_to                 (AtriumApp          *self,
                                               guint               window_id,
                                               const char         *name,
                                               JsonNode           *data,
                                               GError            **error);
+ATRIUM_AVAILABLE_IN_ALL
 gulong    atrium_app_on                      (AtriumApp          *self,
                                               const char         *name,
                                               AtriumEventFunc     func,
                                               gpointer            user_data,
                                               GDestroyNotify      destroy);
+ATRIUM_AVAILABLE_IN_ALL
 gulong    atrium_app_once                    (AtriumApp          *self,
                                               const char         *name,
                                               AtriumEventFunc     func,
                                               gpointer            user_data,
                                               GDestroyNotify      destroy);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean  atrium_app_off                     (AtriumApp          *self,
                                               gulong              handler_id);
+ATRIUM_AVAILABLE_IN_ALL
 void      atrium_app_set_event_policy        (AtriumApp          *self,
                                               const char         *name,
                                               AtriumEventPolicy   policy);
+ATRIUM_AVAILABLE_IN_ALL
 void      atrium_app_set_event_forwarding    (AtriumApp          *self,
                                               const char         *name,
                                               gboolean            forward);
+ATRIUM_AVAILABLE_IN_ALL
 void      atrium_app_set_event_queue_limits  (AtriumApp          *self,
                                               guint               max_events,
                                               gsize               max_bytes);

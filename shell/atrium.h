@@ -1,5 +1,7 @@
 #pragma once
 
+#include "atrium-export.h"
+
 #define ATRIUM_INSIDE
 
 #include "atrium-error.h"
@@ -14,6 +16,7 @@
 
 G_BEGIN_DECLS
 
+ATRIUM_AVAILABLE_IN_ALL
 const char *atrium_get_version (void);
 
 G_END_DECLS
