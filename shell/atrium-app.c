@@ -887,10 +887,13 @@ _atrium_app_get_media_server (AtriumApp *self)
   return self->media_server;
 }
 
-/* Remote scripts, styles, fonts, images and connections stay out; the
- * page's own inline scripts and styles run, and WebAssembly compiles.
- * Frames of other origins may load: they run in their own origin, get no
- * runtime and cannot call (the bridge's token sees to that). The origin is
+/* Remote scripts, styles, fonts, images, connections and frames stay out;
+ * the page's own inline scripts and styles run, and WebAssembly compiles.
+ * Remote frames are the app's to allow (its own policy): they get no
+ * runtime and cannot call (the bridge's token sees to that), but WebKit
+ * lets a frame of another origin navigate the top frame to any page of the
+ * top's own origin without a click, and C cannot tell such a navigation
+ * from the page's own. The origin is
  * named beside 'self' because frames that inherit the policy (srcdoc,
  * sandboxed, data:) have an opaque origin that 'self' does not match. */
 #define CSP_SELF "'self' " ATRIUM_ORIGIN
@@ -901,7 +904,7 @@ _atrium_app_get_media_server (AtriumApp *self)
   "img-src " CSP_SELF " data: blob:; " \
   "font-src " CSP_SELF " data: blob:; " \
   "worker-src " CSP_SELF " blob:; " \
-  "frame-src " CSP_SELF " data: blob: http: https:; " \
+  "frame-src " CSP_SELF " data: blob:; " \
   "object-src 'none'; " \
   "base-uri " CSP_SELF "; " \
   "form-action " CSP_SELF

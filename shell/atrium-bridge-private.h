@@ -60,4 +60,6 @@ gsize         _atrium_bridge_split_event  (const char               *data,
                                            guint64                  *ack,
                                            GError                  **error);
 
+void _atrium_bridge_page_changed (AtriumBridge *self);
+
 G_END_DECLS

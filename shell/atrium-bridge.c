@@ -43,9 +43,13 @@ G_DEFINE_FINAL_TYPE (AtriumBridge, _atrium_bridge, G_TYPE_OBJECT)
 #define EARLY_CANCELS_MAX 1024
 
 /* Uploads waiting for the call message that claims them: at most this
- * many, so a page that uploads and never claims cannot pin more. Their
- * bodies stay unread, in WebKit's keeping, until then. */
-#define UPLOADS_MAX 64
+ * many, for at most UPLOAD_LIFETIME, and none past the page that sent
+ * them (_atrium_bridge_page_changed()), so a page that uploads and never
+ * claims cannot pin more. Their bodies stay unread, in WebKit's keeping,
+ * until then; unread, their size is unknown, so the count is what bounds
+ * them. Past it the runtime sends its call as a plain message. */
+#define UPLOADS_MAX 16
+#define UPLOAD_LIFETIME (30 * G_USEC_PER_SEC)
 
 /* An upload kept under its key. Its body is opened only when the runtime
  * claims it: in WebKitGTK 2.50 merely asking WebKit for a body that holds a
@@ -56,6 +60,7 @@ typedef struct
 {
   GObject              *source;     /* NULL once two requests named the key */
   AtriumUploadOpenFunc  open_body;
+  gint64                expires;    /* monotonic µs */
 } Upload;
 
 static void
@@ -253,6 +258,29 @@ _atrium_bridge_deliver (AtriumCall *call)
   g_hash_table_remove (self->calls, call);
 }
 
+/* The page cancelled call @page_id and settled its Promise already. If the
+ * method has not finished it (a long poll that does not watch its
+ * cancellable, say), answer the page's message now, as cancelled, and
+ * forget the call: the runtime's lane gets its slot back, and C holds no
+ * call the page has given up on. Whatever the method answers later finds
+ * no bridge and is dropped. */
+static void
+forget_cancelled (AtriumBridge *self,
+                  gint64        page_id)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumCall *call = g_hash_table_lookup (self->page_ids, &page_id);
+
+  if (call == NULL)
+    return;
+  error = g_error_new_literal (ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED, "The call was cancelled");
+  if (call->reply != NULL)
+    reply_error (call->reply, error);
+  g_hash_table_remove (self->page_ids, &page_id);
+  _atrium_call_detach (call);
+  g_hash_table_remove (self->calls, call);
+}
+
 static void
 run_main_thread (AtriumCall *call)
 {
@@ -332,6 +360,17 @@ _atrium_bridge_add_upload (AtriumBridge          *self,
       return FALSE;
     }
 
+  /* Uploads whose calls never came (the runtime claims its own at once). */
+  {
+    GHashTableIter iter;
+    gint64 now = g_get_monotonic_time ();
+
+    g_hash_table_iter_init (&iter, self->uploads);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &upload))
+      if (upload->expires <= now)
+        g_hash_table_iter_remove (&iter);
+  }
+
   if (g_hash_table_size (self->uploads) >= UPLOADS_MAX)
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
@@ -342,6 +381,7 @@ _atrium_bridge_add_upload (AtriumBridge          *self,
   upload = g_new0 (Upload, 1);
   upload->source = g_object_ref (source);
   upload->open_body = open_body;
+  upload->expires = g_get_monotonic_time () + UPLOAD_LIFETIME;
   g_hash_table_replace (self->uploads, g_steal_pointer (&name), upload);
   self->uploads_received++;
   return TRUE;
@@ -452,6 +492,8 @@ on_call_message_cb (WebKitUserContentManager *manager,
   gsize length;
   const char *name;
   AtriumCall *call;
+  gint64 page_id;
+  gboolean early_cancel = FALSE;
 
   /* Only strings: WebKitGTK 2.50 turns an ArrayBuffer in a script message
    * into an empty object. As bytes, the text comes out about a quarter
@@ -512,17 +554,24 @@ on_call_message_cb (WebKitUserContentManager *manager,
   call = _atrium_call_new (method, g_steal_pointer (&message), self, reply,
                            jsc_value_get_context (value));
   g_hash_table_add (self->calls, call);
-  if (call->page_id != 0)
+  page_id = call->page_id;
+  if (page_id != 0)
     {
       g_hash_table_replace (self->page_ids, &call->page_id, call);
-      if (g_hash_table_remove (self->early_cancels, &call->page_id))
-        _atrium_call_cancel (call);
+      if (g_hash_table_remove (self->early_cancels, &page_id))
+        {
+          _atrium_call_cancel (call);
+          early_cancel = TRUE;
+        }
     }
 
   if (method->flags & ATRIUM_BIND_WORKER)
     _atrium_app_run_on_worker (self->app, call);
   else
     run_main_thread (call);
+  /* @call may be gone by now: only its page id is used. */
+  if (early_cancel)
+    forget_cancelled (self, page_id);
 
   return TRUE;
 
@@ -559,6 +608,7 @@ on_cancel_message_cb (WebKitUserContentManager *manager,
   if (call != NULL)
     {
       _atrium_call_cancel (call);
+      forget_cancelled (self, page_id);
     }
   else
     {
@@ -875,6 +925,17 @@ _atrium_bridge_close (AtriumBridge *self)
 
   self->window = NULL;
   g_clear_object (&self->app);
+}
+
+/* The top frame committed another page: what the old one uploaded and
+ * never claimed is dropped (its runtime is gone with it). */
+void
+_atrium_bridge_page_changed (AtriumBridge *self)
+{
+  g_return_if_fail (ATRIUM_IS_BRIDGE (self));
+
+  if (self->uploads != NULL)
+    g_hash_table_remove_all (self->uploads);
 }
 
 AtriumWindow *

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "atrium-log-limit-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-app-private.h"
 #include "atrium-channel-private.h"
@@ -683,8 +684,8 @@ script_done_cb (GObject      *source,
   g_mutex_unlock (&queue->lock);
 
   if (error != NULL && released > 0)
-    g_warning ("Window %u lost %u events: the page did not take them (%s)",
-               queue->window_id, released, error->message);
+    _atrium_log_page (G_LOG_LEVEL_WARNING, "Window %u lost %u events: the page did not take "
+                      "them (%s)", queue->window_id, released, error->message);
   flush (queue);
   _atrium_event_queue_unref (queue);
 }
@@ -890,8 +891,8 @@ load_changed_cb (WebKitWebView    *web_view,
 
   g_queue_clear_full (&stale, (GDestroyNotify) poll_free);
   if (lost > 0)
-    g_message ("Window %u navigated with %u events on their way to the old page",
-               queue->window_id, lost);
+    _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u navigated with %u events on their way "
+                      "to the old page", queue->window_id, lost);
 }
 
 AtriumEventQueue *

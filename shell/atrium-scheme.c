@@ -3,6 +3,7 @@
 #include "atrium-scheme-private.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "atrium-app-private.h"
 #include "atrium-http-private.h"
@@ -366,6 +367,9 @@ typedef struct
   gboolean                 ready;     /* compiled, or failed */
   GPtrArray               *managers;  /* GWeakRef *: content managers waiting for it */
   GPtrArray               *pending;   /* PendingLoad *: pages waiting for it */
+  char                    *identifier;
+  GBytes                  *rules;
+  guint                    attempt;   /* which of store_directory()'s places */
 } FrameGuard;
 
 typedef struct
@@ -395,6 +399,50 @@ frame_guard_clear (FrameGuard *guard)
   g_clear_object (&guard->filter);
   g_clear_pointer (&guard->managers, g_ptr_array_unref);
   g_clear_pointer (&guard->pending, g_ptr_array_unref);
+  g_clear_pointer (&guard->identifier, g_free);
+  g_clear_pointer (&guard->rules, g_bytes_unref);
+}
+
+/* Where WebKit may compile the rules: the user's cache, else the runtime
+ * directory, else a directory of this user's in /tmp (a read-only or full
+ * home must not leave the app without its guard). NULL past the last. */
+static char *
+store_directory (guint attempt)
+{
+  switch (attempt)
+    {
+    case 0:
+      return g_build_filename (g_get_user_cache_dir (), "atrium", "content-filters", NULL);
+    case 1:
+      return g_build_filename (g_get_user_runtime_dir (), "atrium", "content-filters", NULL);
+    case 2:
+      {
+        g_autofree char *name = g_strdup_printf ("atrium-content-filters-%u", (guint) getuid ());
+
+        return g_build_filename (g_get_tmp_dir (), name, NULL);
+      }
+    default:
+      return NULL;
+    }
+}
+
+static void frame_filter_saved_cb (GObject      *object,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+
+/* Compiles the rules in the next place to try; FALSE when none is left. */
+static gboolean
+frame_guard_compile (FrameGuard *guard)
+{
+  g_autofree char *directory = store_directory (guard->attempt++);
+  g_autoptr(WebKitUserContentFilterStore) store = NULL;
+
+  if (directory == NULL)
+    return FALSE;
+  store = webkit_user_content_filter_store_new (directory);
+  webkit_user_content_filter_store_save (store, guard->identifier, guard->rules, NULL,
+                                         frame_filter_saved_cb, g_rc_box_acquire (guard));
+  return TRUE;
 }
 
 static void
@@ -443,10 +491,17 @@ frame_filter_saved_cb (GObject      *object,
     webkit_user_content_filter_store_save_finish (WEBKIT_USER_CONTENT_FILTER_STORE (object),
                                                   result, &error);
 
-  /* Pages still load without it, as before: frames of other origins can
-   * then read app files, which is worth a warning but not a dead app. */
+  if (filter == NULL && frame_guard_compile (guard))
+    {
+      g_message ("Compiling the frame guard again elsewhere: %s", error->message);
+      frame_guard_unref (guard);
+      return;
+    }
+  /* Nowhere to compile it at all: pages still load without it rather than
+   * leave a dead app, and frames of other origins can then read app
+   * files. That is worth more than a warning. */
   if (filter == NULL)
-    g_warning ("Frames of other origins can load app:// files: %s", error->message);
+    g_critical ("Frames of other origins can load app:// files: %s", error->message);
   frame_guard_ready (guard, filter);
   frame_guard_unref (guard);
 }
@@ -456,12 +511,8 @@ get_frame_guard (AtriumApp *app)
 {
   static GQuark quark;
   FrameGuard *guard;
-  g_autoptr(WebKitUserContentFilterStore) store = NULL;
-  g_autofree char *directory = NULL;
   g_autofree char *rules = NULL;
   g_autofree char *checksum = NULL;
-  g_autofree char *identifier = NULL;
-  g_autoptr(GBytes) source = NULL;
 
   if (quark == 0)
     quark = g_quark_from_static_string ("atrium-frame-guard");
@@ -478,12 +529,9 @@ get_frame_guard (AtriumApp *app)
    * checksum, so apps and launches that share the cache share the file. */
   rules = _atrium_scheme_frame_rules (_atrium_app_get_origin (app));
   checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, rules, -1);
-  identifier = g_strdup_printf ("atrium-frames-%.16s", checksum);
-  directory = g_build_filename (g_get_user_cache_dir (), "atrium", "content-filters", NULL);
-  store = webkit_user_content_filter_store_new (directory);
-  source = g_bytes_new (rules, strlen (rules));
-  webkit_user_content_filter_store_save (store, identifier, source, NULL, frame_filter_saved_cb,
-                                         g_rc_box_acquire (guard));
+  guard->identifier = g_strdup_printf ("atrium-frames-%.16s", checksum);
+  guard->rules = g_bytes_new (rules, strlen (rules));
+  frame_guard_compile (guard);
   return guard;
 }
 

@@ -9,8 +9,15 @@ AtriumBridge *_atrium_window_get_bridge   (AtriumWindow *self);
 void          _atrium_window_grant_open   (AtriumWindow *self,
                                            const char   *uri,
                                            gsize         length);
-void          _atrium_window_get_refusals (AtriumWindow *self,
-                                           guint        *downloads,
-                                           guint        *opens);
+/* What a window refused, for tests. */
+typedef struct
+{
+  guint downloads;
+  guint opens;
+  guint redirects;
+} AtriumWindowRefusals;
+
+void          _atrium_window_get_refusals (AtriumWindow         *self,
+                                           AtriumWindowRefusals *refusals);
 
 G_END_DECLS

@@ -32,8 +32,7 @@ struct _AtriumWindow
   char                 *gesture_uri;   /* last navigation the user asked for */
   char                 *app_uri;       /* the last app page the top frame committed */
   GQueue                open_grants;   /* OpenGrant: app windows the runtime asked for */
-  guint                 refused_downloads;
-  guint                 refused_opens;
+  AtriumWindowRefusals  refused;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -102,7 +101,7 @@ static void
 refuse_download (AtriumWindow *self,
                  const char   *uri)
 {
-  self->refused_downloads++;
+  self->refused.downloads++;
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: the app does not take "
                     "downloads", uri);
 }
@@ -190,14 +189,14 @@ open_from_page (AtriumWindow           *self,
     }
   if (!take_open_grant (self, uri))
     {
-      self->refused_opens++;
+      self->refused.opens++;
       _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused to open %s: only the app's own top "
                         "frame opens app windows", uri);
       return;
     }
   if (!_atrium_app_may_open_window (app, &error))
     {
-      self->refused_opens++;
+      self->refused.opens++;
       _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused to open %s: %s", uri, error->message);
       return;
     }
@@ -279,6 +278,7 @@ on_decide_policy_cb (WebKitWebView            *web_view,
           && g_str_has_prefix (uri, ATRIUM_ORIGIN "/"))
         {
           webkit_policy_decision_ignore (decision);
+          self->refused.redirects++;
           _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Blocked a redirect from another origin to %s",
                             uri);
           return TRUE;
@@ -347,6 +347,10 @@ on_load_changed_cb (WebKitWebView   *web_view,
 
   if (app == NULL || event != WEBKIT_LOAD_COMMITTED)
     return;
+  /* A new page: the old one's grants and uploads go with it. */
+  g_queue_clear_full (&self->open_grants, (GDestroyNotify) open_grant_free);
+  if (self->bridge != NULL)
+    _atrium_bridge_page_changed (self->bridge);
   uri = webkit_web_view_get_uri (web_view);
   if (uri != NULL && _atrium_app_is_app_uri (app, uri))
     {
@@ -644,10 +648,8 @@ _atrium_window_get_bridge (AtriumWindow *self)
 
 /* For tests: what the window refused. */
 void
-_atrium_window_get_refusals (AtriumWindow *self,
-                             guint        *downloads,
-                             guint        *opens)
+_atrium_window_get_refusals (AtriumWindow         *self,
+                             AtriumWindowRefusals *refusals)
 {
-  *downloads = self->refused_downloads;
-  *opens = self->refused_opens;
+  *refusals = self->refused;
 }

@@ -244,12 +244,12 @@ runtime_type_at (AtriumWindow *app_window,
 
   g_signal_connect (web_view, "load-changed", G_CALLBACK (load_finished_cb), &loaded);
   webkit_web_view_load_uri (web_view, uri);
-  harness_spin_until (&loaded);
+  harness_wait (&loaded, "the dev server's page to load");
 
   webkit_web_view_call_async_javascript_function (web_view,
                                                   "return document.title + ': ' + typeof window.atrium;",
                                                   -1, NULL, NULL, NULL, NULL, js_done_cb, &w);
-  harness_spin_until (&w.done);
+  harness_wait (&w.done, "the page's title and atrium type");
 
   gtk_window_destroy (GTK_WINDOW (window));
   return w.text;
@@ -323,7 +323,7 @@ launch (Launch             *l,
                                &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, l);
-  harness_spin_until (&l->done);
+  harness_wait (&l->done, "the launcher to exit");
   g_test_message ("exit %d\nstdout: %s\nstderr: %s", l->status, l->out, l->err);
 }
 

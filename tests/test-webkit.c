@@ -605,10 +605,22 @@ test_foreign_frames (void)
 {
   g_autoptr(SoupServer) server = NULL;
   g_autofree char *base = start_foreign_server (&server);
-  AtriumWindow *window = harness_open (get_dir_app (), "/");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
   g_autofree char *body = NULL;
   g_autoptr(JsonNode) result = NULL;
   JsonArray *frames;
+
+  /* Remote frames are the app's to allow: this one does. */
+  g_assert_no_error (error);
+  app = harness_app_new (assets);
+  bind_test_methods (app);
+  atrium_app_set_content_security_policy (app, "frame-src 'self' app://localhost data: blob: "
+                                               "http: https:");
+  window = harness_open (app, "/");
 
   g_atomic_int_set (&sentinel_calls, 0);
   body = g_strdup_printf (

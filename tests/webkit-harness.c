@@ -96,11 +96,44 @@ load_changed_cb (WebKitWebView   *web_view,
     *done = TRUE;
 }
 
-void
-harness_spin_until (gboolean *flag)
+/* Iterates the main loop until *@flag is set. Past HARNESS_WAIT_SECONDS
+ * the test fails and says what it was waiting for, well before meson's
+ * timeout would kill it without a word. A wake-up source makes sure the
+ * deadline is checked even when nothing else happens. */
+static gboolean
+wake_cb (gpointer data)
 {
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+harness_wait_for (HarnessCondition  done,
+                  gpointer          data,
+                  const char       *what)
+{
+  gint64 deadline = g_get_monotonic_time () + HARNESS_WAIT_SECONDS * G_USEC_PER_SEC;
+  guint wake = g_timeout_add_seconds (1, wake_cb, NULL);
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Waited %d s for %s", HARNESS_WAIT_SECONDS, what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake);
+}
+
+static gboolean
+flag_set (gpointer flag)
+{
+  return *(gboolean *) flag;
+}
+
+void
+harness_wait (gboolean   *flag,
+              const char *what)
+{
+  harness_wait_for (flag_set, flag, what);
 }
 
 void
@@ -110,7 +143,7 @@ harness_wait_load (AtriumWindow *window)
   gboolean done = FALSE;
   gulong id = g_signal_connect (web_view, "load-changed", G_CALLBACK (load_changed_cb), &done);
 
-  harness_spin_until (&done);
+  harness_wait (&done, "the window's page to finish loading");
   g_signal_handler_disconnect (web_view, id);
 }
 
@@ -126,7 +159,7 @@ harness_open (AtriumApp  *app,
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 480);
   atrium_window_load (window, path);
   gtk_window_present (GTK_WINDOW (window));
-  harness_spin_until (&done);
+  harness_wait (&done, "a new window's page to finish loading");
   g_signal_handler_disconnect (web_view, id);
 
   return window;
@@ -166,7 +199,7 @@ harness_run_js (AtriumWindow *window,
 
   webkit_web_view_call_async_javascript_function (atrium_window_get_web_view (window), wrapped, -1,
                                                   NULL, NULL, NULL, NULL, js_done_cb, &r);
-  harness_spin_until (&r.done);
+  harness_wait (&r.done, "a script in the page to return");
   g_assert_no_error (r.error);
 
   return r.text;

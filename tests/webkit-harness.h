@@ -34,7 +34,17 @@ char         *harness_run_js       (AtriumWindow *window,
                                     const char   *body);
 JsonNode     *harness_run_js_json  (AtriumWindow *window,
                                     const char   *body);
-void          harness_spin_until   (gboolean     *flag);
+/* How long any harness wait may take before the test fails saying what
+ * it waited for (meson's timeout for the WebKit tests is 120 s). */
+#define HARNESS_WAIT_SECONDS 90
+
+typedef gboolean (*HarnessCondition) (gpointer data);
+
+void          harness_wait         (gboolean         *flag,
+                                    const char       *what);
+void          harness_wait_for     (HarnessCondition  done,
+                                    gpointer          data,
+                                    const char       *what);
 void          harness_close        (AtriumWindow *window);
 
 G_END_DECLS

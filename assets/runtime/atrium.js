@@ -41,7 +41,15 @@
   const NativeSet = Set;
   const NativePromise = Promise;
   const NativeUint32Array = Uint32Array;
-  const promiseThen = uncurry(Promise.prototype.then);
+  const nativeThen = uncurry(Promise.prototype.then);
+  // then() looks up its promise's `constructor` (and that one's
+  // Symbol.species) to make the promise it returns: the page could put a
+  // getter or a broken species there. An own `constructor` of undefined on
+  // each promise the runtime chains makes then() use the captured Promise.
+  const promiseThen = (promise, onValue, onError) => {
+    defineProperty(promise, 'constructor', { __proto__: null, value: undefined });
+    return nativeThen(promise, onValue, onError);
+  };
   const promiseReject = Promise.reject.bind(Promise);
   const mapGet = uncurry(Map.prototype.get);
   const mapSet = uncurry(Map.prototype.set);
@@ -257,25 +265,28 @@
       __proto__: null, size: text.length, cancelled: false, sent: false,
       start: (self) => {
         self.sent = true;
-        let reply;
+        let answered = false;
+        const answer = () => {
+          if (answered) return false;
+          answered = true;
+          finish(callLane, self);
+          return true;
+        };
         try {
-          reply = send(TOKEN + text);
+          promiseThen(send(TOKEN + text), (value) => {
+            if (!answer()) return;
+            try { value = decodeReply(value); } catch (e) {
+              settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
+              return;
+            }
+            settle(true, value);
+          }, (e) => {
+            if (answer()) settle(false, toError(e));
+          });
         } catch (e) {
-          finish(callLane, self);
-          settle(false, toError(e));
-          return;
+          // Whatever threw, the lane gets its slot back and the call settles.
+          if (answer()) settle(false, toError(e));
         }
-        promiseThen(reply, (value) => {
-          finish(callLane, self);
-          try { value = decodeReply(value); } catch (e) {
-            settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
-            return;
-          }
-          settle(true, value);
-        }, (e) => {
-          finish(callLane, self);
-          settle(false, toError(e));
-        });
       },
     };
     const promise = new NativePromise((resolve, reject) => {
@@ -483,26 +494,28 @@
       // settles. `handled` is read when the event leaves, not when it was
       // queued.
       start: (self) => {
-        let reply;
+        let answered = false;
+        const answer = () => {
+          if (answered) return false;
+          answered = true;
+          finish(eventLane, self);
+          return true;
+        };
         try {
-          reply = postEvent(TOKEN + handled + ':' + text);
+          promiseThen(postEvent(TOKEN + handled + ':' + text), (reply) => {
+            if (!answer()) return;
+            try {
+              if (typeof reply === 'string') receive(reply);
+              resolve();
+            } catch (e) {
+              reject(toError(e));
+            }
+          }, (e) => {
+            if (answer()) reject(toError(e));
+          });
         } catch (e) {
-          finish(eventLane, self);
-          reject(toError(e));
-          return;
+          if (answer()) reject(toError(e));
         }
-        promiseThen(reply, (answer) => {
-          finish(eventLane, self);
-          try {
-            if (typeof answer === 'string') receive(answer);
-            resolve();
-          } catch (e) {
-            reject(toError(e));
-          }
-        }, (e) => {
-          finish(eventLane, self);
-          reject(toError(e));
-        });
       },
     };
     if (!submit(eventLane, job))
@@ -524,9 +537,15 @@
   }
 
   function poll() {
-    promiseThen(postPoll(TOKEN + handled), (reply) => {
+    let reply;
+    try {
+      reply = postPoll(TOKEN + handled);
+    } catch (_) {
+      return;   // the window is closing
+    }
+    promiseThen(reply, (batch) => {
       try {
-        receive(reply);
+        receive(batch);
       } finally {
         poll();
       }
@@ -576,12 +595,28 @@
     },
   });
 
+  // Only for clicks that can open a window: a link with a target of its
+  // own, or a middle, Ctrl, Shift or Meta click. Any other click navigates
+  // this frame, and a grant for it would be one a frame could use.
+  const eventButton = getter(MouseEvent.prototype, 'button');
+  const eventCtrl = getter(MouseEvent.prototype, 'ctrlKey');
+  const eventShift = getter(MouseEvent.prototype, 'shiftKey');
+  const eventMeta = getter(MouseEvent.prototype, 'metaKey');
+  const toLowerCase = uncurry(String.prototype.toLowerCase);
+  const querySelector = uncurry(Document.prototype.querySelector);
   const grantLink = (event) => {
     try {
       const target = eventTarget(event);
       if (!(target instanceof NativeElement)) return;
       const link = closest(target, 'a[href], area[href]');
-      if (link !== null) grantOpen(getAttribute(link, 'href'));
+      if (link === null) return;
+      // A link without a target of its own takes the page's <base target>.
+      const base = querySelector(document, 'base[target]');
+      const frame = toLowerCase(String_(getAttribute(link, 'target') ||
+        (base !== null ? getAttribute(base, 'target') : '') || ''));
+      const newWindow = (frame !== '' && frame !== '_self' && frame !== '_top' && frame !== '_parent') ||
+        eventButton(event) === 1 || eventCtrl(event) || eventShift(event) || eventMeta(event);
+      if (newWindow) grantOpen(getAttribute(link, 'href'));
     } catch (_) { /* */ }
   };
   document.addEventListener('click', grantLink, true);
