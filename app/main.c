@@ -15,15 +15,11 @@ typedef struct
   char     *dir;
   char     *dev_url;
   char     *title;
-  char     *screenshot;
-  char     *emit_dts;
-  char     *emit_js;
   int       width;
   int       height;
-  gboolean  log_console;
 } Options;
 
-static Options options = { NULL, NULL, NULL, NULL, NULL, NULL, 1024, 720, FALSE };
+static Options options = { NULL, NULL, NULL, 1024, 720 };
 
 static void
 activate_cb (AtriumApp *app,
@@ -39,9 +35,15 @@ activate_cb (AtriumApp *app,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* One parse, one --help: the launcher's own options go into the same main
+ * group as the options every app on libatrium accepts, which AtriumApp
+ * declares and acts on (atrium_app_get_option_group()). The launcher
+ * parses itself, rather than leaving it to GApplication, so that a bad
+ * option is one line and exit status 2. */
 static gboolean
-parse_options (int    *argc,
-               char ***argv)
+parse_options (AtriumApp  *app,
+               int        *argc,
+               char     ***argv)
 {
   const GOptionEntry entries[] = {
     { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &options.dir,
@@ -51,22 +53,12 @@ parse_options (int    *argc,
     { "title", 't', 0, G_OPTION_ARG_STRING, &options.title, "The window title", "TITLE" },
     { "width", 'W', 0, G_OPTION_ARG_INT, &options.width, "The window width (1024)", "PIXELS" },
     { "height", 'H', 0, G_OPTION_ARG_INT, &options.height, "The window height (720)", "PIXELS" },
-    /* Handled by AtriumApp, as in every app on libatrium: parsed here so
-     * that --help lists them, and passed on. */
-    { "log-console", 0, 0, G_OPTION_ARG_NONE, &options.log_console,
-      "Print the page's console lines to standard output", NULL },
-    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &options.screenshot,
-      "Load the page, save a PNG of it to FILE and exit", "FILE" },
-    { "emit-dts", 0, 0, G_OPTION_ARG_FILENAME, &options.emit_dts,
-      "Write TypeScript declarations of the runtime and the demo methods to FILE and exit",
-      "FILE" },
-    { "emit-js", 0, 0, G_OPTION_ARG_FILENAME, &options.emit_js,
-      "Write an ES module of typed wrappers for the demo methods to FILE and exit", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- run a web frontend as a desktop app");
   g_autoptr(GError) error = NULL;
 
+  g_option_context_set_main_group (context, atrium_app_get_option_group (app));
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
     "Atrium shows a web frontend in a GTK window and lets it call C.\n"
@@ -103,31 +95,12 @@ main (int   argc,
   g_autoptr(AtriumApp) app = NULL;
   g_autoptr(AtriumAssets) assets = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) app_argv = g_ptr_array_new ();
   int status;
 
-  if (!parse_options (&argc, &argv))
+  /* Not unique: every launch serves its own --dir, and tests run several. */
+  app = atrium_app_new (APP_ID, G_APPLICATION_NON_UNIQUE);
+  if (!parse_options (app, &argc, &argv))
     return 2;
-
-  g_ptr_array_add (app_argv, argv[0]);
-  if (options.screenshot != NULL)
-    {
-      g_ptr_array_add (app_argv, "--screenshot");
-      g_ptr_array_add (app_argv, options.screenshot);
-    }
-  if (options.log_console)
-    g_ptr_array_add (app_argv, "--log-console");
-  if (options.emit_dts != NULL)
-    {
-      g_ptr_array_add (app_argv, "--emit-dts");
-      g_ptr_array_add (app_argv, options.emit_dts);
-    }
-  if (options.emit_js != NULL)
-    {
-      g_ptr_array_add (app_argv, "--emit-js");
-      g_ptr_array_add (app_argv, options.emit_js);
-    }
-  g_ptr_array_add (app_argv, NULL);
 
   if (options.dir != NULL)
     {
@@ -143,8 +116,6 @@ main (int   argc,
       assets = atrium_assets_new_for_resource (DEMO_RESOURCE);
     }
 
-  /* Not unique: every launch serves its own --dir, and tests run several. */
-  app = atrium_app_new (APP_ID, G_APPLICATION_NON_UNIQUE);
   if (options.dev_url != NULL && !atrium_app_set_dev_url (app, options.dev_url, &error))
     {
       fprintf (stderr, "atrium: --dev-url: %s\n", error->message);
@@ -155,7 +126,8 @@ main (int   argc,
 
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), NULL);
 
-  status = g_application_run (G_APPLICATION (app), app_argv->len - 1, (char **) app_argv->pdata);
+  /* Everything is parsed: the app runs with the program's name alone. */
+  status = g_application_run (G_APPLICATION (app), 1, argv);
   if (atrium_app_get_exit_status (app) >= 0)
     status = atrium_app_get_exit_status (app);
 

@@ -12,6 +12,7 @@
 #include "atrium-json-private.h"
 #include "atrium-media-server-private.h"
 #include "atrium-scheme-private.h"
+#include "atrium-runtime-private.h"
 #include "atrium-screenshot-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-window.h"
@@ -30,15 +31,18 @@ struct _AtriumApp
   GThreadPool       *workers;
   char              *start_path;
 
-  /* Assets (issue 5): a dev server origin instead of app://localhost, the
+  /* Assets: a dev server origin instead of app://localhost, the
    * CSP the app chose (NULL: the default), the loopback media route. */
   char              *dev_url;
   char              *screenshot;   /* --screenshot FILE */
+  char              *emit_dts;     /* --emit-dts FILE */
+  char              *emit_js;      /* --emit-js FILE */
   char              *origin;
   char              *csp;
   char              *effective_csp;
   AtriumMediaServer *media_server;
   gboolean           csp_set;
+  gboolean           remote_frames;
   gboolean           spa_fallback;
 
   char               token[ATRIUM_TOKEN_LENGTH + 1];
@@ -130,27 +134,35 @@ static const GOptionEntry app_options[] = {
   { NULL }
 };
 
+static void
+set_string (char       **field,
+            const char  *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
 static int
 atrium_app_handle_local_options (GApplication *application,
                                  GVariantDict *options)
 {
   AtriumApp *self = ATRIUM_APP (application);
   g_autoptr(GError) error = NULL;
-  const char *dts = NULL;
-  const char *js = NULL;
-  const char *screenshot = NULL;
+  const char *value = NULL;
 
-  if (g_variant_dict_lookup (options, "screenshot", "^&ay", &screenshot))
-    {
-      g_free (self->screenshot);
-      self->screenshot = g_strdup (screenshot);
-    }
+  /* Given to GApplication (app_options), or parsed already by a program's
+   * own context through atrium_app_get_option_group(): either way they
+   * end up in the same fields. */
+  if (g_variant_dict_lookup (options, "screenshot", "^&ay", &value))
+    set_string (&self->screenshot, value);
   if (g_variant_dict_contains (options, "log-console"))
     atrium_app_set_log_console (self, TRUE);
+  if (g_variant_dict_lookup (options, "emit-dts", "^&ay", &value))
+    set_string (&self->emit_dts, value);
+  if (g_variant_dict_lookup (options, "emit-js", "^&ay", &value))
+    set_string (&self->emit_js, value);
 
-  g_variant_dict_lookup (options, "emit-dts", "^&ay", &dts);
-  g_variant_dict_lookup (options, "emit-js", "^&ay", &js);
-  if (dts == NULL && js == NULL)
+  if (self->emit_dts == NULL && self->emit_js == NULL)
     {
       GApplicationClass *parent = G_APPLICATION_CLASS (atrium_app_parent_class);
 
@@ -159,13 +171,68 @@ atrium_app_handle_local_options (GApplication *application,
     }
 
   if (!_atrium_bindings_write (self->registry, g_application_get_application_id (application),
-                               dts, js, &error))
+                               self->emit_dts, self->emit_js, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname () != NULL ? g_get_prgname () : "atrium",
                   error->message);
       return 1;
     }
   return 0;
+}
+
+static gboolean
+option_cb (const char  *name,
+           const char  *value,
+           gpointer     data,
+           GError     **error)
+{
+  AtriumApp *self = data;
+
+  if (strcmp (name, "--screenshot") == 0)
+    set_string (&self->screenshot, value);
+  else if (strcmp (name, "--log-console") == 0)
+    atrium_app_set_log_console (self, TRUE);
+  else if (strcmp (name, "--emit-dts") == 0)
+    set_string (&self->emit_dts, value);
+  else if (strcmp (name, "--emit-js") == 0)
+    set_string (&self->emit_js, value);
+  return TRUE;
+}
+
+/**
+ * atrium_app_get_option_group:
+ *
+ * The options every app on libatrium accepts (`--screenshot`,
+ * `--log-console`, `--emit-dts`, `--emit-js`), for a program that parses
+ * its command line with its own #GOptionContext: add the group (or make it
+ * the main group, so that `--help` lists them), parse once, and call
+ * g_application_run() without them; the app acts on what was parsed.
+ * Apps that leave the command line to GApplication need none of this.
+ *
+ * Returns: (transfer full): a new option group bound to @self
+ */
+GOptionGroup *
+atrium_app_get_option_group (AtriumApp *self)
+{
+  const GOptionEntry entries[] = {
+    { "screenshot", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, option_cb,
+      app_options[0].description, app_options[0].arg_description },
+    { "log-console", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, option_cb,
+      app_options[1].description, NULL },
+    { "emit-dts", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, option_cb,
+      app_options[2].description, app_options[2].arg_description },
+    { "emit-js", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, option_cb,
+      app_options[3].description, app_options[3].arg_description },
+    { NULL }
+  };
+  GOptionGroup *group;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), NULL);
+
+  group = g_option_group_new ("atrium", "Atrium options:", "Show the options of every Atrium app",
+                              self, NULL);
+  g_option_group_add_entries (group, entries);
+  return group;
 }
 
 /* Every AtriumWindow, once its web view is made. */
@@ -225,6 +292,8 @@ atrium_app_finalize (GObject *object)
   g_free (self->start_path);
   g_free (self->dev_url);
   g_free (self->screenshot);
+  g_free (self->emit_dts);
+  g_free (self->emit_js);
   g_free (self->origin);
   g_free (self->csp);
   g_free (self->effective_csp);
@@ -522,6 +591,29 @@ atrium_app_set_content_security_policy (AtriumApp  *self,
   g_free (self->csp);
   self->csp = g_strdup (policy);
   self->csp_set = policy != NULL;
+  g_clear_pointer (&self->effective_csp, g_free);
+}
+
+/**
+ * atrium_app_set_remote_frames:
+ * @allowed: whether pages may embed frames of other origins
+ *
+ * The default policy keeps frames of other origins out (an embedded video
+ * or map is one). Allowing them lets every `http:` and `https:` frame load
+ * under the default policy; they get no runtime and cannot call C, but
+ * WebKit lets such a frame navigate the top frame to any page of the app
+ * without a click, and C cannot tell that from the page's own navigation:
+ * embed them with a `sandbox` attribute that leaves out
+ * `allow-top-navigation`. No effect on a policy the app set itself. Set
+ * before the first window opens.
+ */
+void
+atrium_app_set_remote_frames (AtriumApp *self,
+                              gboolean   allowed)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+
+  self->remote_frames = !!allowed;
   g_clear_pointer (&self->effective_csp, g_free);
 }
 
@@ -904,7 +996,7 @@ _atrium_app_get_media_server (AtriumApp *self)
   "img-src " CSP_SELF " data: blob:; " \
   "font-src " CSP_SELF " data: blob:; " \
   "worker-src " CSP_SELF " blob:; " \
-  "frame-src " CSP_SELF " data: blob:; " \
+  "frame-src " CSP_SELF " data: blob:%s; " \
   "object-src 'none'; " \
   "base-uri " CSP_SELF "; " \
   "form-action " CSP_SELF
@@ -915,32 +1007,23 @@ _atrium_app_get_csp (AtriumApp *self)
 {
   if (self->effective_csp == NULL)
     {
+      const char *frames = self->remote_frames ? " https: http:" : "";
+      const char *media = self->media_server != NULL
+        ? _atrium_media_server_get_origin (self->media_server) : NULL;
+
       if (self->csp_set)
         self->effective_csp = g_strdup (self->csp);
-      else if (self->media_server != NULL)
+      else if (media != NULL)
         self->effective_csp =
           g_strdup_printf (DEFAULT_CSP "; media-src " CSP_SELF " data: blob: %s; "
-                           "connect-src " CSP_SELF " data: blob: %s",
-                           _atrium_media_server_get_origin (self->media_server),
-                           _atrium_media_server_get_origin (self->media_server));
+                           "connect-src " CSP_SELF " data: blob: %s", frames, media, media);
       else
         self->effective_csp =
-          g_strdup (DEFAULT_CSP "; media-src " CSP_SELF " data: blob:; "
-                    "connect-src " CSP_SELF " data: blob:");
+          g_strdup_printf (DEFAULT_CSP "; media-src " CSP_SELF " data: blob:; "
+                           "connect-src " CSP_SELF " data: blob:", frames);
     }
 
   return self->effective_csp[0] != '\0' ? self->effective_csp : NULL;
-}
-
-static char *
-replace (const char *text,
-         const char *placeholder,
-         const char *value)
-{
-  g_auto(GStrv) parts = g_strsplit (text, placeholder, -1);
-
-  g_assert (g_strv_length (parts) == 2);
-  return g_strjoinv (value, parts);
 }
 
 /* The runtime script, built once per app with its token and limits filled
@@ -950,13 +1033,10 @@ _atrium_app_get_user_script (AtriumApp *self)
 {
   g_autofree char *pattern = NULL;
   const char *allow_list[2] = { NULL, NULL };
-  g_autofree char *step3 = NULL;
-  g_autofree char *step4 = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *step1 = NULL;
-  g_autofree char *step2 = NULL;
   g_autofree char *source = NULL;
-  g_autofree char *max = NULL;
+  g_autoptr(GError) error = NULL;
+  AtriumRuntimeValues values;
 
   if (self->user_script != NULL)
     return self->user_script;
@@ -964,17 +1044,18 @@ _atrium_app_get_user_script (AtriumApp *self)
   bytes = g_resources_lookup_data (RUNTIME_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   g_assert (bytes != NULL);
 
-  max = g_strdup_printf ("%" G_GSIZE_FORMAT, self->max_message_size);
-  step1 = replace (g_bytes_get_data (bytes, NULL), "@TOKEN@", self->token);
-  step2 = replace (step1, "@MAX_MESSAGE@", max);
-  step3 = replace (step2, "@LOG_CONSOLE@", self->log_console ? "true" : "false");
-  g_free (max);
-  max = g_strdup_printf ("%" G_GSIZE_FORMAT, self->upload_min);
-  step4 = replace (step3, "@UPLOAD_MIN@", max);
   ensure_media_server (self);
-  source = replace (step4, "@MEDIA_BASE@",
-                    self->media_server != NULL ? _atrium_media_server_get_base (self->media_server)
-                                               : "");
+  values.token = self->token;
+  values.max_message = self->max_message_size;
+  values.upload_min = self->upload_min;
+  values.log_console = self->log_console;
+  values.media_base = self->media_server != NULL
+    ? _atrium_media_server_get_base (self->media_server) : "";
+  source = _atrium_runtime_render (g_bytes_get_data (bytes, NULL), &values, &error);
+  /* The template is compiled in: a bad one is a bug in this build. */
+  if (source == NULL)
+    g_error ("%s", error->message);
+
   if (self->dev_url != NULL)
     {
       const char *authority = strstr (self->origin, "://") + 3;

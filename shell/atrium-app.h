@@ -72,6 +72,11 @@ ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_log_console       (AtriumApp         *self,
                                                     gboolean           log_console);
 ATRIUM_AVAILABLE_IN_ALL
+GOptionGroup     *atrium_app_get_option_group      (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_remote_frames     (AtriumApp         *self,
+                                                    gboolean           allowed);
+ATRIUM_AVAILABLE_IN_ALL
 guint             atrium_app_get_max_windows       (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_windows       (AtriumApp         *self,

@@ -14,6 +14,8 @@ typedef struct _AtriumApp AtriumApp;
 
 /* Calls one window may have in flight in C; see the runtime's lanes. */
 #define ATRIUM_BRIDGE_MAX_CALLS 8192
+/* Uploads one window may have waiting for their calls. */
+#define ATRIUM_BRIDGE_MAX_UPLOADS 16
 /* From what size the runtime uploads call messages (to ATRIUM_UPLOAD_PATH). */
 #define ATRIUM_DEFAULT_UPLOAD_MIN (256 * 1024)
 

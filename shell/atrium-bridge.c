@@ -48,7 +48,6 @@ G_DEFINE_FINAL_TYPE (AtriumBridge, _atrium_bridge, G_TYPE_OBJECT)
  * claims cannot pin more. Their bodies stay unread, in WebKit's keeping,
  * until then; unread, their size is unknown, so the count is what bounds
  * them. Past it the runtime sends its call as a plain message. */
-#define UPLOADS_MAX 16
 #define UPLOAD_LIFETIME (30 * G_USEC_PER_SEC)
 
 /* An upload kept under its key. Its body is opened only when the runtime
@@ -371,7 +370,7 @@ _atrium_bridge_add_upload (AtriumBridge          *self,
         g_hash_table_iter_remove (&iter);
   }
 
-  if (g_hash_table_size (self->uploads) >= UPLOADS_MAX)
+  if (g_hash_table_size (self->uploads) >= ATRIUM_BRIDGE_MAX_UPLOADS)
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
                            "Too many uploads are waiting for their calls");
@@ -553,6 +552,7 @@ on_call_message_cb (WebKitUserContentManager *manager,
 
   call = _atrium_call_new (method, g_steal_pointer (&message), self, reply,
                            jsc_value_get_context (value));
+  _atrium_call_set_delivery (call, _atrium_bridge_deliver, self->window);
   g_hash_table_add (self->calls, call);
   page_id = call->page_id;
   if (page_id != 0)
@@ -925,6 +925,7 @@ _atrium_bridge_close (AtriumBridge *self)
 
   self->window = NULL;
   g_clear_object (&self->app);
+  _atrium_call_trim_pool ();
 }
 
 /* The top frame committed another page: what the old one uploaded and

@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 
 typedef struct _AtriumBridge AtriumBridge;
 
+/* Sends a finished call's reply: the bridge's, given when it makes the
+ * call, so that a call depends on no other part of libatrium. Main thread;
+ * it must cope with a call whose bridge has gone (detached). */
+typedef void (*AtriumCallDeliverFunc) (AtriumCall *call);
+
 struct _AtriumCall
 {
   gatomicrefcount  ref_count;
@@ -31,7 +36,9 @@ struct _AtriumCall
 
   /* Main thread only. The bridge clears them when its window goes away, so a
    * late result finds nothing to reply to and is dropped. */
-  AtriumBridge    *bridge;
+  AtriumBridge    *bridge;        /* opaque here: only @deliver looks inside */
+  AtriumWindow    *window;
+  AtriumCallDeliverFunc deliver;  /* NULL: nothing to send the result to */
   WebKitScriptMessageReply *reply;
   JSCContext      *context;
   gboolean         binary_reply;  /* the page sent bytes: large replies may be */
@@ -44,10 +51,15 @@ AtriumCall *_atrium_call_new          (AtriumMethod             *method,
                                        WebKitScriptMessageReply *reply,
                                        JSCContext               *context);
 gboolean    _atrium_call_is_finished  (AtriumCall               *call);
+void        _atrium_call_set_delivery (AtriumCall               *call,
+                                       AtriumCallDeliverFunc     deliver,
+                                       AtriumWindow             *window);
 void        _atrium_call_detach       (AtriumCall               *call);
 void        _atrium_call_cancel       (AtriumCall               *call);
 
 void        _atrium_call_get_pool_stats (AtriumPoolStats        *stats);
 AtriumChannel *_atrium_call_get_channel (void);
+
+void _atrium_call_trim_pool (void);
 
 G_END_DECLS

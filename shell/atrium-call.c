@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "atrium-thread-private.h"
-#include "atrium-bridge-private.h"
 #include "atrium-json-private.h"
 
 G_DEFINE_BOXED_TYPE (AtriumCall, atrium_call, atrium_call_ref, atrium_call_unref)
@@ -20,8 +19,8 @@ static _Atomic guint64 next_id = 1;
 static AtriumPool *call_pool;
 static AtriumChannel *results;
 
-/* Call ids come from one lock-free counter shared by every window (seed
- * stage 1; bench-native measures it against a mutex). */
+/* Call ids come from one lock-free counter shared by every window
+ * (bench-native measures it against a mutex). */
 guint64
 _atrium_call_next_id (void)
 {
@@ -40,7 +39,7 @@ call_struct_free (gpointer item)
   g_free (item);
 }
 
-/* Call structs are recycled through a pool (seed stage 6). The struct is
+/* Call structs are recycled through a pool. The struct is
  * small; what pooling saves is mostly the allocator round trip on every
  * call, measured in bench-native. */
 static AtriumPool *
@@ -56,6 +55,15 @@ get_call_pool (void)
   return call_pool;
 }
 
+/* Frees the call structs that sat unused since the last time: a window
+ * that closes is when a burst of its calls is surely over. */
+void
+_atrium_call_trim_pool (void)
+{
+  if (call_pool != NULL)
+    _atrium_pool_trim (call_pool);
+}
+
 void
 _atrium_call_get_pool_stats (AtriumPoolStats *stats)
 {
@@ -68,7 +76,8 @@ deliver_result_cb (gpointer item,
 {
   AtriumCall *call = item;
 
-  _atrium_bridge_deliver (call);
+  if (call->deliver != NULL)
+    call->deliver (call);
   atrium_call_unref (call);
 }
 
@@ -128,12 +137,24 @@ _atrium_call_new (AtriumMethod             *method,
   return call;
 }
 
+/* Who sends the result, and the window the call came from. Main thread,
+ * right after _atrium_call_new(). */
+void
+_atrium_call_set_delivery (AtriumCall            *call,
+                           AtriumCallDeliverFunc  deliver,
+                           AtriumWindow          *window)
+{
+  call->deliver = deliver;
+  call->window = window;
+}
+
 /* Drops the WebKit side of the call: called on the main thread once the
  * reply is sent or the window is gone. */
 void
 _atrium_call_detach (AtriumCall *call)
 {
   call->bridge = NULL;
+  call->window = NULL;
   g_clear_pointer (&call->reply, webkit_script_message_reply_unref);
   g_clear_object (&call->context);
 }
@@ -317,7 +338,7 @@ AtriumWindow *
 atrium_call_get_window (AtriumCall *call)
 {
   g_return_val_if_fail (call != NULL, NULL);
-  return call->bridge != NULL ? _atrium_bridge_get_window (call->bridge) : NULL;
+  return call->window;
 }
 
 /* Takes over the method's reference. */
@@ -326,7 +347,8 @@ finish (AtriumCall *call)
 {
   if (_atrium_is_main_thread ())
     {
-      _atrium_bridge_deliver (call);
+      if (call->deliver != NULL)
+        call->deliver (call);
       atrium_call_unref (call);
     }
   else if (!_atrium_channel_push (results, call))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atrium-log-limit-private.h"
+#include "atrium-runtime-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-app-private.h"
 #include "atrium-channel-private.h"
@@ -157,7 +158,7 @@ struct _AtriumEventQueue
 };
 
 /* How many polls the runtime keeps posted: batches in flight per window. */
-#define POLL_DEPTH 2
+#define POLL_DEPTH ATRIUM_RUNTIME_POLL_DEPTH
 
 /* A backlog this small goes by script; at most SCRIPT_DEPTH at once. */
 #define SCRIPT_MAX_BYTES 8192

@@ -41,7 +41,7 @@
  *   a request), bounded request heads.
  *
  * What keeps it up: anything on the machine can connect, without the token
- * (issue 12, finding 4: 33 idle connections used to block it and, closed,
+ * (33 idle connections used to block an earlier version and, closed,
  * crash the app, because GThreadedSocketService stopped and restarted its
  * listener from a pool thread, onto the main thread's context, whenever its
  * 32 threads were busy). So nothing here waits on a client:

@@ -4,11 +4,12 @@
 
 G_BEGIN_DECLS
 
-/* AtriumPool: the one bounded, thread-safe free list that call structs, JSON
- * buffers and sniffer buffers are recycled through. take() hands out a free
- * item or makes a new one; give() resets an item and keeps it, or frees it
- * when the pool is full; trim() frees what has sat unused since the last
- * trim, so a pool that grew in a burst shrinks back. The pool is sharded
+/* AtriumPool: the one bounded, thread-safe free list that call structs and
+ * sniffer buffers are recycled through. take() hands out a free item or
+ * makes a new one; give() resets an item and keeps it, or frees it when the
+ * pool is full; trim() frees what has sat unused since the last trim, so a
+ * pool that grew in a burst shrinks back (the call pool is trimmed each
+ * time a window closes). The pool is sharded
  * by thread, and max_free bounds each shard's free list. */
 
 typedef struct _AtriumPool AtriumPool;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* The method table: name → AtriumMethod. Looked up once per call on the main
- * thread; a plain hash table is all it needs (the seed measured an extra
+ * thread; a plain hash table is all it needs (bench-native measured an extra
  * lookup cache in front of it and found it useless). Entries are reference
  * counted so a method unbound or rebound while one of its calls is still
  * running on a worker stays alive until that call is done with it.

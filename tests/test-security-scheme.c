@@ -179,6 +179,8 @@ app_new (void)
   app = harness_app_new (assets);
   /* Every call over 1 KiB goes up as an upload. */
   _atrium_app_set_upload_min (app, 1024);
+  /* The attacks come from remote frames: this app lets them load. */
+  atrium_app_set_remote_frames (app, TRUE);
   atrium_app_bind (app, "echo", echo_cb, NULL, NULL, 0);
   return app;
 }

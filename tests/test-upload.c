@@ -309,7 +309,7 @@ test_bridge_limits (void)
     g_assert_cmpuint (n_opened, ==, opened);
   }
 
-  /* Bounded: past 64 waiting uploads, the next is refused as queue-full
+  /* Bounded: past ATRIUM_BRIDGE_MAX_UPLOADS waiting, the next is refused as queue-full
    * (and the runtime then sends that call the usual way). */
   for (guint i = 0; ; i++)
     {
@@ -320,10 +320,10 @@ test_bridge_limits (void)
       if (!add (bridge, key, G_OBJECT (stream), &error))
         {
           g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
-          g_assert_cmpuint (i, ==, 64);
+          g_assert_cmpuint (i, ==, ATRIUM_BRIDGE_MAX_UPLOADS);
           break;
         }
-      g_assert_cmpuint (i, <, 64);
+      g_assert_cmpuint (i, <, ATRIUM_BRIDGE_MAX_UPLOADS);
     }
 
   /* Closing the window drops what was never claimed (valgrind and ASan

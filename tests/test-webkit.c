@@ -618,8 +618,7 @@ test_foreign_frames (void)
   g_assert_no_error (error);
   app = harness_app_new (assets);
   bind_test_methods (app);
-  atrium_app_set_content_security_policy (app, "frame-src 'self' app://localhost data: blob: "
-                                               "http: https:");
+  atrium_app_set_remote_frames (app, TRUE);
   window = harness_open (app, "/");
 
   g_atomic_int_set (&sentinel_calls, 0);

@@ -1,5 +1,6 @@
 // The Atrium runtime, injected by libatrium into the app's top-level frame at
-// document start. The placeholders in @…@ are filled in per launch by C.
+// document start. Each placeholder (a NAME between two at signs) is filled in
+// per launch by C (atrium-runtime.c); the script holds no other at sign.
 (() => {
   'use strict';
 
@@ -378,7 +379,7 @@
     return n;
   }
 
-  // Returns why @name is not a valid event name, or null.
+  // Returns why the name is not a valid event name, or null.
   function badName(name) {
     if (typeof name !== 'string' || name.length === 0)
       return 'the event name must be a non-empty string';
@@ -553,7 +554,8 @@
   }
   // Two polls stay posted, so C builds the next batch while this one is
   // handled; batches still arrive, and are handled, in order.
-  const startPolling = () => { poll(); poll(); };
+  const POLL_DEPTH = @POLL_DEPTH@;
+  const startPolling = () => { for (let i = 0; i < POLL_DEPTH; i++) poll(); };
   if (document.readyState === 'loading')
     document.addEventListener('DOMContentLoaded', startPolling, { once: true });
   else
