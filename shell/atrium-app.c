@@ -43,6 +43,10 @@ struct _AtriumApp
   AtriumMediaServer *media_server;
   gboolean           csp_set;
   gboolean           remote_frames;
+  /* Set when the first window's web view is made (its runtime script is
+   * built then): the settings that go into that script or into every
+   * response are fixed from there on. */
+  gboolean           started;
   gboolean           spa_fallback;
 
   char               token[ATRIUM_TOKEN_LENGTH + 1];
@@ -518,7 +522,7 @@ atrium_app_set_dev_url (AtriumApp   *self,
   const char *scheme;
 
   g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
-  g_return_val_if_fail (self->user_script == NULL, FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (url == NULL)
@@ -587,6 +591,7 @@ atrium_app_set_content_security_policy (AtriumApp  *self,
                                         const char *policy)
 {
   g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
 
   g_free (self->csp);
   self->csp = g_strdup (policy);
@@ -612,6 +617,7 @@ atrium_app_set_remote_frames (AtriumApp *self,
                               gboolean   allowed)
 {
   g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
 
   self->remote_frames = !!allowed;
   g_clear_pointer (&self->effective_csp, g_free);
@@ -685,7 +691,7 @@ atrium_app_set_log_console (AtriumApp *self,
                             gboolean   log_console)
 {
   g_return_if_fail (ATRIUM_IS_APP (self));
-  g_return_if_fail (self->user_script == NULL);
+  g_return_if_fail (!self->started);
 
   self->log_console = !!log_console;
 }
@@ -711,7 +717,7 @@ atrium_app_set_max_message_size (AtriumApp *self,
 {
   g_return_if_fail (ATRIUM_IS_APP (self));
   g_return_if_fail (max_size > 0);
-  g_return_if_fail (self->user_script == NULL);
+  g_return_if_fail (!self->started);
 
   self->max_message_size = max_size;
 }
@@ -925,7 +931,7 @@ _atrium_app_set_upload_min (AtriumApp *self,
                             gsize      upload_min)
 {
   g_return_if_fail (ATRIUM_IS_APP (self));
-  g_return_if_fail (self->user_script == NULL);
+  g_return_if_fail (!self->started);
 
   self->upload_min = upload_min;
 }
@@ -1040,6 +1046,7 @@ _atrium_app_get_user_script (AtriumApp *self)
 
   if (self->user_script != NULL)
     return self->user_script;
+  self->started = TRUE;
 
   bytes = g_resources_lookup_data (RUNTIME_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   g_assert (bytes != NULL);
