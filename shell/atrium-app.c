@@ -323,7 +323,6 @@ static void
 atrium_app_init (AtriumApp *self)
 {
   self->registry = _atrium_registry_new ();
-  self->events = _atrium_events_new (self);
   self->start_path = g_strdup ("/");
   self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;
@@ -334,6 +333,7 @@ atrium_app_init (AtriumApp *self)
   self->exit_status = -1;
   _atrium_main_thread_init ();
   _atrium_token_generate (self->token);
+  self->events = _atrium_events_new (self, self->token);
   g_application_add_main_option_entries (G_APPLICATION (self), app_options);
 }
 

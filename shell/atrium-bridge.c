@@ -687,7 +687,8 @@ on_event_message_cb (WebKitUserContentManager *manager,
   events = _atrium_app_get_events (self->app);
   window_id = atrium_window_get_id (self->window);
   _atrium_events_hold (events, window_id, ack);
-  ok = _atrium_events_receive (events, self->window, data, length, &error);
+  ok = _atrium_events_receive (events, self->window, data, length,
+                               atrium_app_get_max_depth (self->app), &error);
   batch = _atrium_events_release (events, window_id, ok);
   if (!ok)
     goto refuse;

@@ -37,7 +37,30 @@ typedef struct
   guint64 dropped;      /* lost with the page: navigation, crash, no runtime */
 } AtriumEventQueueStats;
 
-AtriumEvents     *_atrium_events_new              (AtriumApp             *app);
+AtriumEvents     *_atrium_events_new              (AtriumApp             *app,
+                                                   const char            *token);
+gboolean          _atrium_events_emit             (AtriumEvents          *self,
+                                                   guint                  target,
+                                                   const char            *name,
+                                                   JsonNode              *data,
+                                                   GError               **error);
+gulong            _atrium_events_add_listener     (AtriumEvents          *self,
+                                                   const char            *name,
+                                                   AtriumEventFunc        func,
+                                                   gpointer               user_data,
+                                                   GDestroyNotify         destroy,
+                                                   gboolean               once);
+gboolean          _atrium_events_remove_listener  (AtriumEvents          *self,
+                                                   gulong                 handler_id);
+void              _atrium_events_set_policy       (AtriumEvents          *self,
+                                                   const char            *name,
+                                                   AtriumEventPolicy      policy);
+void              _atrium_events_set_forwarding   (AtriumEvents          *self,
+                                                   const char            *name,
+                                                   gboolean               forward);
+void              _atrium_events_set_queue_limits (AtriumEvents          *self,
+                                                   guint                  max_events,
+                                                   gsize                  max_bytes);
 void              _atrium_events_free             (AtriumEvents          *self);
 
 AtriumEventQueue *_atrium_events_add_window       (AtriumEvents          *self,
@@ -61,6 +84,7 @@ gboolean          _atrium_events_receive          (AtriumEvents          *self,
                                                    AtriumWindow          *sender,
                                                    const char            *text,
                                                    gsize                  length,
+                                                   guint                  max_depth,
                                                    GError               **error);
 gboolean          _atrium_event_name_is_valid     (const char            *name,
                                                    GError               **error);

@@ -11,7 +11,6 @@
 #include "atrium-log-limit-private.h"
 #include "atrium-runtime-private.h"
 #include "atrium-thread-private.h"
-#include "atrium-app-private.h"
 #include "atrium-channel-private.h"
 #include "atrium-json-private.h"
 
@@ -90,7 +89,8 @@ typedef struct
 
 struct _AtriumEvents
 {
-  AtriumApp      *app;          /* owns us */
+  AtriumApp      *app;          /* owns us; handed to C listeners, never asked */
+  char           *token;        /* the runtime's, for script delivery */
 
   GMutex          lock;
   GHashTable     *queues;       /* window id → AtriumEventQueue, ref */
@@ -913,7 +913,7 @@ _atrium_events_add_window (AtriumEvents  *self,
   g_queue_init (&queue->pending);
   queue->latest = g_hash_table_new (g_str_hash, g_str_equal);
   queue->cancellable = g_cancellable_new ();
-  queue->token = g_strdup (_atrium_app_get_token (self->app));
+  queue->token = g_strdup (self->token);
 
   g_mutex_lock (&self->lock);
   queue->max_events = self->max_events;
@@ -1002,11 +1002,13 @@ queue_unref_cb (gpointer data)
 }
 
 AtriumEvents *
-_atrium_events_new (AtriumApp *app)
+_atrium_events_new (AtriumApp  *app,
+                    const char *token)
 {
   AtriumEvents *self = g_new0 (AtriumEvents, 1);
 
   self->app = app;
+  self->token = g_strdup (token);
   g_mutex_init (&self->lock);
   self->queues = g_hash_table_new_full (NULL, NULL, NULL, queue_unref_cb);
   self->coalesce = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1052,6 +1054,7 @@ _atrium_events_free (AtriumEvents *self)
   g_hash_table_unref (self->listener_ids);
   g_hash_table_unref (self->listeners);
   g_mutex_clear (&self->lock);
+  g_free (self->token);
   g_free (self);
 }
 
@@ -1149,14 +1152,16 @@ emit_event (AtriumEvents  *self,
   return TRUE;
 }
 
-static gboolean
-emit (AtriumApp   *app,
-      guint        target,
-      const char  *name,
-      JsonNode    *data,
-      GError     **error)
+/* The app-facing API (atrium-app-events.c) comes in through these: the
+ * checks of its arguments are done there, the work here. */
+
+gboolean
+_atrium_events_emit (AtriumEvents  *self,
+                     guint          target,
+                     const char    *name,
+                     JsonNode      *data,
+                     GError       **error)
 {
-  AtriumEvents *self = _atrium_app_get_events (app);
   AtriumEvent *event;
   gboolean ok;
 
@@ -1170,76 +1175,14 @@ emit (AtriumApp   *app,
   return ok;
 }
 
-/**
- * atrium_app_emit:
- * @name: the event's name: 1 to 256 bytes of UTF-8, not starting with `atrium:`
- * @data: (nullable) (transfer none): the event's data; %NULL is JS `null`
- * @error: return location for a #GError in %ATRIUM_ERROR
- *
- * Emits an event to every window's page (`atrium.on(name, fn)`) and to the
- * app's C listeners (atrium_app_on(), with a %NULL sender). Safe from any
- * thread; @data is encoded before this returns, on the calling thread.
- *
- * Events from one thread arrive in the order they were emitted, none lost.
- * A worker that finds a window's queue full waits until its page catches
- * up (or the window closes); on the main thread, which cannot wait, the
- * emit fails with %ATRIUM_ERROR_QUEUE_FULL for that window and the others
- * still get the event.
- *
- * Returns: %TRUE, or %FALSE with @error set: %ATRIUM_ERROR_BAD_ARGS for a
- *   bad name or data that is not UTF-8, %ATRIUM_ERROR_TOO_LARGE for data over
- *   the queue's byte limit, %ATRIUM_ERROR_QUEUE_FULL as above
- */
-gboolean
-atrium_app_emit (AtriumApp   *self,
-                 const char  *name,
-                 JsonNode    *data,
-                 GError     **error)
+gulong
+_atrium_events_add_listener (AtriumEvents    *self,
+                             const char      *name,
+                             AtriumEventFunc  func,
+                             gpointer         user_data,
+                             GDestroyNotify   destroy,
+                             gboolean         once)
 {
-  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return emit (self, 0, name, data, error);
-}
-
-/**
- * atrium_app_emit_to:
- * @window_id: atrium_window_get_id() of the window
- * @name: the event's name
- * @data: (nullable) (transfer none): the event's data
- * @error: return location for a #GError in %ATRIUM_ERROR
- *
- * Like atrium_app_emit(), for one window's page only (C listeners do not
- * hear it). Safe from any thread: take the id on the main thread and pass
- * it to the worker, never the window.
- *
- * Returns: %TRUE, or %FALSE with @error set as atrium_app_emit() does, or
- *   to %ATRIUM_ERROR_NOT_FOUND if no window has that id or it closed while
- *   the emitter waited
- */
-gboolean
-atrium_app_emit_to (AtriumApp   *self,
-                    guint        window_id,
-                    const char  *name,
-                    JsonNode    *data,
-                    GError     **error)
-{
-  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
-  g_return_val_if_fail (window_id != 0, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return emit (self, window_id, name, data, error);
-}
-
-static gulong
-add_listener (AtriumApp       *app,
-              const char      *name,
-              AtriumEventFunc  func,
-              gpointer         user_data,
-              GDestroyNotify   destroy,
-              gboolean         once)
-{
-  AtriumEvents *self = _atrium_app_get_events (app);
   Listener *listener = g_new0 (Listener, 1);
   GPtrArray *list;
 
@@ -1265,164 +1208,62 @@ add_listener (AtriumApp       *app,
   return listener->id;
 }
 
-/**
- * atrium_app_on:
- * @name: the event's name
- * @func: (scope notified): called on the main thread for each event of
- *   that name a page emits (`atrium.emit()`) or C broadcasts
- * @user_data: data for @func
- * @destroy: (nullable): frees @user_data once the listener is removed
- *
- * Returns: the listener's id, for atrium_app_off()
- */
-gulong
-atrium_app_on (AtriumApp       *self,
-               const char      *name,
-               AtriumEventFunc  func,
-               gpointer         user_data,
-               GDestroyNotify   destroy)
-{
-  g_return_val_if_fail (ATRIUM_IS_APP (self), 0);
-  g_return_val_if_fail (name != NULL && *name != '\0', 0);
-  g_return_val_if_fail (func != NULL, 0);
-
-  return add_listener (self, name, func, user_data, destroy, FALSE);
-}
-
-/**
- * atrium_app_once:
- *
- * Like atrium_app_on(), but the listener is removed before it first runs.
- *
- * Returns: the listener's id, for atrium_app_off()
- */
-gulong
-atrium_app_once (AtriumApp       *self,
-                 const char      *name,
-                 AtriumEventFunc  func,
-                 gpointer         user_data,
-                 GDestroyNotify   destroy)
-{
-  g_return_val_if_fail (ATRIUM_IS_APP (self), 0);
-  g_return_val_if_fail (name != NULL && *name != '\0', 0);
-  g_return_val_if_fail (func != NULL, 0);
-
-  return add_listener (self, name, func, user_data, destroy, TRUE);
-}
-
-/**
- * atrium_app_off:
- * @handler_id: what atrium_app_on() or atrium_app_once() returned
- *
- * Removes a listener. One removed while an event is being dispatched is
- * not called for it.
- *
- * Returns: %TRUE if there was such a listener
- */
 gboolean
-atrium_app_off (AtriumApp *self,
-                gulong     handler_id)
+_atrium_events_remove_listener (AtriumEvents *self,
+                                gulong        handler_id)
 {
-  AtriumEvents *events;
   Listener *listener, *removed = NULL;
 
-  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
-
-  events = _atrium_app_get_events (self);
-  g_mutex_lock (&events->lock);
-  listener = g_hash_table_lookup (events->listener_ids, &handler_id);
+  g_mutex_lock (&self->lock);
+  listener = g_hash_table_lookup (self->listener_ids, &handler_id);
   if (listener != NULL)
-    removed = remove_listener_locked (events, listener);
-  g_mutex_unlock (&events->lock);
+    removed = remove_listener_locked (self, listener);
+  g_mutex_unlock (&self->lock);
   if (removed != NULL)
     listener_unref (removed);
 
   return listener != NULL;
 }
 
-/**
- * atrium_app_set_event_policy:
- * @name: an event name
- * @policy: what to do with events of @name on their way to a page
- *
- * %ATRIUM_EVENT_COALESCE suits progress: a page that falls behind gets the
- * latest value, not every step, and the emitter never waits for it.
- */
 void
-atrium_app_set_event_policy (AtriumApp         *self,
-                             const char        *name,
-                             AtriumEventPolicy  policy)
+_atrium_events_set_policy (AtriumEvents      *self,
+                           const char        *name,
+                           AtriumEventPolicy  policy)
 {
-  AtriumEvents *events;
-
-  g_return_if_fail (ATRIUM_IS_APP (self));
-  g_return_if_fail (name != NULL);
-  g_return_if_fail (policy == ATRIUM_EVENT_QUEUE || policy == ATRIUM_EVENT_COALESCE);
-
-  events = _atrium_app_get_events (self);
-  g_mutex_lock (&events->lock);
+  g_mutex_lock (&self->lock);
   if (policy == ATRIUM_EVENT_COALESCE)
-    g_hash_table_add (events->coalesce, g_strdup (name));
+    g_hash_table_add (self->coalesce, g_strdup (name));
   else
-    g_hash_table_remove (events->coalesce, name);
-  g_mutex_unlock (&events->lock);
+    g_hash_table_remove (self->coalesce, name);
+  g_mutex_unlock (&self->lock);
 }
 
-/**
- * atrium_app_set_event_forwarding:
- * @name: (nullable): an event name, or %NULL for every name without a
- *   setting of its own
- * @forward: whether events a page emits reach the other windows' pages
- *
- * Off by default: a page's `atrium.emit()` reaches C listeners only. With
- * forwarding, every other window's page gets it too, with the emitting
- * window's id as `event.sender`.
- */
 void
-atrium_app_set_event_forwarding (AtriumApp  *self,
-                                 const char *name,
-                                 gboolean    forward)
+_atrium_events_set_forwarding (AtriumEvents *self,
+                               const char   *name,
+                               gboolean      forward)
 {
-  AtriumEvents *events;
-
-  g_return_if_fail (ATRIUM_IS_APP (self));
-
-  events = _atrium_app_get_events (self);
-  g_mutex_lock (&events->lock);
+  g_mutex_lock (&self->lock);
   if (name == NULL)
-    events->forward_all = !!forward;
+    self->forward_all = !!forward;
   else
-    g_hash_table_insert (events->forward, g_strdup (name), GINT_TO_POINTER (1 + !!forward));
-  g_mutex_unlock (&events->lock);
+    g_hash_table_insert (self->forward, g_strdup (name), GINT_TO_POINTER (1 + !!forward));
+  g_mutex_unlock (&self->lock);
 }
 
-/**
- * atrium_app_set_event_queue_limits:
- * @max_events: how many events each window's queue holds, 10,000 by default
- * @max_bytes: how many bytes of their JSON it holds, 64 MiB by default; a
- *   larger event is refused with %ATRIUM_ERROR_TOO_LARGE
- *
- * The bounds on what waits for each page, the batch being delivered
- * included. Applies to open windows too.
- */
+/* Applies to open windows too. Lock order: the bus, then each queue. */
 void
-atrium_app_set_event_queue_limits (AtriumApp *self,
-                                   guint      max_events,
-                                   gsize      max_bytes)
+_atrium_events_set_queue_limits (AtriumEvents *self,
+                                 guint         max_events,
+                                 gsize         max_bytes)
 {
-  AtriumEvents *events;
   GHashTableIter iter;
   gpointer value;
 
-  g_return_if_fail (ATRIUM_IS_APP (self));
-  g_return_if_fail (max_events > 0);
-  g_return_if_fail (max_bytes > 0);
-
-  events = _atrium_app_get_events (self);
-  g_mutex_lock (&events->lock);
-  events->max_events = max_events;
-  events->max_bytes = max_bytes;
-  g_hash_table_iter_init (&iter, events->queues);
+  g_mutex_lock (&self->lock);
+  self->max_events = max_events;
+  self->max_bytes = max_bytes;
+  g_hash_table_iter_init (&iter, self->queues);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       AtriumEventQueue *queue = value;
@@ -1433,7 +1274,7 @@ atrium_app_set_event_queue_limits (AtriumApp *self,
       g_cond_broadcast (&queue->room);
       g_mutex_unlock (&queue->lock);
     }
-  g_mutex_unlock (&events->lock);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -1587,6 +1428,7 @@ _atrium_events_receive (AtriumEvents  *self,
                         AtriumWindow  *sender,
                         const char    *text,
                         gsize          length,
+                        guint          max_depth,
                         GError       **error)
 {
   g_autoptr(JsonNode) root = NULL;
@@ -1594,7 +1436,7 @@ _atrium_events_receive (AtriumEvents  *self,
   const char *name;
   guint sender_id = atrium_window_get_id (sender);
 
-  root = _atrium_event_decode (text, length, atrium_app_get_max_depth (self->app), error);
+  root = _atrium_event_decode (text, length, max_depth, error);
   if (root == NULL)
     return FALSE;
   array = json_node_get_array (root);
