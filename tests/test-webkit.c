@@ -2,9 +2,12 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include <libsoup/soup.h>
 
 #include "atrium-app-private.h"
+#include "atrium-screenshot-private.h"
 #include "atrium-window-private.h"
 #include "webkit-harness.h"
 
@@ -744,6 +747,62 @@ test_top_level_navigation (void)
   harness_close (window);
 }
 
+static void
+kill_at_load_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 guint           *killed)
+{
+  if (event == WEBKIT_LOAD_FINISHED && *killed == 0)
+    {
+      (*killed)++;
+      webkit_web_view_terminate_web_process (web_view);
+    }
+}
+
+static gboolean
+app_quit (gpointer app)
+{
+  return atrium_app_get_exit_status (app) >= 0;
+}
+
+/* The web process ending under --screenshot (it crashes now and then on a
+ * loaded machine) used to fail every later snapshot: the page is loaded
+ * again in a new one and the picture is taken. */
+static void
+test_screenshot_survives_web_process_end (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  g_autoptr(AtriumApp) app = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("atrium-shot-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "shot.png", NULL);
+  g_autoptr(GdkTexture) texture = NULL;
+  AtriumWindow *window;
+  guint killed = 0;
+
+  g_assert_no_error (error);
+  app = harness_app_new (assets);
+  window = atrium_window_new (app);
+  _atrium_screenshot_start (app, window, path);
+  g_signal_connect (atrium_window_get_web_view (window), "load-changed",
+                    G_CALLBACK (kill_at_load_cb), &killed);
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 480);
+  atrium_window_load (window, "/");
+  gtk_window_present (GTK_WINDOW (window));
+
+  harness_wait_for (app_quit, app, "the screenshot to be taken after the web process ended");
+  g_assert_cmpuint (killed, ==, 1);
+  g_assert_cmpint (atrium_app_get_exit_status (app), ==, 0);
+  texture = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), >, 0);
+
+  harness_close (window);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -773,6 +832,8 @@ main (int   argc,
   g_test_add_func ("/atrium/webkit/errors/too-large", test_too_large);
   g_test_add_func ("/atrium/webkit/foreign/frames", test_foreign_frames);
   g_test_add_func ("/atrium/webkit/foreign/top-level-navigation", test_top_level_navigation);
+  g_test_add_func ("/atrium/webkit/screenshot/web-process-ends",
+                   test_screenshot_survives_web_process_end);
 
   status = g_test_run ();
 
