@@ -663,7 +663,6 @@ on_event_message_cb (WebKitUserContentManager *manager,
   const char *data;
   gsize length, max_size, prefix;
   guint64 ack;
-  guint window_id;
   gboolean ok;
 
   text = read_message (self, value, "An event message", &data, &length, &error);
@@ -685,11 +684,8 @@ on_event_message_cb (WebKitUserContentManager *manager,
   length -= prefix;
 
   events = _atrium_app_get_events (self->app);
-  window_id = atrium_window_get_id (self->window);
-  _atrium_events_hold (events, window_id, ack);
-  ok = _atrium_events_receive (events, self->window, data, length,
-                               atrium_app_get_max_depth (self->app), &error);
-  batch = _atrium_events_release (events, window_id, ok);
+  ok = _atrium_events_take_from_page (events, self->window, ack, data, length,
+                                      atrium_app_get_max_depth (self->app), &batch, &error);
   if (!ok)
     goto refuse;
 

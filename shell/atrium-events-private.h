@@ -74,12 +74,14 @@ void              _atrium_events_poll             (AtriumEvents          *self,
                                                    guint64                ack,
                                                    WebKitScriptMessageReply *reply,
                                                    JSCContext            *context);
-void              _atrium_events_hold             (AtriumEvents          *self,
-                                                   guint                  window_id,
-                                                   guint64                ack);
-GBytes           *_atrium_events_release          (AtriumEvents          *self,
-                                                   guint                  window_id,
-                                                   gboolean               take);
+gboolean          _atrium_events_take_from_page   (AtriumEvents          *self,
+                                                   AtriumWindow          *sender,
+                                                   guint64                ack,
+                                                   const char            *text,
+                                                   gsize                  length,
+                                                   guint                  max_depth,
+                                                   GBytes               **batch,
+                                                   GError               **error);
 gboolean          _atrium_events_receive          (AtriumEvents          *self,
                                                    AtriumWindow          *sender,
                                                    const char            *text,

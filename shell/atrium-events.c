@@ -753,17 +753,18 @@ flush (AtriumEventQueue *queue)
 }
 
 /**
- * _atrium_events_hold:
+ * events_hold:
  * @ack: the id of the last batch the page handled
  *
  * Main thread, while a page's event message is handled: what C emits to
  * that window meanwhile (a listener answering it, say) is kept for the
- * message's reply, _atrium_events_release(), instead of a poll's.
+ * message's reply, events_release(), instead of a poll's. Only
+ * _atrium_events_take_from_page() calls the two, in that order.
  */
-void
-_atrium_events_hold (AtriumEvents *self,
-                     guint         window_id,
-                     guint64       ack)
+static void
+events_hold (AtriumEvents *self,
+             guint         window_id,
+             guint64       ack)
 {
   AtriumEventQueue *queue = lookup_queue (self, window_id);
 
@@ -778,18 +779,18 @@ _atrium_events_hold (AtriumEvents *self,
 }
 
 /**
- * _atrium_events_release:
+ * events_release:
  * @take: whether the caller can send a batch with its reply
  *
- * Ends _atrium_events_hold().
+ * Ends events_hold().
  *
  * Returns: (transfer full) (nullable): the next batch, for the reply, or
  *   %NULL; the rest goes to the page's polls
  */
-GBytes *
-_atrium_events_release (AtriumEvents *self,
-                        guint         window_id,
-                        gboolean      take)
+static GBytes *
+events_release (AtriumEvents *self,
+                guint         window_id,
+                gboolean      take)
 {
   AtriumEventQueue *queue = lookup_queue (self, window_id);
   GBytes *batch = NULL;
@@ -1465,4 +1466,38 @@ _atrium_events_receive (AtriumEvents  *self,
     }
 
   return TRUE;
+}
+
+/**
+ * _atrium_events_take_from_page:
+ * @sender: the window whose page emitted the event
+ * @ack: the id of the last event batch that page handled
+ * @text: the event's JSON, `["name", data]`
+ * @max_depth: how deeply its data may nest
+ * @batch: (out) (transfer full) (nullable): events for the page's reply
+ *
+ * The whole of the emit protocol, in its one order: hold the window's
+ * events (so what C listeners emit to it meanwhile rides on this reply),
+ * hand the event to the listeners and forward it, then release and take
+ * what came. Main thread.
+ *
+ * Returns: %TRUE, or %FALSE with @error set when the event is refused
+ */
+gboolean
+_atrium_events_take_from_page (AtriumEvents  *self,
+                               AtriumWindow  *sender,
+                               guint64        ack,
+                               const char    *text,
+                               gsize          length,
+                               guint          max_depth,
+                               GBytes       **batch,
+                               GError       **error)
+{
+  guint window_id = atrium_window_get_id (sender);
+  gboolean ok;
+
+  events_hold (self, window_id, ack);
+  ok = _atrium_events_receive (self, sender, text, length, max_depth, error);
+  *batch = events_release (self, window_id, ok);
+  return ok;
 }
