@@ -64,15 +64,6 @@ start_server (const char  *title,
   return server;
 }
 
-static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  JsonNode *arg = atrium_call_get_arg (call, 0);
-
-  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
-}
-
 static AtriumApp *
 dev_app_new (void)
 {
@@ -81,7 +72,7 @@ dev_app_new (void)
 
   g_assert_true (atrium_app_set_dev_url (app, dev_base, &error));
   g_assert_no_error (error);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo", harness_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   return app;
 }
 

@@ -135,7 +135,6 @@ setup_fixture (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *data = g_malloc (DATA_LENGTH);
   g_autofree char *changing = g_malloc (CHANGING_LENGTH);
-  GSList *uris;
 
   root = g_dir_make_tmp ("atrium-security-scheme-XXXXXX", &error);
   g_assert_no_error (error);
@@ -150,22 +149,7 @@ setup_fixture (void)
   write_file ("grows.txt", changing, CHANGING_LENGTH);
   write_file ("shrinks.txt", changing, CHANGING_LENGTH);
 
-  foreign = soup_server_new (NULL, NULL);
-  soup_server_add_handler (foreign, NULL, foreign_cb, NULL, NULL);
-  soup_server_listen_local (foreign, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (foreign);
-  foreign_port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-}
-
-static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  JsonNode *arg = atrium_call_get_arg (call, 0);
-
-  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
+  foreign = harness_foreign_server_new (foreign_cb, NULL, &foreign_port);
 }
 
 static AtriumApp *
@@ -181,7 +165,7 @@ app_new (void)
   _atrium_app_set_upload_min (app, 1024);
   /* The attacks come from remote frames: this app lets them load. */
   atrium_app_set_remote_frames (app, TRUE);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, 0);
+  atrium_app_bind (app, "echo", harness_echo_cb, NULL, NULL, 0);
   return app;
 }
 

@@ -81,16 +81,10 @@ static Foreign *
 foreign_new (void)
 {
   Foreign *foreign = g_new0 (Foreign, 1);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
+  guint port;
 
-  foreign->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (foreign->server, NULL, foreign_cb, foreign, NULL);
-  soup_server_listen_local (foreign->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (foreign->server);
-  foreign->origin = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  foreign->server = harness_foreign_server_new (foreign_cb, foreign, &port);
+  foreign->origin = g_strdup_printf ("http://127.0.0.1:%u", port);
   return foreign;
 }
 
@@ -106,15 +100,6 @@ foreign_free (Foreign *foreign)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Foreign, foreign_free)
 
 /* --- the app --- */
-
-static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  JsonNode *arg = atrium_call_get_arg (call, 0);
-
-  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
-}
 
 /* Never finishes until cancelled: lets a page hold a call in flight. */
 static void
@@ -147,7 +132,7 @@ security_app_new (const char *csp,
   if (csp != NULL)
     atrium_app_set_content_security_policy (app, csp);
   atrium_app_set_log_console (app, log_console);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo", harness_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
   return app;
 }

@@ -12,19 +12,10 @@
  * upload threshold, the size limit and the CSP are fixed per app. */
 
 static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  JsonNode *arg = atrium_call_get_arg (call, 0);
-
-  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
-}
-
-static void
 worker_echo_cb (AtriumCall *call,
                 gpointer    user_data)
 {
-  echo_cb (call, user_data);
+  harness_echo_cb (call, user_data);
 }
 
 static AtriumApp *
@@ -44,7 +35,7 @@ upload_app_new (gsize       upload_min,
     atrium_app_set_max_message_size (app, max_message);
   if (csp != NULL)
     atrium_app_set_content_security_policy (app, csp);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, 0);
+  atrium_app_bind (app, "echo", harness_echo_cb, NULL, NULL, 0);
   atrium_app_bind (app, "echo.worker", worker_echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   return app;
 }

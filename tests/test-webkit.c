@@ -21,15 +21,6 @@ static int sleep_outcome;     /* atomic: 0 running, 1 ran out, 2 cancelled */
 static int sleep_started;     /* atomic */
 
 static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  JsonNode *arg = atrium_call_get_arg (call, 0);
-
-  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
-}
-
-static void
 fail_cb (AtriumCall *call,
          gpointer    user_data)
 {
@@ -133,9 +124,9 @@ bind_test_methods (AtriumApp *app)
 {
   atrium_app_bind (app, "test.sentinel", sentinel_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.sleep", sleep_cb, NULL, NULL, ATRIUM_BIND_WORKER);
-  atrium_app_bind (app, "test.worker.echo", echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "test.worker.echo", harness_echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "test.twice", twice_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo", harness_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.fail", fail_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.title", title_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.async", async_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
@@ -587,20 +578,10 @@ foreign_server_cb (SoupServer        *server,
 static char *
 start_foreign_server (SoupServer **out)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSList) uris = NULL;
-  SoupServer *server = soup_server_new (NULL, NULL);
-  char *base;
+  guint port;
 
-  soup_server_add_handler (server, NULL, foreign_server_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  base = g_uri_to_string (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-
-  *out = server;
-  return base;
+  *out = harness_foreign_server_new (foreign_server_cb, NULL, &port);
+  return g_strdup_printf ("http://127.0.0.1:%u/", port);
 }
 
 static void

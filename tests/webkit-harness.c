@@ -228,3 +228,30 @@ harness_close (AtriumWindow *window)
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
 }
+
+void
+harness_echo_cb (AtriumCall *call,
+                 gpointer    user_data)
+{
+  JsonNode *arg = atrium_call_get_arg (call, 0);
+
+  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
+}
+
+SoupServer *
+harness_foreign_server_new (SoupServerCallback  callback,
+                            gpointer            user_data,
+                            guint              *port)
+{
+  g_autoptr(GError) error = NULL;
+  SoupServer *server = soup_server_new (NULL, NULL);
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, callback, user_data, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  *port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return server;
+}

@@ -5,6 +5,7 @@
  * main loop until the awaited thing has happened (never by sleeping). */
 
 #include <atrium.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -46,5 +47,15 @@ void          harness_wait_for     (HarnessCondition  done,
                                     gpointer          data,
                                     const char       *what);
 void          harness_close        (AtriumWindow *window);
+
+/* A method that returns its first argument unchanged (null without one). */
+void          harness_echo_cb      (AtriumCall   *call,
+                                    gpointer      user_data);
+
+/* A web server of another origin, on 127.0.0.1 and a port the kernel picks:
+ * every request goes to @callback. */
+SoupServer   *harness_foreign_server_new (SoupServerCallback  callback,
+                                          gpointer            user_data,
+                                          guint              *port);
 
 G_END_DECLS
