@@ -140,12 +140,34 @@
         continue;
       lane.inFlight++;
       lane.inFlightBytes += job.size;
-      job.start(job);
+      start(lane, job);
     }
   }
 
-  // job: {size, cancelled, start(job)}; start() calls finish(lane, job) once
-  // the message is answered. Returns false when the lane's queue is full.
+  // Posts the job's message. However it ends (an answer, a rejection, a
+  // throw), the lane gets the slot back exactly once, and then the job
+  // hears of it through done(value) or failed(error).
+  function start(lane, job) {
+    let answered = false;
+    const answer = () => {
+      if (answered) return false;
+      answered = true;
+      finish(lane, job);
+      return true;
+    };
+    try {
+      promiseThen(job.post(), (value) => {
+        if (answer()) job.done(value);
+      }, (e) => {
+        if (answer()) job.failed(e);
+      });
+    } catch (e) {
+      if (answer()) job.failed(e);
+    }
+  }
+
+  // job: {size, cancelled, post(), done(value), failed(error)}. Returns
+  // false when the lane's queue is full.
   function submit(lane, job) {
     if (lane.tail - lane.head >= QUEUE_MAX || lane.waitingBytes + job.size > QUEUE_BYTES)
       return false;
@@ -264,31 +286,18 @@
     let settle;
     const job = {
       __proto__: null, size: text.length, cancelled: false, sent: false,
-      start: (self) => {
-        self.sent = true;
-        let answered = false;
-        const answer = () => {
-          if (answered) return false;
-          answered = true;
-          finish(callLane, self);
-          return true;
-        };
-        try {
-          promiseThen(send(TOKEN + text), (value) => {
-            if (!answer()) return;
-            try { value = decodeReply(value); } catch (e) {
-              settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
-              return;
-            }
-            settle(true, value);
-          }, (e) => {
-            if (answer()) settle(false, toError(e));
-          });
-        } catch (e) {
-          // Whatever threw, the lane gets its slot back and the call settles.
-          if (answer()) settle(false, toError(e));
-        }
+      post: () => {
+        job.sent = true;
+        return send(TOKEN + text);
       },
+      done: (value) => {
+        try { value = decodeReply(value); } catch (e) {
+          settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
+          return;
+        }
+        settle(true, value);
+      },
+      failed: (e) => settle(false, toError(e)),
     };
     const promise = new NativePromise((resolve, reject) => {
       let done = false;
@@ -494,30 +503,16 @@
       // answer to this one, say): they are handled before the Promise
       // settles. `handled` is read when the event leaves, not when it was
       // queued.
-      start: (self) => {
-        let answered = false;
-        const answer = () => {
-          if (answered) return false;
-          answered = true;
-          finish(eventLane, self);
-          return true;
-        };
+      post: () => postEvent(TOKEN + handled + ':' + text),
+      done: (reply) => {
         try {
-          promiseThen(postEvent(TOKEN + handled + ':' + text), (reply) => {
-            if (!answer()) return;
-            try {
-              if (typeof reply === 'string') receive(reply);
-              resolve();
-            } catch (e) {
-              reject(toError(e));
-            }
-          }, (e) => {
-            if (answer()) reject(toError(e));
-          });
+          if (typeof reply === 'string') receive(reply);
+          resolve();
         } catch (e) {
-          if (answer()) reject(toError(e));
+          reject(toError(e));
         }
       },
+      failed: (e) => reject(toError(e)),
     };
     if (!submit(eventLane, job))
       return queueFull('events');
