@@ -236,6 +236,7 @@ app_open_window_cb (AtriumCall *call,
   JsonNode *path = atrium_call_get_arg (call, 0);
   AtriumWindow *window;
   JsonNode *result;
+  g_autoptr(GError) error = NULL;
 
   if (path == NULL || !JSON_NODE_HOLDS_VALUE (path)
       || json_node_get_value_type (path) != G_TYPE_STRING
@@ -248,12 +249,9 @@ app_open_window_cb (AtriumCall *call,
 
   /* Each window is a web process of its own: the page gets no more than
    * the app allows it through window.open(). */
-  if (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)))
-      >= atrium_app_get_max_windows (app))
+  if (!atrium_app_may_open_window (app, &error))
     {
-      atrium_call_return_error (call, ATRIUM_ERROR_FAILED,
-                                "The app has %u windows open, its limit",
-                                atrium_app_get_max_windows (app));
+      atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "%s", error->message);
       return;
     }
 

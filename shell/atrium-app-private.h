@@ -9,8 +9,6 @@ G_BEGIN_DECLS
 
 #define ATRIUM_DEFAULT_MAX_WINDOWS 32
 
-gboolean          _atrium_app_may_open_window  (AtriumApp  *self,
-                                                GError    **error);
 
 AtriumRegistry   *_atrium_app_get_registry     (AtriumApp  *self);
 const char       *_atrium_app_get_token        (AtriumApp  *self);

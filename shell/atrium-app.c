@@ -871,12 +871,23 @@ atrium_app_get_max_windows (AtriumApp *self)
   return self->max_windows;
 }
 
-/* Whether a page may open one more window. */
+/**
+ * atrium_app_may_open_window:
+ * @error: return location for a #GError in %ATRIUM_ERROR
+ *
+ * Whether one more window may open for a page (see
+ * atrium_app_set_max_windows()): what `window.open()` checks, for methods
+ * that open windows on a page's behalf to check too. Main thread.
+ *
+ * Returns: %TRUE, or %FALSE with @error set to %ATRIUM_ERROR_QUEUE_FULL
+ */
 gboolean
-_atrium_app_may_open_window (AtriumApp  *self,
-                             GError    **error)
+atrium_app_may_open_window (AtriumApp  *self,
+                            GError    **error)
 {
   guint n = 0;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
 
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     if (ATRIUM_IS_WINDOW (l->data))

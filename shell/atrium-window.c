@@ -194,7 +194,7 @@ open_from_page (AtriumWindow           *self,
                         "frame opens app windows", uri);
       return;
     }
-  if (!_atrium_app_may_open_window (app, &error))
+  if (!atrium_app_may_open_window (app, &error))
     {
       self->refused.opens++;
       _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused to open %s: %s", uri, error->message);
