@@ -42,19 +42,6 @@ response_clear (Response *r)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Response, response_clear)
 
 static void
-write_file (const char *dir,
-            const char *name,
-            const char *contents,
-            gssize      length)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, length, &error);
-  g_assert_no_error (error);
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
@@ -69,14 +56,14 @@ fixture_setup (Fixture       *f,
   f->root = g_build_filename (f->outside, "root", NULL);
   g_assert_cmpint (g_mkdir (f->root, 0700), ==, 0);
 
-  write_file (f->outside, "secret.txt", SECRET, -1);
-  write_file (f->root, "index.html", "<!DOCTYPE html><title>media</title>\n", -1);
+  test_write_file (f->outside, "secret.txt", SECRET, -1);
+  test_write_file (f->root, "index.html", "<!DOCTYPE html><title>media</title>\n", -1);
   for (guint i = 0; i < TONE_LENGTH; i++)
     tone[i] = (char) (i * 7);
   memcpy (tone, "RIFF\x24\0\0\0WAVEfmt ", 16);
-  write_file (f->root, "tone.wav", tone, TONE_LENGTH);
-  write_file (f->root, "noext", "\x89PNG\r\n\x1a\nxxxx", 12);
-  write_file (f->root, "empty.txt", "", 0);
+  test_write_file (f->root, "tone.wav", tone, TONE_LENGTH);
+  test_write_file (f->root, "noext", "\x89PNG\r\n\x1a\nxxxx", 12);
+  test_write_file (f->root, "empty.txt", "", 0);
 
   link = g_build_filename (f->root, "leak.txt", NULL);
   target = g_build_filename (f->outside, "secret.txt", NULL);

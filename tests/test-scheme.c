@@ -28,18 +28,6 @@ static guint remote_port;
 
 /* Fixture */
 
-static void
-write_file (const char *name,
-            const char *contents,
-            gssize      length)
-{
-  g_autofree char *path = g_build_filename (root, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, length, &error);
-  g_assert_no_error (error);
-}
-
 /* Three seconds of a 440 Hz tone, 8 kHz mono 16-bit PCM. */
 static void
 write_tone (const char *name)
@@ -66,7 +54,7 @@ write_tone (const char *name)
 #undef U32
 #undef U16
 
-  write_file (name, (const char *) wav->data, wav->len);
+  test_write_file (root, name, (const char *) wav->data, wav->len);
 }
 
 static void
@@ -115,24 +103,24 @@ setup_fixture (void)
 
   for (guint i = 0; i < DATA_LENGTH; i++)
     data[i] = (char) (i * 31 + (i >> 8));
-  write_file ("data.bin", data, DATA_LENGTH);
+  test_write_file (root, "data.bin", data, DATA_LENGTH);
 
-  write_file ("index.html", "<!DOCTYPE html><html><head><meta charset=utf-8>"
-              "<title>scheme test</title></head><body><p>index</p></body></html>", -1);
-  write_file ("app.mjs", "export const x = 1;\n", -1);
-  write_file ("site.webmanifest", "{\"name\": \"x\"}", -1);
-  write_file ("mod.wasm", "\0asm\x01\0\0\0", 8);
-  write_file ("font.woff2", "wOF2\0\x01\0\0", 8);
-  write_file ("pic", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
-  write_file ("page", "<!DOCTYPE html><title>sniffed</title>", -1);
-  write_file ("config", "{\"a\": [1, 2]}", -1);
-  write_file ("LICENSE", "Permission is hereby granted\n", -1);
-  write_file ("blob", "\x13\x37\0\xc0\xde", 5);
-  write_file ("clip", "\x1a\x45\xdf\xa3\x9f\x42\x86\x81", 8);
+  test_write_file (root, "index.html", "<!DOCTYPE html><html><head><meta charset=utf-8>"
+                   "<title>scheme test</title></head><body><p>index</p></body></html>", -1);
+  test_write_file (root, "app.mjs", "export const x = 1;\n", -1);
+  test_write_file (root, "site.webmanifest", "{\"name\": \"x\"}", -1);
+  test_write_file (root, "mod.wasm", "\0asm\x01\0\0\0", 8);
+  test_write_file (root, "font.woff2", "wOF2\0\x01\0\0", 8);
+  test_write_file (root, "pic", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  test_write_file (root, "page", "<!DOCTYPE html><title>sniffed</title>", -1);
+  test_write_file (root, "config", "{\"a\": [1, 2]}", -1);
+  test_write_file (root, "LICENSE", "Permission is hereby granted\n", -1);
+  test_write_file (root, "blob", "\x13\x37\0\xc0\xde", 5);
+  test_write_file (root, "clip", "\x1a\x45\xdf\xa3\x9f\x42\x86\x81", 8);
   write_tone ("tone.wav");
-  write_file ("media.html",
-              "<!DOCTYPE html><html><head><meta charset=utf-8><title>media</title></head><body>"
-              "<audio id=a src=\"tone.wav\" muted preload=auto></audio></body></html>", -1);
+  test_write_file (root, "media.html",
+                   "<!DOCTYPE html><html><head><meta charset=utf-8><title>media</title></head>"
+                   "<body><audio id=a src=\"tone.wav\" muted preload=auto></audio></body></html>", -1);
 
   /* Sparse: takes no disk, reads as zeros. */
   big = g_build_filename (root, "big.bin", NULL);
@@ -160,7 +148,7 @@ setup_fixture (void)
     "<link rel=stylesheet href=\"http://127.0.0.1:%u/remote.css\">"
     "<script src=\"app.mjs\" type=module></script>"
     "</head><body><p>csp</p></body></html>", remote_port, remote_port);
-  write_file ("csp.html", csp_page, -1);
+  test_write_file (root, "csp.html", csp_page, -1);
 }
 
 static AtriumApp *

@@ -606,18 +606,6 @@ test_parallel_ranges (void)
 
 /* Fixture */
 
-static void
-write_file (const char *name,
-            const void *contents,
-            gsize       length)
-{
-  g_autofree char *path = g_build_filename (root, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, length, &error);
-  g_assert_no_error (error);
-}
-
 /* Three seconds of a triangle wave, 8 kHz mono 16-bit PCM. */
 static void
 write_tone (const char *name)
@@ -639,7 +627,7 @@ write_tone (const char *name)
 #undef U32
 #undef U16
 
-  write_file (name, wav->data, wav->len);
+  test_write_file (root, name, wav->data, wav->len);
 }
 
 static gboolean
@@ -660,10 +648,10 @@ setup_fixture (void)
   data = g_malloc (DATA_LENGTH);
   for (guint i = 0; i < DATA_LENGTH; i++)
     data[i] = (guint8) (i * 31 + (i >> 8));
-  write_file ("data.bin", data, DATA_LENGTH);
+  test_write_file (root, "data.bin", data, DATA_LENGTH);
   for (gsize i = 0; i < G_N_ELEMENTS (tones); i++)
     write_tone (tones[i]);
-  write_file ("media.html", page, sizeof page - 1);
+  test_write_file (root, "media.html", page, sizeof page - 1);
 
   assets = atrium_assets_new_for_directory (root, &error);
   g_assert_no_error (error);

@@ -38,18 +38,6 @@ static guint foreign_port;
 
 /* Fixture */
 
-static void
-write_file (const char *name,
-            const char *contents,
-            gssize      length)
-{
-  g_autofree char *path = g_build_filename (root, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, length, &error);
-  g_assert_no_error (error);
-}
-
 /* The attacker's script: POSTs every kind of body fetch() takes to the
  * upload route, keyed so that C can tell the frame (the first hex digit),
  * the body (the next two) and the mode (the last) apart, and reports what
@@ -139,15 +127,15 @@ setup_fixture (void)
   root = g_dir_make_tmp ("atrium-security-scheme-XXXXXX", &error);
   g_assert_no_error (error);
 
-  write_file ("index.html", "<!DOCTYPE html><html><head><meta charset=utf-8>"
-              "<title>security</title></head><body><p>index</p></body></html>", -1);
-  write_file ("config.js", "window.appConfig = {apiKey: 'k-123', lang: 'en'};\n", -1);
+  test_write_file (root, "index.html", "<!DOCTYPE html><html><head><meta charset=utf-8>"
+                   "<title>security</title></head><body><p>index</p></body></html>", -1);
+  test_write_file (root, "config.js", "window.appConfig = {apiKey: 'k-123', lang: 'en'};\n", -1);
   for (guint i = 0; i < DATA_LENGTH; i++)
     data[i] = (char) (i * 7 + (i >> 8));
-  write_file ("data.bin", data, DATA_LENGTH);
+  test_write_file (root, "data.bin", data, DATA_LENGTH);
   memset (changing, 'a', CHANGING_LENGTH);
-  write_file ("grows.txt", changing, CHANGING_LENGTH);
-  write_file ("shrinks.txt", changing, CHANGING_LENGTH);
+  test_write_file (root, "grows.txt", changing, CHANGING_LENGTH);
+  test_write_file (root, "shrinks.txt", changing, CHANGING_LENGTH);
 
   foreign = harness_foreign_server_new (foreign_cb, NULL, &foreign_port);
 }

@@ -28,3 +28,18 @@ test_remove_tree (const char *path)
       g_unlink (path);
     }
 }
+
+/* Writes @length bytes of @contents (-1: a string) to @dir/@name, or fails
+ * the test. */
+void
+test_write_file (const char *dir,
+                 const char *name,
+                 const void *contents,
+                 gssize      length)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+}
