@@ -27,7 +27,8 @@ struct _AtriumWindow
   AtriumApp            *app;           /* construct-only, until constructed */
   WebKitWebView        *web_view;
   AtriumBridge         *bridge;
-  AtriumEventQueue     *event_queue;
+  AtriumEvents         *events;       /* the app's, which outlives us */
+  AtriumEventDelivery  *event_delivery;
   guint                 id;
   char                 *gesture_uri;   /* last navigation the user asked for */
   char                 *app_uri;       /* the last app page the top frame committed */
@@ -401,8 +402,8 @@ atrium_window_constructed (GObject *object)
                                  "user-content-manager", manager,
                                  NULL);
   self->bridge = _atrium_bridge_new (app, self, manager);
-  self->event_queue = _atrium_events_add_window (_atrium_app_get_events (app), self->id,
-                                                 self->web_view);
+  self->events = _atrium_app_get_events (app);
+  self->event_delivery = _atrium_events_add_window (self->events, self->id, self->web_view);
 
   settings = webkit_web_view_get_settings (self->web_view);
   webkit_settings_set_enable_developer_extras (settings,
@@ -438,11 +439,8 @@ atrium_window_dispose (GObject *object)
     }
   /* Events for this window stop here: emitters waiting for its page are
    * released and what it had not received yet is freed. */
-  if (self->event_queue != NULL)
-    {
-      _atrium_event_queue_close (self->event_queue);
-      g_clear_pointer (&self->event_queue, _atrium_event_queue_unref);
-    }
+  if (self->event_delivery != NULL)
+    _atrium_events_remove_window (self->events, g_steal_pointer (&self->event_delivery));
   self->web_view = NULL;
   g_clear_pointer (&self->gesture_uri, g_free);
   g_clear_pointer (&self->app_uri, g_free);
