@@ -55,6 +55,7 @@ struct _AtriumApp
   guint              max_depth;
   guint              worker_threads;
   guint              max_windows;
+  gboolean           isolated_windows;
   int                exit_status;
   gboolean           log_console;
 };
@@ -848,9 +849,8 @@ atrium_app_open_window (AtriumApp  *self,
  * atrium_app_set_max_windows:
  * @max_windows: how many windows the app's pages may have open at once
  *
- * Pages open windows with `window.open()` and links with a target; each
- * window has a web process of its own (about 200 MB), so past this many
- * their requests are refused (and logged). The default is 32. Windows C
+ * Pages open windows with `window.open()` and links with a target; past
+ * this many their requests are refused (and logged). The default is 32. Windows C
  * opens itself are not limited, but count towards it.
  */
 void
@@ -869,6 +869,58 @@ atrium_app_get_max_windows (AtriumApp *self)
   g_return_val_if_fail (ATRIUM_IS_APP (self), 0);
 
   return self->max_windows;
+}
+
+/**
+ * atrium_app_set_isolated_windows:
+ * @isolated: whether each window gets a web process of its own
+ *
+ * By default the windows of an app share one web process (WebKit's related
+ * views), which is safe since they all show the app's own origin: a
+ * window then costs tens of MB instead of the 200 MB or so of a process
+ * of its own. The price is that when that process crashes, every window's
+ * page goes with it. With @isolated, each window gets its own process.
+ *
+ * Set it before the first window opens.
+ */
+void
+atrium_app_set_isolated_windows (AtriumApp *self,
+                                 gboolean   isolated)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
+
+  self->isolated_windows = !!isolated;
+}
+
+gboolean
+atrium_app_get_isolated_windows (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  return self->isolated_windows;
+}
+
+/* Main thread, while @window makes its web view: another window's view,
+ * whose web process the new one joins; %NULL for a process of its own
+ * (the first window, or isolated windows). */
+WebKitWebView *
+_atrium_app_get_related_view (AtriumApp    *self,
+                              AtriumWindow *window)
+{
+  if (self->isolated_windows)
+    return NULL;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      WebKitWebView *view;
+
+      if (l->data == (gpointer) window || !ATRIUM_IS_WINDOW (l->data))
+        continue;
+      view = atrium_window_get_web_view (l->data);
+      if (view != NULL)
+        return view;
+    }
+  return NULL;
 }
 
 /**

@@ -85,6 +85,11 @@ ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_windows       (AtriumApp         *self,
                                                     guint              max_windows);
 ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_isolated_windows  (AtriumApp         *self,
+                                                    gboolean           isolated);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_get_isolated_windows  (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
 gsize             atrium_app_get_max_message_size  (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_message_size  (AtriumApp         *self,

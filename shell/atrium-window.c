@@ -387,6 +387,7 @@ atrium_window_constructed (GObject *object)
   AtriumWindow *self = ATRIUM_WINDOW (object);
   g_autoptr(AtriumApp) app = g_steal_pointer (&self->app);
   g_autoptr(WebKitUserContentManager) manager = webkit_user_content_manager_new ();
+  WebKitWebView *related;
   WebKitSettings *settings;
 
   G_OBJECT_CLASS (atrium_window_parent_class)->constructed (object);
@@ -397,10 +398,19 @@ atrium_window_constructed (GObject *object)
   g_assert (ATRIUM_IS_APP (app));
   gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (app));
 
-  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
-                                 "web-context", atrium_app_get_web_context (app),
-                                 "user-content-manager", manager,
-                                 NULL);
+  /* Another window's view, if the app shares a web process between its
+   * windows (atrium_app_set_isolated_windows()): its context is ours. */
+  related = _atrium_app_get_related_view (app, self);
+  if (related != NULL)
+    self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                   "related-view", related,
+                                   "user-content-manager", manager,
+                                   NULL);
+  else
+    self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                   "web-context", atrium_app_get_web_context (app),
+                                   "user-content-manager", manager,
+                                   NULL);
   self->bridge = _atrium_bridge_new (app, self, manager);
   self->events = _atrium_app_get_events (app);
   self->event_delivery = _atrium_events_add_window (self->events, self->id, self->web_view);

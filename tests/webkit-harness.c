@@ -3,7 +3,10 @@
 #include "webkit-harness.h"
 #include "test-util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -254,4 +257,65 @@ harness_foreign_server_new (SoupServerCallback  callback,
   *port = g_uri_get_port (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return server;
+}
+
+/* The WebKitWebProcesses below this process (through bwrap, if any), from
+ * /proc: their pids and, in @rss, their resident memory summed. */
+GArray *
+harness_web_processes (gsize *rss)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
+  g_autoptr(GArray) web = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray *ours = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *entry;
+
+  g_assert_nonnull (dir);
+  if (rss != NULL)
+    *rss = 0;
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *stat = NULL;
+      char *close_paren;
+      int pid, ppid;
+      char state;
+
+      if (!g_ascii_isdigit (entry[0]))
+        continue;
+      path = g_build_filename ("/proc", entry, "stat", NULL);
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      close_paren = strrchr (stat, ')');
+      if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
+        continue;
+      pid = atoi (entry);
+      g_hash_table_insert (parent, GINT_TO_POINTER (pid), GINT_TO_POINTER (ppid));
+      /* The kernel keeps 15 bytes of a name. */
+      if (strstr (stat, "(WebKitWebProces") != NULL)
+        g_array_append_val (web, pid);
+    }
+
+  for (guint i = 0; i < web->len; i++)
+    {
+      int pid = g_array_index (web, int, i);
+      int p = pid;
+
+      while (p > 1 && p != getpid ())
+        p = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (p)));
+      if (p != getpid ())
+        continue;
+      g_array_append_val (ours, pid);
+      if (rss != NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+          g_autofree char *status = NULL;
+          const char *line;
+
+          if (g_file_get_contents (path, &status, NULL, NULL)
+              && (line = strstr (status, "VmRSS:")) != NULL)
+            *rss += g_ascii_strtoull (line + 6, NULL, 10) * 1024;
+        }
+    }
+  return ours;
 }

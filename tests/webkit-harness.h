@@ -58,4 +58,8 @@ SoupServer   *harness_foreign_server_new (SoupServerCallback  callback,
                                           gpointer            user_data,
                                           guint              *port);
 
+/* The WebKitWebProcesses this process started: their pids, and their
+ * resident memory summed in @rss. */
+GArray       *harness_web_processes      (gsize              *rss);
+
 G_END_DECLS
