@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "atrium-window-private.h"
+#include "atrium-window-state-file-private.h"
+#include "atrium-window-state-private.h"
 
 #include "atrium-app-private.h"
 #include "atrium-events-private.h"
@@ -660,4 +662,53 @@ _atrium_window_get_refusals (AtriumWindow         *self,
                              AtriumWindowRefusals *refusals)
 {
   *refusals = self->refused;
+}
+
+/**
+ * atrium_window_set_state_key:
+ * @key: (nullable): a name for this window's state, such as "main"; %NULL
+ *   to stop remembering
+ *
+ * Remembers the window's size, and whether it is maximised or fullscreen,
+ * under @key: what was saved under it is restored now (fitted to the
+ * biggest monitor's work area), and each change is saved a moment after it
+ * happens and when the window closes. The state is kept per application id
+ * in the XDG state directory (`~/.local/state/APP-ID/window-state.json`),
+ * written atomically; a file that cannot be read means the window's
+ * defaults and a warning, never a failure to open. Call it before the
+ * window is shown, after any gtk_window_set_default_size() of your own.
+ * The app needs an application id. Position is not remembered: GTK 4 does
+ * not tell it.
+ */
+void
+atrium_window_set_state_key (AtriumWindow *self,
+                             const char   *key)
+{
+  AtriumApp *app;
+  const char *app_id;
+
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+  g_return_if_fail (key == NULL || _atrium_window_state_key_is_valid (key));
+
+  app = atrium_window_get_app (self);
+  app_id = app != NULL ? g_application_get_application_id (G_APPLICATION (app)) : NULL;
+  if (key != NULL && app_id == NULL)
+    {
+      g_warning ("Window state needs an application id: “%s” is not remembered", key);
+      return;
+    }
+  _atrium_window_state_attach (GTK_WINDOW (self), app_id, key);
+}
+
+/**
+ * atrium_window_get_state_key:
+ *
+ * Returns: (nullable): the key set with atrium_window_set_state_key()
+ */
+const char *
+atrium_window_get_state_key (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return _atrium_window_state_get_key (GTK_WINDOW (self));
 }
