@@ -14,6 +14,7 @@
 #include "atrium-scheme-private.h"
 #include "atrium-runtime-private.h"
 #include "atrium-screenshot-private.h"
+#include "atrium-theme-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-window.h"
 
@@ -56,11 +57,20 @@ struct _AtriumApp
   guint              worker_threads;
   guint              max_windows;
   gboolean           isolated_windows;
+  AtriumColorScheme  color_scheme;
+  AtriumTheme       *theme;        /* from startup */
   int                exit_status;
   gboolean           log_console;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumApp, atrium_app, GTK_TYPE_APPLICATION)
+
+enum {
+  THEME_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /**
  * atrium_get_version:
@@ -254,6 +264,26 @@ _atrium_app_window_created (AtriumApp    *self,
 }
 
 static void
+theme_changed_cb (gboolean dark,
+                  gpointer user_data)
+{
+  g_signal_emit (user_data, signals[THEME_CHANGED], 0, dark);
+}
+
+/* GTK is up from here: the theme is settled before the first window. */
+static void
+atrium_app_startup (GApplication *application)
+{
+  AtriumApp *self = ATRIUM_APP (application);
+
+  G_APPLICATION_CLASS (atrium_app_parent_class)->startup (application);
+
+  self->theme = _atrium_theme_new (g_application_get_dbus_connection (application));
+  _atrium_theme_set_forced (self->theme, self->color_scheme);
+  _atrium_theme_set_changed (self->theme, theme_changed_cb, self);
+}
+
+static void
 atrium_app_shutdown (GApplication *application)
 {
   AtriumApp *self = ATRIUM_APP (application);
@@ -303,6 +333,7 @@ atrium_app_finalize (GObject *object)
   g_free (self->csp);
   g_free (self->effective_csp);
   g_clear_pointer (&self->events, _atrium_events_free);
+  g_clear_pointer (&self->theme, _atrium_theme_free);
 
   G_OBJECT_CLASS (atrium_app_parent_class)->finalize (object);
 }
@@ -316,8 +347,21 @@ atrium_app_class_init (AtriumAppClass *klass)
   object_class->dispose = atrium_app_dispose;
   object_class->finalize = atrium_app_finalize;
   app_class->activate = atrium_app_activate;
+  app_class->startup = atrium_app_startup;
   app_class->shutdown = atrium_app_shutdown;
   app_class->handle_local_options = atrium_app_handle_local_options;
+
+  /**
+   * AtriumApp::theme-changed:
+   * @dark: whether the app is dark now
+   *
+   * The app went light or dark: the desktop's preference changed, or
+   * atrium_app_set_color_scheme() forced one. Pages see it through
+   * `prefers-color-scheme`.
+   */
+  signals[THEME_CHANGED] = g_signal_new ("theme-changed", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -921,6 +965,49 @@ _atrium_app_get_related_view (AtriumApp    *self,
         return view;
     }
   return NULL;
+}
+
+/**
+ * atrium_app_set_color_scheme:
+ * @scheme: light, dark, or the desktop's preference (the default)
+ *
+ * By default the app follows the desktop's light or dark preference (the
+ * XDG Settings portal's `color-scheme`), live; GTK 4.8 does not on its
+ * own. Where there is no portal, GTK's own setting stands. Any time,
+ * windows and pages follow at once.
+ */
+void
+atrium_app_set_color_scheme (AtriumApp         *self,
+                             AtriumColorScheme  scheme)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (scheme <= ATRIUM_COLOR_SCHEME_DARK);
+
+  self->color_scheme = scheme;
+  if (self->theme != NULL)
+    _atrium_theme_set_forced (self->theme, scheme);
+}
+
+AtriumColorScheme
+atrium_app_get_color_scheme (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), ATRIUM_COLOR_SCHEME_DEFAULT);
+
+  return self->color_scheme;
+}
+
+/**
+ * atrium_app_is_dark:
+ *
+ * Returns: whether the app shows dark now (see atrium_app_set_color_scheme()),
+ *   %FALSE before it has started
+ */
+gboolean
+atrium_app_is_dark (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  return self->theme != NULL && _atrium_theme_is_dark (self->theme);
 }
 
 /**
