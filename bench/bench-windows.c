@@ -143,9 +143,7 @@ main (int   argc,
       fprintf (stderr, "bench-windows: no display; run it under xvfb-run\n");
       return 77;
     }
-  self = g_file_read_link ("/proc/self/exe", NULL);
-  if (self == NULL)
-    self = g_strdup (argv[0]);
+  self = bench_self_path (argv[0]);
 
   iso_one = g_new (double, rounds);
   iso_ten = g_new (double, rounds);

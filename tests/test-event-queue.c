@@ -4,6 +4,7 @@
 
 #include "atrium-app-private.h"
 #include "atrium-events-private.h"
+#include "test-util.h"
 
 /* The event bus without a window: names, errors, and C listeners hearing
  * C's broadcasts from any thread, in order, on the main thread; and each
@@ -181,25 +182,6 @@ test_c_listeners (void)
 
 static int full_warnings;   /* atomic */
 
-/* g_test_expect_message() does not see structured logs in GLib 2.74: the
- * queue's "is full" warning, provoked on purpose here, is counted instead
- * of being fatal; everything else goes to the default writer. */
-static GLogWriterOutput
-log_writer (GLogLevelFlags   log_level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         user_data)
-{
-  if (log_level & G_LOG_LEVEL_WARNING)
-    for (gsize i = 0; i < n_fields; i++)
-      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0
-          && strstr (fields[i].value, "is full") != NULL)
-        {
-          g_atomic_int_inc (&full_warnings);
-          return G_LOG_WRITER_HANDLED;
-        }
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
 
 static AtriumEvent *
 make_event (const char *name,
@@ -707,7 +689,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  test_count_warnings ("is full", &full_warnings);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/atrium/event-queue/names", test_names);

@@ -10,4 +10,7 @@ void test_write_file  (const char *dir,
                        const void *contents,
                        gssize      length);
 
+void test_count_warnings (const char *needle,
+                          int        *counter);
+
 G_END_DECLS
