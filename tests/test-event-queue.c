@@ -4,6 +4,7 @@
 
 #include "atrium-app-private.h"
 #include "atrium-events-private.h"
+#include "test-util.h"
 
 /* The event bus without a window: names, errors, and C listeners hearing
  * C's broadcasts from any thread, in order, on the main thread. */
@@ -68,7 +69,16 @@ typedef struct
   guint    wrong_thread;
   gint64   next;
   guint    out_of_order;
+  guint    expected;       /* how many calls heard_all() waits for */
 } Heard;
+
+static gboolean
+heard_all (gpointer data)
+{
+  Heard *heard = data;
+
+  return heard->calls >= heard->expected;
+}
 
 static void
 heard_cb (AtriumApp    *app,
@@ -132,13 +142,13 @@ static void
 test_c_listeners (void)
 {
   g_autoptr(AtriumApp) app = atrium_app_new ("dev.atrium.TestEventQueue2", G_APPLICATION_NON_UNIQUE);
-  Heard on = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0 };
-  Heard once = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0 };
-  Heard counter = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0 };
+  Heard on = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0, 0 };
+  Heard once = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0, 0 };
+  Heard counter = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0, 0 };
   g_autoptr(JsonNode) data = json_from_string ("{\"a\":[1,\"two\",null]}", NULL);
   guint destroyed = 0;
   gulong id;
-  GThread *thread;
+  TestThread *thread;
 
   atrium_app_on (app, "x", heard_cb, &on, NULL);
   atrium_app_once (app, "x", heard_cb, &once, NULL);
@@ -155,17 +165,18 @@ test_c_listeners (void)
 
   /* Later, on the main loop, never inside the emit. */
   g_assert_cmpuint (on.calls, ==, 0);
-  while (on.calls < 2)
-    g_main_context_iteration (NULL, TRUE);
+  on.expected = 2;
+  test_wait_for (NULL, TEST_WAIT_SECONDS, heard_all, &on, "the listener to hear both x events");
   g_assert_cmpstr (on.log->str, ==, "x={\"a\":[1,\"two\",null]};x={\"a\":[1,\"two\",null,4]};");
   g_assert_cmpuint (once.calls, ==, 1);
 
   /* From a worker: in order, on the main thread. */
   atrium_app_on (app, "count", heard_cb, &counter, NULL);
-  thread = g_thread_new ("emitter", emit_thread, app);
-  while (counter.calls < 20000)
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
+  thread = test_thread_new ("emitter", emit_thread, app);
+  counter.expected = 20000;
+  test_wait_for (NULL, TEST_WAIT_SECONDS, heard_all, &counter,
+                 "the listener to hear a worker's 20,000 events");
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the worker's emits to return");
   g_assert_cmpuint (counter.out_of_order, ==, 0);
   g_assert_cmpuint (counter.wrong_thread, ==, 0);
   g_assert_cmpuint (on.wrong_thread, ==, 0);
