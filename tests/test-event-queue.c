@@ -70,7 +70,16 @@ typedef struct
   guint    wrong_thread;
   gint64   next;
   guint    out_of_order;
+  guint    expected;       /* how many calls heard_all() waits for */
 } Heard;
+
+static gboolean
+heard_all (gpointer data)
+{
+  Heard *heard = data;
+
+  return heard->calls >= heard->expected;
+}
 
 static void
 heard_cb (AtriumApp    *app,
@@ -134,13 +143,13 @@ static void
 test_c_listeners (void)
 {
   g_autoptr(AtriumApp) app = atrium_app_new ("dev.atrium.TestEventQueue2", G_APPLICATION_NON_UNIQUE);
-  Heard on = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0 };
-  Heard once = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0 };
-  Heard counter = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0 };
+  Heard on = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0, 0 };
+  Heard once = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0, 0 };
+  Heard counter = { g_thread_self (), g_string_new (NULL), 0, 0, 0, 0, 0 };
   g_autoptr(JsonNode) data = json_from_string ("{\"a\":[1,\"two\",null]}", NULL);
   guint destroyed = 0;
   gulong id;
-  GThread *thread;
+  TestThread *thread;
 
   atrium_app_on (app, "x", heard_cb, &on, NULL);
   atrium_app_once (app, "x", heard_cb, &once, NULL);
@@ -157,17 +166,18 @@ test_c_listeners (void)
 
   /* Later, on the main loop, never inside the emit. */
   g_assert_cmpuint (on.calls, ==, 0);
-  while (on.calls < 2)
-    g_main_context_iteration (NULL, TRUE);
+  on.expected = 2;
+  test_wait_for (NULL, TEST_WAIT_SECONDS, heard_all, &on, "the listener to hear both x events");
   g_assert_cmpstr (on.log->str, ==, "x={\"a\":[1,\"two\",null]};x={\"a\":[1,\"two\",null,4]};");
   g_assert_cmpuint (once.calls, ==, 1);
 
   /* From a worker: in order, on the main thread. */
   atrium_app_on (app, "count", heard_cb, &counter, NULL);
-  thread = g_thread_new ("emitter", emit_thread, app);
-  while (counter.calls < 20000)
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
+  thread = test_thread_new ("emitter", emit_thread, app);
+  counter.expected = 20000;
+  test_wait_for (NULL, TEST_WAIT_SECONDS, heard_all, &counter,
+                 "the listener to hear a worker's 20,000 events");
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the worker's emits to return");
   g_assert_cmpuint (counter.out_of_order, ==, 0);
   g_assert_cmpuint (counter.wrong_thread, ==, 0);
   g_assert_cmpuint (on.wrong_thread, ==, 0);
@@ -450,38 +460,20 @@ push_thread (gpointer data)
   return NULL;
 }
 
-/* Waits, with a deadline that says what for, until a worker has got as
- * far as @done says. */
-typedef gboolean (*Reached) (AtriumEventQueue *queue, Pusher *p);
-
-static void
-wait_until (Reached           reached,
-            AtriumEventQueue *queue,
-            Pusher           *p,
-            const char       *what)
+static gboolean
+one_waiting (gpointer data)
 {
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  Pusher *p = data;
 
-  while (!reached (queue, p))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Waited 30 s for %s", what);
-      g_thread_yield ();
-    }
+  return stats_of (p->queue).waiting == 1;
 }
 
 static gboolean
-one_waiting (AtriumEventQueue *queue,
-             Pusher           *p)
+refilled (gpointer data)
 {
-  return stats_of (queue).waiting == 1;
-}
+  Pusher *p = data;
 
-static gboolean
-refilled (AtriumEventQueue *queue,
-          Pusher           *p)
-{
-  return g_atomic_int_get (&p->pushed) == 2 && stats_of (queue).waiting == 1;
+  return g_atomic_int_get (&p->pushed) == 2 && stats_of (p->queue).waiting == 1;
 }
 
 static void
@@ -490,7 +482,7 @@ test_queue_back_pressure (void)
   g_autoptr(AtriumEventQueue) queue = _atrium_event_queue_new (7, "tok", 2);
   g_autoptr(GBytes) batch = NULL;
   Pusher p = { queue, 6, ATRIUM_EVENT_PUSH_OK, 0 };
-  GThread *thread;
+  TestThread *thread;
   guint64 id;
 
   _atrium_event_queue_set_limits (queue, 4, G_MAXSIZE);
@@ -507,8 +499,8 @@ test_queue_back_pressure (void)
   g_assert_cmpuint (stats_of (queue).queued, ==, 4);
 
   /* A worker waits for room… */
-  thread = g_thread_new ("pusher", push_thread, &p);
-  wait_until (one_waiting, queue, &p, "the worker to block on the full queue");
+  thread = test_thread_new ("pusher", push_thread, &p);
+  test_poll_for (TEST_WAIT_SECONDS, one_waiting, &p, "the worker to block on the full queue");
   g_assert_cmpuint (g_atomic_int_get (&p.pushed), ==, 0);
 
   /* …which a batch on its way does not make: it is still held… */
@@ -522,13 +514,13 @@ test_queue_back_pressure (void)
    * waits once more. */
   _atrium_event_queue_ask (queue, id);
   g_assert_cmpuint (stats_of (queue).delivered, ==, 2);
-  wait_until (refilled, queue, &p, "the worker to fill the room and block again");
+  test_poll_for (TEST_WAIT_SECONDS, refilled, &p, "the worker to fill the room and block again");
   g_assert_cmpuint (g_atomic_int_get (&p.pushed), ==, 2);
   g_assert_cmpuint (stats_of (queue).queued, ==, 4);
 
   /* Closing the window releases it: its push fails, and it stops. */
   _atrium_event_queue_close (queue);
-  g_thread_join (thread);
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the blocked worker to return once the window closed");
   g_assert_cmpint (p.result, ==, ATRIUM_EVENT_PUSH_CLOSED);
   g_assert_cmpuint (g_atomic_int_get (&p.pushed), ==, 2);
   g_assert_cmpuint (stats_of (queue).blocked, ==, 2);
@@ -619,9 +611,10 @@ sink_flush (gpointer data)
 }
 
 static gboolean
-all_pushed (AtriumEventQueue *queue,
-            Pusher           *p)
+all_pushed (gpointer data)
 {
+  Pusher *p = data;
+
   return (guint) g_atomic_int_get (&p->pushed) == p->n;
 }
 
@@ -633,7 +626,7 @@ test_queue_wake (void)
   Sink sink = { 0, 0 };
   Pusher p = { queue, 100, ATRIUM_EVENT_PUSH_OK, 0 };
   g_autoptr(GBytes) batch = NULL;
-  GThread *thread;
+  TestThread *thread;
 
   _atrium_event_queue_set_sink (queue, &funcs, &sink);
 
@@ -644,9 +637,9 @@ test_queue_wake (void)
 
   /* A worker's pushes wake the delivery only when something can go (the
    * page has asked), and once until it has taken. */
-  thread = g_thread_new ("pusher", push_thread, &p);
-  wait_until (all_pushed, queue, &p, "100 pushes into a roomy queue");
-  g_thread_join (thread);
+  thread = test_thread_new ("pusher", push_thread, &p);
+  test_poll_for (TEST_WAIT_SECONDS, all_pushed, &p, "100 pushes into a roomy queue");
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the worker to return");
   g_assert_cmpuint (g_atomic_int_get (&sink.wakes), ==, 0);
   g_assert_false (_atrium_event_queue_ask (queue, 0));
   push_new (queue, "w", 10, TRUE);

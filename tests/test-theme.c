@@ -3,6 +3,7 @@
 #include "webkit-harness.h"
 
 #include "atrium-theme-private.h"
+#include "test-util.h"
 
 /* The desktop's light/dark preference, from a stand-in XDG Settings portal
  * on this test's private session bus (make test runs under
@@ -22,7 +23,7 @@ static const char portal_xml[] =
 
 typedef struct
 {
-  GThread         *thread;
+  TestThread      *thread;
   GMainContext    *context;
   GMainLoop       *loop;
   GDBusConnection *bus;      /* a connection of its own, as a real portal's */
@@ -103,7 +104,7 @@ portal_start (guint value)
   g_atomic_int_set (&portal.value, value);
   portal.context = g_main_context_new ();
   portal.loop = g_main_loop_new (portal.context, FALSE);
-  portal.thread = g_thread_new ("portal", portal_thread, NULL);
+  portal.thread = test_thread_new ("portal", portal_thread, NULL);
   harness_wait_for (portal_is_ready, NULL, "the stand-in portal to own its name");
 }
 
@@ -291,7 +292,7 @@ main (int   argc,
   if (portal.loop != NULL)
     {
       g_main_loop_quit (portal.loop);
-      g_thread_join (portal.thread);
+      test_thread_join (portal.thread, HARNESS_WAIT_SECONDS, "the stand-in portal to stop");
     }
   return status;
 }

@@ -99,44 +99,22 @@ load_changed_cb (WebKitWebView   *web_view,
     *done = TRUE;
 }
 
-/* Iterates the main loop until *@flag is set. Past HARNESS_WAIT_SECONDS
+/* Iterates the main loop until @done holds. Past HARNESS_WAIT_SECONDS
  * the test fails and says what it was waiting for, well before meson's
- * timeout would kill it without a word. A wake-up source makes sure the
- * deadline is checked even when nothing else happens. */
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
+ * timeout would kill it without a word. */
 void
 harness_wait_for (HarnessCondition  done,
                   gpointer          data,
                   const char       *what)
 {
-  gint64 deadline = g_get_monotonic_time () + HARNESS_WAIT_SECONDS * G_USEC_PER_SEC;
-  guint wake = g_timeout_add_seconds (1, wake_cb, NULL);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Waited %d s for %s", HARNESS_WAIT_SECONDS, what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
-}
-
-static gboolean
-flag_set (gpointer flag)
-{
-  return *(gboolean *) flag;
+  test_wait_for (NULL, HARNESS_WAIT_SECONDS, done, data, what);
 }
 
 void
 harness_wait (gboolean   *flag,
               const char *what)
 {
-  harness_wait_for (flag_set, flag, what);
+  test_wait_for (NULL, HARNESS_WAIT_SECONDS, test_flag_is_set, flag, what);
 }
 
 void
