@@ -420,12 +420,29 @@ release_in_flight_locked (AtriumEventQueue *queue,
   return released;
 }
 
+/* Called with the lock held: whether @event finds no room, @replaced (the
+ * waiting event of its coalescing name, if any) being gone by then. An
+ * empty queue always takes one event: the bus refuses one over the bytes
+ * limit before. */
 static gboolean
 is_full_locked (AtriumEventQueue *queue,
-                AtriumEvent      *event)
+                AtriumEvent      *event,
+                AtriumEvent      *replaced)
 {
-  return queue->count >= queue->max_events
-         || (queue->count > 0 && queue->bytes + event->length > queue->max_bytes);
+  guint count = queue->count - (replaced != NULL);
+  gsize bytes = queue->bytes - (replaced != NULL ? replaced->length : 0);
+
+  return count >= queue->max_events || (count > 0 && bytes + event->length > queue->max_bytes);
+}
+
+/* Called with the lock held: the waiting event of @event's name, if it
+ * coalesces. Looked up again after every wait: another emitter may have
+ * replaced it meanwhile, or the page taken it. */
+static GList *
+waiting_link_locked (AtriumEventQueue *queue,
+                     AtriumEvent      *event)
+{
+  return event->coalesce ? g_hash_table_lookup (queue->latest, event->name) : NULL;
 }
 
 /**
@@ -434,36 +451,25 @@ is_full_locked (AtriumEventQueue *queue,
  *
  * Returns: %ATRIUM_EVENT_PUSH_OK; %ATRIUM_EVENT_PUSH_FULL when the queue
  *   had no room and @block was %FALSE (counted, and logged once until it
- *   has room again); %ATRIUM_EVENT_PUSH_CLOSED when the window went first
+ *   has room again; the queue is left as it was); %ATRIUM_EVENT_PUSH_CLOSED
+ *   when the window went first
  */
 AtriumEventPush
 _atrium_event_queue_push (AtriumEventQueue *queue,
                           AtriumEvent      *event,
                           gboolean          block)
 {
+  AtriumEvent *replaced = NULL;
+  gboolean waited = FALSE;
   GList *old;
 
   g_mutex_lock (&queue->lock);
 
-  /* The newest event of a coalescing name replaces the one still waiting,
-   * and goes to the end: what the page sees stays in the order sent. */
-  if (event->coalesce && !queue->closed
-      && (old = g_hash_table_lookup (queue->latest, event->name)) != NULL)
+  for (;;)
     {
-      AtriumEvent *replaced = old->data;
-
-      g_hash_table_remove (queue->latest, replaced->name);
-      g_queue_delete_link (&queue->pending, old);
-      if (!replaced->scriptable)
-        queue->unscriptable--;
-      queue->count--;
-      queue->bytes -= replaced->length;
-      queue->stats.coalesced++;
-      _atrium_event_unref (replaced);
-    }
-
-  if (!queue->closed && is_full_locked (queue, event))
-    {
+      old = queue->closed ? NULL : waiting_link_locked (queue, event);
+      if (queue->closed || !is_full_locked (queue, event, old != NULL ? old->data : NULL))
+        break;
       if (!block)
         {
           gboolean warn = !queue->warned_full;
@@ -477,11 +483,13 @@ _atrium_event_queue_push (AtriumEventQueue *queue,
                        queue->window_id);
           return ATRIUM_EVENT_PUSH_FULL;
         }
-
-      queue->stats.blocked++;
+      if (!waited)
+        {
+          waited = TRUE;
+          queue->stats.blocked++;
+        }
       queue->stats.waiting++;
-      while (!queue->closed && is_full_locked (queue, event))
-        g_cond_wait (&queue->room, &queue->lock);
+      g_cond_wait (&queue->room, &queue->lock);
       queue->stats.waiting--;
     }
 
@@ -491,11 +499,28 @@ _atrium_event_queue_push (AtriumEventQueue *queue,
       return ATRIUM_EVENT_PUSH_CLOSED;
     }
 
+  /* The newest event of a coalescing name replaces the one still waiting,
+   * and goes to the end: what the page sees stays in the order sent. Only
+   * now that it is taken, so a refused event leaves the older one. */
+  if (old != NULL)
+    {
+      replaced = old->data;
+      g_queue_delete_link (&queue->pending, old);
+      if (!replaced->scriptable)
+        queue->unscriptable--;
+      queue->count--;
+      queue->bytes -= replaced->length;
+      queue->stats.coalesced++;
+    }
+
   g_queue_push_tail (&queue->pending, _atrium_event_ref (event));
   if (!event->scriptable)
     queue->unscriptable++;
+  /* Replace, not insert: the key must be the name of the event the link
+   * holds, which outlives the one it replaced. */
   if (event->coalesce)
-    g_hash_table_insert (queue->latest, event->name, queue->pending.tail);
+    g_hash_table_replace (queue->latest, event->name, queue->pending.tail);
+  _atrium_event_unref (replaced);
   queue->count++;
   queue->bytes += event->length;
   queue->stats.pushed++;
@@ -674,11 +699,13 @@ _atrium_event_queue_script_done (AtriumEventQueue *queue,
   *released = release_in_flight_locked (queue, id);
   if (taken)
     queue->stats.delivered += *released;
-  else
+  else if (*released > 0)
     {
       queue->stats.dropped += *released;
       queue->ready = FALSE;
     }
+  /* Else the script was the old page's, whose batches went with it at the
+   * reset; the new page may have polled since and is ready. */
   g_mutex_unlock (&queue->lock);
   return TRUE;
 }
@@ -742,7 +769,26 @@ _atrium_event_queue_release (AtriumEventQueue *queue,
    * costs two messages, as a call does, not four. */
   if (take && !queue->closed && !queue->paused && queue->pending.length > 0
       && queue->scripts == 0)
-    batch = take_batch_locked (queue, FALSE);
+    {
+      gboolean polling = queue->polling;
+      Flight *flight;
+
+      batch = take_batch_locked (queue, FALSE);
+      /* The page takes this batch with its answer and never acknowledges
+       * it apart (its polls are posted already): it is delivered as it
+       * goes, or its room would stay taken until the page's next message,
+       * which may never come. */
+      flight = g_queue_pop_tail (&queue->flights);
+      queue->count -= flight->n;
+      queue->bytes -= flight->bytes;
+      queue->in_flight -= flight->n;
+      queue->in_flight_bytes -= flight->bytes;
+      queue->stats.delivered += flight->n;
+      queue->polling = polling && queue->flights.length + queue->pending.length > 0;
+      queue->warned_full = FALSE;
+      g_cond_broadcast (&queue->room);
+      g_free (flight);
+    }
   g_mutex_unlock (&queue->lock);
   return batch;
 }

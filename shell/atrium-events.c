@@ -328,17 +328,20 @@ emit_event (AtriumEvents  *self,
   guint full = 0, closed = 0;
 
   _atrium_event_get_text (event, &length);
-  if (length > self->max_bytes)
-    {
-      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
-                   "Event “%s” is %" G_GSIZE_FORMAT " bytes of JSON, over the queue's limit of %"
-                   G_GSIZE_FORMAT, name, length, self->max_bytes);
-      return FALSE;
-    }
 
   /* The windows' queues are taken here, under the bus's lock; a delivery
    * is freed only after it has left the table, under the same lock. */
   g_mutex_lock (&self->lock);
+  if (length > self->max_bytes)
+    {
+      gsize max_bytes = self->max_bytes;
+
+      g_mutex_unlock (&self->lock);
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "Event “%s” is %" G_GSIZE_FORMAT " bytes of JSON, over the queue's limit of %"
+                   G_GSIZE_FORMAT, name, length, max_bytes);
+      return FALSE;
+    }
   _atrium_event_set_coalesce (event, g_hash_table_contains (self->coalesce, name));
   if (target != 0)
     {

@@ -678,6 +678,158 @@ test_queue_paused (void)
   g_assert_cmpint (_atrium_event_queue_take (queue, &batch, NULL), ==, ATRIUM_EVENT_SEND_SCRIPT);
 }
 
+/* A batch that goes with the answer to the page's own event is delivered
+ * as it goes: the page never acknowledges it apart, so it must not hold
+ * the queue's room until the page's next message. */
+static void
+test_queue_reply_delivered (void)
+{
+  g_autoptr(AtriumEventQueue) queue = _atrium_event_queue_new (7, "tok", 2);
+  g_autoptr(GBytes) batch = NULL;
+
+  _atrium_event_queue_set_limits (queue, 3, G_MAXSIZE);
+  _atrium_event_queue_ask (queue, 0);
+  _atrium_event_queue_ask (queue, 0);
+  _atrium_event_queue_hold (queue, 0);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (push_new (queue, "answer", ATRIUM_EVENT_SCRIPT_MAX_BYTES, FALSE), ==,
+                     ATRIUM_EVENT_PUSH_OK);
+  batch = _atrium_event_queue_release (queue, TRUE);
+  g_assert_nonnull (batch);
+  g_assert_cmpuint (stats_of (queue).in_flight, ==, 0);
+  g_assert_cmpuint (stats_of (queue).delivered, ==, 3);
+  g_assert_cmpuint (stats_of (queue).bytes, ==, 0);
+  /* Room at once, and the next event answers a posted poll. */
+  g_assert_cmpint (push_new (queue, "next", ATRIUM_EVENT_SCRIPT_MAX_BYTES, FALSE), ==,
+                   ATRIUM_EVENT_PUSH_OK);
+  g_clear_pointer (&batch, g_bytes_unref);
+  g_assert_cmpint (_atrium_event_queue_take (queue, &batch, NULL), ==, ATRIUM_EVENT_SEND_POLL);
+}
+
+/* A coalescing event refused for want of room leaves the older one of its
+ * name in place; one that fits once the older is gone replaces it. */
+static void
+test_queue_coalesce_refused (void)
+{
+  g_autoptr(AtriumEventQueue) queue = _atrium_event_queue_new (7, "tok", 2);
+  g_autoptr(AtriumEvent) v1 = make_event ("progress", 100, TRUE);
+  g_autoptr(AtriumEvent) big = make_event ("progress", 300, TRUE);
+  g_autoptr(AtriumEvent) fits = make_event ("progress", 200, TRUE);
+  g_autoptr(GBytes) batch = NULL;
+  g_autofree char *names = NULL;
+  const char *text;
+
+  _atrium_event_queue_set_limits (queue, 100, 400);
+  g_atomic_int_set (&full_warnings, 0);
+  g_assert_cmpint (_atrium_event_queue_push (queue, v1, FALSE), ==, ATRIUM_EVENT_PUSH_OK);
+  g_assert_cmpint (push_new (queue, "other", 100, FALSE), ==, ATRIUM_EVENT_PUSH_OK);
+  g_assert_cmpint (_atrium_event_queue_push (queue, big, FALSE), ==, ATRIUM_EVENT_PUSH_FULL);
+  g_assert_cmpuint (stats_of (queue).coalesced, ==, 0);
+  g_assert_cmpuint (stats_of (queue).queued, ==, 2);
+  g_assert_cmpint (_atrium_event_queue_push (queue, fits, FALSE), ==, ATRIUM_EVENT_PUSH_OK);
+  g_assert_cmpuint (stats_of (queue).coalesced, ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&full_warnings), ==, 1);
+
+  _atrium_event_queue_ask (queue, 0);
+  g_assert_cmpint (_atrium_event_queue_take (queue, &batch, NULL), !=, ATRIUM_EVENT_SEND_NONE);
+  names = batch_names (batch);
+  g_assert_cmpstr (names, ==, "other,progress");
+  text = g_bytes_get_data (batch, NULL);
+  g_assert_nonnull (strstr (text, "\"pppppppppp"));
+}
+
+typedef struct
+{
+  AtriumEventQueue *queue;
+  AtriumEvent      *event;
+  AtriumEventPush   result;
+} OnePush;
+
+static gpointer
+one_push_thread (gpointer data)
+{
+  OnePush *o = data;
+
+  o->result = _atrium_event_queue_push (o->queue, o->event, TRUE);
+  return NULL;
+}
+
+static gboolean
+queue_has_waiter (gpointer data)
+{
+  return stats_of (data).waiting == 1;
+}
+
+/* Two emitters of one coalescing name, one of them waiting for room while
+ * the other's event goes in: the queue keeps one event of the name, and
+ * the name it keys it by is that event's own (valgrind sees the rest). */
+static void
+test_queue_coalesce_waiting (void)
+{
+  g_autoptr(AtriumEventQueue) queue = _atrium_event_queue_new (7, "tok", 2);
+  g_autoptr(GBytes) first = NULL, second = NULL;
+  AtriumEvent *filler = make_event ("filler", 1000, FALSE);
+  AtriumEvent *waiting = make_event ("progress", 10, TRUE);
+  AtriumEvent *blocked = make_event ("progress", 200, TRUE);
+  AtriumEvent *meanwhile = make_event ("progress", 50, TRUE);
+  AtriumEvent *later = make_event ("progress", 5, TRUE);
+  OnePush o = { queue, blocked, ATRIUM_EVENT_PUSH_CLOSED };
+  TestThread *thread;
+  gsize filler_length, blocked_length;
+  guint released;
+  guint64 id;
+
+  _atrium_event_get_text (filler, &filler_length);
+  _atrium_event_get_text (blocked, &blocked_length);
+  _atrium_event_queue_set_limits (queue, 100, filler_length + blocked_length - 1);
+  _atrium_event_queue_ask (queue, 0);
+  _atrium_event_queue_push (queue, filler, FALSE);
+  g_assert_cmpint (_atrium_event_queue_take (queue, &first, &id), ==, ATRIUM_EVENT_SEND_SCRIPT);
+  _atrium_event_queue_push (queue, waiting, FALSE);
+
+  thread = test_thread_new ("blocked", one_push_thread, &o);
+  test_poll_for (TEST_WAIT_SECONDS, queue_has_waiter, queue, "the big event to wait for room");
+  g_assert_cmpint (_atrium_event_queue_push (queue, meanwhile, FALSE), ==, ATRIUM_EVENT_PUSH_OK);
+  g_assert_true (_atrium_event_queue_script_done (queue, id, TRUE, &released));
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the big event to go in once there was room");
+  g_assert_cmpint (o.result, ==, ATRIUM_EVENT_PUSH_OK);
+  g_assert_cmpuint (stats_of (queue).queued, ==, 1);
+  g_assert_cmpuint (stats_of (queue).coalesced, ==, 2);
+
+  /* Every other reference goes: only the queue's own keep them. */
+  _atrium_event_unref (filler);
+  _atrium_event_unref (waiting);
+  _atrium_event_unref (blocked);
+  _atrium_event_unref (meanwhile);
+  g_assert_cmpint (_atrium_event_queue_take (queue, &second, NULL), !=, ATRIUM_EVENT_SEND_NONE);
+  g_assert_cmpuint (stats_of (queue).queued, ==, 0);
+  g_assert_cmpint (_atrium_event_queue_push (queue, later, FALSE), ==, ATRIUM_EVENT_PUSH_OK);
+  g_assert_cmpuint (stats_of (queue).queued, ==, 1);
+  _atrium_event_unref (later);
+}
+
+/* The old page's script failing after the navigation does not make the new
+ * page, which has polled, look absent. */
+static void
+test_queue_old_script (void)
+{
+  g_autoptr(AtriumEventQueue) queue = _atrium_event_queue_new (7, "tok", 2);
+  g_autoptr(GBytes) script = NULL, next = NULL;
+  guint released;
+  guint64 id;
+
+  _atrium_event_queue_ask (queue, 0);
+  push_new (queue, "a", 10, TRUE);
+  g_assert_cmpint (_atrium_event_queue_take (queue, &script, &id), ==, ATRIUM_EVENT_SEND_SCRIPT);
+  g_assert_cmpuint (_atrium_event_queue_reset (queue), ==, 1);
+  _atrium_event_queue_ask (queue, 0);
+  g_assert_true (_atrium_event_queue_script_done (queue, id, FALSE, &released));
+  g_assert_cmpuint (released, ==, 0);
+  g_assert_cmpuint (stats_of (queue).dropped, ==, 1);
+  push_new (queue, "b", 10, TRUE);
+  g_assert_cmpint (_atrium_event_queue_take (queue, &next, NULL), ==, ATRIUM_EVENT_SEND_SCRIPT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -698,6 +850,10 @@ main (int   argc,
   g_test_add_func ("/atrium/event-queue/queue/reset", test_queue_reset);
   g_test_add_func ("/atrium/event-queue/queue/wake", test_queue_wake);
   g_test_add_func ("/atrium/event-queue/queue/paused", test_queue_paused);
+  g_test_add_func ("/atrium/event-queue/queue/reply-delivered", test_queue_reply_delivered);
+  g_test_add_func ("/atrium/event-queue/queue/coalesce-refused", test_queue_coalesce_refused);
+  g_test_add_func ("/atrium/event-queue/queue/coalesce-waiting", test_queue_coalesce_waiting);
+  g_test_add_func ("/atrium/event-queue/queue/old-script", test_queue_old_script);
 
   return g_test_run ();
 }
