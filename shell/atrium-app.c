@@ -8,6 +8,7 @@
 
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
+#include "atrium-builtins-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-media-server-private.h"
@@ -57,6 +58,8 @@ struct _AtriumApp
   guint              max_windows;
   int                exit_status;
   gboolean           log_console;
+  AtriumBuiltins     builtins;       /* fixed once started */
+  gboolean           devtools;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumApp, atrium_app, GTK_TYPE_APPLICATION)
@@ -323,6 +326,8 @@ static void
 atrium_app_init (AtriumApp *self)
 {
   self->registry = _atrium_registry_new ();
+  _atrium_builtins_register (self->registry);
+  self->builtins = ATRIUM_BUILTIN_DEFAULT;
   self->start_path = g_strdup ("/");
   self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;
@@ -367,7 +372,9 @@ atrium_app_new (const char        *application_id,
  * @flags: where the method runs
  *
  * Makes @func callable from the app's pages as `atrium.call(name, …)`.
- * Binding a name again replaces the method.
+ * Binding a name again replaces the method. Names starting with `atrium:`
+ * are libatrium's built-ins: binding one is refused as bad arguments
+ * (%ATRIUM_ERROR_BAD_ARGS, logged as a critical) and binds nothing.
  */
 void
 atrium_app_bind (AtriumApp        *self,
@@ -383,13 +390,27 @@ atrium_app_bind (AtriumApp        *self,
   g_return_if_fail ((flags & ~(ATRIUM_BIND_WORKER | ATRIUM_BIND_ASYNC)) == 0);
   g_return_if_fail ((flags & ATRIUM_BIND_WORKER) == 0 || (flags & ATRIUM_BIND_ASYNC) == 0);
 
+  if (_atrium_builtins_is_reserved (name))
+    {
+      g_autoptr(GError) error = g_error_new (ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                                             "“%s”: method names starting with “atrium:” are "
+                                             "reserved for libatrium's built-ins", name);
+
+      g_critical ("atrium_app_bind: %s (%s)", error->message,
+                  atrium_error_to_code (error->code));
+      if (destroy != NULL)
+        destroy (user_data);
+      return;
+    }
+
   _atrium_registry_bind (self->registry, name, func, user_data, destroy, flags);
 }
 
 /**
  * atrium_app_unbind:
  *
- * Returns: %TRUE if a method was bound as @name
+ * Returns: %TRUE if a method was bound as @name; %FALSE for the reserved
+ *   `atrium:` names, which stay bound
  */
 gboolean
 atrium_app_unbind (AtriumApp  *self,
@@ -398,6 +419,10 @@ atrium_app_unbind (AtriumApp  *self,
   g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
+  /* The built-ins are switched off with atrium_app_set_builtins(), never
+   * unbound: a page would get not-found instead of the switch's name. */
+  if (_atrium_builtins_is_reserved (name))
+    return FALSE;
   return _atrium_registry_unbind (self->registry, name);
 }
 
@@ -416,8 +441,9 @@ atrium_app_unbind (AtriumApp  *self,
  * `unknown`. The signature outlives unbinding and rebinding the name.
  *
  * Returns: %TRUE, or %FALSE with @error set to %ATRIUM_ERROR_BAD_ARGS when
- *   @signature is not one line of the form `(name: type, …) => type` or
- *   @doc is not one line; the method's description is then unchanged
+ *   @signature is not one line of the form `(name: type, …) => type`,
+ *   @doc is not one line, or @name is a reserved `atrium:` name; the
+ *   method's description is then unchanged
  */
 gboolean
 atrium_app_set_signature (AtriumApp   *self,
@@ -432,6 +458,13 @@ atrium_app_set_signature (AtriumApp   *self,
   g_return_val_if_fail (_atrium_method_name_is_valid (name), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (_atrium_builtins_is_reserved (name))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "“%s”: method names starting with “atrium:” are reserved for libatrium's "
+                   "built-ins", name);
+      return FALSE;
+    }
   if (signature != NULL && (parsed = _atrium_signature_parse (signature, doc, error)) == NULL)
     return FALSE;
   _atrium_registry_set_signature (self->registry, name, parsed);
@@ -670,6 +703,61 @@ atrium_app_set_start_path (AtriumApp  *self,
 
   g_free (self->start_path);
   self->start_path = g_strdup (path);
+}
+
+/**
+ * atrium_app_set_builtins:
+ * @builtins: the groups of built-in native API the app's pages may use
+ *
+ * Which of libatrium's built-ins (`atrium.window`, `atrium.theme`, …) the
+ * app's pages may call. A call to a group that is off rejects with
+ * `forbidden`, naming the flag that turns it on. The default is
+ * %ATRIUM_BUILTIN_DEFAULT, the safe set; %ATRIUM_BUILTIN_NONE leaves the
+ * pages the app's own methods only. Set before the first window opens.
+ */
+void
+atrium_app_set_builtins (AtriumApp      *self,
+                         AtriumBuiltins  builtins)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
+
+  self->builtins = builtins;
+}
+
+/**
+ * atrium_app_set_devtools:
+ * @devtools: whether the app's windows have WebKit's developer tools
+ *
+ * Turns on the web inspector (right-click, Inspect Element) and lets pages
+ * open it with `atrium.window.openDevTools()`. Off by default; the
+ * environment variable `ATRIUM_DEVTOOLS` turns it on too. Set before the
+ * first window opens.
+ */
+void
+atrium_app_set_devtools (AtriumApp *self,
+                         gboolean   devtools)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
+
+  self->devtools = !!devtools;
+}
+
+gboolean
+atrium_app_get_devtools (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  return self->devtools;
+}
+
+AtriumBuiltins
+atrium_app_get_builtins (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), ATRIUM_BUILTIN_NONE);
+
+  return self->builtins;
 }
 
 gboolean

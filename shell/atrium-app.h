@@ -72,6 +72,11 @@ ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_log_console       (AtriumApp         *self,
                                                     gboolean           log_console);
 ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_get_devtools          (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_devtools          (AtriumApp         *self,
+                                                    gboolean           devtools);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_may_open_window       (AtriumApp         *self,
                                                     GError           **error);
 ATRIUM_AVAILABLE_IN_ALL

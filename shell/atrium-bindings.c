@@ -329,6 +329,134 @@ append_doc (GString    *out,
   g_string_append_printf (out, "%*s/** %s */\n", indent, "", text->str);
 }
 
+/* The declarations of libatrium's built-ins, the same as in the installed
+ * atrium.d.ts between its "built-ins" markers (test-bindings checks). */
+const char _atrium_bindings_builtins_dts[] =
+  "/** A window's content size: what the page sees, in CSS pixels at zoom 1. */\n"
+  "export interface AtriumSize {\n"
+  "  readonly width: number;\n"
+  "  readonly height: number;\n"
+  "}\n"
+  "\n"
+  "/** Where a window's frame is on the screen (X11 only). */\n"
+  "export interface AtriumPosition {\n"
+  "  readonly x: number;\n"
+  "  readonly y: number;\n"
+  "}\n"
+  "\n"
+  "/** One of the app's windows, as atrium.window.list() describes it. */\n"
+  "export interface AtriumWindowInfo {\n"
+  "  readonly id: number;\n"
+  "  readonly title: string;\n"
+  "  readonly focused: boolean;\n"
+  "  readonly visible: boolean;\n"
+  "}\n"
+  "\n"
+  "/** What atrium.window.open() may be given (sizes are 1 to 32767). */\n"
+  "export interface AtriumWindowOptions {\n"
+  "  title?: string;\n"
+  "  width?: number;\n"
+  "  height?: number;\n"
+  "  minWidth?: number;\n"
+  "  minHeight?: number;\n"
+  "  maxWidth?: number;\n"
+  "  maxHeight?: number;\n"
+  "  resizable?: boolean;\n"
+  "  /** Not supported yet: rejects with `not-supported`. */\n"
+  "  frameless?: boolean;\n"
+  "  transparent?: boolean;\n"
+  "  /** A CSS colour, `transparent` included. */\n"
+  "  background?: string;\n"
+  "  center?: boolean;\n"
+  "  /** Not supported yet: rejects with `not-supported`. */\n"
+  "  stateKey?: string;\n"
+  "  hidden?: boolean;\n"
+  "}\n"
+  "\n"
+  "/** What an onCloseRequested handler gets. */\n"
+  "export interface AtriumCloseEvent {\n"
+  "  readonly id: number;\n"
+  "  /** Keeps the window open. */\n"
+  "  preventDefault(): void;\n"
+  "}\n"
+  "\n"
+  "/** Data of the event `atrium:window.resized`. */\n"
+  "export interface AtriumWindowResized {\n"
+  "  readonly id: number;\n"
+  "  readonly width: number;\n"
+  "  readonly height: number;\n"
+  "}\n"
+  "\n"
+  "/** Data of the event `atrium:window.state`. */\n"
+  "export interface AtriumWindowState {\n"
+  "  readonly id: number;\n"
+  "  readonly maximized: boolean;\n"
+  "  readonly minimized: boolean;\n"
+  "  readonly fullscreen: boolean;\n"
+  "  readonly focused: boolean;\n"
+  "}\n"
+  "\n"
+  "/** The methods on one window: the calling one, or a handle's. */\n"
+  "export interface AtriumWindowMethods {\n"
+  "  /** This window's id. */\n"
+  "  current(): AtriumCall<number>;\n"
+  "  setTitle(title: string): AtriumCall<null>;\n"
+  "  getTitle(): AtriumCall<string>;\n"
+  "  /** The content size, 1 to 32767 pixels each way. */\n"
+  "  setSize(width: number, height: number): AtriumCall<null>;\n"
+  "  getSize(): AtriumCall<AtriumSize>;\n"
+  "  setMinSize(width: number, height: number): AtriumCall<null>;\n"
+  "  setMaxSize(width: number, height: number): AtriumCall<null>;\n"
+  "  setResizable(resizable: boolean): AtriumCall<null>;\n"
+  "  /** X11 only; elsewhere `not-supported`. */\n"
+  "  center(): AtriumCall<null>;\n"
+  "  maximize(): AtriumCall<null>;\n"
+  "  unmaximize(): AtriumCall<null>;\n"
+  "  isMaximized(): AtriumCall<boolean>;\n"
+  "  minimize(): AtriumCall<null>;\n"
+  "  restore(): AtriumCall<null>;\n"
+  "  fullscreen(): AtriumCall<null>;\n"
+  "  unfullscreen(): AtriumCall<null>;\n"
+  "  isFullscreen(): AtriumCall<boolean>;\n"
+  "  isFocused(): AtriumCall<boolean>;\n"
+  "  show(): AtriumCall<null>;\n"
+  "  hide(): AtriumCall<null>;\n"
+  "  focus(): AtriumCall<null>;\n"
+  "  /** Asks to close, as the title bar's close button does (onCloseRequested may veto). */\n"
+  "  close(): AtriumCall<null>;\n"
+  "  /** Closes without asking. */\n"
+  "  destroy(): AtriumCall<null>;\n"
+  "  /** A CSS colour, `transparent` included. */\n"
+  "  setBackgroundColor(color: string): AtriumCall<null>;\n"
+  "  /** 0.25 to 5. */\n"
+  "  setZoom(zoom: number): AtriumCall<null>;\n"
+  "  getZoom(): AtriumCall<number>;\n"
+  "  /** `forbidden` unless the app turned developer tools on. */\n"
+  "  openDevTools(): AtriumCall<null>;\n"
+  "  closeDevTools(): AtriumCall<null>;\n"
+  "  /** X11 only; elsewhere `not-supported`. */\n"
+  "  setPosition(x: number, y: number): AtriumCall<null>;\n"
+  "  /** X11 only; elsewhere `not-supported`. */\n"
+  "  getPosition(): AtriumCall<AtriumPosition>;\n"
+  "  /** X11 only; elsewhere `not-supported`. */\n"
+  "  setAlwaysOnTop(alwaysOnTop: boolean): AtriumCall<null>;\n"
+  "}\n"
+  "\n"
+  "/** A handle on one of the app's windows; `not-found` once it has closed. */\n"
+  "export interface AtriumWindowHandle extends AtriumWindowMethods {\n"
+  "  readonly id: number;\n"
+  "}\n"
+  "\n"
+  "/** atrium.window: the calling window's methods, and the app's windows. */\n"
+  "export interface AtriumWindowGroup extends AtriumWindowMethods {\n"
+  "  list(): AtriumCall<AtriumWindowInfo[]>;\n"
+  "  /** Opens an app page (a path starting with \"/\"); resolves with the new window's id. */\n"
+  "  open(path: string, options?: AtriumWindowOptions): AtriumCall<number>;\n"
+  "  get(id: number): AtriumWindowHandle;\n"
+  "  /** Asked before this window closes; returns a function that removes the handler. */\n"
+  "  onCloseRequested(handler: (event: AtriumCloseEvent) => void | Promise<void>): () => void;\n"
+  "}\n";
+
 /* The methods as a tree of their dot-separated names: "math.add" is the
  * `add` of `math`. A name with an empty segment ("a..b", ".x") stays whole. */
 typedef struct _Node Node;
@@ -386,9 +514,14 @@ build_tree (AtriumRegistry *registry)
 
   for (guint i = 0; names[i] != NULL; i++)
     {
-      g_auto(GStrv) segments = g_strsplit (names[i], ".", -1);
+      g_auto(GStrv) segments = NULL;
       gboolean whole = FALSE;
       Node *node = root;
+
+      /* libatrium's own, declared as atrium.window and the rest. */
+      if (g_str_has_prefix (names[i], "atrium:"))
+        continue;
+      segments = g_strsplit (names[i], ".", -1);
 
       for (guint j = 0; segments[j] != NULL; j++)
         whole |= segments[j][0] == '\0';
@@ -589,7 +722,7 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "/** The stable code of a rejected call or emit. */\n"
     "export type AtriumErrorCode =\n"
     "  | 'not-found' | 'bad-args' | 'failed' | 'cancelled' | 'too-large' | 'forbidden'\n"
-    "  | 'queue-full';\n"
+    "  | 'queue-full' | 'not-supported';\n"
     "\n"
     "/** What a rejected call or emit rejects with. */\n"
     "export declare class AtriumError extends Error {\n"
@@ -612,11 +745,15 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "}\n"
     "\n"
     "export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;\n"
+    "\n");
+  g_string_append (out, _atrium_bindings_builtins_dts);
+  g_string_append (out,
     "\n"
     "export interface AtriumRuntime {\n");
   append_call_overloads (out, root);
   g_string_append (out,
-    "  /** Calls fn for every event of that name; returns a function that removes it. */\n"
+    "  /** Calls fn for every event of that name (libatrium's own, such as\n"
+    "   *  `atrium:window.resized`, included); returns a function that removes it. */\n"
     "  on<T = any>(name: string, fn: AtriumListener<T>): () => void;\n"
     "  /** Calls fn for the next event of that name only. */\n"
     "  once<T = any>(name: string, fn: AtriumListener<T>): () => void;\n"
@@ -625,6 +762,8 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "  /** Sends an event to the app's C listeners; resolves once C has it. */\n"
     "  emit(name: string, data?: unknown): Promise<void>;\n"
     "  readonly AtriumError: typeof AtriumError;\n"
+    "  /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */\n"
+    "  readonly window: AtriumWindowGroup;\n"
     "}\n"
     "\n"
     "export declare const atrium: AtriumRuntime;\n"
