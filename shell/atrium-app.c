@@ -60,6 +60,12 @@ struct _AtriumApp
   gboolean           log_console;
   AtriumBuiltins     builtins;       /* fixed once started */
   gboolean           devtools;
+
+  /* atrium_app_request_quit(): the windows are being asked to close; the
+   * app quits with quit_status once none is left, unless one refused. */
+  gboolean           quit_requested;
+  int                quit_status;
+  guint              quit_idle;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumApp, atrium_app, GTK_TYPE_APPLICATION)
@@ -260,6 +266,8 @@ atrium_app_shutdown (GApplication *application)
 {
   AtriumApp *self = ATRIUM_APP (application);
 
+  g_clear_handle_id (&self->quit_idle, g_source_remove);
+
   /* Let running worker methods finish before the registry they use goes. */
   if (self->workers != NULL)
     {
@@ -309,6 +317,32 @@ atrium_app_finalize (GObject *object)
   G_OBJECT_CLASS (atrium_app_parent_class)->finalize (object);
 }
 
+static guint
+count_app_windows (AtriumApp *self)
+{
+  guint n = 0;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ATRIUM_IS_WINDOW (l->data))
+      n++;
+  return n;
+}
+
+static void
+atrium_app_window_removed (GtkApplication *application,
+                           GtkWindow      *window)
+{
+  AtriumApp *self = ATRIUM_APP (application);
+
+  GTK_APPLICATION_CLASS (atrium_app_parent_class)->window_removed (application, window);
+
+  if (self->quit_requested && count_app_windows (self) == 0)
+    {
+      self->quit_requested = FALSE;
+      atrium_app_quit (self, self->quit_status);
+    }
+}
+
 static void
 atrium_app_class_init (AtriumAppClass *klass)
 {
@@ -318,6 +352,7 @@ atrium_app_class_init (AtriumAppClass *klass)
   object_class->dispose = atrium_app_dispose;
   object_class->finalize = atrium_app_finalize;
   app_class->activate = atrium_app_activate;
+  GTK_APPLICATION_CLASS (klass)->window_removed = atrium_app_window_removed;
   app_class->shutdown = atrium_app_shutdown;
   app_class->handle_local_options = atrium_app_handle_local_options;
 }
@@ -1001,6 +1036,62 @@ atrium_app_quit (AtriumApp *self,
 
   self->exit_status = exit_status;
   g_application_quit (G_APPLICATION (self));
+}
+
+static gboolean
+request_quit_cb (gpointer data)
+{
+  AtriumApp *self = data;
+  g_autoptr(GPtrArray) windows = g_ptr_array_new_with_free_func (g_object_unref);
+
+  self->quit_idle = 0;
+  if (!self->quit_requested)
+    return G_SOURCE_REMOVE;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ATRIUM_IS_WINDOW (l->data))
+      g_ptr_array_add (windows, g_object_ref (l->data));
+  if (windows->len == 0)
+    {
+      self->quit_requested = FALSE;
+      atrium_app_quit (self, self->quit_status);
+      return G_SOURCE_REMOVE;
+    }
+  /* Each as its close button would; the last one to go quits the app. */
+  for (guint i = 0; i < windows->len && self->quit_requested; i++)
+    gtk_window_close (g_ptr_array_index (windows, i));
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * atrium_app_request_quit:
+ * @exit_status: what atrium_app_get_exit_status() returns once the app quits
+ *
+ * Quits the app the way a user closing every window would: each window is
+ * asked to close as its close button asks (#AtriumWindow::close-requested,
+ * then the page's `atrium.window.onCloseRequested()` handlers, for at most
+ * the window's close timeout), and once none is left the app quits with
+ * @exit_status. A window that is kept open cancels the quit; the windows
+ * closed before it stay closed. atrium_app_quit() quits without asking.
+ * The windows are asked from the main loop, not before this returns.
+ */
+void
+atrium_app_request_quit (AtriumApp *self,
+                         int        exit_status)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+
+  self->quit_requested = TRUE;
+  self->quit_status = exit_status;
+  if (self->quit_idle == 0)
+    self->quit_idle = g_idle_add (request_quit_cb, self);
+}
+
+/* A window refused to close (its C handler or its page said no): a quit
+ * that was asked for is off. */
+void
+_atrium_app_close_refused (AtriumApp *self)
+{
+  self->quit_requested = FALSE;
 }
 
 /**

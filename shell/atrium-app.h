@@ -115,6 +115,9 @@ ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_quit                  (AtriumApp         *self,
                                                     int                exit_status);
 ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_request_quit          (AtriumApp         *self,
+                                                    int                exit_status);
+ATRIUM_AVAILABLE_IN_ALL
 int               atrium_app_get_exit_status       (AtriumApp         *self);
 
 G_END_DECLS

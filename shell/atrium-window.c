@@ -540,7 +540,11 @@ atrium_window_close_request (GtkWindow *window)
 
   g_signal_emit (self, signals[CLOSE_REQUESTED], 0, &keep);
   if (keep)
-    return TRUE;
+    {
+      if (app != NULL)
+        _atrium_app_close_refused (app);
+      return TRUE;
+    }
 
   if (!self->page_intercepts_close || app == NULL
       || !_atrium_builtins_group_check (app, &_atrium_builtin_window_group, NULL))
@@ -583,6 +587,8 @@ _atrium_window_answer_close (AtriumWindow *self,
   g_clear_handle_id (&self->close_timeout, g_source_remove);
   if (!prevent)
     close_now (self);
+  else if (atrium_window_get_app (self) != NULL)
+    _atrium_app_close_refused (atrium_window_get_app (self));
   return TRUE;
 }
 

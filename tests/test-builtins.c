@@ -996,6 +996,43 @@ test_close_unsubscribe (void)
   harness_close (window);
 }
 
+/* atrium_app_request_quit() asks every window as its close button would:
+ * one kept open cancels the quit; once all are gone the app quits with
+ * the status. */
+static void
+test_request_quit (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *plain = harness_open (app, "/index.html");
+  AtriumWindow *dirty = harness_open (app, "/index.html");
+  CloseState plain_state = { 0 }, dirty_state = { 0 };
+  AskWait asked = { dirty, 1 };
+
+  g_signal_connect (plain, "destroy", G_CALLBACK (destroyed_cb), &plain_state);
+  g_signal_connect (dirty, "destroy", G_CALLBACK (destroyed_cb), &dirty_state);
+  assert_js (dirty,
+             "window.__asked = 0; window.__done = 0; window.__dirty = true;"
+             "atrium.window.onCloseRequested((event) => {"
+             "  window.__asked++;"
+             "  if (window.__dirty) event.preventDefault();"
+             "  window.__done++;"
+             "});"
+             "await atrium.window.current();"
+             "return true;",
+             "true");
+
+  atrium_app_request_quit (app, 7);
+  harness_wait (&plain_state.destroyed, "the window without a handler to close on quit");
+  harness_wait_for (page_answered, &asked, "the page to refuse the quit");
+  g_assert_false (dirty_state.destroyed);
+  g_assert_cmpint (atrium_app_get_exit_status (app), ==, -1);
+
+  assert_js (dirty, "window.__dirty = false; return true;", "true");
+  atrium_app_request_quit (app, 7);
+  harness_wait (&dirty_state.destroyed, "the window to close once its page allows the quit");
+  g_assert_cmpint (atrium_app_get_exit_status (app), ==, 7);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1023,6 +1060,7 @@ main (int   argc,
   g_test_add_func ("/atrium/builtins/close-veto", test_close_veto);
   g_test_add_func ("/atrium/builtins/close-timeout", test_close_timeout);
   g_test_add_func ("/atrium/builtins/close-unsubscribe", test_close_unsubscribe);
+  g_test_add_func ("/atrium/builtins/request-quit", test_request_quit);
 
   status = g_test_run ();
   g_clear_object (&shared_app);
