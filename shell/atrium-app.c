@@ -253,6 +253,8 @@ void
 _atrium_app_window_created (AtriumApp    *self,
                             AtriumWindow *window)
 {
+  _atrium_builtin_theme_start (self);
+
   /* --screenshot is of the first window. */
   if (self->screenshot != NULL)
     {

@@ -455,6 +455,16 @@ const char _atrium_bindings_builtins_dts[] =
   "  get(id: number): AtriumWindowHandle;\n"
   "  /** Asked before this window closes; returns a function that removes the handler. */\n"
   "  onCloseRequested(handler: (event: AtriumCloseEvent) => void | Promise<void>): () => void;\n"
+  "}\n"
+  "\n"
+  "/** atrium.theme: the desktop's light or dark preference (or the app's). */\n"
+  "export interface AtriumThemeGroup {\n"
+  "  get(): AtriumCall<'light' | 'dark'>;\n"
+  "}\n"
+  "\n"
+  "/** Data of the event `atrium:theme.changed`. */\n"
+  "export interface AtriumThemeChanged {\n"
+  "  readonly scheme: 'light' | 'dark';\n"
   "}\n";
 
 /* The methods as a tree of their dot-separated names: "math.add" is the
@@ -764,6 +774,8 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "  readonly AtriumError: typeof AtriumError;\n"
     "  /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */\n"
     "  readonly window: AtriumWindowGroup;\n"
+    "  /** The colour scheme; on unless the app turned ATRIUM_BUILTIN_THEME off. */\n"
+    "  readonly theme: AtriumThemeGroup;\n"
     "}\n"
     "\n"
     "export declare const atrium: AtriumRuntime;\n"

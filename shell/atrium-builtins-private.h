@@ -34,6 +34,7 @@ typedef struct
 } AtriumBuiltinGroup;
 
 extern const AtriumBuiltinGroup _atrium_builtin_window_group;
+extern const AtriumBuiltinGroup _atrium_builtin_theme_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);
@@ -126,5 +127,9 @@ AtriumWindow *_atrium_builtin_lookup_window  (AtriumApp    *app,
 void      _atrium_builtin_window_attach      (AtriumWindow *window);
 void      _atrium_builtin_window_detach      (AtriumWindow *window);
 void      _atrium_builtin_window_allocated   (AtriumWindow *window);
+
+/* The theme group (atrium-builtin-theme.c): starts reading the desktop's
+ * colour scheme, with the app's first window. */
+void      _atrium_builtin_theme_start        (AtriumApp    *app);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_window_group,
+  &_atrium_builtin_theme_group,
 };
 
 typedef struct

@@ -1033,6 +1033,149 @@ test_request_quit (void)
   g_assert_cmpint (atrium_app_get_exit_status (app), ==, 7);
 }
 
+/* --- atrium.theme, against a stand-in Settings portal --- */
+
+#define PORTAL_XML \
+  "<node><interface name='org.freedesktop.portal.Settings'>" \
+  "<method name='Read'><arg type='s' direction='in'/><arg type='s' direction='in'/>" \
+  "<arg type='v' direction='out'/></method>" \
+  "<signal name='SettingChanged'><arg type='s'/><arg type='s'/><arg type='v'/></signal>" \
+  "</interface></node>"
+
+typedef struct
+{
+  guint32  scheme;     /* 1 dark, 2 light */
+  guint    reads;
+  gboolean owned;
+} Portal;
+
+static void
+portal_method_cb (GDBusConnection       *bus,
+                  const char            *sender,
+                  const char            *path,
+                  const char            *interface,
+                  const char            *method,
+                  GVariant              *parameters,
+                  GDBusMethodInvocation *invocation,
+                  gpointer               user_data)
+{
+  Portal *portal = user_data;
+  const char *namespace, *key;
+
+  g_variant_get (parameters, "(&s&s)", &namespace, &key);
+  if (!g_str_equal (namespace, "org.freedesktop.appearance") || !g_str_equal (key, "color-scheme"))
+    {
+      g_dbus_method_invocation_return_dbus_error (invocation,
+                                                  "org.freedesktop.portal.Error.NotFound",
+                                                  "No such setting");
+      return;
+    }
+  portal->reads++;
+  /* As xdg-desktop-portal's Read does: the value in two variants. */
+  g_dbus_method_invocation_return_value (
+    invocation, g_variant_new ("(v)", g_variant_new_variant (g_variant_new_uint32 (portal->scheme))));
+}
+
+static void
+portal_acquired_cb (GDBusConnection *bus,
+                    const char      *name,
+                    gpointer         user_data)
+{
+  ((Portal *) user_data)->owned = TRUE;
+}
+
+static void
+portal_emit (GDBusConnection *bus,
+             Portal          *portal,
+             guint32          scheme)
+{
+  g_autoptr(GError) error = NULL;
+
+  portal->scheme = scheme;
+  g_dbus_connection_emit_signal (bus, NULL, "/org/freedesktop/portal/desktop",
+                                 "org.freedesktop.portal.Settings", "SettingChanged",
+                                 g_variant_new ("(ssv)", "org.freedesktop.appearance",
+                                                "color-scheme", g_variant_new_uint32 (scheme)),
+                                 &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_theme (void)
+{
+  static const GDBusInterfaceVTable vtable = { portal_method_cb, NULL, NULL, { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(AtriumApp) off = NULL;
+  Portal portal = { 1, 0, FALSE };
+  AtriumWindow *window;
+  gboolean dark = FALSE;
+  guint object, owner;
+
+  if (bus == NULL)
+    {
+      g_test_skip ("No session bus for a stand-in portal: run under dbus-run-session");
+      return;
+    }
+  info = g_dbus_node_info_new_for_xml (PORTAL_XML, &error);
+  g_assert_no_error (error);
+  object = g_dbus_connection_register_object (bus, "/org/freedesktop/portal/desktop",
+                                              info->interfaces[0], &vtable, &portal, NULL, &error);
+  g_assert_no_error (error);
+  owner = g_bus_own_name_on_connection (bus, "org.freedesktop.portal.Desktop",
+                                        G_BUS_NAME_OWNER_FLAGS_NONE, portal_acquired_cb, NULL,
+                                        &portal, NULL);
+  harness_wait (&portal.owned, "the stand-in portal to own its name");
+
+  /* The desktop prefers dark: the page sees it as soon as it asks. */
+  app = new_app ();
+  window = harness_open (app, "/index.html");
+  assert_js (window, JS_RECORD "", "true");
+  assert_js (window, "window.__themes = []; atrium.on('atrium:theme.changed', (d) => "
+                     "window.__themes.push(d.scheme)); return true;", "true");
+  wait_js (window, "return (await atrium.theme.get()) === 'dark';", "atrium.theme.get() to be dark");
+  g_assert_cmpuint (portal.reads, >=, 1);
+  g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
+  g_assert_true (dark);
+  wait_js (window, "return matchMedia('(prefers-color-scheme: dark)').matches;",
+           "the page's prefers-color-scheme to be dark");
+
+  /* It changes live. */
+  portal_emit (bus, &portal, 2);
+  wait_js (window, "return window.__themes.includes('light');", "atrium:theme.changed to light");
+  assert_js (window, "return atrium.theme.get();", "\"light\"");
+  wait_js (window, "return !matchMedia('(prefers-color-scheme: dark)').matches;",
+           "the page's prefers-color-scheme to be light");
+
+  /* C can force either, and give it back. */
+  atrium_app_set_color_scheme (app, ATRIUM_COLOR_SCHEME_DARK);
+  g_assert_cmpint (atrium_app_get_color_scheme (app), ==, ATRIUM_COLOR_SCHEME_DARK);
+  assert_js (window, "return atrium.theme.get();", "\"dark\"");
+  portal_emit (bus, &portal, 2);
+  assert_js (window, "return atrium.theme.get();", "\"dark\"");
+  atrium_app_set_color_scheme (app, ATRIUM_COLOR_SCHEME_DEFAULT);
+  assert_js (window, "return atrium.theme.get();", "\"light\"");
+  wait_js (window, "return window.__themes.join() === 'light,dark,light';",
+           "the page to hear each change once");
+  harness_close (window);
+
+  /* Off: forbidden, naming the switch. */
+  off = new_app ();
+  atrium_app_set_builtins (off, ATRIUM_BUILTIN_WINDOW);
+  window = harness_open (off, "/index.html");
+  assert_js (window, "try { await atrium.theme.get(); return 'resolved'; }"
+                     "catch (e) { return e.code + ': ' + e.message; }",
+             "\"forbidden: atrium.theme is off: call atrium_app_set_builtins (app, … | "
+             "ATRIUM_BUILTIN_THEME)\"");
+  harness_close (window);
+
+  atrium_app_set_color_scheme (app, ATRIUM_COLOR_SCHEME_LIGHT);
+  g_bus_unown_name (owner);
+  g_dbus_connection_unregister_object (bus, object);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1061,6 +1204,7 @@ main (int   argc,
   g_test_add_func ("/atrium/builtins/close-timeout", test_close_timeout);
   g_test_add_func ("/atrium/builtins/close-unsubscribe", test_close_unsubscribe);
   g_test_add_func ("/atrium/builtins/request-quit", test_request_quit);
+  g_test_add_func ("/atrium/builtins/theme", test_theme);
 
   status = g_test_run ();
   g_clear_object (&shared_app);

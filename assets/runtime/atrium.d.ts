@@ -155,6 +155,16 @@ export interface AtriumWindowGroup extends AtriumWindowMethods {
   /** Asked before this window closes; returns a function that removes the handler. */
   onCloseRequested(handler: (event: AtriumCloseEvent) => void | Promise<void>): () => void;
 }
+
+/** atrium.theme: the desktop's light or dark preference (or the app's). */
+export interface AtriumThemeGroup {
+  get(): AtriumCall<'light' | 'dark'>;
+}
+
+/** Data of the event `atrium:theme.changed`. */
+export interface AtriumThemeChanged {
+  readonly scheme: 'light' | 'dark';
+}
 // --- end built-ins ---
 
 export interface AtriumRuntime {
@@ -172,6 +182,8 @@ export interface AtriumRuntime {
   readonly AtriumError: typeof AtriumError;
   /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */
   readonly window: AtriumWindowGroup;
+  /** The colour scheme; on unless the app turned ATRIUM_BUILTIN_THEME off. */
+  readonly theme: AtriumThemeGroup;
 }
 
 export declare const atrium: AtriumRuntime;

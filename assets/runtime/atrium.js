@@ -779,6 +779,7 @@
     emit,
     AtriumError,
     window: freeze(windowGroup),
+    theme: freeze({ get: () => call('atrium:theme.get') }),
     __whenIdle: whenIdle,
     __deliver: deliver,
   });

@@ -153,6 +153,16 @@ export interface AtriumWindowGroup extends AtriumWindowMethods {
   onCloseRequested(handler: (event: AtriumCloseEvent) => void | Promise<void>): () => void;
 }
 
+/** atrium.theme: the desktop's light or dark preference (or the app's). */
+export interface AtriumThemeGroup {
+  get(): AtriumCall<'light' | 'dark'>;
+}
+
+/** Data of the event `atrium:theme.changed`. */
+export interface AtriumThemeChanged {
+  readonly scheme: 'light' | 'dark';
+}
+
 export interface AtriumRuntime {
   /** Opens another window on path ("/...") and returns its window id. */
   call(method: "app.open_window", path: string): AtriumCall<number>;
@@ -182,6 +192,8 @@ export interface AtriumRuntime {
   readonly AtriumError: typeof AtriumError;
   /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */
   readonly window: AtriumWindowGroup;
+  /** The colour scheme; on unless the app turned ATRIUM_BUILTIN_THEME off. */
+  readonly theme: AtriumThemeGroup;
 }
 
 export declare const atrium: AtriumRuntime;
