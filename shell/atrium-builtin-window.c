@@ -272,6 +272,16 @@ describe (AtriumWindow *window)
   return object;
 }
 
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  guint x = atrium_window_get_id (*(AtriumWindow **) a);
+  guint y = atrium_window_get_id (*(AtriumWindow **) b);
+
+  return (x > y) - (x < y);
+}
+
 static void
 list_cb (AtriumCall *call,
          gpointer    user_data)
@@ -285,9 +295,10 @@ list_cb (AtriumCall *call,
     for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
       if (ATRIUM_IS_WINDOW (l->data))
         g_ptr_array_add (windows, l->data);
-  /* GTK lists the most recently focused first; ids are in opening order. */
-  for (guint i = windows->len; i > 0; i--)
-    json_array_add_object_element (array, describe (g_ptr_array_index (windows, i - 1)));
+  /* GTK lists the most recently focused first; pages get opening order. */
+  g_ptr_array_sort (windows, compare_ids);
+  for (guint i = 0; i < windows->len; i++)
+    json_array_add_object_element (array, describe (g_ptr_array_index (windows, i)));
   json_node_take_array (node, array);
   atrium_call_return_value (call, node);
 }
@@ -881,15 +892,14 @@ answer_close_cb (AtriumCall *call,
   g_autoptr(AtriumWindow) window = g_object_ref (atrium_call_get_window (call));
   gboolean prevent;
   gint64 serial;
-  gboolean waiting;
 
   if (!_atrium_builtin_arg_int (call, 0, "The serial", 1, G_MAXINT64 / 2, &serial)
       || !_atrium_builtin_arg_bool (call, 1, "prevent", &prevent))
     return;
-  /* Answered before the window may close: closing drops its calls. */
+  /* Answered before the window may close: closing drops its calls. An
+   * answer to no request waiting (a late one, a forged one) does nothing. */
   _atrium_builtin_return_null (call);
-  waiting = _atrium_window_answer_close (window, (guint64) serial, prevent);
-  (void) waiting;
+  _atrium_window_answer_close (window, (guint64) serial, prevent);
 }
 
 static const AtriumBuiltinMethod methods[] = {

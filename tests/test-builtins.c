@@ -587,6 +587,67 @@ test_maximize_fullscreen (void)
   harness_close (window);
 }
 
+static gboolean
+is_minimized (gpointer data)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (data));
+
+  return (gdk_toplevel_get_state (GDK_TOPLEVEL (surface)) & GDK_TOPLEVEL_STATE_MINIMIZED) != 0;
+}
+
+static gboolean
+is_not_minimized (gpointer data)
+{
+  return !is_minimized (data);
+}
+
+static gboolean
+is_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+/* Minimise and restore, focus between two windows, with the window
+ * manager's view of it (_NET_WM_STATE_HIDDEN, _NET_ACTIVE_WINDOW). */
+static void
+test_minimize_focus (void)
+{
+  AtriumWindow *window, *other;
+  g_autofree char *id = NULL;
+
+  if (!need_wm ())
+    return;
+  window = open_recording (get_app ());
+  other = harness_open (get_app (), "/index.html");
+  id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
+
+  assert_js (window, "return atrium.window.focus();", "null");
+  harness_wait_for (is_active, window, "the window to have the focus");
+  assert_js (window, "return atrium.window.isFocused();", "true");
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.state' && d.focused)");
+  {
+    const char * const argv[] = { "xprop", "-root", "_NET_ACTIVE_WINDOW", NULL };
+    g_autofree char *out = run_tool (argv);
+    g_autofree char *expected = g_strdup_printf ("window id # %s", id);
+
+    g_assert_nonnull (strstr (out, expected));
+  }
+  gtk_window_present (GTK_WINDOW (other));
+  harness_wait_for (is_active, other, "the other window to take the focus");
+  wait_js (window, "return !(await atrium.window.isFocused());",
+           "the page to see its window lose the focus");
+
+  assert_js (window, "return atrium.window.minimize();", "null");
+  harness_wait_for (is_minimized, window, "the window to be minimised");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_HIDDEN", TRUE);
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.state' && d.minimized)");
+  assert_js (window, "return atrium.window.restore();", "null");
+  harness_wait_for (is_not_minimized, window, "the window to be restored");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_HIDDEN", FALSE);
+  harness_close (other);
+  harness_close (window);
+}
+
 static void
 test_position (void)
 {
@@ -1197,6 +1258,7 @@ main (int   argc,
   g_test_add_func ("/atrium/builtins/title", test_title);
   g_test_add_func ("/atrium/builtins/size", test_size);
   g_test_add_func ("/atrium/builtins/maximize-fullscreen", test_maximize_fullscreen);
+  g_test_add_func ("/atrium/builtins/minimize-focus", test_minimize_focus);
   g_test_add_func ("/atrium/builtins/position", test_position);
   g_test_add_func ("/atrium/builtins/zoom-background-devtools", test_zoom_background_devtools);
   g_test_add_func ("/atrium/builtins/handles", test_handles);
