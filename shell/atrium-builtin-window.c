@@ -739,30 +739,47 @@ WINDOW_QUERY (is_maximized_cb, is_maximized)
 WINDOW_QUERY (is_fullscreen_cb, is_fullscreen)
 WINDOW_QUERY (is_focused_cb, is_focused)
 
-/* close() asks, as the close button does; the answer is sent first, since
- * closing the calling window drops its calls. */
+/* close() and destroy() act from the main loop, after the answer is sent:
+ * the calling window, its bridge included, must not go away under the
+ * handler of the message that asked. */
+static gboolean
+close_idle_cb (gpointer data)
+{
+  AtriumWindow *window = data;
+
+  if (atrium_window_get_web_view (window) != NULL)
+    gtk_window_close (GTK_WINDOW (window));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+destroy_idle_cb (gpointer data)
+{
+  AtriumWindow *window = data;
+
+  if (atrium_window_get_web_view (window) != NULL)
+    _atrium_window_destroy (window);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 close_cb (AtriumCall *call,
           gpointer    user_data)
 {
-  g_autoptr(AtriumWindow) target = NULL;
   TARGET (call, window);
 
-  target = g_object_ref (window);
+  g_idle_add_full (G_PRIORITY_DEFAULT, close_idle_cb, g_object_ref (window), g_object_unref);
   _atrium_builtin_return_null (call);
-  gtk_window_close (GTK_WINDOW (target));
 }
 
 static void
 destroy_cb (AtriumCall *call,
             gpointer    user_data)
 {
-  g_autoptr(AtriumWindow) target = NULL;
   TARGET (call, window);
 
-  target = g_object_ref (window);
+  g_idle_add_full (G_PRIORITY_DEFAULT, destroy_idle_cb, g_object_ref (window), g_object_unref);
   _atrium_builtin_return_null (call);
-  _atrium_window_destroy (target);
 }
 
 static void

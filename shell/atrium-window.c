@@ -511,6 +511,16 @@ close_now (AtriumWindow *self)
 }
 
 static gboolean
+close_now_cb (gpointer data)
+{
+  AtriumWindow *self = data;
+
+  if (self->web_view != NULL)
+    close_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 close_timeout_cb (gpointer data)
 {
   AtriumWindow *self = data;
@@ -585,8 +595,10 @@ _atrium_window_answer_close (AtriumWindow *self,
   if (self->close_timeout == 0 || serial != self->close_serial)
     return FALSE;
   g_clear_handle_id (&self->close_timeout, g_source_remove);
+  /* From the main loop: the answer comes in a call from this window's
+   * page, whose bridge must outlive the handler of that message. */
   if (!prevent)
-    close_now (self);
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_now_cb, g_object_ref (self), g_object_unref);
   else if (atrium_window_get_app (self) != NULL)
     _atrium_app_close_refused (atrium_window_get_app (self));
   return TRUE;
