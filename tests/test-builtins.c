@@ -679,6 +679,12 @@ test_position (void)
   harness_close (window);
 }
 
+static gboolean
+inspector_open (gpointer data)
+{
+  return webkit_web_inspector_get_web_view (data) != NULL;
+}
+
 static void
 test_zoom_background_devtools (void)
 {
@@ -708,13 +714,27 @@ test_zoom_background_devtools (void)
              "        await code(() => atrium.window.setBackgroundColor(7))];",
              "[\"bad-args\",\"bad-args\"]");
 
-  /* The app did not turn developer tools on. */
+  /* The app did not turn developer tools on; one that did gets them. */
   if (g_getenv ("ATRIUM_DEVTOOLS") == NULL)
     assert_js (window, "try { await atrium.window.openDevTools(); return 'opened'; }"
                        "catch (e) { return e.code + ': ' + e.message; }",
                "\"forbidden: Developer tools are off: call atrium_app_set_devtools (app, TRUE) "
                "or set ATRIUM_DEVTOOLS=1\"");
   harness_close (window);
+
+  {
+    g_autoptr(AtriumApp) app = new_app ();
+    WebKitWebInspector *inspector;
+
+    atrium_app_set_devtools (app, TRUE);
+    g_assert_true (atrium_app_get_devtools (app));
+    window = harness_open (app, "/index.html");
+    inspector = webkit_web_view_get_inspector (atrium_window_get_web_view (window));
+    assert_js (window, "return atrium.window.openDevTools();", "null");
+    harness_wait_for (inspector_open, inspector, "the web inspector to open");
+    assert_js (window, "return atrium.window.closeDevTools();", "null");
+    harness_close (window);
+  }
 }
 
 typedef struct
@@ -822,6 +842,22 @@ test_handles (void)
                           "        await code(() => atrium.call('atrium:window.get_title', -1))];",
                           id);
   assert_js (window, body, "[\"not-found\",\"not-found\",\"bad-args\",\"bad-args\"]");
+
+  /* The other options, on a hidden window. */
+  g_clear_pointer (&text, g_free);
+  text = run_js (window, "return atrium.window.open('/index.html', {hidden: true, transparent: true,"
+                         " resizable: false, maxWidth: 500, maxHeight: 400, center: true});");
+  id = g_ascii_strtoull (text, NULL, 10);
+  second = _atrium_builtin_lookup_window (app, id);
+  g_assert_nonnull (second);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (second)));
+  g_assert_false (gtk_window_get_resizable (GTK_WINDOW (second)));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (second), "atrium-transparent"));
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("return (await atrium.window.list()).find((w) => w.id === %"
+                          G_GUINT64_FORMAT ").visible;", id);
+  assert_js (window, body, "false");
+  harness_close (second);
 
   /* hide() and show() on the caller. */
   assert_js (window, "return atrium.window.hide();", "null");
