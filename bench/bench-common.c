@@ -129,3 +129,12 @@ bench_web_process_kb (const char *field)
     }
   return total;
 }
+
+/* This program's own path, for a benchmark that spawns itself as a child. */
+char *
+bench_self_path (const char *argv0)
+{
+  char *self = g_file_read_link ("/proc/self/exe", NULL);
+
+  return self != NULL ? self : g_strdup (argv0);
+}

@@ -13,5 +13,6 @@ double  bench_run_js     (WebKitWebView *web_view,
                           const char    *body);
 gsize   bench_web_process_kb (const char *field);
 gsize   bench_self_kb    (const char    *field);
+char   *bench_self_path  (const char    *argv0);
 
 G_END_DECLS

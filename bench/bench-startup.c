@@ -304,9 +304,7 @@ main (int   argc,
       fprintf (stderr, "bench-startup: no display; run it under xvfb-run\n");
       return 77;
     }
-  self = g_file_read_link ("/proc/self/exe", NULL);
-  if (self == NULL)
-    self = g_strdup (argv[0]);
+  self = bench_self_path (argv[0]);
 
   bare_ms = g_new (double, rounds);
   atrium_ms = g_new (double, rounds);

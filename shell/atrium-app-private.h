@@ -17,6 +17,8 @@ void              _atrium_app_window_created   (AtriumApp    *self,
 void              _atrium_app_set_upload_min   (AtriumApp  *self,
                                                 gsize       upload_min);
 WebKitUserScript *_atrium_app_get_user_script  (AtriumApp  *self);
+WebKitWebView    *_atrium_app_get_related_view (AtriumApp    *self,
+                                                AtriumWindow *window);
 gboolean          _atrium_app_is_app_uri       (AtriumApp  *self,
                                                 const char *uri);
 void              _atrium_app_run_on_worker    (AtriumApp  *self,

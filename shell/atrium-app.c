@@ -15,6 +15,7 @@
 #include "atrium-scheme-private.h"
 #include "atrium-runtime-private.h"
 #include "atrium-screenshot-private.h"
+#include "atrium-theme-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-window.h"
 
@@ -56,6 +57,9 @@ struct _AtriumApp
   guint              max_depth;
   guint              worker_threads;
   guint              max_windows;
+  gboolean           isolated_windows;
+  AtriumColorScheme  color_scheme;
+  AtriumTheme       *theme;        /* from startup */
   int                exit_status;
   gboolean           log_console;
   AtriumBuiltins     builtins;       /* fixed once started */
@@ -69,6 +73,13 @@ struct _AtriumApp
 };
 
 G_DEFINE_FINAL_TYPE (AtriumApp, atrium_app, GTK_TYPE_APPLICATION)
+
+enum {
+  THEME_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /**
  * atrium_get_version:
@@ -253,14 +264,32 @@ void
 _atrium_app_window_created (AtriumApp    *self,
                             AtriumWindow *window)
 {
-  _atrium_builtin_theme_start (self);
-
   /* --screenshot is of the first window. */
   if (self->screenshot != NULL)
     {
       _atrium_screenshot_start (self, window, self->screenshot);
       g_clear_pointer (&self->screenshot, g_free);
     }
+}
+
+static void
+theme_changed_cb (gboolean dark,
+                  gpointer user_data)
+{
+  g_signal_emit (user_data, signals[THEME_CHANGED], 0, dark);
+}
+
+/* GTK is up from here: the theme is settled before the first window. */
+static void
+atrium_app_startup (GApplication *application)
+{
+  AtriumApp *self = ATRIUM_APP (application);
+
+  G_APPLICATION_CLASS (atrium_app_parent_class)->startup (application);
+
+  self->theme = _atrium_theme_new (g_application_get_dbus_connection (application));
+  _atrium_theme_set_forced (self->theme, self->color_scheme);
+  _atrium_theme_set_changed (self->theme, theme_changed_cb, self);
 }
 
 static void
@@ -315,6 +344,7 @@ atrium_app_finalize (GObject *object)
   g_free (self->csp);
   g_free (self->effective_csp);
   g_clear_pointer (&self->events, _atrium_events_free);
+  g_clear_pointer (&self->theme, _atrium_theme_free);
 
   G_OBJECT_CLASS (atrium_app_parent_class)->finalize (object);
 }
@@ -354,9 +384,22 @@ atrium_app_class_init (AtriumAppClass *klass)
   object_class->dispose = atrium_app_dispose;
   object_class->finalize = atrium_app_finalize;
   app_class->activate = atrium_app_activate;
+  app_class->startup = atrium_app_startup;
   GTK_APPLICATION_CLASS (klass)->window_removed = atrium_app_window_removed;
   app_class->shutdown = atrium_app_shutdown;
   app_class->handle_local_options = atrium_app_handle_local_options;
+
+  /**
+   * AtriumApp::theme-changed:
+   * @dark: whether the app is dark now
+   *
+   * The app went light or dark: the desktop's preference changed, or
+   * atrium_app_set_color_scheme() forced one. Pages see it through
+   * `prefers-color-scheme`.
+   */
+  signals[THEME_CHANGED] = g_signal_new ("theme-changed", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -365,6 +408,7 @@ atrium_app_init (AtriumApp *self)
   self->registry = _atrium_registry_new ();
   _atrium_builtins_register (self->registry);
   self->builtins = ATRIUM_BUILTIN_DEFAULT;
+  _atrium_builtin_theme_attach (self);
   self->start_path = g_strdup ("/");
   self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;
@@ -973,9 +1017,8 @@ atrium_app_open_window (AtriumApp  *self,
  * atrium_app_set_max_windows:
  * @max_windows: how many windows the app's pages may have open at once
  *
- * Pages open windows with `window.open()` and links with a target; each
- * window has a web process of its own (about 200 MB), so past this many
- * their requests are refused (and logged). The default is 32. Windows C
+ * Pages open windows with `window.open()` and links with a target; past
+ * this many their requests are refused (and logged). The default is 32. Windows C
  * opens itself are not limited, but count towards it.
  */
 void
@@ -994,6 +1037,101 @@ atrium_app_get_max_windows (AtriumApp *self)
   g_return_val_if_fail (ATRIUM_IS_APP (self), 0);
 
   return self->max_windows;
+}
+
+/**
+ * atrium_app_set_isolated_windows:
+ * @isolated: whether each window gets a web process of its own
+ *
+ * By default the windows of an app share one web process (WebKit's related
+ * views), which is safe since they all show the app's own origin: a
+ * window then costs tens of MB instead of the 200 MB or so of a process
+ * of its own. The price is that when that process crashes, every window's
+ * page goes with it. With @isolated, each window gets its own process.
+ *
+ * Set it before the first window opens.
+ */
+void
+atrium_app_set_isolated_windows (AtriumApp *self,
+                                 gboolean   isolated)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
+
+  self->isolated_windows = !!isolated;
+}
+
+gboolean
+atrium_app_get_isolated_windows (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  return self->isolated_windows;
+}
+
+/* Main thread, while @window makes its web view: another window's view,
+ * whose web process the new one joins; %NULL for a process of its own
+ * (the first window, or isolated windows). */
+WebKitWebView *
+_atrium_app_get_related_view (AtriumApp    *self,
+                              AtriumWindow *window)
+{
+  if (self->isolated_windows)
+    return NULL;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      WebKitWebView *view;
+
+      if (l->data == (gpointer) window || !ATRIUM_IS_WINDOW (l->data))
+        continue;
+      view = atrium_window_get_web_view (l->data);
+      if (view != NULL)
+        return view;
+    }
+  return NULL;
+}
+
+/**
+ * atrium_app_set_color_scheme:
+ * @scheme: light, dark, or the desktop's preference (the default)
+ *
+ * By default the app follows the desktop's light or dark preference (the
+ * XDG Settings portal's `color-scheme`), live; GTK 4.8 does not on its
+ * own. Where there is no portal, GTK's own setting stands. Any time,
+ * windows and pages follow at once.
+ */
+void
+atrium_app_set_color_scheme (AtriumApp         *self,
+                             AtriumColorScheme  scheme)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (scheme <= ATRIUM_COLOR_SCHEME_DARK);
+
+  self->color_scheme = scheme;
+  if (self->theme != NULL)
+    _atrium_theme_set_forced (self->theme, scheme);
+}
+
+AtriumColorScheme
+atrium_app_get_color_scheme (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), ATRIUM_COLOR_SCHEME_DEFAULT);
+
+  return self->color_scheme;
+}
+
+/**
+ * atrium_app_is_dark:
+ *
+ * Returns: whether the app shows dark now (see atrium_app_set_color_scheme()),
+ *   %FALSE before it has started
+ */
+gboolean
+atrium_app_is_dark (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  return self->theme != NULL && _atrium_theme_is_dark (self->theme);
 }
 
 /**

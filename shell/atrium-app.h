@@ -14,6 +14,20 @@
 
 G_BEGIN_DECLS
 
+/**
+ * AtriumColorScheme:
+ * @ATRIUM_COLOR_SCHEME_DEFAULT: follow the desktop's preference
+ * @ATRIUM_COLOR_SCHEME_LIGHT: light, whatever the desktop prefers
+ * @ATRIUM_COLOR_SCHEME_DARK: dark, whatever the desktop prefers
+ *
+ * What the app's windows and pages (`prefers-color-scheme`) show.
+ */
+typedef enum {
+  ATRIUM_COLOR_SCHEME_DEFAULT,
+  ATRIUM_COLOR_SCHEME_LIGHT,
+  ATRIUM_COLOR_SCHEME_DARK,
+} AtriumColorScheme;
+
 #define ATRIUM_TYPE_APP (atrium_app_get_type ())
 
 ATRIUM_AVAILABLE_IN_ALL
@@ -89,6 +103,18 @@ guint             atrium_app_get_max_windows       (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_windows       (AtriumApp         *self,
                                                     guint              max_windows);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_isolated_windows  (AtriumApp         *self,
+                                                    gboolean           isolated);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_color_scheme      (AtriumApp         *self,
+                                                    AtriumColorScheme  scheme);
+ATRIUM_AVAILABLE_IN_ALL
+AtriumColorScheme atrium_app_get_color_scheme      (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_is_dark               (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_get_isolated_windows  (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL
 gsize             atrium_app_get_max_message_size  (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL

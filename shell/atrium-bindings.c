@@ -368,7 +368,7 @@ const char _atrium_bindings_builtins_dts[] =
   "  /** A CSS colour, `transparent` included. */\n"
   "  background?: string;\n"
   "  center?: boolean;\n"
-  "  /** Not supported yet: rejects with `not-supported`. */\n"
+  "  /** Remembers the window's size and state under this name. */\n"
   "  stateKey?: string;\n"
   "  hidden?: boolean;\n"
   "}\n"

@@ -6,6 +6,7 @@
 
 #include "atrium-app-private.h"
 #include "atrium-window-private.h"
+#include "atrium-window-state-file-private.h"
 
 /* atrium.window: the page's own window and the app's others. Every method
  * but current, list and open takes the target window first: null for the
@@ -316,6 +317,7 @@ typedef struct
   GdkRGBA     background;
   gboolean    center;
   gboolean    hidden;
+  const char *state_key;
 } OpenOptions;
 
 static gboolean
@@ -405,7 +407,17 @@ read_open_options (JsonNode     *node,
         ok = _atrium_builtin_node_to_bool (value, "center", &options->center, error);
       else if (strcmp (key, "hidden") == 0)
         ok = _atrium_builtin_node_to_bool (value, "hidden", &options->hidden, error);
-      else if (strcmp (key, "frameless") == 0 || strcmp (key, "stateKey") == 0)
+      else if (strcmp (key, "stateKey") == 0)
+        {
+          ok = _atrium_builtin_node_to_string (value, "stateKey", 256, &options->state_key, error);
+          if (ok && !_atrium_window_state_key_is_valid (options->state_key))
+            {
+              g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                                   "stateKey is not a valid state key");
+              ok = FALSE;
+            }
+        }
+      else if (strcmp (key, "frameless") == 0)
         {
           /* Named by the design, not in this version: said, never ignored. */
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
@@ -468,6 +480,12 @@ open_cb (AtriumCall *call,
       atrium_call_return_gerror (call, error);
       return;
     }
+  if (options.state_key != NULL && g_application_get_application_id (G_APPLICATION (app)) == NULL)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_NOT_SUPPORTED,
+                                "stateKey needs an app with an application id");
+      return;
+    }
 
   window = atrium_window_new (app);
   if (options.title != NULL)
@@ -491,6 +509,9 @@ open_cb (AtriumCall *call,
     gtk_window_set_resizable (GTK_WINDOW (window), options.resizable);
   if (options.has_background)
     atrium_window_set_background_color (window, &options.background);
+  /* After the size: what was remembered wins over it. */
+  if (options.state_key != NULL)
+    atrium_window_set_state_key (window, options.state_key);
   atrium_window_load (window, path);
   if (!options.hidden)
     {

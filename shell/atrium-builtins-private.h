@@ -128,8 +128,8 @@ void      _atrium_builtin_window_attach      (AtriumWindow *window);
 void      _atrium_builtin_window_detach      (AtriumWindow *window);
 void      _atrium_builtin_window_allocated   (AtriumWindow *window);
 
-/* The theme group (atrium-builtin-theme.c): starts reading the desktop's
- * colour scheme, with the app's first window. */
-void      _atrium_builtin_theme_start        (AtriumApp    *app);
+/* The theme group (atrium-builtin-theme.c): the app's theme-changed
+ * signal becomes the pages' atrium:theme.changed. */
+void      _atrium_builtin_theme_attach       (AtriumApp    *app);
 
 G_END_DECLS

@@ -33,27 +33,6 @@ typedef enum {
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;
 
-/**
- * AtriumColorScheme:
- * @ATRIUM_COLOR_SCHEME_DEFAULT: follow the desktop's preference (light
- *   where it has none)
- * @ATRIUM_COLOR_SCHEME_LIGHT: always light
- * @ATRIUM_COLOR_SCHEME_DARK: always dark
- *
- * What the app's pages see as `prefers-color-scheme` and `atrium.theme.get()`.
- */
-typedef enum {
-  ATRIUM_COLOR_SCHEME_DEFAULT,
-  ATRIUM_COLOR_SCHEME_LIGHT,
-  ATRIUM_COLOR_SCHEME_DARK,
-} AtriumColorScheme;
-
-ATRIUM_AVAILABLE_IN_ALL
-void               atrium_app_set_color_scheme (AtriumApp         *self,
-                                                AtriumColorScheme  scheme);
-ATRIUM_AVAILABLE_IN_ALL
-AtriumColorScheme  atrium_app_get_color_scheme (AtriumApp         *self);
-
 ATRIUM_AVAILABLE_IN_ALL
 void            atrium_app_set_builtins  (AtriumApp      *self,
                                           AtriumBuiltins  builtins);

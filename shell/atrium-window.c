@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "atrium-window-private.h"
+#include "atrium-window-state-file-private.h"
+#include "atrium-window-state-private.h"
 
 #include "atrium-app-private.h"
 #include "atrium-builtins-private.h"
@@ -36,7 +38,8 @@ struct _AtriumWindow
   AtriumApp            *app;           /* construct-only, until constructed */
   WebKitWebView        *web_view;
   AtriumBridge         *bridge;
-  AtriumEventQueue     *event_queue;
+  AtriumEvents         *events;       /* the app's, which outlives us */
+  AtriumEventDelivery  *event_delivery;
   guint                 id;
   char                 *gesture_uri;   /* last navigation the user asked for */
   char                 *app_uri;       /* the last app page the top frame committed */
@@ -411,6 +414,7 @@ atrium_window_constructed (GObject *object)
   AtriumWindow *self = ATRIUM_WINDOW (object);
   g_autoptr(AtriumApp) app = g_steal_pointer (&self->app);
   g_autoptr(WebKitUserContentManager) manager = webkit_user_content_manager_new ();
+  WebKitWebView *related;
   WebKitSettings *settings;
 
   G_OBJECT_CLASS (atrium_window_parent_class)->constructed (object);
@@ -421,13 +425,22 @@ atrium_window_constructed (GObject *object)
   g_assert (ATRIUM_IS_APP (app));
   gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (app));
 
-  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
-                                 "web-context", atrium_app_get_web_context (app),
-                                 "user-content-manager", manager,
-                                 NULL);
+  /* Another window's view, if the app shares a web process between its
+   * windows (atrium_app_set_isolated_windows()): its context is ours. */
+  related = _atrium_app_get_related_view (app, self);
+  if (related != NULL)
+    self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                   "related-view", related,
+                                   "user-content-manager", manager,
+                                   NULL);
+  else
+    self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                   "web-context", atrium_app_get_web_context (app),
+                                   "user-content-manager", manager,
+                                   NULL);
   self->bridge = _atrium_bridge_new (app, self, manager);
-  self->event_queue = _atrium_events_add_window (_atrium_app_get_events (app), self->id,
-                                                 self->web_view);
+  self->events = _atrium_app_get_events (app);
+  self->event_delivery = _atrium_events_add_window (self->events, self->id, self->web_view);
 
   settings = webkit_web_view_get_settings (self->web_view);
   webkit_settings_set_enable_developer_extras (settings, atrium_app_get_devtools (app)
@@ -469,11 +482,8 @@ atrium_window_dispose (GObject *object)
     }
   /* Events for this window stop here: emitters waiting for its page are
    * released and what it had not received yet is freed. */
-  if (self->event_queue != NULL)
-    {
-      _atrium_event_queue_close (self->event_queue);
-      g_clear_pointer (&self->event_queue, _atrium_event_queue_unref);
-    }
+  if (self->event_delivery != NULL)
+    _atrium_events_remove_window (self->events, g_steal_pointer (&self->event_delivery));
   self->web_view = NULL;
   g_clear_pointer (&self->gesture_uri, g_free);
   g_clear_pointer (&self->app_uri, g_free);
@@ -1171,4 +1181,53 @@ _atrium_window_get_refusals (AtriumWindow         *self,
                              AtriumWindowRefusals *refusals)
 {
   *refusals = self->refused;
+}
+
+/**
+ * atrium_window_set_state_key:
+ * @key: (nullable): a name for this window's state, such as "main"; %NULL
+ *   to stop remembering
+ *
+ * Remembers the window's size, and whether it is maximised or fullscreen,
+ * under @key: what was saved under it is restored now (fitted to the
+ * biggest monitor's work area), and each change is saved a moment after it
+ * happens and when the window closes. The state is kept per application id
+ * in the XDG state directory (`~/.local/state/APP-ID/window-state.json`),
+ * written atomically; a file that cannot be read means the window's
+ * defaults and a warning, never a failure to open. Call it before the
+ * window is shown, after any gtk_window_set_default_size() of your own.
+ * The app needs an application id. Position is not remembered: GTK 4 does
+ * not tell it.
+ */
+void
+atrium_window_set_state_key (AtriumWindow *self,
+                             const char   *key)
+{
+  AtriumApp *app;
+  const char *app_id;
+
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+  g_return_if_fail (key == NULL || _atrium_window_state_key_is_valid (key));
+
+  app = atrium_window_get_app (self);
+  app_id = app != NULL ? g_application_get_application_id (G_APPLICATION (app)) : NULL;
+  if (key != NULL && app_id == NULL)
+    {
+      g_warning ("Window state needs an application id: “%s” is not remembered", key);
+      return;
+    }
+  _atrium_window_state_attach (GTK_WINDOW (self), app_id, key);
+}
+
+/**
+ * atrium_window_get_state_key:
+ *
+ * Returns: (nullable): the key set with atrium_window_set_state_key()
+ */
+const char *
+atrium_window_get_state_key (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return _atrium_window_state_get_key (GTK_WINDOW (self));
 }

@@ -33,6 +33,11 @@ ATRIUM_AVAILABLE_IN_ALL
 void           atrium_window_set_min_size  (AtriumWindow *self,
                                             int           width,
                                             int           height);
+ATRIUM_AVAILABLE_IN_ALL
+void           atrium_window_set_state_key (AtriumWindow *self,
+                                            const char   *key);
+ATRIUM_AVAILABLE_IN_ALL
+const char    *atrium_window_get_state_key (AtriumWindow *self);
 
 ATRIUM_AVAILABLE_IN_ALL
 void           atrium_window_set_max_size  (AtriumWindow *self,

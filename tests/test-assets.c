@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "atrium-assets-private.h"
+#include "test-util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -771,12 +772,12 @@ static void
 test_dir_threads (DirFixture    *fixture,
                   gconstpointer  data)
 {
-  GThread *threads[N_THREADS];
+  TestThread *threads[N_THREADS];
 
   for (guint i = 0; i < N_THREADS; i++)
-    threads[i] = g_thread_new ("assets-open", open_thread, fixture->assets);
+    threads[i] = test_thread_new ("assets-open", open_thread, fixture->assets);
   for (guint i = 0; i < N_THREADS; i++)
-    g_thread_join (threads[i]);
+    test_thread_join (threads[i], TEST_WAIT_SECONDS, "a thread's opens of the directory's files");
 
   /* Nothing leaked a descriptor: the source still opens files. */
   assert_serves (fixture->assets, "/file.txt", FILE_TEXT, -1, TEXT_TYPE);

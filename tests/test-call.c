@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atrium-json-private.h"
+#include "test-util.h"
 
 #define N_THREADS 4
 #define N_IDS     100000
@@ -50,12 +51,12 @@ static void
 test_ids_unique (void)
 {
   g_autofree guint64 *ids = g_new (guint64, N_THREADS * N_IDS);
-  GThread *threads[N_THREADS];
+  TestThread *threads[N_THREADS];
 
   for (guint t = 0; t < N_THREADS; t++)
-    threads[t] = g_thread_new ("ids", collect_ids_thread, ids + t * N_IDS);
+    threads[t] = test_thread_new ("ids", collect_ids_thread, ids + t * N_IDS);
   for (guint t = 0; t < N_THREADS; t++)
-    g_thread_join (threads[t]);
+    test_thread_join (threads[t], TEST_WAIT_SECONDS, "a thread to collect its call ids");
 
   /* Each thread's own ids still increase... */
   for (guint t = 0; t < N_THREADS; t++)

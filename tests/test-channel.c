@@ -1,11 +1,14 @@
 #include "config.h"
 
 #include "atrium-channel-private.h"
+#include "test-util.h"
 
 /* Every test gets a main context of its own, so nothing a test leaves
  * behind can be dispatched by the next one, and the default context stays
  * untouched. Waiting for a producer to block is done by watching the
- * channel's own counter, never by sleeping. */
+ * channel's own counter, never by sleeping; every wait fails the test
+ * past TEST_WAIT_SECONDS, so a lost wake-up is a failure that says so,
+ * not a hang. */
 
 /* Items are non-NULL integers: producer in the high byte, 1-based sequence
  * number below. */
@@ -52,31 +55,59 @@ count_free_cb (gpointer item)
   g_free (item);
 }
 
+typedef struct
+{
+  Sink  *sink;
+  guint  n;
+} Drained;
+
+static gboolean
+drained (gpointer data)
+{
+  Drained *d = data;
+
+  return d->sink->delivered >= d->n;
+}
+
 static void
 drain (GMainContext *context,
        Sink         *sink,
        guint         n)
 {
-  while (sink->delivered < n)
-    g_main_context_iteration (context, TRUE);
+  Drained d = { sink, n };
+  g_autofree char *what = g_strdup_printf ("the channel to deliver %u items", n);
+
+  test_wait_for (context, TEST_WAIT_SECONDS, drained, &d, what);
   g_assert_cmpuint (sink->delivered, ==, n);
 }
 
+typedef struct
+{
+  AtriumChannel *channel;
+  guint64        n;
+} Blocked;
+
+static gboolean
+blocked (gpointer data)
+{
+  Blocked *b = data;
+  AtriumChannelStats stats;
+
+  _atrium_channel_get_stats (b->channel, &stats);
+  return stats.blocked >= b->n;
+}
+
+/* Not by iterating the context: that would deliver items and make room. */
 static void
 wait_until_blocked (AtriumChannel *channel,
                     guint64        n)
 {
-  AtriumChannelStats stats;
+  Blocked b = { channel, n };
+  g_autofree char *what = g_strdup_printf ("%" G_GUINT64_FORMAT " pushes to wait for room", n);
 
   /* The counter is bumped under the channel lock right before the producer
    * waits on its condition, so once it is seen the producer is waiting. */
-  for (;;)
-    {
-      _atrium_channel_get_stats (channel, &stats);
-      if (stats.blocked >= n)
-        return;
-      g_thread_yield ();
-    }
+  test_poll_for (TEST_WAIT_SECONDS, blocked, &b, what);
 }
 
 typedef struct
@@ -106,14 +137,14 @@ test_ordering (void)
   Sink sink = { 0 };
   Producer p = { NULL, 0, 100000, 0 };
   AtriumChannelStats stats;
-  GThread *thread;
+  TestThread *thread;
 
   p.channel = _atrium_channel_new (256, 64, sink_cb, &sink, NULL);
   _atrium_channel_attach (p.channel, context);
 
-  thread = g_thread_new ("producer", producer_thread, &p);
+  thread = test_thread_new ("producer", producer_thread, &p);
   drain (context, &sink, p.n);
-  g_thread_join (thread);
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the producer to return");
 
   g_assert_cmpuint (p.refused, ==, 0);
   g_assert_cmpuint (sink.last[0], ==, p.n);
@@ -134,7 +165,7 @@ test_many_producers (void)
   AtriumChannel *channel;
   Sink sink = { 0 };
   Producer producers[4];
-  GThread *threads[4];
+  TestThread *threads[4];
   AtriumChannelStats stats;
 
   channel = _atrium_channel_new (1024, 128, sink_cb, &sink, NULL);
@@ -143,12 +174,12 @@ test_many_producers (void)
   for (guint i = 0; i < 4; i++)
     {
       producers[i] = (Producer) { channel, i, 25000, 0 };
-      threads[i] = g_thread_new ("producer", producer_thread, &producers[i]);
+      threads[i] = test_thread_new ("producer", producer_thread, &producers[i]);
     }
   drain (context, &sink, 4 * 25000);
   for (guint i = 0; i < 4; i++)
     {
-      g_thread_join (threads[i]);
+      test_thread_join (threads[i], TEST_WAIT_SECONDS, "a producer to return");
       g_assert_cmpuint (producers[i].refused, ==, 0);
       g_assert_cmpuint (sink.last[i], ==, 25000);
     }
@@ -176,7 +207,7 @@ test_many_blocked_producers (void)
   AtriumChannel *channel;
   Sink sink = { 0 };
   Producer producers[4];
-  GThread *threads[4];
+  TestThread *threads[4];
   AtriumChannelStats stats;
 
   channel = _atrium_channel_new (2, 1, sink_cb, &sink, NULL);
@@ -186,12 +217,12 @@ test_many_blocked_producers (void)
   for (guint i = 0; i < 4; i++)
     {
       producers[i] = (Producer) { channel, i, 2000, 0 };
-      threads[i] = g_thread_new ("producer", producer_thread, &producers[i]);
+      threads[i] = test_thread_new ("producer", producer_thread, &producers[i]);
     }
   drain (context, &sink, 4 * 2000);
   for (guint i = 0; i < 4; i++)
     {
-      g_thread_join (threads[i]);
+      test_thread_join (threads[i], TEST_WAIT_SECONDS, "a producer to return");
       g_assert_cmpuint (producers[i].refused, ==, 0);
       g_assert_cmpuint (sink.last[i], ==, 2000);
     }
@@ -252,7 +283,7 @@ test_push_blocks (void)
   Sink sink = { 0 };
   Producer p = { NULL, 0, 1000, 0 };
   AtriumChannelStats stats;
-  GThread *thread;
+  TestThread *thread;
 
   p.channel = _atrium_channel_new (4, 2, sink_cb, &sink, NULL);
   sink.channel = p.channel;
@@ -262,12 +293,12 @@ test_push_blocks (void)
   for (guint i = 1; i <= 4; i++)
     g_assert_true (_atrium_channel_try_push (p.channel, ITEM (1, i)));
 
-  thread = g_thread_new ("producer", producer_thread, &p);
+  thread = test_thread_new ("producer", producer_thread, &p);
   wait_until_blocked (p.channel, 1);
   g_assert_cmpuint (sink.delivered, ==, 0);
 
   drain (context, &sink, 1004);
-  g_thread_join (thread);
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the producer to return");
 
   g_assert_cmpuint (p.refused, ==, 0);
   g_assert_cmpuint (sink.last[1], ==, 4);
@@ -407,7 +438,7 @@ test_close_releases_producer (void)
   GMainContext *context = g_main_context_new ();
   BlockedPush b = { NULL, NULL, TRUE };
   int freed = 0;
-  GThread *thread;
+  TestThread *thread;
 
   b.channel = _atrium_channel_new (2, 2, never_cb, NULL, count_free_cb);
   _atrium_channel_attach (b.channel, context);
@@ -415,11 +446,12 @@ test_close_releases_producer (void)
   g_assert_true (_atrium_channel_try_push (b.channel, new_counted_item (&freed)));
 
   b.item = new_counted_item (&freed);
-  thread = g_thread_new ("blocked", blocked_push_thread, &b);
+  thread = test_thread_new ("blocked", blocked_push_thread, &b);
   wait_until_blocked (b.channel, 1);
 
   _atrium_channel_close (b.channel);
-  g_thread_join (thread);
+  test_thread_join (thread, TEST_WAIT_SECONDS,
+                    "closing the channel to release its waiting producer");
 
   g_assert_false (b.pushed);
   /* The two queued items were freed by the channel; the refused one is

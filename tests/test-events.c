@@ -72,6 +72,21 @@ queue_stats (AtriumApp    *app,
   return stats;
 }
 
+typedef struct
+{
+  AtriumApp    *app;
+  AtriumWindow *window;
+  guint64       n;
+} Delivered;
+
+static gboolean
+delivered (gpointer data)
+{
+  Delivered *d = data;
+
+  return queue_stats (d->app, d->window).delivered >= d->n;
+}
+
 /* Runs the main loop until the page has confirmed @n events in all, and
  * returns the queue's stats then. */
 static AtriumEventQueueStats
@@ -79,11 +94,11 @@ wait_delivered (AtriumApp    *app,
                 AtriumWindow *window,
                 guint64       n)
 {
-  AtriumEventQueueStats stats;
+  Delivered d = { app, window, n };
+  g_autofree char *what = g_strdup_printf ("the page to confirm %" G_GUINT64_FORMAT " events", n);
 
-  while ((stats = queue_stats (app, window)).delivered < n)
-    g_main_context_iteration (NULL, TRUE);
-  return stats;
+  harness_wait_for (delivered, &d, what);
+  return queue_stats (app, window);
 }
 
 static JsonNode *
@@ -182,8 +197,10 @@ emitter_start (AtriumApp    *app,
 static void
 emitter_join (Emitter *e)
 {
-  while (!g_atomic_int_get (&e->done))
-    g_main_context_iteration (NULL, TRUE);
+  g_autofree char *what = g_strdup_printf ("a worker's %u emits of \"%s\" to return",
+                                           e->count, e->name);
+
+  harness_wait_for (test_flag_is_set, &e->done, what);
   g_thread_join (e->thread);
 }
 
@@ -194,13 +211,22 @@ emitter_free (Emitter *e)
   g_free (e);
 }
 
-/* Spins the main loop until a worker waits on the window's full queue. */
+static gboolean
+emitter_waiting (gpointer data)
+{
+  Delivered *d = data;
+
+  return queue_stats (d->app, d->window).waiting > 0;
+}
+
+/* Runs the main loop until a worker waits on the window's full queue. */
 static void
 wait_for_blocked_emitter (AtriumApp    *app,
                           AtriumWindow *window)
 {
-  while (queue_stats (app, window).waiting == 0)
-    g_main_context_iteration (NULL, FALSE);
+  Delivered d = { app, window, 0 };
+
+  harness_wait_for (emitter_waiting, &d, "a worker to wait on the window's full event queue");
 }
 
 /* The page checks every event against the next seq it expects and reports
@@ -347,6 +373,12 @@ typedef struct
   AtriumWindow *sender;
 } Heard;
 
+static gboolean
+heard_some (gpointer data)
+{
+  return ((Heard *) data)->calls > 0;
+}
+
 static void
 heard_cb (AtriumApp    *app,
           const char   *name,
@@ -431,8 +463,7 @@ test_once_off_c (void)
    * with no sender. */
   emit_int (app, 0, "from-c", 42);
   g_assert_cmpuint (broadcast.calls, ==, 0);
-  while (broadcast.calls == 0)
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (heard_some, &broadcast, "the C listener to hear from-c");
   g_assert_cmpstr (broadcast.log->str, ==, "from-c=42;");
   g_assert_null (broadcast.sender);
 
@@ -541,14 +572,26 @@ collected (AtriumWindow *window,
   return json_node_get_array (*keep);
 }
 
-static AtriumWindow *
-find_new_window (AtriumApp *app,
-                 GList     *before)
+typedef struct
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
-    if (g_list_find (before, l->data) == NULL)
-      return l->data;
-  return NULL;
+  AtriumApp    *app;
+  GList        *before;
+  AtriumWindow *window;
+} NewWindow;
+
+/* Whether the app has a window that is not in @before, and which. */
+static gboolean
+new_window_opened (gpointer data)
+{
+  NewWindow *w = data;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (w->app)); l != NULL; l = l->next)
+    if (g_list_find (w->before, l->data) == NULL)
+      {
+        w->window = l->data;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 static void
@@ -559,6 +602,7 @@ test_two_windows (void)
   AtriumWindow *second = atrium_app_open_window (app, "/");
   AtriumWindow *third;
   g_autoptr(GList) before = NULL;
+  NewWindow opened = { app, NULL, NULL };
   g_autoptr(JsonNode) k1 = NULL;
   g_autoptr(JsonNode) k2 = NULL;
   g_autoptr(JsonNode) k3 = NULL;
@@ -571,9 +615,10 @@ test_two_windows (void)
 
   /* A third window, opened by the page itself. */
   before = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+  opened.before = before;
   run_js_ignore (first, "window.open('/'); return true;");
-  while ((third = find_new_window (app, before)) == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (new_window_opened, &opened, "the window the page opened");
+  third = opened.window;
   harness_wait_load (third);
   id3 = atrium_window_get_id (third);
 
@@ -816,8 +861,7 @@ test_close_mid_burst (void)
 
   listen_counting (other, "burst", 1000000);
   running = emitter_start (app, other, "burst", 1000000, 16);
-  while (queue_stats (app, other).delivered == 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_delivered (app, other, 1);
 
   harness_close (window);
   emitter_join (blocked);
@@ -854,54 +898,11 @@ test_close_mid_burst (void)
 static gsize
 web_process_rss (void)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
-  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
-  g_autoptr(GPtrArray) web = g_ptr_array_new ();
-  const char *entry;
-  gsize total = 0;
+  g_autoptr(GArray) pids = NULL;
+  gsize rss;
 
-  g_assert_nonnull (dir);
-  while ((entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      g_autofree char *stat = NULL;
-      char *close_paren;
-      int ppid;
-      char state;
-
-      if (!g_ascii_isdigit (entry[0]))
-        continue;
-      path = g_build_filename ("/proc", entry, "stat", NULL);
-      if (!g_file_get_contents (path, &stat, NULL, NULL))
-        continue;
-      close_paren = strrchr (stat, ')');
-      if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
-        continue;
-      g_hash_table_insert (parent, GINT_TO_POINTER (atoi (entry)), GINT_TO_POINTER (ppid));
-      if (strstr (stat, "(WebKitWebProces") != NULL)
-        g_ptr_array_add (web, GINT_TO_POINTER (atoi (entry)));
-    }
-
-  for (guint i = 0; i < web->len; i++)
-    {
-      int pid = GPOINTER_TO_INT (g_ptr_array_index (web, i));
-      int p = pid;
-
-      /* Ours if getpid() is among its ancestors (through bwrap, if any). */
-      while (p > 1 && p != getpid ())
-        p = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (p)));
-      if (p == getpid ())
-        {
-          g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-          g_autofree char *status = NULL;
-          const char *line;
-
-          if (g_file_get_contents (path, &status, NULL, NULL)
-              && (line = strstr (status, "VmRSS:")) != NULL)
-            total += g_ascii_strtoull (line + 6, NULL, 10) * 1024;
-        }
-    }
-  return total;
+  pids = harness_web_processes (&rss);
+  return rss;
 }
 
 static void
@@ -1177,8 +1178,8 @@ test_demo_services (void)
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                               &error, launcher, "--dir", dir, "--log-console", NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
+  test_communicate (process, HARNESS_WAIT_SECONDS, "the launcher's demo page to quit", &out,
+                    &err);
   g_test_message ("stdout: %s\nstderr: %s", out, err);
   g_assert_true (g_subprocess_get_if_exited (process));
   g_assert_nonnull (strstr (out, "demo.emit ok"));

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "test-examples-common.h"
+#include "test-util.h"
 
 #include <string.h>
 
@@ -16,8 +17,13 @@ example_run_clear (ExampleRun *run)
   g_clear_pointer (&run->err, g_free);
 }
 
+/* How long one program may run: npm ci, or a C build and install, can
+ * take minutes on two busy cores, well past the harness's 90 s; meson
+ * gives each example test 300 s in all. */
+#define EXAMPLE_RUN_SECONDS 240
+
 /* Runs @argv in @cwd with the NAME, VALUE pairs of @env added to the
- * environment, until it exits. */
+ * environment, until it exits (or fails the test past EXAMPLE_RUN_SECONDS). */
 void
 example_run (ExampleRun         *run,
              const char * const *argv,
@@ -29,6 +35,7 @@ example_run (ExampleRun         *run,
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *command = NULL;
+  g_autofree char *what = NULL;
 
   g_assert_nonnull (argv[0]);
   for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
@@ -39,8 +46,8 @@ example_run (ExampleRun         *run,
   command = g_strjoinv (" ", (char **) argv);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
+  what = g_strdup_printf ("%s to exit", command);
+  test_communicate (process, EXAMPLE_RUN_SECONDS, what, &run->out, &run->err);
   run->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
   g_test_message ("%s\nexit %d\nstdout: %s\nstderr: %s", command, run->status, run->out,
                   run->err);

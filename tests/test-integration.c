@@ -28,7 +28,7 @@ typedef struct
   GPtrArray  *finishers;     /* the async calls' threads, joined at the end */
   AtriumApp  *app;
   guint       window_id;
-  GThread    *emitter;
+  TestThread *emitter;
   guint       emitted;
   GError     *emit_error;
 } Fixture;
@@ -71,8 +71,8 @@ static void
 echo_async_cb (AtriumCall *call,
                gpointer    user_data)
 {
-  g_ptr_array_add (fx.finishers, g_thread_new ("finisher", finish_later_thread,
-                                               atrium_call_ref (call)));
+  g_ptr_array_add (fx.finishers, test_thread_new ("finisher", finish_later_thread,
+                                                  atrium_call_ref (call)));
 }
 
 static gpointer
@@ -101,7 +101,7 @@ start_burst_cb (AtriumCall *call,
 {
   note_id (call);
   g_assert_null (fx.emitter);
-  fx.emitter = g_thread_new ("emitter", emitter_thread, NULL);
+  fx.emitter = test_thread_new ("emitter", emitter_thread, NULL);
   atrium_call_return_value (call, NULL);
 }
 
@@ -219,6 +219,16 @@ static const char page_js[] =
   "const [results, fetched, ranged] = await Promise.all([calls, fetches, range, events]);"
   "return {callsOk: results.filter(Boolean).length, fetched, ranged, seen};";
 
+static gboolean
+all_delivered (gpointer app)
+{
+  AtriumEventQueueStats stats;
+
+  g_assert_true (_atrium_events_get_queue_stats (_atrium_app_get_events (app), fx.window_id,
+                                                 &stats));
+  return stats.delivered >= EVENTS;
+}
+
 static void
 test_everything_at_once (void)
 {
@@ -266,25 +276,22 @@ test_everything_at_once (void)
   g_assert_cmpint (g_atomic_int_get (&fx.off_main), ==, 2 * (CALLS / 3));
   g_assert_cmpuint (fx.finishers->len, ==, CALLS / 3);
   for (guint i = 0; i < fx.finishers->len; i++)
-    g_thread_join (g_ptr_array_index (fx.finishers, i));
+    test_thread_join (g_ptr_array_index (fx.finishers, i), HARNESS_WAIT_SECONDS,
+                      "a thread that finished an async call to return");
   g_ptr_array_unref (fx.finishers);
 
   /* Events: all of them, in order, nothing dropped, in batches. */
-  g_thread_join (g_steal_pointer (&fx.emitter));
+  test_thread_join (g_steal_pointer (&fx.emitter), HARNESS_WAIT_SECONDS,
+                    "the emitter of the burst to return");
   g_assert_no_error (fx.emit_error);
   g_assert_cmpuint (fx.emitted, ==, EVENTS);
   seen = json_object_get_object_member (o, "seen");
   g_assert_cmpint (json_object_get_int_member (seen, "count"), ==, EVENTS);
   g_assert_cmpint (json_object_get_int_member (seen, "wrong"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (seen, "bytes"), ==, (gint64) EVENTS * 16);
-  for (;;)
-    {
-      g_assert_true (_atrium_events_get_queue_stats (_atrium_app_get_events (app), fx.window_id,
-                                                     &stats));
-      if (stats.delivered >= EVENTS)
-        break;
-      g_main_context_iteration (NULL, TRUE);
-    }
+  harness_wait_for (all_delivered, app, "the page to confirm every event of the burst");
+  g_assert_true (_atrium_events_get_queue_stats (_atrium_app_get_events (app), fx.window_id,
+                                                 &stats));
   g_assert_cmpuint (stats.pushed, ==, EVENTS);
   g_assert_cmpuint (stats.dropped, ==, 0);
   g_assert_cmpuint (stats.batches, <, EVENTS / 10);

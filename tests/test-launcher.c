@@ -50,8 +50,7 @@ launch (Run        *run,
                                G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
+  test_communicate (process, HARNESS_WAIT_SECONDS, "the launcher to exit", &run->out, &run->err);
   run->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
   g_test_message ("exit %d\nstdout: %s\nstderr: %s", run->status, run->out, run->err);
 }

@@ -103,6 +103,9 @@ connect_to (Fixture *f)
 
   /* No proxy lookup: it would ask GSettings, and loopback has none. */
   g_socket_client_set_enable_proxy (client, FALSE);
+  /* Every read and write fails past the deadline instead of blocking for
+   * good on a server that never answers. */
+  g_socket_client_set_timeout (client, TEST_WAIT_SECONDS);
 
   connection = g_socket_client_connect_to_host (client, "127.0.0.1",
                                                 _atrium_media_server_get_port (f->server),
@@ -143,6 +146,7 @@ read_response (GSocketConnection *connection,
     {
       gssize n = g_input_stream_read (in, &c, 1, NULL, &error);
 
+      test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "the media server's response head");
       g_assert_no_error (error);
       g_assert_cmpint (n, ==, 1);
       g_string_append_c (head, c);
@@ -172,6 +176,7 @@ read_response (GSocketConnection *connection,
     gsize n = 0;
 
     g_input_stream_read_all (in, body, length, &n, NULL, &error);
+    test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "the media server's response body");
     g_assert_no_error (error);
     g_assert_cmpuint (n, ==, length);
     r->body = g_bytes_new_take (g_steal_pointer (&body), length);

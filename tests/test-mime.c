@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "atrium-mime-cache.h"
+#include "test-util.h"
 
 #include <stdlib.h>
 
@@ -289,6 +290,12 @@ typedef struct {
   gint             readers_started;
 } Race;
 
+static gboolean
+readers_started (gpointer data)
+{
+  return g_atomic_int_get (&((Race *) data)->readers_started) == N_READERS;
+}
+
 static gpointer
 reader_thread (gpointer data)
 {
@@ -333,8 +340,7 @@ writer_thread (gpointer data)
   Race *race = data;
 
   /* Start writing only once readers are running, so the two overlap. */
-  while (g_atomic_int_get (&race->readers_started) < N_READERS)
-    g_thread_yield ();
+  test_poll_for (TEST_WAIT_SECONDS, readers_started, race, "the readers to start");
 
   for (guint i = 0; i < N_WRITES; i++)
     {
@@ -356,16 +362,18 @@ static void
 test_concurrent (void)
 {
   Race race = { atrium_mime_cache_new (), FALSE, 0 };
-  GThread *readers[N_READERS];
-  GThread *writer;
+  TestThread *readers[N_READERS];
+  TestThread *writer;
 
   for (guint i = 0; i < N_READERS; i++)
-    readers[i] = g_thread_new ("mime-reader", reader_thread, &race);
-  writer = g_thread_new ("mime-writer", writer_thread, &race);
+    readers[i] = test_thread_new ("mime-reader", reader_thread, &race);
+  writer = test_thread_new ("mime-writer", writer_thread, &race);
 
-  g_thread_join (writer);
+  test_thread_join (writer, TEST_WAIT_SECONDS, "the writer's 4,000 writes");
   for (guint i = 0; i < N_READERS; i++)
-    g_assert_cmpuint (GPOINTER_TO_UINT (g_thread_join (readers[i])), >=, 100);
+    g_assert_cmpuint (GPOINTER_TO_UINT (test_thread_join (readers[i], TEST_WAIT_SECONDS,
+                                                          "a reader to see the writer done")),
+                      >=, 100);
 
   /* Every write landed. */
   g_assert_cmpstr (atrium_mime_cache_lookup (race.cache, "x.e0"), ==, "application/x-e0");

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "atrium-pool-private.h"
+#include "test-util.h"
 
 /* Items are small counted blocks: every make and every free is tallied, so
  * each test can prove where each item went. The counters are atomic for the
@@ -346,14 +347,14 @@ test_threads (void)
 {
   Counters c = { 0 };
   AtriumPool *pool = counted_pool (&c, 3);
-  GThread *threads[N_THREADS];
+  TestThread *threads[N_THREADS];
   AtriumPoolStats stats;
   guint64 expected_takes = (guint64) N_THREADS * (N_ROUNDS + (N_ROUNDS + 2) / 3);
 
   for (guint i = 0; i < N_THREADS; i++)
-    threads[i] = g_thread_new ("pool-hammer", hammer_thread, pool);
+    threads[i] = test_thread_new ("pool-hammer", hammer_thread, pool);
   for (guint i = 0; i < N_THREADS; i++)
-    g_thread_join (threads[i]);
+    test_thread_join (threads[i], TEST_WAIT_SECONDS, "a thread's rounds on the pool");
 
   _atrium_pool_get_stats (pool, &stats);
   g_assert_cmpuint (stats.takes, ==, expected_takes);

@@ -1,6 +1,9 @@
 #include "config.h"
 
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <unistd.h>
 
@@ -560,7 +563,7 @@ test_media_dynamic (void)
   harness_close (window);
 }
 
-static gsize
+static gssize
 rss_bytes (void)
 {
   g_autofree char *status = NULL;
@@ -568,44 +571,159 @@ rss_bytes (void)
 
   g_file_get_contents ("/proc/self/status", &status, NULL, NULL);
   line = status != NULL ? strstr (status, "VmRSS:") : NULL;
-  return line != NULL ? g_ascii_strtoull (line + 6, NULL, 10) * 1024 : 0;
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + 6, NULL, 10) * 1024;
+}
+
+/* How much this process may grow while 48 MiB stream through it. */
+#define STREAM_BOUND (STREAM_LENGTH / 4)
+/* How long freed memory may take to go back to the system: WebKit's
+ * allocator gives it back on a timer of its own (within 3 s in every run
+ * measured, idle or loaded). A deadline, not a measurement. */
+#define SETTLE_SECONDS 30
+
+static gboolean
+count_frame_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  (*(guint *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+five_frames (gpointer data)
+{
+  return *(guint *) data >= 5;
+}
+
+/* Returns once the new window has drawn its page: its first frames take 2
+ * to 7 MiB of buffers, which a baseline taken before them would count as
+ * the stream's (as this test once did). */
+static void
+wait_drawn (AtriumWindow *window)
+{
+  GtkWidget *web_view = GTK_WIDGET (atrium_window_get_web_view (window));
+  g_autofree char *ignored = NULL;
+  guint frames = 0;
+  guint id;
+
+  ignored = harness_run_js (window,
+    "await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));"
+    "return true;");
+  id = gtk_widget_add_tick_callback (web_view, count_frame_cb, &frames, NULL);
+  harness_wait_for (five_frames, &frames, "the window to draw five frames");
+  gtk_widget_remove_tick_callback (web_view, id);
+}
+
+static gboolean
+sample_rss_cb (gpointer data)
+{
+  gssize *peak = data;
+
+  *peak = MAX (*peak, rss_bytes ());
+  return G_SOURCE_CONTINUE;
+}
+
+/* The page reads all of @url through a stream reader; returns the highest
+ * resident memory seen meanwhile. */
+static gssize
+drain (AtriumWindow *window,
+       const char   *url)
+{
+  g_autofree char *body = g_strdup_printf (
+    "const r = await fetch('%s'); const reader = r.body.getReader(); let n = 0;"
+    "for (;;) { const {done, value} = await reader.read(); if (done) break; n += value.length; }"
+    "return n;", url);
+  g_autoptr(JsonNode) result = NULL;
+  gssize peak = rss_bytes ();
+  guint sampler = g_timeout_add (5, sample_rss_cb, &peak);
+
+  result = harness_run_js_json (window, body);
+  g_source_remove (sampler);
+  sample_rss_cb (&peak);
+  g_assert_cmpint (json_node_get_int (result), ==, STREAM_LENGTH);
+  return peak;
+}
+
+typedef struct
+{
+  gssize before;
+  gssize now;
+  gint64 deadline;
+} Settle;
+
+/* Whether the resident memory is back under the bound, or it is too late
+ * to wait for it. Free pages glibc keeps count in RSS too, and are not the
+ * app's either: they are trimmed (a WebKit built on the system's malloc
+ * frees its buffers there). */
+static gboolean
+settled (gpointer data)
+{
+  Settle *s = data;
+
+  s->now = rss_bytes ();
+  if (s->now - s->before < STREAM_BOUND || g_get_monotonic_time () > s->deadline)
+    return TRUE;
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return FALSE;
 }
 
 /* A file much larger than any buffer streams through app:// and through
- * the loopback route without the app's memory following it. */
+ * the loopback route without the app's memory following it.
+ *
+ * What can be measured differs between the two. The loopback route is
+ * Atrium's own server, and TCP paces it (the page's reads make room for
+ * its sendfile()): its peak is asserted, and measured first, so that
+ * nothing of app:// is in it.
+ *
+ * WebKit reads an app:// body with no flow control: each chunk goes to
+ * the web process as a message and the next is read at once
+ * (webkitURISchemeRequestReadCallback), so when the web process takes the
+ * body slower than the file reads, the rest piles up in this process's
+ * queue to it. The peak went from under 1 MiB to +56 MiB for this 48 MiB
+ * file, idle and under load alike; with WebKit on the system's malloc
+ * (Malloc=1) the growth shows up as freed glibc arena, so it is WebKit's
+ * buffers, gone once sent. WebKitGTK tells a scheme handler nothing of how
+ * far the web process has got, so Atrium cannot pace it: that peak is
+ * reported, not asserted (README, "Streaming and Range").
+ *
+ * What is asserted for app:// is that nothing stays. WebKit's allocator
+ * gives freed pages back to the system on a timer of its own, so the
+ * memory is waited for until it is back under the bound instead of read
+ * at one moment. That one reading, right after both streams, against a
+ * baseline taken before the window had drawn, was this test's flake: it
+ * counted the first frames (2 to 7 MiB) and whatever of the read-ahead
+ * the allocator had not yet given back (+18.6 MB once, under load). */
 static void
 test_streaming_memory (void)
 {
   AtriumWindow *window = harness_open (get_app (), "/");
-  g_autofree char *base = g_strdup (_atrium_media_server_get_base (
-                                      _atrium_app_get_media_server (get_app ())));
-  g_autofree char *body = g_strdup_printf (
-    "const drain = async (url) => {"
-    "  const r = await fetch(url); const reader = r.body.getReader(); let n = 0;"
-    "  for (;;) { const {done, value} = await reader.read(); if (done) break; n += value.length; }"
-    "  return n;"
-    "};"
-    "return [await drain('/big.bin'), await drain('%s/big.bin')];", base);
-  g_autoptr(JsonNode) result = NULL;
-  gsize before, after;
+  g_autofree char *loopback = g_strdup_printf ("%s/big.bin", _atrium_media_server_get_base (
+                                                 _atrium_app_get_media_server (get_app ())));
+  gssize before, loopback_peak, app_peak;
+  Settle settle;
 
+  wait_drawn (window);
   before = rss_bytes ();
-  result = harness_run_js_json (window, body);
-  after = rss_bytes ();
-  g_test_message ("RSS before %" G_GSIZE_FORMAT " KiB, after %" G_GSIZE_FORMAT " KiB",
-                  before / 1024, after / 1024);
+  loopback_peak = drain (window, loopback) - before;
+  app_peak = drain (window, "/big.bin") - before;
+  settle = (Settle) { before, 0, g_get_monotonic_time () + SETTLE_SECONDS * G_USEC_PER_SEC };
+  harness_wait_for (settled, &settle, "the app:// body's memory to be given back");
+  g_test_message ("RSS before %" G_GSSIZE_FORMAT " KiB; the loopback route's peak %+"
+                  G_GSSIZE_FORMAT " KiB; app://'s peak %+" G_GSSIZE_FORMAT " KiB, then %+"
+                  G_GSSIZE_FORMAT " KiB", before / 1024, loopback_peak / 1024, app_peak / 1024,
+                  (settle.now - before) / 1024);
 
-  g_assert_cmpint (json_array_get_int_element (json_node_get_array (result), 0), ==,
-                   STREAM_LENGTH);
-  g_assert_cmpint (json_array_get_int_element (json_node_get_array (result), 1), ==,
-                   STREAM_LENGTH);
-  /* 96 MiB went through; the process grew by far less than one file. */
 #ifdef __SANITIZE_ADDRESS__
   /* ASan's quarantine, per-thread caches and shadow pages alone add about
    * as much as the bound (8 to 14 MiB measured), whatever the code does. */
   g_test_skip ("RSS is not meaningful under AddressSanitizer");
 #else
-  g_assert_cmpint ((gssize) after - (gssize) before, <, STREAM_LENGTH / 4);
+  g_assert_cmpint (loopback_peak, <, STREAM_BOUND);
+  g_assert_cmpint (settle.now - before, <, STREAM_BOUND);
 #endif
 
   harness_close (window);

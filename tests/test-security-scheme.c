@@ -213,11 +213,13 @@ static void
 spin_until (gboolean   *flag,
             const char *what)
 {
-  guint deadline = g_timeout_add (REPORT_DEADLINE_MS, deadline_cb, (gpointer) what);
+  test_wait_for (NULL, REPORT_DEADLINE_MS / 1000, test_flag_is_set, flag, what);
+}
 
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (deadline);
+static gboolean
+uploads_settled (gpointer data)
+{
+  return ((UploadLog *) data)->pending == 0;
 }
 
 static void
@@ -410,13 +412,8 @@ test_upload_body_shapes (void)
   all = json_node_get_object (result);
 
   /* Loads end after the page has its answers; wait for the last. */
-  {
-    guint deadline = g_timeout_add (REPORT_DEADLINE_MS, deadline_cb,
-                                    "WebKit to report the end of every upload's load");
-    while (log.pending > 0)
-      g_main_context_iteration (NULL, TRUE);
-    g_source_remove (deadline);
-  }
+  test_wait_for (NULL, REPORT_DEADLINE_MS / 1000, uploads_settled, &log,
+                 "WebKit to report the end of every upload's load");
   g_signal_handler_disconnect (web_view, handler);
 
   /* What each frame saw, and what app:// answered. */
@@ -700,6 +697,8 @@ media_head (AtriumMediaServer *media,
     {
       gssize n = g_input_stream_read (in, &c, 1, NULL, &error);
 
+      test_fail_if_timed_out (error, REPORT_DEADLINE_MS / 1000,
+                              "the loopback route's answer to a Range request");
       g_assert_no_error (error);
       if (n == 0)
         break;

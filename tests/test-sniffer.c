@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "atrium-sniffer-private.h"
+#include "test-util.h"
 
 #include <string.h>
 
@@ -209,13 +210,13 @@ test_pool_threads (void)
 {
   g_autoptr(AtriumSniffer) sniffer = _atrium_sniffer_new (TRUE);
   ThreadData td = { sniffer, 2000 };
-  GThread *threads[4];
+  TestThread *threads[4];
   AtriumPoolStats stats;
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    threads[i] = g_thread_new ("sniff", sniff_thread, &td);
+    threads[i] = test_thread_new ("sniff", sniff_thread, &td);
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    g_thread_join (threads[i]);
+    test_thread_join (threads[i], TEST_WAIT_SECONDS, "a thread's 2,000 sniffs");
 
   /* At most one buffer per thread was ever made. */
   _atrium_sniffer_get_stats (sniffer, &stats);

@@ -3,6 +3,7 @@
 #include "atrium-assets-private.h"
 #include "atrium-media-server-private.h"
 #include "atrium-slice-stream-private.h"
+#include "test-util.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -43,6 +44,7 @@ drain (GInputStream *stream)
 
   while ((n = g_input_stream_read (stream, buffer, 64 * 1024, NULL, &error)) > 0)
     total += n;
+  test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "the next bytes of the body");
   g_assert_no_error (error);
   return total;
 }
@@ -113,6 +115,9 @@ test_loopback (void)
 
   g_assert_no_error (error);
   g_socket_client_set_enable_proxy (client, FALSE);
+  /* A read that gets nothing for this long fails instead of blocking for
+   * good; 1 GiB takes many reads, each its own deadline. */
+  g_socket_client_set_timeout (client, TEST_WAIT_SECONDS);
   connection = g_socket_client_connect_to_host (client, "127.0.0.1",
                                                 _atrium_media_server_get_port (server), NULL,
                                                 &error);
@@ -132,6 +137,7 @@ test_loopback (void)
     {
       gssize n = g_input_stream_read (in, head + filled, 4095 - filled, NULL, &error);
 
+      test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "the media server's response head");
       g_assert_no_error (error);
       g_assert_cmpint (n, >, 0);
       filled += n;

@@ -38,6 +38,7 @@ typedef struct
   GAsyncQueue  *bursts;
   GThread      *burst_thread;
   int           burst_events;  /* atomic: events the thread emitted */
+  int           burst_stopped; /* atomic: the thread is about to return */
 } Stress;
 
 static Stress stress;
@@ -102,6 +103,13 @@ ping_cb (AtriumApp    *app,
   stress.pings++;
 }
 
+/* How long the burst thread waits for its next window id: longer than
+ * the harness's 90 s, because between two ids the main thread may wait
+ * for several things in turn. It opens a window and checks and closes
+ * another, and at the end checks and closes every live window before it
+ * sends the stop: each a harness wait of its own. */
+#define BURST_WAIT_SECONDS ((LIVE_WINDOWS + 2) * HARNESS_WAIT_SECONDS)
+
 /* Emits BURST_EVENTS events to each window id it is given, blocking while
  * the window's queue is full; a window that closes meanwhile ends its
  * burst with NOT_FOUND. */
@@ -112,18 +120,30 @@ burst_thread (gpointer data)
   guint id;
 
   json_node_set_string (node, "burst payload");
-  while ((id = GPOINTER_TO_UINT (g_async_queue_pop (stress.bursts))) != G_MAXUINT)
-    for (guint i = 0; i < BURST_EVENTS; i++)
-      {
-        g_autoptr(GError) error = NULL;
+  for (;;)
+    {
+      gpointer item = g_async_queue_timeout_pop (stress.bursts,
+                                                 BURST_WAIT_SECONDS * G_USEC_PER_SEC);
 
-        if (!atrium_app_emit_to (stress.app, id, "stress.burst", node, &error))
-          {
-            g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND);
-            break;
-          }
-        g_atomic_int_inc (&stress.burst_events);
-      }
+      if (item == NULL)
+        g_error ("The burst thread waited %d s for a window id from the main thread",
+                 BURST_WAIT_SECONDS);
+      id = GPOINTER_TO_UINT (item);
+      if (id == G_MAXUINT)
+        break;
+      for (guint i = 0; i < BURST_EVENTS; i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!atrium_app_emit_to (stress.app, id, "stress.burst", node, &error))
+            {
+              g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND);
+              break;
+            }
+          g_atomic_int_inc (&stress.burst_events);
+        }
+    }
+  g_atomic_int_set (&stress.burst_stopped, TRUE);
   return NULL;
 }
 
@@ -174,6 +194,13 @@ static const char workload_js[] =
   "  })();"
   "  return {stats: async () => { await first; return s; }};"
   "})();";
+
+static gboolean
+all_calls_finished (gpointer data)
+{
+  return g_atomic_int_get (&stress.finished) == g_atomic_int_get (&stress.received)
+         && !g_main_context_pending (NULL);
+}
 
 static gsize
 resident_bytes (void)
@@ -298,11 +325,12 @@ test_stress (void)
   /* Stop the burst thread (its pending bursts find their windows gone),
    * then let every late result and idle finish run. */
   g_async_queue_push (stress.bursts, GUINT_TO_POINTER (G_MAXUINT));
+  harness_wait_for (test_flag_is_set, &stress.burst_stopped,
+                    "the burst thread to finish its bursts and stop");
   g_thread_join (stress.burst_thread);
   g_async_queue_unref (stress.bursts);
-  while (g_atomic_int_get (&stress.finished) != g_atomic_int_get (&stress.received)
-         || g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (all_calls_finished, NULL,
+                    "every call a method received to be finished, and the main loop idle");
 
   rss_end = resident_bytes ();
   g_test_message ("%u windows, %" G_GUINT64_FORMAT " page rounds, %d calls, %u pings from "

@@ -2,6 +2,7 @@
 
 #include "test-util.h"
 
+#include <string.h>
 #include <glib/gstdio.h>
 
 /* Removes @path and, if it is a directory, everything below it, without
@@ -42,4 +43,218 @@ test_write_file (const char *dir,
 
   g_file_set_contents (path, contents, length, &error);
   g_assert_no_error (error);
+}
+
+static const char *counted_needle;
+static int        *counted_warnings;
+
+static GLogWriterOutput
+counting_writer (GLogLevelFlags   log_level,
+                 const GLogField *fields,
+                 gsize            n_fields,
+                 gpointer         user_data)
+{
+  if ((log_level & G_LOG_LEVEL_WARNING) && counted_needle != NULL)
+    for (gsize i = 0; i < n_fields; i++)
+      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0
+          && strstr (fields[i].value, counted_needle) != NULL)
+        {
+          g_atomic_int_inc (counted_warnings);
+          return G_LOG_WRITER_HANDLED;
+        }
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+/* g_test_expect_message() does not see structured logs in GLib 2.74: the
+ * warnings a test provokes on purpose, those whose message holds @needle,
+ * are counted in @counter (atomically) instead of being fatal; every other
+ * message goes to the default writer. Call it once, before g_test_init(). */
+void
+test_count_warnings (const char *needle,
+                     int        *counter)
+{
+  counted_needle = needle;
+  counted_warnings = counter;
+  g_log_set_writer_func (counting_writer, NULL, NULL);
+}
+
+gboolean
+test_flag_is_set (gpointer flag)
+{
+  return g_atomic_int_get ((int *) flag) != 0;
+}
+
+gboolean
+test_pointer_is_set (gpointer pointer)
+{
+  return g_atomic_pointer_get ((gpointer *) pointer) != NULL;
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates @context until @done holds or the monotonic clock passes
+ * @deadline; says which. A condition set by another thread wakes nothing
+ * (a worker that blocks, or finishes, does not touch the main loop), so a
+ * tick makes the loop look again every 10 ms, and check the deadline
+ * even when nothing else happens. */
+static gboolean
+wait_until (GMainContext  *context,
+            gint64         deadline,
+            TestCondition  done,
+            gpointer       data)
+{
+  GSource *tick = g_timeout_source_new (10);
+  gboolean met;
+
+  g_source_set_callback (tick, tick_cb, NULL, NULL);
+  g_source_attach (tick, context);
+  while (!(met = done (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (tick);
+  g_source_unref (tick);
+  return met;
+}
+
+/* Iterates @context (NULL: the global default) until @done (@data) holds;
+ * past @seconds the test fails, saying it waited for @what. */
+void
+test_wait_for (GMainContext  *context,
+               guint          seconds,
+               TestCondition  done,
+               gpointer       data,
+               const char    *what)
+{
+  if (!wait_until (context, g_get_monotonic_time () + seconds * G_USEC_PER_SEC, done, data))
+    g_error ("Waited %u s for %s", seconds, what);
+}
+
+/* The same off the main loop, or where iterating the caller's context
+ * would change what is tested (deliver what a producer waits on): looks at
+ * @done (@data) every 10 ms, on a context of its own that holds nothing
+ * else. Safe from any thread. */
+void
+test_poll_for (guint          seconds,
+               TestCondition  done,
+               gpointer       data,
+               const char    *what)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  test_wait_for (context, seconds, done, data, what);
+}
+
+typedef struct
+{
+  char    *out;
+  char    *err;
+  GError  *error;
+  gboolean done;
+} Communicate;
+
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Communicate *c = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &c->out, &c->err,
+                                        &c->error);
+  c->done = TRUE;
+}
+
+/* Collects what @process writes to its stdout and stderr pipes (either may
+ * be NULL if not piped) until it exits. Past @seconds it is killed and the
+ * test fails, saying it waited for @what. Only a context of its own is
+ * iterated meanwhile, as g_subprocess_communicate_utf8() would do. */
+void
+test_communicate (GSubprocess  *process,
+                  guint         seconds,
+                  const char   *what,
+                  char        **out,
+                  char        **err)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Communicate c = { NULL, NULL, NULL, FALSE };
+
+  g_main_context_push_thread_default (context);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &c);
+  if (!wait_until (context, g_get_monotonic_time () + seconds * G_USEC_PER_SEC,
+                   test_flag_is_set, &c.done))
+    {
+      g_subprocess_force_exit (process);
+      g_error ("Waited %u s for %s", seconds, what);
+    }
+  g_main_context_pop_thread_default (context);
+
+  g_assert_no_error (c.error);
+  if (out != NULL)
+    *out = g_steal_pointer (&c.out);
+  if (err != NULL)
+    *err = g_steal_pointer (&c.err);
+  g_free (c.out);
+  g_free (c.err);
+}
+
+/* For blocking I/O on a socket given a timeout (g_socket_client_set_timeout):
+ * a read or write that timed out fails the test saying what it waited for.
+ * Any other error is the caller's to assert on. */
+void
+test_fail_if_timed_out (const GError *error,
+                        guint         seconds,
+                        const char   *what)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    g_error ("Waited %u s for %s", seconds, what);
+}
+
+struct _TestThread
+{
+  GThread     *thread;
+  GThreadFunc  func;
+  gpointer     data;
+  int          returned;   /* atomic */
+};
+
+static gpointer
+test_thread_run (gpointer data)
+{
+  TestThread *t = data;
+  gpointer result = t->func (t->data);
+
+  g_atomic_int_set (&t->returned, TRUE);
+  return result;
+}
+
+/* Starts @func (@data) on a thread of its own, as g_thread_new() does. */
+TestThread *
+test_thread_new (const char  *name,
+                 GThreadFunc  func,
+                 gpointer     data)
+{
+  TestThread *t = g_new0 (TestThread, 1);
+
+  t->func = func;
+  t->data = data;
+  t->thread = g_thread_new (name, test_thread_run, t);
+  return t;
+}
+
+/* Waits for @thread's function to return and gives what it returned; past
+ * @seconds the test fails, saying it waited for @what. Frees @thread. */
+gpointer
+test_thread_join (TestThread *thread,
+                  guint       seconds,
+                  const char *what)
+{
+  gpointer result;
+
+  test_poll_for (seconds, test_flag_is_set, &thread->returned, what);
+  result = g_thread_join (thread->thread);
+  g_free (thread);
+  return result;
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -9,5 +9,52 @@ void test_write_file  (const char *dir,
                        const char *name,
                        const void *contents,
                        gssize      length);
+
+void test_count_warnings (const char *needle,
+                          int        *counter);
+
+/* Waiting. A test never sleeps to synchronise: it waits for the thing it
+ * needs, and every wait has a deadline past which the test fails saying
+ * what it waited for, before meson's timeout would kill it without a word.
+ *
+ * TEST_WAIT_SECONDS is for the unit tests, which meson gives 30 s in all;
+ * the WebKit tests wait through the harness (HARNESS_WAIT_SECONDS). */
+#define TEST_WAIT_SECONDS 20
+
+typedef gboolean (*TestCondition) (gpointer data);
+
+/* Conditions for the common cases: an int (or gboolean) flag that may be
+ * set by another thread, and a pointer that something fills in. */
+gboolean test_flag_is_set    (gpointer flag);
+gboolean test_pointer_is_set (gpointer pointer);
+
+void     test_wait_for       (GMainContext  *context,
+                              guint          seconds,
+                              TestCondition  done,
+                              gpointer       data,
+                              const char    *what);
+void     test_poll_for       (guint          seconds,
+                              TestCondition  done,
+                              gpointer       data,
+                              const char    *what);
+void     test_communicate    (GSubprocess   *process,
+                              guint          seconds,
+                              const char    *what,
+                              char         **out,
+                              char         **err);
+void     test_fail_if_timed_out (const GError *error,
+                                 guint         seconds,
+                                 const char   *what);
+
+/* A thread whose end can be waited for with a deadline: GLib's join has
+ * none, so a thread stuck on a lock would hang the test for good. */
+typedef struct _TestThread TestThread;
+
+TestThread *test_thread_new  (const char  *name,
+                              GThreadFunc  func,
+                              gpointer     data);
+gpointer    test_thread_join (TestThread  *thread,
+                              guint        seconds,
+                              const char  *what);
 
 G_END_DECLS

@@ -382,8 +382,7 @@ test_close_mid_call (void)
 
   g_autofree char *ignored = harness_run_js (window,
     "window.pendingCall = atrium.call('test.hold'); return true;");
-  while (held_call == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (test_pointer_is_set, &held_call, "the page's call to test.hold");
 
   g_assert_cmpuint (_atrium_bridge_get_n_calls (bridge), ==, 1);
   g_assert_true (atrium_call_get_window (held_call) == window);
@@ -414,8 +413,7 @@ test_cancel (void)
   g_atomic_int_set (&sleep_started, FALSE);
   ignored = harness_run_js (window, "window.p = atrium.call('test.sleep', 60000); return true;");
   /* Cancel once the method is running, to see it stop early. */
-  while (!g_atomic_int_get (&sleep_started))
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (test_flag_is_set, &sleep_started, "test.sleep to start on its worker");
 
   result = harness_run_js_json (window,
     "const p = window.p;"
@@ -430,8 +428,7 @@ test_cancel (void)
 
   /* The Promise settled at once; the worker hears about it and stops early
    * instead of sleeping for a minute. */
-  while (g_atomic_int_get (&sleep_outcome) == 0)
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (test_flag_is_set, &sleep_outcome, "the cancelled test.sleep to return");
   g_assert_cmpint (g_atomic_int_get (&sleep_outcome), ==, 2);
 
   harness_close (window);
@@ -449,15 +446,14 @@ test_close_with_worker_in_flight (void)
   ignored = harness_run_js (window, "window.p = atrium.call('test.sleep', 60000); return true;");
   /* Close once the method runs on its worker, to see it stop early; a call
    * cancelled before a thread takes it is answered without running. */
-  while (!g_atomic_int_get (&sleep_started))
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (test_flag_is_set, &sleep_started, "test.sleep to start on its worker");
   g_assert_cmpuint (_atrium_bridge_get_n_calls (bridge), ==, 1);
 
   harness_close (window);
 
   /* Closing cancelled the call; its late result finds no window. */
-  while (g_atomic_int_get (&sleep_outcome) == 0)
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (test_flag_is_set, &sleep_outcome,
+                    "test.sleep, cancelled by closing its window, to return");
   g_assert_cmpint (g_atomic_int_get (&sleep_outcome), ==, 2);
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
@@ -690,8 +686,7 @@ test_top_level_navigation (void)
                                     G_CALLBACK (navigation_blocked_cb), &blocked);
 
       ignored = harness_run_js (window, body);
-      while (blocked == NULL)
-        g_main_context_iteration (NULL, TRUE);
+      harness_wait_for (test_pointer_is_set, &blocked, "the navigation to be blocked");
       g_signal_handler_disconnect (window, id);
 
       g_test_message ("blocked %s", blocked);
@@ -706,8 +701,7 @@ test_top_level_navigation (void)
                                   G_CALLBACK (navigation_blocked_cb), &blocked);
 
     ignored = harness_run_js (window, "window.open('https://example.org/'); return true;");
-    while (blocked == NULL)
-      g_main_context_iteration (NULL, TRUE);
+    harness_wait_for (test_pointer_is_set, &blocked, "window.open() to the web to be blocked");
     g_signal_handler_disconnect (window, id);
     g_assert_cmpstr (blocked, ==, "https://example.org/");
   }

@@ -3,7 +3,10 @@
 #include "webkit-harness.h"
 #include "test-util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -96,44 +99,22 @@ load_changed_cb (WebKitWebView   *web_view,
     *done = TRUE;
 }
 
-/* Iterates the main loop until *@flag is set. Past HARNESS_WAIT_SECONDS
+/* Iterates the main loop until @done holds. Past HARNESS_WAIT_SECONDS
  * the test fails and says what it was waiting for, well before meson's
- * timeout would kill it without a word. A wake-up source makes sure the
- * deadline is checked even when nothing else happens. */
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
+ * timeout would kill it without a word. */
 void
 harness_wait_for (HarnessCondition  done,
                   gpointer          data,
                   const char       *what)
 {
-  gint64 deadline = g_get_monotonic_time () + HARNESS_WAIT_SECONDS * G_USEC_PER_SEC;
-  guint wake = g_timeout_add_seconds (1, wake_cb, NULL);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Waited %d s for %s", HARNESS_WAIT_SECONDS, what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
-}
-
-static gboolean
-flag_set (gpointer flag)
-{
-  return *(gboolean *) flag;
+  test_wait_for (NULL, HARNESS_WAIT_SECONDS, done, data, what);
 }
 
 void
 harness_wait (gboolean   *flag,
               const char *what)
 {
-  harness_wait_for (flag_set, flag, what);
+  test_wait_for (NULL, HARNESS_WAIT_SECONDS, test_flag_is_set, flag, what);
 }
 
 void
@@ -254,4 +235,65 @@ harness_foreign_server_new (SoupServerCallback  callback,
   *port = g_uri_get_port (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return server;
+}
+
+/* The WebKitWebProcesses below this process (through bwrap, if any), from
+ * /proc: their pids and, in @rss, their resident memory summed. */
+GArray *
+harness_web_processes (gsize *rss)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
+  g_autoptr(GArray) web = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray *ours = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *entry;
+
+  g_assert_nonnull (dir);
+  if (rss != NULL)
+    *rss = 0;
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *stat = NULL;
+      char *close_paren;
+      int pid, ppid;
+      char state;
+
+      if (!g_ascii_isdigit (entry[0]))
+        continue;
+      path = g_build_filename ("/proc", entry, "stat", NULL);
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      close_paren = strrchr (stat, ')');
+      if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
+        continue;
+      pid = atoi (entry);
+      g_hash_table_insert (parent, GINT_TO_POINTER (pid), GINT_TO_POINTER (ppid));
+      /* The kernel keeps 15 bytes of a name. */
+      if (strstr (stat, "(WebKitWebProces") != NULL)
+        g_array_append_val (web, pid);
+    }
+
+  for (guint i = 0; i < web->len; i++)
+    {
+      int pid = g_array_index (web, int, i);
+      int p = pid;
+
+      while (p > 1 && p != getpid ())
+        p = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (p)));
+      if (p != getpid ())
+        continue;
+      g_array_append_val (ours, pid);
+      if (rss != NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+          g_autofree char *status = NULL;
+          const char *line;
+
+          if (g_file_get_contents (path, &status, NULL, NULL)
+              && (line = strstr (status, "VmRSS:")) != NULL)
+            *rss += g_ascii_strtoull (line + 6, NULL, 10) * 1024;
+        }
+    }
+  return ours;
 }

@@ -7,6 +7,8 @@
 #include <atrium.h>
 #include <libsoup/soup.h>
 
+#include "test-util.h"
+
 G_BEGIN_DECLS
 
 /* JavaScript helpers for the bodies given to harness_run_js(), as string
@@ -36,10 +38,11 @@ char         *harness_run_js       (AtriumWindow *window,
 JsonNode     *harness_run_js_json  (AtriumWindow *window,
                                     const char   *body);
 /* How long any harness wait may take before the test fails saying what
- * it waited for (meson's timeout for the WebKit tests is 120 s). */
+ * it waited for (meson's timeout for the WebKit tests is 120 s). Waits
+ * that need another deadline call test_wait_for() with theirs. */
 #define HARNESS_WAIT_SECONDS 90
 
-typedef gboolean (*HarnessCondition) (gpointer data);
+typedef TestCondition HarnessCondition;
 
 void          harness_wait         (gboolean         *flag,
                                     const char       *what);
@@ -57,5 +60,9 @@ void          harness_echo_cb      (AtriumCall   *call,
 SoupServer   *harness_foreign_server_new (SoupServerCallback  callback,
                                           gpointer            user_data,
                                           guint              *port);
+
+/* The WebKitWebProcesses this process started: their pids, and their
+ * resident memory summed in @rss. */
+GArray       *harness_web_processes      (gsize              *rss);
 
 G_END_DECLS

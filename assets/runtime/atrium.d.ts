@@ -67,7 +67,7 @@ export interface AtriumWindowOptions {
   /** A CSS colour, `transparent` included. */
   background?: string;
   center?: boolean;
-  /** Not supported yet: rejects with `not-supported`. */
+  /** Remembers the window's size and state under this name. */
   stateKey?: string;
   hidden?: boolean;
 }
