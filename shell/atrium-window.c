@@ -553,10 +553,15 @@ atrium_window_close_request (GtkWindow *window)
   AtriumApp *app = atrium_window_get_app (self);
   g_autoptr(JsonNode) data = NULL;
   g_autoptr(JsonObject) object = NULL;
+  GtkWindowClass *parent = GTK_WINDOW_CLASS (atrium_window_parent_class);
   gboolean keep = FALSE;
 
+  /* Asked and allowed: once only (a hide-on-close window asks again). */
   if (self->close_confirmed)
-    return FALSE;
+    {
+      self->close_confirmed = FALSE;
+      return parent->close_request (window);
+    }
 
   g_signal_emit (self, signals[CLOSE_REQUESTED], 0, &keep);
   if (keep)
@@ -568,7 +573,7 @@ atrium_window_close_request (GtkWindow *window)
 
   if (!self->page_intercepts_close || app == NULL
       || !_atrium_builtins_group_check (app, &_atrium_builtin_window_group, NULL))
-    return FALSE;
+    return parent->close_request (window);
 
   /* Asked already: the page's answer (or the timeout) decides. */
   if (self->close_timeout != 0)
@@ -579,7 +584,7 @@ atrium_window_close_request (GtkWindow *window)
   json_object_set_int_member (object, "serial", (gint64) ++self->close_serial);
   data = json_node_init_object (json_node_alloc (), object);
   if (!_atrium_app_emit_builtin (app, self->id, 0, "atrium:window.close-requested", data))
-    return FALSE;
+    return parent->close_request (window);
   self->close_timeout = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);
   return TRUE;
 }
