@@ -188,6 +188,8 @@ _atrium_builtin_window_detach (AtriumWindow *window)
 
   if (ws == NULL)
     return;
+  /* GTK still signals on the way down (unmap, unrealize, is-active). */
+  g_signal_handlers_disconnect_by_data (window, ws);
   g_signal_handlers_disconnect_by_data (atrium_window_get_web_view (window), ws);
   if (group_on (ws->app))
     {
