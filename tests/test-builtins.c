@@ -10,6 +10,7 @@
 #include "atrium-app-private.h"
 #include "atrium-builtins-private.h"
 #include "atrium-window-private.h"
+#include "test-util.h"
 #include "webkit-harness.h"
 
 /* The built-ins (atrium.window) through real windows under a real window
@@ -21,8 +22,7 @@
 static GPid wm_pid;
 static const char *wm_missing;   /* why there is no window manager, or NULL */
 static AtriumApp *shared_app;
-static int expect_close_warning;   /* atomic */
-static int close_warnings;         /* atomic */
+static int close_warnings;   /* atomic: the bounded wait's warning */
 
 /* --- the window manager --- */
 
@@ -48,25 +48,10 @@ wm_is_up (void)
   return strstr (out, "window id") != NULL;
 }
 
-typedef struct
-{
-  GMainLoop *loop;
-  gint64     deadline;
-  gboolean   up;
-} WmWait;
-
 static gboolean
-wm_poll_cb (gpointer data)
+wm_is_up_cb (gpointer data)
 {
-  WmWait *wait = data;
-
-  wait->up = wm_is_up ();
-  if (wait->up || g_get_monotonic_time () > wait->deadline)
-    {
-      g_main_loop_quit (wait->loop);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
+  return wm_is_up ();
 }
 
 static void
@@ -89,7 +74,6 @@ wm_start (void)
   g_autofree char *openbox = g_find_program_in_path ("openbox");
   const char *tools[] = { "xprop", "xwininfo", "xdotool", "wmctrl" };
   g_autoptr(GError) error = NULL;
-  WmWait wait = { 0 };
   char *argv[] = { NULL, "--sm-disable", NULL };
 
   if (g_getenv ("DISPLAY") == NULL)
@@ -125,13 +109,8 @@ wm_start (void)
     g_error ("Could not start openbox: %s", error->message);
   atexit (wm_stop);
 
-  wait.loop = g_main_loop_new (NULL, FALSE);
-  wait.deadline = g_get_monotonic_time () + HARNESS_WAIT_SECONDS * G_USEC_PER_SEC;
-  g_timeout_add (50, wm_poll_cb, &wait);
-  g_main_loop_run (wait.loop);
-  g_main_loop_unref (wait.loop);
-  if (!wait.up)
-    g_error ("Waited %d s for openbox to manage the display", HARNESS_WAIT_SECONDS);
+  test_poll_for (HARNESS_WAIT_SECONDS, wm_is_up_cb, NULL,
+                 "openbox to manage the display (_NET_SUPPORTING_WM_CHECK on the root)");
 }
 
 static gboolean
@@ -144,23 +123,6 @@ need_wm (void)
 }
 
 /* --- helpers --- */
-
-static GLogWriterOutput
-log_writer (GLogLevelFlags   log_level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         user_data)
-{
-  if ((log_level & G_LOG_LEVEL_WARNING) && g_atomic_int_get (&expect_close_warning))
-    for (gsize i = 0; i < n_fields; i++)
-      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0
-          && strstr (fields[i].value, "did not answer a close request") != NULL)
-        {
-          g_atomic_int_inc (&close_warnings);
-          return G_LOG_WRITER_HANDLED;
-        }
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
 
 static AtriumApp *
 new_app (void)
@@ -1032,7 +994,6 @@ test_close_timeout (void)
              "true");
 
   g_atomic_int_set (&close_warnings, 0);
-  g_atomic_int_set (&expect_close_warning, 1);
   /* The window manager's close where there is one, as a user would. */
   if (wm_missing == NULL)
     {
@@ -1049,7 +1010,6 @@ test_close_timeout (void)
     }
   g_assert_false (state.destroyed);
   harness_wait (&state.destroyed, "the window to close after the page did not answer");
-  g_atomic_int_set (&expect_close_warning, 0);
   g_assert_cmpint (g_atomic_int_get (&close_warnings), ==, 1);
 
   /* destroy(): the handler is never asked. */
@@ -1199,12 +1159,12 @@ main (int   argc,
   int status;
 
   wm_start ();
+  test_count_warnings ("did not answer a close request", &close_warnings);
   if (!harness_init (&argc, &argv))
     {
       g_test_add_func ("/atrium/builtins/no-display", harness_skip_no_display);
       return g_test_run ();
     }
-  g_log_set_writer_func (log_writer, NULL, NULL);
 
   g_test_add_func ("/atrium/builtins/reserved-names", test_reserved_names);
   g_test_add_func ("/atrium/builtins/argument-checks", test_argument_checks);
