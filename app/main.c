@@ -122,6 +122,8 @@ main (int   argc,
       return 2;
     }
   atrium_app_set_assets (app, assets);
+  /* The launcher is for trying things: every built-in group is on. */
+  atrium_app_set_builtins (app, ATRIUM_BUILTIN_ALL);
   demo_services_bind (app);
 
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), NULL);

@@ -64,6 +64,20 @@ typedef struct
   const Scenario *scenario;
 } Round;
 
+#define BUILTIN_CALLS 300
+
+/* atrium.window.getSize() (the built-in, with its group check and target
+ * lookup) against atrium.call('echo', null), one after another. */
+static double
+run_builtin_round (gboolean builtin,
+                   gpointer user_data)
+{
+  g_autofree char *body = g_strdup_printf ("return await window.bench.%s(%u);",
+                                           builtin ? "getSize" : "echoNull", BUILTIN_CALLS);
+
+  return bench_run_js (user_data, body) / BUILTIN_CALLS;
+}
+
 static double
 run_round (gboolean atrium,
            gpointer user_data)
@@ -140,6 +154,21 @@ main (int   argc,
                          "ms/call", floor_ms, atrium_ms, rounds);
       fflush (stdout);
     }
+
+  {
+    g_autofree double *echo_ms = g_new (double, rounds);
+    g_autofree double *builtin_ms = g_new (double, rounds);
+    double e, b;
+
+    bench_alternate (rounds, run_builtin_round, web_view, echo_ms, builtin_ms);
+    e = bench_median (echo_ms, rounds);
+    b = bench_median (builtin_ms, rounds);
+    printf ("%-32s %12.4f %12.4f %7.3fx   (echo, atrium.window.getSize)\n",
+            "built-in query", e, b, b / e);
+    bench_results_add ("e2e", "built-in query: atrium.window.getSize()", BENCH_KIND_INFO,
+                       "atrium.call('echo', null)", "atrium.window.getSize()", "ms/call",
+                       echo_ms, builtin_ms, rounds);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   bench_results_finish ();

@@ -192,3 +192,27 @@ atrium_app_set_event_queue_limits (AtriumApp *self,
 
   _atrium_events_set_queue_limits (_atrium_app_get_events (self), max_events, max_bytes);
 }
+
+/* For the built-ins: an event under a reserved `atrium:` name to window
+ * @target (or, when @target is 0, to every window but @exclude), on the
+ * same queues as the app's events. Main thread: a page too far behind to
+ * take it is logged, not waited for. */
+gboolean
+_atrium_app_emit_builtin (AtriumApp   *self,
+                          guint        target,
+                          guint        exclude,
+                          const char  *name,
+                          JsonNode    *data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+  g_return_val_if_fail (name != NULL && g_str_has_prefix (name, "atrium:"), FALSE);
+
+  if (_atrium_events_emit_reserved (_atrium_app_get_events (self), target, exclude, name, data,
+                                    &error))
+    return TRUE;
+  if (!g_error_matches (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND))
+    g_message ("Event %s not delivered: %s", name, error->message);
+  return FALSE;
+}

@@ -30,5 +30,11 @@ char              *_atrium_app_resolve          (AtriumApp  *self,
 const char        *_atrium_app_get_csp          (AtriumApp  *self);
 AtriumMediaServer *_atrium_app_get_media_server (AtriumApp  *self);
 AtriumEvents      *_atrium_app_get_events       (AtriumApp  *self);
+void               _atrium_app_close_refused    (AtriumApp  *self);
+gboolean           _atrium_app_emit_builtin     (AtriumApp  *self,
+                                                 guint       target,
+                                                 guint       exclude,
+                                                 const char *name,
+                                                 JsonNode   *data);
 
 G_END_DECLS

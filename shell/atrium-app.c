@@ -8,6 +8,7 @@
 
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
+#include "atrium-builtins-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-media-server-private.h"
@@ -61,6 +62,14 @@ struct _AtriumApp
   AtriumTheme       *theme;        /* from startup */
   int                exit_status;
   gboolean           log_console;
+  AtriumBuiltins     builtins;       /* fixed once started */
+  gboolean           devtools;
+
+  /* atrium_app_request_quit(): the windows are being asked to close; the
+   * app quits with quit_status once none is left, unless one refused. */
+  gboolean           quit_requested;
+  int                quit_status;
+  guint              quit_idle;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumApp, atrium_app, GTK_TYPE_APPLICATION)
@@ -288,6 +297,8 @@ atrium_app_shutdown (GApplication *application)
 {
   AtriumApp *self = ATRIUM_APP (application);
 
+  g_clear_handle_id (&self->quit_idle, g_source_remove);
+
   /* Let running worker methods finish before the registry they use goes. */
   if (self->workers != NULL)
     {
@@ -338,6 +349,32 @@ atrium_app_finalize (GObject *object)
   G_OBJECT_CLASS (atrium_app_parent_class)->finalize (object);
 }
 
+static guint
+count_app_windows (AtriumApp *self)
+{
+  guint n = 0;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ATRIUM_IS_WINDOW (l->data))
+      n++;
+  return n;
+}
+
+static void
+atrium_app_window_removed (GtkApplication *application,
+                           GtkWindow      *window)
+{
+  AtriumApp *self = ATRIUM_APP (application);
+
+  GTK_APPLICATION_CLASS (atrium_app_parent_class)->window_removed (application, window);
+
+  if (self->quit_requested && count_app_windows (self) == 0)
+    {
+      self->quit_requested = FALSE;
+      atrium_app_quit (self, self->quit_status);
+    }
+}
+
 static void
 atrium_app_class_init (AtriumAppClass *klass)
 {
@@ -348,6 +385,7 @@ atrium_app_class_init (AtriumAppClass *klass)
   object_class->finalize = atrium_app_finalize;
   app_class->activate = atrium_app_activate;
   app_class->startup = atrium_app_startup;
+  GTK_APPLICATION_CLASS (klass)->window_removed = atrium_app_window_removed;
   app_class->shutdown = atrium_app_shutdown;
   app_class->handle_local_options = atrium_app_handle_local_options;
 
@@ -368,6 +406,9 @@ static void
 atrium_app_init (AtriumApp *self)
 {
   self->registry = _atrium_registry_new ();
+  _atrium_builtins_register (self->registry);
+  self->builtins = ATRIUM_BUILTIN_DEFAULT;
+  _atrium_builtin_theme_attach (self);
   self->start_path = g_strdup ("/");
   self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;
@@ -412,7 +453,9 @@ atrium_app_new (const char        *application_id,
  * @flags: where the method runs
  *
  * Makes @func callable from the app's pages as `atrium.call(name, …)`.
- * Binding a name again replaces the method.
+ * Binding a name again replaces the method. Names starting with `atrium:`
+ * are libatrium's built-ins: binding one is refused as bad arguments
+ * (%ATRIUM_ERROR_BAD_ARGS, logged as a critical) and binds nothing.
  */
 void
 atrium_app_bind (AtriumApp        *self,
@@ -428,13 +471,27 @@ atrium_app_bind (AtriumApp        *self,
   g_return_if_fail ((flags & ~(ATRIUM_BIND_WORKER | ATRIUM_BIND_ASYNC)) == 0);
   g_return_if_fail ((flags & ATRIUM_BIND_WORKER) == 0 || (flags & ATRIUM_BIND_ASYNC) == 0);
 
+  if (_atrium_builtins_is_reserved (name))
+    {
+      g_autoptr(GError) error = g_error_new (ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                                             "“%s”: method names starting with “atrium:” are "
+                                             "reserved for libatrium's built-ins", name);
+
+      g_critical ("atrium_app_bind: %s (%s)", error->message,
+                  atrium_error_to_code (error->code));
+      if (destroy != NULL)
+        destroy (user_data);
+      return;
+    }
+
   _atrium_registry_bind (self->registry, name, func, user_data, destroy, flags);
 }
 
 /**
  * atrium_app_unbind:
  *
- * Returns: %TRUE if a method was bound as @name
+ * Returns: %TRUE if a method was bound as @name; %FALSE for the reserved
+ *   `atrium:` names, which stay bound
  */
 gboolean
 atrium_app_unbind (AtriumApp  *self,
@@ -443,6 +500,10 @@ atrium_app_unbind (AtriumApp  *self,
   g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
+  /* The built-ins are switched off with atrium_app_set_builtins(), never
+   * unbound: a page would get not-found instead of the switch's name. */
+  if (_atrium_builtins_is_reserved (name))
+    return FALSE;
   return _atrium_registry_unbind (self->registry, name);
 }
 
@@ -461,8 +522,9 @@ atrium_app_unbind (AtriumApp  *self,
  * `unknown`. The signature outlives unbinding and rebinding the name.
  *
  * Returns: %TRUE, or %FALSE with @error set to %ATRIUM_ERROR_BAD_ARGS when
- *   @signature is not one line of the form `(name: type, …) => type` or
- *   @doc is not one line; the method's description is then unchanged
+ *   @signature is not one line of the form `(name: type, …) => type`,
+ *   @doc is not one line, or @name is a reserved `atrium:` name; the
+ *   method's description is then unchanged
  */
 gboolean
 atrium_app_set_signature (AtriumApp   *self,
@@ -477,6 +539,13 @@ atrium_app_set_signature (AtriumApp   *self,
   g_return_val_if_fail (_atrium_method_name_is_valid (name), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (_atrium_builtins_is_reserved (name))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "“%s”: method names starting with “atrium:” are reserved for libatrium's "
+                   "built-ins", name);
+      return FALSE;
+    }
   if (signature != NULL && (parsed = _atrium_signature_parse (signature, doc, error)) == NULL)
     return FALSE;
   _atrium_registry_set_signature (self->registry, name, parsed);
@@ -715,6 +784,61 @@ atrium_app_set_start_path (AtriumApp  *self,
 
   g_free (self->start_path);
   self->start_path = g_strdup (path);
+}
+
+/**
+ * atrium_app_set_builtins:
+ * @builtins: the groups of built-in native API the app's pages may use
+ *
+ * Which of libatrium's built-ins (`atrium.window`, `atrium.theme`, …) the
+ * app's pages may call. A call to a group that is off rejects with
+ * `forbidden`, naming the flag that turns it on. The default is
+ * %ATRIUM_BUILTIN_DEFAULT, the safe set; %ATRIUM_BUILTIN_NONE leaves the
+ * pages the app's own methods only. Set before the first window opens.
+ */
+void
+atrium_app_set_builtins (AtriumApp      *self,
+                         AtriumBuiltins  builtins)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
+
+  self->builtins = builtins;
+}
+
+/**
+ * atrium_app_set_devtools:
+ * @devtools: whether the app's windows have WebKit's developer tools
+ *
+ * Turns on the web inspector (right-click, Inspect Element) and lets pages
+ * open it with `atrium.window.openDevTools()`. Off by default; the
+ * environment variable `ATRIUM_DEVTOOLS` turns it on too. Set before the
+ * first window opens.
+ */
+void
+atrium_app_set_devtools (AtriumApp *self,
+                         gboolean   devtools)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (!self->started);
+
+  self->devtools = !!devtools;
+}
+
+gboolean
+atrium_app_get_devtools (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  return self->devtools;
+}
+
+AtriumBuiltins
+atrium_app_get_builtins (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), ATRIUM_BUILTIN_NONE);
+
+  return self->builtins;
 }
 
 gboolean
@@ -1052,6 +1176,62 @@ atrium_app_quit (AtriumApp *self,
 
   self->exit_status = exit_status;
   g_application_quit (G_APPLICATION (self));
+}
+
+static gboolean
+request_quit_cb (gpointer data)
+{
+  AtriumApp *self = data;
+  g_autoptr(GPtrArray) windows = g_ptr_array_new_with_free_func (g_object_unref);
+
+  self->quit_idle = 0;
+  if (!self->quit_requested)
+    return G_SOURCE_REMOVE;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ATRIUM_IS_WINDOW (l->data))
+      g_ptr_array_add (windows, g_object_ref (l->data));
+  if (windows->len == 0)
+    {
+      self->quit_requested = FALSE;
+      atrium_app_quit (self, self->quit_status);
+      return G_SOURCE_REMOVE;
+    }
+  /* Each as its close button would; the last one to go quits the app. */
+  for (guint i = 0; i < windows->len && self->quit_requested; i++)
+    gtk_window_close (g_ptr_array_index (windows, i));
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * atrium_app_request_quit:
+ * @exit_status: what atrium_app_get_exit_status() returns once the app quits
+ *
+ * Quits the app the way a user closing every window would: each window is
+ * asked to close as its close button asks (#AtriumWindow::close-requested,
+ * then the page's `atrium.window.onCloseRequested()` handlers, for at most
+ * the window's close timeout), and once none is left the app quits with
+ * @exit_status. A window that is kept open cancels the quit; the windows
+ * closed before it stay closed. atrium_app_quit() quits without asking.
+ * The windows are asked from the main loop, not before this returns.
+ */
+void
+atrium_app_request_quit (AtriumApp *self,
+                         int        exit_status)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+
+  self->quit_requested = TRUE;
+  self->quit_status = exit_status;
+  if (self->quit_idle == 0)
+    self->quit_idle = g_idle_add (request_quit_cb, self);
+}
+
+/* A window refused to close (its C handler or its page said no): a quit
+ * that was asked for is off. */
+void
+_atrium_app_close_refused (AtriumApp *self)
+{
+  self->quit_requested = FALSE;
 }
 
 /**

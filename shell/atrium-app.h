@@ -86,6 +86,11 @@ ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_log_console       (AtriumApp         *self,
                                                     gboolean           log_console);
 ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_get_devtools          (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_devtools          (AtriumApp         *self,
+                                                    gboolean           devtools);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_may_open_window       (AtriumApp         *self,
                                                     GError           **error);
 ATRIUM_AVAILABLE_IN_ALL
@@ -134,6 +139,9 @@ AtriumWindow     *atrium_app_open_window           (AtriumApp         *self,
 
 ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_quit                  (AtriumApp         *self,
+                                                    int                exit_status);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_request_quit          (AtriumApp         *self,
                                                     int                exit_status);
 ATRIUM_AVAILABLE_IN_ALL
 int               atrium_app_get_exit_status       (AtriumApp         *self);

@@ -4,6 +4,8 @@
 
 G_BEGIN_DECLS
 
+extern const char _atrium_bindings_builtins_dts[];
+
 AtriumSignature *_atrium_signature_parse       (const char      *signature,
                                                 const char      *doc,
                                                 GError         **error);

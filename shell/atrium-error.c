@@ -22,6 +22,7 @@ atrium_error_to_code (AtriumError error)
     case ATRIUM_ERROR_TOO_LARGE: return "too-large";
     case ATRIUM_ERROR_FORBIDDEN: return "forbidden";
     case ATRIUM_ERROR_QUEUE_FULL: return "queue-full";
+    case ATRIUM_ERROR_NOT_SUPPORTED: return "not-supported";
     case ATRIUM_ERROR_FAILED:
     default:                     return "failed";
     }

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  * @ATRIUM_ERROR_FORBIDDEN: the caller may not do this (JS code `forbidden`)
  * @ATRIUM_ERROR_QUEUE_FULL: a window's event queue is full and the emitter
  *   cannot wait for room (JS code `queue-full`)
+ * @ATRIUM_ERROR_NOT_SUPPORTED: the display server cannot do this, such as
+ *   moving a window on Wayland (JS code `not-supported`)
  *
  * Error codes of the %ATRIUM_ERROR domain. Each maps 1:1 onto the `code`
  * property of the `Error` a rejected `atrium.call()` Promise carries.
@@ -34,6 +36,7 @@ typedef enum {
   ATRIUM_ERROR_TOO_LARGE,
   ATRIUM_ERROR_FORBIDDEN,
   ATRIUM_ERROR_QUEUE_FULL,
+  ATRIUM_ERROR_NOT_SUPPORTED,
 } AtriumError;
 
 ATRIUM_AVAILABLE_IN_ALL

@@ -21,6 +21,12 @@ gboolean          _atrium_events_emit             (AtriumEvents          *self,
                                                    const char            *name,
                                                    JsonNode              *data,
                                                    GError               **error);
+gboolean          _atrium_events_emit_reserved    (AtriumEvents          *self,
+                                                   guint                  target,
+                                                   guint                  exclude,
+                                                   const char            *name,
+                                                   JsonNode              *data,
+                                                   GError               **error);
 gulong            _atrium_events_add_listener     (AtriumEvents          *self,
                                                    const char            *name,
                                                    AtriumEventFunc        func,

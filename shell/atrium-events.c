@@ -431,6 +431,30 @@ _atrium_events_emit (AtriumEvents  *self,
   return ok;
 }
 
+/* libatrium's own events ("atrium:window.resized", …), which the name
+ * check above refuses to everyone else: to window @target only, or to
+ * every window but @exclude when @target is 0; never to C listeners. */
+gboolean
+_atrium_events_emit_reserved (AtriumEvents  *self,
+                              guint          target,
+                              guint          exclude,
+                              const char    *name,
+                              JsonNode      *data,
+                              GError       **error)
+{
+  AtriumEvent *event;
+  gboolean ok;
+
+  g_assert (g_str_has_prefix (name, "atrium:") && strlen (name) <= ATRIUM_EVENT_NAME_MAX);
+
+  event = _atrium_event_encode (name, data, 0, error);
+  if (event == NULL)
+    return FALSE;
+  ok = emit_event (self, event, target, exclude, FALSE, error);
+  _atrium_event_unref (event);
+  return ok;
+}
+
 gulong
 _atrium_events_add_listener (AtriumEvents    *self,
                              const char      *name,

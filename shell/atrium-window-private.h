@@ -20,4 +20,14 @@ typedef struct
 void          _atrium_window_get_refusals (AtriumWindow         *self,
                                            AtriumWindowRefusals *refusals);
 
+/* Close interception (atrium.window.onCloseRequested): whether the page
+ * wants a say, and its answer to request @serial. */
+void          _atrium_window_set_page_intercepts_close (AtriumWindow *self,
+                                                        gboolean      intercepts);
+gboolean      _atrium_window_answer_close (AtriumWindow *self,
+                                           guint64       serial,
+                                           gboolean      prevent);
+/* Closes without asking anyone: destroy(). */
+void          _atrium_window_destroy      (AtriumWindow *self);
+
 G_END_DECLS

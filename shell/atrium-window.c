@@ -5,16 +5,25 @@
 #include "atrium-window-state-private.h"
 
 #include "atrium-app-private.h"
+#include "atrium-builtins-private.h"
 #include "atrium-events-private.h"
 #include "atrium-log-limit-private.h"
 #include "atrium-scheme-private.h"
 
 #include <string.h>
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#include <X11/Xatom.h>
+#endif
+
 /* How many app windows the runtime may have asked for at once, and for how
  * long such a grant holds. */
 #define OPEN_GRANTS_MAX 16
 #define OPEN_GRANT_LIFETIME (10 * G_USEC_PER_SEC)
+
+/* How long a page may take to answer a close request by default. */
+#define DEFAULT_CLOSE_TIMEOUT_MS 5000
 
 typedef struct
 {
@@ -36,6 +45,20 @@ struct _AtriumWindow
   char                 *app_uri;       /* the last app page the top frame committed */
   GQueue                open_grants;   /* OpenGrant: app windows the runtime asked for */
   AtriumWindowRefusals  refused;
+
+  /* Sizes the page may not grow past (-1: no limit); GTK 4 has none. */
+  int                   max_width;
+  int                   max_height;
+  guint                 max_size_idle;
+
+  /* Close interception: the page asked to be asked (onCloseRequested), the
+   * request it has not answered yet, and whether the next close-request is
+   * one that was asked already and goes through. */
+  guint                 close_timeout_ms;
+  guint64               close_serial;
+  guint                 close_timeout;  /* source while a request waits */
+  gboolean              page_intercepts_close;
+  gboolean              close_confirmed;
 };
 
 G_DEFINE_FINAL_TYPE (AtriumWindow, atrium_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -50,6 +73,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   NAVIGATION_BLOCKED,
+  CLOSE_REQUESTED,
   N_SIGNALS
 };
 
@@ -350,8 +374,9 @@ on_load_changed_cb (WebKitWebView   *web_view,
 
   if (app == NULL || event != WEBKIT_LOAD_COMMITTED)
     return;
-  /* A new page: the old one's grants and uploads go with it. */
+  /* A new page: the old one's grants, uploads and say in closing go with it. */
   g_queue_clear_full (&self->open_grants, (GDestroyNotify) open_grant_free);
+  self->page_intercepts_close = FALSE;
   if (self->bridge != NULL)
     _atrium_bridge_page_changed (self->bridge);
   uri = webkit_web_view_get_uri (web_view);
@@ -418,8 +443,8 @@ atrium_window_constructed (GObject *object)
   self->event_delivery = _atrium_events_add_window (self->events, self->id, self->web_view);
 
   settings = webkit_web_view_get_settings (self->web_view);
-  webkit_settings_set_enable_developer_extras (settings,
-                                               g_getenv ("ATRIUM_DEVTOOLS") != NULL);
+  webkit_settings_set_enable_developer_extras (settings, atrium_app_get_devtools (app)
+                                                         || g_getenv ("ATRIUM_DEVTOOLS") != NULL);
   webkit_settings_set_enable_back_forward_navigation_gestures (settings, FALSE);
 
   g_signal_connect_object (self->web_view, "decide-policy",
@@ -434,6 +459,7 @@ atrium_window_constructed (GObject *object)
                            "download-started", G_CALLBACK (on_download_started_cb), self, 0);
 
   gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
+  _atrium_builtin_window_attach (self);
   _atrium_app_window_created (app, self);
 }
 
@@ -441,6 +467,11 @@ static void
 atrium_window_dispose (GObject *object)
 {
   AtriumWindow *self = ATRIUM_WINDOW (object);
+
+  g_clear_handle_id (&self->close_timeout, g_source_remove);
+  g_clear_handle_id (&self->max_size_idle, g_source_remove);
+  if (self->web_view != NULL)
+    _atrium_builtin_window_detach (self);
 
   /* Drop the calls in flight before the web view goes, so no reply is ever
    * sent to a page that has been torn down. */
@@ -480,14 +511,176 @@ atrium_window_set_property (GObject      *object,
     }
 }
 
+/* --- closing --- */
+
+static void
+close_now (AtriumWindow *self)
+{
+  self->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static gboolean
+close_now_cb (gpointer data)
+{
+  AtriumWindow *self = data;
+
+  if (self->web_view != NULL)
+    close_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+close_timeout_cb (gpointer data)
+{
+  AtriumWindow *self = data;
+
+  self->close_timeout = 0;
+  g_warning ("Window %u: its page did not answer a close request within %u ms; closing it",
+             self->id, self->close_timeout_ms);
+  close_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The close button, the window manager's close (Alt+F4), gtk_window_close()
+ * and atrium.window.close() all come here. C is asked first (the
+ * close-requested signal), then the page if it asked to be, for at most
+ * close_timeout_ms; the window then closes, or stays if either said no. */
+static gboolean
+atrium_window_close_request (GtkWindow *window)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (window);
+  AtriumApp *app = atrium_window_get_app (self);
+  g_autoptr(JsonNode) data = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  GtkWindowClass *parent = GTK_WINDOW_CLASS (atrium_window_parent_class);
+  gboolean keep = FALSE;
+
+  /* Asked and allowed: once only (a hide-on-close window asks again). */
+  if (self->close_confirmed)
+    {
+      self->close_confirmed = FALSE;
+      return parent->close_request (window);
+    }
+
+  g_signal_emit (self, signals[CLOSE_REQUESTED], 0, &keep);
+  if (keep)
+    {
+      if (app != NULL)
+        _atrium_app_close_refused (app);
+      return TRUE;
+    }
+
+  if (!self->page_intercepts_close || app == NULL
+      || !_atrium_builtins_group_check (app, &_atrium_builtin_window_group, NULL))
+    return parent->close_request (window);
+
+  /* Asked already: the page's answer (or the timeout) decides. */
+  if (self->close_timeout != 0)
+    return TRUE;
+
+  object = json_object_new ();
+  json_object_set_int_member (object, "id", self->id);
+  json_object_set_int_member (object, "serial", (gint64) ++self->close_serial);
+  data = json_node_init_object (json_node_alloc (), object);
+  if (!_atrium_app_emit_builtin (app, self->id, 0, "atrium:window.close-requested", data))
+    return parent->close_request (window);
+  self->close_timeout = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);
+  return TRUE;
+}
+
+void
+_atrium_window_set_page_intercepts_close (AtriumWindow *self,
+                                          gboolean      intercepts)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+
+  self->page_intercepts_close = !!intercepts;
+}
+
+/* The page's answer to close request @serial. Returns FALSE for a serial
+ * that is not the one waiting (answered already, or timed out). */
+gboolean
+_atrium_window_answer_close (AtriumWindow *self,
+                             guint64       serial,
+                             gboolean      prevent)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
+  if (self->close_timeout == 0 || serial != self->close_serial)
+    return FALSE;
+  g_clear_handle_id (&self->close_timeout, g_source_remove);
+  /* From the main loop: the answer comes in a call from this window's
+   * page, whose bridge must outlive the handler of that message. */
+  if (!prevent)
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_now_cb, g_object_ref (self), g_object_unref);
+  else if (atrium_window_get_app (self) != NULL)
+    _atrium_app_close_refused (atrium_window_get_app (self));
+  return TRUE;
+}
+
+void
+_atrium_window_destroy (AtriumWindow *self)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+
+  g_clear_handle_id (&self->close_timeout, g_source_remove);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/* --- size --- */
+
+static gboolean
+max_size_idle_cb (gpointer data)
+{
+  AtriumWindow *self = data;
+  GtkWindow *window = GTK_WINDOW (self);
+  int width, height;
+
+  self->max_size_idle = 0;
+  if (self->web_view == NULL || gtk_window_is_maximized (window)
+      || gtk_window_is_fullscreen (window))
+    return G_SOURCE_REMOVE;
+  width = gtk_widget_get_width (GTK_WIDGET (self->web_view));
+  height = gtk_widget_get_height (GTK_WIDGET (self->web_view));
+  if ((self->max_width > 0 && width > self->max_width)
+      || (self->max_height > 0 && height > self->max_height))
+    gtk_window_set_default_size (window,
+                                 self->max_width > 0 ? MIN (width, self->max_width) : width,
+                                 self->max_height > 0 ? MIN (height, self->max_height) : height);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+atrium_window_size_allocate (GtkWidget *widget,
+                             int        width,
+                             int        height,
+                             int        baseline)
+{
+  AtriumWindow *self = ATRIUM_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (atrium_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  if (self->web_view == NULL)
+    return;
+  /* Not from inside the allocation: a new default size queues another. */
+  if ((self->max_width > 0 || self->max_height > 0) && self->max_size_idle == 0)
+    self->max_size_idle = g_idle_add (max_size_idle_cb, self);
+  _atrium_builtin_window_allocated (self);
+}
+
 static void
 atrium_window_class_init (AtriumWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->constructed = atrium_window_constructed;
   object_class->dispose = atrium_window_dispose;
   object_class->set_property = atrium_window_set_property;
+  widget_class->size_allocate = atrium_window_size_allocate;
+  window_class->close_request = atrium_window_close_request;
 
   /**
    * AtriumWindow:app:
@@ -521,6 +714,28 @@ atrium_window_class_init (AtriumWindowClass *klass)
                                 G_CALLBACK (atrium_window_real_navigation_blocked),
                                 g_signal_accumulator_true_handled, NULL, NULL,
                                 G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
+  /**
+   * AtriumWindow::close-requested:
+   * @self: the window
+   *
+   * Someone asked the window to close: the title bar's close button, the
+   * window manager (Alt+F4), gtk_window_close() or the page's
+   * `atrium.window.close()`. Emitted before the page is asked (if it set
+   * `atrium.window.onCloseRequested()`); return %TRUE to keep the window
+   * open, for an "unsaved changes" dialog say, and call gtk_window_close()
+   * again later to ask again. gtk_window_destroy() and the page's
+   * `atrium.window.destroy()` do not ask.
+   *
+   * Returns: %TRUE to keep the window open
+   */
+  signals[CLOSE_REQUESTED] =
+    g_signal_new ("close-requested",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  g_signal_accumulator_true_handled, NULL, NULL,
+                  G_TYPE_BOOLEAN, 0);
 }
 
 static void
@@ -530,6 +745,9 @@ atrium_window_init (AtriumWindow *self)
 
   /* Ids are never reused, so an id a worker kept names no other window. */
   self->id = g_atomic_int_add (&next_id, 1);
+  self->max_width = -1;
+  self->max_height = -1;
+  self->close_timeout_ms = DEFAULT_CLOSE_TIMEOUT_MS;
   gtk_window_set_default_size (GTK_WINDOW (self), 960, 640);
 }
 
@@ -648,6 +866,312 @@ atrium_window_get_id (AtriumWindow *self)
   g_return_val_if_fail (ATRIUM_IS_WINDOW (self), 0);
 
   return self->id;
+}
+
+/**
+ * atrium_window_set_max_size:
+ * @width: the greatest width of the page, or -1 for none
+ * @height: the greatest height of the page, or -1 for none
+ *
+ * GTK 4 has no maximum size: a window made larger than this (by the user or
+ * by C) is brought back within it. Maximised and fullscreen windows are
+ * left alone.
+ */
+void
+atrium_window_set_max_size (AtriumWindow *self,
+                            int           width,
+                            int           height)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+  g_return_if_fail (width == -1 || width > 0);
+  g_return_if_fail (height == -1 || height > 0);
+
+  self->max_width = width;
+  self->max_height = height;
+  if (self->max_size_idle == 0 && (width > 0 || height > 0))
+    self->max_size_idle = g_idle_add (max_size_idle_cb, self);
+}
+
+static void
+ensure_transparent_css (void)
+{
+  static gboolean done;
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (done || gdk_display_get_default () == NULL)
+    return;
+  done = TRUE;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider, "window.atrium-transparent { background: none; }",
+                                   -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+/**
+ * atrium_window_set_background_color:
+ * @color: what shows where the page draws nothing, and before its first
+ *   paint; an alpha below 1 lets what is behind the window show through
+ *   (where the display has a compositor)
+ *
+ * Sets the web view's background and, for a transparent colour, takes the
+ * window's own background away too.
+ */
+void
+atrium_window_set_background_color (AtriumWindow  *self,
+                                    const GdkRGBA *color)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+  g_return_if_fail (color != NULL);
+
+  if (self->web_view != NULL)
+    webkit_web_view_set_background_color (self->web_view, color);
+  ensure_transparent_css ();
+  if (color->alpha < 1.0)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "atrium-transparent");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "atrium-transparent");
+}
+
+guint
+atrium_window_get_close_timeout (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), 0);
+
+  return self->close_timeout_ms;
+}
+
+/**
+ * atrium_window_set_close_timeout:
+ * @timeout_ms: how long the page may take to answer a close request
+ *
+ * A page that asked to be asked before its window closes
+ * (`atrium.window.onCloseRequested()`) and does not answer within this many
+ * milliseconds (5,000 by default) has its window closed anyway, with a
+ * warning.
+ */
+void
+atrium_window_set_close_timeout (AtriumWindow *self,
+                                 guint         timeout_ms)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  self->close_timeout_ms = timeout_ms;
+}
+
+/* --- X11 only: GTK 4 does not move windows or keep them above --- */
+
+#ifdef GDK_WINDOWING_X11
+static gboolean
+x11_window (AtriumWindow  *self,
+            Display      **display,
+            Window        *xid,
+            GError       **error)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self));
+
+  if (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (self))))
+    goto unsupported;
+  if (surface == NULL)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED,
+                           "The window is not shown yet");
+      return FALSE;
+    }
+  *display = gdk_x11_display_get_xdisplay (gtk_widget_get_display (GTK_WIDGET (self)));
+  *xid = gdk_x11_surface_get_xid (surface);
+  return TRUE;
+
+unsupported:
+  g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
+                       "Only on X11: this display server does not let apps place windows");
+  return FALSE;
+}
+
+/* The window manager's frame around the window: left, right, top, bottom. */
+static void
+frame_extents (Display *display,
+               Window   xid,
+               long     extents[4])
+{
+  Atom type;
+  int format;
+  unsigned long n, after;
+  unsigned char *data = NULL;
+
+  memset (extents, 0, 4 * sizeof (long));
+  if (XGetWindowProperty (display, xid, XInternAtom (display, "_NET_FRAME_EXTENTS", False), 0, 4,
+                          False, XA_CARDINAL, &type, &format, &n, &after, &data) == Success
+      && data != NULL && type == XA_CARDINAL && format == 32 && n == 4)
+    memcpy (extents, data, 4 * sizeof (long));
+  if (data != NULL)
+    XFree (data);
+}
+#else
+static gboolean
+x11_unsupported (GError **error)
+{
+  g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
+                       "Only on X11: this build of libatrium has no X11 support");
+  return FALSE;
+}
+#endif
+
+/**
+ * atrium_window_move:
+ * @x: where the left edge of the window's frame goes, in screen pixels
+ * @y: where its top edge goes
+ * @error: return location for a #GError in %ATRIUM_ERROR
+ *
+ * X11 only; GTK 4 has no call for it.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: %ATRIUM_ERROR_NOT_SUPPORTED
+ *   elsewhere (Wayland), %ATRIUM_ERROR_FAILED before the window is shown
+ */
+gboolean
+atrium_window_move (AtriumWindow  *self,
+                    int            x,
+                    int            y,
+                    GError       **error)
+{
+#ifdef GDK_WINDOWING_X11
+  Display *display;
+  Window xid;
+
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
+  if (!x11_window (self, &display, &xid, error))
+    return FALSE;
+  /* With the default (north-west) gravity, the window manager puts the
+   * frame's corner where the client asks. */
+  XMoveWindow (display, xid, x, y);
+  XFlush (display);
+  return TRUE;
+#else
+  return x11_unsupported (error);
+#endif
+}
+
+/**
+ * atrium_window_get_position:
+ * @x: (out): the left edge of the window's frame, in screen pixels
+ * @y: (out): its top edge
+ * @error: return location for a #GError in %ATRIUM_ERROR
+ *
+ * X11 only.
+ *
+ * Returns: %TRUE, or %FALSE with @error set as atrium_window_move() does
+ */
+gboolean
+atrium_window_get_position (AtriumWindow  *self,
+                            int           *x,
+                            int           *y,
+                            GError       **error)
+{
+#ifdef GDK_WINDOWING_X11
+  Display *display;
+  Window xid, child;
+  long extents[4];
+  int root_x = 0, root_y = 0;
+
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
+  if (!x11_window (self, &display, &xid, error))
+    return FALSE;
+  XTranslateCoordinates (display, xid, DefaultRootWindow (display), 0, 0, &root_x, &root_y,
+                         &child);
+  frame_extents (display, xid, extents);
+  *x = root_x - (int) extents[0];
+  *y = root_y - (int) extents[2];
+  return TRUE;
+#else
+  return x11_unsupported (error);
+#endif
+}
+
+/**
+ * atrium_window_center:
+ * @error: return location for a #GError in %ATRIUM_ERROR
+ *
+ * Moves the window to the middle of its monitor. X11 only.
+ *
+ * Returns: %TRUE, or %FALSE with @error set as atrium_window_move() does
+ */
+gboolean
+atrium_window_center (AtriumWindow  *self,
+                      GError       **error)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkSurface *surface;
+  GdkMonitor *monitor;
+  GdkRectangle area;
+  Display *display;
+  Window xid;
+  long extents[4];
+  int width, height;
+
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
+  if (!x11_window (self, &display, &xid, error))
+    return FALSE;
+  surface = gtk_native_get_surface (GTK_NATIVE (self));
+  monitor = gdk_display_get_monitor_at_surface (gtk_widget_get_display (GTK_WIDGET (self)),
+                                                surface);
+  if (monitor == NULL)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED, "The window is on no monitor");
+      return FALSE;
+    }
+  gdk_monitor_get_geometry (monitor, &area);
+  frame_extents (display, xid, extents);
+  width = gdk_surface_get_width (surface) + (int) (extents[0] + extents[1]);
+  height = gdk_surface_get_height (surface) + (int) (extents[2] + extents[3]);
+  return atrium_window_move (self, area.x + MAX (0, (area.width - width) / 2),
+                             area.y + MAX (0, (area.height - height) / 2), error);
+#else
+  return x11_unsupported (error);
+#endif
+}
+
+/**
+ * atrium_window_set_keep_above:
+ * @keep_above: whether the window stays above the others
+ * @error: return location for a #GError in %ATRIUM_ERROR
+ *
+ * Asks the window manager (_NET_WM_STATE_ABOVE). X11 only.
+ *
+ * Returns: %TRUE, or %FALSE with @error set as atrium_window_move() does
+ */
+gboolean
+atrium_window_set_keep_above (AtriumWindow  *self,
+                              gboolean       keep_above,
+                              GError       **error)
+{
+#ifdef GDK_WINDOWING_X11
+  Display *display;
+  Window xid;
+  XEvent event = { 0 };
+
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
+  if (!x11_window (self, &display, &xid, error))
+    return FALSE;
+  event.xclient.type = ClientMessage;
+  event.xclient.window = xid;
+  event.xclient.message_type = XInternAtom (display, "_NET_WM_STATE", False);
+  event.xclient.format = 32;
+  event.xclient.data.l[0] = keep_above ? 1 : 0;   /* _NET_WM_STATE_ADD, _REMOVE */
+  event.xclient.data.l[1] = (long) XInternAtom (display, "_NET_WM_STATE_ABOVE", False);
+  event.xclient.data.l[3] = 1;                    /* from an application */
+  XSendEvent (display, DefaultRootWindow (display), False,
+              SubstructureRedirectMask | SubstructureNotifyMask, &event);
+  XFlush (display);
+  return TRUE;
+#else
+  return x11_unsupported (error);
+#endif
 }
 
 AtriumBridge *

@@ -39,4 +39,35 @@ void           atrium_window_set_state_key (AtriumWindow *self,
 ATRIUM_AVAILABLE_IN_ALL
 const char    *atrium_window_get_state_key (AtriumWindow *self);
 
+ATRIUM_AVAILABLE_IN_ALL
+void           atrium_window_set_max_size  (AtriumWindow *self,
+                                            int           width,
+                                            int           height);
+ATRIUM_AVAILABLE_IN_ALL
+void           atrium_window_set_background_color (AtriumWindow  *self,
+                                                   const GdkRGBA *color);
+ATRIUM_AVAILABLE_IN_ALL
+guint          atrium_window_get_close_timeout (AtriumWindow *self);
+ATRIUM_AVAILABLE_IN_ALL
+void           atrium_window_set_close_timeout (AtriumWindow *self,
+                                                guint         timeout_ms);
+
+ATRIUM_AVAILABLE_IN_ALL
+gboolean       atrium_window_move          (AtriumWindow *self,
+                                            int           x,
+                                            int           y,
+                                            GError      **error);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean       atrium_window_get_position  (AtriumWindow *self,
+                                            int          *x,
+                                            int          *y,
+                                            GError      **error);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean       atrium_window_center        (AtriumWindow *self,
+                                            GError      **error);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean       atrium_window_set_keep_above (AtriumWindow *self,
+                                             gboolean      keep_above,
+                                             GError      **error);
+
 G_END_DECLS

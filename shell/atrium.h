@@ -11,6 +11,7 @@
 #include "atrium-app.h"
 #include "atrium-window.h"
 #include "atrium-events.h"
+#include "atrium-builtins.h"
 
 #undef ATRIUM_INSIDE
 

@@ -321,6 +321,33 @@ test_js_parses (void)
   g_assert_finalize_object (g_steal_pointer (&app));
 }
 
+/* The built-ins are declared (atrium.window), never listed as the app's
+ * own methods; and the installed atrium.d.ts declares the same. */
+static void
+test_builtins_declared (void)
+{
+  static const char * const names[] = { "math.add", NULL };
+  g_autoptr(AtriumApp) app = app_with (names);
+  g_autofree char *dts = _atrium_bindings_generate_dts (_atrium_app_get_registry (app), NULL);
+  g_autofree char *js = _atrium_bindings_generate_js (_atrium_app_get_registry (app), NULL);
+  g_autofree char *installed = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "assets", "runtime",
+                                            "atrium.d.ts", NULL);
+
+  assert_contains (dts, _atrium_bindings_builtins_dts);
+  assert_contains (dts, "readonly window: AtriumWindowGroup;");
+  assert_contains (dts, "'not-supported'");
+  g_assert_null (strstr (dts, "atrium:"  "window.set_title"));
+  g_assert_null (strstr (dts, "\"atrium:"));
+  g_assert_null (strstr (js, "\"atrium:"));
+  assert_contains (js, "add: bind(\"math.add\")");
+
+  g_assert_true (g_file_get_contents (path, &installed, NULL, NULL));
+  assert_contains (installed, _atrium_bindings_builtins_dts);
+  assert_contains (installed, "readonly window: AtriumWindowGroup;");
+  assert_contains (installed, "'not-supported'");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,6 +365,7 @@ main (int   argc,
   g_test_add_func ("/atrium/bindings/emit-options", test_emit_options);
   g_test_add_func ("/atrium/bindings/emit-unwritable", test_emit_unwritable);
   g_test_add_func ("/atrium/bindings/js-parses", test_js_parses);
+  g_test_add_func ("/atrium/bindings/builtins-declared", test_builtins_declared);
 
   return g_test_run ();
 }

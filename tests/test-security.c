@@ -989,6 +989,121 @@ test_unclaimed_uploads (void)
   harness_close (window);
 }
 
+/* --- the built-ins (atrium.window) --- */
+
+static void
+set_flag_cb (GtkWidget *widget,
+             gboolean  *flag)
+{
+  *flag = TRUE;
+}
+
+/* A page that spies on every built-in, breaks the array iterator and puts
+ * setters for the runtime's member names on Object.prototype still gets
+ * atrium.window working, and never the token; its forgeries of the
+ * runtime's close protocol close nothing; a message without the token
+ * changes nothing. */
+static void
+test_builtins_hostile (void)
+{
+  g_autoptr(AtriumApp) app = security_app_new (NULL, FALSE);
+  const char *token = _atrium_app_get_token (app);
+  AtriumWindow *window;
+  g_autoptr(JsonNode) result = NULL;
+  JsonObject *object;
+  JsonArray *seen;
+  gboolean destroyed = FALSE;
+
+  window = harness_open (app, "/");
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), &destroyed);
+  gtk_window_set_title (GTK_WINDOW (window), "before");
+  result = harness_run_js_json (window,
+    JS_SPIES
+    HARNESS_JS_RAW ("'atrium'")
+    "const out = { __proto__: null };"
+    "for (const n of ['id', 'current', 'list', 'open', 'get', 'onCloseRequested', 'serial'])"
+    "  DP(Object.prototype, n, { __proto__: null, configurable: true,"
+    "    get() { note(this); return undefined; },"
+    "    set(v) { note(this); note(v); throw new TypeError('taken by the page'); } });"
+    "try {"
+    "  await atrium.window.setTitle('set through spies');"
+    "  out.title = await atrium.window.getTitle();"
+    "  out.current = await atrium.window.current();"
+    "  out.handleTitle = await atrium.window.get(out.current).getTitle();"
+    "  out.handleId = atrium.window.get(out.current).id;"
+    "  atrium.on('atrium:window.state', () => {});"
+    "  out.stop = typeof atrium.window.onCloseRequested((e) => e.preventDefault());"
+    "  const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code; } };"
+    "  out.forgedAnswer = await code(() => atrium.call('atrium:window.answer_close', 12345, false));"
+    "  out.junkAnswer = await code(() => atrium.call('atrium:window.answer_close', 'x', 'y'));"
+    "  out.junkIntercept = await code(() => atrium.call('atrium:window.intercept_close', 'yes'));"
+    "  try { atrium.__deliver(['z'.repeat(32), [['atrium:window.close-requested', {id: 1, serial: 1}, null]]]);"
+    "    out.forgedDeliver = 'accepted'; } catch (e) { out.forgedDeliver = e.code; }"
+    "  out.rawNoToken = await raw('x'.repeat(32) + JSON.stringify(['atrium:window.set_title', [null, 'pwned'], 1]));"
+    "  out.emitReserved = await code(() => atrium.emit('atrium:window.close-requested', {serial: 1}));"
+    "} catch (e) { out.error = String(e); }"
+    "finally {"
+    "  for (const n of ['body', 'method', 'headers', 'signal', 'mode', 'credentials', 'cache',"
+    "    'redirect', 'referrer', 'referrerPolicy', 'integrity', 'keepalive', 'window', 'priority',"
+    "    'duplex', 'then', 'toJSON', 'get', 'set', 'value', 'id', 'current', 'list', 'open',"
+    "    'onCloseRequested', 'serial']) delete Object.prototype[n];"
+    "}"
+    "out.seen = seen;"
+    "return out;");
+
+  object = json_node_get_object (result);
+  g_assert_false (json_object_has_member (object, "error"));
+  g_assert_cmpstr (json_object_get_string_member (object, "title"), ==, "set through spies");
+  g_assert_cmpint (json_object_get_int_member (object, "current"), ==,
+                   atrium_window_get_id (window));
+  g_assert_cmpstr (json_object_get_string_member (object, "handleTitle"), ==,
+                   "set through spies");
+  g_assert_cmpint (json_object_get_int_member (object, "handleId"), ==,
+                   atrium_window_get_id (window));
+  g_assert_cmpstr (json_object_get_string_member (object, "stop"), ==, "function");
+  g_assert_cmpstr (json_object_get_string_member (object, "forgedAnswer"), ==, "resolved");
+  g_assert_cmpstr (json_object_get_string_member (object, "junkAnswer"), ==, "bad-args");
+  g_assert_cmpstr (json_object_get_string_member (object, "junkIntercept"), ==, "bad-args");
+  g_assert_cmpstr (json_object_get_string_member (object, "forgedDeliver"), ==, "bad-token");
+  g_assert_cmpstr (json_object_get_string_member (object, "rawNoToken"), ==, "forbidden");
+  g_assert_cmpstr (json_object_get_string_member (object, "emitReserved"), ==, "bad-args");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "set through spies");
+
+  seen = json_object_get_array_member (object, "seen");
+  g_assert_cmpuint (json_array_get_length (seen), >, 0);
+  for (guint i = 0; i < json_array_get_length (seen); i++)
+    if (strstr (json_array_get_string_element (seen, i), token) != NULL)
+      g_error ("A spy saw the token in: %.200s", json_array_get_string_element (seen, i));
+
+  /* The forged answer closed nothing: the window is open and the page's
+   * handler still keeps it so. */
+  g_assert_false (destroyed);
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_false (destroyed);
+  g_assert_nonnull (atrium_window_get_app (window));
+  harness_close (window);
+
+  /* In a page without the spies (theirs use for-of), with the array
+   * iterator broken (spread, for-of, destructuring): the wrappers still
+   * work, as they pass their arguments without spreading. */
+  {
+    AtriumWindow *fresh = harness_open (app, "/");
+    g_autofree char *text = harness_run_js (fresh,
+      "const DP = Object.defineProperty, saved = Array.prototype[Symbol.iterator];"
+      "DP(Array.prototype, Symbol.iterator, { __proto__: null,"
+      "  value: function () { throw new TypeError('broken'); }, configurable: true, writable: true });"
+      "try {"
+      "  await atrium.window.setTitle('through a broken iterator');"
+      "  return await atrium.window.get(await atrium.window.current()).getTitle();"
+      "} catch (e) { return 'threw: ' + e; }"
+      "finally { DP(Array.prototype, Symbol.iterator, { __proto__: null, value: saved,"
+      "  configurable: true, writable: true }); }");
+
+    g_assert_cmpstr (text, ==, "\"through a broken iterator\"");
+    harness_close (fresh);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1004,6 +1119,7 @@ main (int   argc,
 
   g_test_add_func ("/atrium/security/token/spies", test_token_spies);
   g_test_add_func ("/atrium/security/token/broken-builtins", test_token_broken_builtins);
+  g_test_add_func ("/atrium/security/builtins/hostile", test_builtins_hostile);
   g_test_add_func ("/atrium/security/upload/base-href", test_upload_base_href);
   g_test_add_func ("/atrium/security/page/back-pressure", test_page_backpressure);
   g_test_add_func ("/atrium/security/page/log-rate-limited", test_log_rate_limited);

@@ -46,11 +46,56 @@ async function showError() {
   }
 }
 
+// The Window card: atrium.window on this page's own window. Its size and
+// state come back as events (atrium:window.resized, atrium:window.state).
+async function setUpWindow() {
+  const win = atrium.window;
+  const state = { maximized: false, fullscreen: false };
+  const showSize = ({ width, height }) => { $('window-size').textContent = `${width} × ${height}`; };
+  const showState = () => {
+    $('window-state').textContent = state.fullscreen ? 'content size, fullscreen'
+      : state.maximized ? 'content size, maximised' : 'content size';
+    $('window-maximize').textContent = state.maximized ? 'Unmaximise' : 'Maximise';
+    $('window-fullscreen').textContent = state.fullscreen ? 'Leave fullscreen' : 'Fullscreen';
+  };
+  const report = (text, ok = true) => show('window-output', text, ok);
+  const attempt = async (what, f) => {
+    try { await f(); } catch (e) { report(`${what}: ${e.code}: ${e.message}`, false); }
+  };
+
+  atrium.on('atrium:window.resized', showSize);
+  atrium.on('atrium:window.state', (s) => { Object.assign(state, s); showState(); });
+  $('title-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    attempt('setTitle', async () => {
+      await win.setTitle($('title-input').value);
+      report(`The title is now ${JSON.stringify(await win.getTitle())}`);
+    });
+  });
+  $('window-maximize').addEventListener('click', () =>
+    attempt('maximize', () => (state.maximized ? win.unmaximize() : win.maximize())));
+  $('window-fullscreen').addEventListener('click', () =>
+    attempt('fullscreen', () => (state.fullscreen ? win.unfullscreen() : win.fullscreen())));
+  $('window-open').addEventListener('click', () => attempt('open', async () => {
+    const id = await win.open('/', { title: 'Atrium — another window', width: 720, height: 520 });
+    report(`Opened window ${id}; ${(await win.list()).length} windows are open`);
+  }));
+  win.onCloseRequested((event) => {
+    if ($('window-dirty').checked) {
+      event.preventDefault();
+      report('Kept open: there are unsaved changes (untick the box to close)', false);
+    }
+  });
+
+  showSize(await win.getSize());
+  report(`Window ${await win.current()}, theme ${await atrium.theme.get()}`);
+}
+
 $('echo-form').addEventListener('submit', (event) => {
   event.preventDefault();
   echoInput();
 });
 $('latency-again').addEventListener('click', measure);
 
-await Promise.all([showVersion(), echoInput(), echoStructured(), showError()]);
+await Promise.all([showVersion(), echoInput(), echoStructured(), showError(), setUpWindow()]);
 await measure();

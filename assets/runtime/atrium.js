@@ -388,21 +388,23 @@
     return n;
   }
 
-  // Returns why the name is not a valid event name, or null.
-  function badName(name) {
+  // Returns why the name is not a valid event name, or null. Pages may
+  // listen to libatrium's own events ("atrium:window.resized"), never
+  // emit them.
+  function badName(name, listening) {
     if (typeof name !== 'string' || name.length === 0)
       return 'the event name must be a non-empty string';
     if (utf8Length(name) > EVENT_NAME_MAX)
       return `the event name is longer than ${EVENT_NAME_MAX} bytes`;
     if (isWellFormed !== null && !isWellFormed(name))
       return 'the event name holds a lone surrogate';
-    if (startsWith(name, 'atrium:'))
+    if (!listening && startsWith(name, 'atrium:'))
       return 'event names starting with "atrium:" are reserved';
     return null;
   }
 
   function checkListener(name, fn) {
-    const why = badName(name);
+    const why = badName(name, true);
     if (why) throw new AtriumError('bad-args', why);
     if (typeof fn !== 'function')
       throw new AtriumError('bad-args', 'the listener must be a function');
@@ -416,8 +418,18 @@
     if (setSize(set) === 0) mapDelete(listeners, name);
   }
 
+  // libatrium sends a page its window's events (atrium:window.resized and
+  // the rest) once the page listens to one; watchWindow is set with the
+  // built-ins, below.
+  let watchWindow = null;
+
   function addListener(name, fn, once) {
     checkListener(name, fn);
+    if (watchWindow !== null && startsWith(name, 'atrium:window.')) {
+      const watch = watchWindow;
+      watchWindow = null;
+      watch();
+    }
     let set = mapGet(listeners, name);
     if (set === undefined) mapSet(listeners, name, set = new NativeSet());
     const entry = { __proto__: null, fn, once, removed: false, serial: ++serial };
@@ -435,7 +447,7 @@
     const set = mapGet(listeners, name);
     if (set === undefined) return;
     setForEach(set, (entry) => {
-      if (fn === undefined || entry.fn === fn) removeEntry(name, entry);
+      if (!entry.internal && (fn === undefined || entry.fn === fn)) removeEntry(name, entry);
     });
   }
 
@@ -619,6 +631,146 @@
   document.addEventListener('click', grantLink, true);
   document.addEventListener('auxclick', grantLink, true);
 
+  // --- built-ins ---
+  // libatrium's own methods, bound in C under reserved names
+  // ("atrium:window.set_title"), go through call() like the app's: the
+  // token, the lanes, cancellation and the error codes are the same. Each
+  // group is a plain frozen object of wrappers with fixed parameters (no
+  // spread, which would look the array iterator up on a prototype the page
+  // can replace). Whether a group is on is C's to say: a group that is off
+  // rejects with `forbidden`, naming the C switch.
+  const NativeNumber = Number;
+  const isInteger = Number.isInteger;
+  // Defined, not assigned: a setter the page put on Object.prototype
+  // would otherwise take the value.
+  const addMember = (object, name, value) => defineProperty(object, name,
+    { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+  const B = 'atrium:window.';
+
+  // The methods on one window: `target` is null for the calling window,
+  // or a window id for a handle.
+  function windowMethods(target) {
+    return {
+      setTitle: (title) => call(B + 'set_title', target, title),
+      getTitle: () => call(B + 'get_title', target),
+      setSize: (width, height) => call(B + 'set_size', target, width, height),
+      getSize: () => call(B + 'get_size', target),
+      setMinSize: (width, height) => call(B + 'set_min_size', target, width, height),
+      setMaxSize: (width, height) => call(B + 'set_max_size', target, width, height),
+      setResizable: (resizable) => call(B + 'set_resizable', target, resizable),
+      center: () => call(B + 'center', target),
+      maximize: () => call(B + 'maximize', target),
+      unmaximize: () => call(B + 'unmaximize', target),
+      isMaximized: () => call(B + 'is_maximized', target),
+      minimize: () => call(B + 'minimize', target),
+      restore: () => call(B + 'restore', target),
+      fullscreen: () => call(B + 'fullscreen', target),
+      unfullscreen: () => call(B + 'unfullscreen', target),
+      isFullscreen: () => call(B + 'is_fullscreen', target),
+      isFocused: () => call(B + 'is_focused', target),
+      show: () => call(B + 'show', target),
+      hide: () => call(B + 'hide', target),
+      focus: () => call(B + 'focus', target),
+      close: () => call(B + 'close', target),
+      destroy: () => call(B + 'destroy', target),
+      setBackgroundColor: (color) => call(B + 'set_background_color', target, color),
+      setZoom: (zoom) => call(B + 'set_zoom', target, zoom),
+      getZoom: () => call(B + 'get_zoom', target),
+      openDevTools: () => call(B + 'open_dev_tools', target),
+      closeDevTools: () => call(B + 'close_dev_tools', target),
+      setPosition: (x, y) => call(B + 'set_position', target, x, y),
+      getPosition: () => call(B + 'get_position', target),
+      setAlwaysOnTop: (above) => call(B + 'set_always_on_top', target, above),
+    };
+  }
+
+  // atrium.window.get(id): a handle on any of the app's windows. Its calls
+  // reject with `not-found` once that window has closed.
+  function windowHandle(id) {
+    if (typeof id !== 'number' || !isInteger(id) || id <= 0)
+      throw new AtriumError('bad-args', 'a window id is a positive whole number');
+    const handle = windowMethods(NativeNumber(id));
+    addMember(handle, 'id', id);
+    addMember(handle, 'current', () => call(B + 'current', id));
+    return freeze(handle);
+  }
+
+  // Close interception: C asks this page (after its own close-requested
+  // handlers) with the event atrium:window.close-requested {id, serial}
+  // while the page has a handler. Every handler runs, each may call
+  // event.preventDefault(), and once all have settled (async ones
+  // included) the page answers. C closes the window anyway if the answer
+  // does not come in time.
+  const ignore = () => { /* the window is closing, or the group is off */ };
+  watchWindow = () => promiseThen(call(B + 'watch_events'), ignore, ignore);
+
+  const closeHandlers = new NativeSet();
+  const promiseResolve = NativePromise.resolve.bind(NativePromise);
+
+  function onCloseRequested(fn) {
+    if (typeof fn !== 'function')
+      throw new AtriumError('bad-args', 'the close handler must be a function');
+    const entry = { __proto__: null, fn };
+    setAdd(closeHandlers, entry);
+    if (setSize(closeHandlers) === 1)
+      promiseThen(call(B + 'intercept_close', true), ignore, ignore);
+    return () => {
+      if (setDelete(closeHandlers, entry) && setSize(closeHandlers) === 0)
+        promiseThen(call(B + 'intercept_close', false), ignore, ignore);
+    };
+  }
+
+  function closeRequested(data) {
+    if (data === null || typeof data !== 'object') return;
+    const serial = data.serial;
+    let prevented = false;
+    let waiting = 1;
+    const answer = () => {
+      if (--waiting === 0)
+        promiseThen(call(B + 'answer_close', serial, prevented), ignore, ignore);
+    };
+    const event = freeze({
+      __proto__: null, id: data.id,
+      preventDefault: () => { prevented = true; },
+    });
+    setForEach(closeHandlers, (entry) => {
+      let result;
+      try {
+        result = apply(entry.fn, undefined, [event]);
+      } catch (e) {
+        reportListenerError('atrium:window.close-requested', e);
+        return;
+      }
+      waiting++;
+      let settledOnce = false;
+      const one = () => { if (!settledOnce) { settledOnce = true; answer(); } };
+      try {
+        promiseThen(promiseResolve(result), one, (e) => {
+          reportListenerError('atrium:window.close-requested', e);
+          one();
+        });
+      } catch (e) {
+        one();
+      }
+    });
+    answer();
+  }
+
+  {
+    let set = mapGet(listeners, 'atrium:window.close-requested');
+    if (set === undefined) mapSet(listeners, 'atrium:window.close-requested', set = new NativeSet());
+    setAdd(set, {
+      __proto__: null, fn: closeRequested, once: false, removed: false, serial: 0, internal: true,
+    });
+  }
+
+  const windowGroup = windowMethods(null);
+  addMember(windowGroup, 'current', () => call(B + 'current', null));
+  addMember(windowGroup, 'list', () => call(B + 'list'));
+  addMember(windowGroup, 'open', (path, options) => call(B + 'open', path, options));
+  addMember(windowGroup, 'get', windowHandle);
+  addMember(windowGroup, 'onCloseRequested', onCloseRequested);
+
   const atrium = freeze({
     call,
     on,
@@ -626,6 +778,8 @@
     off,
     emit,
     AtriumError,
+    window: freeze(windowGroup),
+    theme: freeze({ get: () => call('atrium:theme.get') }),
     __whenIdle: whenIdle,
     __deliver: deliver,
   });

@@ -4,7 +4,7 @@
 /** The stable code of a rejected call or emit. */
 export type AtriumErrorCode =
   | 'not-found' | 'bad-args' | 'failed' | 'cancelled' | 'too-large' | 'forbidden'
-  | 'queue-full';
+  | 'queue-full' | 'not-supported';
 
 /** What a rejected call or emit rejects with. */
 export declare class AtriumError extends Error {
@@ -28,6 +28,141 @@ export interface AtriumEvent {
 
 export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;
 
+/** A window's content size: what the page sees, in CSS pixels at zoom 1. */
+export interface AtriumSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Where a window's frame is on the screen (X11 only). */
+export interface AtriumPosition {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** One of the app's windows, as atrium.window.list() describes it. */
+export interface AtriumWindowInfo {
+  readonly id: number;
+  readonly title: string;
+  readonly focused: boolean;
+  readonly visible: boolean;
+}
+
+/** What atrium.window.open() may be given (sizes are 1 to 32767). */
+export interface AtriumWindowOptions {
+  title?: string;
+  width?: number;
+  height?: number;
+  minWidth?: number;
+  minHeight?: number;
+  maxWidth?: number;
+  maxHeight?: number;
+  resizable?: boolean;
+  /** Not supported yet: rejects with `not-supported`. */
+  frameless?: boolean;
+  transparent?: boolean;
+  /** A CSS colour, `transparent` included. */
+  background?: string;
+  center?: boolean;
+  /** Remembers the window's size and state under this name. */
+  stateKey?: string;
+  hidden?: boolean;
+}
+
+/** What an onCloseRequested handler gets. */
+export interface AtriumCloseEvent {
+  readonly id: number;
+  /** Keeps the window open. */
+  preventDefault(): void;
+}
+
+/** Data of the event `atrium:window.resized`. */
+export interface AtriumWindowResized {
+  readonly id: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Data of the event `atrium:window.state`. */
+export interface AtriumWindowState {
+  readonly id: number;
+  readonly maximized: boolean;
+  readonly minimized: boolean;
+  readonly fullscreen: boolean;
+  readonly focused: boolean;
+}
+
+/** The methods on one window: the calling one, or a handle's. */
+export interface AtriumWindowMethods {
+  /** This window's id. */
+  current(): AtriumCall<number>;
+  setTitle(title: string): AtriumCall<null>;
+  getTitle(): AtriumCall<string>;
+  /** The content size, 1 to 32767 pixels each way. */
+  setSize(width: number, height: number): AtriumCall<null>;
+  getSize(): AtriumCall<AtriumSize>;
+  setMinSize(width: number, height: number): AtriumCall<null>;
+  setMaxSize(width: number, height: number): AtriumCall<null>;
+  setResizable(resizable: boolean): AtriumCall<null>;
+  /** X11 only; elsewhere `not-supported`. */
+  center(): AtriumCall<null>;
+  maximize(): AtriumCall<null>;
+  unmaximize(): AtriumCall<null>;
+  isMaximized(): AtriumCall<boolean>;
+  minimize(): AtriumCall<null>;
+  restore(): AtriumCall<null>;
+  fullscreen(): AtriumCall<null>;
+  unfullscreen(): AtriumCall<null>;
+  isFullscreen(): AtriumCall<boolean>;
+  isFocused(): AtriumCall<boolean>;
+  show(): AtriumCall<null>;
+  hide(): AtriumCall<null>;
+  focus(): AtriumCall<null>;
+  /** Asks to close, as the title bar's close button does (onCloseRequested may veto). */
+  close(): AtriumCall<null>;
+  /** Closes without asking. */
+  destroy(): AtriumCall<null>;
+  /** A CSS colour, `transparent` included. */
+  setBackgroundColor(color: string): AtriumCall<null>;
+  /** 0.25 to 5. */
+  setZoom(zoom: number): AtriumCall<null>;
+  getZoom(): AtriumCall<number>;
+  /** `forbidden` unless the app turned developer tools on. */
+  openDevTools(): AtriumCall<null>;
+  closeDevTools(): AtriumCall<null>;
+  /** X11 only; elsewhere `not-supported`. */
+  setPosition(x: number, y: number): AtriumCall<null>;
+  /** X11 only; elsewhere `not-supported`. */
+  getPosition(): AtriumCall<AtriumPosition>;
+  /** X11 only; elsewhere `not-supported`. */
+  setAlwaysOnTop(alwaysOnTop: boolean): AtriumCall<null>;
+}
+
+/** A handle on one of the app's windows; `not-found` once it has closed. */
+export interface AtriumWindowHandle extends AtriumWindowMethods {
+  readonly id: number;
+}
+
+/** atrium.window: the calling window's methods, and the app's windows. */
+export interface AtriumWindowGroup extends AtriumWindowMethods {
+  list(): AtriumCall<AtriumWindowInfo[]>;
+  /** Opens an app page (a path starting with "/"); resolves with the new window's id. */
+  open(path: string, options?: AtriumWindowOptions): AtriumCall<number>;
+  get(id: number): AtriumWindowHandle;
+  /** Asked before this window closes; returns a function that removes the handler. */
+  onCloseRequested(handler: (event: AtriumCloseEvent) => void | Promise<void>): () => void;
+}
+
+/** atrium.theme: the desktop's light or dark preference (or the app's). */
+export interface AtriumThemeGroup {
+  get(): AtriumCall<'light' | 'dark'>;
+}
+
+/** Data of the event `atrium:theme.changed`. */
+export interface AtriumThemeChanged {
+  readonly scheme: 'light' | 'dark';
+}
+
 export interface AtriumRuntime {
   /** Opens another window on path ("/...") and returns its window id. */
   call(method: "app.open_window", path: string): AtriumCall<number>;
@@ -45,7 +180,8 @@ export interface AtriumRuntime {
   call(method: "echo", value: unknown): AtriumCall<unknown>;
   /** Returns its argument unchanged, from a worker thread. */
   call(method: "echo.worker", value: unknown): AtriumCall<unknown>;
-  /** Calls fn for every event of that name; returns a function that removes it. */
+  /** Calls fn for every event of that name (libatrium's own, such as
+   *  `atrium:window.resized`, included); returns a function that removes it. */
   on<T = any>(name: string, fn: AtriumListener<T>): () => void;
   /** Calls fn for the next event of that name only. */
   once<T = any>(name: string, fn: AtriumListener<T>): () => void;
@@ -54,6 +190,10 @@ export interface AtriumRuntime {
   /** Sends an event to the app's C listeners; resolves once C has it. */
   emit(name: string, data?: unknown): Promise<void>;
   readonly AtriumError: typeof AtriumError;
+  /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */
+  readonly window: AtriumWindowGroup;
+  /** The colour scheme; on unless the app turned ATRIUM_BUILTIN_THEME off. */
+  readonly theme: AtriumThemeGroup;
 }
 
 export declare const atrium: AtriumRuntime;

@@ -1,0 +1,135 @@
+#pragma once
+
+#include "atrium-builtins.h"
+#include "atrium-registry-private.h"
+#include "atrium-window.h"
+
+G_BEGIN_DECLS
+
+/* Built-ins: libatrium's own methods, bound in the app's registry under
+ * reserved names ("atrium:window.set_title"), so that they travel the
+ * bridge as the app's methods do. Each group is a table in a file of its
+ * own (atrium-builtin-window.c, …); this file's registration wraps every
+ * method in the check that its group is on. */
+
+#define ATRIUM_BUILTIN_PREFIX "atrium:"
+
+/* The largest width or height a page may ask for: X11's limit. */
+#define ATRIUM_BUILTIN_SIZE_MAX 32767
+
+typedef struct
+{
+  const char       *name;    /* after "atrium:", such as "window.set_title" */
+  AtriumMethodFunc  func;    /* called with the group's check passed */
+  AtriumBindFlags   flags;
+} AtriumBuiltinMethod;
+
+typedef struct
+{
+  AtriumBuiltins             group;
+  const char                *js_name;    /* "atrium.window", for messages */
+  const char                *flag_name;  /* "ATRIUM_BUILTIN_WINDOW" */
+  const AtriumBuiltinMethod *methods;
+  gsize                      n_methods;
+} AtriumBuiltinGroup;
+
+extern const AtriumBuiltinGroup _atrium_builtin_window_group;
+extern const AtriumBuiltinGroup _atrium_builtin_theme_group;
+
+void      _atrium_builtins_register          (AtriumRegistry  *registry);
+gboolean  _atrium_builtins_is_reserved       (const char      *name);
+gboolean  _atrium_builtins_group_check       (AtriumApp                *app,
+                                              const AtriumBuiltinGroup *group,
+                                              GError                  **error);
+
+/* What the page may pass, checked without GTK: each returns FALSE with
+ * @error set to %ATRIUM_ERROR_BAD_ARGS naming @what. A missing argument is
+ * a %NULL node. */
+gboolean  _atrium_builtin_node_to_size       (JsonNode    *node,
+                                              const char  *what,
+                                              int         *value,
+                                              GError     **error);
+gboolean  _atrium_builtin_node_to_number     (JsonNode    *node,
+                                              const char  *what,
+                                              double       min,
+                                              double       max,
+                                              double      *value,
+                                              GError     **error);
+gboolean  _atrium_builtin_node_to_int        (JsonNode    *node,
+                                              const char  *what,
+                                              gint64       min,
+                                              gint64       max,
+                                              gint64      *value,
+                                              GError     **error);
+gboolean  _atrium_builtin_node_to_bool       (JsonNode    *node,
+                                              const char  *what,
+                                              gboolean    *value,
+                                              GError     **error);
+gboolean  _atrium_builtin_node_to_string     (JsonNode    *node,
+                                              const char  *what,
+                                              gsize        max_length,
+                                              const char **value,
+                                              GError     **error);
+
+/* The same on a call's argument @index: on failure the call is finished
+ * with the error (its reference consumed) and FALSE returned. */
+gboolean  _atrium_builtin_arg_size           (AtriumCall   *call,
+                                              guint         index,
+                                              const char   *what,
+                                              int          *value);
+gboolean  _atrium_builtin_arg_number         (AtriumCall   *call,
+                                              guint         index,
+                                              const char   *what,
+                                              double        min,
+                                              double        max,
+                                              double       *value);
+gboolean  _atrium_builtin_arg_int            (AtriumCall   *call,
+                                              guint         index,
+                                              const char   *what,
+                                              gint64        min,
+                                              gint64        max,
+                                              gint64       *value);
+gboolean  _atrium_builtin_arg_bool           (AtriumCall   *call,
+                                              guint         index,
+                                              const char   *what,
+                                              gboolean     *value);
+gboolean  _atrium_builtin_arg_string         (AtriumCall   *call,
+                                              guint         index,
+                                              const char   *what,
+                                              gsize         max_length,
+                                              const char  **value);
+/* Argument @index names the target window: null (or absent) for the
+ * calling window, or a window id; `not-found` for an id no open window has. */
+gboolean  _atrium_builtin_arg_window         (AtriumCall    *call,
+                                              guint          index,
+                                              AtriumWindow **window);
+
+void      _atrium_builtin_return_null        (AtriumCall   *call);
+void      _atrium_builtin_return_bool        (AtriumCall   *call,
+                                              gboolean      value);
+void      _atrium_builtin_return_int         (AtriumCall   *call,
+                                              gint64        value);
+void      _atrium_builtin_return_double      (AtriumCall   *call,
+                                              double        value);
+void      _atrium_builtin_return_string      (AtriumCall   *call,
+                                              const char   *value);
+void      _atrium_builtin_return_pair        (AtriumCall   *call,
+                                              const char   *first_name,
+                                              gint64        first,
+                                              const char   *second_name,
+                                              gint64        second);
+
+AtriumWindow *_atrium_builtin_lookup_window  (AtriumApp    *app,
+                                              guint         id);
+
+/* The window group's per-window part (atrium-builtin-window.c): events
+ * for the page, and the page's say in closing. */
+void      _atrium_builtin_window_attach      (AtriumWindow *window);
+void      _atrium_builtin_window_detach      (AtriumWindow *window);
+void      _atrium_builtin_window_allocated   (AtriumWindow *window);
+
+/* The theme group (atrium-builtin-theme.c): the app's theme-changed
+ * signal becomes the pages' atrium:theme.changed. */
+void      _atrium_builtin_theme_attach       (AtriumApp    *app);
+
+G_END_DECLS

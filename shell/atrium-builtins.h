@@ -1,0 +1,42 @@
+#pragma once
+
+#include "atrium-export.h"
+
+#if !defined(ATRIUM_INSIDE) && !defined(ATRIUM_COMPILATION)
+# error "Only <atrium.h> can be included directly."
+#endif
+
+#include "atrium-app.h"
+
+G_BEGIN_DECLS
+
+/**
+ * AtriumBuiltins:
+ * @ATRIUM_BUILTIN_NONE: no built-in group: pages call the app's own methods only
+ * @ATRIUM_BUILTIN_WINDOW: `atrium.window`: the page's own window and the
+ *   app's other windows (title, size, state, opening and closing)
+ * @ATRIUM_BUILTIN_THEME: `atrium.theme`: the desktop's light or dark preference
+ * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
+ *   %ATRIUM_BUILTIN_WINDOW and %ATRIUM_BUILTIN_THEME
+ * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
+ *
+ * The groups of native API that libatrium binds for the app's pages under
+ * reserved `atrium:` method names (see atrium_app_set_builtins()). A call
+ * to a group that is off rejects with `forbidden`, and its message names
+ * the flag that turns it on.
+ */
+typedef enum {
+  ATRIUM_BUILTIN_NONE    = 0,
+  ATRIUM_BUILTIN_WINDOW  = 1 << 0,
+  ATRIUM_BUILTIN_THEME   = 1 << 1,
+  ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME,
+  ATRIUM_BUILTIN_ALL     = 0x7fffffff,
+} AtriumBuiltins;
+
+ATRIUM_AVAILABLE_IN_ALL
+void            atrium_app_set_builtins  (AtriumApp      *self,
+                                          AtriumBuiltins  builtins);
+ATRIUM_AVAILABLE_IN_ALL
+AtriumBuiltins  atrium_app_get_builtins  (AtriumApp      *self);
+
+G_END_DECLS

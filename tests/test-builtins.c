@@ -1,0 +1,1190 @@
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <gdk/x11/gdkx.h>
+
+#include "atrium-app-private.h"
+#include "atrium-builtins-private.h"
+#include "atrium-window-private.h"
+#include "test-util.h"
+#include "webkit-harness.h"
+
+/* The built-ins (atrium.window) through real windows under a real window
+ * manager: openbox, started here on the Xvfb display before GTK opens it,
+ * so that maximise, fullscreen, keep-above, positions and the close
+ * button behave as on a desktop. What the window manager did is checked
+ * from outside the process too, with xprop, xwininfo, xdotool and wmctrl. */
+
+static GPid wm_pid;
+static const char *wm_missing;   /* why there is no window manager, or NULL */
+static AtriumApp *shared_app;
+static int close_warnings;   /* atomic: the bounded wait's warning */
+
+/* --- the window manager --- */
+
+static char *
+run_tool (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, &error))
+    g_error ("Could not run %s: %s", argv[0], error->message);
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+wm_is_up (void)
+{
+  const char * const argv[] = { "xprop", "-root", "_NET_SUPPORTING_WM_CHECK", NULL };
+  g_autofree char *out = run_tool (argv);
+
+  return strstr (out, "window id") != NULL;
+}
+
+static gboolean
+wm_is_up_cb (gpointer data)
+{
+  return wm_is_up ();
+}
+
+static void
+wm_stop (void)
+{
+  if (wm_pid != 0)
+    {
+      kill (wm_pid, SIGTERM);
+      waitpid (wm_pid, NULL, 0);
+      g_spawn_close_pid (wm_pid);
+      wm_pid = 0;
+    }
+}
+
+/* Before gtk_init(): GDK reads what the window manager supports once, and
+ * would otherwise take the display for one without. */
+static void
+wm_start (void)
+{
+  g_autofree char *openbox = g_find_program_in_path ("openbox");
+  const char *tools[] = { "xprop", "xwininfo", "xdotool", "wmctrl" };
+  g_autoptr(GError) error = NULL;
+  char *argv[] = { NULL, "--sm-disable", NULL };
+
+  if (g_getenv ("DISPLAY") == NULL)
+    {
+      wm_missing = "No X11 display: run under xvfb-run";
+      return;
+    }
+  if (openbox == NULL)
+    {
+      wm_missing = "openbox is not installed (scripts/install-deps installs it)";
+      return;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (tools); i++)
+    {
+      g_autofree char *path = g_find_program_in_path (tools[i]);
+
+      if (path == NULL)
+        {
+          wm_missing = "xprop, xwininfo, xdotool or wmctrl is not installed "
+                       "(scripts/install-deps installs them)";
+          return;
+        }
+    }
+  if (wm_is_up ())
+    {
+      wm_missing = "The display has a window manager already: these tests start their own";
+      return;
+    }
+
+  argv[0] = openbox;
+  if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                      | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &wm_pid, &error))
+    g_error ("Could not start openbox: %s", error->message);
+  atexit (wm_stop);
+
+  test_poll_for (HARNESS_WAIT_SECONDS, wm_is_up_cb, NULL,
+                 "openbox to manage the display (_NET_SUPPORTING_WM_CHECK on the root)");
+}
+
+static gboolean
+need_wm (void)
+{
+  if (wm_missing == NULL)
+    return TRUE;
+  g_test_skip (wm_missing);
+  return FALSE;
+}
+
+/* --- helpers --- */
+
+static AtriumApp *
+new_app (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+
+  g_assert_no_error (error);
+  return harness_app_new (assets);
+}
+
+static AtriumApp *
+get_app (void)
+{
+  if (shared_app == NULL)
+    shared_app = new_app ();
+  return shared_app;
+}
+
+static char *
+run_js (AtriumWindow *window,
+        const char   *body)
+{
+  return harness_run_js (window, body);
+}
+
+static void
+assert_js (AtriumWindow *window,
+           const char   *body,
+           const char   *expected)
+{
+  g_autofree char *text = run_js (window, body);
+
+  g_test_message ("JS %s → %s", body, text);
+  g_assert_cmpstr (text, ==, expected);
+}
+
+static Window
+xid_of (AtriumWindow *window)
+{
+  return gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
+}
+
+static char *
+xprop (AtriumWindow *window,
+       const char   *property)
+{
+  g_autofree char *id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
+  const char * const argv[] = { "xprop", "-id", id, property, NULL };
+
+  return run_tool (argv);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  const char   *property;
+  const char   *text;
+  gboolean      present;
+} PropWait;
+
+static gboolean
+prop_matches (gpointer data)
+{
+  PropWait *wait = data;
+  g_autofree char *out = xprop (wait->window, wait->property);
+
+  return (strstr (out, wait->text) != NULL) == wait->present;
+}
+
+/* Waits until the window manager shows (or stops showing) @text in the
+ * window's @property. */
+static void
+wait_prop (AtriumWindow *window,
+           const char   *property,
+           const char   *text,
+           gboolean      present)
+{
+  PropWait wait = { window, property, text, present };
+  g_autofree char *what = g_strdup_printf ("%s to %s %s", property,
+                                           present ? "hold" : "lose", text);
+
+  harness_wait_for (prop_matches, &wait, what);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  int           width;
+  int           height;
+} SizeWait;
+
+static gboolean
+size_is (gpointer data)
+{
+  SizeWait *wait = data;
+  GtkWidget *view = GTK_WIDGET (atrium_window_get_web_view (wait->window));
+
+  return gtk_widget_get_width (view) == wait->width
+         && gtk_widget_get_height (view) == wait->height;
+}
+
+static void
+wait_size (AtriumWindow *window,
+           int           width,
+           int           height)
+{
+  SizeWait wait = { window, width, height };
+  g_autofree char *what = g_strdup_printf ("the page to be %d×%d", width, height);
+
+  harness_wait_for (size_is, &wait, what);
+}
+
+static gboolean
+is_maximized (gpointer data)
+{
+  return gtk_window_is_maximized (data);
+}
+
+static gboolean
+is_not_maximized (gpointer data)
+{
+  return !gtk_window_is_maximized (data);
+}
+
+static gboolean
+is_fullscreen (gpointer data)
+{
+  return gtk_window_is_fullscreen (data);
+}
+
+static gboolean
+is_not_fullscreen (gpointer data)
+{
+  return !gtk_window_is_fullscreen (data);
+}
+
+/* The page keeps the built-in events it gets, for the tests to read. */
+#define JS_RECORD \
+  "window.__events = [];" \
+  "for (const n of ['atrium:window.resized', 'atrium:window.state', 'atrium:window.closed'])" \
+  "  atrium.on(n, (d) => window.__events.push([n, d]));" \
+  "return true;"
+
+typedef struct
+{
+  AtriumWindow *window;
+  const char   *body;   /* returns true once the wait is over */
+} JsWait;
+
+static gboolean
+js_true (gpointer data)
+{
+  JsWait *wait = data;
+  g_autofree char *text = run_js (wait->window, wait->body);
+
+  return g_strcmp0 (text, "true") == 0;
+}
+
+static void
+wait_js (AtriumWindow *window,
+         const char   *body,
+         const char   *what)
+{
+  JsWait wait = { window, body };
+
+  harness_wait_for (js_true, &wait, what);
+}
+
+/* @test: a JS expression over `e`, the events the page recorded. */
+static void
+wait_event (AtriumWindow *window,
+            const char   *test)
+{
+  g_autofree char *body = g_strdup_printf ("const e = window.__events; return !!(%s);", test);
+  g_autofree char *what = g_strdup_printf ("an event in the page such that %s", test);
+
+  wait_js (window, body, what);
+}
+
+static AtriumWindow *
+open_recording (AtriumApp *app)
+{
+  AtriumWindow *window = harness_open (app, "/index.html");
+
+  assert_js (window, JS_RECORD, "true");
+  return window;
+}
+
+/* --- the mechanism --- */
+
+/* atrium: names are libatrium's: an app cannot bind, describe or unbind
+ * them. */
+static void
+test_reserved_names (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(AtriumApp) child = atrium_app_new ("dev.atrium.TestReserved",
+                                                   G_APPLICATION_NON_UNIQUE);
+
+      atrium_app_bind (child, "atrium:x", harness_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+      exit (0);
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*atrium:x*reserved*bad-args*");
+
+  app = atrium_app_new ("dev.atrium.TestReserved", G_APPLICATION_NON_UNIQUE);
+  g_assert_false (atrium_app_set_signature (app, "atrium:window.set_title", "() => void", NULL,
+                                            &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+  g_assert_false (atrium_app_unbind (app, "atrium:window.set_title"));
+  g_assert_nonnull (_atrium_registry_lookup (_atrium_app_get_registry (app),
+                                             "atrium:window.set_title"));
+  _atrium_method_unref (_atrium_registry_lookup (_atrium_app_get_registry (app),
+                                                 "atrium:window.set_title"));
+  g_assert_cmpint (atrium_app_get_builtins (app), ==, ATRIUM_BUILTIN_DEFAULT);
+  g_assert_cmpstr (atrium_error_to_code (ATRIUM_ERROR_NOT_SUPPORTED), ==, "not-supported");
+}
+
+/* Argument checks without a window: wrong types, NaN (which arrives as
+ * null), 0, too large, fractions. */
+static void
+test_argument_checks (void)
+{
+  static const char * const bad_sizes[] = {
+    "\"500\"", "null", "0", "-1", "40000", "32768", "1.5", "true", "[500]", "{}",
+  };
+  g_autoptr(GError) error = NULL;
+  int size = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (bad_sizes[i], NULL);
+
+      g_assert_false (_atrium_builtin_node_to_size (node, "width", &size, &error));
+      g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+      g_clear_error (&error);
+    }
+  g_assert_false (_atrium_builtin_node_to_size (NULL, "width", &size, &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+  g_clear_error (&error);
+  g_assert_cmpint (size, ==, 0);
+
+  {
+    g_autoptr(JsonNode) node = json_from_string ("32767", NULL);
+
+    g_assert_true (_atrium_builtin_node_to_size (node, "width", &size, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (size, ==, 32767);
+  }
+}
+
+/* A group the app left off answers forbidden, naming the switch. */
+static void
+test_forbidden (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+
+  atrium_app_set_builtins (app, ATRIUM_BUILTIN_NONE);
+  window = harness_open (app, "/index.html");
+  gtk_window_set_title (GTK_WINDOW (window), "unchanged");
+
+  assert_js (window,
+             "try { await atrium.window.setTitle('x'); return 'resolved'; }"
+             "catch (e) { return e.code + ': ' + e.message; }",
+             "\"forbidden: atrium.window is off: call atrium_app_set_builtins (app, … | "
+             "ATRIUM_BUILTIN_WINDOW)\"");
+  /* The raw name, as the runtime sends it, is refused the same way. */
+  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.call('atrium:window.list'));",
+             "\"forbidden\"");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "unchanged");
+  /* Unknown built-ins are unknown, whatever the switches. */
+  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.call('atrium:window.nope'));",
+             "\"not-found\"");
+  /* The page cannot emit libatrium's events. */
+  assert_js (window, HARNESS_JS_CODE
+             "return code(() => atrium.emit('atrium:window.closed', {id: 1}));", "\"bad-args\"");
+  harness_close (window);
+}
+
+/* The runtime's groups are frozen: a page cannot swap a method for its own. */
+static void
+test_frozen (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/index.html");
+
+  assert_js (window,
+             "'use strict';"
+             "const r = [Object.isFrozen(atrium.window), Object.isFrozen(atrium.window.get(1))];"
+             "try { atrium.window.setTitle = () => 0; r.push('assigned'); } catch (e) { r.push('threw'); }"
+             "try { atrium.window.get('x'); r.push('handle'); } catch (e) { r.push(e.code); }"
+             "try { atrium.window.get(0); r.push('handle'); } catch (e) { r.push(e.code); }"
+             "return r;",
+             "[true,true,\"threw\",\"bad-args\",\"bad-args\"]");
+  harness_close (window);
+}
+
+/* --- atrium.window --- */
+
+static void
+test_title (void)
+{
+  AtriumWindow *window;
+
+  if (!need_wm ())
+    return;
+  window = harness_open (get_app (), "/index.html");
+
+  assert_js (window, "await atrium.window.setTitle('Hello — ✓'); return atrium.window.getTitle();",
+             "\"Hello — ✓\"");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Hello — ✓");
+  wait_prop (window, "_NET_WM_NAME", "\"Hello — ✓\"", TRUE);
+
+  /* Bad input changes nothing. */
+  assert_js (window, HARNESS_JS_CODE
+             "const r = [];"
+             "for (const t of [42, null, undefined, {}, ['a'], 'x'.repeat(5000)])"
+             "  r.push(await code(() => atrium.window.setTitle(t)));"
+             "r.push(await atrium.window.getTitle());"
+             "return r;",
+             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
+             "\"Hello — ✓\"]");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Hello — ✓");
+  harness_close (window);
+}
+
+static void
+test_size (void)
+{
+  AtriumWindow *window;
+  g_autofree char *id = NULL;
+  g_autofree char *info = NULL;
+
+  if (!need_wm ())
+    return;
+  window = open_recording (get_app ());
+
+  assert_js (window, "return atrium.window.setSize(500, 400);", "null");
+  wait_size (window, 500, 400);
+  assert_js (window, "return atrium.window.getSize();", "{\"width\":500,\"height\":400}");
+  assert_js (window, "return [innerWidth, innerHeight];", "[500,400]");
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.resized' && d.width === 500 "
+                      "&& d.height === 400 && d.id > 0)");
+
+  /* From outside: the X window is that size. */
+  id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
+  {
+    const char * const argv[] = { "xwininfo", "-id", id, NULL };
+
+    info = run_tool (argv);
+    g_assert_nonnull (strstr (info, "Width: 500\n"));
+    g_assert_nonnull (strstr (info, "Height: 400\n"));
+  }
+
+  /* Strings, NaN, 0, too large, fractions, missing: bad-args, size unchanged. */
+  assert_js (window, HARNESS_JS_CODE
+             "const r = [];"
+             "for (const [w, h] of [['500', 400], [NaN, 400], [0, 400], [500, 0], [40000, 400],"
+             "                      [-5, 400], [1.5, 400], [500, undefined], [Infinity, 1]])"
+             "  r.push(await code(() => atrium.window.setSize(w, h)));"
+             "for (const [w, h] of [['1', 1], [NaN, 1], [0, 1], [1, 40000]]) {"
+             "  r.push(await code(() => atrium.window.setMinSize(w, h)));"
+             "  r.push(await code(() => atrium.window.setMaxSize(w, h)));"
+             "}"
+             "return r.every((c) => c === 'bad-args') ? 'all bad-args' : r;",
+             "\"all bad-args\"");
+  assert_js (window, "return atrium.window.getSize();", "{\"width\":500,\"height\":400}");
+
+  /* A maximum brings a larger window back within it. */
+  assert_js (window, "return atrium.window.setMaxSize(450, 350);", "null");
+  wait_size (window, 450, 350);
+  assert_js (window, "await atrium.window.setMaxSize(32767, 32767);"
+                     "await atrium.window.setMinSize(300, 200);"
+                     "return atrium.window.setResizable(false);", "null");
+  g_assert_false (gtk_window_get_resizable (GTK_WINDOW (window)));
+  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.window.setResizable('no'));",
+             "\"bad-args\"");
+  g_assert_false (gtk_window_get_resizable (GTK_WINDOW (window)));
+  harness_close (window);
+}
+
+static void
+test_maximize_fullscreen (void)
+{
+  AtriumWindow *window;
+
+  if (!need_wm ())
+    return;
+  window = open_recording (get_app ());
+
+  assert_js (window, "return atrium.window.maximize();", "null");
+  harness_wait_for (is_maximized, window, "the window to be maximised");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_MAXIMIZED_VERT", TRUE);
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_MAXIMIZED_HORZ", TRUE);
+  assert_js (window, "return atrium.window.isMaximized();", "true");
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.state' && d.maximized "
+                      "&& !d.fullscreen && !d.minimized)");
+
+  assert_js (window, "return atrium.window.unmaximize();", "null");
+  harness_wait_for (is_not_maximized, window, "the window to be unmaximised");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_MAXIMIZED_VERT", FALSE);
+  assert_js (window, "return atrium.window.isMaximized();", "false");
+
+  assert_js (window, "return atrium.window.fullscreen();", "null");
+  harness_wait_for (is_fullscreen, window, "the window to be fullscreen");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN", TRUE);
+  assert_js (window, "return atrium.window.isFullscreen();", "true");
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.state' && d.fullscreen)");
+  /* Fullscreen on a 1920×1080 screen: the page fills it. */
+  wait_size (window, 1920, 1080);
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.resized' && d.width === 1920)");
+
+  assert_js (window, "return atrium.window.unfullscreen();", "null");
+  harness_wait_for (is_not_fullscreen, window, "the window to leave fullscreen");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN", FALSE);
+  assert_js (window, "return atrium.window.isFullscreen();", "false");
+  harness_close (window);
+}
+
+static gboolean
+is_minimized (gpointer data)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (data));
+
+  return (gdk_toplevel_get_state (GDK_TOPLEVEL (surface)) & GDK_TOPLEVEL_STATE_MINIMIZED) != 0;
+}
+
+static gboolean
+is_not_minimized (gpointer data)
+{
+  return !is_minimized (data);
+}
+
+static gboolean
+is_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+/* Minimise and restore, focus between two windows, with the window
+ * manager's view of it (_NET_WM_STATE_HIDDEN, _NET_ACTIVE_WINDOW). */
+static void
+test_minimize_focus (void)
+{
+  AtriumWindow *window, *other;
+  g_autofree char *id = NULL;
+
+  if (!need_wm ())
+    return;
+  window = open_recording (get_app ());
+  other = harness_open (get_app (), "/index.html");
+  id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
+
+  assert_js (window, "return atrium.window.focus();", "null");
+  harness_wait_for (is_active, window, "the window to have the focus");
+  assert_js (window, "return atrium.window.isFocused();", "true");
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.state' && d.focused)");
+  {
+    const char * const argv[] = { "xprop", "-root", "_NET_ACTIVE_WINDOW", NULL };
+    g_autofree char *out = run_tool (argv);
+    g_autofree char *expected = g_strdup_printf ("window id # %s", id);
+
+    g_assert_nonnull (strstr (out, expected));
+  }
+  gtk_window_present (GTK_WINDOW (other));
+  harness_wait_for (is_active, other, "the other window to take the focus");
+  wait_js (window, "return !(await atrium.window.isFocused());",
+           "the page to see its window lose the focus");
+
+  assert_js (window, "return atrium.window.minimize();", "null");
+  harness_wait_for (is_minimized, window, "the window to be minimised");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_HIDDEN", TRUE);
+  wait_event (window, "e.some(([n, d]) => n === 'atrium:window.state' && d.minimized)");
+  assert_js (window, "return atrium.window.restore();", "null");
+  harness_wait_for (is_not_minimized, window, "the window to be restored");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_HIDDEN", FALSE);
+  harness_close (other);
+  harness_close (window);
+}
+
+static void
+test_position (void)
+{
+  AtriumWindow *window;
+  g_autofree char *text = NULL;
+
+  if (!need_wm ())
+    return;
+  window = harness_open (get_app (), "/index.html");
+
+  assert_js (window, "return atrium.window.setPosition(100, 120);", "null");
+  /* The window manager moves it when it gets to it. */
+  wait_js (window, "const p = await atrium.window.getPosition(); return p.x === 100 && p.y === 120;",
+           "the window manager to move the window to 100, 120");
+  assert_js (window, HARNESS_JS_CODE
+             "const r = [];"
+             "for (const [x, y] of [['1', 1], [NaN, 1], [1.5, 1], [1, 99999], [null, 1]])"
+             "  r.push(await code(() => atrium.window.setPosition(x, y)));"
+             "return r;",
+             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\"]");
+
+  assert_js (window, "return atrium.window.setAlwaysOnTop(true);", "null");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_ABOVE", TRUE);
+  assert_js (window, "return atrium.window.setAlwaysOnTop(false);", "null");
+  wait_prop (window, "_NET_WM_STATE", "_NET_WM_STATE_ABOVE", FALSE);
+
+  text = run_js (window, "await atrium.window.center(); return true;");
+  g_assert_cmpstr (text, ==, "true");
+  harness_close (window);
+}
+
+static gboolean
+inspector_open (gpointer data)
+{
+  return webkit_web_inspector_get_web_view (data) != NULL;
+}
+
+static void
+test_zoom_background_devtools (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/index.html");
+  GdkRGBA color;
+
+  assert_js (window, "await atrium.window.setZoom(1.5); return atrium.window.getZoom();", "1.5");
+  assert_js (window, HARNESS_JS_CODE
+             "const r = [];"
+             "for (const z of [0, -1, NaN, 'big', 100, null])"
+             "  r.push(await code(() => atrium.window.setZoom(z)));"
+             "r.push(await atrium.window.getZoom());"
+             "return r;",
+             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",1.5]");
+
+  assert_js (window, "return atrium.window.setBackgroundColor('transparent');", "null");
+  webkit_web_view_get_background_color (atrium_window_get_web_view (window), &color);
+  g_assert_cmpfloat (color.alpha, ==, 0.0);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "atrium-transparent"));
+  assert_js (window, "return atrium.window.setBackgroundColor('#336699');", "null");
+  webkit_web_view_get_background_color (atrium_window_get_web_view (window), &color);
+  g_assert_cmpfloat (color.alpha, ==, 1.0);
+  g_assert_cmpfloat_with_epsilon (color.blue, 0x99 / 255.0, 1e-6);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "atrium-transparent"));
+  assert_js (window, HARNESS_JS_CODE
+             "return [await code(() => atrium.window.setBackgroundColor('not a colour')),"
+             "        await code(() => atrium.window.setBackgroundColor(7))];",
+             "[\"bad-args\",\"bad-args\"]");
+
+  /* The app did not turn developer tools on; one that did gets them. */
+  if (g_getenv ("ATRIUM_DEVTOOLS") == NULL)
+    assert_js (window, "try { await atrium.window.openDevTools(); return 'opened'; }"
+                       "catch (e) { return e.code + ': ' + e.message; }",
+               "\"forbidden: Developer tools are off: call atrium_app_set_devtools (app, TRUE) "
+               "or set ATRIUM_DEVTOOLS=1\"");
+  harness_close (window);
+
+  {
+    g_autoptr(AtriumApp) app = new_app ();
+    WebKitWebInspector *inspector;
+
+    atrium_app_set_devtools (app, TRUE);
+    g_assert_true (atrium_app_get_devtools (app));
+    window = harness_open (app, "/index.html");
+    inspector = webkit_web_view_get_inspector (atrium_window_get_web_view (window));
+    assert_js (window, "return atrium.window.openDevTools();", "null");
+    harness_wait_for (inspector_open, inspector, "the web inspector to open");
+    assert_js (window, "return atrium.window.closeDevTools();", "null");
+    harness_close (window);
+  }
+}
+
+typedef struct
+{
+  AtriumApp *app;
+  guint      n;
+} CountWait;
+
+static guint
+count_windows (AtriumApp *app)
+{
+  guint n = 0;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    n += ATRIUM_IS_WINDOW (l->data);
+  return n;
+}
+
+static gboolean
+count_is (gpointer data)
+{
+  CountWait *wait = data;
+
+  return count_windows (wait->app) == wait->n;
+}
+
+/* open(), list(), handles, and not-found for windows that are not there. */
+static void
+test_handles (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window = open_recording (app);
+  AtriumWindow *second;
+  g_autofree char *text = NULL;
+  g_autofree char *body = NULL;
+  guint64 id;
+  CountWait one = { app, 1 };
+
+  text = run_js (window, "return atrium.window.open('/index.html', "
+                         "{title: 'Second', width: 300, height: 200, minWidth: 100});");
+  id = g_ascii_strtoull (text, NULL, 10);
+  g_assert_cmpuint (id, >, atrium_window_get_id (window));
+  second = _atrium_builtin_lookup_window (app, id);
+  g_assert_nonnull (second);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (second)), ==, "Second");
+  if (wm_missing == NULL)
+    wait_size (second, 300, 200);
+
+  body = g_strdup_printf ("const w = atrium.window.get(%" G_GUINT64_FORMAT ");"
+                          "const list = await atrium.window.list();"
+                          "return [w.id, await w.getTitle(), await w.current(),"
+                          "        list.map((i) => i.id === w.id ? i.title : typeof i.focused),"
+                          "        await atrium.window.current() === %u];",
+                          id, atrium_window_get_id (window));
+  g_clear_pointer (&text, g_free);
+  text = run_js (window, body);
+  {
+    g_autofree char *expected =
+      g_strdup_printf ("[%" G_GUINT64_FORMAT ",\"Second\",%" G_GUINT64_FORMAT ","
+                       "[\"boolean\",\"Second\"],true]", id, id);
+
+    g_assert_cmpstr (text, ==, expected);
+  }
+
+  /* Bad options open nothing. */
+  assert_js (window, HARNESS_JS_CODE
+             "const r = [];"
+             "for (const [p, o] of [['https://example.com/', {}], ['//evil/', {}], ['x', {}],"
+             "                      [42, {}], ['/', {width: 0}], ['/', {width: '1'}],"
+             "                      ['/', {nope: 1}], ['/', 'options'], ['/', {background: 'zz'}],"
+             "                      ['/', {minWidth: 500, maxWidth: 400}]])"
+             "  r.push(await code(() => atrium.window.open(p, o)));"
+             "r.push(await code(() => atrium.window.open('/', {frameless: true})));"
+             "r.push(await code(() => atrium.window.open('/', {stateKey: 7})));"
+             "r.push(await code(() => atrium.window.open('/', {stateKey: ''})));"
+             "return r;",
+             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
+             "\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"not-supported\","
+             "\"bad-args\",\"bad-args\"]");
+  g_assert_cmpuint (count_windows (app), ==, 2);
+
+  /* The window limit holds for open() too. */
+  atrium_app_set_max_windows (app, 2);
+  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.window.open('/'));",
+             "\"queue-full\"");
+  g_assert_cmpuint (count_windows (app), ==, 2);
+  atrium_app_set_max_windows (app, 32);
+
+  /* destroy() through the handle; the other window hears of it. */
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("return atrium.window.get(%" G_GUINT64_FORMAT ").destroy();", id);
+  assert_js (window, body, "null");
+  harness_wait_for (count_is, &one, "the second window to be destroyed");
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("e.some(([n, d]) => n === 'atrium:window.closed' && d.id === %"
+                          G_GUINT64_FORMAT ")", id);
+  wait_event (window, body);
+
+  /* Gone, never seen, or not an id at all. */
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf (HARNESS_JS_CODE
+                          "return [await code(() => atrium.window.get(%" G_GUINT64_FORMAT
+                          ").getTitle()),"
+                          "        await code(() => atrium.window.get(999999).setTitle('x')),"
+                          "        await code(() => atrium.call('atrium:window.get_title', 'x')),"
+                          "        await code(() => atrium.call('atrium:window.get_title', -1))];",
+                          id);
+  assert_js (window, body, "[\"not-found\",\"not-found\",\"bad-args\",\"bad-args\"]");
+
+  /* The other options, on a hidden window. */
+  g_clear_pointer (&text, g_free);
+  text = run_js (window, "return atrium.window.open('/index.html', {hidden: true, transparent: true,"
+                         " resizable: false, maxWidth: 500, maxHeight: 400, center: true,"
+                         " stateKey: 'builtins-test'});");
+  id = g_ascii_strtoull (text, NULL, 10);
+  second = _atrium_builtin_lookup_window (app, id);
+  g_assert_nonnull (second);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (second)));
+  g_assert_false (gtk_window_get_resizable (GTK_WINDOW (second)));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (second), "atrium-transparent"));
+  g_assert_cmpstr (atrium_window_get_state_key (second), ==, "builtins-test");
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("return (await atrium.window.list()).find((w) => w.id === %"
+                          G_GUINT64_FORMAT ").visible;", id);
+  assert_js (window, body, "false");
+  harness_close (second);
+
+  /* hide() and show() on the caller. */
+  assert_js (window, "return atrium.window.hide();", "null");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  assert_js (window, "return (await atrium.window.list())[0].visible;", "false");
+  assert_js (window, "return atrium.window.show();", "null");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  harness_close (window);
+}
+
+/* --- closing --- */
+
+typedef struct
+{
+  gboolean destroyed;
+  guint    asked;
+  gboolean keep;
+} CloseState;
+
+static void
+destroyed_cb (GtkWidget  *widget,
+              CloseState *state)
+{
+  state->destroyed = TRUE;
+}
+
+static gboolean
+close_requested_cb (AtriumWindow *window,
+                    CloseState   *state)
+{
+  state->asked++;
+  return state->keep;
+}
+
+static gboolean
+c_asked (gpointer data)
+{
+  return ((CloseState *) data)->asked >= 1;
+}
+
+static void
+run_xtool (const char * const *argv)
+{
+  g_autofree char *ignored = run_tool (argv);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  int           n;
+} AskWait;
+
+static gboolean
+page_asked (gpointer data)
+{
+  AskWait *wait = data;
+  g_autofree char *text = run_js (wait->window, "return window.__asked;");
+
+  return atoi (text) >= wait->n;
+}
+
+/* The page's handlers have finished with request @n, and its answer (sent
+ * when they settle) has reached C: a call made after it is answered. */
+static gboolean
+page_answered (gpointer data)
+{
+  AskWait *wait = data;
+  g_autofree char *text = run_js (wait->window, "if (window.__done < 1) return 0;"
+                                                "await atrium.window.current();"
+                                                "return window.__done;");
+
+  return atoi (text) >= wait->n;
+}
+
+/* The close button's way (WM_DELETE_WINDOW from the window manager, by
+ * wmctrl and by Alt+F4), vetoed by the page and then allowed; C is asked
+ * first and can keep the window open by itself. */
+static void
+test_close_veto (void)
+{
+  AtriumWindow *window;
+  CloseState state = { 0 };
+  g_autofree char *id = NULL;
+  AskWait asked = { 0 };
+
+  if (!need_wm ())
+    return;
+  window = harness_open (get_app (), "/index.html");
+  id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
+  g_signal_connect (window, "destroy", G_CALLBACK (destroyed_cb), &state);
+  g_signal_connect (window, "close-requested", G_CALLBACK (close_requested_cb), &state);
+
+  assert_js (window,
+             "window.__asked = 0; window.__done = 0; window.__dirty = true;"
+             "window.__stop = atrium.window.onCloseRequested(async (event) => {"
+             "  window.__asked++;"
+             "  await new Promise((r) => setTimeout(r, 10));"
+             "  if (window.__dirty) event.preventDefault();"
+             "  window.__done++;"
+             "});"
+             "await atrium.window.current();"
+             "return true;",
+             "true");
+
+  /* C keeps it open without asking the page. */
+  state.keep = TRUE;
+  {
+    const char * const argv[] = { "wmctrl", "-i", "-c", id, NULL };
+
+    run_xtool (argv);
+  }
+  harness_wait_for (c_asked, &state, "C to be asked to close the window");
+  assert_js (window, "return window.__asked;", "0");
+  state.keep = FALSE;
+
+  /* wmctrl: the window manager's close, vetoed by the page. */
+  {
+    const char * const argv[] = { "wmctrl", "-i", "-c", id, NULL };
+
+    run_xtool (argv);
+  }
+  asked.window = window;
+  asked.n = 1;
+  harness_wait_for (page_answered, &asked, "the page to answer a close request (wmctrl -c)");
+  /* Alt+F4 through openbox's key binding, vetoed too. */
+  {
+    const char * const activate[] = { "xdotool", "windowactivate", "--sync", id, NULL };
+    const char * const key[] = { "xdotool", "key", "--clearmodifiers", "alt+F4", NULL };
+
+    run_xtool (activate);
+    run_xtool (key);
+  }
+  asked.n = 2;
+  harness_wait_for (page_answered, &asked, "the page to answer a close request (Alt+F4)");
+  /* atrium.window.close() is asked the same way. */
+  assert_js (window, "await atrium.window.close(); return true;", "true");
+  asked.n = 3;
+  harness_wait_for (page_answered, &asked, "the page to answer a close request (close())");
+  assert_js (window, "return atrium.window.getTitle().then(() => 'open');", "\"open\"");
+  g_assert_false (state.destroyed);
+
+  /* Now allowed: the next close goes through. */
+  assert_js (window, "window.__dirty = false; return true;", "true");
+  {
+    const char * const argv[] = { "wmctrl", "-i", "-c", id, NULL };
+
+    run_xtool (argv);
+  }
+  harness_wait (&state.destroyed, "the window to close once the page allows it");
+  g_assert_cmpuint (state.asked, >=, 5);
+}
+
+/* A page that never answers: the window closes after the bounded wait,
+ * with a warning. destroy() does not ask at all. */
+static void
+test_close_timeout (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/index.html");
+  CloseState state = { 0 };
+
+  g_signal_connect (window, "destroy", G_CALLBACK (destroyed_cb), &state);
+  atrium_window_set_close_timeout (window, 300);
+  g_assert_cmpuint (atrium_window_get_close_timeout (window), ==, 300);
+  assert_js (window,
+             "window.__asked = 0;"
+             "atrium.window.onCloseRequested(() => { window.__asked++; return new Promise(() => {}); });"
+             "await atrium.window.current();"
+             "return true;",
+             "true");
+
+  g_atomic_int_set (&close_warnings, 0);
+  /* The window manager's close where there is one, as a user would. */
+  if (wm_missing == NULL)
+    {
+      g_autofree char *id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
+      const char * const argv[] = { "wmctrl", "-i", "-c", id, NULL };
+      AskWait asked = { window, 1 };
+
+      run_xtool (argv);
+      harness_wait_for (page_asked, &asked, "the hung page to be asked to close");
+    }
+  else
+    {
+      gtk_window_close (GTK_WINDOW (window));
+    }
+  g_assert_false (state.destroyed);
+  harness_wait (&state.destroyed, "the window to close after the page did not answer");
+  g_assert_cmpint (g_atomic_int_get (&close_warnings), ==, 1);
+
+  /* destroy(): the handler is never asked. */
+  window = harness_open (get_app (), "/index.html");
+  state.destroyed = FALSE;
+  g_signal_connect (window, "destroy", G_CALLBACK (destroyed_cb), &state);
+  g_signal_connect (window, "close-requested", G_CALLBACK (close_requested_cb), &state);
+  state.asked = 0;
+  assert_js (window,
+             "atrium.window.onCloseRequested((e) => e.preventDefault());"
+             "await atrium.window.current();"
+             "atrium.window.destroy();"
+             "return true;",
+             "true");
+  harness_wait (&state.destroyed, "destroy() to close the window without asking");
+  g_assert_cmpuint (state.asked, ==, 0);
+}
+
+/* A handler the page removed is not asked; a page without handlers closes
+ * at once. */
+static void
+test_close_unsubscribe (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/index.html");
+  CloseState state = { 0 };
+
+  g_signal_connect (window, "destroy", G_CALLBACK (destroyed_cb), &state);
+  assert_js (window,
+             "const stop = atrium.window.onCloseRequested((e) => e.preventDefault());"
+             "await atrium.window.current();"
+             "stop();"
+             "await atrium.window.current();"
+             "return true;",
+             "true");
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (state.destroyed);
+
+  /* atrium.off() on the reserved name leaves the runtime's own listener:
+   * a handler added afterwards is still asked. */
+  window = harness_open (get_app (), "/index.html");
+  state.destroyed = FALSE;
+  g_signal_connect (window, "destroy", G_CALLBACK (destroyed_cb), &state);
+  assert_js (window,
+             "atrium.off('atrium:window.close-requested');"
+             "window.__asked = 0;"
+             "atrium.window.onCloseRequested((e) => { window.__asked++; e.preventDefault(); });"
+             "await atrium.window.current();"
+             "return true;",
+             "true");
+  gtk_window_close (GTK_WINDOW (window));
+  {
+    AskWait asked = { window, 1 };
+
+    harness_wait_for (page_asked, &asked, "the page to be asked after atrium.off()");
+  }
+  g_assert_false (state.destroyed);
+  harness_close (window);
+}
+
+/* atrium_app_request_quit() asks every window as its close button would:
+ * one kept open cancels the quit; once all are gone the app quits with
+ * the status. */
+static void
+test_request_quit (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *plain = harness_open (app, "/index.html");
+  AtriumWindow *dirty = harness_open (app, "/index.html");
+  CloseState plain_state = { 0 }, dirty_state = { 0 };
+  AskWait asked = { dirty, 1 };
+
+  g_signal_connect (plain, "destroy", G_CALLBACK (destroyed_cb), &plain_state);
+  g_signal_connect (dirty, "destroy", G_CALLBACK (destroyed_cb), &dirty_state);
+  assert_js (dirty,
+             "window.__asked = 0; window.__done = 0; window.__dirty = true;"
+             "atrium.window.onCloseRequested((event) => {"
+             "  window.__asked++;"
+             "  if (window.__dirty) event.preventDefault();"
+             "  window.__done++;"
+             "});"
+             "await atrium.window.current();"
+             "return true;",
+             "true");
+
+  atrium_app_request_quit (app, 7);
+  harness_wait (&plain_state.destroyed, "the window without a handler to close on quit");
+  harness_wait_for (page_answered, &asked, "the page to refuse the quit");
+  g_assert_false (dirty_state.destroyed);
+  g_assert_cmpint (atrium_app_get_exit_status (app), ==, -1);
+
+  assert_js (dirty, "window.__dirty = false; return true;", "true");
+  atrium_app_request_quit (app, 7);
+  harness_wait (&dirty_state.destroyed, "the window to close once its page allows the quit");
+  g_assert_cmpint (atrium_app_get_exit_status (app), ==, 7);
+}
+
+/* --- atrium.theme --- */
+
+/* atrium.theme over the app's theme (test-theme covers the desktop's side,
+ * with a stand-in portal): get() says what the app shows, and each change
+ * reaches the page once as atrium:theme.changed. */
+static void
+test_theme (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  g_autoptr(AtriumApp) off = NULL;
+  AtriumWindow *window;
+  gboolean dark = FALSE;
+
+  atrium_app_set_color_scheme (app, ATRIUM_COLOR_SCHEME_LIGHT);
+  window = harness_open (app, "/index.html");
+  assert_js (window, "window.__themes = []; atrium.on('atrium:theme.changed', (d) => "
+                     "window.__themes.push(d.scheme)); return atrium.theme.get();", "\"light\"");
+
+  atrium_app_set_color_scheme (app, ATRIUM_COLOR_SCHEME_DARK);
+  g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
+  g_assert_true (dark);
+  assert_js (window, "return atrium.theme.get();", "\"dark\"");
+  wait_js (window, "return window.__themes.join() === 'dark';", "atrium:theme.changed to dark");
+  wait_js (window, "return matchMedia('(prefers-color-scheme: dark)').matches;",
+           "the page's prefers-color-scheme to be dark");
+
+  atrium_app_set_color_scheme (app, ATRIUM_COLOR_SCHEME_LIGHT);
+  assert_js (window, "return atrium.theme.get();", "\"light\"");
+  wait_js (window, "return window.__themes.join() === 'dark,light';",
+           "atrium:theme.changed back to light");
+  /* Forcing what is already shown is no change. */
+  atrium_app_set_color_scheme (app, ATRIUM_COLOR_SCHEME_LIGHT);
+  assert_js (window, "await atrium.window.current(); return window.__themes.length;", "2");
+  harness_close (window);
+
+  /* Off: forbidden, naming the switch. */
+  off = new_app ();
+  atrium_app_set_builtins (off, ATRIUM_BUILTIN_WINDOW);
+  window = harness_open (off, "/index.html");
+  assert_js (window, "try { await atrium.theme.get(); return 'resolved'; }"
+                     "catch (e) { return e.code + ': ' + e.message; }",
+             "\"forbidden: atrium.theme is off: call atrium_app_set_builtins (app, … | "
+             "ATRIUM_BUILTIN_THEME)\"");
+  harness_close (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  wm_start ();
+  test_count_warnings ("did not answer a close request", &close_warnings);
+  if (!harness_init (&argc, &argv))
+    {
+      g_test_add_func ("/atrium/builtins/no-display", harness_skip_no_display);
+      return g_test_run ();
+    }
+
+  g_test_add_func ("/atrium/builtins/reserved-names", test_reserved_names);
+  g_test_add_func ("/atrium/builtins/argument-checks", test_argument_checks);
+  g_test_add_func ("/atrium/builtins/forbidden", test_forbidden);
+  g_test_add_func ("/atrium/builtins/frozen", test_frozen);
+  g_test_add_func ("/atrium/builtins/title", test_title);
+  g_test_add_func ("/atrium/builtins/size", test_size);
+  g_test_add_func ("/atrium/builtins/maximize-fullscreen", test_maximize_fullscreen);
+  g_test_add_func ("/atrium/builtins/minimize-focus", test_minimize_focus);
+  g_test_add_func ("/atrium/builtins/position", test_position);
+  g_test_add_func ("/atrium/builtins/zoom-background-devtools", test_zoom_background_devtools);
+  g_test_add_func ("/atrium/builtins/handles", test_handles);
+  g_test_add_func ("/atrium/builtins/close-veto", test_close_veto);
+  g_test_add_func ("/atrium/builtins/close-timeout", test_close_timeout);
+  g_test_add_func ("/atrium/builtins/close-unsubscribe", test_close_unsubscribe);
+  g_test_add_func ("/atrium/builtins/request-quit", test_request_quit);
+  g_test_add_func ("/atrium/builtins/theme", test_theme);
+
+  status = g_test_run ();
+  g_clear_object (&shared_app);
+  wm_stop ();
+  return status;
+}
