@@ -299,6 +299,11 @@ atrium_app_shutdown (GApplication *application)
 
   g_clear_handle_id (&self->quit_idle, g_source_remove);
 
+  /* No page takes events from here on: a worker method waiting for room in
+   * a window's queue would keep the wait below from ending. */
+  if (self->events != NULL)
+    _atrium_events_shutdown (self->events);
+
   /* Let running worker methods finish before the registry they use goes. */
   if (self->workers != NULL)
     {
