@@ -272,11 +272,19 @@ test_state (void)
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   g_assert_cmpint (width, ==, 640);
 
-  /* A change not yet saved is saved when the window goes. */
+  /* A change not yet saved is saved under the old key when the key
+   * changes, and under the new one when the window goes. */
   gtk_window_set_default_size (GTK_WINDOW (window), 333, 222);
-  gtk_window_destroy (GTK_WINDOW (window));
+  atrium_window_set_state_key (window, "third");
   {
     SavedWait now = { w.path, "\"other\":{\"width\":333,\"height\":222" };
+
+    g_assert_true (saved (&now));
+  }
+  gtk_window_set_default_size (GTK_WINDOW (window), 444, 222);
+  gtk_window_destroy (GTK_WINDOW (window));
+  {
+    SavedWait now = { w.path, "\"third\":{\"width\":444,\"height\":222" };
 
     g_assert_true (saved (&now));
   }
