@@ -362,7 +362,7 @@ const char _atrium_bindings_builtins_dts[] =
   "  maxWidth?: number;\n"
   "  maxHeight?: number;\n"
   "  resizable?: boolean;\n"
-  "  /** Not supported yet: rejects with `not-supported`. */\n"
+  "  /** No system title bar: the page draws its own, with data-atrium-drag regions. */\n"
   "  frameless?: boolean;\n"
   "  transparent?: boolean;\n"
   "  /** A CSS colour, `transparent` included. */\n"
