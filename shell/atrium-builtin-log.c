@@ -71,25 +71,30 @@ _atrium_log_level_allows (GLogLevelFlags level)
   return limit < 0 || level_rank (level) <= limit;
 }
 
-static void
-filter_handler (const char     *domain,
-                GLogLevelFlags  level,
-                const char     *message,
-                gpointer        user_data)
+static GLogWriterOutput
+filter_writer (GLogLevelFlags   level,
+               const GLogField *fields,
+               gsize            n_fields,
+               gpointer         user_data)
 {
-  if (_atrium_log_level_allows (level))
-    g_log_default_handler (domain, level, message, user_data);
+  if (!_atrium_log_level_allows (level))
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (level, fields, n_fields, user_data);
 }
 
 /* --log-level NAME: what the process logs, every domain alike, from
- * "error" to "debug" (which is G_MESSAGES_DEBUG=all). It filters what goes
- * through g_log() (GLib's default handler) and the pages' lines; it sets
- * no writer function, which a process may set only once and which the app
- * may want for itself. */
+ * "error" to "debug". "debug" is G_MESSAGES_DEBUG=all and "message" is
+ * GLib's default, and both are GLib's own switch; the others must hold
+ * back some lines, and libatrium logs through the structured API, which
+ * only a writer function can filter, so they install one over GLib's
+ * default writer. A process sets its writer once (GLib aborts on a second):
+ * an app with a writer of its own should not pass those levels. */
 gboolean
 _atrium_log_set_level (const char  *name,
                        GError     **error)
 {
+  static gsize writer_installed = 0;
+
   for (guint i = 0; i < G_N_ELEMENTS (level_names); i++)
     if (g_strcmp0 (name, level_names[i].name) == 0)
       {
@@ -97,7 +102,12 @@ _atrium_log_set_level (const char  *name,
         /* GLib's writer shows info and debug lines only where debug
          * output is on; the filter then holds back what is below. */
         g_log_set_debug_enabled (level_names[i].level >= G_LOG_LEVEL_INFO);
-        g_log_set_default_handler (filter_handler, NULL);
+        if (level_names[i].level != G_LOG_LEVEL_MESSAGE && level_names[i].level != G_LOG_LEVEL_DEBUG
+            && g_once_init_enter (&writer_installed))
+          {
+            g_log_set_writer_func (filter_writer, NULL, NULL);
+            g_once_init_leave (&writer_installed, 1);
+          }
         return TRUE;
       }
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
