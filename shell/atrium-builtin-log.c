@@ -269,8 +269,12 @@ log_page (AtriumCall     *call,
     }
 
   /* The call succeeds whether or not the line was left out: the page has
-   * no use for knowing, and it must not retry into the budget. */
-  if (!_atrium_log_level_allows (level) || !_atrium_log_page_admit (&skipped))
+   * no use for knowing, and it must not retry into the budget. Debug and
+   * info lines nobody would see (G_MESSAGES_DEBUG, --log-level) do not
+   * spend the budget. */
+  if (!_atrium_log_level_allows (level)
+      || g_log_writer_default_would_drop (level, G_LOG_DOMAIN)
+      || !_atrium_log_page_admit (&skipped))
     {
       _atrium_builtin_return_null (call);
       return;
@@ -302,6 +306,64 @@ log_page (AtriumCall     *call,
   g_log_structured_array (level == G_LOG_LEVEL_DEBUG || level == G_LOG_LEVEL_INFO
                           ? level : G_LOG_LEVEL_MESSAGE, f.fields, f.n);
   _atrium_builtin_return_null (call);
+}
+
+/* --log-console: each console line is also a structured line, at DEBUG
+ * level in the domain Atrium-Console (so G_MESSAGES_DEBUG=Atrium-Console or
+ * --log-level debug shows it, and the journal gets it with its fields),
+ * with the console method as ATRIUM_CONSOLE_LEVEL. Standard output keeps
+ * the plain line, as before. The page budget applies. */
+void
+_atrium_builtin_log_console (AtriumWindow *window,
+                             const char   *level,
+                             gsize         level_length,
+                             const char   *line,
+                             gsize         line_length)
+{
+  g_autofree char *raw = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *console_level = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *uri = NULL;
+  GLogField fields[7];
+  gsize n = 0;
+  guint skipped;
+
+  /* Lines nobody would see do not spend the pages' budget. */
+  if (!_atrium_log_level_allows (G_LOG_LEVEL_DEBUG)
+      || g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, "Atrium-Console")
+      || !_atrium_log_page_admit (&skipped))
+    return;
+
+  raw = g_utf8_make_valid (line, line_length);
+  message = escape_controls (raw);
+  if (skipped > 0)
+    {
+      char *with_count = g_strdup_printf ("%s (%u more lines caused by pages were left out "
+                                          "before it)", message, skipped);
+
+      g_free (message);
+      message = with_count;
+    }
+  console_level = g_utf8_make_valid (level, MIN (level_length, 16));
+  fields[n++] = (GLogField) { "MESSAGE", message, -1 };
+  fields[n++] = (GLogField) { "PRIORITY", "7", -1 };
+  fields[n++] = (GLogField) { "GLIB_DOMAIN", "Atrium-Console", -1 };
+  fields[n++] = (GLogField) { "ATRIUM_CONSOLE_LEVEL", console_level, -1 };
+  if (window != NULL)
+    {
+      WebKitWebView *view = atrium_window_get_web_view (window);
+      const char *page = view != NULL ? webkit_web_view_get_uri (view) : NULL;
+
+      id = g_strdup_printf ("%u", atrium_window_get_id (window));
+      fields[n++] = (GLogField) { "ATRIUM_WINDOW_ID", id, -1 };
+      if (page != NULL)
+        {
+          uri = escape_controls (page);
+          fields[n++] = (GLogField) { "ATRIUM_PAGE_URL", uri, -1 };
+        }
+    }
+  g_log_structured_array (G_LOG_LEVEL_DEBUG, fields, n);
 }
 
 static void

@@ -144,5 +144,12 @@ char     *_atrium_builtin_app_folder         (AtriumApp    *app,
 gboolean  _atrium_log_set_level              (const char      *name,
                                               GError         **error);
 gboolean  _atrium_log_level_allows           (GLogLevelFlags   level);
+/* A console line of @window's page (--log-console): @level is the console
+ * method's name ("log", "warn", …), neither is NUL-terminated. */
+void      _atrium_builtin_log_console        (AtriumWindow    *window,
+                                              const char      *level,
+                                              gsize            level_length,
+                                              const char      *line,
+                                              gsize            line_length);
 
 G_END_DECLS

@@ -26,7 +26,8 @@ capture_writer (GLogLevelFlags   level,
 {
   for (gsize i = 0; i < n_fields; i++)
     if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0
-        && g_str_equal (fields[i].value, "Atrium-Page"))
+        && (g_str_equal (fields[i].value, "Atrium-Page")
+            || g_str_equal (fields[i].value, "Atrium-Console")))
       {
         GHashTable *line = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
@@ -407,6 +408,7 @@ test_log (void)
   g_test_summary ("atrium.log: structured lines with the window id, the page URL and the "
                   "page's fields, escaped; bad fields refused; the page budget applies");
 
+  g_log_set_debug_enabled (TRUE);
   g_ptr_array_set_size (page_lines, 0);
   result = run_js (window,
     "await atrium.log.info('saved\\nAtrium-WARNING **: forged', {file: 'a.txt', bytes: 120,"
@@ -433,6 +435,16 @@ test_log (void)
   g_assert_cmpstr (line_field (2, "PRIORITY"), ==, "3");
   g_assert_cmpstr (line_field (2, "(level)"), ==, "32");
   g_assert_cmpstr (line_field (3, "PRIORITY"), ==, "7");
+
+  /* Debug and info lines where debug output is off: not logged. */
+  g_log_set_debug_enabled (FALSE);
+  g_clear_pointer (&result, g_free);
+  result = run_js (window, "await atrium.log.debug('hidden'); await atrium.log.info('hidden');"
+                           "await atrium.log.warn('shown'); return 1;");
+  g_assert_cmpstr (result, ==, "1");
+  g_assert_cmpuint (page_lines->len, ==, 5);
+  g_assert_cmpstr (line_field (4, "MESSAGE"), ==, "shown");
+  g_log_set_debug_enabled (TRUE);
 
   before = page_lines->len;
   codes = harness_run_js_json (window,
@@ -471,6 +483,44 @@ test_log (void)
   g_assert_cmpstr (result, ==, "500");
   g_assert_cmpuint (page_lines->len - before, <, 500);
   g_assert_cmpuint (_atrium_log_page_suppressed (), >, suppressed);
+  g_log_set_debug_enabled (FALSE);
+  harness_close (window);
+}
+
+static void
+test_console (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+  g_autofree char *id = NULL;
+  g_autofree char *result = NULL;
+
+  g_test_summary ("--log-console: the page's console lines are also structured lines, "
+                  "with the window id, the page URL and the console method");
+
+  /* Shown only where debug output is on; off, the line is not logged. */
+  g_assert_true (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, "Atrium-Console"));
+  g_log_set_debug_enabled (TRUE);
+  atrium_app_set_log_console (app, TRUE);
+  window = harness_open (app, "/");
+  id = g_strdup_printf ("%u", atrium_window_get_id (window));
+  g_ptr_array_set_size (page_lines, 0);
+  /* A call's answer comes after the console lines posted before it. */
+  result = run_js (window, "console.warn('careful\\nnow', {a: 1}); "
+                           "await atrium.store.keys(); return 1;");
+  g_assert_cmpstr (result, ==, "1");
+  g_assert_cmpuint (page_lines->len, ==, 1);
+  g_assert_cmpstr (line_field (0, "GLIB_DOMAIN"), ==, "Atrium-Console");
+  g_assert_cmpstr (line_field (0, "MESSAGE"), ==, "careful\\nnow {\"a\":1}");
+  g_assert_cmpstr (line_field (0, "ATRIUM_CONSOLE_LEVEL"), ==, "warn");
+  g_assert_cmpstr (line_field (0, "ATRIUM_WINDOW_ID"), ==, id);
+  g_assert_true (g_str_has_prefix (line_field (0, "ATRIUM_PAGE_URL"), "app://"));
+
+  g_log_set_debug_enabled (FALSE);
+  g_clear_pointer (&result, g_free);
+  result = run_js (window, "console.log('unseen'); await atrium.store.keys(); return 1;");
+  g_assert_cmpstr (result, ==, "1");
+  g_assert_cmpuint (page_lines->len, ==, 1);
   harness_close (window);
 }
 
@@ -534,7 +584,9 @@ main (int   argc,
       return g_test_run ();
     }
 
-  /* First: its lines must not meet a budget other tests' pages spent. */
+  /* First, and the flood last of all: their lines must not meet a budget
+   * other tests' pages spent. */
+  g_test_add_func ("/atrium/builtin-store/console", test_console);
   g_test_add_func ("/atrium/builtin-store/log", test_log);
   g_test_add_func ("/atrium/builtin-store/round-trip", test_round_trip);
   g_test_add_func ("/atrium/builtin-store/two-windows", test_two_windows);
