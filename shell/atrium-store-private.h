@@ -13,6 +13,15 @@ char        *_atrium_store_path_for_app  (const char    *app_id);
 AtriumStore *_atrium_store_new           (const char    *path,
                                           GMainContext  *context);
 
+/* A store file's bytes, as the store reads them: a table of key → entry
+ * (opaque) and the file size those entries make, or %NULL with @error set
+ * if the bytes are not a store (not JSON, not an object, a bad key, a value
+ * a store would refuse, over the limits). Pure: the fuzz target's way in. */
+GHashTable  *_atrium_store_parse         (const char    *text,
+                                          gsize          length,
+                                          gsize         *size,
+                                          GError       **error);
+
 gboolean     _atrium_store_key_is_valid  (const char    *key,
                                           GError       **error);
 

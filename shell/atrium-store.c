@@ -264,6 +264,64 @@ read_file (const char  *path,
   return g_steal_pointer (&text);
 }
 
+GHashTable *
+_atrium_store_parse (const char  *text,
+                     gsize        length,
+                     gsize       *size,
+                     GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GHashTable) entries = NULL;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  *size = 2;
+  /* One level for the store's own object. */
+  root = _atrium_json_parse (text, length, ATRIUM_STORE_MAX_DEPTH + 1, error);
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "not a JSON object");
+      return NULL;
+    }
+
+  entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+  json_object_iter_init (&iter, json_node_get_object (root));
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      g_autoptr(GError) local = NULL;
+      Entry *entry, *old;
+      char *encoded;
+
+      if (!_atrium_store_key_is_valid (key, &local)
+          || (encoded = encode_value (value, &local)) == NULL)
+        {
+          g_set_error (error, ATRIUM_ERROR, g_error_matches (local, ATRIUM_ERROR,
+                                                             ATRIUM_ERROR_TOO_LARGE)
+                       ? ATRIUM_ERROR_TOO_LARGE : ATRIUM_ERROR_BAD_ARGS,
+                       "a bad entry: %s", local->message);
+          return NULL;
+        }
+      entry = g_new (Entry, 1);
+      entry->json_key = json_key_new (key);
+      entry->value = encoded;
+      /* A repeated key: the last one counts, once. */
+      old = g_hash_table_lookup (entries, key);
+      if (old != NULL)
+        *size -= entry_size (old);
+      *size += entry_size (entry);
+      g_hash_table_replace (entries, g_strdup (key), entry);
+    }
+  if (*size > ATRIUM_STORE_MAX_SIZE + 1)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE, "more than a store holds");
+      return NULL;
+    }
+  return g_steal_pointer (&entries);
+}
+
 /* Fills the entries from the file; a file that is not a store is kept
  * aside. Called before anyone else can see @self. */
 static void
@@ -271,14 +329,10 @@ load (AtriumStore *self)
 {
   g_autofree char *text = NULL;
   g_autofree char *why = NULL;
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) entries = NULL;
-  JsonObjectIter iter;
-  const char *key;
-  JsonNode *value;
+  GHashTable *entries;
   gboolean missing;
-  gsize length, size = 2;
+  gsize length, size;
 
   text = read_file (self->path, &length, &missing, &why);
   if (text == NULL)
@@ -287,45 +341,14 @@ load (AtriumStore *self)
         set_aside (self, why);
       return;
     }
-
-  /* One level for the store's own object. */
-  root = _atrium_json_parse (text, length, ATRIUM_STORE_MAX_DEPTH + 1, &error);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  entries = _atrium_store_parse (text, length, &size, &error);
+  if (entries == NULL)
     {
-      set_aside (self, root == NULL ? error->message : "not a JSON object");
+      set_aside (self, error->message);
       return;
     }
-
-  entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
-  json_object_iter_init (&iter, json_node_get_object (root));
-  while (json_object_iter_next (&iter, &key, &value))
-    {
-      Entry *entry;
-      char *encoded;
-
-      g_clear_error (&error);
-      if (!_atrium_store_key_is_valid (key, &error)
-          || (encoded = encode_value (value, &error)) == NULL)
-        {
-          g_autofree char *message = g_strdup_printf ("a bad entry: %s", error->message);
-
-          set_aside (self, message);
-          return;
-        }
-      entry = g_new (Entry, 1);
-      entry->json_key = json_key_new (key);
-      entry->value = encoded;
-      size += entry_size (entry);
-      g_hash_table_replace (entries, g_strdup (key), entry);
-    }
-  if (size > ATRIUM_STORE_MAX_SIZE + 1)
-    {
-      set_aside (self, "more than a store holds");
-      return;
-    }
-
   g_hash_table_unref (self->entries);
-  self->entries = g_steal_pointer (&entries);
+  self->entries = entries;
   self->size = size;
 }
 
