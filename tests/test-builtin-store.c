@@ -27,7 +27,8 @@ capture_writer (GLogLevelFlags   level,
   for (gsize i = 0; i < n_fields; i++)
     if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0
         && (g_str_equal (fields[i].value, "Atrium-Page")
-            || g_str_equal (fields[i].value, "Atrium-Console")))
+            || g_str_equal (fields[i].value, "Atrium-Console")
+            || g_str_equal (fields[i].value, "Atrium-Events")))
       {
         GHashTable *line = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
@@ -525,6 +526,30 @@ test_console (void)
 }
 
 static void
+test_events_domain (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  g_autoptr(JsonNode) data = json_from_string ("1", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The events log in their own domain, Atrium-Events, and only where "
+                  "debug output is on for it");
+
+  g_ptr_array_set_size (page_lines, 0);
+  g_assert_true (atrium_app_emit (app, "quiet", data, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (page_lines->len, ==, 0);
+
+  g_log_set_debug_enabled (TRUE);
+  g_assert_true (atrium_app_emit (app, "loud", data, &error));
+  g_assert_no_error (error);
+  g_log_set_debug_enabled (FALSE);
+  g_assert_cmpuint (page_lines->len, ==, 1);
+  g_assert_cmpstr (line_field (0, "GLIB_DOMAIN"), ==, "Atrium-Events");
+  g_assert_cmpstr (line_field (0, "MESSAGE"), ==, "C emitted loud to every window");
+}
+
+static void
 test_log_level_option (void)
 {
   const char *launcher = g_getenv ("ATRIUM_LAUNCHER");
@@ -575,6 +600,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* The tests turn debug output on and off themselves. */
+  g_unsetenv ("G_MESSAGES_DEBUG");
   page_lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_log_set_writer_func (capture_writer, NULL, NULL);
 
@@ -593,6 +620,7 @@ main (int   argc,
   g_test_add_func ("/atrium/builtin-store/hostile", test_hostile);
   g_test_add_func ("/atrium/builtin-store/paths", test_paths);
   g_test_add_func ("/atrium/builtin-store/groups-off", test_groups_off);
+  g_test_add_func ("/atrium/builtin-store/events-domain", test_events_domain);
   g_test_add_func ("/atrium/builtin-store/log-level-option", test_log_level_option);
 
   return g_test_run ();
