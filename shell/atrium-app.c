@@ -16,6 +16,7 @@
 #include "atrium-runtime-private.h"
 #include "atrium-screenshot-private.h"
 #include "atrium-theme-private.h"
+#include "atrium-window-state-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-window.h"
 
@@ -311,6 +312,16 @@ atrium_app_shutdown (GApplication *application)
   AtriumApp *self = ATRIUM_APP (application);
 
   g_clear_handle_id (&self->quit_idle, g_source_remove);
+
+  /* Windows are not destroyed when the app quits: the last change to their
+   * remembered state is saved here. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    _atrium_window_state_flush (l->data);
+
+  /* No page takes events from here on: a worker method waiting for room in
+   * a window's queue would keep the wait below from ending. */
+  if (self->events != NULL)
+    _atrium_events_shutdown (self->events);
 
   /* Let running worker methods finish before the registry they use goes. */
   if (self->workers != NULL)
