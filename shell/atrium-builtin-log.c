@@ -77,6 +77,17 @@ filter_writer (GLogLevelFlags   level,
                gsize            n_fields,
                gpointer         user_data)
 {
+  /* The pages' lines were held to their own level already: their warnings
+   * and errors come at MESSAGE level (see the top of this file), which a
+   * threshold of "warning" must not hide. */
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0)
+      {
+        if (g_str_equal (fields[i].value, G_LOG_DOMAIN)
+            || g_str_equal (fields[i].value, "Atrium-Console"))
+          return g_log_writer_default (level, fields, n_fields, user_data);
+        break;
+      }
   if (!_atrium_log_level_allows (level))
     return G_LOG_WRITER_HANDLED;
   return g_log_writer_default (level, fields, n_fields, user_data);

@@ -577,6 +577,41 @@ test_log_level_option (void)
     g_assert_nonnull (strstr (err, "--log-level takes error, critical, warning, message, info "
                                    "or debug, not “loud”"));
   }
+  /* What a page's lines show at each level, through the launcher (where
+   * stderr is a pipe: GLib's plain-text writer). */
+  for (guint i = 0; i < 4; i++)
+    {
+      static const struct
+      {
+        const char *level;
+        const char *shown;    /* the first letters of the lines shown */
+      } cases[] = {
+        { "debug", "diwe" },
+        { "info", "iwe" },
+        { "warning", "we" },
+        { "message", "we" },
+      };
+      static const char * const lines[] = {
+        "page debug line", "page info line", "page warn line", "page error line",
+      };
+      g_autoptr(GSubprocess) run = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *both = NULL;
+
+      g_test_message ("--log-level %s", cases[i].level);
+      run = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, launcher, "--log-level", cases[i].level, "--dir",
+                              g_test_get_filename (G_TEST_DIST, "log-page", NULL), NULL);
+      g_assert_no_error (error);
+      test_communicate (run, HARNESS_WAIT_SECONDS, "the launcher to log and quit", &out, &err);
+      g_assert_cmpint (g_subprocess_get_exit_status (run), ==, 3);
+      both = g_strconcat (out, err, NULL);
+      for (guint l = 0; l < G_N_ELEMENTS (lines); l++)
+        g_assert_cmpint (strstr (both, lines[l]) != NULL, ==,
+                         strchr (cases[i].shown, lines[l][5]) != NULL);
+    }
+
   for (guint i = 0; i < 3; i++)
     {
       static const char * const levels[] = { "debug", "warning", "error" };
