@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -33,7 +34,18 @@
  * (`lock`) protects the entries, their size and the queue of changes not
  * yet announced; the file is written under it, so writes are never
  * interleaved and no update is lost. Nothing is called out of the store
- * with it held. #AtriumStore::changed is emitted in the main context the
+ * with it held.
+ *
+ * Other processes: an app that runs more than once (the launcher is
+ * non-unique) has a store in each process over the same file. A write
+ * takes an flock() on `store.json.lock` (after `lock`, always in that
+ * order), reads the file again, and only then makes its change and
+ * writes; a read looks at the file's identity (a stat) and reads it again
+ * if it changed (a read may rarely miss a change made within the same
+ * tick of the file times' clock; a write never does). So no process loses another's update, and each announces the
+ * other's changes as its own. A file that disappears is not taken as an
+ * empty store (nobody but a user removes it): the next change writes it
+ * again. #AtriumStore::changed is emitted in the main context the
  * store was made for, one change at a time and in the order the changes
  * were made, whichever thread made them.
  */
@@ -47,6 +59,18 @@ typedef struct
   char  *json_key;   /* the key as a JSON string, quotes included */
   char  *value;      /* the value as compact JSON */
 } Entry;
+
+/* What tells one version of the file from another: a write renames a new
+ * file over the old, so the inode changes, and the times and size with it. */
+typedef struct
+{
+  gboolean valid;    /* FALSE: no file seen */
+  dev_t    dev;
+  ino_t    ino;
+  off_t    size;
+  gint64   mtime_ns;
+  gint64   ctime_ns;
+} FileId;
 
 typedef struct
 {
@@ -65,6 +89,7 @@ struct _AtriumStore
   GMutex        lock;
   GHashTable   *entries;      /* key → Entry; lock */
   gsize         size;         /* the file's size for these entries; lock */
+  FileId        seen;         /* the file as last read or written; lock */
   GQueue        changes;      /* Change, not yet announced; lock */
   gboolean      announcing;   /* a source is attached to announce them; lock */
 };
@@ -322,6 +347,141 @@ _atrium_store_parse (const char  *text,
   return g_steal_pointer (&entries);
 }
 
+static FileId
+file_id (const char *path)
+{
+  FileId id = { 0 };
+  struct stat st;
+
+  if (stat (path, &st) != 0)
+    return id;
+  id.valid = TRUE;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.size = st.st_size;
+  id.mtime_ns = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+  id.ctime_ns = (gint64) st.st_ctim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_ctim.tv_nsec;
+  return id;
+}
+
+static gboolean
+file_id_equal (const FileId *a,
+               const FileId *b)
+{
+  return a->valid == b->valid
+         && (!a->valid || (a->dev == b->dev && a->ino == b->ino && a->size == b->size
+                           && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns));
+}
+
+static void queue_change_locked (AtriumStore *self,
+                                 const char  *key,
+                                 const char  *value);
+
+/* Another process replaced the file (or, with @always, may have): takes
+ * its entries, announcing what differs. Called with the lock held (and,
+ * for a write, the file lock). A
+ * file that is gone, or that is not a store, leaves the entries alone: the
+ * next change writes the file again. */
+static void
+sync_locked (AtriumStore *self,
+             gboolean     always)
+{
+  FileId now = file_id (self->path);
+  g_autofree char *text = NULL;
+  g_autofree char *why = NULL;
+  g_autoptr(GHashTable) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  const char *key;
+  Entry *entry;
+  gboolean missing;
+  gsize length, size;
+
+  if (!now.valid || (!always && file_id_equal (&now, &self->seen)))
+    return;
+  self->seen = now;
+
+  text = read_file (self->path, &length, &missing, &why);
+  if (text != NULL)
+    entries = _atrium_store_parse (text, length, &size, &error);
+  if (entries == NULL)
+    {
+      g_message ("The store %s changed on disk to something that is not a store (%s); "
+                 "keeping what this process has", self->path,
+                 error != NULL ? error->message : why);
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, entries);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &entry))
+    {
+      Entry *old = g_hash_table_lookup (self->entries, key);
+
+      if (old == NULL || strcmp (old->value, entry->value) != 0)
+        queue_change_locked (self, key, entry->value);
+    }
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+    if (!g_hash_table_contains (entries, key))
+      queue_change_locked (self, key, NULL);
+
+  g_hash_table_unref (self->entries);
+  self->entries = g_steal_pointer (&entries);
+  self->size = size;
+}
+
+/* Takes the lock and the file lock, and catches up with the file: the
+ * start of every change. Returns the file lock's descriptor, or -1 with
+ * @error set (and no lock held). */
+static int
+write_begin (AtriumStore  *self,
+             GError      **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *lock_path = g_strconcat (self->path, ".lock", NULL);
+  int fd;
+
+  g_mutex_lock (&self->lock);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_mutex_unlock (&self->lock);
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED, "Cannot make the folder %s: %s",
+                   dir, g_strerror (saved));
+      return -1;
+    }
+  fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+  while (fd >= 0 && flock (fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        fd = -1;
+      }
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_mutex_unlock (&self->lock);
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED, "Cannot lock %s: %s",
+                   lock_path, g_strerror (saved));
+      return -1;
+    }
+  /* Always read under the file lock: an inode number can come back, with
+   * the same size, within one tick of the file times' clock, so the stat
+   * that reads trust is not enough to write on. */
+  sync_locked (self, TRUE);
+  return fd;
+}
+
+static void
+write_end (AtriumStore *self,
+           int          fd)
+{
+  close (fd);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Fills the entries from the file; a file that is not a store is kept
  * aside. Called before anyone else can see @self. */
 static void
@@ -350,6 +510,8 @@ load (AtriumStore *self)
   g_hash_table_unref (self->entries);
   self->entries = entries;
   self->size = size;
+  /* Changed since it was read? Then the first read or write reads it again. */
+  self->seen = file_id (self->path);
 }
 
 /* Writes the entries; called with the lock held. */
@@ -393,6 +555,8 @@ save_locked (AtriumStore  *self,
                    local->message);
       return FALSE;
     }
+  /* Under the file lock: nobody else has written since. */
+  self->seen = file_id (self->path);
   return TRUE;
 }
 
@@ -482,6 +646,7 @@ atrium_store_get (AtriumStore *self,
   g_return_val_if_fail (key != NULL, NULL);
 
   g_mutex_lock (&self->lock);
+  sync_locked (self, FALSE);
   entry = g_hash_table_lookup (self->entries, key);
   value = entry != NULL ? g_strdup (entry->value) : NULL;
   g_mutex_unlock (&self->lock);
@@ -516,6 +681,7 @@ atrium_store_set (AtriumStore  *self,
   g_autofree char *old_key = NULL;
   Entry *entry, *old;
   gsize size;
+  int fd;
 
   g_return_val_if_fail (ATRIUM_IS_STORE (self), FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
@@ -531,18 +697,23 @@ atrium_store_set (AtriumStore  *self,
   entry->json_key = json_key_new (key);
   entry->value = g_steal_pointer (&encoded);
 
-  g_mutex_lock (&self->lock);
+  fd = write_begin (self, error);
+  if (fd < 0)
+    {
+      entry_free (entry);
+      return FALSE;
+    }
   old = g_hash_table_lookup (self->entries, key);
   if (old != NULL && strcmp (old->value, entry->value) == 0)
     {
-      g_mutex_unlock (&self->lock);
+      write_end (self, fd);
       entry_free (entry);
       return TRUE;
     }
   size = self->size - (old != NULL ? entry_size (old) : 0) + entry_size (entry);
   if (size > ATRIUM_STORE_MAX_SIZE + 1)
     {
-      g_mutex_unlock (&self->lock);
+      write_end (self, fd);
       g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
                    "The store would be larger than %d bytes", ATRIUM_STORE_MAX_SIZE);
       entry_free (entry);
@@ -560,12 +731,12 @@ atrium_store_set (AtriumStore  *self,
         g_hash_table_insert (self->entries, g_steal_pointer (&old_key), old);
       else
         g_hash_table_remove (self->entries, key);
-      g_mutex_unlock (&self->lock);
+      write_end (self, fd);
       return FALSE;
     }
   self->size = size;
   queue_change_locked (self, key, entry->value);
-  g_mutex_unlock (&self->lock);
+  write_end (self, fd);
 
   if (old != NULL)
     entry_free (old);
@@ -580,28 +751,31 @@ _atrium_store_delete_full (AtriumStore  *self,
 {
   g_autofree char *old_key = NULL;
   Entry *old;
+  int fd;
 
   *existed = FALSE;
   if (!_atrium_store_key_is_valid (key, error))
     return FALSE;
 
-  g_mutex_lock (&self->lock);
+  fd = write_begin (self, error);
+  if (fd < 0)
+    return FALSE;
   old = g_hash_table_lookup (self->entries, key);
   if (old == NULL)
     {
-      g_mutex_unlock (&self->lock);
+      write_end (self, fd);
       return TRUE;
     }
   g_hash_table_steal_extended (self->entries, key, (gpointer *) &old_key, NULL);
   if (!save_locked (self, error))
     {
       g_hash_table_insert (self->entries, g_steal_pointer (&old_key), old);
-      g_mutex_unlock (&self->lock);
+      write_end (self, fd);
       return FALSE;
     }
   self->size -= entry_size (old);
   queue_change_locked (self, key, NULL);
-  g_mutex_unlock (&self->lock);
+  write_end (self, fd);
 
   entry_free (old);
   *existed = TRUE;
@@ -657,6 +831,7 @@ atrium_store_dup_keys (AtriumStore *self)
 
   builder = g_strv_builder_new ();
   g_mutex_lock (&self->lock);
+  sync_locked (self, FALSE);
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
     g_strv_builder_add (builder, key);
@@ -683,14 +858,17 @@ atrium_store_clear (AtriumStore  *self,
                     GError      **error)
 {
   g_autoptr(GHashTable) old = NULL;
+  int fd;
 
   g_return_val_if_fail (ATRIUM_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  g_mutex_lock (&self->lock);
+  fd = write_begin (self, error);
+  if (fd < 0)
+    return FALSE;
   if (g_hash_table_size (self->entries) == 0)
     {
-      g_mutex_unlock (&self->lock);
+      write_end (self, fd);
       return TRUE;
     }
   old = self->entries;
@@ -699,12 +877,12 @@ atrium_store_clear (AtriumStore  *self,
     {
       g_hash_table_unref (self->entries);
       self->entries = g_steal_pointer (&old);
-      g_mutex_unlock (&self->lock);
+      write_end (self, fd);
       return FALSE;
     }
   self->size = 2;
   queue_change_locked (self, NULL, NULL);
-  g_mutex_unlock (&self->lock);
+  write_end (self, fd);
   return TRUE;
 }
 

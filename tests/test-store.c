@@ -692,6 +692,134 @@ test_threads (Fixture       *f,
   g_signal_handlers_disconnect_by_data (store, f);
 }
 
+/* --- two processes --- */
+
+typedef struct
+{
+  AtriumStore *store;     /* a store of its own over the shared file */
+  guint        index;
+} SharedWriter;
+
+static gpointer
+shared_writer_thread (gpointer data)
+{
+  SharedWriter *writer = data;
+
+  for (guint i = 0; i < N_WRITES; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("p%u-%u", writer->index, i);
+      g_autoptr(JsonNode) value = json_node_init_int (json_node_alloc (), i);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (atrium_store_set (writer->store, key, value, &error));
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+static void
+test_two_stores_one_file (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(AtriumStore) first = _atrium_store_new (f->path, NULL);
+  g_autoptr(AtriumStore) second = _atrium_store_new (f->path, NULL);
+  g_autoptr(AtriumStore) again = NULL;
+  g_autoptr(JsonNode) one = json ("1");
+  g_autoptr(JsonNode) two = json ("2");
+  SharedWriter writers[2] = { { first, 0 }, { second, 1 } };
+  TestThread *threads[2];
+  g_auto(GStrv) keys = NULL;
+  g_autofree char *text = NULL;
+
+  g_test_summary ("Two stores over one file, as two processes of one app have: each sees the "
+                  "other's changes and announces them, and concurrent writers lose nothing");
+
+  g_signal_connect (first, "changed", G_CALLBACK (changed_cb), f);
+
+  /* The second's change, seen and announced by the first. */
+  g_assert_true (atrium_store_set (second, "from-second", one, NULL));
+  text = get_text (first, "from-second");
+  g_assert_cmpstr (text, ==, "1");
+  wait_changes (f, 1);
+  g_assert_cmpstr (g_ptr_array_index (f->changes, 0), ==, "from-second=1");
+
+  /* The first's write keeps the second's key. */
+  g_assert_true (atrium_store_set (second, "from-second", two, NULL));
+  g_assert_true (atrium_store_set (first, "from-first", one, NULL));
+  g_assert_true (atrium_store_delete (second, "from-first", NULL));
+  g_clear_pointer (&keys, g_strfreev);
+  keys = atrium_store_dup_keys (first);
+  g_assert_cmpuint (g_strv_length (keys), ==, 1);
+  g_assert_cmpstr (keys[0], ==, "from-second");
+  wait_changes (f, 4);
+  g_assert_cmpstr (g_ptr_array_index (f->changes, 1), ==, "from-second=2");
+  g_assert_cmpstr (g_ptr_array_index (f->changes, 2), ==, "from-first=1");
+  g_assert_cmpstr (g_ptr_array_index (f->changes, 3), ==, "from-first deleted");
+  g_signal_handlers_disconnect_by_data (first, f);
+
+  /* Both at once, from threads: every write of each is in the file. */
+  for (guint t = 0; t < 2; t++)
+    threads[t] = test_thread_new ("shared writer", shared_writer_thread, &writers[t]);
+  for (guint t = 0; t < 2; t++)
+    test_thread_join (threads[t], TEST_WAIT_SECONDS, "a shared store writer thread's end");
+  again = _atrium_store_new (f->path, NULL);
+  g_clear_pointer (&keys, g_strfreev);
+  keys = atrium_store_dup_keys (again);
+  g_assert_cmpuint (g_strv_length (keys), ==, 2 * N_WRITES + 1);
+  g_clear_pointer (&keys, g_strfreev);
+  keys = atrium_store_dup_keys (first);
+  g_assert_cmpuint (g_strv_length (keys), ==, 2 * N_WRITES + 1);
+}
+
+static int
+run_counter (const char *path,
+             const char *prefix)
+{
+  g_autoptr(AtriumStore) store = _atrium_store_new (path, NULL);
+
+  for (guint i = 0; i < N_WRITES; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("%s-%u", prefix, i);
+      g_autoptr(JsonNode) value = json_node_init_int (json_node_alloc (), i);
+
+      if (!atrium_store_set (store, key, value, NULL))
+        return 1;
+    }
+  return 0;
+}
+
+static void
+test_two_processes (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *prefixes[] = { "a", "b", "c" };
+  GSubprocess *children[G_N_ELEMENTS (prefixes)];
+  g_autoptr(AtriumStore) store = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_test_summary ("Three processes writing one store at once lose no update");
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      children[i] = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                                      g_test_get_filename (G_TEST_BUILT, "test-store", NULL),
+                                      "--counter", f->path, prefixes[i], NULL);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    {
+      test_communicate (children[i], TEST_WAIT_SECONDS, "a writer process's end", NULL, NULL);
+      g_assert_true (g_subprocess_get_successful (children[i]));
+      g_object_unref (children[i]);
+    }
+
+  store = _atrium_store_new (f->path, NULL);
+  keys = atrium_store_dup_keys (store);
+  g_assert_cmpuint (g_strv_length (keys), ==, G_N_ELEMENTS (prefixes) * N_WRITES);
+}
+
 /* --- a writer killed mid-write --- */
 
 /* The child: writes "ready" once the store holds its first value, then
@@ -775,6 +903,8 @@ main (int   argc,
 {
   if (argc == 3 && g_str_equal (argv[1], "--writer"))
     return run_writer (argv[2]);
+  if (argc == 4 && g_str_equal (argv[1], "--counter"))
+    return run_counter (argv[2], argv[3]);
 
   test_count_warnings (".corrupt; starting empty", &aside_warnings);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
@@ -791,6 +921,8 @@ main (int   argc,
   ADD ("huge-file", test_huge_file);
   ADD ("fifo-and-devices", test_fifo_and_devices);
   ADD ("threads", test_threads);
+  ADD ("two-stores-one-file", test_two_stores_one_file);
+  ADD ("two-processes", test_two_processes);
   ADD ("killed-mid-write", test_killed_mid_write);
 
   return g_test_run ();
