@@ -398,8 +398,21 @@ test_write_fails (Fixture       *f,
   keys = atrium_store_dup_keys (store);
   g_assert_cmpuint (g_strv_length (keys), ==, 1);
 
+  /* A symbolic link where the file lock goes is not followed. */
+  {
+    g_autofree char *lock_path = g_strconcat (f->path, ".lock", NULL);
+
+    g_assert_cmpint (g_rmdir (f->path), ==, 0);
+    g_assert_cmpint (g_unlink (lock_path), ==, 0);
+    g_assert_cmpint (symlink ("/dev/zero", lock_path), ==, 0);
+    g_clear_error (&error);
+    g_assert_false (atrium_store_set (store, "b", two, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED);
+    g_assert_false (g_file_test (f->path, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (g_unlink (lock_path), ==, 0);
+  }
+
   /* A change made afterwards is the next one announced. */
-  g_assert_cmpint (g_rmdir (f->path), ==, 0);
   g_assert_true (atrium_store_set (store, "c", two, NULL));
   wait_changes (f, 2);
   g_assert_cmpstr (g_ptr_array_index (f->changes, 1), ==, "c=2");
