@@ -15,6 +15,9 @@
 static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_window_group,
   &_atrium_builtin_theme_group,
+  &_atrium_builtin_store_group,
+  &_atrium_builtin_path_group,
+  &_atrium_builtin_log_group,
 };
 
 typedef struct

@@ -844,6 +844,33 @@
     AtriumError,
     window: freeze(windowGroup),
     theme: freeze({ get: () => call('atrium:theme.get') }),
+    store: freeze({
+      get: (key) => call('atrium:store.get', key),
+      // JSON has no undefined: refused here rather than stored as null.
+      set: (key, value) => (value === undefined
+        ? promiseReject(new AtriumError('bad-args', 'store.set takes a key and a value'))
+        : call('atrium:store.set', key, value)),
+      delete: (key) => call('atrium:store.delete', key),
+      keys: () => call('atrium:store.keys'),
+      clear: () => call('atrium:store.clear'),
+    }),
+    path: freeze({
+      config: () => call('atrium:path.config'),
+      data: () => call('atrium:path.data'),
+      cache: () => call('atrium:path.cache'),
+      state: () => call('atrium:path.state'),
+      home: () => call('atrium:path.home'),
+      downloads: () => call('atrium:path.downloads'),
+      documents: () => call('atrium:path.documents'),
+      pictures: () => call('atrium:path.pictures'),
+      temp: () => call('atrium:path.temp'),
+    }),
+    log: freeze({
+      debug: (message, fields) => call('atrium:log.debug', message, fields),
+      info: (message, fields) => call('atrium:log.info', message, fields),
+      warn: (message, fields) => call('atrium:log.warn', message, fields),
+      error: (message, fields) => call('atrium:log.error', message, fields),
+    }),
     __whenIdle: whenIdle,
     __deliver: deliver,
   });
