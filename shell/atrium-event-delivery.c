@@ -83,8 +83,13 @@ script_done_cb (GObject      *source,
    * this thread). */
   if (_atrium_event_queue_script_done (script->queue, script->id, error == NULL, &released))
     {
+      /* Mostly a page going away: WebKit fails the script of a page
+       * replaced before it ran ("Unsupported result type"), and may say so
+       * before load-changed does. Counted, and told as any other page
+       * going away is, not as a warning (which G_DEBUG=fatal-warnings
+       * would make a page's way to abort the app). */
       if (error != NULL && released > 0)
-        _atrium_log_page (G_LOG_LEVEL_WARNING, "Window %u lost %u events: the page did not "
+        _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u lost %u events: the page did not "
                           "take them (%s)", _atrium_event_queue_get_window_id (script->queue),
                           released, error->message);
       flush (script->delivery);
