@@ -13,6 +13,10 @@
  * each has its own, which is the baseline. Rounds alternate which mode
  * runs first.
  *
+ * And what a page pays to open one: from asking to the new page's first
+ * script reaching C, atrium.window.open() from a page against the same
+ * window opened from C, alternating, in this process.
+ *
  *   bench-windows [--json FILE] [--rounds N] [--quick]
  *   bench-windows --child shared|isolated   (what the rounds spawn) */
 
@@ -25,6 +29,104 @@ ready_cb (AtriumCall *call,
           gpointer    user_data)
 {
   atrium_call_return_value (call, NULL);
+}
+
+/* The page (page-startup) calls ready() from its first script. */
+static gint64 ready_at;
+
+static void
+ready_at_cb (AtriumCall *call,
+             gpointer    user_data)
+{
+  ready_at = g_get_monotonic_time ();
+  atrium_call_return_value (call, NULL);
+}
+
+static void
+wait_ready (void)
+{
+  while (ready_at == 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static double
+open_from_c (AtriumApp *app)
+{
+  gint64 start = g_get_monotonic_time ();
+  AtriumWindow *window;
+
+  ready_at = 0;
+  window = atrium_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  atrium_window_load (window, "/");
+  gtk_window_present (GTK_WINDOW (window));
+  wait_ready ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  return (ready_at - start) / 1000.0;
+}
+
+static double
+open_from_page (AtriumApp    *app,
+                AtriumWindow *opener)
+{
+  gint64 start = g_get_monotonic_time ();
+  double id;
+  AtriumWindow *window = NULL;
+
+  ready_at = 0;
+  id = bench_run_js (atrium_window_get_web_view (opener),
+                     "return await atrium.window.open('/', { width: 800, height: 600 });");
+  wait_ready ();
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (ATRIUM_IS_WINDOW (l->data) && atrium_window_get_id (l->data) == (guint) id)
+      window = l->data;
+  if (window == NULL)
+    g_error ("bench-windows: window %.0f is not open", id);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return (ready_at - start) / 1000.0;
+}
+
+static void
+bench_open (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(AtriumAssets) assets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree double *from_c = g_new (double, rounds);
+  g_autofree double *from_page = g_new (double, rounds);
+  AtriumWindow *opener;
+
+  assets = atrium_assets_new_for_directory (BENCH_PAGE_DIR, &error);
+  if (assets == NULL)
+    g_error ("bench-windows: %s", error->message);
+  app = atrium_app_new ("dev.atrium.BenchWindowsOpen", G_APPLICATION_NON_UNIQUE);
+  atrium_app_set_assets (app, assets);
+  atrium_app_bind (app, "ready", ready_at_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  ready_at = 0;
+  opener = atrium_window_new (app);
+  bench_open_page (opener, "/");
+  wait_ready ();
+  /* One of each unmeasured: the page and the runtime are cached after. */
+  open_from_c (app);
+  open_from_page (app, opener);
+  for (guint r = 0; r < rounds; r++)
+    {
+      if (r % 2 == 0)
+        {
+          from_c[r] = open_from_c (app);
+          from_page[r] = open_from_page (app, opener);
+        }
+      else
+        {
+          from_page[r] = open_from_page (app, opener);
+          from_c[r] = open_from_c (app);
+        }
+    }
+  bench_results_add ("e2e", "a new window to its page's first script", BENCH_KIND_FLOOR,
+                     "opened from C", "atrium.window.open()", "ms", from_c, from_page, rounds);
+  gtk_window_destroy (GTK_WINDOW (opener));
 }
 
 static void
@@ -178,6 +280,8 @@ main (int   argc,
               "shared %.0f → %.0f MiB (%.1f per extra window)\n",
               r + 1, iso.one_mib, iso.ten_mib, iso_each[r], sh.one_mib, sh.ten_mib, sh_each[r]);
     }
+
+  bench_open ();
 
   bench_results_add ("memory", "RSS per extra window (1 → 10 windows)",
                      BENCH_KIND_OPTIMIZATION, "a web process each", "one shared web process",
