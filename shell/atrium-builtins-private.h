@@ -35,6 +35,7 @@ typedef struct
 
 extern const AtriumBuiltinGroup _atrium_builtin_window_group;
 extern const AtriumBuiltinGroup _atrium_builtin_theme_group;
+extern const AtriumBuiltinGroup _atrium_builtin_dialog_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);

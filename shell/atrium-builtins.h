@@ -16,6 +16,11 @@ G_BEGIN_DECLS
  * @ATRIUM_BUILTIN_WINDOW: `atrium.window`: the page's own window and the
  *   app's other windows (title, size, state, opening and closing)
  * @ATRIUM_BUILTIN_THEME: `atrium.theme`: the desktop's light or dark preference
+ * @ATRIUM_BUILTIN_DIALOG: `atrium.dialog`: file choosers and message
+ *   dialogs, modal to the calling window. Off by default: a chooser's
+ *   answer is an absolute path (the user's name, their folders' layout),
+ *   which a browser never gives a page, and what the page may then do with
+ *   a path is up to the app's own methods; an app that wants it says so
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW and %ATRIUM_BUILTIN_THEME
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
@@ -29,6 +34,7 @@ typedef enum {
   ATRIUM_BUILTIN_NONE    = 0,
   ATRIUM_BUILTIN_WINDOW  = 1 << 0,
   ATRIUM_BUILTIN_THEME   = 1 << 1,
+  ATRIUM_BUILTIN_DIALOG  = 1 << 2,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;

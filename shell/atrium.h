@@ -12,6 +12,7 @@
 #include "atrium-window.h"
 #include "atrium-events.h"
 #include "atrium-builtins.h"
+#include "atrium-dialog.h"
 
 #undef ATRIUM_INSIDE
 

@@ -165,6 +165,72 @@ export interface AtriumThemeGroup {
 export interface AtriumThemeChanged {
   readonly scheme: 'light' | 'dark';
 }
+
+/** A choice of files in a file dialog: glob patterns, MIME types or both. */
+export interface AtriumFileFilter {
+  name?: string;
+  /** Such as `*.png`; at most 64. */
+  patterns?: string[];
+  /** Such as `image/png` or `image/*`; at most 64. */
+  mimeTypes?: string[];
+}
+
+/** What atrium.dialog.open() may be given (at most 32 filters). */
+export interface AtriumOpenDialogOptions {
+  title?: string;
+  multiple?: boolean;
+  /** Folders, not files. */
+  directory?: boolean;
+  filters?: AtriumFileFilter[];
+  /** An absolute path: the folder to start in, or a file to start with. */
+  defaultPath?: string;
+}
+
+/** What atrium.dialog.save() may be given. */
+export interface AtriumSaveDialogOptions {
+  title?: string;
+  filters?: AtriumFileFilter[];
+  /** An absolute path: the folder to start in, or a file whose folder and name to start with. */
+  defaultPath?: string;
+  /** A file name, without a folder. */
+  defaultName?: string;
+}
+
+/** What atrium.dialog.message() may be given (at most 8 buttons). */
+export interface AtriumMessageDialogOptions {
+  kind?: 'info' | 'warning' | 'error' | 'question';
+  title?: string;
+  message: string;
+  detail?: string;
+  /** The labels, in order; `_` marks the mnemonic. One "OK" without. */
+  buttons?: string[];
+  /** The index of the button Return presses. */
+  defaultButton?: number;
+  /** The index message() resolves with on Escape or close; -1 without. */
+  cancelButton?: number;
+}
+
+/** What atrium.dialog.confirm() may be given. */
+export interface AtriumConfirmDialogOptions {
+  kind?: 'info' | 'warning' | 'error' | 'question';
+  title?: string;
+  detail?: string;
+  okLabel?: string;
+  cancelLabel?: string;
+}
+
+/** atrium.dialog: native dialogs, modal to the calling window. cancel() closes one;
+ *  its window's closing rejects it with `cancelled`. */
+export interface AtriumDialogGroup {
+  /** The absolute paths chosen, or null if the user cancelled. */
+  open(options?: AtriumOpenDialogOptions): AtriumCall<string[] | null>;
+  /** The absolute path chosen, or null if the user cancelled. */
+  save(options?: AtriumSaveDialogOptions): AtriumCall<string | null>;
+  /** The index of the button pressed. */
+  message(options: AtriumMessageDialogOptions): AtriumCall<number>;
+  /** True for OK, false for Cancel, Escape or close. */
+  confirm(message: string, options?: AtriumConfirmDialogOptions): AtriumCall<boolean>;
+}
 // --- end built-ins ---
 
 export interface AtriumRuntime {
@@ -184,6 +250,8 @@ export interface AtriumRuntime {
   readonly window: AtriumWindowGroup;
   /** The colour scheme; on unless the app turned ATRIUM_BUILTIN_THEME off. */
   readonly theme: AtriumThemeGroup;
+  /** Native dialogs; off unless the app turned ATRIUM_BUILTIN_DIALOG on. */
+  readonly dialog: AtriumDialogGroup;
 }
 
 export declare const atrium: AtriumRuntime;

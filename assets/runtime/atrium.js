@@ -771,6 +771,16 @@
   addMember(windowGroup, 'get', windowHandle);
   addMember(windowGroup, 'onCloseRequested', onCloseRequested);
 
+  // atrium.dialog: native dialogs, modal to this window; p.cancel()
+  // closes the dialog.
+  const D = 'atrium:dialog.';
+  const dialogGroup = {
+    open: (options) => call(D + 'open', options),
+    save: (options) => call(D + 'save', options),
+    message: (options) => call(D + 'message', options),
+    confirm: (message, options) => call(D + 'confirm', message, options),
+  };
+
   const atrium = freeze({
     call,
     on,
@@ -780,6 +790,7 @@
     AtriumError,
     window: freeze(windowGroup),
     theme: freeze({ get: () => call('atrium:theme.get') }),
+    dialog: freeze(dialogGroup),
     __whenIdle: whenIdle,
     __deliver: deliver,
   });
