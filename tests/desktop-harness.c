@@ -183,8 +183,8 @@ window_focused (gpointer data)
   return out != NULL && strtoul (out, NULL, 10) == wait->window;
 }
 
-static void
-focus (gulong window)
+void
+desktop_focus (gulong window)
 {
   g_autofree char *id = g_strdup_printf ("%lu", window);
   const char * const argv[] = { "xdotool", "windowactivate", id, NULL };
@@ -203,7 +203,7 @@ desktop_key (gulong      window,
   const char * const argv[] = { "xdotool", "key", "--clearmodifiers", keys, NULL };
   g_autofree char *out = NULL;
 
-  focus (window);
+  desktop_focus (window);
   out = desktop_run_tool (argv, NULL);
 }
 
@@ -214,6 +214,6 @@ desktop_type (gulong      window,
   const char * const argv[] = { "xdotool", "type", "--clearmodifiers", text, NULL };
   g_autofree char *out = NULL;
 
-  focus (window);
+  desktop_focus (window);
   out = desktop_run_tool (argv, NULL);
 }

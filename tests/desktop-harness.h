@@ -25,6 +25,9 @@ gulong    desktop_find_window     (const char *title);
  * until none does. */
 gulong    desktop_wait_window     (const char *title);
 void      desktop_wait_window_gone (const char *title);
+/* Gives @window the focus through the window manager, and waits until
+ * X says it has it. */
+void      desktop_focus           (gulong      window);
 /* Gives @window the focus through the window manager, then sends @keys
  * (xdotool's names, such as "ctrl+l" or "Escape") from the keyboard. */
 void      desktop_key             (gulong      window,
