@@ -531,6 +531,18 @@ const char _atrium_bindings_builtins_dts[] =
   "  message(options: AtriumMessageDialogOptions): AtriumCall<number>;\n"
   "  /** True for OK, false for Cancel, Escape or close. */\n"
   "  confirm(message: string, options?: AtriumConfirmDialogOptions): AtriumCall<boolean>;\n"
+  "}\n"
+  "\n"
+  "/** atrium.shell: URLs and files handed to the desktop. */\n"
+  "export interface AtriumShellGroup {\n"
+  "  /** http, https, mailto and the schemes C allowed; never javascript:, file: or data:. */\n"
+  "  openUrl(url: string): AtriumCall<null>;\n"
+  "  /** Opens a file with its default application; `not-found` if nothing is there. */\n"
+  "  openPath(path: string): AtriumCall<null>;\n"
+  "  /** Shows a file in the file manager. */\n"
+  "  showInFolder(path: string): AtriumCall<null>;\n"
+  "  /** Moves a file to the trash. */\n"
+  "  trash(path: string): AtriumCall<null>;\n"
   "}\n";
 
 /* The methods as a tree of their dot-separated names: "math.add" is the
@@ -844,6 +856,8 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "  readonly theme: AtriumThemeGroup;\n"
     "  /** Native dialogs; off unless the app turned ATRIUM_BUILTIN_DIALOG on. */\n"
     "  readonly dialog: AtriumDialogGroup;\n"
+    "  /** URLs and files to the desktop; off unless the app turned ATRIUM_BUILTIN_SHELL on. */\n"
+    "  readonly shell: AtriumShellGroup;\n"
     "}\n"
     "\n"
     "export declare const atrium: AtriumRuntime;\n"

@@ -36,6 +36,7 @@ typedef struct
 extern const AtriumBuiltinGroup _atrium_builtin_window_group;
 extern const AtriumBuiltinGroup _atrium_builtin_theme_group;
 extern const AtriumBuiltinGroup _atrium_builtin_dialog_group;
+extern const AtriumBuiltinGroup _atrium_builtin_shell_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);

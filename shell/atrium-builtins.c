@@ -16,6 +16,7 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_window_group,
   &_atrium_builtin_theme_group,
   &_atrium_builtin_dialog_group,
+  &_atrium_builtin_shell_group,
 };
 
 typedef struct

@@ -21,6 +21,10 @@ G_BEGIN_DECLS
  *   answer is an absolute path (the user's name, their folders' layout),
  *   which a browser never gives a page, and what the page may then do with
  *   a path is up to the app's own methods; an app that wants it says so
+ * @ATRIUM_BUILTIN_SHELL: `atrium.shell`: URLs and files handed to the
+ *   desktop (openUrl, openPath, showInFolder, trash). Off by default: it
+ *   starts other programs with input of the page's choosing, and moves the
+ *   user's files to the trash
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW and %ATRIUM_BUILTIN_THEME
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
@@ -35,6 +39,7 @@ typedef enum {
   ATRIUM_BUILTIN_WINDOW  = 1 << 0,
   ATRIUM_BUILTIN_THEME   = 1 << 1,
   ATRIUM_BUILTIN_DIALOG  = 1 << 2,
+  ATRIUM_BUILTIN_SHELL   = 1 << 3,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;

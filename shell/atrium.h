@@ -13,6 +13,7 @@
 #include "atrium-events.h"
 #include "atrium-builtins.h"
 #include "atrium-dialog.h"
+#include "atrium-shell.h"
 
 #undef ATRIUM_INSIDE
 

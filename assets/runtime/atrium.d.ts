@@ -231,6 +231,18 @@ export interface AtriumDialogGroup {
   /** True for OK, false for Cancel, Escape or close. */
   confirm(message: string, options?: AtriumConfirmDialogOptions): AtriumCall<boolean>;
 }
+
+/** atrium.shell: URLs and files handed to the desktop. */
+export interface AtriumShellGroup {
+  /** http, https, mailto and the schemes C allowed; never javascript:, file: or data:. */
+  openUrl(url: string): AtriumCall<null>;
+  /** Opens a file with its default application; `not-found` if nothing is there. */
+  openPath(path: string): AtriumCall<null>;
+  /** Shows a file in the file manager. */
+  showInFolder(path: string): AtriumCall<null>;
+  /** Moves a file to the trash. */
+  trash(path: string): AtriumCall<null>;
+}
 // --- end built-ins ---
 
 export interface AtriumRuntime {
@@ -252,6 +264,8 @@ export interface AtriumRuntime {
   readonly theme: AtriumThemeGroup;
   /** Native dialogs; off unless the app turned ATRIUM_BUILTIN_DIALOG on. */
   readonly dialog: AtriumDialogGroup;
+  /** URLs and files to the desktop; off unless the app turned ATRIUM_BUILTIN_SHELL on. */
+  readonly shell: AtriumShellGroup;
 }
 
 export declare const atrium: AtriumRuntime;

@@ -780,6 +780,13 @@
     message: (options) => call(D + 'message', options),
     confirm: (message, options) => call(D + 'confirm', message, options),
   };
+  const S = 'atrium:shell.';
+  const shellGroup = {
+    openUrl: (url) => call(S + 'open_url', url),
+    openPath: (path) => call(S + 'open_path', path),
+    showInFolder: (path) => call(S + 'show_in_folder', path),
+    trash: (path) => call(S + 'trash', path),
+  };
 
   const atrium = freeze({
     call,
@@ -791,6 +798,7 @@
     window: freeze(windowGroup),
     theme: freeze({ get: () => call('atrium:theme.get') }),
     dialog: freeze(dialogGroup),
+    shell: freeze(shellGroup),
     __whenIdle: whenIdle,
     __deliver: deliver,
   });
