@@ -543,6 +543,14 @@ const char _atrium_bindings_builtins_dts[] =
   "  showInFolder(path: string): AtriumCall<null>;\n"
   "  /** Moves a file to the trash. */\n"
   "  trash(path: string): AtriumCall<null>;\n"
+  "}\n"
+  "\n"
+  "/** atrium.clipboard: the desktop's clipboard, as text. */\n"
+  "export interface AtriumClipboardGroup {\n"
+  "  /** Replaces what the user copied (ATRIUM_BUILTIN_CLIPBOARD). */\n"
+  "  writeText(text: string): AtriumCall<null>;\n"
+  "  /** What the user copied, or null if it is not text (ATRIUM_BUILTIN_CLIPBOARD_READ). */\n"
+  "  readText(): AtriumCall<string | null>;\n"
   "}\n";
 
 /* The methods as a tree of their dot-separated names: "math.add" is the
@@ -858,6 +866,8 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "  readonly dialog: AtriumDialogGroup;\n"
     "  /** URLs and files to the desktop; off unless the app turned ATRIUM_BUILTIN_SHELL on. */\n"
     "  readonly shell: AtriumShellGroup;\n"
+    "  /** The clipboard; off unless the app turned ATRIUM_BUILTIN_CLIPBOARD (and _READ) on. */\n"
+    "  readonly clipboard: AtriumClipboardGroup;\n"
     "}\n"
     "\n"
     "export declare const atrium: AtriumRuntime;\n"

@@ -37,6 +37,8 @@ extern const AtriumBuiltinGroup _atrium_builtin_window_group;
 extern const AtriumBuiltinGroup _atrium_builtin_theme_group;
 extern const AtriumBuiltinGroup _atrium_builtin_dialog_group;
 extern const AtriumBuiltinGroup _atrium_builtin_shell_group;
+extern const AtriumBuiltinGroup _atrium_builtin_clipboard_group;
+extern const AtriumBuiltinGroup _atrium_builtin_clipboard_read_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);

@@ -17,6 +17,8 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_theme_group,
   &_atrium_builtin_dialog_group,
   &_atrium_builtin_shell_group,
+  &_atrium_builtin_clipboard_group,
+  &_atrium_builtin_clipboard_read_group,
 };
 
 typedef struct

@@ -25,6 +25,11 @@ G_BEGIN_DECLS
  *   desktop (openUrl, openPath, showInFolder, trash). Off by default: it
  *   starts other programs with input of the page's choosing, and moves the
  *   user's files to the trash
+ * @ATRIUM_BUILTIN_CLIPBOARD: `atrium.clipboard.writeText`: replaces what the
+ *   user copied. Off by default
+ * @ATRIUM_BUILTIN_CLIPBOARD_READ: `atrium.clipboard.readText`: hands the
+ *   page what the user copied, elsewhere too (a password, say). Off by
+ *   default, and apart from writing
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW and %ATRIUM_BUILTIN_THEME
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
@@ -40,6 +45,8 @@ typedef enum {
   ATRIUM_BUILTIN_THEME   = 1 << 1,
   ATRIUM_BUILTIN_DIALOG  = 1 << 2,
   ATRIUM_BUILTIN_SHELL   = 1 << 3,
+  ATRIUM_BUILTIN_CLIPBOARD      = 1 << 4,
+  ATRIUM_BUILTIN_CLIPBOARD_READ = 1 << 5,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;

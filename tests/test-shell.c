@@ -348,6 +348,64 @@ test_trash (void)
   harness_close (window);
 }
 
+/* --- atrium.clipboard --- */
+
+static void
+c_read_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Writing and reading are separate switches; the text round-trips
+ * through the display's clipboard, to and from C's side of it. */
+static void
+test_clipboard (void)
+{
+  g_autoptr(AtriumApp) write_only = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_CLIPBOARD);
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) off = new_app (ATRIUM_BUILTIN_DEFAULT);
+  GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  g_autofree char *text = NULL;
+  AtriumWindow *window;
+
+  g_assert_false (ATRIUM_BUILTIN_DEFAULT & (ATRIUM_BUILTIN_CLIPBOARD
+                                            | ATRIUM_BUILTIN_CLIPBOARD_READ));
+  window = harness_open (write_only, "/index.html");
+  assert_js (window, JS_OUTCOME
+             "return [await outcome(() => atrium.clipboard.writeText('from the page ✓')),"
+             "        await outcome(() => atrium.clipboard.readText())];",
+             "[\"null\",\"forbidden: atrium.clipboard.readText is off: call "
+             "atrium_app_set_builtins (app, … | ATRIUM_BUILTIN_CLIPBOARD_READ)\"]");
+  gdk_clipboard_read_text_async (clipboard, NULL, c_read_done_cb, &text);
+  harness_wait_for (test_pointer_is_set, &text, "C to read the clipboard");
+  g_assert_cmpstr (text, ==, "from the page ✓");
+  harness_close (window);
+
+  window = harness_open (app, "/index.html");
+  gdk_clipboard_set_text (clipboard, "from C — ✓");
+  assert_js (window, "return atrium.clipboard.readText();", "\"from C — ✓\"");
+  assert_js (window, HARNESS_JS_CODE
+             "const r = [];"
+             "for (const t of [5, null, undefined, {}, ['x']])"
+             "  r.push(await code(() => atrium.clipboard.writeText(t)));"
+             "r.push(await atrium.clipboard.readText());"
+             "return r;",
+             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
+             "\"from C — ✓\"]");
+  harness_close (window);
+
+  window = harness_open (off, "/index.html");
+  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.clipboard.writeText('x'));",
+             "\"forbidden\"");
+  harness_close (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -369,6 +427,7 @@ main (int   argc,
   g_test_add_func ("/atrium/shell/open", test_open);
   g_test_add_func ("/atrium/shell/show-in-folder", test_show_in_folder);
   g_test_add_func ("/atrium/shell/trash", test_trash);
+  g_test_add_func ("/atrium/shell/clipboard", test_clipboard);
 
   status = g_test_run ();
   if (fm.loop != NULL)

@@ -243,6 +243,14 @@ export interface AtriumShellGroup {
   /** Moves a file to the trash. */
   trash(path: string): AtriumCall<null>;
 }
+
+/** atrium.clipboard: the desktop's clipboard, as text. */
+export interface AtriumClipboardGroup {
+  /** Replaces what the user copied (ATRIUM_BUILTIN_CLIPBOARD). */
+  writeText(text: string): AtriumCall<null>;
+  /** What the user copied, or null if it is not text (ATRIUM_BUILTIN_CLIPBOARD_READ). */
+  readText(): AtriumCall<string | null>;
+}
 // --- end built-ins ---
 
 export interface AtriumRuntime {
@@ -266,6 +274,8 @@ export interface AtriumRuntime {
   readonly dialog: AtriumDialogGroup;
   /** URLs and files to the desktop; off unless the app turned ATRIUM_BUILTIN_SHELL on. */
   readonly shell: AtriumShellGroup;
+  /** The clipboard; off unless the app turned ATRIUM_BUILTIN_CLIPBOARD (and _READ) on. */
+  readonly clipboard: AtriumClipboardGroup;
 }
 
 export declare const atrium: AtriumRuntime;

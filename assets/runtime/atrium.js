@@ -787,6 +787,10 @@
     showInFolder: (path) => call(S + 'show_in_folder', path),
     trash: (path) => call(S + 'trash', path),
   };
+  const clipboardGroup = {
+    writeText: (text) => call('atrium:clipboard.write_text', text),
+    readText: () => call('atrium:clipboard.read_text'),
+  };
 
   const atrium = freeze({
     call,
@@ -799,6 +803,7 @@
     theme: freeze({ get: () => call('atrium:theme.get') }),
     dialog: freeze(dialogGroup),
     shell: freeze(shellGroup),
+    clipboard: freeze(clipboardGroup),
     __whenIdle: whenIdle,
     __deliver: deliver,
   });
