@@ -104,6 +104,12 @@ desktop_wm_start (void)
 }
 
 gboolean
+desktop_has_wm (void)
+{
+  return wm_missing == NULL;
+}
+
+gboolean
 desktop_need_wm (void)
 {
   if (wm_missing == NULL)

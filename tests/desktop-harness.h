@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 /* Before gtk_init(): starts openbox, or notes why there is none. */
 void      desktop_wm_start        (void);
 void      desktop_wm_stop         (void);
+gboolean  desktop_has_wm          (void);
 /* FALSE, having skipped the test with the reason, without a window manager. */
 gboolean  desktop_need_wm         (void);
 
