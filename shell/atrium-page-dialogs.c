@@ -2,6 +2,8 @@
 
 #include "atrium-page-dialogs-private.h"
 
+#include <string.h>
+
 #include "atrium-dialog-private.h"
 
 /* The page's own dialogs: alert(), confirm(), prompt(), the "leave this
@@ -11,6 +13,10 @@
  * the page gets is what a browser gives it (an answer, or a file's bytes
  * without its path). WebKit's own would show the first four inside the
  * view. Closing the window closes them, and WebKit hears "cancelled". */
+
+/* What a dialog shows of the page's text, as atrium.dialog.message()
+ * takes at most: a page can pass alert() a string of any length. */
+#define TEXT_MAX 16384
 
 typedef struct
 {
@@ -68,6 +74,7 @@ script_dialog_cb (WebKitWebView      *web_view,
 {
   ScriptDialog *sd = g_new0 (ScriptDialog, 1);
   const char *message = webkit_script_dialog_get_message (dialog);
+  g_autofree char *shown = NULL;
   const char *ok = g_dgettext ("gtk40", "_OK");
   const char *cancel = g_dgettext ("gtk40", "_Cancel");
   const char *labels[3] = { cancel, ok, NULL };
@@ -101,9 +108,18 @@ script_dialog_cb (WebKitWebView      *web_view,
     default:
       break;
     }
+  if (message == NULL)
+    message = "";
+  if (strlen (message) > TEXT_MAX)
+    {
+      const char *end = g_utf8_find_prev_char (message, message + TEXT_MAX + 1);
+
+      shown = g_strdup_printf ("%.*s…", (int) (end - message), message);
+      message = shown;
+    }
   /* Return answers OK (alert's only button); Escape, Cancel. */
   _atrium_dialog_message_start (window, kind, dialog_title (window),
-                                message != NULL ? message : "", NULL, labels,
+                                message, NULL, labels,
                                 labels[1] != NULL ? 1 : 0, 0, prompt, NULL,
                                 atrium_dialog_message_async, script_dialog_done_cb, sd);
   return TRUE;
