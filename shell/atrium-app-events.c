@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Events"
 #include "config.h"
 
 #include "atrium-app-private.h"
@@ -35,7 +37,13 @@ atrium_app_emit (AtriumApp   *self,
   g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return _atrium_events_emit (_atrium_app_get_events (self), 0, name, data, error);
+  if (!_atrium_events_emit (_atrium_app_get_events (self), 0, name, data, error))
+    return FALSE;
+  /* Checked first: formatting a line per event is not free, and it is
+   * seen only with G_MESSAGES_DEBUG=Atrium-Events (or all). */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("C emitted %s to every window", name);
+  return TRUE;
 }
 
 /**
@@ -64,7 +72,11 @@ atrium_app_emit_to (AtriumApp   *self,
   g_return_val_if_fail (window_id != 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return _atrium_events_emit (_atrium_app_get_events (self), window_id, name, data, error);
+  if (!_atrium_events_emit (_atrium_app_get_events (self), window_id, name, data, error))
+    return FALSE;
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("C emitted %s to window %u", name, window_id);
+  return TRUE;
 }
 
 /**

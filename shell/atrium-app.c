@@ -17,6 +17,7 @@
 #include "atrium-runtime-private.h"
 #include "atrium-screenshot-private.h"
 #include "atrium-theme-private.h"
+#include "atrium-window-state-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-window.h"
 
@@ -156,6 +157,8 @@ static const GOptionEntry app_options[] = {
     "FILE" },
   { "emit-js", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     "Write an ES module of typed wrappers for the app's methods to FILE and exit", "FILE" },
+  { "log-level", 0, 0, G_OPTION_ARG_STRING, NULL,
+    "Log only LEVEL and above: error, critical, warning, message, info or debug", "LEVEL" },
   { NULL }
 };
 
@@ -186,6 +189,13 @@ atrium_app_handle_local_options (GApplication *application,
     set_string (&self->emit_dts, value);
   if (g_variant_dict_lookup (options, "emit-js", "^&ay", &value))
     set_string (&self->emit_js, value);
+  if (g_variant_dict_lookup (options, "log-level", "&s", &value)
+      && !_atrium_log_set_level (value, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname () != NULL ? g_get_prgname () : "atrium",
+                  error->message);
+      return 2;
+    }
 
   if (self->emit_dts == NULL && self->emit_js == NULL)
     {
@@ -221,6 +231,8 @@ option_cb (const char  *name,
     set_string (&self->emit_dts, value);
   else if (strcmp (name, "--emit-js") == 0)
     set_string (&self->emit_js, value);
+  else if (strcmp (name, "--log-level") == 0)
+    return _atrium_log_set_level (value, error);
   return TRUE;
 }
 
@@ -228,7 +240,7 @@ option_cb (const char  *name,
  * atrium_app_get_option_group:
  *
  * The options every app on libatrium accepts (`--screenshot`,
- * `--log-console`, `--emit-dts`, `--emit-js`), for a program that parses
+ * `--log-console`, `--emit-dts`, `--emit-js`, `--log-level`), for a program that parses
  * its command line with its own #GOptionContext: add the group (or make it
  * the main group, so that `--help` lists them), parse once, and call
  * g_application_run() without them; the app acts on what was parsed.
@@ -248,6 +260,8 @@ atrium_app_get_option_group (AtriumApp *self)
       app_options[2].description, app_options[2].arg_description },
     { "emit-js", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, option_cb,
       app_options[3].description, app_options[3].arg_description },
+    { "log-level", 0, 0, G_OPTION_ARG_CALLBACK, option_cb,
+      app_options[4].description, app_options[4].arg_description },
     { NULL }
   };
   GOptionGroup *group;
@@ -300,6 +314,16 @@ atrium_app_shutdown (GApplication *application)
   AtriumApp *self = ATRIUM_APP (application);
 
   g_clear_handle_id (&self->quit_idle, g_source_remove);
+
+  /* Windows are not destroyed when the app quits: the last change to their
+   * remembered state is saved here. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    _atrium_window_state_flush (l->data);
+
+  /* No page takes events from here on: a worker method waiting for room in
+   * a window's queue would keep the wait below from ending. */
+  if (self->events != NULL)
+    _atrium_events_shutdown (self->events);
 
   /* Let running worker methods finish before the registry they use goes. */
   if (self->workers != NULL)

@@ -11,6 +11,7 @@
 
 #include "atrium-assets.h"
 #include "atrium-call.h"
+#include "atrium-store.h"
 
 G_BEGIN_DECLS
 
@@ -145,5 +146,9 @@ void              atrium_app_request_quit          (AtriumApp         *self,
                                                     int                exit_status);
 ATRIUM_AVAILABLE_IN_ALL
 int               atrium_app_get_exit_status       (AtriumApp         *self);
+
+/* The settings store: atrium-builtin-store.c */
+ATRIUM_AVAILABLE_IN_ALL
+AtriumStore    *atrium_app_get_store            (AtriumApp      *self);
 
 G_END_DECLS

@@ -1,6 +1,9 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Bridge"
 #include "config.h"
 
 #include "atrium-bridge-private.h"
+#include "atrium-builtins-private.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -758,6 +761,8 @@ on_console_message_cb (WebKitUserContentManager *manager,
   fwrite (line, 1, length - (line - data), stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+  _atrium_builtin_log_console (self->window, data, line - 1 - data, line,
+                               length - (line - data));
 }
 
 /* The runtime is about to open an app window (window.open(), a link with a

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "atrium-app-private.h"
+#include "atrium-window-frame-private.h"
 #include "atrium-window-private.h"
 #include "atrium-window-state-file-private.h"
 
@@ -319,6 +320,7 @@ typedef struct
   GdkRGBA     background;
   gboolean    center;
   gboolean    hidden;
+  gboolean    frameless;
   const char *state_key;
 } OpenOptions;
 
@@ -420,12 +422,7 @@ read_open_options (JsonNode     *node,
             }
         }
       else if (strcmp (key, "frameless") == 0)
-        {
-          /* Named by the design, not in this version: said, never ignored. */
-          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
-                       "The option “%s” is not supported yet", key);
-          ok = FALSE;
-        }
+        ok = _atrium_builtin_node_to_bool (value, "frameless", &options->frameless, error);
       else
         {
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "Unknown option “%s”", key);
@@ -511,6 +508,8 @@ open_cb (AtriumCall *call,
     gtk_window_set_resizable (GTK_WINDOW (window), options.resizable);
   if (options.has_background)
     atrium_window_set_background_color (window, &options.background);
+  if (options.frameless)
+    atrium_window_set_frameless (window, TRUE);
   /* After the size: what was remembered wins over it. */
   if (options.state_key != NULL)
     atrium_window_set_state_key (window, options.state_key);
@@ -942,6 +941,48 @@ answer_close_cb (AtriumCall *call,
   _atrium_window_answer_close (window, (guint64) serial, prevent);
 }
 
+/* What the runtime asks for on a page's drag regions (data-atrium-drag):
+ * the calling window only, and only while the user holds a button on it
+ * (see atrium-window-frame.c). */
+static void
+frame_action (AtriumCall *call,
+              gboolean  (*action) (GtkWindow *, GError **))
+{
+  AtriumWindow *window = atrium_call_get_window (call);
+  g_autoptr(GError) error = NULL;
+
+  if (window == NULL || !action (GTK_WINDOW (window), &error))
+    {
+      if (error != NULL)
+        atrium_call_return_gerror (call, error);
+      else
+        atrium_call_return_error (call, ATRIUM_ERROR_NOT_FOUND, "The window has closed");
+      return;
+    }
+  _atrium_builtin_return_null (call);
+}
+
+static void
+start_drag_cb (AtriumCall *call,
+               gpointer    user_data)
+{
+  frame_action (call, _atrium_window_frame_begin_move);
+}
+
+static void
+toggle_maximize_cb (AtriumCall *call,
+                    gpointer    user_data)
+{
+  frame_action (call, _atrium_window_frame_toggle_maximize);
+}
+
+static void
+show_menu_cb (AtriumCall *call,
+              gpointer    user_data)
+{
+  frame_action (call, _atrium_window_frame_show_menu);
+}
+
 static const AtriumBuiltinMethod methods[] = {
   { "window.current", current_cb, ATRIUM_BIND_DEFAULT },
   { "window.list", list_cb, ATRIUM_BIND_DEFAULT },
@@ -979,6 +1020,9 @@ static const AtriumBuiltinMethod methods[] = {
   { "window.watch_events", watch_events_cb, ATRIUM_BIND_DEFAULT },
   { "window.intercept_close", intercept_close_cb, ATRIUM_BIND_DEFAULT },
   { "window.answer_close", answer_close_cb, ATRIUM_BIND_DEFAULT },
+  { "window.start_drag", start_drag_cb, ATRIUM_BIND_DEFAULT },
+  { "window.toggle_maximize", toggle_maximize_cb, ATRIUM_BIND_DEFAULT },
+  { "window.show_menu", show_menu_cb, ATRIUM_BIND_DEFAULT },
 };
 
 const AtriumBuiltinGroup _atrium_builtin_window_group = {

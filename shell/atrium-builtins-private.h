@@ -39,6 +39,9 @@ extern const AtriumBuiltinGroup _atrium_builtin_dialog_group;
 extern const AtriumBuiltinGroup _atrium_builtin_shell_group;
 extern const AtriumBuiltinGroup _atrium_builtin_clipboard_group;
 extern const AtriumBuiltinGroup _atrium_builtin_clipboard_read_group;
+extern const AtriumBuiltinGroup _atrium_builtin_store_group;
+extern const AtriumBuiltinGroup _atrium_builtin_path_group;
+extern const AtriumBuiltinGroup _atrium_builtin_log_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);
@@ -135,5 +138,22 @@ void      _atrium_builtin_window_allocated   (AtriumWindow *window);
 /* The theme group (atrium-builtin-theme.c): the app's theme-changed
  * signal becomes the pages' atrium:theme.changed. */
 void      _atrium_builtin_theme_attach       (AtriumApp    *app);
+
+/* The app's own folder under an XDG base directory @base: @base/APP-ID
+ * (atrium-builtin-store.c, for the store and atrium.path). */
+char     *_atrium_builtin_app_folder         (AtriumApp    *app,
+                                              const char   *base);
+
+/* The log group (atrium-builtin-log.c): --log-level, process-wide. */
+gboolean  _atrium_log_set_level              (const char      *name,
+                                              GError         **error);
+gboolean  _atrium_log_level_allows           (GLogLevelFlags   level);
+/* A console line of @window's page (--log-console): @level is the console
+ * method's name ("log", "warn", …), neither is NUL-terminated. */
+void      _atrium_builtin_log_console        (AtriumWindow    *window,
+                                              const char      *level,
+                                              gsize            level_length,
+                                              const char      *line,
+                                              gsize            line_length);
 
 G_END_DECLS

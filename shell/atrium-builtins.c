@@ -19,6 +19,9 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_shell_group,
   &_atrium_builtin_clipboard_group,
   &_atrium_builtin_clipboard_read_group,
+  &_atrium_builtin_store_group,
+  &_atrium_builtin_path_group,
+  &_atrium_builtin_log_group,
 };
 
 typedef struct

@@ -30,8 +30,12 @@ G_BEGIN_DECLS
  * @ATRIUM_BUILTIN_CLIPBOARD_READ: `atrium.clipboard.readText`: hands the
  *   page what the user copied, elsewhere too (a password, say). Off by
  *   default, and apart from writing
+ * @ATRIUM_BUILTIN_STORE: `atrium.store`: the app's settings (atrium_app_get_store())
+ * @ATRIUM_BUILTIN_PATH: `atrium.path`: the app's folders and the user's
+ * @ATRIUM_BUILTIN_LOG: `atrium.log`: the page's lines into GLib's structured logging
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
- *   %ATRIUM_BUILTIN_WINDOW and %ATRIUM_BUILTIN_THEME
+ *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
+ *   %ATRIUM_BUILTIN_PATH and %ATRIUM_BUILTIN_LOG
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
  *
  * The groups of native API that libatrium binds for the app's pages under
@@ -47,7 +51,15 @@ typedef enum {
   ATRIUM_BUILTIN_SHELL   = 1 << 3,
   ATRIUM_BUILTIN_CLIPBOARD      = 1 << 4,
   ATRIUM_BUILTIN_CLIPBOARD_READ = 1 << 5,
-  ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME,
+  /* The store, the paths and the log are safe for every app's pages:
+   * the store is the app's own file (bounded, its keys and values checked),
+   * the paths are names the app's own code can know anyway, and the log is
+   * rate-limited and escaped. None reaches anything outside the app. */
+  ATRIUM_BUILTIN_STORE   = 1 << 8,
+  ATRIUM_BUILTIN_PATH    = 1 << 9,
+  ATRIUM_BUILTIN_LOG     = 1 << 10,
+  ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
+                           | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;
 

@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Events"
 #include "config.h"
 
 #include "atrium-event-delivery-private.h"
@@ -42,6 +44,7 @@ struct _AtriumEventDelivery
   AtriumEventQueue *queue;
   WebKitWebView    *web_view;
   gulong            load_handler;
+  gulong            terminated_handler;
   GSource          *source;       /* flushes when an emitter on a worker wakes it */
   GCancellable     *cancellable;  /* the scripts in flight */
   GQueue            polls;        /* Poll, oldest first: as many as the queue's asks */
@@ -215,6 +218,24 @@ load_changed_cb (WebKitWebView       *web_view,
                       "to the old page", _atrium_event_queue_get_window_id (self->queue), lost);
 }
 
+/* The page's web process ended (a crash, or the memory limit): its polls
+ * will never be answered by a page, and what it was handling is gone, as
+ * when it navigates. Events for the window wait, bounded, for a new page
+ * (the app reloads it). Windows that share the process all get here. */
+static void
+web_process_terminated_cb (WebKitWebView                     *web_view,
+                           WebKitWebProcessTerminationReason  reason,
+                           AtriumEventDelivery               *self)
+{
+  guint lost = _atrium_event_queue_reset (self->queue);
+
+  g_queue_clear_full (&self->polls, (GDestroyNotify) poll_free);
+  if (lost > 0)
+    _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u's web process ended with %u events on "
+                      "their way to its page", _atrium_event_queue_get_window_id (self->queue),
+                      lost);
+}
+
 AtriumEventDelivery *
 _atrium_event_delivery_new (AtriumEventQueue *queue,
                             WebKitWebView    *web_view)
@@ -235,6 +256,8 @@ _atrium_event_delivery_new (AtriumEventQueue *queue,
 
   self->load_handler = g_signal_connect (web_view, "load-changed",
                                          G_CALLBACK (load_changed_cb), self);
+  self->terminated_handler = g_signal_connect (web_view, "web-process-terminated",
+                                               G_CALLBACK (web_process_terminated_cb), self);
   _atrium_event_queue_set_sink (queue, &delivery_sink, self);
   return self;
 }
@@ -263,6 +286,7 @@ _atrium_event_delivery_free (AtriumEventDelivery *self)
   g_object_unref (self->cancellable);
   g_queue_clear_full (&self->polls, (GDestroyNotify) poll_free);
   g_clear_signal_handler (&self->load_handler, self->web_view);
+  g_clear_signal_handler (&self->terminated_handler, self->web_view);
   _atrium_event_queue_unref (self->queue);
   g_free (self);
 }

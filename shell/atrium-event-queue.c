@@ -2,6 +2,8 @@
 # define _GNU_SOURCE 1  /* memmem() */
 #endif
 
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Events"
 #include "config.h"
 
 #include "atrium-event-queue-private.h"

@@ -44,6 +44,7 @@ void              _atrium_events_set_forwarding   (AtriumEvents          *self,
 void              _atrium_events_set_queue_limits (AtriumEvents          *self,
                                                    guint                  max_events,
                                                    gsize                  max_bytes);
+void              _atrium_events_shutdown         (AtriumEvents          *self);
 void              _atrium_events_free             (AtriumEvents          *self);
 
 AtriumEventDelivery *_atrium_events_add_window    (AtriumEvents          *self,

@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Events"
 #include "config.h"
 
 #include "atrium-events-private.h"
@@ -226,6 +228,25 @@ _atrium_events_remove_window (AtriumEvents        *self,
   g_mutex_unlock (&self->lock);
 
   _atrium_event_delivery_free (delivery);
+}
+
+/* Main thread, when the app shuts down: the main loop has stopped, so no
+ * page will take another event and no C listener will run. Every queue
+ * closes and the listeners' channel with them, so an emitter waiting for
+ * room (a worker method the app's shutdown waits for) returns instead of
+ * waiting for ever. Emits after this fail as for closed windows. */
+void
+_atrium_events_shutdown (AtriumEvents *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    _atrium_event_queue_close (_atrium_event_delivery_get_queue (value));
+  g_mutex_unlock (&self->lock);
+  _atrium_channel_close (self->local);
 }
 
 /**

@@ -15,5 +15,8 @@ void    _atrium_log_page             (GLogLevelFlags  level,
                                       const char     *format,
                                       ...) G_GNUC_PRINTF (2, 3);
 guint64 _atrium_log_page_suppressed  (void);
+/* The same budget for a caller that writes its own line: TRUE if one may
+ * go now, with @skipped set to how many were left out before it. */
+gboolean _atrium_log_page_admit      (guint          *skipped);
 
 G_END_DECLS

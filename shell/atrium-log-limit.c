@@ -10,15 +10,10 @@ static guint  in_window;        /* lines logged since window_start; lock */
 static guint  held_back;        /* lines left out since the last one logged; lock */
 static guint64 suppressed_total; /* every line ever left out; lock */
 
-void
-_atrium_log_page (GLogLevelFlags  level,
-                  const char     *format,
-                  ...)
+gboolean
+_atrium_log_page_admit (guint *skipped)
 {
-  g_autofree char *line = NULL;
   gint64 now = g_get_monotonic_time ();
-  guint skipped;
-  va_list args;
 
   g_mutex_lock (&lock);
   if (now - window_start >= G_USEC_PER_SEC)
@@ -31,12 +26,26 @@ _atrium_log_page (GLogLevelFlags  level,
       held_back++;
       suppressed_total++;
       g_mutex_unlock (&lock);
-      return;
+      return FALSE;
     }
   in_window++;
-  skipped = held_back;
+  *skipped = held_back;
   held_back = 0;
   g_mutex_unlock (&lock);
+  return TRUE;
+}
+
+void
+_atrium_log_page (GLogLevelFlags  level,
+                  const char     *format,
+                  ...)
+{
+  g_autofree char *line = NULL;
+  guint skipped;
+  va_list args;
+
+  if (!_atrium_log_page_admit (&skipped))
+    return;
 
   va_start (args, format);
   line = g_strdup_vprintf (format, args);

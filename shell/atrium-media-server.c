@@ -3,6 +3,8 @@
 # define _GNU_SOURCE 1
 #endif
 
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Media"
 #include "config.h"
 
 #include "atrium-media-server-private.h"

@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Theme"
 #include "config.h"
 
 #include "atrium-theme-private.h"
@@ -28,6 +30,8 @@ struct _AtriumTheme
 {
   GDBusConnection    *bus;
   guint               subscription;
+  guint               watch;
+  char               *owner;          /* the portal's unique name, if it runs */
   gboolean            desktop_known;  /* the portal answered */
   gboolean            desktop_dark;
   gboolean            settings_dark;  /* GtkSettings' own, for when it did not */
@@ -93,7 +97,11 @@ setting_changed_cb (GDBusConnection *bus,
   g_autoptr(GVariant) value = NULL;
   const char *namespace, *key;
 
-  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(ssv)")))
+  /* GDBus filters by the name's owner only where GLib has the fix for
+   * CVE-2024-34397; checked here too, so no other peer on the bus (a
+   * signal sent to this connection alone) can flip the app's theme. */
+  if (self->owner == NULL || g_strcmp0 (sender, self->owner) != 0
+      || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(ssv)")))
     return;
   g_variant_get (parameters, "(&s&sv)", &namespace, &key, &value);
   if (!g_str_equal (namespace, APPEARANCE) || !g_str_equal (key, COLOR_SCHEME))
@@ -101,6 +109,43 @@ setting_changed_cb (GDBusConnection *bus,
   self->desktop_known = TRUE;
   self->desktop_dark = _atrium_theme_portal_is_dark (value);
   apply (self);
+}
+
+static void
+owner_appeared_cb (GDBusConnection *bus,
+                   const char      *name,
+                   const char      *owner,
+                   gpointer         user_data)
+{
+  AtriumTheme *self = user_data;
+
+  g_free (self->owner);
+  self->owner = g_strdup (owner);
+}
+
+static void
+owner_vanished_cb (GDBusConnection *bus,
+                   const char      *name,
+                   gpointer         user_data)
+{
+  AtriumTheme *self = user_data;
+
+  g_clear_pointer (&self->owner, g_free);
+}
+
+/* The portal's unique name now, for the first signals: the watch tells
+ * of changes only from the main loop. */
+static void
+get_owner (AtriumTheme *self)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (self->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetNameOwner",
+                                       g_variant_new ("(s)", PORTAL_NAME), G_VARIANT_TYPE ("(s)"),
+                                       G_DBUS_CALL_FLAGS_NONE, READ_TIMEOUT_MS, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(s)", &self->owner);
 }
 
 static void
@@ -145,7 +190,13 @@ _atrium_theme_new (GDBusConnection *bus)
         g_dbus_connection_signal_subscribe (bus, PORTAL_NAME, PORTAL_SETTINGS, "SettingChanged",
                                             PORTAL_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                             setting_changed_cb, self, NULL);
-      read_desktop (self);
+      self->watch = g_bus_watch_name_on_connection (bus, PORTAL_NAME,
+                                                    G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                    owner_appeared_cb, owner_vanished_cb,
+                                                    self, NULL);
+      get_owner (self);
+      if (self->owner != NULL)
+        read_desktop (self);
     }
   apply (self);
   return self;
@@ -182,6 +233,9 @@ _atrium_theme_free (AtriumTheme *self)
     return;
   if (self->subscription != 0)
     g_dbus_connection_signal_unsubscribe (self->bus, self->subscription);
+  if (self->watch != 0)
+    g_bus_unwatch_name (self->watch);
+  g_clear_pointer (&self->owner, g_free);
   g_clear_object (&self->bus);
   g_free (self);
 }

@@ -3,7 +3,10 @@
 #include "atrium-window-state-file-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "atrium-error.h"
@@ -45,40 +48,96 @@ size_is_valid (gint64 size)
   return size > 0 && size <= ATRIUM_WINDOW_STATE_MAX_SIZE;
 }
 
+/* Reads at most MAX_FILE_SIZE bytes of @path, which must be a regular
+ * file: never blocks on a FIFO, never reads /dev/zero without end. Returns
+ * NULL with G_FILE_ERROR_NOENT for a missing file. */
+static char *
+read_bounded (const char  *path,
+              gsize       *length,
+              GError     **error)
+{
+  g_autofree char *text = NULL;
+  struct stat st;
+  gsize done = 0;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Cannot open %s: %s",
+                   path, g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > MAX_FILE_SIZE)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "%s is not a regular file of at most %d bytes", path, MAX_FILE_SIZE);
+      close (fd);
+      return NULL;
+    }
+  /* One more than the limit: a file that grew since fstat() is caught. */
+  text = g_malloc (MAX_FILE_SIZE + 2);
+  while (done <= MAX_FILE_SIZE)
+    {
+      gssize n = read (fd, text + done, MAX_FILE_SIZE + 1 - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "Cannot read %s: %s", path, g_strerror (saved));
+          close (fd);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      done += n;
+    }
+  close (fd);
+  if (done > MAX_FILE_SIZE)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "%s is more than %d bytes", path, MAX_FILE_SIZE);
+      return NULL;
+    }
+  text[done] = '\0';
+  *length = done;
+  return g_steal_pointer (&text);
+}
+
 /* The file's object, or %NULL with @error set; a missing file is an empty
- * object. */
+ * object. An error in %ATRIUM_ERROR means the file is there but is not
+ * window state; any other, that it could not be read. */
 static JsonNode *
 read_file (const char  *path,
            GError     **error)
 {
   g_autoptr(GError) local = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
   gsize length;
 
-  if (!g_file_get_contents (path, &text, &length, &local))
+  text = read_bounded (path, &length, &local);
+  if (text == NULL)
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return json_node_init_object (json_node_alloc (), json_object_new ());
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  if (length > MAX_FILE_SIZE)
+  root = _atrium_json_parse (text, length, 4, &local);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
-                   "%s is %" G_GSIZE_FORMAT " bytes, more than window state takes", path, length);
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "%s is not window state: %s",
+                   path, local != NULL ? local->message : "not an object");
       return NULL;
     }
-  {
-    g_autoptr(JsonNode) root = _atrium_json_parse (text, length, 4, &local);
-
-    if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-      {
-        g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "%s is not window state: %s",
-                     path, local != NULL ? local->message : "not an object");
-        return NULL;
-      }
-    return g_steal_pointer (&root);
-  }
+  return g_steal_pointer (&root);
 }
 
 static gboolean
@@ -168,7 +227,8 @@ _atrium_window_state_save (const char               *path,
                            const AtriumWindowState  *state,
                            GError                  **error)
 {
-  g_autoptr(JsonNode) root = read_file (path, NULL);
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(JsonNode) root = read_file (path, &read_error);
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *dir = g_path_get_dirname (path);
   JsonObject *all, *entry;
@@ -176,6 +236,13 @@ _atrium_window_state_save (const char               *path,
   g_return_val_if_fail (_atrium_window_state_key_is_valid (key), FALSE);
   g_return_val_if_fail (size_is_valid (state->width) && size_is_valid (state->height), FALSE);
 
+  /* A file that is not window state is replaced; one that could not be
+   * read is left alone: it may hold other windows' state. */
+  if (root == NULL && read_error->domain != ATRIUM_ERROR)
+    {
+      g_propagate_error (error, g_steal_pointer (&read_error));
+      return FALSE;
+    }
   if (root == NULL)
     root = json_node_init_object (json_node_alloc (), json_object_new ());
   all = json_node_get_object (root);
@@ -201,6 +268,15 @@ _atrium_window_state_save (const char               *path,
 
   _atrium_json_write (text, root);
   g_string_append_c (text, '\n');
+  /* Never write what the next read would refuse (64 keys of 256 escaped
+   * control characters would be). */
+  if (text->len > MAX_FILE_SIZE)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The window state would be %" G_GSIZE_FORMAT " bytes, over %d", text->len,
+                   MAX_FILE_SIZE);
+      return FALSE;
+    }
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;

@@ -159,6 +159,8 @@ _atrium_window_state_attach (GtkWindow  *window,
 {
   Tracker *self;
 
+  /* What the old key had not saved yet is saved under it first. */
+  _atrium_window_state_flush (window);
   if (key == NULL)
     {
       g_object_set_data (G_OBJECT (window), tracker_key, NULL);
@@ -177,6 +179,17 @@ _atrium_window_state_attach (GtkWindow  *window,
   g_signal_connect (window, "notify::maximized", G_CALLBACK (changed_cb), self);
   g_signal_connect (window, "notify::fullscreened", G_CALLBACK (changed_cb), self);
   g_signal_connect (window, "destroy", G_CALLBACK (destroy_cb), self);
+}
+
+/* Saves a change still waiting for its moment: when the key changes, and
+ * when the app shuts down (its windows may never be destroyed). */
+void
+_atrium_window_state_flush (GtkWindow *window)
+{
+  Tracker *self = g_object_get_data (G_OBJECT (window), tracker_key);
+
+  if (self != NULL && self->save_id != 0)
+    save_now (self);
 }
 
 const char *

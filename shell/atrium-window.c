@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "atrium-window-private.h"
+#include "atrium-window-frame-private.h"
 #include "atrium-window-state-file-private.h"
 #include "atrium-window-state-private.h"
 
@@ -459,6 +460,7 @@ atrium_window_constructed (GObject *object)
                            "download-started", G_CALLBACK (on_download_started_cb), self, 0);
 
   gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
+  _atrium_window_frame_init (GTK_WINDOW (self));
   _atrium_builtin_window_attach (self);
   _atrium_app_window_created (app, self);
 }
@@ -1235,4 +1237,32 @@ atrium_window_get_state_key (AtriumWindow *self)
   g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
 
   return _atrium_window_state_get_key (GTK_WINDOW (self));
+}
+
+/**
+ * atrium_window_set_frameless:
+ * @frameless: whether the window goes without the system's title bar
+ *
+ * A frameless window has no title bar of the system's: the page draws its
+ * own. Elements with the attribute `data-atrium-drag` then move the window
+ * when dragged (`data-atrium-no-drag` inside them, and form controls, opt
+ * out), a double click on them maximises or restores it, and a right click
+ * shows the window manager's menu. The window keeps its resize edges.
+ * Drag regions work in framed windows too.
+ */
+void
+atrium_window_set_frameless (AtriumWindow *self,
+                             gboolean      frameless)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+
+  _atrium_window_frame_set_frameless (GTK_WINDOW (self), frameless);
+}
+
+gboolean
+atrium_window_get_frameless (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
+  return _atrium_window_frame_is_frameless (GTK_WINDOW (self));
 }

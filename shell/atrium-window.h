@@ -34,6 +34,11 @@ void           atrium_window_set_min_size  (AtriumWindow *self,
                                             int           width,
                                             int           height);
 ATRIUM_AVAILABLE_IN_ALL
+void           atrium_window_set_frameless (AtriumWindow *self,
+                                            gboolean      frameless);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean       atrium_window_get_frameless (AtriumWindow *self);
+ATRIUM_AVAILABLE_IN_ALL
 void           atrium_window_set_state_key (AtriumWindow *self,
                                             const char   *key);
 ATRIUM_AVAILABLE_IN_ALL

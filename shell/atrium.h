@@ -14,6 +14,7 @@
 #include "atrium-builtins.h"
 #include "atrium-dialog.h"
 #include "atrium-shell.h"
+#include "atrium-store.h"
 
 #undef ATRIUM_INSIDE
 

@@ -9,8 +9,8 @@
 
 #include "atrium-app-private.h"
 #include "atrium-builtins-private.h"
+#include "atrium-window-frame-private.h"
 #include "atrium-window-private.h"
-#include "desktop-harness.h"
 #include "test-util.h"
 #include "webkit-harness.h"
 
@@ -20,19 +20,132 @@
  * button behave as on a desktop. What the window manager did is checked
  * from outside the process too, with xprop, xwininfo, xdotool and wmctrl. */
 
+static GPid wm_pid;
+static const char *wm_missing;   /* why there is no window manager, or NULL */
 static AtriumApp *shared_app;
 static int close_warnings;   /* atomic: the bounded wait's warning */
 
-/* --- the window manager (tests/desktop-harness.c) --- */
-
-#define wm_start desktop_wm_start
-#define wm_stop  desktop_wm_stop
-#define need_wm  desktop_need_wm
+/* --- the window manager --- */
 
 static char *
 run_tool (const char * const *argv)
 {
-  return desktop_run_tool (argv, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, &error))
+    g_error ("Could not run %s: %s", argv[0], error->message);
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+wm_is_up (void)
+{
+  const char * const argv[] = { "xprop", "-root", "_NET_SUPPORTING_WM_CHECK", NULL };
+  g_autofree char *out = run_tool (argv);
+
+  return strstr (out, "window id") != NULL;
+}
+
+/* Whether the window manager is up, or the openbox we started has exited. */
+static gboolean
+wm_is_up_or_gone_cb (gpointer data)
+{
+  siginfo_t info = { 0 };
+
+  if (wm_is_up ())
+    return TRUE;
+  /* Without reaping it: the caller does. */
+  return waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == wm_pid;
+}
+
+static void
+wm_stop (void)
+{
+  if (wm_pid != 0)
+    {
+      kill (wm_pid, SIGTERM);
+      waitpid (wm_pid, NULL, 0);
+      g_spawn_close_pid (wm_pid);
+      wm_pid = 0;
+    }
+}
+
+/* Before gtk_init(): GDK reads what the window manager supports once, and
+ * would otherwise take the display for one without. */
+static void
+wm_start (void)
+{
+  g_autofree char *openbox = g_find_program_in_path ("openbox");
+  const char *tools[] = { "xprop", "xwininfo", "xdotool", "wmctrl" };
+  g_autoptr(GError) error = NULL;
+  char *argv[] = { NULL, "--sm-disable", NULL };
+
+  if (g_getenv ("DISPLAY") == NULL)
+    {
+      wm_missing = "No X11 display: run under xvfb-run";
+      return;
+    }
+  if (openbox == NULL)
+    {
+      wm_missing = "openbox is not installed (scripts/install-deps installs it)";
+      return;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (tools); i++)
+    {
+      g_autofree char *path = g_find_program_in_path (tools[i]);
+
+      if (path == NULL)
+        {
+          wm_missing = "xprop, xwininfo, xdotool or wmctrl is not installed "
+                       "(scripts/install-deps installs them)";
+          return;
+        }
+    }
+  if (wm_is_up ())
+    {
+      wm_missing = "The display has a window manager already: these tests start their own";
+      return;
+    }
+
+  argv[0] = openbox;
+  atexit (wm_stop);
+  /* openbox now and then fails to open a display that xprop opens fine
+   * ("Failed to open the display from the DISPLAY environment variable",
+   * one start in eight to ten here, a few in a row under load) and exits:
+   * it is started again then, ten times at most. */
+  for (guint attempt = 1; ; attempt++)
+    {
+      int status;
+
+      if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                          | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &wm_pid, &error))
+        g_error ("Could not start openbox: %s", error->message);
+      test_poll_for (HARNESS_WAIT_SECONDS, wm_is_up_or_gone_cb, NULL,
+                     "openbox to manage the display (_NET_SUPPORTING_WM_CHECK on the root) "
+                     "or to exit");
+      if (wm_is_up ())
+        return;
+      /* It exited without managing the display. */
+      waitpid (wm_pid, &status, 0);
+      g_spawn_close_pid (wm_pid);
+      wm_pid = 0;
+      if (attempt == 10)
+        g_error ("openbox exited %d times without managing the display (last status %d)",
+                 attempt, status);
+      g_test_message ("openbox exited without managing the display (status %d); again", status);
+    }
+}
+
+static gboolean
+need_wm (void)
+{
+  if (wm_missing == NULL)
+    return TRUE;
+  g_test_skip (wm_missing);
+  return FALSE;
 }
 
 /* --- helpers --- */
@@ -655,7 +768,7 @@ test_handles (void)
   second = _atrium_builtin_lookup_window (app, id);
   g_assert_nonnull (second);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (second)), ==, "Second");
-  if (desktop_has_wm ())
+  if (wm_missing == NULL)
     wait_size (second, 300, 200);
 
   body = g_strdup_printf ("const w = atrium.window.get(%" G_GUINT64_FORMAT ");"
@@ -682,12 +795,12 @@ test_handles (void)
              "                      ['/', {nope: 1}], ['/', 'options'], ['/', {background: 'zz'}],"
              "                      ['/', {minWidth: 500, maxWidth: 400}]])"
              "  r.push(await code(() => atrium.window.open(p, o)));"
-             "r.push(await code(() => atrium.window.open('/', {frameless: true})));"
+             "r.push(await code(() => atrium.window.open('/', {frameless: 'yes'})));"
              "r.push(await code(() => atrium.window.open('/', {stateKey: 7})));"
              "r.push(await code(() => atrium.window.open('/', {stateKey: ''})));"
              "return r;",
              "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
-             "\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"not-supported\","
+             "\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
              "\"bad-args\",\"bad-args\"]");
   g_assert_cmpuint (count_windows (app), ==, 2);
 
@@ -908,7 +1021,7 @@ test_close_timeout (void)
 
   g_atomic_int_set (&close_warnings, 0);
   /* The window manager's close where there is one, as a user would. */
-  if (desktop_has_wm ())
+  if (wm_missing == NULL)
     {
       g_autofree char *id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
       const char * const argv[] = { "wmctrl", "-i", "-c", id, NULL };
@@ -1065,6 +1178,154 @@ test_theme (void)
   harness_close (window);
 }
 
+/* --- frameless windows and drag regions --- */
+
+static void
+xdotool (const char * const *argv)
+{
+  g_autofree char *out = run_tool (argv);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  guint         nudges;
+} DragWait;
+
+/* The pointer goes on moving, a few pixels at a time with the button
+ * down, until the page has asked C to hand the move to the window
+ * manager (past its threshold) and C has. */
+static gboolean
+move_handed_over (gpointer data)
+{
+  DragWait *wait = data;
+
+  if (_atrium_window_frame_get_moves (GTK_WINDOW (wait->window)) == 1)
+    return TRUE;
+  if (wait->nudges < 50)
+    {
+      const char * const argv[] = { "xdotool", "mousemove_relative", "--", "3", "2", NULL };
+
+      xdotool (argv);
+      wait->nudges++;
+    }
+  return FALSE;
+}
+
+static void
+pointer_to (AtriumWindow *window,
+            int           x,
+            int           y)
+{
+  g_autofree char *id = g_strdup_printf ("%lu", (unsigned long) xid_of (window));
+  g_autofree char *sx = g_strdup_printf ("%d", x);
+  g_autofree char *sy = g_strdup_printf ("%d", y);
+  const char * const argv[] = { "xdotool", "mousemove", "--window", id, sx, sy, NULL };
+
+  xdotool (argv);
+}
+
+static void
+test_frameless (void)
+{
+  AtriumApp *app;
+  AtriumWindow *opener, *window;
+  g_autofree char *id_text = NULL;
+  g_autofree char *hints = NULL;
+  DragWait drag = { 0 };
+
+  if (!need_wm ())
+    return;
+  app = get_app ();
+  opener = harness_open (app, "/index.html");
+
+  /* atrium.window.open() with frameless: true. */
+  id_text = run_js (opener, "return await atrium.window.open('/drag.html', "
+                            "{ frameless: true, width: 400, height: 300 });");
+  window = _atrium_builtin_lookup_window (app, (guint) g_ascii_strtoull (id_text, NULL, 10));
+  g_assert_nonnull (window);
+  g_assert_true (atrium_window_get_frameless (window));
+  harness_wait_load (window);
+  wait_size (window, 400, 300);
+  /* No decoration of the window manager's, nor of GTK's: the page has the
+   * whole window. */
+  hints = xprop (window, "_MOTIF_WM_HINTS");
+  g_test_message ("%s", hints);
+  {
+    /* flags, functions, decorations, …: decorations asked for and none. */
+    const char *values = strstr (hints, "= ");
+    g_auto(GStrv) fields = values != NULL ? g_strsplit (values + 2, ", ", -1) : NULL;
+
+    g_assert_nonnull (fields);
+    g_assert_cmpuint (g_strv_length (fields), >=, 3);
+    g_assert_true (g_ascii_strtoull (fields[0], NULL, 16) & 2);
+    g_assert_cmpuint (g_ascii_strtoull (fields[2], NULL, 16), ==, 0);
+  }
+
+  /* A page cannot move, maximise or open the menu of its window on its
+   * own: only while the user holds a button on it. */
+  assert_js (window, HARNESS_JS_CODE
+             "return [await code(() => atrium.call('atrium:window.start_drag')),"
+             "        await code(() => atrium.call('atrium:window.toggle_maximize')),"
+             "        await code(() => atrium.call('atrium:window.show_menu'))];",
+             "[\"forbidden\",\"forbidden\",\"forbidden\"]");
+
+  /* A button in the bar (data-atrium-no-drag) is a button. */
+  pointer_to (window, 385, 20);
+  {
+    const char * const argv[] = { "xdotool", "click", "1", NULL };
+
+    xdotool (argv);
+  }
+  wait_js (window, "return window.clicks === 1;", "the bar's button to get its click");
+  /* A double click on the bar maximises: a click is never a move. */
+  pointer_to (window, 150, 20);
+  {
+    const char * const twice[] = { "xdotool", "click", "--repeat", "2", "--delay", "80", "1", NULL };
+
+    xdotool (twice);
+    harness_wait_for (is_maximized, window, "a double click on the bar to maximise the window");
+    assert_js (window, "return atrium.window.unmaximize();", "null");
+    harness_wait_for (is_not_maximized, window, "the window to be unmaximised");
+    wait_size (window, 400, 300);
+  }
+  g_assert_cmpuint (_atrium_window_frame_get_moves (GTK_WINDOW (window)), ==, 0);
+
+  /* Dragging the bar hands the move to the window manager. */
+  drag.window = window;
+  pointer_to (window, 150, 20);
+  {
+    const char * const down[] = { "xdotool", "mousedown", "1", NULL };
+    const char * const up[] = { "xdotool", "mouseup", "1", NULL };
+
+    xdotool (down);
+    harness_wait_for (move_handed_over, &drag, "a drag on the bar to start a move");
+    xdotool (up);
+  }
+
+  /* Dragging the text below does not. */
+  pointer_to (window, 150, 120);
+  {
+    const char * const down[] = { "xdotool", "mousedown", "1", NULL };
+    const char * const move[] = { "xdotool", "mousemove_relative", "--", "40", "0", NULL };
+    const char * const up[] = { "xdotool", "mouseup", "1", NULL };
+
+    xdotool (down);
+    xdotool (move);
+    xdotool (up);
+    /* The page saw it all: a click's worth of events after the drag. */
+    wait_js (window, "return await new Promise((r) => requestAnimationFrame(() => r(true)));",
+             "the page to handle the drag on its text");
+  }
+  g_assert_cmpuint (_atrium_window_frame_get_moves (GTK_WINDOW (window)), ==, 1);
+
+  /* Back to a framed window. */
+  atrium_window_set_frameless (window, FALSE);
+  g_assert_false (atrium_window_get_frameless (window));
+  harness_close (window);
+  harness_close (opener);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1095,6 +1356,7 @@ main (int   argc,
   g_test_add_func ("/atrium/builtins/close-unsubscribe", test_close_unsubscribe);
   g_test_add_func ("/atrium/builtins/request-quit", test_request_quit);
   g_test_add_func ("/atrium/builtins/theme", test_theme);
+  g_test_add_func ("/atrium/builtins/frameless", test_frameless);
 
   status = g_test_run ();
   g_clear_object (&shared_app);

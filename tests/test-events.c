@@ -1188,6 +1188,29 @@ test_demo_services (void)
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
 }
 
+/* When the app shuts down no page takes events any more: a worker waiting
+ * for room (one the shutdown waits for) is let go, its emit failing. */
+static void
+test_shutdown (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window = harness_open (app, "/");
+  AtriumEvents *events = _atrium_app_get_events (app);
+  Emitter *e;
+
+  atrium_app_set_event_queue_limits (app, 5, ATRIUM_EVENT_QUEUE_MAX_BYTES);
+  g_assert_true (_atrium_events_set_paused (events, atrium_window_get_id (window), TRUE));
+  e = emitter_start (app, window, "stuck", 100, 10);
+  wait_for_blocked_emitter (app, window);
+
+  _atrium_events_shutdown (events);
+  emitter_join (e);
+  g_assert_cmpuint (e->emitted, ==, 5);
+  g_assert_error (e->error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND);
+  emitter_free (e);
+  harness_close (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1217,6 +1240,7 @@ main (int   argc,
   g_test_add_func ("/atrium/events/script-delivery", test_script_delivery);
   g_test_add_func ("/atrium/events/script-delivery/csp", test_script_delivery_csp);
   g_test_add_func ("/atrium/events/demo-services", test_demo_services);
+  g_test_add_func ("/atrium/events/shutdown", test_shutdown);
 
   status = g_test_run ();
 

@@ -109,17 +109,25 @@ portal_start (guint value)
 }
 
 static void
-portal_set (GDBusConnection *from,
-            guint            value)
+portal_set_to (GDBusConnection *from,
+               const char      *destination,
+               guint            value)
 {
   g_autoptr(GError) error = NULL;
 
   g_atomic_int_set (&portal.value, value);
-  g_dbus_connection_emit_signal (from, NULL, PORTAL_PATH, PORTAL_IFACE, "SettingChanged",
+  g_dbus_connection_emit_signal (from, destination, PORTAL_PATH, PORTAL_IFACE, "SettingChanged",
                                  g_variant_new ("(ssv)", "org.freedesktop.appearance",
                                                 "color-scheme", g_variant_new_uint32 (value)),
                                  &error);
   g_assert_no_error (error);
+}
+
+static void
+portal_set (GDBusConnection *from,
+            guint            value)
+{
+  portal_set_to (from, NULL, value);
 }
 
 typedef struct
@@ -205,6 +213,9 @@ test_follows_desktop (void)
   own = g_application_get_dbus_connection (G_APPLICATION (app));
   g_assert_nonnull (own);
   portal_set (own, 1);
+  /* Nor by a signal sent to the app's connection alone, which no match
+   * rule on the bus filters. */
+  portal_set_to (own, g_dbus_connection_get_unique_name (own), 1);
   g_atomic_int_set (&portal.value, 2);
   {
     g_autoptr(GVariant) reply =

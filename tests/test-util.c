@@ -45,8 +45,13 @@ test_write_file (const char *dir,
   g_assert_no_error (error);
 }
 
-static const char *counted_needle;
-static int        *counted_warnings;
+#define MAX_COUNTED 4
+
+static struct
+{
+  const char *needle;
+  int        *counter;
+} counted[MAX_COUNTED];
 
 static GLogWriterOutput
 counting_writer (GLogLevelFlags   log_level,
@@ -54,28 +59,38 @@ counting_writer (GLogLevelFlags   log_level,
                  gsize            n_fields,
                  gpointer         user_data)
 {
-  if ((log_level & G_LOG_LEVEL_WARNING) && counted_needle != NULL)
+  if (log_level & G_LOG_LEVEL_WARNING)
     for (gsize i = 0; i < n_fields; i++)
-      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0
-          && strstr (fields[i].value, counted_needle) != NULL)
-        {
-          g_atomic_int_inc (counted_warnings);
-          return G_LOG_WRITER_HANDLED;
-        }
+      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+        for (guint j = 0; j < MAX_COUNTED && counted[j].needle != NULL; j++)
+          if (strstr (fields[i].value, counted[j].needle) != NULL)
+            {
+              g_atomic_int_inc (counted[j].counter);
+              return G_LOG_WRITER_HANDLED;
+            }
   return g_log_writer_default (log_level, fields, n_fields, user_data);
 }
 
 /* g_test_expect_message() does not see structured logs in GLib 2.74: the
  * warnings a test provokes on purpose, those whose message holds @needle,
  * are counted in @counter (atomically) instead of being fatal; every other
- * message goes to the default writer. Call it once, before g_test_init(). */
+ * message goes to the default writer. Call it before g_test_init(), once
+ * per kind of warning (at most four). */
 void
 test_count_warnings (const char *needle,
                      int        *counter)
 {
-  counted_needle = needle;
-  counted_warnings = counter;
-  g_log_set_writer_func (counting_writer, NULL, NULL);
+  guint i = 0;
+
+  while (i < MAX_COUNTED && counted[i].needle != NULL)
+    i++;
+  if (i == MAX_COUNTED)
+    g_error ("test_count_warnings() counts %d kinds of warning at most", MAX_COUNTED);
+  counted[i].needle = needle;
+  counted[i].counter = counter;
+  /* GLib takes a writer once per process. */
+  if (i == 0)
+    g_log_set_writer_func (counting_writer, NULL, NULL);
 }
 
 gboolean

@@ -2,6 +2,8 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "atrium-error.h"
 #include "atrium-window-state-file-private.h"
@@ -181,6 +183,78 @@ test_bounded (Fixture       *f,
   }
 }
 
+/* Not a regular file at the path: refused at once, never read. */
+static void
+test_not_a_file (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  AtriumWindowState state = { 0 };
+  AtriumWindowState good = { 800, 600, FALSE, FALSE, FALSE, 0, 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+
+  /* A FIFO with no writer would block a plain read for ever. */
+  g_assert_cmpint (mkfifo (f->path, 0600), ==, 0);
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (_atrium_window_state_load (f->path, "main", &state, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE);
+  }
+  /* Saving replaces it with a file. */
+  g_assert_true (_atrium_window_state_save (f->path, "main", &good, NULL));
+  g_assert_true (g_file_test (f->path, G_FILE_TEST_IS_REGULAR));
+  g_unlink (f->path);
+
+  /* /dev/zero would never end. */
+  g_assert_cmpint (symlink ("/dev/zero", f->path), ==, 0);
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (_atrium_window_state_load (f->path, "main", &state, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE);
+  }
+  g_unlink (f->path);
+}
+
+/* What is written can always be read back: a save that would make the
+ * file too big is refused, and the file stays as it was. */
+static void
+test_write_cap (Fixture       *f,
+                gconstpointer  data)
+{
+  AtriumWindowState state = { 100, 100, FALSE, FALSE, FALSE, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean refused = FALSE;
+  int saved = 0;
+
+  for (int i = 0; i < ATRIUM_WINDOW_STATE_MAX_KEYS && !refused; i++)
+    {
+      char *key = g_strnfill (ATRIUM_WINDOW_STATE_KEY_MAX, '\x01');
+
+      key[0] = 'a' + i % 26;
+      key[1] = 'a' + i / 26;
+      if (_atrium_window_state_save (f->path, key, &state, &error))
+        saved++;
+      else
+        refused = TRUE;
+      g_free (key);
+    }
+  g_assert_true (refused);
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE);
+  g_assert_cmpint (saved, >, 0);
+  {
+    g_autofree char *key = g_strnfill (ATRIUM_WINDOW_STATE_KEY_MAX, '\x01');
+    AtriumWindowState read = { 0 };
+
+    key[0] = 'a';
+    key[1] = 'a';
+    g_assert_true (_atrium_window_state_load (f->path, key, &read, NULL));
+    g_assert_cmpint (read.width, ==, 100);
+  }
+}
+
 static void
 test_clamp (void)
 {
@@ -219,6 +293,10 @@ main (int   argc,
   g_test_add ("/atrium/window-state/corrupt", Fixture, NULL, fixture_set_up, test_corrupt,
               fixture_tear_down);
   g_test_add ("/atrium/window-state/bounded", Fixture, NULL, fixture_set_up, test_bounded,
+              fixture_tear_down);
+  g_test_add ("/atrium/window-state/not-a-file", Fixture, NULL, fixture_set_up,
+              test_not_a_file, fixture_tear_down);
+  g_test_add ("/atrium/window-state/write-cap", Fixture, NULL, fixture_set_up, test_write_cap,
               fixture_tear_down);
   g_test_add_func ("/atrium/window-state/clamp", test_clamp);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "test-util.h"
+#include "atrium-app-private.h"
 
 /* Windows: those of one app share a web process unless the app isolates
  * them (atrium_app_set_isolated_windows()), and either way each keeps its
@@ -12,6 +13,8 @@
  * its size across launches. */
 
 #define N_WINDOWS 3
+
+static int full_warnings;    /* atomic */
 
 static AtriumApp *
 new_app (gboolean isolated)
@@ -129,6 +132,78 @@ test_isolated (void)
   run (TRUE, N_WINDOWS);
 }
 
+/* A crash of the shared web process takes every window's page, and their
+ * event queues let go of what those pages had: nothing stays in flight to
+ * a page that is gone, and a reloaded page gets what waited. */
+typedef struct
+{
+  AtriumApp    *app;
+  AtriumWindow *window;
+} QueueWait;
+
+static AtriumEventQueueStats
+stats_of (AtriumApp    *app,
+          AtriumWindow *window)
+{
+  AtriumEventQueueStats stats;
+
+  g_assert_true (_atrium_events_get_queue_stats (_atrium_app_get_events (app),
+                                                 atrium_window_get_id (window), &stats));
+  return stats;
+}
+
+static gboolean
+queue_drained (gpointer data)
+{
+  QueueWait *w = data;
+
+  return stats_of (w->app, w->window).queued == 0;
+}
+
+static void
+terminated_cb (WebKitWebView                     *web_view,
+               WebKitWebProcessTerminationReason  reason,
+               gboolean                          *flag)
+{
+  *flag = TRUE;
+}
+
+static void
+test_crash (void)
+{
+  g_autoptr(AtriumApp) app = new_app (FALSE);
+  AtriumWindow *a = harness_open (app, "/");
+  AtriumWindow *b = harness_open (app, "/");
+  g_autoptr(JsonNode) ready = harness_run_js_json (b, "return true;");
+  QueueWait w = { app, b };
+  gboolean a_ended = FALSE, b_ended = FALSE;
+  guint ok = 0;
+
+  atrium_app_set_event_queue_limits (app, 5, ATRIUM_EVENT_QUEUE_MAX_BYTES);
+  g_signal_connect (atrium_window_get_web_view (a), "web-process-terminated",
+                    G_CALLBACK (terminated_cb), &a_ended);
+  g_signal_connect (atrium_window_get_web_view (b), "web-process-terminated",
+                    G_CALLBACK (terminated_cb), &b_ended);
+  webkit_web_view_terminate_web_process (atrium_window_get_web_view (a));
+  harness_wait (&a_ended, "window A's web process to end");
+  harness_wait (&b_ended, "window B's page to end with it (they share the process)");
+
+  /* Nothing goes to the dead page: five wait, the rest is refused. */
+  for (guint i = 0; i < 10; i++)
+    ok += atrium_app_emit_to (app, atrium_window_get_id (b), "x", NULL, NULL);
+  g_assert_cmpuint (ok, ==, 5);
+  g_assert_cmpint (g_atomic_int_get (&full_warnings), ==, 1);
+  g_assert_cmpuint (stats_of (app, b).in_flight, ==, 0);
+  g_assert_cmpuint (stats_of (app, b).queued, ==, 5);
+
+  /* A new page takes what waited. */
+  atrium_window_load (b, "/");
+  harness_wait_for (queue_drained, &w, "the reloaded page to take the events that waited");
+  g_assert_cmpuint (stats_of (app, b).in_flight + stats_of (app, b).delivered, >=, 5);
+  harness_close (a);
+  harness_close (b);
+}
+
 /* Remembered state */
 
 static int state_warnings;   /* atomic */
@@ -197,11 +272,19 @@ test_state (void)
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   g_assert_cmpint (width, ==, 640);
 
-  /* A change not yet saved is saved when the window goes. */
+  /* A change not yet saved is saved under the old key when the key
+   * changes, and under the new one when the window goes. */
   gtk_window_set_default_size (GTK_WINDOW (window), 333, 222);
-  gtk_window_destroy (GTK_WINDOW (window));
+  atrium_window_set_state_key (window, "third");
   {
     SavedWait now = { w.path, "\"other\":{\"width\":333,\"height\":222" };
+
+    g_assert_true (saved (&now));
+  }
+  gtk_window_set_default_size (GTK_WINDOW (window), 444, 222);
+  gtk_window_destroy (GTK_WINDOW (window));
+  {
+    SavedWait now = { w.path, "\"third\":{\"width\":444,\"height\":222" };
 
     g_assert_true (saved (&now));
   }
@@ -226,6 +309,7 @@ main (int   argc,
       char *argv[])
 {
   test_count_warnings ("opens with its default size", &state_warnings);
+  test_count_warnings ("is full", &full_warnings);
   if (!harness_init (&argc, &argv))
     {
       g_test_add_func ("/atrium/windows/no-display", harness_skip_no_display);
@@ -235,6 +319,7 @@ main (int   argc,
   g_test_add_func ("/atrium/windows/processes/shared", test_shared);
   g_test_add_func ("/atrium/windows/processes/isolated", test_isolated);
   g_test_add_func ("/atrium/windows/state", test_state);
+  g_test_add_func ("/atrium/windows/processes/crash", test_crash);
 
   return g_test_run ();
 }

@@ -77,8 +77,9 @@ async function setUpWindow() {
   $('window-fullscreen').addEventListener('click', () =>
     attempt('fullscreen', () => (state.fullscreen ? win.unfullscreen() : win.fullscreen())));
   $('window-open').addEventListener('click', () => attempt('open', async () => {
-    const id = await win.open('/', { title: 'Atrium — another window', width: 720, height: 520 });
-    report(`Opened window ${id}; ${(await win.list()).length} windows are open`);
+    const id = await win.open('/frameless.html',
+                              { title: 'Frameless', width: 520, height: 320, frameless: true });
+    report(`Opened frameless window ${id}; ${(await win.list()).length} windows are open`);
   }));
   win.onCloseRequested((event) => {
     if ($('window-dirty').checked) {

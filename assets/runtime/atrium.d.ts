@@ -61,7 +61,7 @@ export interface AtriumWindowOptions {
   maxWidth?: number;
   maxHeight?: number;
   resizable?: boolean;
-  /** Not supported yet: rejects with `not-supported`. */
+  /** No system title bar: the page draws its own, with data-atrium-drag regions. */
   frameless?: boolean;
   transparent?: boolean;
   /** A CSS colour, `transparent` included. */
@@ -251,6 +251,55 @@ export interface AtriumClipboardGroup {
   /** What the user copied, or null if it is not text (ATRIUM_BUILTIN_CLIPBOARD_READ). */
   readText(): AtriumCall<string | null>;
 }
+
+/** atrium.store: the app's settings, JSON values under string keys, kept in
+ *  one file and shared by every window. Keys are 1 to 256 bytes; a value is
+ *  at most 1 MiB of JSON, nested at most 64 deep; the store at most 4 MiB
+ *  (`too-large` past either). */
+export interface AtriumStoreGroup {
+  /** The key's value, or null if the store has none. */
+  get<T = unknown>(key: string): AtriumCall<T | null>;
+  set(key: string, value: unknown): AtriumCall<null>;
+  /** Resolves with whether the key was there. */
+  delete(key: string): AtriumCall<boolean>;
+  /** Every key, sorted. */
+  keys(): AtriumCall<string[]>;
+  clear(): AtriumCall<null>;
+}
+
+/** Data of the event `atrium:store.changed`: value null when the key was
+ *  deleted; key and value null when the store was cleared. */
+export interface AtriumStoreChanged {
+  readonly key: string | null;
+  readonly value: unknown;
+}
+
+/** atrium.path: the app's folders (made on first use) and the user's
+ *  (null where the user has none). */
+export interface AtriumPathGroup {
+  config(): AtriumCall<string>;
+  data(): AtriumCall<string>;
+  cache(): AtriumCall<string>;
+  state(): AtriumCall<string>;
+  home(): AtriumCall<string>;
+  downloads(): AtriumCall<string | null>;
+  documents(): AtriumCall<string | null>;
+  pictures(): AtriumCall<string | null>;
+  temp(): AtriumCall<string>;
+}
+
+/** Fields of a log line: names of letters, digits and _ (a letter first),
+ *  plain values; logged as PAGE_NAME. */
+export type AtriumLogFields = Record<string, string | number | boolean | null>;
+
+/** atrium.log: lines into GLib's structured logging (the journal or stderr),
+ *  with the window id and the page URL; at most 20 a second from all pages. */
+export interface AtriumLogGroup {
+  debug(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+  info(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+  warn(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+  error(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+}
 // --- end built-ins ---
 
 export interface AtriumRuntime {
@@ -276,6 +325,12 @@ export interface AtriumRuntime {
   readonly shell: AtriumShellGroup;
   /** The clipboard; off unless the app turned ATRIUM_BUILTIN_CLIPBOARD (and _READ) on. */
   readonly clipboard: AtriumClipboardGroup;
+  /** The settings store; on unless the app turned ATRIUM_BUILTIN_STORE off. */
+  readonly store: AtriumStoreGroup;
+  /** Folders; on unless the app turned ATRIUM_BUILTIN_PATH off. */
+  readonly path: AtriumPathGroup;
+  /** Logging; on unless the app turned ATRIUM_BUILTIN_LOG off. */
+  readonly log: AtriumLogGroup;
 }
 
 export declare const atrium: AtriumRuntime;

@@ -764,6 +764,70 @@
     });
   }
 
+  // Drag regions: an element with data-atrium-drag is a title bar. Dragged
+  // with the primary button it moves the window, a double click maximises
+  // or restores it, a right click shows the window manager's menu. The
+  // nearest of the element, a data-atrium-no-drag one or a control (a
+  // button, a field, a link) decides, so controls in a bar still work. C
+  // does it only while the user holds a button on the window.
+  const preventDefault = uncurry(Event.prototype.preventDefault);
+  const hasAttribute = uncurry(Element.prototype.hasAttribute);
+  const REGION = '[data-atrium-drag], [data-atrium-no-drag], button, input, select, ' +
+                 'textarea, a[href], [contenteditable=""], [contenteditable="true"]';
+  const inDragRegion = (event) => {
+    const target = eventTarget(event);
+    if (!(target instanceof NativeElement)) return false;
+    const region = closest(target, REGION);
+    return region !== null && hasAttribute(region, 'data-atrium-drag');
+  };
+  const frameAction = (event, what) => {
+    try {
+      if (!inDragRegion(event)) return false;
+      promiseThen(call(B + what), ignore, ignore);
+      return true;
+    } catch (_) {
+      return false;
+    }
+  };
+  // As a title bar does, the move starts when the pointer has moved a few
+  // pixels with the button down, not on the press: a click or a double
+  // click on the bar stays one (a move hands the pointer to the window
+  // manager, and the page would never see the release).
+  const eventScreenX = getter(MouseEvent.prototype, 'screenX');
+  const eventScreenY = getter(MouseEvent.prototype, 'screenY');
+  const eventButtons = getter(MouseEvent.prototype, 'buttons');
+  const DRAG_THRESHOLD = 4;
+  let dragFrom = null;
+  window.addEventListener('mousedown', (event) => {
+    dragFrom = null;
+    try {
+      if (eventButton(event) === 0 && inDragRegion(event)) {
+        dragFrom = { __proto__: null, x: eventScreenX(event), y: eventScreenY(event) };
+        preventDefault(event);   // no text selection starting under the drag
+      }
+    } catch (_) { /* */ }
+  }, true);
+  window.addEventListener('mousemove', (event) => {
+    if (dragFrom === null) return;
+    try {
+      if ((eventButtons(event) & 1) === 0) {
+        dragFrom = null;
+        return;
+      }
+      const dx = eventScreenX(event) - dragFrom.x, dy = eventScreenY(event) - dragFrom.y;
+      if (dx * dx + dy * dy < DRAG_THRESHOLD * DRAG_THRESHOLD) return;
+      dragFrom = null;
+      promiseThen(call(B + 'start_drag'), ignore, ignore);
+    } catch (_) { dragFrom = null; }
+  }, true);
+  window.addEventListener('mouseup', () => { dragFrom = null; }, true);
+  window.addEventListener('dblclick', (event) => {
+    if (eventButton(event) === 0) frameAction(event, 'toggle_maximize');
+  }, true);
+  window.addEventListener('contextmenu', (event) => {
+    if (frameAction(event, 'show_menu')) preventDefault(event);
+  }, true);
+
   const windowGroup = windowMethods(null);
   addMember(windowGroup, 'current', () => call(B + 'current', null));
   addMember(windowGroup, 'list', () => call(B + 'list'));
@@ -804,6 +868,33 @@
     dialog: freeze(dialogGroup),
     shell: freeze(shellGroup),
     clipboard: freeze(clipboardGroup),
+    store: freeze({
+      get: (key) => call('atrium:store.get', key),
+      // JSON has no undefined: refused here rather than stored as null.
+      set: (key, value) => (value === undefined
+        ? promiseReject(new AtriumError('bad-args', 'store.set takes a key and a value'))
+        : call('atrium:store.set', key, value)),
+      delete: (key) => call('atrium:store.delete', key),
+      keys: () => call('atrium:store.keys'),
+      clear: () => call('atrium:store.clear'),
+    }),
+    path: freeze({
+      config: () => call('atrium:path.config'),
+      data: () => call('atrium:path.data'),
+      cache: () => call('atrium:path.cache'),
+      state: () => call('atrium:path.state'),
+      home: () => call('atrium:path.home'),
+      downloads: () => call('atrium:path.downloads'),
+      documents: () => call('atrium:path.documents'),
+      pictures: () => call('atrium:path.pictures'),
+      temp: () => call('atrium:path.temp'),
+    }),
+    log: freeze({
+      debug: (message, fields) => call('atrium:log.debug', message, fields),
+      info: (message, fields) => call('atrium:log.info', message, fields),
+      warn: (message, fields) => call('atrium:log.warn', message, fields),
+      error: (message, fields) => call('atrium:log.error', message, fields),
+    }),
     __whenIdle: whenIdle,
     __deliver: deliver,
   });

@@ -58,7 +58,7 @@ export interface AtriumWindowOptions {
   maxWidth?: number;
   maxHeight?: number;
   resizable?: boolean;
-  /** Not supported yet: rejects with `not-supported`. */
+  /** No system title bar: the page draws its own, with data-atrium-drag regions. */
   frameless?: boolean;
   transparent?: boolean;
   /** A CSS colour, `transparent` included. */

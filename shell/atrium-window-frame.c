@@ -1,0 +1,261 @@
+#include "config.h"
+
+#include "atrium-window-frame-private.h"
+
+#include "atrium-error.h"
+
+/* Frameless windows, and the drag regions a page draws instead of a title
+ * bar (elements with data-atrium-drag; the runtime asks for the move).
+ *
+ * Frameless is an undecorated window: neither the window manager nor GTK
+ * draws a frame, and the page gets the whole of the window's size. (GTK's
+ * own client-side frame with an empty title bar would keep resize edges,
+ * but takes a theme's title bar height and borders from the page.) So the
+ * edges are this file's: a press of the primary button within EDGE pixels
+ * of a frameless window's border starts a resize there, and the page does
+ * not see it.
+ *
+ * A page may move, maximise or show the window menu only while the user is
+ * pressing a mouse button on the window, as a title bar does: the window
+ * keeps the press in progress, seen first (capture phase), and the window
+ * manager is handed that press. A page that asks without one is refused,
+ * so it cannot move the window under the user. */
+
+/* A double click's second press is at most this old when its dblclick
+ * reaches C. */
+#define GESTURE_WINDOW_US (G_USEC_PER_SEC)
+
+/* How close to a frameless window's border a press resizes it. */
+#define EDGE 6
+
+typedef struct
+{
+  GtkWindow *window;
+  GdkEvent  *press;       /* the button press in progress, if any */
+  gint64     press_time;  /* monotonic µs of the last press */
+  guint32    event_time;  /* X server time of the last pointer event */
+  guint      moves;       /* moves handed to the window manager, for tests */
+  gboolean   frameless;
+} Frame;
+
+static const char frame_key[] = "atrium-window-frame";
+
+static Frame *
+get_frame (GtkWindow *window)
+{
+  return g_object_get_data (G_OBJECT (window), frame_key);
+}
+
+/* Which border of a frameless window a press at @x, @y (surface
+ * coordinates) is on; FALSE in the middle. */
+static gboolean
+edge_at (Frame          *self,
+         GdkSurface     *surface,
+         double          x,
+         double          y,
+         GdkSurfaceEdge *edge)
+{
+  int width = gdk_surface_get_width (surface);
+  int height = gdk_surface_get_height (surface);
+  gboolean left = x < EDGE, right = x >= width - EDGE;
+  gboolean top = y < EDGE, bottom = y >= height - EDGE;
+
+  if (!self->frameless || !gtk_window_get_resizable (self->window)
+      || gtk_window_is_maximized (self->window) || gtk_window_is_fullscreen (self->window))
+    return FALSE;
+  if (top)
+    *edge = left ? GDK_SURFACE_EDGE_NORTH_WEST : right ? GDK_SURFACE_EDGE_NORTH_EAST
+            : GDK_SURFACE_EDGE_NORTH;
+  else if (bottom)
+    *edge = left ? GDK_SURFACE_EDGE_SOUTH_WEST : right ? GDK_SURFACE_EDGE_SOUTH_EAST
+            : GDK_SURFACE_EDGE_SOUTH;
+  else if (left)
+    *edge = GDK_SURFACE_EDGE_WEST;
+  else if (right)
+    *edge = GDK_SURFACE_EDGE_EAST;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+event_cb (GtkEventControllerLegacy *controller,
+          GdkEvent                 *event,
+          Frame                    *self)
+{
+  GdkSurface *surface = gdk_event_get_surface (event);
+  GdkSurfaceEdge edge;
+  double x, y;
+
+  switch (gdk_event_get_event_type (event))
+    {
+    case GDK_MOTION_NOTIFY:
+      self->event_time = gdk_event_get_time (event);
+      break;
+
+    case GDK_BUTTON_PRESS:
+      self->event_time = gdk_event_get_time (event);
+      if (gdk_button_event_get_button (event) == GDK_BUTTON_PRIMARY && GDK_IS_TOPLEVEL (surface)
+          && gdk_event_get_position (event, &x, &y) && edge_at (self, surface, x, y, &edge))
+        {
+          gdk_toplevel_begin_resize (GDK_TOPLEVEL (surface), edge, gdk_event_get_device (event),
+                                     GDK_BUTTON_PRIMARY, x, y, gdk_event_get_time (event));
+          return GDK_EVENT_STOP;
+        }
+      g_clear_pointer (&self->press, gdk_event_unref);
+      self->press = gdk_event_ref (event);
+      self->press_time = g_get_monotonic_time ();
+      break;
+
+    case GDK_BUTTON_RELEASE:
+      self->event_time = gdk_event_get_time (event);
+      g_clear_pointer (&self->press, gdk_event_unref);
+      break;
+
+    default:
+      break;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+frame_free (Frame *self)
+{
+  g_clear_pointer (&self->press, gdk_event_unref);
+  g_free (self);
+}
+
+void
+_atrium_window_frame_init (GtkWindow *window)
+{
+  Frame *self = g_new0 (Frame, 1);
+  GtkEventController *controller = gtk_event_controller_legacy_new ();
+
+  self->window = window;
+  g_object_set_data_full (G_OBJECT (window), frame_key, self, (GDestroyNotify) frame_free);
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "event", G_CALLBACK (event_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (window), controller);
+}
+
+void
+_atrium_window_frame_set_frameless (GtkWindow *window,
+                                    gboolean   frameless)
+{
+  Frame *self = get_frame (window);
+
+  frameless = !!frameless;
+  if (self->frameless == frameless)
+    return;
+  self->frameless = frameless;
+  gtk_window_set_decorated (window, !frameless);
+}
+
+gboolean
+_atrium_window_frame_is_frameless (GtkWindow *window)
+{
+  return get_frame (window)->frameless;
+}
+
+/* The press in progress, if the button is still down now: a release the
+ * window did not see (the window manager took the pointer) leaves no
+ * stale press behind. */
+static GdkEvent *
+held_press (Frame   *self,
+            double  *x,
+            double  *y,
+            GError **error)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self->window));
+  GdkModifierType state = 0;
+  guint button;
+
+  if (self->press != NULL && surface != NULL)
+    {
+      button = gdk_button_event_get_button (self->press);
+      gdk_surface_get_device_position (surface, gdk_event_get_device (self->press), x, y, &state);
+      if (button >= 1 && button <= 5 && (state & (GDK_BUTTON1_MASK << (button - 1))))
+        return self->press;
+    }
+  g_clear_pointer (&self->press, gdk_event_unref);
+  g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                       "Only while the user holds a mouse button on the window");
+  return NULL;
+}
+
+gboolean
+_atrium_window_frame_begin_move (GtkWindow  *window,
+                                 GError    **error)
+{
+  Frame *self = get_frame (window);
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  double x = 0, y = 0;
+  GdkEvent *press = held_press (self, &x, &y, error);
+
+  if (press == NULL)
+    return FALSE;
+  if (!GDK_IS_TOPLEVEL (surface))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
+                           "This window cannot be moved");
+      return FALSE;
+    }
+  /* Where the pointer is now, and the time of the latest pointer event:
+   * the pointer has moved since the press, and GDK releases the press's
+   * grab for the window manager with this time, which an older one would
+   * not release. */
+  gdk_toplevel_begin_move (GDK_TOPLEVEL (surface), gdk_event_get_device (press),
+                           gdk_button_event_get_button (press), x, y, self->event_time);
+  /* The window manager has the pointer until the button goes up. */
+  g_clear_pointer (&self->press, gdk_event_unref);
+  self->moves++;
+  return TRUE;
+}
+
+gboolean
+_atrium_window_frame_toggle_maximize (GtkWindow  *window,
+                                      GError    **error)
+{
+  Frame *self = get_frame (window);
+
+  /* A double click's dblclick comes after its release: what counts is that
+   * the user pressed a moment ago. */
+  if (self->press_time == 0 || g_get_monotonic_time () - self->press_time > GESTURE_WINDOW_US)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                           "Only right after the user clicked the window");
+      return FALSE;
+    }
+  self->press_time = 0;
+  if (gtk_window_is_maximized (window))
+    gtk_window_unmaximize (window);
+  else
+    gtk_window_maximize (window);
+  return TRUE;
+}
+
+gboolean
+_atrium_window_frame_show_menu (GtkWindow  *window,
+                                GError    **error)
+{
+  Frame *self = get_frame (window);
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  GdkEvent *press = held_press (self, NULL, NULL, error);
+
+  if (press == NULL)
+    return FALSE;
+  if (!GDK_IS_TOPLEVEL (surface) || !gdk_toplevel_show_window_menu (GDK_TOPLEVEL (surface), press))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
+                           "The window manager has no window menu to show");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* For tests: how many moves the window handed to the window manager. */
+guint
+_atrium_window_frame_get_moves (GtkWindow *window)
+{
+  return get_frame (window)->moves;
+}
