@@ -9,6 +9,7 @@
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
 #include "atrium-builtins-private.h"
+#include "atrium-page-dialogs-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-media-server-private.h"
@@ -278,6 +279,7 @@ void
 _atrium_app_window_created (AtriumApp    *self,
                             AtriumWindow *window)
 {
+  _atrium_page_dialogs_attach (window);
   /* --screenshot is of the first window. */
   if (self->screenshot != NULL)
     {

@@ -35,6 +35,10 @@ typedef struct
 
 extern const AtriumBuiltinGroup _atrium_builtin_window_group;
 extern const AtriumBuiltinGroup _atrium_builtin_theme_group;
+extern const AtriumBuiltinGroup _atrium_builtin_dialog_group;
+extern const AtriumBuiltinGroup _atrium_builtin_shell_group;
+extern const AtriumBuiltinGroup _atrium_builtin_clipboard_group;
+extern const AtriumBuiltinGroup _atrium_builtin_clipboard_read_group;
 extern const AtriumBuiltinGroup _atrium_builtin_store_group;
 extern const AtriumBuiltinGroup _atrium_builtin_path_group;
 extern const AtriumBuiltinGroup _atrium_builtin_log_group;

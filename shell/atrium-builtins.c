@@ -15,6 +15,10 @@
 static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_window_group,
   &_atrium_builtin_theme_group,
+  &_atrium_builtin_dialog_group,
+  &_atrium_builtin_shell_group,
+  &_atrium_builtin_clipboard_group,
+  &_atrium_builtin_clipboard_read_group,
   &_atrium_builtin_store_group,
   &_atrium_builtin_path_group,
   &_atrium_builtin_log_group,

@@ -16,6 +16,20 @@ G_BEGIN_DECLS
  * @ATRIUM_BUILTIN_WINDOW: `atrium.window`: the page's own window and the
  *   app's other windows (title, size, state, opening and closing)
  * @ATRIUM_BUILTIN_THEME: `atrium.theme`: the desktop's light or dark preference
+ * @ATRIUM_BUILTIN_DIALOG: `atrium.dialog`: file choosers and message
+ *   dialogs, modal to the calling window. Off by default: a chooser's
+ *   answer is an absolute path (the user's name, their folders' layout),
+ *   which a browser never gives a page, and what the page may then do with
+ *   a path is up to the app's own methods; an app that wants it says so
+ * @ATRIUM_BUILTIN_SHELL: `atrium.shell`: URLs and files handed to the
+ *   desktop (openUrl, openPath, showInFolder, trash). Off by default: it
+ *   starts other programs with input of the page's choosing, and moves the
+ *   user's files to the trash
+ * @ATRIUM_BUILTIN_CLIPBOARD: `atrium.clipboard.writeText`: replaces what the
+ *   user copied. Off by default
+ * @ATRIUM_BUILTIN_CLIPBOARD_READ: `atrium.clipboard.readText`: hands the
+ *   page what the user copied, elsewhere too (a password, say). Off by
+ *   default, and apart from writing
  * @ATRIUM_BUILTIN_STORE: `atrium.store`: the app's settings (atrium_app_get_store())
  * @ATRIUM_BUILTIN_PATH: `atrium.path`: the app's folders and the user's
  * @ATRIUM_BUILTIN_LOG: `atrium.log`: the page's lines into GLib's structured logging
@@ -33,6 +47,10 @@ typedef enum {
   ATRIUM_BUILTIN_NONE    = 0,
   ATRIUM_BUILTIN_WINDOW  = 1 << 0,
   ATRIUM_BUILTIN_THEME   = 1 << 1,
+  ATRIUM_BUILTIN_DIALOG  = 1 << 2,
+  ATRIUM_BUILTIN_SHELL   = 1 << 3,
+  ATRIUM_BUILTIN_CLIPBOARD      = 1 << 4,
+  ATRIUM_BUILTIN_CLIPBOARD_READ = 1 << 5,
   /* The store, the paths and the log are safe for every app's pages:
    * the store is the app's own file (bounded, its keys and values checked),
    * the paths are names the app's own code can know anyway, and the log is

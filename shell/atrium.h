@@ -12,6 +12,8 @@
 #include "atrium-window.h"
 #include "atrium-events.h"
 #include "atrium-builtins.h"
+#include "atrium-dialog.h"
+#include "atrium-shell.h"
 #include "atrium-store.h"
 
 #undef ATRIUM_INSIDE

@@ -835,6 +835,27 @@
   addMember(windowGroup, 'get', windowHandle);
   addMember(windowGroup, 'onCloseRequested', onCloseRequested);
 
+  // atrium.dialog: native dialogs, modal to this window; p.cancel()
+  // closes the dialog.
+  const D = 'atrium:dialog.';
+  const dialogGroup = {
+    open: (options) => call(D + 'open', options),
+    save: (options) => call(D + 'save', options),
+    message: (options) => call(D + 'message', options),
+    confirm: (message, options) => call(D + 'confirm', message, options),
+  };
+  const S = 'atrium:shell.';
+  const shellGroup = {
+    openUrl: (url) => call(S + 'open_url', url),
+    openPath: (path) => call(S + 'open_path', path),
+    showInFolder: (path) => call(S + 'show_in_folder', path),
+    trash: (path) => call(S + 'trash', path),
+  };
+  const clipboardGroup = {
+    writeText: (text) => call('atrium:clipboard.write_text', text),
+    readText: () => call('atrium:clipboard.read_text'),
+  };
+
   const atrium = freeze({
     call,
     on,
@@ -844,6 +865,9 @@
     AtriumError,
     window: freeze(windowGroup),
     theme: freeze({ get: () => call('atrium:theme.get') }),
+    dialog: freeze(dialogGroup),
+    shell: freeze(shellGroup),
+    clipboard: freeze(clipboardGroup),
     store: freeze({
       get: (key) => call('atrium:store.get', key),
       // JSON has no undefined: refused here rather than stored as null.

@@ -1,0 +1,248 @@
+#include "config.h"
+
+#include "desktop-harness.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "test-util.h"
+#include "webkit-harness.h"
+
+static GPid wm_pid;
+static const char *wm_missing;   /* why there is no window manager, or NULL */
+
+char *
+desktop_run_tool (const char * const *argv,
+                  int                *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  int wait_status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &wait_status, &error))
+    g_error ("Could not run %s: %s", argv[0], error->message);
+  if (status != NULL)
+    *status = wait_status;
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+wm_is_up (void)
+{
+  const char * const argv[] = { "xprop", "-root", "_NET_SUPPORTING_WM_CHECK", NULL };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+
+  return strstr (out, "window id") != NULL;
+}
+
+/* Whether the window manager is up, or the openbox we started has exited. */
+static gboolean
+wm_is_up_or_gone_cb (gpointer data)
+{
+  siginfo_t info = { 0 };
+
+  if (wm_is_up ())
+    return TRUE;
+  /* Without reaping it: the caller does. */
+  return waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == wm_pid;
+}
+
+void
+desktop_wm_stop (void)
+{
+  if (wm_pid != 0)
+    {
+      kill (wm_pid, SIGTERM);
+      waitpid (wm_pid, NULL, 0);
+      g_spawn_close_pid (wm_pid);
+      wm_pid = 0;
+    }
+}
+
+/* Before gtk_init(): GDK reads what the window manager supports once, and
+ * would otherwise take the display for one without. */
+void
+desktop_wm_start (void)
+{
+  g_autofree char *openbox = g_find_program_in_path ("openbox");
+  const char *tools[] = { "xprop", "xwininfo", "xdotool", "wmctrl" };
+  g_autoptr(GError) error = NULL;
+  char *argv[] = { NULL, "--sm-disable", NULL };
+
+  if (g_getenv ("DISPLAY") == NULL)
+    {
+      wm_missing = "No X11 display: run under xvfb-run";
+      return;
+    }
+  if (openbox == NULL)
+    {
+      wm_missing = "openbox is not installed (scripts/install-deps installs it)";
+      return;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (tools); i++)
+    {
+      g_autofree char *path = g_find_program_in_path (tools[i]);
+
+      if (path == NULL)
+        {
+          wm_missing = "xprop, xwininfo, xdotool or wmctrl is not installed "
+                       "(scripts/install-deps installs them)";
+          return;
+        }
+    }
+  if (wm_is_up ())
+    {
+      wm_missing = "The display has a window manager already: these tests start their own";
+      return;
+    }
+
+  argv[0] = openbox;
+  atexit (desktop_wm_stop);
+  /* openbox sometimes fails to open a display Xvfb has only just made
+   * and exits (as test-builtins found): it is started again then, ten
+   * times at most. */
+  for (guint attempt = 1; ; attempt++)
+    {
+      int status;
+
+      if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                          | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &wm_pid, &error))
+        g_error ("Could not start openbox: %s", error->message);
+      test_poll_for (HARNESS_WAIT_SECONDS, wm_is_up_or_gone_cb, NULL,
+                     "openbox to manage the display (_NET_SUPPORTING_WM_CHECK on the root) "
+                     "or to exit");
+      if (wm_is_up ())
+        return;
+      waitpid (wm_pid, &status, 0);
+      g_spawn_close_pid (wm_pid);
+      wm_pid = 0;
+      if (attempt == 10)
+        g_error ("openbox exited %u times without managing the display (last status %d)",
+                 attempt, status);
+      g_test_message ("openbox exited without managing the display (status %d); again", status);
+    }
+}
+
+gboolean
+desktop_has_wm (void)
+{
+  return wm_missing == NULL;
+}
+
+gboolean
+desktop_need_wm (void)
+{
+  if (wm_missing == NULL)
+    return TRUE;
+  g_test_skip (wm_missing);
+  return FALSE;
+}
+
+gulong
+desktop_find_window (const char *title)
+{
+  g_autofree char *pattern = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *quoted = g_regex_escape_string (title, -1);
+  int status = 0;
+
+  pattern = g_strdup_printf ("^%s$", quoted);
+  {
+    const char * const argv[] = { "xdotool", "search", "--onlyvisible", "--name", pattern, NULL };
+
+    out = desktop_run_tool (argv, &status);
+  }
+  /* xdotool exits with 1 when nothing matches. */
+  if (!g_spawn_check_wait_status (status, NULL) || out == NULL || out[0] == '\0')
+    return 0;
+  return strtoul (out, NULL, 10);
+}
+
+typedef struct
+{
+  const char *title;
+  gulong      window;
+  gboolean    gone;
+} WindowWait;
+
+static gboolean
+window_shown (gpointer data)
+{
+  WindowWait *wait = data;
+
+  wait->window = desktop_find_window (wait->title);
+  return wait->gone ? wait->window == 0 : wait->window != 0;
+}
+
+gulong
+desktop_wait_window (const char *title)
+{
+  WindowWait wait = { title, 0, FALSE };
+  g_autofree char *what = g_strdup_printf ("a window titled “%s” to show", title);
+
+  harness_wait_for (window_shown, &wait, what);
+  return wait.window;
+}
+
+void
+desktop_wait_window_gone (const char *title)
+{
+  WindowWait wait = { title, 0, TRUE };
+  g_autofree char *what = g_strdup_printf ("the window titled “%s” to go", title);
+
+  harness_wait_for (window_shown, &wait, what);
+}
+
+typedef struct
+{
+  gulong   window;
+  gboolean active;
+} FocusWait;
+
+static gboolean
+window_focused (gpointer data)
+{
+  FocusWait *wait = data;
+  const char * const argv[] = { "xdotool", "getwindowfocus", NULL };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+
+  return out != NULL && strtoul (out, NULL, 10) == wait->window;
+}
+
+void
+desktop_focus (gulong window)
+{
+  g_autofree char *id = g_strdup_printf ("%lu", window);
+  const char * const argv[] = { "xdotool", "windowactivate", id, NULL };
+  FocusWait wait = { window, FALSE };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+
+  /* The window manager hands the focus over; GTK must see it too, so the
+   * main loop runs until X says the window has it. */
+  harness_wait_for (window_focused, &wait, "the dialog to have the keyboard focus");
+}
+
+void
+desktop_key (gulong      window,
+             const char *keys)
+{
+  const char * const argv[] = { "xdotool", "key", "--clearmodifiers", keys, NULL };
+  g_autofree char *out = NULL;
+
+  desktop_focus (window);
+  out = desktop_run_tool (argv, NULL);
+}
+
+void
+desktop_type (gulong      window,
+              const char *text)
+{
+  const char * const argv[] = { "xdotool", "type", "--clearmodifiers", text, NULL };
+  g_autofree char *out = NULL;
+
+  desktop_focus (window);
+  out = desktop_run_tool (argv, NULL);
+}

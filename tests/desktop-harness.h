@@ -1,0 +1,40 @@
+#pragma once
+
+/* For tests that need a desktop: a real window manager (openbox) on the
+ * Xvfb display, started before GTK opens it, and the X tools that act and
+ * look from outside the process (xdotool, xprop, xwininfo, wmctrl). */
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Before gtk_init(): starts openbox, or notes why there is none. */
+void      desktop_wm_start        (void);
+void      desktop_wm_stop         (void);
+gboolean  desktop_has_wm          (void);
+/* FALSE, having skipped the test with the reason, without a window manager. */
+gboolean  desktop_need_wm         (void);
+
+/* Runs an X tool to its end and returns what it printed; @status (if not
+ * NULL) gets its wait status. The main loop does not run meanwhile. */
+char     *desktop_run_tool        (const char * const *argv,
+                                   int                *status);
+
+/* The X window (visible, titled exactly @title), or 0. */
+gulong    desktop_find_window     (const char *title);
+/* Iterates the main loop until a window titled @title shows (its id), or
+ * until none does. */
+gulong    desktop_wait_window     (const char *title);
+void      desktop_wait_window_gone (const char *title);
+/* Gives @window the focus through the window manager, and waits until
+ * X says it has it. */
+void      desktop_focus           (gulong      window);
+/* Gives @window the focus through the window manager, then sends @keys
+ * (xdotool's names, such as "ctrl+l" or "Escape") from the keyboard. */
+void      desktop_key             (gulong      window,
+                                   const char *keys);
+/* Types @text on the keyboard into @window, which has the focus. */
+void      desktop_type            (gulong      window,
+                                   const char *text);
+
+G_END_DECLS

@@ -1,0 +1,440 @@
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "atrium-app-private.h"
+#include "atrium-builtins-private.h"
+#include "test-util.h"
+#include "webkit-harness.h"
+
+/* atrium.shell against stand-ins: a handler application of our own (a
+ * .desktop file in the test's private XDG_DATA_HOME, made the default for
+ * https, mailto, an app scheme, text/plain and folders by its
+ * mimeapps.list) whose Exec writes its argument to a file; and a
+ * stand-in org.freedesktop.FileManager1 on the test's private session bus,
+ * on a connection of its own in a thread, as a real one would be. */
+
+#define FM_NAME  "org.freedesktop.FileManager1"
+#define FM_PATH  "/org/freedesktop/FileManager1"
+
+static char *record_path;   /* what the recording handler was given, a line each */
+static char *work_dir;
+
+static const char fm_xml[] =
+  "<node><interface name='" FM_NAME "'>"
+  "  <method name='ShowItems'><arg type='as' direction='in'/><arg type='s' direction='in'/>"
+  "  </method>"
+  "</interface></node>";
+
+typedef struct
+{
+  TestThread      *thread;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  GDBusConnection *bus;
+  GMutex           lock;
+  char            *shown;     /* under lock: the URIs ShowItems got, joined */
+  gboolean         ready;     /* atomic */
+} FileManager;
+
+static FileManager fm;
+
+static void
+fm_method_cb (GDBusConnection       *bus,
+              const char            *sender,
+              const char            *path,
+              const char            *interface,
+              const char            *method,
+              GVariant              *parameters,
+              GDBusMethodInvocation *invocation,
+              gpointer               user_data)
+{
+  g_autofree const char **uris = NULL;
+  const char *startup_id;
+
+  g_variant_get (parameters, "(^a&s&s)", &uris, &startup_id);
+  g_mutex_lock (&fm.lock);
+  g_free (fm.shown);
+  fm.shown = g_strjoinv (" ", (char **) uris);
+  g_mutex_unlock (&fm.lock);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static const GDBusInterfaceVTable fm_vtable = { fm_method_cb, NULL, NULL, { 0 } };
+
+static void
+fm_name_acquired_cb (GDBusConnection *bus,
+                     const char      *name,
+                     gpointer         user_data)
+{
+  g_atomic_int_set (&fm.ready, TRUE);
+}
+
+static gpointer
+fm_thread (gpointer data)
+{
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (fm_xml, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
+  g_main_context_push_thread_default (fm.context);
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  fm.bus = g_dbus_connection_new_for_address_sync (
+    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+             | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (fm.bus, FM_PATH, info->interfaces[0], &fm_vtable, NULL,
+                                     NULL, &error);
+  g_assert_no_error (error);
+  g_bus_own_name_on_connection (fm.bus, FM_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                fm_name_acquired_cb, NULL, NULL, NULL);
+  g_main_loop_run (fm.loop);
+  g_main_context_pop_thread_default (fm.context);
+  g_clear_object (&fm.bus);
+  return NULL;
+}
+
+static gboolean
+fm_is_ready (gpointer data)
+{
+  return g_atomic_int_get (&fm.ready);
+}
+
+static void
+fm_start (void)
+{
+  fm.context = g_main_context_new ();
+  fm.loop = g_main_loop_new (fm.context, FALSE);
+  fm.thread = test_thread_new ("file-manager", fm_thread, NULL);
+  harness_wait_for (fm_is_ready, NULL, "the stand-in file manager to own its name");
+}
+
+static gboolean
+fm_shown (gpointer data)
+{
+  gboolean shown;
+
+  g_mutex_lock (&fm.lock);
+  shown = g_strcmp0 (fm.shown, data) == 0;
+  g_mutex_unlock (&fm.lock);
+  return shown;
+}
+
+/* The recording handler, made the default for what the tests open. */
+static void
+install_handler (void)
+{
+  g_autofree char *script = g_build_filename (work_dir, "record.sh", NULL);
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *body = NULL;
+  g_autofree char *desktop = NULL;
+  static const char mimeapps[] =
+    "[Default Applications]\n"
+    "x-scheme-handler/https=atrium-recorder.desktop\n"
+    "x-scheme-handler/http=atrium-recorder.desktop\n"
+    "x-scheme-handler/mailto=atrium-recorder.desktop\n"
+    "x-scheme-handler/atrium-test=atrium-recorder.desktop\n"
+    "text/plain=atrium-recorder.desktop\n"
+    "inode/directory=atrium-recorder.desktop\n";
+
+  record_path = g_build_filename (work_dir, "record.txt", NULL);
+  body = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n", record_path);
+  g_assert_true (g_file_set_contents (script, body, -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
+
+  desktop = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Atrium recorder\n"
+                             "Exec=%s %%u\nNoDisplay=true\n"
+                             "MimeType=x-scheme-handler/https;x-scheme-handler/http;"
+                             "x-scheme-handler/mailto;x-scheme-handler/atrium-test;"
+                             "text/plain;inode/directory;\n", script);
+  g_assert_cmpint (g_mkdir_with_parents (apps, 0700), ==, 0);
+  test_write_file (apps, "atrium-recorder.desktop", desktop, -1);
+  test_write_file (g_get_user_config_dir (), "mimeapps.list", mimeapps, -1);
+}
+
+static gboolean
+recorded (gpointer data)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (record_path, &text, NULL, NULL) && strstr (text, data) != NULL;
+}
+
+static void
+wait_recorded (const char *line)
+{
+  g_autofree char *needle = g_strconcat (line, "\n", NULL);
+  g_autofree char *what = g_strdup_printf ("the handler to be given %s", line);
+
+  harness_wait_for (recorded, needle, what);
+}
+
+static AtriumApp *
+new_app (AtriumBuiltins builtins)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  AtriumApp *app;
+
+  g_assert_no_error (error);
+  app = harness_app_new (assets);
+  atrium_app_set_builtins (app, builtins);
+  return app;
+}
+
+static void
+assert_js (AtriumWindow *window,
+           const char   *body,
+           const char   *expected)
+{
+  g_autofree char *text = harness_run_js (window, body);
+
+  g_test_message ("JS %s → %s", body, text);
+  g_assert_cmpstr (text, ==, expected);
+}
+
+#define JS_OUTCOME \
+  "const outcome = async (f) => { try { return String(await f()); }" \
+  "  catch (e) { return e.code + ': ' + e.message; } };"
+
+static void
+test_forbidden (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_DIALOG);
+  AtriumWindow *window = harness_open (app, "/index.html");
+
+  g_assert_false (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_SHELL);
+  assert_js (window, JS_OUTCOME "return outcome(() => atrium.shell.openUrl('https://example.com/'));",
+             "\"forbidden: atrium.shell is off: call atrium_app_set_builtins (app, … | "
+             "ATRIUM_BUILTIN_SHELL)\"");
+  g_assert_false (g_file_test (record_path, G_FILE_TEST_EXISTS));
+  harness_close (window);
+}
+
+/* Bad input is bad-args; refused schemes are forbidden, allowed or not;
+ * missing paths are not-found; nothing reaches a handler. */
+static void
+test_refused (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  AtriumWindow *window = harness_open (app, "/index.html");
+
+  assert_js (window, HARNESS_JS_CODE
+             "const s = atrium.shell;"
+             "const r = [];"
+             "for (const f of [() => s.openUrl(5), () => s.openUrl(), () => s.openUrl('no scheme'),"
+             "                 () => s.openUrl('https://x/' + 'a'.repeat(9000)),"
+             "                 () => s.openUrl('https:///nohost'),"
+             "                 () => s.openPath('relative.txt'), () => s.openPath(5),"
+             "                 () => s.showInFolder(null), () => s.trash({}),"
+             "                 () => s.trash('')])"
+             "  r.push(await code(f));"
+             "return r.every((c) => c === 'bad-args') ? 'all bad-args' : r;",
+             "\"all bad-args\"");
+  assert_js (window, HARNESS_JS_CODE
+             "const s = atrium.shell;"
+             "const r = [];"
+             "for (const u of ['javascript:alert(1)', 'JavaScript:alert(1)', 'file:///etc/passwd',"
+             "                 'data:text/html,<b>x</b>', 'atrium-test:thing', 'ftp://example.com/'])"
+             "  r.push(await code(() => s.openUrl(u)));"
+             "return r;",
+             "[\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\"]");
+  assert_js (window, JS_OUTCOME "return outcome(() => atrium.shell.openUrl('atrium-test:thing'));",
+             "\"forbidden: atrium-test: URLs are not allowed: call atrium_app_allow_url_scheme "
+             "(app, \\\"atrium-test\\\")\"");
+  assert_js (window, HARNESS_JS_CODE
+             "const s = atrium.shell;"
+             "const r = [];"
+             "for (const f of [() => s.openPath('/nonexistent/atrium/x.txt'),"
+             "                 () => s.showInFolder('/nonexistent/atrium/x.txt'),"
+             "                 () => s.trash('/nonexistent/atrium/x.txt')])"
+             "  r.push(await code(f));"
+             "return r;",
+             "[\"not-found\",\"not-found\",\"not-found\"]");
+  g_assert_false (g_file_test (record_path, G_FILE_TEST_EXISTS));
+
+  /* The schemes that run or open the page's choice cannot be allowed. */
+  g_test_expect_message ("Atrium", G_LOG_LEVEL_CRITICAL, "*scheme_is_refused*");
+  atrium_app_allow_url_scheme (app, "javascript");
+  g_test_assert_expected_messages ();
+  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.shell.openUrl('javascript:1'));",
+             "\"forbidden\"");
+  harness_close (window);
+}
+
+/* openUrl and openPath reach the desktop's default handler; a scheme the
+ * app allowed does too; a scheme with no handler fails with the reason. */
+static void
+test_open (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autofree char *text_file = g_build_filename (work_dir, "notes.txt", NULL);
+  g_autofree char *body = NULL;
+  AtriumWindow *window;
+
+  atrium_app_allow_url_scheme (app, "atrium-test");
+  atrium_app_allow_url_scheme (app, "atrium-nohandler");
+  window = harness_open (app, "/index.html");
+
+  assert_js (window, "return atrium.shell.openUrl('https://example.com/a?b=c#d');", "null");
+  wait_recorded ("https://example.com/a?b=c#d");
+  assert_js (window, "return atrium.shell.openUrl('mailto:someone@example.com');", "null");
+  wait_recorded ("mailto:someone@example.com");
+  assert_js (window, "return atrium.shell.openUrl('ATRIUM-TEST:thing');", "null");
+  wait_recorded ("ATRIUM-TEST:thing");
+  assert_js (window, JS_OUTCOME
+             "const r = await outcome(() => atrium.shell.openUrl('atrium-nohandler:x'));"
+             "return r.startsWith('failed: ') && r.length > 8;", "true");
+
+  g_assert_true (g_file_set_contents (text_file, "hello", -1, NULL));
+  body = g_strdup_printf ("return atrium.shell.openPath('%s');", text_file);
+  assert_js (window, body, "null");
+  /* GIO hands a local file to a %u handler as its path. */
+  wait_recorded (text_file);
+  harness_close (window);
+}
+
+/* showInFolder: the file manager on the bus shows the file; without one,
+ * its folder is opened. */
+static void
+test_show_in_folder (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autofree char *file = g_build_filename (work_dir, "shown.txt", NULL);
+  g_autofree char *file_uri = NULL;
+  g_autofree char *body = NULL;
+  AtriumWindow *window;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      g_test_skip ("No session bus: run under dbus-run-session");
+      return;
+    }
+  g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+  file_uri = g_filename_to_uri (file, NULL, NULL);
+  window = harness_open (app, "/index.html");
+  body = g_strdup_printf ("return atrium.shell.showInFolder('%s');", file);
+
+  /* No file manager yet: the folder opens with its default application. */
+  assert_js (window, body, "null");
+  wait_recorded (work_dir);
+
+  fm_start ();
+  assert_js (window, body, "null");
+  harness_wait_for (fm_shown, file_uri, "the stand-in file manager to be asked to show the file");
+  harness_close (window);
+}
+
+static void
+test_trash (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autofree char *file = g_build_filename (g_get_home_dir (), "to-trash.txt", NULL);
+  g_autofree char *trashed = g_build_filename (g_get_user_data_dir (), "Trash", "files",
+                                               "to-trash.txt", NULL);
+  g_autofree char *body = NULL;
+  AtriumWindow *window;
+
+  g_assert_true (g_file_set_contents (file, "bye", -1, NULL));
+  window = harness_open (app, "/index.html");
+  body = g_strdup_printf ("return atrium.shell.trash('%s');", file);
+  assert_js (window, body, "null");
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (trashed, G_FILE_TEST_EXISTS));
+  harness_close (window);
+}
+
+/* --- atrium.clipboard --- */
+
+static void
+c_read_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Writing and reading are separate switches; the text round-trips
+ * through the display's clipboard, to and from C's side of it. */
+static void
+test_clipboard (void)
+{
+  g_autoptr(AtriumApp) write_only = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_CLIPBOARD);
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) off = new_app (ATRIUM_BUILTIN_DEFAULT);
+  GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  g_autofree char *text = NULL;
+  AtriumWindow *window;
+
+  g_assert_false (ATRIUM_BUILTIN_DEFAULT & (ATRIUM_BUILTIN_CLIPBOARD
+                                            | ATRIUM_BUILTIN_CLIPBOARD_READ));
+  window = harness_open (write_only, "/index.html");
+  assert_js (window, JS_OUTCOME
+             "return [await outcome(() => atrium.clipboard.writeText('from the page ✓')),"
+             "        await outcome(() => atrium.clipboard.readText())];",
+             "[\"null\",\"forbidden: atrium.clipboard.readText is off: call "
+             "atrium_app_set_builtins (app, … | ATRIUM_BUILTIN_CLIPBOARD_READ)\"]");
+  gdk_clipboard_read_text_async (clipboard, NULL, c_read_done_cb, &text);
+  harness_wait_for (test_pointer_is_set, &text, "C to read the clipboard");
+  g_assert_cmpstr (text, ==, "from the page ✓");
+  harness_close (window);
+
+  window = harness_open (app, "/index.html");
+  gdk_clipboard_set_text (clipboard, "from C — ✓");
+  assert_js (window, "return atrium.clipboard.readText();", "\"from C — ✓\"");
+  assert_js (window, HARNESS_JS_CODE
+             "const r = [];"
+             "for (const t of [5, null, undefined, {}, ['x']])"
+             "  r.push(await code(() => atrium.clipboard.writeText(t)));"
+             "r.push(await atrium.clipboard.readText());"
+             "return r;",
+             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
+             "\"from C — ✓\"]");
+  harness_close (window);
+
+  window = harness_open (off, "/index.html");
+  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.clipboard.writeText('x'));",
+             "\"forbidden\"");
+  harness_close (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (!harness_init (&argc, &argv))
+    {
+      g_test_add_func ("/atrium/shell/no-display", harness_skip_no_display);
+      return g_test_run ();
+    }
+  work_dir = g_dir_make_tmp ("atrium-shell-XXXXXX", &error);
+  g_assert_no_error (error);
+  install_handler ();
+
+  g_test_add_func ("/atrium/shell/forbidden", test_forbidden);
+  g_test_add_func ("/atrium/shell/refused", test_refused);
+  g_test_add_func ("/atrium/shell/open", test_open);
+  g_test_add_func ("/atrium/shell/show-in-folder", test_show_in_folder);
+  g_test_add_func ("/atrium/shell/trash", test_trash);
+  g_test_add_func ("/atrium/shell/clipboard", test_clipboard);
+
+  status = g_test_run ();
+  if (fm.loop != NULL)
+    {
+      g_main_loop_quit (fm.loop);
+      test_thread_join (fm.thread, HARNESS_WAIT_SECONDS, "the stand-in file manager to stop");
+    }
+  test_remove_tree (work_dir);
+  return status;
+}
