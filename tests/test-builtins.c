@@ -11,6 +11,7 @@
 #include "atrium-builtins-private.h"
 #include "atrium-window-frame-private.h"
 #include "atrium-window-private.h"
+#include "desktop-harness.h"
 #include "test-util.h"
 #include "webkit-harness.h"
 
@@ -20,132 +21,21 @@
  * button behave as on a desktop. What the window manager did is checked
  * from outside the process too, with xprop, xwininfo, xdotool and wmctrl. */
 
-static GPid wm_pid;
-static const char *wm_missing;   /* why there is no window manager, or NULL */
 static AtriumApp *shared_app;
 static int close_warnings;   /* atomic: the bounded wait's warning */
 
-/* --- the window manager --- */
+/* --- the window manager (desktop-harness.c) --- */
 
 static char *
 run_tool (const char * const *argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  int status = 0;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, &out, NULL, &status, &error))
-    g_error ("Could not run %s: %s", argv[0], error->message);
-  return g_steal_pointer (&out);
-}
-
-static gboolean
-wm_is_up (void)
-{
-  const char * const argv[] = { "xprop", "-root", "_NET_SUPPORTING_WM_CHECK", NULL };
-  g_autofree char *out = run_tool (argv);
-
-  return strstr (out, "window id") != NULL;
-}
-
-/* Whether the window manager is up, or the openbox we started has exited. */
-static gboolean
-wm_is_up_or_gone_cb (gpointer data)
-{
-  siginfo_t info = { 0 };
-
-  if (wm_is_up ())
-    return TRUE;
-  /* Without reaping it: the caller does. */
-  return waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == wm_pid;
-}
-
-static void
-wm_stop (void)
-{
-  if (wm_pid != 0)
-    {
-      kill (wm_pid, SIGTERM);
-      waitpid (wm_pid, NULL, 0);
-      g_spawn_close_pid (wm_pid);
-      wm_pid = 0;
-    }
-}
-
-/* Before gtk_init(): GDK reads what the window manager supports once, and
- * would otherwise take the display for one without. */
-static void
-wm_start (void)
-{
-  g_autofree char *openbox = g_find_program_in_path ("openbox");
-  const char *tools[] = { "xprop", "xwininfo", "xdotool", "wmctrl" };
-  g_autoptr(GError) error = NULL;
-  char *argv[] = { NULL, "--sm-disable", NULL };
-
-  if (g_getenv ("DISPLAY") == NULL)
-    {
-      wm_missing = "No X11 display: run under xvfb-run";
-      return;
-    }
-  if (openbox == NULL)
-    {
-      wm_missing = "openbox is not installed (scripts/install-deps installs it)";
-      return;
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (tools); i++)
-    {
-      g_autofree char *path = g_find_program_in_path (tools[i]);
-
-      if (path == NULL)
-        {
-          wm_missing = "xprop, xwininfo, xdotool or wmctrl is not installed "
-                       "(scripts/install-deps installs them)";
-          return;
-        }
-    }
-  if (wm_is_up ())
-    {
-      wm_missing = "The display has a window manager already: these tests start their own";
-      return;
-    }
-
-  argv[0] = openbox;
-  atexit (wm_stop);
-  /* openbox now and then fails to open a display that xprop opens fine
-   * ("Failed to open the display from the DISPLAY environment variable",
-   * one start in eight to ten here, a few in a row under load) and exits:
-   * it is started again then, ten times at most. */
-  for (guint attempt = 1; ; attempt++)
-    {
-      int status;
-
-      if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
-                          | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &wm_pid, &error))
-        g_error ("Could not start openbox: %s", error->message);
-      test_poll_for (HARNESS_WAIT_SECONDS, wm_is_up_or_gone_cb, NULL,
-                     "openbox to manage the display (_NET_SUPPORTING_WM_CHECK on the root) "
-                     "or to exit");
-      if (wm_is_up ())
-        return;
-      /* It exited without managing the display. */
-      waitpid (wm_pid, &status, 0);
-      g_spawn_close_pid (wm_pid);
-      wm_pid = 0;
-      if (attempt == 10)
-        g_error ("openbox exited %d times without managing the display (last status %d)",
-                 attempt, status);
-      g_test_message ("openbox exited without managing the display (status %d); again", status);
-    }
+  return desktop_run_tool (argv, NULL);
 }
 
 static gboolean
 need_wm (void)
 {
-  if (wm_missing == NULL)
-    return TRUE;
-  g_test_skip (wm_missing);
-  return FALSE;
+  return desktop_need_wm ();
 }
 
 /* --- helpers --- */
@@ -768,7 +658,7 @@ test_handles (void)
   second = _atrium_builtin_lookup_window (app, id);
   g_assert_nonnull (second);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (second)), ==, "Second");
-  if (wm_missing == NULL)
+  if (desktop_has_wm ())
     wait_size (second, 300, 200);
 
   body = g_strdup_printf ("const w = atrium.window.get(%" G_GUINT64_FORMAT ");"
@@ -1021,7 +911,7 @@ test_close_timeout (void)
 
   g_atomic_int_set (&close_warnings, 0);
   /* The window manager's close where there is one, as a user would. */
-  if (wm_missing == NULL)
+  if (desktop_has_wm ())
     {
       g_autofree char *id = g_strdup_printf ("0x%lx", (unsigned long) xid_of (window));
       const char * const argv[] = { "wmctrl", "-i", "-c", id, NULL };
@@ -1332,7 +1222,7 @@ main (int   argc,
 {
   int status;
 
-  wm_start ();
+  desktop_wm_start ();
   test_count_warnings ("did not answer a close request", &close_warnings);
   if (!harness_init (&argc, &argv))
     {
@@ -1360,6 +1250,6 @@ main (int   argc,
 
   status = g_test_run ();
   g_clear_object (&shared_app);
-  wm_stop ();
+  desktop_wm_stop ();
   return status;
 }
