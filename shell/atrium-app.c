@@ -19,6 +19,7 @@
 #include "atrium-theme-private.h"
 #include "atrium-window-state-private.h"
 #include "atrium-thread-private.h"
+#include "atrium-window-private.h"
 #include "atrium-window.h"
 
 #define RUNTIME_RESOURCE "/dev/atrium/runtime/atrium.js"
@@ -442,6 +443,7 @@ atrium_app_init (AtriumApp *self)
   self->max_depth = ATRIUM_JSON_DEFAULT_MAX_DEPTH;
   self->worker_threads = 4;
   self->max_windows = ATRIUM_DEFAULT_MAX_WINDOWS;
+  self->isolated_windows = TRUE;
   self->exit_status = -1;
   _atrium_main_thread_init ();
   _atrium_token_generate (self->token);
@@ -1067,13 +1069,17 @@ atrium_app_get_max_windows (AtriumApp *self)
 
 /**
  * atrium_app_set_isolated_windows:
- * @isolated: whether each window gets a web process of its own
+ * @isolated: whether each window gets a web process of its own (the
+ *   default)
  *
- * By default the windows of an app share one web process (WebKit's related
- * views), which is safe since they all show the app's own origin: a
- * window then costs tens of MB instead of the 200 MB or so of a process
- * of its own. The price is that when that process crashes, every window's
- * page goes with it. With @isolated, each window gets its own process.
+ * With %FALSE the windows of an app share one web process (WebKit's
+ * related views), which is safe for what they show, all of it the app's
+ * own origin: a window then costs tens of MB instead of the 200 MB or so
+ * of a process of its own. The price is that when that process ends (a
+ * crash, the memory limit), every window's page goes with it, and under
+ * load that is when it ends: the stress test lost every window at once on
+ * a loaded machine. So it is the app's choice; a window never joins a
+ * process that has ended.
  *
  * Set it before the first window opens.
  */
@@ -1111,7 +1117,7 @@ _atrium_app_get_related_view (AtriumApp    *self,
       if (l->data == (gpointer) window || !ATRIUM_IS_WINDOW (l->data))
         continue;
       view = atrium_window_get_web_view (l->data);
-      if (view != NULL)
+      if (view != NULL && _atrium_window_has_live_process (l->data))
         return view;
     }
   return NULL;

@@ -29,5 +29,6 @@ gboolean      _atrium_window_answer_close (AtriumWindow *self,
                                            gboolean      prevent);
 /* Closes without asking anyone: destroy(). */
 void          _atrium_window_destroy      (AtriumWindow *self);
+gboolean      _atrium_window_has_live_process (AtriumWindow *self);
 
 G_END_DECLS

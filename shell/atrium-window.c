@@ -41,6 +41,7 @@ struct _AtriumWindow
   AtriumBridge         *bridge;
   AtriumEvents         *events;       /* the app's, which outlives us */
   AtriumEventDelivery  *event_delivery;
+  gboolean              process_gone;  /* its web process ended; no new page since */
   guint                 id;
   char                 *gesture_uri;   /* last navigation the user asked for */
   char                 *app_uri;       /* the last app page the top frame committed */
@@ -375,6 +376,7 @@ on_load_changed_cb (WebKitWebView   *web_view,
 
   if (app == NULL || event != WEBKIT_LOAD_COMMITTED)
     return;
+  self->process_gone = FALSE;
   /* A new page: the old one's grants, uploads and say in closing go with it. */
   g_queue_clear_full (&self->open_grants, (GDestroyNotify) open_grant_free);
   self->page_intercepts_close = FALSE;
@@ -407,6 +409,22 @@ on_download_started_cb (WebKitNetworkSession *session,
   request = webkit_download_get_request (download);
   refuse_download (self, request != NULL ? webkit_uri_request_get_uri (request) : "");
   webkit_download_cancel (download);
+}
+
+static void
+on_web_process_terminated_cb (WebKitWebView                     *web_view,
+                              WebKitWebProcessTerminationReason  reason,
+                              AtriumWindow                      *self)
+{
+  self->process_gone = TRUE;
+}
+
+/* Whether a new window may join this one's web process: not one that has
+ * ended (a view related to it never loads). */
+gboolean
+_atrium_window_has_live_process (AtriumWindow *self)
+{
+  return self->web_view != NULL && !self->process_gone;
 }
 
 static void
@@ -454,6 +472,8 @@ atrium_window_constructed (GObject *object)
   g_signal_connect_object (self->web_view, "load-failed", G_CALLBACK (on_load_failed_cb), self, 0);
   g_signal_connect_object (self->web_view, "load-failed-with-tls-errors",
                            G_CALLBACK (on_load_failed_with_tls_errors_cb), self, 0);
+  g_signal_connect_object (self->web_view, "web-process-terminated",
+                           G_CALLBACK (on_web_process_terminated_cb), self, 0);
   g_signal_connect_object (self->web_view, "load-changed", G_CALLBACK (on_load_changed_cb), self,
                            0);
   g_signal_connect_object (webkit_web_view_get_network_session (self->web_view),

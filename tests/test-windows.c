@@ -27,8 +27,8 @@ new_app (gboolean isolated)
   g_assert_no_error (error);
   app = harness_app_new (assets);
   atrium_app_bind (app, "echo", harness_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
-  if (isolated)
-    atrium_app_set_isolated_windows (app, TRUE);
+  g_assert_true (atrium_app_get_isolated_windows (app));   /* the default */
+  atrium_app_set_isolated_windows (app, isolated);
   return app;
 }
 
@@ -200,6 +200,16 @@ test_crash (void)
   atrium_window_load (b, "/");
   harness_wait_for (queue_drained, &w, "the reloaded page to take the events that waited");
   g_assert_cmpuint (stats_of (app, b).in_flight + stats_of (app, b).delivered, >=, 5);
+
+  /* A new window does not join A's ended process (its page would never
+   * load): it shares B's new one, or has its own. */
+  {
+    AtriumWindow *c = harness_open (app, "/");
+    g_autoptr(JsonNode) echoed = harness_run_js_json (c, "return await atrium.call('echo', 3);");
+
+    g_assert_cmpint (json_node_get_int (echoed), ==, 3);
+    harness_close (c);
+  }
   harness_close (a);
   harness_close (b);
 }
