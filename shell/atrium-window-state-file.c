@@ -48,6 +48,15 @@ size_is_valid (gint64 size)
   return size > 0 && size <= ATRIUM_WINDOW_STATE_MAX_SIZE;
 }
 
+/* json_node_init_object() takes its own reference on the object. */
+static JsonNode *
+empty_object (void)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  return json_node_init_object (json_node_alloc (), object);
+}
+
 /* Reads at most MAX_FILE_SIZE bytes of @path, which must be a regular
  * file: never blocks on a FIFO, never reads /dev/zero without end. Returns
  * NULL with G_FILE_ERROR_NOENT for a missing file. */
@@ -126,7 +135,7 @@ read_file (const char  *path,
   if (text == NULL)
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return json_node_init_object (json_node_alloc (), json_object_new ());
+        return empty_object ();
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
@@ -244,7 +253,7 @@ _atrium_window_state_save (const char               *path,
       return FALSE;
     }
   if (root == NULL)
-    root = json_node_init_object (json_node_alloc (), json_object_new ());
+    root = empty_object ();
   all = json_node_get_object (root);
   if (!json_object_has_member (all, key) && json_object_get_size (all) >= ATRIUM_WINDOW_STATE_MAX_KEYS)
     {
