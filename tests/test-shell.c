@@ -30,13 +30,9 @@ static const char fm_xml[] =
 
 typedef struct
 {
-  TestThread      *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
-  GDBusConnection *bus;
+  TestBusService  *service;
   GMutex           lock;
   char            *shown;     /* under lock: the URIs ShowItems got, joined */
-  gboolean         ready;     /* atomic */
 } FileManager;
 
 static FileManager fm;
@@ -65,51 +61,10 @@ fm_method_cb (GDBusConnection       *bus,
 static const GDBusInterfaceVTable fm_vtable = { fm_method_cb, NULL, NULL, { 0 } };
 
 static void
-fm_name_acquired_cb (GDBusConnection *bus,
-                     const char      *name,
-                     gpointer         user_data)
-{
-  g_atomic_int_set (&fm.ready, TRUE);
-}
-
-static gpointer
-fm_thread (gpointer data)
-{
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (fm_xml, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *address = NULL;
-
-  g_main_context_push_thread_default (fm.context);
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  fm.bus = g_dbus_connection_new_for_address_sync (
-    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-             | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_register_object (fm.bus, FM_PATH, info->interfaces[0], &fm_vtable, NULL,
-                                     NULL, &error);
-  g_assert_no_error (error);
-  g_bus_own_name_on_connection (fm.bus, FM_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
-                                fm_name_acquired_cb, NULL, NULL, NULL);
-  g_main_loop_run (fm.loop);
-  g_main_context_pop_thread_default (fm.context);
-  g_clear_object (&fm.bus);
-  return NULL;
-}
-
-static gboolean
-fm_is_ready (gpointer data)
-{
-  return g_atomic_int_get (&fm.ready);
-}
-
-static void
 fm_start (void)
 {
-  fm.context = g_main_context_new ();
-  fm.loop = g_main_loop_new (fm.context, FALSE);
-  fm.thread = test_thread_new ("file-manager", fm_thread, NULL);
-  harness_wait_for (fm_is_ready, NULL, "the stand-in file manager to own its name");
+  fm.service = test_bus_service_start (FM_NAME, FM_PATH, fm_xml, &fm_vtable,
+                                       HARNESS_WAIT_SECONDS);
 }
 
 static gboolean
@@ -430,11 +385,8 @@ main (int   argc,
   g_test_add_func ("/atrium/shell/clipboard", test_clipboard);
 
   status = g_test_run ();
-  if (fm.loop != NULL)
-    {
-      g_main_loop_quit (fm.loop);
-      test_thread_join (fm.thread, HARNESS_WAIT_SECONDS, "the stand-in file manager to stop");
-    }
+  if (fm.service != NULL)
+    test_bus_service_stop (fm.service, HARNESS_WAIT_SECONDS);
   test_remove_tree (work_dir);
   return status;
 }

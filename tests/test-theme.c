@@ -23,12 +23,9 @@ static const char portal_xml[] =
 
 typedef struct
 {
-  TestThread      *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
-  GDBusConnection *bus;      /* a connection of its own, as a real portal's */
+  TestBusService  *service;
+  GDBusConnection *bus;      /* the service's own, as a real portal's */
   guint            value;    /* atomic: color-scheme, 1 dark, 2 light */
-  gboolean         ready;    /* atomic */
 } Portal;
 
 static Portal portal;
@@ -61,51 +58,12 @@ portal_method_cb (GDBusConnection       *bus,
 static const GDBusInterfaceVTable portal_vtable = { portal_method_cb, NULL, NULL, { 0 } };
 
 static void
-name_acquired_cb (GDBusConnection *bus,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  g_atomic_int_set (&portal.ready, TRUE);
-}
-
-static gpointer
-portal_thread (gpointer data)
-{
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (portal_xml, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *address = NULL;
-
-  g_main_context_push_thread_default (portal.context);
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  portal.bus = g_dbus_connection_new_for_address_sync (
-    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-             | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_register_object (portal.bus, PORTAL_PATH, info->interfaces[0],
-                                     &portal_vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_bus_own_name_on_connection (portal.bus, PORTAL_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
-                                name_acquired_cb, NULL, NULL, NULL);
-  g_main_loop_run (portal.loop);
-  g_main_context_pop_thread_default (portal.context);
-  return NULL;
-}
-
-static gboolean
-portal_is_ready (gpointer data)
-{
-  return g_atomic_int_get (&portal.ready);
-}
-
-static void
 portal_start (guint value)
 {
   g_atomic_int_set (&portal.value, value);
-  portal.context = g_main_context_new ();
-  portal.loop = g_main_loop_new (portal.context, FALSE);
-  portal.thread = test_thread_new ("portal", portal_thread, NULL);
-  harness_wait_for (portal_is_ready, NULL, "the stand-in portal to own its name");
+  portal.service = test_bus_service_start (PORTAL_NAME, PORTAL_PATH, portal_xml, &portal_vtable,
+                                           HARNESS_WAIT_SECONDS);
+  portal.bus = test_bus_service_get_connection (portal.service);
 }
 
 static void
@@ -300,10 +258,7 @@ main (int   argc,
     }
   status = g_test_run ();
 
-  if (portal.loop != NULL)
-    {
-      g_main_loop_quit (portal.loop);
-      test_thread_join (portal.thread, HARNESS_WAIT_SECONDS, "the stand-in portal to stop");
-    }
+  if (portal.service != NULL)
+    test_bus_service_stop (portal.service, HARNESS_WAIT_SECONDS);
   return status;
 }

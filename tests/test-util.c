@@ -273,3 +273,99 @@ test_thread_join (TestThread *thread,
   g_free (thread);
   return result;
 }
+
+/* A stand-in D-Bus service on the session bus: a connection of its own (as
+ * a real service's, with its own unique name), run by a thread of its own,
+ * so the test's main thread may make blocking calls to it. */
+struct _TestBusService
+{
+  const char                 *name;
+  const char                 *path;
+  const char                 *xml;
+  const GDBusInterfaceVTable *vtable;
+  TestThread                 *thread;
+  GMainContext               *context;
+  GMainLoop                  *loop;
+  GDBusConnection            *bus;
+  int                         ready;   /* atomic */
+};
+
+static void
+service_name_acquired_cb (GDBusConnection *bus,
+                          const char      *name,
+                          gpointer         user_data)
+{
+  TestBusService *service = user_data;
+
+  g_atomic_int_set (&service->ready, TRUE);
+}
+
+static gpointer
+service_thread (gpointer data)
+{
+  TestBusService *service = data;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (service->xml, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
+  g_main_context_push_thread_default (service->context);
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  service->bus = g_dbus_connection_new_for_address_sync (
+    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+             | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (service->bus, service->path, info->interfaces[0],
+                                     service->vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_bus_own_name_on_connection (service->bus, service->name, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                service_name_acquired_cb, NULL, service, NULL);
+  g_main_loop_run (service->loop);
+  g_main_context_pop_thread_default (service->context);
+  return NULL;
+}
+
+/* Starts the service (@xml's first interface at @path, answered by
+ * @vtable in the service's thread) and waits, at most @seconds, until it
+ * owns @name. */
+TestBusService *
+test_bus_service_start (const char                 *name,
+                        const char                 *path,
+                        const char                 *xml,
+                        const GDBusInterfaceVTable *vtable,
+                        guint                       seconds)
+{
+  TestBusService *service = g_new0 (TestBusService, 1);
+  g_autofree char *what = g_strdup_printf ("the stand-in %s to own its name", name);
+
+  service->name = name;
+  service->path = path;
+  service->xml = xml;
+  service->vtable = vtable;
+  service->context = g_main_context_new ();
+  service->loop = g_main_loop_new (service->context, FALSE);
+  service->thread = test_thread_new (name, service_thread, service);
+  test_poll_for (seconds, test_flag_is_set, &service->ready, what);
+  return service;
+}
+
+/* The service's own connection, to emit its signals from. */
+GDBusConnection *
+test_bus_service_get_connection (TestBusService *service)
+{
+  return service->bus;
+}
+
+void
+test_bus_service_stop (TestBusService *service,
+                       guint           seconds)
+{
+  g_autofree char *what = g_strdup_printf ("the stand-in %s to stop", service->name);
+
+  g_main_loop_quit (service->loop);
+  test_thread_join (service->thread, seconds, what);
+  g_clear_object (&service->bus);
+  g_main_loop_unref (service->loop);
+  g_main_context_unref (service->context);
+  g_free (service);
+}

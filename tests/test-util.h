@@ -57,4 +57,15 @@ gpointer    test_thread_join (TestThread  *thread,
                               guint        seconds,
                               const char  *what);
 
+typedef struct _TestBusService TestBusService;
+
+TestBusService  *test_bus_service_start          (const char                 *name,
+                                                  const char                 *path,
+                                                  const char                 *xml,
+                                                  const GDBusInterfaceVTable *vtable,
+                                                  guint                       seconds);
+GDBusConnection *test_bus_service_get_connection (TestBusService             *service);
+void             test_bus_service_stop           (TestBusService             *service,
+                                                  guint                       seconds);
+
 G_END_DECLS
