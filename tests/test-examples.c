@@ -102,6 +102,40 @@ test_emit_bindings (void)
   test_remove_tree (dir);
 }
 
+/* The Vite example commits the launcher's bindings so that a user can
+ * type-check it before building anything; they must be what the launcher
+ * writes today (`npm run bindings` in examples/vite-ts rewrites them). */
+static void
+test_vite_bindings_current (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("atrium-examples-XXXXXX", NULL);
+  g_autofree char *generated = g_build_filename (examples_source_root (), "examples", "vite-ts",
+                                                 "src", "generated", NULL);
+  const char *names[] = { "atrium-bindings.d.ts", "atrium-bindings.js" };
+  g_autofree char *dts = g_build_filename (dir, names[0], NULL);
+  g_autofree char *js = g_build_filename (dir, names[1], NULL);
+  g_auto(ExampleRun) run = { 0 };
+  const char * const argv[] = { g_getenv ("ATRIUM_LAUNCHER"), "--emit-dts", dts, "--emit-js", js,
+                                NULL };
+
+  example_run (&run, argv, NULL, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *fresh_path = g_build_filename (dir, names[i], NULL);
+      g_autofree char *committed_path = g_build_filename (generated, names[i], NULL);
+      g_autofree char *fresh = NULL;
+      g_autofree char *committed = NULL;
+
+      g_assert_true (g_file_get_contents (fresh_path, &fresh, NULL, NULL));
+      g_assert_true (g_file_get_contents (committed_path, &committed, NULL, NULL));
+      if (g_strcmp0 (fresh, committed) != 0)
+        g_test_fail_printf ("%s is stale: run `npm run bindings` in examples/vite-ts (or the launcher with "
+                 "--emit-dts/--emit-js) and commit the result", committed_path);
+    }
+  test_remove_tree (dir);
+}
+
 /* Finds the file called @name under @dir. */
 static char *
 find_file (const char *dir,
@@ -307,6 +341,7 @@ main (int   argc,
 
   g_test_add_func ("/atrium/examples/emit-bindings", test_emit_bindings);
   g_test_add_func ("/atrium/examples/hello-c-desktop-file", test_hello_c_desktop_file);
+  g_test_add_func ("/atrium/examples/vite-bindings-current", test_vite_bindings_current);
   if (display)
     {
       g_test_add_func ("/atrium/examples/vanilla", test_vanilla);

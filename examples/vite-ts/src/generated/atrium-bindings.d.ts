@@ -163,6 +163,141 @@ export interface AtriumThemeChanged {
   readonly scheme: 'light' | 'dark';
 }
 
+/** A choice of files in a file dialog: glob patterns, MIME types or both. */
+export interface AtriumFileFilter {
+  name?: string;
+  /** Such as `*.png`; at most 64. */
+  patterns?: string[];
+  /** Such as `image/png` or `image/*`; at most 64. */
+  mimeTypes?: string[];
+}
+
+/** What atrium.dialog.open() may be given (at most 32 filters). */
+export interface AtriumOpenDialogOptions {
+  title?: string;
+  multiple?: boolean;
+  /** Folders, not files. */
+  directory?: boolean;
+  filters?: AtriumFileFilter[];
+  /** An absolute path: the folder to start in, or a file to start with. */
+  defaultPath?: string;
+}
+
+/** What atrium.dialog.save() may be given. */
+export interface AtriumSaveDialogOptions {
+  title?: string;
+  filters?: AtriumFileFilter[];
+  /** An absolute path: the folder to start in, or a file whose folder and name to start with. */
+  defaultPath?: string;
+  /** A file name, without a folder. */
+  defaultName?: string;
+}
+
+/** What atrium.dialog.message() may be given (at most 8 buttons). */
+export interface AtriumMessageDialogOptions {
+  kind?: 'info' | 'warning' | 'error' | 'question';
+  title?: string;
+  message: string;
+  detail?: string;
+  /** The labels, in order; `_` marks the mnemonic. One "OK" without. */
+  buttons?: string[];
+  /** The index of the button Return presses. */
+  defaultButton?: number;
+  /** The index message() resolves with on Escape or close; -1 without. */
+  cancelButton?: number;
+}
+
+/** What atrium.dialog.confirm() may be given. */
+export interface AtriumConfirmDialogOptions {
+  kind?: 'info' | 'warning' | 'error' | 'question';
+  title?: string;
+  detail?: string;
+  okLabel?: string;
+  cancelLabel?: string;
+}
+
+/** atrium.dialog: native dialogs, modal to the calling window. cancel() closes one;
+ *  its window's closing rejects it with `cancelled`. */
+export interface AtriumDialogGroup {
+  /** The absolute paths chosen, or null if the user cancelled. */
+  open(options?: AtriumOpenDialogOptions): AtriumCall<string[] | null>;
+  /** The absolute path chosen, or null if the user cancelled. */
+  save(options?: AtriumSaveDialogOptions): AtriumCall<string | null>;
+  /** The index of the button pressed. */
+  message(options: AtriumMessageDialogOptions): AtriumCall<number>;
+  /** True for OK, false for Cancel, Escape or close. */
+  confirm(message: string, options?: AtriumConfirmDialogOptions): AtriumCall<boolean>;
+}
+
+/** atrium.shell: URLs and files handed to the desktop. */
+export interface AtriumShellGroup {
+  /** http, https, mailto and the schemes C allowed; never javascript:, file: or data:. */
+  openUrl(url: string): AtriumCall<null>;
+  /** Opens a file with its default application; `not-found` if nothing is there. */
+  openPath(path: string): AtriumCall<null>;
+  /** Shows a file in the file manager. */
+  showInFolder(path: string): AtriumCall<null>;
+  /** Moves a file to the trash. */
+  trash(path: string): AtriumCall<null>;
+}
+
+/** atrium.clipboard: the desktop's clipboard, as text. */
+export interface AtriumClipboardGroup {
+  /** Replaces what the user copied (ATRIUM_BUILTIN_CLIPBOARD). */
+  writeText(text: string): AtriumCall<null>;
+  /** What the user copied, or null if it is not text (ATRIUM_BUILTIN_CLIPBOARD_READ). */
+  readText(): AtriumCall<string | null>;
+}
+
+/** atrium.store: the app's settings, JSON values under string keys, kept in
+ *  one file and shared by every window. Keys are 1 to 256 bytes; a value is
+ *  at most 1 MiB of JSON, nested at most 64 deep; the store at most 4 MiB
+ *  (`too-large` past either). */
+export interface AtriumStoreGroup {
+  /** The key's value, or null if the store has none. */
+  get<T = unknown>(key: string): AtriumCall<T | null>;
+  set(key: string, value: unknown): AtriumCall<null>;
+  /** Resolves with whether the key was there. */
+  delete(key: string): AtriumCall<boolean>;
+  /** Every key, sorted. */
+  keys(): AtriumCall<string[]>;
+  clear(): AtriumCall<null>;
+}
+
+/** Data of the event `atrium:store.changed`: value null when the key was
+ *  deleted; key and value null when the store was cleared. */
+export interface AtriumStoreChanged {
+  readonly key: string | null;
+  readonly value: unknown;
+}
+
+/** atrium.path: the app's folders (made on first use) and the user's
+ *  (null where the user has none). */
+export interface AtriumPathGroup {
+  config(): AtriumCall<string>;
+  data(): AtriumCall<string>;
+  cache(): AtriumCall<string>;
+  state(): AtriumCall<string>;
+  home(): AtriumCall<string>;
+  downloads(): AtriumCall<string | null>;
+  documents(): AtriumCall<string | null>;
+  pictures(): AtriumCall<string | null>;
+  temp(): AtriumCall<string>;
+}
+
+/** Fields of a log line: names of letters, digits and _ (a letter first),
+ *  plain values; logged as PAGE_NAME. */
+export type AtriumLogFields = Record<string, string | number | boolean | null>;
+
+/** atrium.log: lines into GLib's structured logging (the journal or stderr),
+ *  with the window id and the page URL; at most 20 a second from all pages. */
+export interface AtriumLogGroup {
+  debug(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+  info(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+  warn(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+  error(message: string, fields?: AtriumLogFields): AtriumCall<null>;
+}
+
 export interface AtriumRuntime {
   /** Opens another window on path ("/...") and returns its window id. */
   call(method: "app.open_window", path: string): AtriumCall<number>;
@@ -194,6 +329,18 @@ export interface AtriumRuntime {
   readonly window: AtriumWindowGroup;
   /** The colour scheme; on unless the app turned ATRIUM_BUILTIN_THEME off. */
   readonly theme: AtriumThemeGroup;
+  /** Native dialogs; off unless the app turned ATRIUM_BUILTIN_DIALOG on. */
+  readonly dialog: AtriumDialogGroup;
+  /** URLs and files to the desktop; off unless the app turned ATRIUM_BUILTIN_SHELL on. */
+  readonly shell: AtriumShellGroup;
+  /** The clipboard; off unless the app turned ATRIUM_BUILTIN_CLIPBOARD (and _READ) on. */
+  readonly clipboard: AtriumClipboardGroup;
+  /** The settings store; on unless the app turned ATRIUM_BUILTIN_STORE off. */
+  readonly store: AtriumStoreGroup;
+  /** Folders; on unless the app turned ATRIUM_BUILTIN_PATH off. */
+  readonly path: AtriumPathGroup;
+  /** Logging; on unless the app turned ATRIUM_BUILTIN_LOG off. */
+  readonly log: AtriumLogGroup;
 }
 
 export declare const atrium: AtriumRuntime;
