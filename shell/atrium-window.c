@@ -416,7 +416,12 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
                               WebKitWebProcessTerminationReason  reason,
                               AtriumWindow                      *self)
 {
+  const char *why = reason == WEBKIT_WEB_PROCESS_CRASHED ? "crashed"
+                    : reason == WEBKIT_WEB_PROCESS_EXCEEDED_MEMORY_LIMIT ? "went over its memory limit"
+                    : "was ended by the app";
+
   self->process_gone = TRUE;
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u's web process %s", self->id, why);
 }
 
 /* Whether a new window may join this one's web process: not one that has

@@ -15,7 +15,8 @@
  * Windows are closed in the middle of all that. At the end: every window
  * and bridge is finalized, every call a method received was finished, no
  * page saw a wrong answer, and this process's resident memory is back near
- * where it was after warm-up. */
+ * where it was after warm-up. ATRIUM_STRESS_SHARED=1 makes the windows share
+ * one web process (atrium_app_set_isolated_windows (app, FALSE)). */
 
 #define DEFAULT_SECONDS 180
 #define LIVE_WINDOWS    4
@@ -282,6 +283,9 @@ test_stress (void)
   g_assert_no_error (error);
   g_assert_cmpuint (seconds, >, 0);
   stress.app = harness_app_new (assets);
+  /* ATRIUM_STRESS_SHARED=1: the windows share one web process. */
+  if (g_strcmp0 (g_getenv ("ATRIUM_STRESS_SHARED"), "1") == 0)
+    atrium_app_set_isolated_windows (stress.app, FALSE);
   atrium_app_bind (stress.app, "stress.echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (stress.app, "stress.worker", worker_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (stress.app, "stress.async", async_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
