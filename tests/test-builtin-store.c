@@ -506,6 +506,8 @@ test_console (void)
   g_assert_true (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, "Atrium-Console"));
   g_log_set_debug_enabled (TRUE);
   atrium_app_set_log_console (app, TRUE);
+  /* --log-console also prints the page's lines on stdout. */
+  test_stdout_to_stderr_begin ();
   window = harness_open (app, "/");
   id = g_strdup_printf ("%u", atrium_window_get_id (window));
   g_ptr_array_set_size (page_lines, 0);
@@ -526,6 +528,7 @@ test_console (void)
   g_assert_cmpstr (result, ==, "1");
   g_assert_cmpuint (page_lines->len, ==, 1);
   harness_close (window);
+  test_stdout_to_stderr_end ();
 }
 
 static void

@@ -3,6 +3,7 @@
 #include "test-util.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 /* Removes @path and, if it is a directory, everything below it, without
@@ -368,4 +369,26 @@ test_bus_service_stop (TestBusService *service,
   g_main_loop_unref (service->loop);
   g_main_context_unref (service->context);
   g_free (service);
+}
+
+static int saved_stdout = -1;
+
+void
+test_stdout_to_stderr_begin (void)
+{
+  g_assert_cmpint (saved_stdout, ==, -1);
+  fflush (stdout);
+  saved_stdout = dup (STDOUT_FILENO);
+  g_assert_cmpint (saved_stdout, >=, 0);
+  g_assert_cmpint (dup2 (STDERR_FILENO, STDOUT_FILENO), ==, STDOUT_FILENO);
+}
+
+void
+test_stdout_to_stderr_end (void)
+{
+  g_assert_cmpint (saved_stdout, >=, 0);
+  fflush (stdout);
+  g_assert_cmpint (dup2 (saved_stdout, STDOUT_FILENO), ==, STDOUT_FILENO);
+  close (saved_stdout);
+  saved_stdout = -1;
 }

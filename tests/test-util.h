@@ -68,4 +68,10 @@ GDBusConnection *test_bus_service_get_connection (TestBusService             *se
 void             test_bus_service_stop           (TestBusService             *service,
                                                   guint                       seconds);
 
+/* What the code under test prints on standard output (the launcher's
+ * "Saved screenshot to …", --log-console's page lines) is not TAP: between
+ * these two calls it goes to stderr instead, where the test log keeps it. */
+void test_stdout_to_stderr_begin (void);
+void test_stdout_to_stderr_end   (void);
+
 G_END_DECLS

@@ -766,7 +766,9 @@ test_screenshot_survives_web_process_end (void)
   atrium_window_load (window, "/");
   gtk_window_present (GTK_WINDOW (window));
 
+  test_stdout_to_stderr_begin ();
   harness_wait_for (app_quit, app, "the screenshot to be taken after the web process ended");
+  test_stdout_to_stderr_end ();
   g_assert_cmpuint (killed, ==, 1);
   g_assert_cmpint (atrium_app_get_exit_status (app), ==, 0);
   texture = gdk_texture_new_from_filename (path, &error);
