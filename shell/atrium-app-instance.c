@@ -241,6 +241,12 @@ atrium_app_set_single_instance (AtriumApp *self,
   instance->single_instance = !!single_instance;
 }
 
+/**
+ * atrium_app_get_single_instance:
+ *
+ * Returns: whether atrium_app_set_single_instance() made the app a single
+ *   instance
+ */
 gboolean
 atrium_app_get_single_instance (AtriumApp *self)
 {
