@@ -62,7 +62,8 @@ parse_options (AtriumApp  *app,
       "Take SCHEME:… URLs given as arguments as deep links (repeatable)", "SCHEME" },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("[ARGUMENT…] - run a web frontend as a desktop app");
+  g_autoptr(GOptionContext) context =
+    g_option_context_new ("[ARGUMENT…] - run a web frontend as a desktop app");
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_main_group (context, atrium_app_get_option_group (app));

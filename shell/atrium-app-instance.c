@@ -174,7 +174,8 @@ _atrium_url_scheme_check (const char  *scheme,
 
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                        "%s is not a URL scheme: it starts with a letter and holds only "
-                       "letters, digits, “+”, “-” and “.” (RFC 3986), without the “:”", shown);
+                       "letters, digits, “+”, “-” and “.” (RFC 3986), without the “:”",
+                       shown);
           return FALSE;
         }
     }

@@ -944,7 +944,9 @@ test_url_schemes (void)
   static const char * const reserved[] = {
     "app", "http", "HTTPS", "file", "javascript", "data", "about", "blob", "ws",
   };
-  g_autoptr(AtriumApp) app = atrium_app_new ("dev.atrium.InstanceSchemes", G_APPLICATION_NON_UNIQUE);
+  g_autoptr(AtriumApp) app = atrium_app_new ("dev.atrium.InstanceSchemes",
+                                             G_APPLICATION_NON_UNIQUE);
+  GApplication *application = G_APPLICATION (app);
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
     {
@@ -955,7 +957,7 @@ test_url_schemes (void)
       g_assert_true (atrium_app_handles_url_scheme (app, good[i]));
     }
   g_assert_true (atrium_app_handles_url_scheme (app, "MYAPP"));
-  g_assert_true (g_application_get_flags (G_APPLICATION (app)) & G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_get_flags (application) & G_APPLICATION_HANDLES_OPEN);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -993,11 +995,11 @@ test_url_schemes (void)
 
   /* Single instance on and off again: the flags go back. */
   atrium_app_set_single_instance (app, TRUE);
-  g_assert_false (g_application_get_flags (G_APPLICATION (app)) & G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_get_flags (G_APPLICATION (app)) & G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_false (g_application_get_flags (application) & G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_get_flags (application) & G_APPLICATION_HANDLES_COMMAND_LINE);
   atrium_app_set_single_instance (app, FALSE);
-  g_assert_true (g_application_get_flags (G_APPLICATION (app)) & G_APPLICATION_NON_UNIQUE);
-  g_assert_false (g_application_get_flags (G_APPLICATION (app)) & G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_true (g_application_get_flags (application) & G_APPLICATION_NON_UNIQUE);
+  g_assert_false (g_application_get_flags (application) & G_APPLICATION_HANDLES_COMMAND_LINE);
 }
 
 static void
