@@ -17,9 +17,11 @@ typedef struct
   char     *title;
   int       width;
   int       height;
+  char     *app_id;
+  char    **url_schemes;
 } Options;
 
-static Options options = { NULL, NULL, NULL, 1024, 720 };
+static Options options = { NULL, NULL, NULL, 1024, 720, NULL, NULL };
 
 static void
 activate_cb (AtriumApp *app,
@@ -53,25 +55,40 @@ parse_options (AtriumApp  *app,
     { "title", 't', 0, G_OPTION_ARG_STRING, &options.title, "The window title", "TITLE" },
     { "width", 'W', 0, G_OPTION_ARG_INT, &options.width, "The window width (1024)", "PIXELS" },
     { "height", 'H', 0, G_OPTION_ARG_INT, &options.height, "The window height (720)", "PIXELS" },
+    { "app-id", 0, 0, G_OPTION_ARG_STRING, &options.app_id,
+      "Run as a single instance under ID: a second launch with the same ID hands its arguments "
+      "to the first, and exits", "ID" },
+    { "url-scheme", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.url_schemes,
+      "Take SCHEME:… URLs given as arguments as deep links (repeatable)", "SCHEME" },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("- run a web frontend as a desktop app");
+  g_autoptr(GOptionContext) context =
+    g_option_context_new ("[ARGUMENT…] - run a web frontend as a desktop app");
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_main_group (context, atrium_app_get_option_group (app));
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
     "Atrium shows a web frontend in a GTK window and lets it call C.\n"
-    "Without --dir or --dev-url it shows the built-in demo.");
+    "Without --dir or --dev-url it shows the built-in demo. With --app-id or\n"
+    "--url-scheme, the ARGUMENTs (URLs and files) go to the page as events.");
 
   if (!g_option_context_parse (context, argc, argv, &error))
     {
       fprintf (stderr, "atrium: %s (see --help)\n", error->message);
       return FALSE;
     }
-  if (*argc > 1)
+  /* Arguments are for the page (atrium:app.* events), which only a
+   * single instance or an app with URL schemes hands on. */
+  if (*argc > 1 && options.app_id == NULL && options.url_schemes == NULL)
     {
       fprintf (stderr, "atrium: unexpected argument “%s” (see --help)\n", (*argv)[1]);
+      return FALSE;
+    }
+  if (options.app_id != NULL && !g_application_id_is_valid (options.app_id))
+    {
+      fprintf (stderr, "atrium: --app-id: “%s” is not an application id such as "
+               "org.example.App\n", options.app_id);
       return FALSE;
     }
   if (options.width <= 0 || options.height <= 0)
@@ -95,12 +112,25 @@ main (int   argc,
   g_autoptr(AtriumApp) app = NULL;
   g_autoptr(AtriumAssets) assets = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
   int status;
 
-  /* Not unique: every launch serves its own --dir, and tests run several. */
+  /* Not unique: every launch serves its own --dir, and tests run several.
+   * With --app-id it is one instance under that id. */
   app = atrium_app_new (APP_ID, G_APPLICATION_NON_UNIQUE);
   if (!parse_options (app, &argc, &argv))
     return 2;
+  if (options.app_id != NULL)
+    {
+      g_application_set_application_id (G_APPLICATION (app), options.app_id);
+      atrium_app_set_single_instance (app, TRUE);
+    }
+  for (guint i = 0; options.url_schemes != NULL && options.url_schemes[i] != NULL; i++)
+    if (!atrium_app_register_url_scheme (app, options.url_schemes[i], &error))
+      {
+        fprintf (stderr, "atrium: --url-scheme: %s\n", error->message);
+        return 2;
+      }
 
   if (options.dir != NULL)
     {
@@ -128,8 +158,16 @@ main (int   argc,
 
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), NULL);
 
-  /* Everything is parsed: the app runs with the program's name alone. */
-  status = g_application_run (G_APPLICATION (app), 1, argv);
+  /* Everything is parsed: the app runs with the program's name and the
+   * arguments left, behind a "--" so that GApplication, which parses again,
+   * takes none of them for an option. */
+  g_ptr_array_add (args, argv[0]);
+  if (argc > 1)
+    g_ptr_array_add (args, "--");
+  for (int i = 1; i < argc; i++)
+    g_ptr_array_add (args, argv[i]);
+  g_ptr_array_add (args, NULL);
+  status = g_application_run (G_APPLICATION (app), (int) args->len - 1, (char **) args->pdata);
   if (atrium_app_get_exit_status (app) >= 0)
     status = atrium_app_get_exit_status (app);
 

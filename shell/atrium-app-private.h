@@ -1,6 +1,7 @@
 #pragma once
 
 #include "atrium-app.h"
+#include "atrium-app-instance-private.h"
 #include "atrium-call-private.h"
 #include "atrium-events-private.h"
 #include "atrium-media-server-private.h"
@@ -30,6 +31,7 @@ char              *_atrium_app_resolve          (AtriumApp  *self,
 const char        *_atrium_app_get_csp          (AtriumApp  *self);
 AtriumMediaServer *_atrium_app_get_media_server (AtriumApp  *self);
 AtriumEvents      *_atrium_app_get_events       (AtriumApp  *self);
+AtriumAppInstance *_atrium_app_get_instance     (AtriumApp  *self);
 void               _atrium_app_close_refused    (AtriumApp  *self);
 gboolean           _atrium_app_emit_builtin     (AtriumApp  *self,
                                                  guint       target,

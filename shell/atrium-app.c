@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "atrium-app-instance-private.h"
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
 #include "atrium-builtins-private.h"
@@ -63,6 +64,7 @@ struct _AtriumApp
   gboolean           isolated_windows;
   AtriumColorScheme  color_scheme;
   AtriumTheme       *theme;        /* from startup */
+  AtriumAppInstance *instance;     /* single instance, URL schemes, what waits for a page */
   int                exit_status;
   gboolean           log_console;
   AtriumBuiltins     builtins;       /* fixed once started */
@@ -372,6 +374,7 @@ atrium_app_finalize (GObject *object)
   g_free (self->effective_csp);
   g_clear_pointer (&self->events, _atrium_events_free);
   g_clear_pointer (&self->theme, _atrium_theme_free);
+  g_clear_pointer (&self->instance, _atrium_app_instance_free);
 
   G_OBJECT_CLASS (atrium_app_parent_class)->finalize (object);
 }
@@ -415,6 +418,7 @@ atrium_app_class_init (AtriumAppClass *klass)
   GTK_APPLICATION_CLASS (klass)->window_removed = atrium_app_window_removed;
   app_class->shutdown = atrium_app_shutdown;
   app_class->handle_local_options = atrium_app_handle_local_options;
+  _atrium_app_instance_class_init (app_class);
 
   /**
    * AtriumApp::theme-changed:
@@ -432,6 +436,7 @@ atrium_app_class_init (AtriumAppClass *klass)
 static void
 atrium_app_init (AtriumApp *self)
 {
+  self->instance = _atrium_app_instance_new ();
   self->registry = _atrium_registry_new ();
   _atrium_builtins_register (self->registry);
   self->builtins = ATRIUM_BUILTIN_DEFAULT;
@@ -1333,6 +1338,12 @@ _atrium_app_resolve (AtriumApp  *self,
   if (self->dev_url != NULL && strcmp (path_or_uri, "/") == 0)
     return g_strdup (self->dev_url);
   return g_strconcat (self->origin, path_or_uri, NULL);
+}
+
+AtriumAppInstance *
+_atrium_app_get_instance (AtriumApp *self)
+{
+  return self->instance;
 }
 
 AtriumEvents *

@@ -147,6 +147,20 @@ void              atrium_app_request_quit          (AtriumApp         *self,
 ATRIUM_AVAILABLE_IN_ALL
 int               atrium_app_get_exit_status       (AtriumApp         *self);
 
+/* Single instance, deep links and file associations: atrium-app-instance.c */
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_single_instance   (AtriumApp         *self,
+                                                    gboolean           single_instance);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_get_single_instance   (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_register_url_scheme   (AtriumApp         *self,
+                                                    const char        *scheme,
+                                                    GError           **error);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_handles_url_scheme    (AtriumApp         *self,
+                                                    const char        *scheme);
+
 /* The settings store: atrium-builtin-store.c */
 ATRIUM_AVAILABLE_IN_ALL
 AtriumStore    *atrium_app_get_store            (AtriumApp      *self);

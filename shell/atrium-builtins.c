@@ -22,6 +22,7 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_store_group,
   &_atrium_builtin_path_group,
   &_atrium_builtin_log_group,
+  &_atrium_builtin_app_group,
 };
 
 typedef struct

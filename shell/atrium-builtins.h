@@ -33,9 +33,13 @@ G_BEGIN_DECLS
  * @ATRIUM_BUILTIN_STORE: `atrium.store`: the app's settings (atrium_app_get_store())
  * @ATRIUM_BUILTIN_PATH: `atrium.path`: the app's folders and the user's
  * @ATRIUM_BUILTIN_LOG: `atrium.log`: the page's lines into GLib's structured logging
+ * @ATRIUM_BUILTIN_APP: `atrium.app`: the app's life on the desktop: the
+ *   events `atrium:app.second-instance`, `atrium:app.open-url` and
+ *   `atrium:app.open-files` (see atrium_app_set_single_instance() and
+ *   atrium_app_register_url_scheme())
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
- *   %ATRIUM_BUILTIN_PATH and %ATRIUM_BUILTIN_LOG
+ *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG and %ATRIUM_BUILTIN_APP
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
  *
  * The groups of native API that libatrium binds for the app's pages under
@@ -58,8 +62,12 @@ typedef enum {
   ATRIUM_BUILTIN_STORE   = 1 << 8,
   ATRIUM_BUILTIN_PATH    = 1 << 9,
   ATRIUM_BUILTIN_LOG     = 1 << 10,
+  /* Safe too: the events carry only what the user launched the app with,
+   * and only for an app that asked for them (a single instance, a URL
+   * scheme, files opened with it). */
+  ATRIUM_BUILTIN_APP     = 1 << 11,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
-                           | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG,
+                           | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;
 

@@ -41,7 +41,7 @@ test_hello_c (void)
   g_autofree char *png = g_build_filename (dir, "hello.png", NULL);
   g_auto(ExampleRun) run = { 0 };
   const char * const argv[] = {
-    g_getenv ("ATRIUM_HELLO"), "--log-console", "--screenshot", png, NULL
+    g_getenv ("ATRIUM_HELLO"), "--log-console", "--screenshot", png, "hello://greet/Ada", NULL
   };
 
   g_assert_nonnull (argv[0]);
@@ -49,6 +49,8 @@ test_hello_c (void)
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "hello ready: call ok (libatrium " PACKAGE_VERSION
                                      "), event ok (wave #1)\n"));
+  /* The deep link it was launched with, kept until the page listened. */
+  g_assert_nonnull (strstr (run.out, "hello opened hello://greet/Ada\n"));
   example_assert_screenshot (png, 900, 620);
   test_remove_tree (dir);
 }
@@ -310,13 +312,18 @@ test_hello_c_desktop_file (void)
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *exec = NULL;
+  g_autofree char *mime_types = NULL;
   g_auto(ExampleRun) run = { 0 };
 
   g_key_file_load_from_file (key_file, desktop, G_KEY_FILE_NONE, &error);
   g_assert_no_error (error);
   exec = g_key_file_get_string (key_file, "Desktop Entry", "Exec", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (exec, ==, "hello");
+  g_assert_cmpstr (exec, ==, "hello %U");
+  /* Its deep links: hello://… (atrium_app_register_url_scheme() in main()). */
+  mime_types = g_key_file_get_string (key_file, "Desktop Entry", "MimeType", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mime_types, ==, "x-scheme-handler/hello;");
 
   if (validate == NULL)
     {

@@ -422,6 +422,17 @@
   // the rest) once the page listens to one; watchWindow is set with the
   // built-ins, below.
   let watchWindow = null;
+  // What the app is handed on the desktop (a second launch, a deep link,
+  // files) waits in C until a page listens, and the first page to listen
+  // to a name gets what waited for it: this page says so once per name,
+  // after its listener is in place. listenApp is set with the built-ins.
+  const appEvents = {
+    __proto__: null,
+    'atrium:app.second-instance': false,
+    'atrium:app.open-url': false,
+    'atrium:app.open-files': false,
+  };
+  let listenApp = null;
 
   function addListener(name, fn, once) {
     checkListener(name, fn);
@@ -434,6 +445,10 @@
     if (set === undefined) mapSet(listeners, name, set = new NativeSet());
     const entry = { __proto__: null, fn, once, removed: false, serial: ++serial };
     setAdd(set, entry);
+    if (appEvents[name] === false && listenApp !== null) {
+      appEvents[name] = true;
+      listenApp(name);
+    }
     return () => removeEntry(name, entry);
   }
 
@@ -703,6 +718,7 @@
   // does not come in time.
   const ignore = () => { /* the window is closing, or the group is off */ };
   watchWindow = () => promiseThen(call(B + 'watch_events'), ignore, ignore);
+  listenApp = (name) => promiseThen(call('atrium:app.listen', name), ignore, ignore);
 
   const closeHandlers = new NativeSet();
   const promiseResolve = NativePromise.resolve.bind(NativePromise);

@@ -193,6 +193,21 @@ wave_cb (AtriumApp    *app,
     atrium_app_emit_to (app, atrium_window_get_id (sender), "hello.waved", reply, NULL);
 }
 
+/* --- deep links ------------------------------------------------------------ */
+
+/* hello://greet/Ada, given to Hello at launch, to a second launch, or by the
+ * desktop (the .desktop file's MimeType=x-scheme-handler/hello), reaches the
+ * page as atrium:app.open-url (web/app.js). C is asked first: returning TRUE
+ * would keep it from the page. */
+static gboolean
+open_url_cb (AtriumApp  *app,
+             const char *url,
+             gpointer    user_data)
+{
+  g_message ("Opening %s", url);
+  return FALSE;
+}
+
 /* --- the app --------------------------------------------------------------- */
 
 static void
@@ -223,10 +238,18 @@ main (int   argc,
 {
   g_autoptr(AtriumApp) app = atrium_app_new (APP_ID, G_APPLICATION_DEFAULT_FLAGS);
   g_autoptr(AtriumAssets) assets = atrium_assets_new_for_resource ("/org/example/Hello/web");
+  g_autoptr(GError) error = NULL;
   guint waves = 0;
   int status;
 
   atrium_app_set_assets (app, assets);
+
+  /* One Hello per session: launching it again brings this window to the
+   * front, and its arguments (links, files) come here. */
+  atrium_app_set_single_instance (app, TRUE);
+  if (!atrium_app_register_url_scheme (app, "hello", &error))
+    g_error ("%s", error->message);
+  g_signal_connect (app, "open-url", G_CALLBACK (open_url_cb), NULL);
 
   /* Methods, and their TypeScript signatures for --emit-dts/--emit-js. */
   atrium_app_bind (app, "hello.greet", greet_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);

@@ -52,6 +52,18 @@ atrium.on('hello.waved', (data) => {
 });
 $('wave').addEventListener('click', wave);
 
+// Deep links: hello://greet/Ada greets Ada. One given with the launch waits
+// in libatrium until this listener is added, so none is lost.
+atrium.on('atrium:app.open-url', ({ url }) => {
+  const link = new URL(url);
+  $('info').textContent = `Opened ${url}`;
+  console.log(`hello opened ${url}`);
+  if (link.host === 'greet' && link.pathname.length > 1) {
+    $('name').value = decodeURIComponent(link.pathname.slice(1));
+    greet();
+  }
+});
+
 async function start() {
   await greet();
   await countPrimes(100000);

@@ -163,6 +163,26 @@ export interface AtriumThemeChanged {
   readonly scheme: 'light' | 'dark';
 }
 
+/** Data of the event `atrium:app.second-instance`: a second launch of the
+ *  single-instance app handed over its arguments (after the program's name;
+ *  bytes that are not UTF-8 as U+FFFD) and its working directory. */
+export interface AtriumAppSecondInstance {
+  readonly args: string[];
+  readonly cwd: string | null;
+}
+
+/** Data of the event `atrium:app.open-url`: a deep link of a scheme the app
+ *  registered (atrium_app_register_url_scheme()). */
+export interface AtriumAppOpenUrl {
+  readonly url: string;
+}
+
+/** Data of the event `atrium:app.open-files`: files opened with the app, as
+ *  absolute paths. */
+export interface AtriumAppOpenFiles {
+  readonly paths: string[];
+}
+
 /** A choice of files in a file dialog: glob patterns, MIME types or both. */
 export interface AtriumFileFilter {
   name?: string;
@@ -315,9 +335,19 @@ export interface AtriumRuntime {
   call(method: "echo", value: unknown): AtriumCall<unknown>;
   /** Returns its argument unchanged, from a worker thread. */
   call(method: "echo.worker", value: unknown): AtriumCall<unknown>;
+  /** What a launch hands the app: a second launch of a single instance, a
+   *  deep link, files opened with it. What came before a page listened goes
+   *  to the first page that listens, in order; on unless the app turned
+   *  ATRIUM_BUILTIN_APP off. */
+  on(name: 'atrium:app.second-instance', fn: AtriumListener<AtriumAppSecondInstance>): () => void;
+  on(name: 'atrium:app.open-url', fn: AtriumListener<AtriumAppOpenUrl>): () => void;
+  on(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
   /** Calls fn for every event of that name (libatrium's own, such as
    *  `atrium:window.resized`, included); returns a function that removes it. */
   on<T = any>(name: string, fn: AtriumListener<T>): () => void;
+  once(name: 'atrium:app.second-instance', fn: AtriumListener<AtriumAppSecondInstance>): () => void;
+  once(name: 'atrium:app.open-url', fn: AtriumListener<AtriumAppOpenUrl>): () => void;
+  once(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
   /** Calls fn for the next event of that name only. */
   once<T = any>(name: string, fn: AtriumListener<T>): () => void;
   /** Removes fn, or every listener of the name. */
