@@ -10,7 +10,7 @@
  * (the runtime calls this when the page adds its first listener of that
  * name), and what waited for a page is sent to it. */
 
-#define NAME_MAX 64
+#define EVENT_NAME_MAX 64
 
 static void
 listen_cb (AtriumCall *call,
@@ -21,7 +21,7 @@ listen_cb (AtriumCall *call,
   g_autoptr(GError) error = NULL;
   const char *name;
 
-  if (!_atrium_builtin_arg_string (call, 0, "The event name", NAME_MAX, &name))
+  if (!_atrium_builtin_arg_string (call, 0, "The event name", EVENT_NAME_MAX, &name))
     return;
   if (app == NULL)
     {
