@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "atrium-bytes-private.h"
 #include "atrium-error.h"
 #include "atrium-json-private.h"
 
@@ -231,16 +232,20 @@ _atrium_event_encode (const char  *name,
 {
   g_autoptr(JsonNode) name_node = json_node_new (JSON_NODE_VALUE);
   GString *text = g_string_sized_new (64);
+  gboolean has_bytes;
 
   json_node_set_string (name_node, name);
   g_string_append_c (text, '[');
   _atrium_json_write (text, name_node);
   g_string_append_c (text, ',');
-  _atrium_json_write (text, data);
+  has_bytes = _atrium_bytes_write (text, data) > 0;
   if (sender != 0)
-    g_string_append_printf (text, ",%u]", sender);
+    g_string_append_printf (text, ",%u", sender);
   else
-    g_string_append (text, ",null]");
+    g_string_append (text, ",null");
+  /* Binary values ride inline ({"$atrium-bytes":"BASE64"}); a fourth
+   * element tells the runtime to look for them (atrium-bytes.c). */
+  g_string_append (text, has_bytes ? ",1]" : "]");
 
   /* The batch reaches WebKit as a trusted GVariant string, so it must be
    * UTF-8: a C string in the data that is not is refused here. */
