@@ -17,7 +17,8 @@
 /* The per-window event queue, and the protocol that empties it.
  *
  * An event is encoded once, on the thread that emits it, as the JSON text
- * ["name",data,sender] and pushed (shared, by reference) into the queue of
+ * ["name",data,sender] (["name",data,sender,1] when the data holds binary
+ * values, see atrium-bytes.c) and pushed (shared, by reference) into the queue of
  * every window it is for. The queue goes to its page in batches, one of
  * two ways (atrium-event-delivery.c does the sending):
  *
@@ -61,7 +62,7 @@ struct _AtriumEvent
   gboolean         scriptable;
   gsize            length;
   char            *name;
-  char            *text;      /* ["name",data,sender], valid UTF-8 */
+  char            *text;      /* ["name",data,sender(,1)], valid UTF-8 */
 };
 
 typedef struct
