@@ -496,6 +496,9 @@ test_hostile (void)
   gulong id;
 
   atrium_app_set_max_message_size (app, 4096);
+  /* Messages of 1 KiB and more go up as uploads (their limit counts bytes
+   * decoded too); smaller ones as script messages. */
+  _atrium_app_set_upload_min (app, 1024);
   id = atrium_app_on (app, "ev", count_cb, &heard, NULL);
   window = harness_open (app, "/");
   body = g_strdup_printf (
@@ -506,6 +509,9 @@ test_hostile (void)
     "  catch (e) { try { return [JSON.parse(e.message).code]; } catch (_) { return ['unparsed']; } } };"
     "const call = (m) => post('atrium', T + m);"
     "const ev = (m) => post('atrium-event', T + '0:' + m);"
+    "const upload = async (m) => {"
+    "  const r = await fetch('/__atrium/upload?b17e', {method: 'POST', body: T + m});"
+    "  return r.status === 204 ? (await call('Ub17e'))[0] : 'upload ' + r.status; };"
     "const ECHO = 'B[\"echo\",[{\"$atrium-bytes\":0}],1]\\n';"
     "return ["
     /* Through the runtime: the page's own objects using the name. */
@@ -534,10 +540,14 @@ test_hostile (void)
     "  await code(() => atrium.call('echo', bytes(4097))),"
     "  await code(() => atrium.call('echo', new Blob([bytes(4097)]))),"
     "  await code(() => atrium.emit('ev', bytes(4097))),"
+    "  await upload(ECHO + 'A'.repeat(5460)), await upload(ECHO + 'A'.repeat(12000)),"
+    "  await upload(ECHO + 'AAA' + 'A'.repeat(4000)),"
     /* What is well-formed goes, escaped name and all, and comes back. */
     "  JSON.stringify(await call(ECHO + 'AAEC')),"
     "  JSON.stringify(await call('B[\"echo\",[{\"\\\\u0024atrium-bytes\":0}],1]\\n'))," 
     "  same(await atrium.call('echo', bytes(3000)), bytes(3000)),"
+    /* Over the limit as base64, within it decoded: as an upload. */
+    "  same(await atrium.call('echo', bytes(3050)), bytes(3050)),"
     /* A toJSON of the page's own cannot take the runtime's place. */
     "  (() => { try { Uint8Array.prototype.toJSON = () => 'mine'; } catch (_) { }"
     "    try { Object.defineProperty(ArrayBuffer.prototype, 'toJSON', {value: () => 'mine'}); return 'replaced'; }"
@@ -554,9 +564,10 @@ test_hostile (void)
       "bad-args", "bad-args", "bad-args", "bad-args", "bad-args",
       "bad-args", "bad-args", "bad-args",
       "too-large", "too-large", "too-large", "too-large", "too-large", "too-large",
+      "too-large", "too-large", "bad-args",
       "[\"ok\",\"B{\\\"$atrium-bytes\\\":\\\"AAEC\\\"}\"]",
       "[\"ok\",\"B{\\\"$atrium-bytes\\\":\\\"\\\"}\"]",
-      NULL, "kept", NULL, NULL,
+      NULL, NULL, "kept", NULL, NULL,
     };
     JsonArray *array = json_node_get_array (result);
 
