@@ -110,6 +110,68 @@ demo_fail_cb (AtriumCall *call,
     atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "demo.fail was called");
 }
 
+/* demo.bytes(n): n bytes, byte i being i & 255, so that pages and tests
+ * can pull binary values without sending any. On a worker: 64 MiB take a
+ * moment to make and encode. At most the app's message limit. */
+static void
+demo_bytes_cb (AtriumCall *call,
+               gpointer    user_data)
+{
+  AtriumApp *app = user_data;
+  JsonNode *arg = atrium_call_get_arg (call, 0);
+  gsize max = atrium_app_get_max_message_size (app);
+  g_autoptr(GBytes) bytes = NULL;
+  guint8 *data;
+  double n;
+
+  if (arg == NULL || !JSON_NODE_HOLDS_VALUE (arg)
+      || (json_node_get_value_type (arg) != G_TYPE_INT64
+          && json_node_get_value_type (arg) != G_TYPE_DOUBLE)
+      || (n = json_node_get_double (arg)) < 0 || n != (double) (gint64) n)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS,
+                                "demo.bytes(n) takes a whole number of bytes from 0 to %"
+                                G_GSIZE_FORMAT, max);
+      return;
+    }
+  if (n > (double) max)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_TOO_LARGE,
+                                "demo.bytes(n) makes at most %" G_GSIZE_FORMAT
+                                " bytes, the message limit", max);
+      return;
+    }
+
+  data = g_malloc ((gsize) n + 1);
+  for (gsize i = 0; i < (gsize) n; i++)
+    data[i] = i & 255;
+  bytes = g_bytes_new_take (data, (gsize) n);
+  atrium_call_return_bytes (call, bytes);
+}
+
+/* demo.sha256(data): the SHA-256 of the bytes the page sent, in hex, so a
+ * page can check what C received. */
+static void
+demo_sha256_cb (AtriumCall *call,
+                gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, &error);
+  g_autofree char *digest = NULL;
+  JsonNode *result;
+
+  if (bytes == NULL)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS,
+                                "demo.sha256(data) takes binary data: %s", error->message);
+      return;
+    }
+  digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  result = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (result, digest);
+  atrium_call_return_value (call, result);
+}
+
 /* demo.emit(name, count, bytes): count events named name, each
  * {seq: i, payload: "<bytes characters>"}, to the calling window, emitted
  * from a worker thread. The window's id is taken here, on the main thread;
@@ -292,6 +354,10 @@ static const struct
   { "demo.fail", "(message?: string) => never", "Always rejects with code failed and message." },
   { "demo.emit", "(name: string, count: number, bytes: number) => number",
     "Emits count events {seq, payload} named name to the calling window; returns count." },
+  { "demo.bytes", "(n: number) => bytes",
+    "Returns n bytes, byte i being i & 255 (at most the message limit)." },
+  { "demo.sha256", "(data: bytes) => string",
+    "The SHA-256 of data, in hex: what C received." },
   { "app.version", "() => string", "The libatrium version, such as \"0.1.0\"." },
   { "app.quit", "(code?: number) => null", "Quits the launcher with exit status code (0-255)." },
   { "app.open_window", "(path: string) => number",
@@ -308,6 +374,8 @@ demo_services_bind (AtriumApp *app)
   atrium_app_bind (app, "echo.worker", echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.sleep", demo_sleep_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.fail", demo_fail_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "demo.bytes", demo_bytes_cb, app, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "demo.sha256", demo_sha256_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "app.quit", app_quit_cb, app, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "app.version", app_version_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
 

@@ -12,6 +12,14 @@
  * one well-formed line per method, and the two generators. */
 
 #define EXAMPLE_SIGNATURE "(a: number, b: number) => number"
+
+/* What a signature's `bytes` stands for in a parameter; in a result, and
+ * wherever C sends bytes, the page gets a Uint8Array. The installed
+ * atrium.d.ts declares the same. */
+#define ATRIUM_BYTES_DTS \
+  "/** Binary values a page can send: C receives their bytes (atrium_call_get_bytes()).\n" \
+  " *  C's bytes reach the page as a Uint8Array. */\n" \
+  "export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;\n"
 #define MAX_NESTING 64
 
 static gboolean
@@ -169,6 +177,59 @@ check_param (const char  *signature,
   return TRUE;
 }
 
+/* Copies [@p, @end) with each `bytes` written as @type: the signature's
+ * word for binary values. Only where it is a type: not in a string, not a
+ * name (a parameter's or a member's, which `:` or `?:` follows) and not a
+ * member of something else (after a dot). */
+static char *
+replace_bytes (const char *p,
+               const char *end,
+               const char *type)
+{
+  GString *out = g_string_sized_new (end - p + 16);
+  const char *begin = p, *start = p;
+
+  while (p < end)
+    {
+      const char *word, *after, *before;
+      char c = *p;
+
+      if (c == '\'' || c == '"' || c == '`')
+        {
+          for (p++; p < end && *p != c; p++)
+            if (*p == '\\' && p + 1 < end)
+              p++;
+          p = MIN (p + 1, end);
+          continue;
+        }
+      if (!is_identifier_start (c) || (p > begin && is_identifier_char (p[-1])))
+        {
+          p++;
+          continue;
+        }
+
+      word = p;
+      while (p < end && is_identifier_char (*p))
+        p++;
+      if (p - word != 5 || strncmp (word, "bytes", 5) != 0)
+        continue;
+      after = skip_spaces (p, end);
+      before = word;
+      while (before > begin && g_ascii_isspace (before[-1]))
+        before--;
+      if ((after < end && (*after == ':' || *after == '?'))
+          || (before > begin && before[-1] == '.'))
+        continue;
+
+      g_string_append_len (out, start, word - start);
+      g_string_append (out, type);
+      start = p;
+    }
+
+  g_string_append_len (out, start, end - start);
+  return g_string_free (out, FALSE);
+}
+
 /**
  * _atrium_signature_parse:
  * @signature: TypeScript's arrow notation, `(a: number, b: number) => number`
@@ -233,11 +294,13 @@ _atrium_signature_parse (const char  *signature,
         }
     }
 
+  /* `bytes` is binary values: whatever the page may send as bytes in a
+   * parameter, the Uint8Array it receives in a result. */
   result = g_new0 (AtriumSignature, 1);
   p = skip_spaces (start + 1, close);
-  result->params = g_strndup (p, trim_end (p, close) - p);
+  result->params = replace_bytes (p, trim_end (p, close), "AtriumBytes");
   p = skip_spaces (arrow + 2, end);
-  result->result = g_strndup (p, end - p);
+  result->result = replace_bytes (p, end, "Uint8Array");
   if (doc != NULL)
     {
       g_autofree char *stripped = g_strstrip (g_strdup (doc));
@@ -910,6 +973,8 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "}\n"
     "\n"
     "export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;\n"
+    "\n"
+    ATRIUM_BYTES_DTS
     "\n");
   g_string_append (out, _atrium_bindings_builtins_dts);
   g_string_append (out,

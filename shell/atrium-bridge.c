@@ -4,6 +4,7 @@
 
 #include "atrium-bridge-private.h"
 #include "atrium-builtins-private.h"
+#include "atrium-bytes-private.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -127,7 +128,9 @@ parse_id (const char *data,
 
 /**
  * _atrium_bridge_decode:
- * @text: the message as the page posted it: token, then `[method, [args…]]`
+ * @text: the message as the page posted it: token, then `[method, [args…]]`,
+ *   or token, 'B', that and its binary values (see atrium-bytes.c)
+ * @max_size: the message limit; binary values count at their decoded size
  *
  * Checks and decodes one call message.
  *
@@ -157,17 +160,11 @@ _atrium_bridge_decode (const char  *text,
   text += ATRIUM_TOKEN_LENGTH;
   length -= ATRIUM_TOKEN_LENGTH;
 
-  if (length > max_size)
-    {
-      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
-                   "The message is %" G_GSIZE_FORMAT " bytes, over the limit of %" G_GSIZE_FORMAT,
-                   length, max_size);
-      return NULL;
-    }
-
-  /* The envelope and the argument list are two levels of their own: an
-   * argument may itself nest max_depth levels deep. */
-  root = _atrium_json_parse (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, error);
+  /* The size limit first, then the JSON, with binary values if the message
+   * has any (atrium-bytes.c). The envelope and the argument list are two
+   * levels of their own: an argument may itself nest max_depth levels
+   * deep. */
+  root = _atrium_bytes_parse (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, max_size, error);
   if (root == NULL)
     return NULL;
 
@@ -469,6 +466,10 @@ _atrium_bridge_claim_upload (AtriumBridge  *self,
       g_byte_array_set_size (data, have + got);
       if (got == 0)
         break;
+      /* A message with binary values counts them at their decoded size:
+       * as base64 it may be longer than the limit (atrium-bytes.c). */
+      if (data->len > ATRIUM_TOKEN_LENGTH && data->data[ATRIUM_TOKEN_LENGTH] == ATRIUM_BYTES_FRAME)
+        limit = _atrium_bytes_raw_limit (max_size) + ATRIUM_TOKEN_LENGTH;
       if (data->len > limit)
         {
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
@@ -671,8 +672,10 @@ on_event_message_cb (WebKitUserContentManager *manager,
   text = read_message (self, value, "An event message", &data, &length, &error);
   if (text == NULL)
     goto refuse;
+  /* Binary values count at their decoded size (checked exactly when the
+   * event is parsed); as base64 the message may be longer. */
   max_size = atrium_app_get_max_message_size (self->app);
-  if (length > max_size)
+  if (length > _atrium_bytes_raw_limit (max_size))
     {
       g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
                    "The event is %" G_GSIZE_FORMAT " bytes, over the limit of %" G_GSIZE_FORMAT,
@@ -688,7 +691,8 @@ on_event_message_cb (WebKitUserContentManager *manager,
 
   events = _atrium_app_get_events (self->app);
   ok = _atrium_events_take_from_page (events, self->window, ack, data, length,
-                                      atrium_app_get_max_depth (self->app), &batch, &error);
+                                      atrium_app_get_max_depth (self->app), max_size, &batch,
+                                      &error);
   if (!ok)
     goto refuse;
 

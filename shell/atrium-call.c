@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "atrium-bytes-private.h"
 #include "atrium-thread-private.h"
 #include "atrium-json-private.h"
 
@@ -401,10 +402,91 @@ atrium_call_return_value (AtriumCall *call,
     }
 
   call->result = g_string_sized_new (256);
-  _atrium_json_write (call->result, result);
+  /* A result holding binary values says so with one byte in front (see
+   * atrium-bytes.c), so the runtime looks for them only then. */
+  if (_atrium_bytes_write (call->result, result) > 0)
+    g_string_prepend_c (call->result, ATRIUM_BYTES_FRAME);
   g_clear_pointer (&result, json_node_unref);
 
   finish (call);
+}
+
+/**
+ * atrium_call_return_bytes:
+ * @call: (transfer full): the call
+ * @bytes: (transfer none): the result
+ *
+ * Finishes @call with @bytes: the page receives a `Uint8Array`. To return
+ * bytes inside a larger value, put an atrium_bytes_node_new() node in it
+ * and use atrium_call_return_value().
+ */
+void
+atrium_call_return_bytes (AtriumCall *call,
+                          GBytes     *bytes)
+{
+  g_return_if_fail (call != NULL);
+  g_return_if_fail (bytes != NULL);
+
+  atrium_call_return_value (call, atrium_bytes_node_new (bytes));
+}
+
+/**
+ * atrium_call_get_bytes_for_node:
+ * @call: the call
+ * @node: (nullable): a node from the call's arguments
+ * @error: return location for a #GError
+ *
+ * Decodes a binary value the page sent anywhere in the arguments (an
+ * `ArrayBuffer`, a typed array, a `DataView`, a `Blob` or a `File`):
+ * in the argument tree, each is a node of the shape described at
+ * %ATRIUM_BYTES_KEY, which atrium_node_holds_bytes() recognises, and a
+ * page cannot make a node of that shape any other way. Each call decodes
+ * again, so keep the result. Safe on any thread.
+ *
+ * Returns: (transfer full) (nullable): the bytes, or %NULL with @error set
+ *   to %ATRIUM_ERROR_BAD_ARGS when @node is not a binary value
+ */
+GBytes *
+atrium_call_get_bytes_for_node (AtriumCall  *call,
+                                JsonNode    *node,
+                                GError     **error)
+{
+  g_return_val_if_fail (call != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return atrium_bytes_node_get_bytes (node, error);
+}
+
+/**
+ * atrium_call_get_bytes:
+ * @call: the call
+ * @index: which argument, from 0
+ * @error: return location for a #GError
+ *
+ * atrium_call_get_bytes_for_node() for a top-level argument.
+ *
+ * Returns: (transfer full) (nullable): the bytes of argument @index, or
+ *   %NULL with @error set to %ATRIUM_ERROR_BAD_ARGS when the page passed
+ *   no binary value there
+ */
+GBytes *
+atrium_call_get_bytes (AtriumCall  *call,
+                       guint        index,
+                       GError     **error)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (call != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  node = atrium_call_get_arg (call, index);
+  if (!atrium_node_holds_bytes (node))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "Argument %u of %s is not bytes", index, call->method->name);
+      return NULL;
+    }
+  return atrium_bytes_node_get_bytes (node, error);
 }
 
 /**

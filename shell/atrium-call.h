@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "atrium-bytes.h"
 #include "atrium-error.h"
 
 G_BEGIN_DECLS
@@ -73,6 +74,14 @@ ATRIUM_AVAILABLE_IN_ALL
 JsonNode      *atrium_call_get_arg           (AtriumCall   *call,
                                               guint         index);
 ATRIUM_AVAILABLE_IN_ALL
+GBytes        *atrium_call_get_bytes         (AtriumCall   *call,
+                                              guint         index,
+                                              GError      **error);
+ATRIUM_AVAILABLE_IN_ALL
+GBytes        *atrium_call_get_bytes_for_node (AtriumCall  *call,
+                                              JsonNode     *node,
+                                              GError      **error);
+ATRIUM_AVAILABLE_IN_ALL
 GCancellable  *atrium_call_get_cancellable   (AtriumCall   *call);
 ATRIUM_AVAILABLE_IN_ALL
 gboolean       atrium_call_is_cancelled      (AtriumCall   *call);
@@ -82,6 +91,9 @@ AtriumWindow  *atrium_call_get_window        (AtriumCall   *call);
 ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_value      (AtriumCall   *call,
                                               JsonNode     *result);
+ATRIUM_AVAILABLE_IN_ALL
+void           atrium_call_return_bytes      (AtriumCall   *call,
+                                              GBytes       *bytes);
 ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_error      (AtriumCall   *call,
                                               AtriumError   code,

@@ -10,13 +10,15 @@
 
 #include <string.h>
 
+#include "atrium-bytes-private.h"
 #include "atrium-error.h"
 #include "atrium-json-private.h"
 
 /* The per-window event queue, and the protocol that empties it.
  *
  * An event is encoded once, on the thread that emits it, as the JSON text
- * ["name",data,sender] and pushed (shared, by reference) into the queue of
+ * ["name",data,sender] (["name",data,sender,1] when the data holds binary
+ * values, see atrium-bytes.c) and pushed (shared, by reference) into the queue of
  * every window it is for. The queue goes to its page in batches, one of
  * two ways (atrium-event-delivery.c does the sending):
  *
@@ -60,7 +62,7 @@ struct _AtriumEvent
   gboolean         scriptable;
   gsize            length;
   char            *name;
-  char            *text;      /* ["name",data,sender], valid UTF-8 */
+  char            *text;      /* ["name",data,sender(,1)], valid UTF-8 */
 };
 
 typedef struct
@@ -231,16 +233,20 @@ _atrium_event_encode (const char  *name,
 {
   g_autoptr(JsonNode) name_node = json_node_new (JSON_NODE_VALUE);
   GString *text = g_string_sized_new (64);
+  gboolean has_bytes;
 
   json_node_set_string (name_node, name);
   g_string_append_c (text, '[');
   _atrium_json_write (text, name_node);
   g_string_append_c (text, ',');
-  _atrium_json_write (text, data);
+  has_bytes = _atrium_bytes_write (text, data) > 0;
   if (sender != 0)
-    g_string_append_printf (text, ",%u]", sender);
+    g_string_append_printf (text, ",%u", sender);
   else
-    g_string_append (text, ",null]");
+    g_string_append (text, ",null");
+  /* Binary values ride inline ({"$atrium-bytes":"BASE64"}); a fourth
+   * element tells the runtime to look for them (atrium-bytes.c). */
+  g_string_append (text, has_bytes ? ",1]" : "]");
 
   /* The batch reaches WebKit as a trusted GVariant string, so it must be
    * UTF-8: a C string in the data that is not is refused here. */

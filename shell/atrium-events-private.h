@@ -64,6 +64,7 @@ gboolean          _atrium_events_take_from_page   (AtriumEvents          *self,
                                                    const char            *text,
                                                    gsize                  length,
                                                    guint                  max_depth,
+                                                   gsize                  max_size,
                                                    GBytes               **batch,
                                                    GError               **error);
 gboolean          _atrium_events_receive          (AtriumEvents          *self,
@@ -71,10 +72,12 @@ gboolean          _atrium_events_receive          (AtriumEvents          *self,
                                                    const char            *text,
                                                    gsize                  length,
                                                    guint                  max_depth,
+                                                   gsize                  max_size,
                                                    GError               **error);
 JsonNode         *_atrium_event_decode            (const char            *text,
                                                    gsize                  length,
                                                    guint                  max_depth,
+                                                   gsize                  max_size,
                                                    GError               **error);
 
 gboolean          _atrium_events_get_queue_stats  (AtriumEvents          *self,

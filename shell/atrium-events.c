@@ -4,6 +4,7 @@
 
 #include "atrium-events-private.h"
 
+#include "atrium-bytes-private.h"
 #include "atrium-channel-private.h"
 #include "atrium-event-delivery-private.h"
 #include "atrium-json-private.h"
@@ -650,26 +651,31 @@ forwards (AtriumEvents *self,
 
 /**
  * _atrium_event_decode:
- * @text: `["name", data]` as the runtime wrote it, after the token and ack
+ * @text: `["name", data]` as the runtime wrote it, after the token and
+ *   ack, or 'B', that and its binary values (see atrium-bytes.c)
+ * @max_size: the message limit
  *
  * The pure part of _atrium_events_receive(), for tests and the fuzzer:
  * parses the message and checks its shape and the event's name.
  *
  * Returns: (transfer full) (nullable): the `["name", data]` array node, or
- *   %NULL with @error set to %ATRIUM_ERROR_BAD_ARGS
+ *   %NULL with @error set to %ATRIUM_ERROR_BAD_ARGS, or
+ *   %ATRIUM_ERROR_TOO_LARGE over @max_size
  */
 JsonNode *
 _atrium_event_decode (const char  *text,
                       gsize        length,
                       guint        max_depth,
+                      gsize        max_size,
                       GError     **error)
 {
   g_autoptr(JsonNode) root = NULL;
   JsonArray *array;
   JsonNode *name_node;
 
-  /* The envelope is a level of its own: the data may nest max_depth. */
-  root = _atrium_json_parse (text, length, MIN (max_depth, G_MAXUINT - 1) + 1, error);
+  /* The envelope is a level of its own: the data may nest max_depth.
+   * Binary values in the data count at their decoded size. */
+  root = _atrium_bytes_parse (text, length, MIN (max_depth, G_MAXUINT - 1) + 1, max_size, error);
   if (root == NULL)
     return NULL;
 
@@ -706,6 +712,7 @@ _atrium_events_receive (AtriumEvents  *self,
                         const char    *text,
                         gsize          length,
                         guint          max_depth,
+                        gsize          max_size,
                         GError       **error)
 {
   g_autoptr(JsonNode) root = NULL;
@@ -713,7 +720,7 @@ _atrium_events_receive (AtriumEvents  *self,
   const char *name;
   guint sender_id = atrium_window_get_id (sender);
 
-  root = _atrium_event_decode (text, length, max_depth, error);
+  root = _atrium_event_decode (text, length, max_depth, max_size, error);
   if (root == NULL)
     return FALSE;
   array = json_node_get_array (root);
@@ -726,6 +733,19 @@ _atrium_events_receive (AtriumEvents  *self,
       g_autoptr(GString) forwarded = NULL;
       AtriumEvent *event;
       gboolean ok;
+
+      /* Binary values came apart from the JSON: encoded again, inline, as
+       * C's own events carry them. */
+      if (length > 0 && text[0] == ATRIUM_BYTES_FRAME)
+        {
+          event = _atrium_event_encode (name, json_array_get_element (array, 1), sender_id,
+                                        error);
+          if (event == NULL)
+            return FALSE;
+          ok = emit_event (self, event, 0, sender_id, FALSE, error);
+          _atrium_event_unref (event);
+          return ok;
+        }
 
       /* The page's own JSON, checked by the parser, with the sender added
        * in place of the closing bracket: nothing is encoded again. */
@@ -748,8 +768,9 @@ _atrium_events_receive (AtriumEvents  *self,
  * _atrium_events_take_from_page:
  * @sender: the window whose page emitted the event
  * @ack: the id of the last event batch that page handled
- * @text: the event's JSON, `["name", data]`
+ * @text: the event's JSON, `["name", data]`, or 'B', that and its binary values
  * @max_depth: how deeply its data may nest
+ * @max_size: the message limit
  * @batch: (out) (transfer full) (nullable): events for the page's reply
  *
  * The whole of the emit protocol, in its one order: hold the window's
@@ -766,6 +787,7 @@ _atrium_events_take_from_page (AtriumEvents  *self,
                                const char    *text,
                                gsize          length,
                                guint          max_depth,
+                               gsize          max_size,
                                GBytes       **batch,
                                GError       **error)
 {
@@ -774,7 +796,7 @@ _atrium_events_take_from_page (AtriumEvents  *self,
 
   if (queue != NULL)
     _atrium_event_queue_hold (queue, ack);
-  ok = _atrium_events_receive (self, sender, text, length, max_depth, error);
+  ok = _atrium_events_receive (self, sender, text, length, max_depth, max_size, error);
   *batch = NULL;
   if (queue != NULL)
     {

@@ -12,7 +12,16 @@ JsonNode *_atrium_json_parse  (const char  *text,
                                gsize        length,
                                guint        max_depth,
                                GError     **error);
+JsonNode *_atrium_json_parse_marked (const char  *text,
+                                     gsize        length,
+                                     guint        max_depth,
+                                     const char  *mark,
+                                     GPtrArray   *marked,
+                                     GError     **error);
 void      _atrium_json_write  (GString     *out,
                                JsonNode    *node);
+guint     _atrium_json_write_marked (GString    *out,
+                                     JsonNode   *node,
+                                     const char *mark);
 
 G_END_DECLS

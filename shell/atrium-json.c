@@ -81,6 +81,12 @@ typedef struct
 
   /* Members compared so far to replace repeated keys. */
   gsize         repeat_cost;
+
+  /* When set, every object that has a member named @mark is added to
+   * @marked, once per such member (see _atrium_json_parse_marked()). */
+  const char   *mark;
+  gsize         mark_length;
+  GPtrArray    *marked;
 } Parser;
 
 /* Sets "Invalid JSON at byte N: @what", or "unexpected end of input" when
@@ -550,6 +556,10 @@ parse_member_name (Parser        *ps,
   {
     JsonObject *object = ps->stack[ps->depth - 1].object;
 
+    if (ps->mark != NULL && ps->key->len == ps->mark_length
+        && memcmp (ps->key->str, ps->mark, ps->mark_length) == 0)
+      g_ptr_array_add (ps->marked, object);
+
     if (json_object_has_member (object, ps->key->str))
       {
         ps->repeat_cost += json_object_get_size (object);
@@ -711,6 +721,28 @@ _atrium_json_parse (const char  *text,
                     guint        max_depth,
                     GError     **error)
 {
+  return _atrium_json_parse_marked (text, length, max_depth, NULL, NULL, error);
+}
+
+/**
+ * _atrium_json_parse_marked:
+ * @mark: (nullable): a member name to look out for
+ * @marked: (element-type JsonObject): where the objects holding a member
+ *   named @mark go, borrowed from the tree, once per such member (so an
+ *   object that repeats the name is there more than once)
+ *
+ * _atrium_json_parse(), noting where a reserved member name occurs: what
+ * finds markers ("$atrium-bytes") wherever they are, escapes included, at
+ * the cost of one length comparison per member.
+ */
+JsonNode *
+_atrium_json_parse_marked (const char  *text,
+                           gsize        length,
+                           guint        max_depth,
+                           const char  *mark,
+                           GPtrArray   *marked,
+                           GError     **error)
+{
   Parser ps = { 0, };
   JsonNode *result = NULL;
 
@@ -727,6 +759,10 @@ _atrium_json_parse (const char  *text,
   ps.max_depth = max_depth != 0 ? max_depth : ATRIUM_JSON_DEFAULT_MAX_DEPTH;
   ps.buf = g_string_sized_new (64);
   ps.key = g_string_sized_new (32);
+  ps.mark = mark;
+  ps.mark_length = mark != NULL ? strlen (mark) : 0;
+  ps.marked = marked;
+  g_assert (mark == NULL || marked != NULL);
 
   /* On failure the partial tree hangs off the root, attached as it was
    * built, so one unref frees all of it. */
@@ -926,8 +962,40 @@ void
 _atrium_json_write (GString  *out,
                     JsonNode *node)
 {
+  _atrium_json_write_marked (out, node, NULL);
+}
+
+/* Whether @object is a marker: one member, named @mark, holding a string. */
+static inline gboolean
+is_marker (JsonObject *object,
+           const char *mark)
+{
+  JsonNode *member;
+
+  return json_object_get_size (object) == 1
+         && (member = json_object_get_member (object, mark)) != NULL
+         && JSON_NODE_HOLDS_VALUE (member)
+         && json_node_get_value_type (member) == G_TYPE_STRING;
+}
+
+/**
+ * _atrium_json_write_marked:
+ * @mark: (nullable): a member name to count
+ *
+ * _atrium_json_write(), also counting the objects written that have
+ * exactly one member, named @mark, holding a string: how the bridge knows
+ * that a result holds bytes ("$atrium-bytes") without walking it twice.
+ *
+ * Returns: how many such objects were written
+ */
+guint
+_atrium_json_write_marked (GString    *out,
+                           JsonNode   *node,
+                           const char *mark)
+{
   g_autoptr(GArray) stack = NULL;
   gboolean warned = FALSE;
+  guint marked = 0;
 
   g_assert (out != NULL);
 
@@ -961,6 +1029,8 @@ _atrium_json_write (GString  *out,
         {
           WriteFrame frame = { .object = json_node_get_object (node) };
 
+          if (mark != NULL && is_marker (frame.object, mark))
+            marked++;
           if (stack == NULL)
             stack = g_array_sized_new (FALSE, FALSE, sizeof (WriteFrame), 16);
           g_array_append_val (stack, frame);
@@ -975,7 +1045,7 @@ _atrium_json_write (GString  *out,
       for (;;)
         {
           if (stack == NULL || stack->len == 0)
-            return;
+            return marked;
 
           top = &g_array_index (stack, WriteFrame, stack->len - 1);
           if (top->array != NULL)

@@ -5,6 +5,7 @@
 #define ATRIUM_INSIDE
 
 #include "atrium-error.h"
+#include "atrium-bytes.h"
 #include "atrium-call.h"
 #include "atrium-mime-cache.h"
 #include "atrium-assets.h"

@@ -48,6 +48,14 @@ test_parse_valid (void)
       "cb: (x: number) => void, o: { a: 1, b: [2, 3] }", "Map<string, number>" },
     { "(s: 'a, (b' | \"c)\") => `x`", "s: 'a, (b' | \"c)\"", "`x`" },
     { "(p: { \"ünï\": string }) => Promise<string>", "p: { \"ünï\": string }", "Promise<string>" },
+    /* `bytes` is binary values: what a page may send in a parameter, a
+     * Uint8Array in a result; never a name, a member or inside a string. */
+    { "(data: bytes) => bytes", "data: AtriumBytes", "Uint8Array" },
+    { "(bytes: number, o: { bytes?: bytes, list: bytes[] }) => { bytes: bytes | null }",
+      "bytes: number, o: { bytes?: AtriumBytes, list: AtriumBytes[] }",
+      "{ bytes: Uint8Array | null }" },
+    { "(s: 'bytes', t: x.bytes, u: mybytes, v: bytes2) => [bytes, 'bytes']",
+      "s: 'bytes', t: x.bytes, u: mybytes, v: bytes2", "[Uint8Array, 'bytes']" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -342,7 +350,11 @@ test_builtins_declared (void)
   g_assert_null (strstr (js, "\"atrium:"));
   assert_contains (js, "add: bind(\"math.add\")");
 
+  /* Both declare what a `bytes` parameter takes. */
+  assert_contains (dts, "export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;");
+
   g_assert_true (g_file_get_contents (path, &installed, NULL, NULL));
+  assert_contains (installed, "export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;");
   assert_contains (installed, _atrium_bindings_builtins_dts);
   assert_contains (installed, "readonly window: AtriumWindowGroup;");
   assert_contains (installed, "'not-supported'");

@@ -30,6 +30,10 @@ export interface AtriumEvent {
 
 export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;
 
+/** Binary values a page can send: C receives their bytes (atrium_call_get_bytes()).
+ *  C's bytes reach the page as a Uint8Array. */
+export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;
+
 // --- built-ins ---
 /** A window's content size: what the page sees, in CSS pixels at zoom 1. */
 export interface AtriumSize {

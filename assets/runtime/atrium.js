@@ -68,6 +68,248 @@
   const String_ = String;
   const consoleObject = console;
   const getRandomValues = crypto.getRandomValues.bind(crypto);
+  const stringSlice = uncurry(String.prototype.slice);
+  const objectKeys = Object.keys;
+  const hasOwn = uncurry(Object.prototype.hasOwnProperty);
+  const getPrototypeOf = Object.getPrototypeOf;
+
+  // --- binary values ---
+  // An ArrayBuffer, a typed array, a DataView, a Blob or a File anywhere in
+  // a call's arguments or an event's data reaches C as bytes, and C's bytes
+  // reach the page as a Uint8Array (shell/atrium-bytes.c has the wire
+  // format). JSON.stringify finds them for the runtime: each of their
+  // prototypes gets a toJSON, defined here before any page script runs and
+  // neither writable nor configurable. Outside the runtime's own
+  // serialising it returns its value unchanged, so the page's
+  // JSON.stringify writes what it always wrote; while the runtime
+  // serialises a message, it notes the value and writes the marker
+  // {"$atrium-bytes": i} in its place, and the i-th base64 text follows the
+  // JSON. A message without binary values costs nothing more, and only the
+  // runtime fills the list the markers point into: C refuses a message
+  // whose markers do not match it one to one, or whose own data uses the
+  // name.
+  const BYTES_KEY = '$atrium-bytes';
+  const NativeUint8Array = Uint8Array;
+  const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
+  const typedArrayBuffer = getter(TypedArrayPrototype, 'buffer');
+  const typedArrayOffset = getter(TypedArrayPrototype, 'byteOffset');
+  const typedArrayLength = getter(TypedArrayPrototype, 'byteLength');
+  const typedArraySubarray = uncurry(TypedArrayPrototype.subarray);
+  const dataViewBuffer = getter(DataView.prototype, 'buffer');
+  const dataViewOffset = getter(DataView.prototype, 'byteOffset');
+  const dataViewLength = getter(DataView.prototype, 'byteLength');
+  const arrayBufferLength = getter(ArrayBuffer.prototype, 'byteLength');
+  const hasBlob = typeof Blob === 'function';
+  const blobSize = hasBlob ? getter(Blob.prototype, 'size') : null;
+  const blobArrayBuffer = hasBlob ? uncurry(Blob.prototype.arrayBuffer) : null;
+  const fromCharCode = String.fromCharCode;
+  const nativeToBase64 = typeof NativeUint8Array.prototype.toBase64 === 'function'
+    ? uncurry(NativeUint8Array.prototype.toBase64) : null;
+  const nativeFromBase64 = typeof NativeUint8Array.fromBase64 === 'function'
+    ? NativeUint8Array.fromBase64.bind(NativeUint8Array) : null;
+  const btoa_ = window.btoa.bind(window);
+  const atob_ = window.atob.bind(window);
+
+  // JavaScriptCore has Uint8Array.prototype.toBase64 and
+  // Uint8Array.fromBase64 (native, several hundred MB/s); the fallbacks go
+  // through a binary string.
+  function toBase64(view) {
+    if (nativeToBase64 !== null)
+      return nativeToBase64(view);
+    const n = typedArrayLength(view);
+    let binary = '';
+    for (let i = 0; i < n; i += 0x8000)
+      binary += apply(fromCharCode, null, typedArraySubarray(view, i, i + 0x8000 < n ? i + 0x8000 : n));
+    return btoa_(binary);
+  }
+
+  function fromBase64(text) {
+    if (nativeFromBase64 !== null)
+      return nativeFromBase64(text);
+    const binary = atob_(text);
+    const bytes = new NativeUint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++)
+      bytes[i] = charCodeAt(binary, i);
+    return bytes;
+  }
+
+  // While the runtime serialises a message: the binary values met so far,
+  // {n, 0: entry, 1: entry, …} without a prototype, each entry
+  // {view, blob, size, base64}. null otherwise.
+  let collecting = null;
+
+  function noteBytes(view, blob, size) {
+    const index = collecting.n++;
+    collecting[index] = { __proto__: null, view, blob, size, base64: null };
+    return { __proto__: null, [BYTES_KEY]: index };
+  }
+
+  // Each reads its value through getters captured above, which throw for
+  // anything else (a toJSON called on a foreign object): the message is
+  // then refused with bad-args. A view sends only its own bytes.
+  function typedArrayToJSON() {
+    if (collecting === null) return this;
+    const size = typedArrayLength(this);
+    return noteBytes(new NativeUint8Array(typedArrayBuffer(this), typedArrayOffset(this), size),
+      null, size);
+  }
+  function dataViewToJSON() {
+    if (collecting === null) return this;
+    const size = dataViewLength(this);
+    return noteBytes(new NativeUint8Array(dataViewBuffer(this), dataViewOffset(this), size),
+      null, size);
+  }
+  function arrayBufferToJSON() {
+    if (collecting === null) return this;
+    const size = arrayBufferLength(this);
+    return noteBytes(new NativeUint8Array(this, 0, size), null, size);
+  }
+  function blobToJSON() {
+    if (collecting === null) return this;
+    return noteBytes(null, this, blobSize(this));
+  }
+  {
+    const install = (proto, toJSON) => defineProperty(proto, 'toJSON', {
+      __proto__: null, value: toJSON, writable: false, enumerable: false, configurable: false,
+    });
+    install(TypedArrayPrototype, typedArrayToJSON);
+    // Each kind too, so that the page cannot put a toJSON of its own
+    // between a typed array and the runtime's.
+    for (const name of ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array',
+      'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array',
+      'Float64Array', 'BigInt64Array', 'BigUint64Array']) {
+      if (typeof window[name] === 'function')
+        install(window[name].prototype, typedArrayToJSON);
+    }
+    install(DataView.prototype, dataViewToJSON);
+    install(ArrayBuffer.prototype, arrayBufferToJSON);
+    if (hasBlob) {
+      install(Blob.prototype, blobToJSON);
+      if (typeof File === 'function') install(File.prototype, blobToJSON);
+    }
+  }
+
+  // JSON.stringify with the binary values noted: {text, found}. Re-entered
+  // (a getter in the value calls atrium.call), the inner message keeps its
+  // own list.
+  function serialise(value) {
+    const saved = collecting;
+    const found = { __proto__: null, n: 0 };
+    collecting = found;
+    let text;
+    try {
+      text = stringify(value);
+    } finally {
+      collecting = saved;
+    }
+    return { __proto__: null, text, found };
+  }
+
+  // What a serialised message with binary values will be: its size as C
+  // counts it (the JSON and the decoded bytes), its length as sent, and
+  // whether Blobs must be read first. Views are encoded now, so the
+  // message holds their bytes as they were when it was made.
+  function measure(text, found) {
+    let size = text.length;
+    let length = text.length + 1;
+    let blobs = 0;
+    for (let i = 0; i < found.n; i++) {
+      const entry = found[i];
+      size += entry.size;
+      length += 1 + 4 * ((entry.size + 2 - (entry.size + 2) % 3) / 3);
+      if (entry.blob !== null) blobs++;
+    }
+    return { __proto__: null, size, length, blobs };
+  }
+
+  function encodeViews(found) {
+    for (let i = 0; i < found.n; i++) {
+      const entry = found[i];
+      if (entry.view !== null) {
+        entry.base64 = toBase64(entry.view);
+        entry.view = null;
+      }
+    }
+  }
+
+  // 'B', the JSON, then each value's base64 after a newline (which
+  // JSON.stringify never writes).
+  function frame(text, found) {
+    let message = 'B' + text;
+    for (let i = 0; i < found.n; i++)
+      message += '\n' + found[i].base64;
+    return message;
+  }
+
+  // Reads the Blobs (Blob.prototype.arrayBuffer, captured), then
+  // done(); failed(error) at the first that cannot be read.
+  function readBlobs(found, done, failed) {
+    let waiting = 1;
+    let failedOnce = false;
+    const one = () => {
+      if (--waiting === 0 && !failedOnce) done();
+    };
+    for (let i = 0; i < found.n; i++) {
+      const entry = found[i];
+      if (entry.blob === null) continue;
+      waiting++;
+      try {
+        promiseThen(blobArrayBuffer(entry.blob), (buffer) => {
+          if (failedOnce) return;
+          try {
+            entry.base64 = toBase64(new NativeUint8Array(buffer));
+          } catch (e) {
+            failedOnce = true;
+            failed(e);
+            return;
+          }
+          entry.blob = null;
+          one();
+        }, (e) => {
+          if (!failedOnce) { failedOnce = true; failed(e); }
+        });
+      } catch (e) {
+        if (!failedOnce) { failedOnce = true; failed(e); }
+      }
+    }
+    one();
+  }
+
+  // The bytes a marker from C stands for, or null: C sends a binary value
+  // as {"$atrium-bytes": "BASE64"}, and says where it sent any.
+  function bytesOf(value) {
+    if (value === null || typeof value !== 'object' || isArray(value) || !hasOwn(value, BYTES_KEY))
+      return null;
+    const text = value[BYTES_KEY];
+    if (typeof text !== 'string' || objectKeys(value).length !== 1)
+      return null;
+    return fromBase64(text);
+  }
+
+  // Replaces every marker in a value JSON.parse made by its Uint8Array,
+  // without recursion. Throws (SyntaxError) for base64 that is not.
+  function revive(root) {
+    const top = bytesOf(root);
+    if (top !== null) return top;
+    const stack = { __proto__: null };
+    let n = 0;
+    stack[n++] = root;
+    while (n > 0) {
+      const node = stack[--n];
+      if (node === null || typeof node !== 'object') continue;
+      const keys = isArray(node) ? null : objectKeys(node);
+      const count = keys === null ? node.length : keys.length;
+      for (let i = 0; i < count; i++) {
+        const key = keys === null ? i : keys[i];
+        const value = node[key];
+        if (value === null || typeof value !== 'object') continue;
+        const bytes = bytesOf(value);
+        if (bytes !== null) node[key] = bytes;
+        else stack[n++] = value;
+      }
+    }
+    return root;
+  }
 
   const handlers = window.webkit.messageHandlers;
   const bindPost = (name) => {
@@ -132,7 +374,9 @@
   function drain(lane) {
     while (lane.head < lane.tail) {
       const job = mapGet(lane.waiting, lane.head);
-      if (!job.cancelled && !hasRoom(lane, job.size))
+      // A job whose Blobs are still being read holds the ones behind it:
+      // a lane's messages leave in order.
+      if (!job.cancelled && (job.ready === false || !hasRoom(lane, job.size)))
         return;
       mapDelete(lane.waiting, lane.head++);
       lane.waitingBytes -= job.size;
@@ -166,8 +410,9 @@
     }
   }
 
-  // job: {size, cancelled, post(), done(value), failed(error)}. Returns
-  // false when the lane's queue is full.
+  // job: {size, cancelled, ready, post(), done(value), failed(error)};
+  // ready is false until its Blobs are read (see prepare()). Returns false
+  // when the lane's queue is full.
   function submit(lane, job) {
     if (lane.tail - lane.head >= QUEUE_MAX || lane.waitingBytes + job.size > QUEUE_BYTES)
       return false;
@@ -261,34 +506,88 @@
     });
   }
 
+  // A reply is the result's JSON; 'B' in front says that it holds binary
+  // values, which become Uint8Arrays.
   function decodeReply(reply) {
-    return typeof reply === 'string' ? parse(reply) : reply;
+    if (typeof reply !== 'string') return reply;
+    if (reply.length > 0 && charCodeAt(reply, 0) === 66)
+      return revive(parse(stringSlice(reply, 1)));
+    return parse(reply);
+  }
+
+  // The body of a message (after the token) for a serialised value: its
+  // JSON, or with binary values 'B', the JSON and their base64. Checks the
+  // size C will count; returns {size, length, body, blobs}, where body is
+  // null until the Blobs are read (readBlobs, then frame).
+  function prepare(text, found, what) {
+    if (found.n === 0) {
+      if (text.length > MAX_MESSAGE)
+        throw new AtriumError('too-large',
+          `the ${what} is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`);
+      return { __proto__: null, size: text.length, length: text.length, body: text, blobs: 0 };
+    }
+    const m = measure(text, found);
+    if (m.size > MAX_MESSAGE)
+      throw new AtriumError('too-large',
+        `the ${what} is ${m.size} bytes with its binary values, over the limit of ${MAX_MESSAGE} bytes`);
+    encodeViews(found);
+    return {
+      __proto__: null, size: m.size, length: m.length,
+      body: m.blobs === 0 ? frame(text, found) : null, blobs: m.blobs,
+    };
+  }
+
+  // A lane's job that waits for its Blobs: once read, the body is made and
+  // the lane moves on; a Blob that cannot be read fails the job with
+  // bad-args and frees its place.
+  function whenRead(lane, job, text, found, what) {
+    readBlobs(found, () => {
+      job.body = frame(text, found);
+      job.ready = true;
+      drain(lane);
+    }, (e) => {
+      if (job.cancelled) {
+        drain(lane);
+        return;
+      }
+      job.cancelled = true;
+      lane.waitingBytes -= job.size;
+      job.size = 0;
+      job.failed(new AtriumError('bad-args', `a Blob in the ${what} could not be read: ` +
+        (e && typeof e.message === 'string' ? e.message : String_(e))));
+      drain(lane);
+    });
   }
 
   function call(method, ...args) {
     if (typeof method !== 'string' || method.length === 0)
       return promiseReject(new AtriumError('bad-args', 'the method name must be a non-empty string'));
     const id = nextId++;
-    let text;
+    let serialised, message;
     try {
-      text = stringify([method, args, id]);
+      serialised = serialise([method, args, id]);
     } catch (e) {
       return promiseReject(new AtriumError('bad-args', 'the arguments cannot be serialised: ' + e.message));
     }
+    const text = serialised.text;
     if (text === undefined)
       return promiseReject(new AtriumError('bad-args', 'the arguments cannot be serialised'));
     // length counts UTF-16 units, never more than the UTF-8 bytes C will see,
     // so this only refuses what C would refuse too, without copying it there.
-    if (text.length > MAX_MESSAGE)
-      return promiseReject(new AtriumError('too-large',
-        `the message is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`));
+    try {
+      message = prepare(text, serialised.found, 'message');
+    } catch (e) {
+      return promiseReject(e instanceof AtriumError ? e
+        : new AtriumError('bad-args', 'the arguments cannot be serialised: ' + e.message));
+    }
 
     let settle;
     const job = {
-      __proto__: null, size: text.length, cancelled: false, sent: false,
+      __proto__: null, size: message.length, cancelled: false, sent: false,
+      ready: message.body !== null, body: message.body,
       post: () => {
         job.sent = true;
-        return send(TOKEN + text);
+        return send(TOKEN + job.body);
       },
       done: (value) => {
         try { value = decodeReply(value); } catch (e) {
@@ -315,6 +614,8 @@
         'too many calls are waiting for the app; try again once some have finished'));
       return promise;
     }
+    if (!job.ready)
+      whenRead(callLane, job, text, serialised.found, 'arguments');
     // p.cancel() rejects at once and tells C, whose method may stop early;
     // whatever it answers later is dropped here. A call still waiting in
     // the page never leaves it.
@@ -478,9 +779,19 @@
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i];
       if (!isArray(event)) continue;
-      const name = event[0], data = event[1], sender = event[2];
+      const name = event[0], sender = event[2];
       const set = mapGet(listeners, name);
       if (set === undefined) continue;
+      // A fourth element, 1, says that the data holds binary values.
+      let data = event[1];
+      if (event.length > 3 && event[3] === 1) {
+        try {
+          data = revive(data);
+        } catch (e) {
+          reportListenerError(name, e);
+          continue;
+        }
+      }
       const info = freeze({ name, sender });
       const last = serial;
       setForEach(set, (entry) => {
@@ -511,26 +822,31 @@
   function emit(name, data) {
     const why = badName(name);
     if (why) return promiseReject(new AtriumError('bad-args', why));
-    let text;
+    let serialised, message;
     try {
-      text = stringify([name, data === undefined ? null : data]);
+      serialised = serialise([name, data === undefined ? null : data]);
     } catch (e) {
       return promiseReject(new AtriumError('bad-args', 'the event data cannot be serialised: ' + e.message));
     }
+    const text = serialised.text;
     if (text === undefined)
       return promiseReject(new AtriumError('bad-args', 'the event data cannot be serialised'));
-    if (text.length > MAX_MESSAGE)
-      return promiseReject(new AtriumError('too-large',
-        `the event is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`));
+    try {
+      message = prepare(text, serialised.found, 'event');
+    } catch (e) {
+      return promiseReject(e instanceof AtriumError ? e
+        : new AtriumError('bad-args', 'the event data cannot be serialised: ' + e.message));
+    }
     let resolve, reject;
     const promise = new NativePromise((yes, no) => { resolve = yes; reject = no; });
     const job = {
-      __proto__: null, size: text.length, cancelled: false,
+      __proto__: null, size: message.length, cancelled: false,
+      ready: message.body !== null, body: message.body,
       // The reply may carry the events C sent this window meanwhile (its
       // answer to this one, say): they are handled before the Promise
       // settles. `handled` is read when the event leaves, not when it was
       // queued.
-      post: () => postEvent(TOKEN + handled + ':' + text),
+      post: () => postEvent(TOKEN + handled + ':' + job.body),
       done: (reply) => {
         try {
           if (typeof reply === 'string') receive(reply);
@@ -543,6 +859,8 @@
     };
     if (!submit(eventLane, job))
       return queueFull('events');
+    if (!job.ready)
+      whenRead(eventLane, job, text, serialised.found, 'event');
     return promise;
   }
 

@@ -28,6 +28,10 @@ export interface AtriumEvent {
 
 export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;
 
+/** Binary values a page can send: C receives their bytes (atrium_call_get_bytes()).
+ *  C's bytes reach the page as a Uint8Array. */
+export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;
+
 /** A window's content size: what the page sees, in CSS pixels at zoom 1. */
 export interface AtriumSize {
   readonly width: number;
@@ -325,10 +329,14 @@ export interface AtriumRuntime {
   call(method: "app.quit", code?: number): AtriumCall<null>;
   /** The libatrium version, such as "0.1.0". */
   call(method: "app.version"): AtriumCall<string>;
+  /** Returns n bytes, byte i being i & 255 (at most the message limit). */
+  call(method: "demo.bytes", n: number): AtriumCall<Uint8Array>;
   /** Emits count events {seq, payload} named name to the calling window; returns count. */
   call(method: "demo.emit", name: string, count: number, bytes: number): AtriumCall<number>;
   /** Always rejects with code failed and message. */
   call(method: "demo.fail", message?: string): AtriumCall<never>;
+  /** The SHA-256 of data, in hex: what C received. */
+  call(method: "demo.sha256", data: AtriumBytes): AtriumCall<string>;
   /** Sleeps ms milliseconds on a worker and returns ms; cancel() stops it early. */
   call(method: "demo.sleep", ms: number): AtriumCall<number>;
   /** Returns its argument unchanged. */
@@ -391,10 +399,14 @@ export declare const methods: {
     version(): AtriumCall<string>;
   };
   readonly demo: {
+    /** Returns n bytes, byte i being i & 255 (at most the message limit). */
+    bytes(n: number): AtriumCall<Uint8Array>;
     /** Emits count events {seq, payload} named name to the calling window; returns count. */
     emit(name: string, count: number, bytes: number): AtriumCall<number>;
     /** Always rejects with code failed and message. */
     fail(message?: string): AtriumCall<never>;
+    /** The SHA-256 of data, in hex: what C received. */
+    sha256(data: AtriumBytes): AtriumCall<string>;
     /** Sleeps ms milliseconds on a worker and returns ms; cancel() stops it early. */
     sleep(ms: number): AtriumCall<number>;
   };

@@ -18,8 +18,10 @@ export const methods = {
     version: bind("app.version"),
   },
   demo: {
+    bytes: bind("demo.bytes"),
     emit: bind("demo.emit"),
     fail: bind("demo.fail"),
+    sha256: bind("demo.sha256"),
     sleep: bind("demo.sleep"),
   },
   echo: Object.assign(bind("echo"), {

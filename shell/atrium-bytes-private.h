@@ -1,0 +1,35 @@
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "atrium-bytes.h"
+
+G_BEGIN_DECLS
+
+/* Binary values across the script-message bridge (core: no GTK, no
+ * WebKit). See atrium-bytes.c for the wire format. */
+
+/* What starts a page's message (after the token, and an event's ack) that
+ * carries binary values. A plain message starts with the JSON's '['. */
+#define ATRIUM_BYTES_FRAME 'B'
+
+gboolean  _atrium_base64_check     (const char    *text,
+                                    gsize          length,
+                                    gsize         *decoded_size);
+GBytes   *_atrium_base64_decode    (const char    *text,
+                                    gsize          length,
+                                    GError       **error);
+char     *_atrium_base64_encode    (gconstpointer  data,
+                                    gsize          size,
+                                    gsize         *length);
+
+gsize     _atrium_bytes_raw_limit  (gsize          max_size);
+JsonNode *_atrium_bytes_parse      (const char    *text,
+                                    gsize          length,
+                                    guint          max_depth,
+                                    gsize          max_size,
+                                    GError       **error);
+guint     _atrium_bytes_write      (GString       *out,
+                                    JsonNode      *node);
+
+G_END_DECLS

@@ -1,0 +1,544 @@
+#include "config.h"
+
+#include "atrium-bytes-private.h"
+
+#include <string.h>
+
+#include "atrium-error.h"
+#include "atrium-json-private.h"
+
+/* Binary values across the script-message bridge.
+ *
+ * WebKitGTK's script messages carry strings only (an ArrayBuffer arrives
+ * as an empty object, a Uint8Array as an object with one key per byte), so
+ * bytes travel as base64. In C a binary value is a JSON node of one shape,
+ * {"$atrium-bytes": "BASE64"}, so that it can sit anywhere in an argument,
+ * a result or an event's data, be copied and be written like any node.
+ *
+ * Page to C (a call's or an event's message, after the token and, for an
+ * event, its ack): a message without binary values is its JSON, as
+ * before. One with binary values is
+ *
+ *     'B' JSON ('\n' BASE64)*
+ *
+ * where the runtime put {"$atrium-bytes": i} in the JSON for the i-th
+ * binary value (JSON.stringify never writes a raw newline), and the i-th
+ * base64 text after it. The base64 is not part of the JSON, so neither
+ * side scans it as a JSON string; C copies it into its node as it is and
+ * decodes it only when a method asks (atrium_bytes_node_get_bytes()).
+ *
+ * Nothing a page writes in its own data can pass for a binary value: the
+ * member name is reserved in what pages send. A plain message that uses it
+ * anywhere (escaped or not: the parser looks at the decoded names) is
+ * refused, and in a message with bytes every object that uses it must be a
+ * marker, {"$atrium-bytes": i} and nothing else, and the markers must name
+ * each base64 text exactly once. A marker the page forged can therefore
+ * only stand for bytes the page really sent, and C never takes a page's
+ * own object for bytes.
+ *
+ * Limits come before allocation: the size a message counts against the
+ * message limit is its JSON plus the decoded size of its bytes (what the
+ * base64 lengths say, checked before anything is decoded or copied), and
+ * its raw length may be at most _atrium_bytes_raw_limit(). Base64 is
+ * checked strictly (the standard alphabet, padding only at the end, no
+ * stray bits) and anything else is ATRIUM_ERROR_BAD_ARGS.
+ *
+ * C to page: a reply or an event is plain JSON in which markers hold their
+ * base64 inline; the bridge tells the runtime that a reply holds some
+ * (_atrium_bytes_write() counts them) and the runtime makes a Uint8Array
+ * of each. */
+
+/* The shortest marker JSON.stringify writes, {"$atrium-bytes":0}, is 19
+ * bytes: a message cannot hold more base64 texts than its JSON has room
+ * for markers, which bounds what is allocated for them before the JSON is
+ * parsed. */
+#define MARKER_MIN_LENGTH 16
+
+static const char encode_table[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Each character's value plus one; 0 for a byte outside the alphabet ('='
+ * included: padding is handled apart, in the last group of four). So
+ * `decode_table[c] - 1` is the value, or has bit 7 set (it wraps). */
+static const guint8 decode_table[256] = {
+  ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+  ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
+  ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+  ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+  ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+  ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+  ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+  ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
+/* The decoded size @length characters of base64 stand for, from the length
+ * and the padding alone; FALSE if no well-formed base64 is that long or
+ * ends that way. */
+static gboolean
+decoded_size (const char *text,
+              gsize       length,
+              gsize      *size)
+{
+  gsize padding = 0;
+
+  if (length % 4 != 0)
+    return FALSE;
+  if (length > 0 && text[length - 1] == '=')
+    padding = length > 1 && text[length - 2] == '=' ? 2 : 1;
+  *size = length / 4 * 3 - padding;
+  return TRUE;
+}
+
+/* Decodes the last group of four, padding and all, into @out (which has
+ * room for what decoded_size() said). */
+static gboolean
+decode_last (const guchar *p,
+             guint8       *out)
+{
+  guint a = decode_table[p[0]] - 1u, b = decode_table[p[1]] - 1u;
+  guint c, d;
+
+  if ((a | b) & 0x80)
+    return FALSE;
+  if (p[2] == '=')
+    {
+      /* "xx==": one byte; the four bits b leaves over must be zero. */
+      if (p[3] != '=' || (b & 0x0f) != 0)
+        return FALSE;
+      if (out != NULL)
+        out[0] = (a << 2) | (b >> 4);
+      return TRUE;
+    }
+  c = decode_table[p[2]] - 1u;
+  if (c & 0x80)
+    return FALSE;
+  if (p[3] == '=')
+    {
+      if ((c & 0x03) != 0)
+        return FALSE;
+      if (out != NULL)
+        {
+          out[0] = (a << 2) | (b >> 4);
+          out[1] = ((b & 0x0f) << 4) | (c >> 2);
+        }
+      return TRUE;
+    }
+  d = decode_table[p[3]] - 1u;
+  if (d & 0x80)
+    return FALSE;
+  if (out != NULL)
+    {
+      out[0] = (a << 2) | (b >> 4);
+      out[1] = ((b & 0x0f) << 4) | (c >> 2);
+      out[2] = ((c & 0x03) << 6) | d;
+    }
+  return TRUE;
+}
+
+/* Decodes (or with @out NULL, only checks) @length characters whose size
+ * decoded_size() accepted. Every group but the last is decoded without a
+ * branch per character; a bad character anywhere is noticed at the end. */
+static gboolean
+decode (const char *text,
+        gsize       length,
+        guint8     *out)
+{
+  const guchar *p = (const guchar *) text;
+  const guchar *last;
+  guint bad = 0;
+
+  if (length == 0)
+    return TRUE;
+  last = p + length - 4;
+
+  if (out != NULL)
+    for (; p < last; p += 4, out += 3)
+      {
+        guint a = decode_table[p[0]] - 1u, b = decode_table[p[1]] - 1u;
+        guint c = decode_table[p[2]] - 1u, d = decode_table[p[3]] - 1u;
+        guint32 v = ((a & 0x3f) << 18) | ((b & 0x3f) << 12) | ((c & 0x3f) << 6) | (d & 0x3f);
+
+        bad |= a | b | c | d;
+        out[0] = v >> 16;
+        out[1] = v >> 8;
+        out[2] = v;
+      }
+  else
+    for (; p < last; p += 4)
+      bad |= (decode_table[p[0]] - 1u) | (decode_table[p[1]] - 1u)
+             | (decode_table[p[2]] - 1u) | (decode_table[p[3]] - 1u);
+
+  return (bad & 0x80) == 0 && decode_last (p, out);
+}
+
+/**
+ * _atrium_base64_check:
+ * @decoded_size: (out) (optional): how many bytes @text stands for
+ *
+ * Returns: whether @text[0..@length) is standard base64, strictly: the
+ *   alphabet with `+` and `/`, a length that is a multiple of four,
+ *   padding only at the end and no bits set past the last byte
+ */
+gboolean
+_atrium_base64_check (const char *text,
+                      gsize       length,
+                      gsize      *size)
+{
+  gsize n;
+
+  if (!decoded_size (text, length, &n) || !decode (text, length, NULL))
+    return FALSE;
+  if (size != NULL)
+    *size = n;
+  return TRUE;
+}
+
+/**
+ * _atrium_base64_decode:
+ *
+ * Returns: (transfer full) (nullable): the bytes @text stands for, or
+ *   %NULL with @error set to %ATRIUM_ERROR_BAD_ARGS when it is not base64
+ *   as _atrium_base64_check() takes it
+ */
+GBytes *
+_atrium_base64_decode (const char  *text,
+                       gsize        length,
+                       GError     **error)
+{
+  guint8 *data;
+  gsize size;
+
+  if (!decoded_size (text, length, &size))
+    goto bad;
+  data = g_malloc (MAX (size, 1));
+  if (!decode (text, length, data))
+    {
+      g_free (data);
+      goto bad;
+    }
+  return g_bytes_new_take (data, size);
+
+bad:
+  g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                       "A binary value is not valid base64");
+  return NULL;
+}
+
+/**
+ * _atrium_base64_encode:
+ * @length: (out) (optional): the length of the text
+ *
+ * Returns: (transfer full): @data[0..@size) as standard base64, padded,
+ *   NUL-terminated
+ */
+char *
+_atrium_base64_encode (gconstpointer  data,
+                       gsize          size,
+                       gsize         *length)
+{
+  const guint8 *p = data;
+  gsize n = (size + 2) / 3 * 4;
+  char *text, *q;
+  gsize i;
+
+  g_assert (size <= (G_MAXSIZE - 1) / 4 * 3 - 3);
+
+  q = text = g_malloc (n + 1);
+  for (i = 0; i + 3 <= size; i += 3, q += 4)
+    {
+      guint32 v = ((guint32) p[i] << 16) | ((guint32) p[i + 1] << 8) | p[i + 2];
+
+      q[0] = encode_table[v >> 18];
+      q[1] = encode_table[(v >> 12) & 0x3f];
+      q[2] = encode_table[(v >> 6) & 0x3f];
+      q[3] = encode_table[v & 0x3f];
+    }
+  if (size - i == 1)
+    {
+      q[0] = encode_table[p[i] >> 2];
+      q[1] = encode_table[(p[i] & 0x03) << 4];
+      q[2] = q[3] = '=';
+      q += 4;
+    }
+  else if (size - i == 2)
+    {
+      q[0] = encode_table[p[i] >> 2];
+      q[1] = encode_table[((p[i] & 0x03) << 4) | (p[i + 1] >> 4)];
+      q[2] = encode_table[(p[i + 1] & 0x0f) << 2];
+      q[3] = '=';
+      q += 4;
+    }
+  *q = '\0';
+  if (length != NULL)
+    *length = n;
+  return text;
+}
+
+/**
+ * _atrium_bytes_raw_limit:
+ * @max_size: the message limit
+ *
+ * Returns: the longest a message with bytes may be as it arrives, base64
+ *   and separators included, for its JSON and decoded bytes to fit in
+ *   @max_size: base64 is 4/3 of the bytes, and each marker in the JSON has
+ *   room for a separator and padding
+ */
+gsize
+_atrium_bytes_raw_limit (gsize max_size)
+{
+  if (max_size > (G_MAXSIZE - 64) / 2)
+    return G_MAXSIZE;
+  return 2 * max_size + 64;
+}
+
+static JsonNode *
+refuse (GError     **error,
+        AtriumError  code,
+        const char  *message)
+{
+  g_set_error_literal (error, ATRIUM_ERROR, code, message);
+  return NULL;
+}
+
+typedef struct
+{
+  gsize offset;
+  gsize length;
+} Segment;
+
+/**
+ * _atrium_bytes_parse:
+ * @text: a page's message after its token (and an event's ack): JSON, or
+ *   'B', JSON and the base64 of its binary values (see the top of the file)
+ * @max_size: the message limit: the JSON plus the decoded bytes
+ *
+ * Parses a page's message, binary values included: each marker is checked
+ * and given its base64, so the tree holds {"$atrium-bytes": "BASE64"}
+ * wherever the page had a binary value, and nowhere else.
+ *
+ * Returns: (transfer full) (nullable): the JSON value, or %NULL with @error
+ *   set: %ATRIUM_ERROR_TOO_LARGE over the limit, %ATRIUM_ERROR_BAD_ARGS
+ *   for bad JSON, bad base64, a forged or malformed marker, or the reserved
+ *   name used in the page's own data
+ */
+JsonNode *
+_atrium_bytes_parse (const char  *text,
+                     gsize        length,
+                     guint        max_depth,
+                     gsize        max_size,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) marked = g_ptr_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GArray) segments = NULL;
+  g_autofree guint8 *seen = NULL;
+  const char *json, *end = text + length, *p;
+  gsize json_length, total;
+
+  if (length == 0 || text[0] != ATRIUM_BYTES_FRAME)
+    {
+      if (length > max_size)
+        {
+          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                       "The message is %" G_GSIZE_FORMAT " bytes, over the limit of %"
+                       G_GSIZE_FORMAT, length, max_size);
+          return NULL;
+        }
+      root = _atrium_json_parse_marked (text, length, max_depth, ATRIUM_BYTES_KEY, marked, error);
+      if (root == NULL)
+        return NULL;
+      if (marked->len > 0)
+        return refuse (error, ATRIUM_ERROR_BAD_ARGS,
+                       "“" ATRIUM_BYTES_KEY "” is reserved for binary values; "
+                       "the page's own data cannot use it as a member name");
+      return g_steal_pointer (&root);
+    }
+
+  if (length > _atrium_bytes_raw_limit (max_size))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The message is %" G_GSIZE_FORMAT " bytes, over the limit of %"
+                   G_GSIZE_FORMAT, length, max_size);
+      return NULL;
+    }
+
+  json = text + 1;
+  p = memchr (json, '\n', end - json);
+  if (p == NULL)
+    return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A message with binary values holds none");
+  json_length = p - json;
+
+  /* Sizes first, from the lengths alone: nothing is decoded, copied or
+   * parsed before the message is known to fit. */
+  segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+  total = json_length;
+  while (p < end)
+    {
+      const char *start = p + 1;
+      const char *next = start < end ? memchr (start, '\n', end - start) : NULL;
+      Segment segment = { start - text, (next != NULL ? next : end) - start };
+      gsize size;
+
+      if (segments->len >= json_length / MARKER_MIN_LENGTH + 1)
+        return refuse (error, ATRIUM_ERROR_BAD_ARGS,
+                       "A message holds more binary values than markers");
+      if (!decoded_size (start, segment.length, &size))
+        return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A binary value is not valid base64");
+      if (size > max_size - total)
+        {
+          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                       "The message and its binary values are over the limit of %"
+                       G_GSIZE_FORMAT " bytes", max_size);
+          return NULL;
+        }
+      total += size;
+      g_array_append_val (segments, segment);
+      p = next != NULL ? next : end;
+    }
+
+  root = _atrium_json_parse_marked (json, json_length, max_depth, ATRIUM_BYTES_KEY, marked,
+                                    error);
+  if (root == NULL)
+    return NULL;
+
+  /* Every use of the name is a marker, and the markers name each base64
+   * text once: the page's own objects cannot pass for bytes. */
+  if (marked->len != segments->len)
+    return refuse (error, ATRIUM_ERROR_BAD_ARGS,
+                   "The binary values do not match their markers; “" ATRIUM_BYTES_KEY
+                   "” is reserved for them");
+  seen = g_new0 (guint8, MAX (segments->len, 1));
+  for (guint i = 0; i < marked->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (marked, i);
+      JsonNode *index = json_object_get_member (object, ATRIUM_BYTES_KEY);
+      gint64 n;
+
+      if (json_object_get_size (object) != 1 || !JSON_NODE_HOLDS_VALUE (index)
+          || json_node_get_value_type (index) != G_TYPE_INT64
+          || (n = json_node_get_int (index)) < 0 || (guint64) n >= segments->len || seen[n])
+        return refuse (error, ATRIUM_ERROR_BAD_ARGS,
+                       "The binary values do not match their markers; “" ATRIUM_BYTES_KEY
+                       "” is reserved for them");
+      seen[n] = 1;
+    }
+
+  for (guint i = 0; i < marked->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (marked, i);
+      gint64 n = json_object_get_int_member (object, ATRIUM_BYTES_KEY);
+      const Segment *segment = &g_array_index (segments, Segment, n);
+      const char *base64 = text + segment->offset;
+      g_autofree char *copy = NULL;
+
+      if (!_atrium_base64_check (base64, segment->length, NULL))
+        return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A binary value is not valid base64");
+      copy = g_strndup (base64, segment->length);
+      json_object_set_member (object, ATRIUM_BYTES_KEY,
+                              json_node_init_string (json_node_alloc (), copy));
+    }
+
+  return g_steal_pointer (&root);
+}
+
+/**
+ * _atrium_bytes_write:
+ *
+ * _atrium_json_write() for what goes to a page.
+ *
+ * Returns: how many binary values @node held: the runtime looks for them
+ *   only where this says there are some
+ */
+guint
+_atrium_bytes_write (GString  *out,
+                     JsonNode *node)
+{
+  return _atrium_json_write_marked (out, node, ATRIUM_BYTES_KEY);
+}
+
+/* Public API */
+
+/**
+ * atrium_bytes_node_new:
+ * @bytes: the bytes
+ *
+ * Makes a binary value to put anywhere in a call's result
+ * (atrium_call_return_value()) or an event's data (atrium_app_emit()): the
+ * page receives a `Uint8Array` there. The node is the marker object
+ * described at %ATRIUM_BYTES_KEY, holding @bytes as base64; it is an
+ * ordinary node, to add to a #JsonObject, a #JsonArray or a
+ * #JsonBuilder (json_builder_add_value()), copy or keep. @bytes is read
+ * now, not kept.
+ *
+ * Returns: (transfer full): the node
+ */
+JsonNode *
+atrium_bytes_node_new (GBytes *bytes)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autofree char *base64 = NULL;
+  JsonNode *node;
+  gconstpointer data;
+  gsize size;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  data = g_bytes_get_data (bytes, &size);
+  base64 = _atrium_base64_encode (data, size, NULL);
+  json_object_set_member (object, ATRIUM_BYTES_KEY,
+                          json_node_init_string (json_node_alloc (), base64));
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, object);
+  return node;
+}
+
+/**
+ * atrium_node_holds_bytes:
+ * @node: (nullable): a node
+ *
+ * Returns: whether @node is a binary value: an object with one member,
+ *   %ATRIUM_BYTES_KEY, holding a string
+ */
+gboolean
+atrium_node_holds_bytes (JsonNode *node)
+{
+  JsonObject *object;
+  JsonNode *member;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+         && (object = json_node_get_object (node)) != NULL
+         && json_object_get_size (object) == 1
+         && (member = json_object_get_member (object, ATRIUM_BYTES_KEY)) != NULL
+         && JSON_NODE_HOLDS_VALUE (member)
+         && json_node_get_value_type (member) == G_TYPE_STRING;
+}
+
+/**
+ * atrium_bytes_node_get_bytes:
+ * @node: (nullable): a binary value, as a page sent it or
+ *   atrium_bytes_node_new() made it
+ * @error: return location for a #GError
+ *
+ * Decodes a binary value. Each call decodes again: keep the result rather
+ * than asking twice.
+ *
+ * Returns: (transfer full) (nullable): the bytes, or %NULL with @error
+ *   set to %ATRIUM_ERROR_BAD_ARGS when @node is not a binary value (see
+ *   atrium_node_holds_bytes()) or its base64 is not valid
+ */
+GBytes *
+atrium_bytes_node_get_bytes (JsonNode  *node,
+                             GError   **error)
+{
+  const char *base64;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!atrium_node_holds_bytes (node))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "The value is not bytes");
+      return NULL;
+    }
+  base64 = json_object_get_string_member (json_node_get_object (node), ATRIUM_BYTES_KEY);
+  return _atrium_base64_decode (base64, strlen (base64), error);
+}
