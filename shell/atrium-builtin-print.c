@@ -63,7 +63,7 @@ dialog_done_cb (GObject      *source,
     {
       /* The page's window.print(): nobody to answer but the log. */
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_message ("window.print(): %s", error->message);
+        _atrium_log_page (G_LOG_LEVEL_MESSAGE, "window.print(): %s", error->message);
       return;
     }
   if (error != NULL)

@@ -492,6 +492,68 @@ test_default_and_unknown (void)
   heard_clear (&heard);
 }
 
+/* Any client of the session bus can activate the app's actions
+ * (org.gtk.Actions on the app's object path): a forged click for a
+ * notification the app is not showing, or for an action it does not
+ * have, is dropped; one for a real button is as good as the user's, which
+ * is what the desktop's own services do. */
+static void
+test_forged_activate (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(GDBusConnection) attacker = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  const char *object_path;
+  Heard heard = { NULL, NULL, 0 };
+  AtriumWindow *window;
+  const char *forged[][2] = { { "ghost", "ok" }, { "f1", "bogus" }, { "f1", "ok" } };
+
+  if (!need_mock ())
+    return;
+  app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+  g_signal_connect (app, "notification-action", G_CALLBACK (notification_action_cb), &heard);
+  window = harness_open (app, "/index.html");
+  assert_js (window, "window.__actions = [];"
+                     "atrium.on('atrium:notification.action', (d) => window.__actions.push(d));"
+                     "return await atrium.notification.show({id: 'f1', title: 'Forge me',"
+                     "  actions: [{id: 'ok', label: 'OK'}]});", "\"f1\"");
+  g_atomic_int_set (&ignored, 0);
+
+  /* A connection of its own, as another program's. */
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  attacker = g_dbus_connection_new_for_address_sync (address,
+                                                     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                     | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                     NULL, NULL, &error);
+  g_assert_no_error (error);
+  object_path = g_application_get_dbus_object_path (G_APPLICATION (app));
+  g_assert_nonnull (object_path);
+  for (gsize i = 0; i < G_N_ELEMENTS (forged); i++)
+    {
+      GVariantBuilder parameter;
+      Reply reply = { NULL, NULL };
+
+      g_variant_builder_init (&parameter, G_VARIANT_TYPE ("av"));
+      g_variant_builder_add (&parameter, "v", g_variant_new ("(ss)", forged[i][0], forged[i][1]));
+      g_dbus_connection_call (attacker, g_dbus_connection_get_unique_name (bus), object_path,
+                              "org.gtk.Actions", "Activate",
+                              g_variant_new ("(sava{sv})", ATRIUM_NOTIFICATION_ACTION_NAME,
+                                             &parameter, NULL),
+                              NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, reply_cb, &reply);
+      harness_wait_for (replied, &reply, "the app to answer org.gtk.Actions.Activate");
+      g_assert_no_error (reply.error);
+      g_variant_unref (reply.reply);
+    }
+  wait_page (window, "window.__actions.length === 1", "the one real button's event");
+  assert_js (window, "return window.__actions;", "[{\"id\":\"f1\",\"action\":\"ok\"}]");
+  g_assert_cmpint (g_atomic_int_get (&ignored), ==, 2);
+  g_assert_cmpuint (heard.count, ==, 1);
+  harness_close (window);
+  heard_clear (&heard);
+}
+
 /* close(): the service is asked to close the one it numbered. */
 static void
 test_close (void)
@@ -717,6 +779,7 @@ main (int   argc,
   g_test_add_func ("/atrium/notification/forbidden", test_forbidden);
   g_test_add_func ("/atrium/notification/show-and-click", test_show_and_click);
   g_test_add_func ("/atrium/notification/default-and-unknown", test_default_and_unknown);
+  g_test_add_func ("/atrium/notification/forged-activate", test_forged_activate);
   g_test_add_func ("/atrium/notification/close", test_close);
   g_test_add_func ("/atrium/notification/refused", test_refused);
   g_test_add_func ("/atrium/notification/c-api", test_c_api);

@@ -332,6 +332,56 @@ test_pdf_refused (void)
   test_remove_tree (dir);
 }
 
+static void
+pdf_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GError **error = user_data;
+  gboolean ok = atrium_window_print_to_pdf_finish (ATRIUM_WINDOW (source), result, error);
+
+  g_assert_true (ok == (*error == NULL));
+  if (ok)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "no error: written");
+}
+
+static gboolean
+dir_is_empty (gpointer data)
+{
+  return count_entries (data) == 0;
+}
+
+/* The C API, and a window closed while its PDF prints: the call ends
+ * `cancelled`, and once WebKit lets go of the job nothing is left in the
+ * folder, the temporary file included. */
+static void
+test_pdf_window_closed (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autofree char *dir = g_build_filename (tmp_dir, "closed", NULL);
+  g_autofree char *path = g_build_filename (dir, "page.pdf", NULL);
+  g_autoptr(GtkPageSetup) setup = gtk_page_setup_new ();
+  GError *error = NULL;
+  AtriumWindow *window;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  window = harness_open (app, "/index.html");
+  atrium_window_print_to_pdf_async (window, path, setup, NULL, pdf_done_cb, &error);
+  harness_wait_for (test_pointer_is_set, &error, "the PDF to be written from C");
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);   /* written */
+  g_clear_error (&error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (g_unlink (path), ==, 0);
+
+  atrium_window_print_to_pdf_async (window, path, NULL, NULL, pdf_done_cb, &error);
+  harness_close (window);
+  harness_wait_for (test_pointer_is_set, &error, "the PDF's call to end with its window");
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  harness_wait_for (dir_is_empty, dir, "nothing left where the closed window's PDF went");
+  test_remove_tree (dir);
+}
+
 /* Writing a file is off by default, where the dialog is on. */
 static void
 test_pdf_forbidden (void)
@@ -481,6 +531,7 @@ main (int   argc,
   g_test_add_func ("/atrium/platform/print/pdf", test_pdf);
   g_test_add_func ("/atrium/platform/print/pdf-refused", test_pdf_refused);
   g_test_add_func ("/atrium/platform/print/pdf-forbidden", test_pdf_forbidden);
+  g_test_add_func ("/atrium/platform/print/pdf-window-closed", test_pdf_window_closed);
   g_test_add_func ("/atrium/platform/print/dialog", test_print_dialog);
   g_test_add_func ("/atrium/platform/print/forbidden", test_print_forbidden);
 
