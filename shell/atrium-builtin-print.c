@@ -15,10 +15,10 @@
  * with no dialog (ATRIUM_BUILTIN_PRINT_TO_FILE, off by default: it writes
  * a file at a path of the page's choosing).
  *
- * One print dialog per window at a time: the window's flag (BUSY_KEY) is
- * set while one shows or its job prints. */
+ * One print job per window at a time (atrium-print.c): another call
+ * meanwhile is `failed`, and the page's window.print() ignored with a log
+ * line. */
 
-#define BUSY_KEY       "atrium-print-busy"
 #define PATH_MAX_BYTES 4096
 
 static const struct
@@ -35,19 +35,6 @@ static const struct
   { "executive", GTK_PAPER_NAME_EXECUTIVE },
 };
 
-static gboolean
-window_is_busy (AtriumWindow *window)
-{
-  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (window), BUSY_KEY));
-}
-
-static void
-window_set_busy (AtriumWindow *window,
-                 gboolean      busy)
-{
-  g_object_set_data (G_OBJECT (window), BUSY_KEY, GINT_TO_POINTER (busy));
-}
-
 static void
 dialog_done_cb (GObject      *source,
                 GAsyncResult *result,
@@ -58,7 +45,6 @@ dialog_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean printed = atrium_window_print_finish (window, result, &error);
 
-  window_set_busy (window, FALSE);
   if (call == NULL)
     {
       /* The page's window.print(): nobody to answer but the log. */
@@ -83,13 +69,6 @@ dialog_cb (AtriumCall *call,
       atrium_call_return_error (call, ATRIUM_ERROR_NOT_FOUND, "The calling window is closed");
       return;
     }
-  if (window_is_busy (window))
-    {
-      atrium_call_return_error (call, ATRIUM_ERROR_FAILED,
-                                "This window is printing already (its print dialog is open)");
-      return;
-    }
-  window_set_busy (window, TRUE);
   _atrium_print_dialog_async (window, NULL, atrium_call_get_cancellable (call), dialog_done_cb,
                               call);
 }
@@ -106,14 +85,8 @@ print_cb (WebKitWebView        *web_view,
   if (!_atrium_builtins_group_check (atrium_window_get_app (window), &_atrium_builtin_print_group,
                                      &error))
     _atrium_log_page (G_LOG_LEVEL_MESSAGE, "window.print() was ignored: %s", error->message);
-  else if (window_is_busy (window))
-    _atrium_log_page (G_LOG_LEVEL_MESSAGE, "window.print() was ignored: this window is printing "
-                      "already");
   else
-    {
-      window_set_busy (window, TRUE);
-      _atrium_print_dialog_async (window, operation, NULL, dialog_done_cb, NULL);
-    }
+    _atrium_print_dialog_async (window, operation, NULL, dialog_done_cb, NULL);
   /* Handled either way: WebKit's own would run the dialog in a nested loop. */
   return TRUE;
 }

@@ -27,7 +27,14 @@
  * with the job it was given (a job cannot be stopped once WebKit has it:
  * a cancel returns at once, and the job's end still cleans up). The window
  * closing, or the cancellable, ends the task with G_IO_ERROR_CANCELLED and
- * closes the dialog. Main thread only. */
+ * closes the dialog.
+ *
+ * One Print per window at a time (the window's BUSY_KEY, from print_new()
+ * to print_free()): WebKit never finishes a second print operation on a
+ * view while one runs, so a second call is ATRIUM_ERROR_FAILED at once.
+ * Main thread only. */
+
+#define BUSY_KEY "atrium-print-busy"
 
 typedef struct
 {
@@ -52,6 +59,7 @@ print_free (Print *p)
   g_assert (p->task == NULL && !p->printing && !p->enumerating);
   if (p->operation != NULL)
     g_signal_handlers_disconnect_by_data (p->operation, p);
+  g_object_set_data (G_OBJECT (p->window), BUSY_KEY, NULL);
   g_clear_object (&p->operation);
   g_clear_object (&p->window);
   g_clear_object (&p->page_setup);
@@ -170,10 +178,17 @@ print_new (AtriumWindow         *window,
     }
   if (g_task_return_error_if_cancelled (task))
     return NULL;
+  if (g_object_get_data (G_OBJECT (window), BUSY_KEY) != NULL)
+    {
+      g_task_return_new_error (task, ATRIUM_ERROR, ATRIUM_ERROR_FAILED,
+                               "This window is printing already");
+      return NULL;
+    }
 
   p = g_new0 (Print, 1);
   p->task = g_steal_pointer (&task);
   p->window = g_object_ref (window);
+  g_object_set_data (G_OBJECT (window), BUSY_KEY, p);
   p->operation = operation != NULL ? g_object_ref (operation)
                                    : webkit_print_operation_new (atrium_window_get_web_view (window));
   p->app = g_object_ref (app);

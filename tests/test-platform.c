@@ -234,6 +234,36 @@ count_entries (const char *dir)
   return n;
 }
 
+typedef struct
+{
+  AtriumWindow *window;
+} PageWait6;
+
+/* many0.pdf whole, and no temporary file beside it. */
+static gboolean
+one_pdf (gpointer data)
+{
+  g_autoptr(GDir) d = g_dir_open (data, 0, NULL);
+  const char *name;
+  guint whole = 0, temporary = 0;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (name[0] == '.')
+      temporary++;
+    else if (g_str_has_prefix (name, "many"))
+      whole++;
+  return whole == 1 && temporary == 0;
+}
+
+static gboolean
+six_settled (gpointer data)
+{
+  PageWait6 *wait = data;
+  g_autofree char *text = harness_run_js (wait->window, "return window.__many.length === 6;");
+
+  return g_strcmp0 (text, "true") == 0;
+}
+
 static void
 test_pdf (void)
 {
@@ -241,6 +271,7 @@ test_pdf (void)
   g_autofree char *dir = g_build_filename (tmp_dir, "pdf", NULL);
   g_autofree char *path = g_build_filename (dir, "page.pdf", NULL);
   g_autofree char *wide = g_build_filename (dir, "wide.pdf", NULL);
+  g_autofree char *many0 = g_build_filename (dir, "many0.pdf", NULL);
   g_autofree char *body = NULL;
   g_autofree char *text = NULL;
   g_autofree char *size = NULL;
@@ -281,6 +312,28 @@ test_pdf (void)
   g_test_message ("%s", size);
   g_assert_nonnull (strstr (size, "792 x 612"));   /* letter, landscape */
   g_assert_cmpuint (count_entries (dir), ==, 2);
+
+  /* One at a time for a window; the rest fail at once. */
+  g_free (body);
+  body = g_strdup_printf ("window.__many = [];"
+                          "for (let i = 0; i < 6; i++)"
+                          "  atrium.print.toPdf('%s/many' + i + '.pdf').then("
+                          "    () => window.__many.push('resolved'), (e) => window.__many.push(e.code));"
+                          "return true;", dir);
+  assert_js (window, body, "true");
+  /* WebKit cannot run the page's scripts for the harness while it prints
+   * (their results come back as "Unsupported result type"), so the wait
+   * is for the file, whole, before the page is asked. */
+  harness_wait_for (one_pdf, dir, "many0.pdf renamed into place");
+  {
+    PageWait6 wait = { window };
+
+    harness_wait_for (six_settled, &wait, "six toPdf() calls to settle");
+  }
+  assert_js (window, "return window.__many.sort().join(',');",
+             "\"failed,failed,failed,failed,failed,resolved\"");
+  g_assert_cmpuint (count_entries (dir), ==, 3);
+  g_assert_true (g_file_test (many0, G_FILE_TEST_EXISTS));
 
   harness_close (window);
   test_remove_tree (dir);
