@@ -435,6 +435,71 @@ test_pdf_window_closed (void)
   test_remove_tree (dir);
 }
 
+typedef struct
+{
+  AtriumApp  *app;
+  const char *dir;
+  int         sent;
+} Pinger;
+
+/* Sends C's next ping each time the loop asks, until the PDF is there. */
+static gboolean
+ping_until_pdf (gpointer data)
+{
+  Pinger *pinger = data;
+  g_autoptr(JsonNode) ping = json_node_init_int (json_node_alloc (), pinger->sent);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (atrium_app_emit (pinger->app, "ping", ping, &error));
+  g_assert_no_error (error);
+  pinger->sent++;
+  return one_pdf ((gpointer) pinger->dir);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  int           count;
+} Pings;
+
+static gboolean
+pings_seen (gpointer data)
+{
+  Pings *pings = data;
+  g_autofree char *body = g_strdup_printf ("return window.__pings.length === %d;", pings->count);
+  g_autofree char *text = harness_run_js (pings->window, body);
+
+  return g_strcmp0 (text, "true") == 0;
+}
+
+/* Events C sends while WebKit prints a PDF all arrive, in order. */
+static void
+test_pdf_events (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_PRINT_TO_FILE);
+  g_autofree char *dir = g_build_filename (tmp_dir, "events", NULL);
+  g_autofree char *body = NULL;
+  Pinger pinger = { app, dir, 0 };
+  Pings pings;
+  AtriumWindow *window;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  window = harness_open (app, "/index.html");
+  body = g_strdup_printf ("window.__pings = [];"
+                          "atrium.on('ping', (n) => window.__pings.push(n));"
+                          "atrium.print.toPdf('%s/many0.pdf');"
+                          "return true;", dir);
+  assert_js (window, body, "true");
+  harness_wait_for (ping_until_pdf, &pinger, "the PDF, with events sent all along");
+  g_test_message ("%d events sent while the PDF was written", pinger.sent);
+  pings.window = window;
+  pings.count = pinger.sent;
+  harness_wait_for (pings_seen, &pings, "every event sent while printing");
+  assert_js (window, "return window.__pings.every((n, i) => n === i);", "true");
+  harness_close (window);
+  test_remove_tree (dir);
+}
+
 /* Writing a file is off by default, where the dialog is on. */
 static void
 test_pdf_forbidden (void)
@@ -585,6 +650,7 @@ main (int   argc,
   g_test_add_func ("/atrium/platform/print/pdf-refused", test_pdf_refused);
   g_test_add_func ("/atrium/platform/print/pdf-forbidden", test_pdf_forbidden);
   g_test_add_func ("/atrium/platform/print/pdf-window-closed", test_pdf_window_closed);
+  g_test_add_func ("/atrium/platform/print/pdf-events", test_pdf_events);
   g_test_add_func ("/atrium/platform/print/dialog", test_print_dialog);
   g_test_add_func ("/atrium/platform/print/forbidden", test_print_forbidden);
 
