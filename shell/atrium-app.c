@@ -10,6 +10,7 @@
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
 #include "atrium-builtins-private.h"
+#include "atrium-notification-private.h"
 #include "atrium-page-dialogs-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
@@ -81,6 +82,7 @@ G_DEFINE_FINAL_TYPE (AtriumApp, atrium_app, GTK_TYPE_APPLICATION)
 
 enum {
   THEME_CHANGED,
+  NOTIFICATION_ACTION,
   N_SIGNALS
 };
 
@@ -283,6 +285,9 @@ _atrium_app_window_created (AtriumApp    *self,
                             AtriumWindow *window)
 {
   _atrium_page_dialogs_attach (window);
+  _atrium_notification_attach (window);
+  _atrium_builtin_screen_attach (window);
+  _atrium_builtin_print_attach (window);
   /* --screenshot is of the first window. */
   if (self->screenshot != NULL)
     {
@@ -431,6 +436,20 @@ atrium_app_class_init (AtriumAppClass *klass)
   signals[THEME_CHANGED] = g_signal_new ("theme-changed", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                          G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+
+  /**
+   * AtriumApp::notification-action:
+   * @id: the notification's id
+   * @action: the id of the button the user clicked, or "default" for the
+   *   notification itself
+   *
+   * The user clicked one of the app's notifications
+   * (atrium_app_show_notification(), or a page's `atrium.notification.show()`).
+   * Pages hear it as `atrium:notification.action` too.
+   */
+  signals[NOTIFICATION_ACTION] = g_signal_new ("notification-action", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

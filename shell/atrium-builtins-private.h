@@ -43,6 +43,10 @@ extern const AtriumBuiltinGroup _atrium_builtin_store_group;
 extern const AtriumBuiltinGroup _atrium_builtin_path_group;
 extern const AtriumBuiltinGroup _atrium_builtin_log_group;
 extern const AtriumBuiltinGroup _atrium_builtin_app_group;
+extern const AtriumBuiltinGroup _atrium_builtin_notification_group;
+extern const AtriumBuiltinGroup _atrium_builtin_screen_group;
+extern const AtriumBuiltinGroup _atrium_builtin_print_group;
+extern const AtriumBuiltinGroup _atrium_builtin_print_to_file_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);
@@ -139,6 +143,18 @@ void      _atrium_builtin_window_allocated   (AtriumWindow *window);
 /* The theme group (atrium-builtin-theme.c): the app's theme-changed
  * signal becomes the pages' atrium:theme.changed. */
 void      _atrium_builtin_theme_attach       (AtriumApp    *app);
+
+/* The screen group (atrium-builtin-screen.c): the display's monitors
+ * changing become the pages' atrium:screen.changed. Once per window;
+ * the app listens once per display. */
+void      _atrium_builtin_screen_attach      (AtriumWindow *window);
+/* What a monitor's change does: atrium:screen.changed, once, from an idle
+ * (for tests, where Xvfb's one screen never changes). */
+void      _atrium_builtin_screen_changed     (AtriumApp    *app);
+
+/* The print group (atrium-builtin-print.c): the page's window.print()
+ * goes the way atrium.print() does. */
+void      _atrium_builtin_print_attach       (AtriumWindow *window);
 
 /* The app's own folder under an XDG base directory @base: @base/APP-ID
  * (atrium-builtin-store.c, for the store and atrium.path). */

@@ -23,6 +23,10 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_path_group,
   &_atrium_builtin_log_group,
   &_atrium_builtin_app_group,
+  &_atrium_builtin_notification_group,
+  &_atrium_builtin_screen_group,
+  &_atrium_builtin_print_group,
+  &_atrium_builtin_print_to_file_group,
 };
 
 typedef struct

@@ -30,6 +30,14 @@ G_BEGIN_DECLS
  * @ATRIUM_BUILTIN_CLIPBOARD_READ: `atrium.clipboard.readText`: hands the
  *   page what the user copied, elsewhere too (a password, say). Off by
  *   default, and apart from writing
+ * @ATRIUM_BUILTIN_NOTIFICATION: `atrium.notification`: desktop notifications
+ *   through #GNotification (atrium_app_show_notification()). Off by default:
+ *   a page could make them say anything, in the app's name, outside its
+ *   window. The page's own `Notification` API is not this switch: it goes
+ *   by WebKit's permission request
+ * @ATRIUM_BUILTIN_PRINT_TO_FILE: `atrium.print.toPdf`: the page written to
+ *   a PDF file, without a dialog. Off by default: it writes a file at a
+ *   path of the page's choosing
  * @ATRIUM_BUILTIN_STORE: `atrium.store`: the app's settings (atrium_app_get_store())
  * @ATRIUM_BUILTIN_PATH: `atrium.path`: the app's folders and the user's
  * @ATRIUM_BUILTIN_LOG: `atrium.log`: the page's lines into GLib's structured logging
@@ -37,9 +45,13 @@ G_BEGIN_DECLS
  *   events `atrium:app.second-instance`, `atrium:app.open-url` and
  *   `atrium:app.open-files` (see atrium_app_set_single_instance() and
  *   atrium_app_register_url_scheme())
+ * @ATRIUM_BUILTIN_SCREEN: `atrium.screen`: the monitors, read only
+ * @ATRIUM_BUILTIN_PRINT: `atrium.print()` and the page's `window.print()`:
+ *   the print dialog, where the user decides whether and where to print
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
- *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG and %ATRIUM_BUILTIN_APP
+ *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG, %ATRIUM_BUILTIN_APP,
+ *   %ATRIUM_BUILTIN_SCREEN and %ATRIUM_BUILTIN_PRINT
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
  *
  * The groups of native API that libatrium binds for the app's pages under
@@ -55,6 +67,8 @@ typedef enum {
   ATRIUM_BUILTIN_SHELL   = 1 << 3,
   ATRIUM_BUILTIN_CLIPBOARD      = 1 << 4,
   ATRIUM_BUILTIN_CLIPBOARD_READ = 1 << 5,
+  ATRIUM_BUILTIN_NOTIFICATION   = 1 << 6,
+  ATRIUM_BUILTIN_PRINT_TO_FILE  = 1 << 7,
   /* The store, the paths and the log are safe for every app's pages:
    * the store is the app's own file (bounded, its keys and values checked),
    * the paths are names the app's own code can know anyway, and the log is
@@ -66,8 +80,13 @@ typedef enum {
    * and only for an app that asked for them (a single instance, a URL
    * scheme, files opened with it). */
   ATRIUM_BUILTIN_APP     = 1 << 11,
+  /* The screens are read only and say no more than a page's own `screen`
+   * object; the print dialog is the user's to answer, as a browser's is. */
+  ATRIUM_BUILTIN_SCREEN  = 1 << 12,
+  ATRIUM_BUILTIN_PRINT   = 1 << 13,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
-                           | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP,
+                           | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP
+                           | ATRIUM_BUILTIN_SCREEN | ATRIUM_BUILTIN_PRINT,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;
 

@@ -15,6 +15,8 @@
 #include "atrium-builtins.h"
 #include "atrium-dialog.h"
 #include "atrium-shell.h"
+#include "atrium-notification.h"
+#include "atrium-print.h"
 #include "atrium-store.h"
 
 #undef ATRIUM_INSIDE

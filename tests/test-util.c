@@ -60,7 +60,7 @@ counting_writer (GLogLevelFlags   log_level,
                  gsize            n_fields,
                  gpointer         user_data)
 {
-  if (log_level & G_LOG_LEVEL_WARNING)
+  if (log_level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE))
     for (gsize i = 0; i < n_fields; i++)
       if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
         for (guint j = 0; j < MAX_COUNTED && counted[j].needle != NULL; j++)
@@ -73,7 +73,8 @@ counting_writer (GLogLevelFlags   log_level,
 }
 
 /* g_test_expect_message() does not see structured logs in GLib 2.74: the
- * warnings a test provokes on purpose, those whose message holds @needle,
+ * warnings (and messages) a test provokes on purpose, those whose message
+ * holds @needle,
  * are counted in @counter (atomically) instead of being fatal; every other
  * message goes to the default writer. Call it before g_test_init(), once
  * per kind of warning (at most four). */

@@ -92,11 +92,77 @@ async function setUpWindow() {
   report(`Window ${await win.current()}, theme ${await atrium.theme.get()}`);
 }
 
+// The Screens card: the window's monitor, and the list when it changes.
+async function setUpScreens() {
+  const render = async () => {
+    const screens = await atrium.screen.list();
+    const here = (await atrium.screen.current()) ?? screens[0];
+    if (here) {
+      $('screen-size').textContent = `${here.width}×${here.height}`;
+      $('screen-detail').textContent = `${here.name || 'screen'} at ${here.scale}×` +
+        (here.primary ? ', primary' : '');
+    }
+    show('screen-output', screens.map((s) => `${s.name || 'screen'}: ${s.width}×${s.height}+${s.x}+${s.y}, ` +
+      `work area ${s.workArea.width}×${s.workArea.height}`).join('\n'));
+  };
+  atrium.on('atrium:screen.changed', render);
+  await render();
+}
+
+// The Notifications card: buttons on the notification come back as
+// atrium:notification.action.
+function setUpNotifications() {
+  let shown = 0;
+  const report = (text, ok = true) => show('notify-output', text, ok);
+  atrium.on('atrium:notification.action', ({ id, action }) =>
+    report(`Clicked ${action === 'default' ? 'the notification' : `“${action}”`} on ${id}`));
+  $('notify-show').addEventListener('click', async () => {
+    try {
+      const id = await atrium.notification.show({
+        id: 'demo', title: 'Hello from Atrium', body: `Notification ${++shown}, sent from the page`,
+        icon: 'dialog-information', actions: [{ id: 'like', label: 'Like' }, { id: 'dismiss', label: 'Dismiss' }],
+      });
+      report(`Showing ${id}`);
+    } catch (e) {
+      report(`${e.code}: ${e.message}`, false);
+    }
+  });
+  $('notify-close').addEventListener('click', async () =>
+    report((await atrium.notification.close('demo')) ? 'Withdrawn' : 'Nothing to withdraw'));
+  report('Its buttons answer here');
+}
+
+// The Printing card.
+function setUpPrinting() {
+  const report = (text, ok = true) => show('print-output', text, ok);
+  $('print-dialog').addEventListener('click', async () => {
+    try {
+      report((await atrium.print()) ? 'Printed' : 'Not printed: the dialog was cancelled');
+    } catch (e) {
+      report(`${e.code}: ${e.message}`, false);
+    }
+  });
+  $('print-pdf').addEventListener('click', async () => {
+    try {
+      const folder = (await atrium.path.downloads()) ?? (await atrium.path.temp());
+      const path = `${folder}/atrium-demo.pdf`;
+      await atrium.print.toPdf(path, { paperSize: 'a4' });
+      report(`Wrote ${path}`);
+    } catch (e) {
+      report(`${e.code}: ${e.message}`, false);
+    }
+  });
+  report('A4, portrait, into the downloads folder');
+}
+
 $('echo-form').addEventListener('submit', (event) => {
   event.preventDefault();
   echoInput();
 });
 $('latency-again').addEventListener('click', measure);
 
-await Promise.all([showVersion(), echoInput(), echoStructured(), showError(), setUpWindow()]);
+setUpNotifications();
+setUpPrinting();
+await Promise.all([showVersion(), echoInput(), echoStructured(), showError(), setUpWindow(),
+                   setUpScreens()]);
 await measure();

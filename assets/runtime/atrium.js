@@ -1189,6 +1189,17 @@
     writeText: (text) => call('atrium:clipboard.write_text', text),
     readText: () => call('atrium:clipboard.read_text'),
   };
+  const notificationGroup = {
+    show: (options) => call('atrium:notification.show', options),
+    close: (id) => call('atrium:notification.close', id),
+  };
+  const screenGroup = {
+    list: () => call('atrium:screen.list'),
+    current: () => call('atrium:screen.current'),
+  };
+  // atrium.print() is the dialog; atrium.print.toPdf() writes a file.
+  const print = () => call('atrium:print.dialog');
+  addMember(print, 'toPdf', (path, options) => call('atrium:print.to_pdf', path, options));
 
   const atrium = freeze({
     call,
@@ -1202,6 +1213,9 @@
     dialog: freeze(dialogGroup),
     shell: freeze(shellGroup),
     clipboard: freeze(clipboardGroup),
+    notification: freeze(notificationGroup),
+    screen: freeze(screenGroup),
+    print: freeze(print),
     store: freeze({
       get: (key) => call('atrium:store.get', key),
       // JSON has no undefined: refused here rather than stored as null.

@@ -273,6 +273,94 @@ export interface AtriumClipboardGroup {
   readText(): AtriumCall<string | null>;
 }
 
+/** A button on a notification. */
+export interface AtriumNotificationAction {
+  /** What atrium:notification.action reports: 1 to 64 bytes, not "default". */
+  id: string;
+  /** 1 to 256 bytes. */
+  label: string;
+}
+
+/** What atrium.notification.show() may be given. */
+export interface AtriumNotificationOptions {
+  /** 1 to 256 bytes; one with the same id is replaced. Made up without. */
+  id?: string;
+  /** 1 to 1024 bytes. */
+  title: string;
+  /** At most 16 KiB. */
+  body?: string;
+  /** An icon name ("mail-unread"), an absolute path to an image, or a PNG
+   *  as a `data:image/png;base64,` URL (at most 256 KiB). */
+  icon?: string;
+  /** At most 8. */
+  actions?: AtriumNotificationAction[];
+}
+
+/** Data of the event `atrium:notification.action`: the user clicked a
+ *  button, or (action "default") the notification itself. */
+export interface AtriumNotificationActionEvent {
+  readonly id: string;
+  readonly action: string;
+}
+
+/** atrium.notification: the desktop's notifications. The app keeps at most
+ *  64 showing; a 65th withdraws the oldest. */
+export interface AtriumNotificationGroup {
+  /** Resolves with the notification's id. */
+  show(options: AtriumNotificationOptions): AtriumCall<string>;
+  /** Withdraws it; resolves with whether it was showing. */
+  close(id: string): AtriumCall<boolean>;
+}
+
+/** A rectangle on the screen, in logical pixels (CSS pixels at zoom 1). */
+export interface AtriumRectangle {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** One monitor, as atrium.screen describes it. */
+export interface AtriumScreen extends AtriumRectangle {
+  /** The connector ("HDMI-1"), or the model, or "". */
+  readonly name: string;
+  /** What panels leave free (X11); elsewhere the whole monitor. */
+  readonly workArea: AtriumRectangle;
+  /** Device pixels per logical pixel. */
+  readonly scale: number;
+  /** X11's primary output, or the first monitor. */
+  readonly primary: boolean;
+}
+
+/** Data of the event `atrium:screen.changed`. */
+export interface AtriumScreensChanged {
+  readonly screens: AtriumScreen[];
+}
+
+/** atrium.screen: the monitors, read only. */
+export interface AtriumScreenGroup {
+  list(): AtriumCall<AtriumScreen[]>;
+  /** The calling window's monitor, or null before it is shown. */
+  current(): AtriumCall<AtriumScreen | null>;
+}
+
+/** What atrium.print.toPdf() may be given. */
+export interface AtriumPdfOptions {
+  landscape?: boolean;
+  /** GTK's default paper without. */
+  paperSize?: 'a3' | 'a4' | 'a5' | 'b5' | 'letter' | 'legal' | 'executive';
+}
+
+/** atrium.print(): the print dialog, modal to the calling window; resolves
+ *  with true once printed, false if the user cancelled. */
+export interface AtriumPrintGroup {
+  (): AtriumCall<boolean>;
+  /** Writes the page to a PDF at an absolute path, whole or not at all, with
+   *  no dialog; resolves once the file is complete. `not-found` for a folder
+   *  that does not exist (ATRIUM_BUILTIN_PRINT_TO_FILE). */
+  toPdf(path: string, options?: AtriumPdfOptions): AtriumCall<null>;
+}
+
 /** atrium.store: the app's settings, JSON values under string keys, kept in
  *  one file and shared by every window. Keys are 1 to 256 bytes; a value is
  *  at most 1 MiB of JSON, nested at most 64 deep; the store at most 4 MiB
@@ -373,6 +461,13 @@ export interface AtriumRuntime {
   readonly shell: AtriumShellGroup;
   /** The clipboard; off unless the app turned ATRIUM_BUILTIN_CLIPBOARD (and _READ) on. */
   readonly clipboard: AtriumClipboardGroup;
+  /** Notifications; off unless the app turned ATRIUM_BUILTIN_NOTIFICATION on. */
+  readonly notification: AtriumNotificationGroup;
+  /** The monitors; on unless the app turned ATRIUM_BUILTIN_SCREEN off. */
+  readonly screen: AtriumScreenGroup;
+  /** The print dialog (ATRIUM_BUILTIN_PRINT, on by default) and toPdf
+   *  (ATRIUM_BUILTIN_PRINT_TO_FILE, off by default). */
+  readonly print: AtriumPrintGroup;
   /** The settings store; on unless the app turned ATRIUM_BUILTIN_STORE off. */
   readonly store: AtriumStoreGroup;
   /** Folders; on unless the app turned ATRIUM_BUILTIN_PATH off. */
