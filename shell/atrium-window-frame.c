@@ -163,8 +163,6 @@ _atrium_window_frame_is_frameless (GtkWindow *window)
  * stale press behind. */
 static GdkEvent *
 held_press (Frame   *self,
-            double  *x,
-            double  *y,
             GError **error)
 {
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self->window));
@@ -174,7 +172,8 @@ held_press (Frame   *self,
   if (self->press != NULL && surface != NULL)
     {
       button = gdk_button_event_get_button (self->press);
-      gdk_surface_get_device_position (surface, gdk_event_get_device (self->press), x, y, &state);
+      gdk_surface_get_device_position (surface, gdk_event_get_device (self->press), NULL, NULL,
+                                       &state);
       if (button >= 1 && button <= 5 && (state & (GDK_BUTTON1_MASK << (button - 1))))
         return self->press;
     }
@@ -190,21 +189,25 @@ _atrium_window_frame_begin_move (GtkWindow  *window,
 {
   Frame *self = get_frame (window);
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
-  double x = 0, y = 0;
-  GdkEvent *press = held_press (self, &x, &y, error);
+  GdkEvent *press = held_press (self, error);
+  double x, y;
 
   if (press == NULL)
     return FALSE;
-  if (!GDK_IS_TOPLEVEL (surface))
+  if (!GDK_IS_TOPLEVEL (surface) || !gdk_event_get_position (press, &x, &y))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
                            "This window cannot be moved");
       return FALSE;
     }
-  /* Where the pointer is now, and the time of the latest pointer event:
-   * the pointer has moved since the press, and GDK releases the press's
-   * grab for the window manager with this time, which an older one would
-   * not release. */
+  /* Where the button went down, as GTK's own title bar does: the window
+   * manager moves the window by how far the pointer goes from there, so
+   * the point the user took stays under the pointer however far the
+   * pointer went before the page asked (past its threshold, and the trip
+   * through the web process). The time is the latest pointer event's.
+   * The window manager takes the pointer here and moves the window on the
+   * motion that follows; a button that goes up without moving again
+   * leaves the window where it was. */
   gdk_toplevel_begin_move (GDK_TOPLEVEL (surface), gdk_event_get_device (press),
                            gdk_button_event_get_button (press), x, y, self->event_time);
   /* The window manager has the pointer until the button goes up. */
@@ -241,7 +244,7 @@ _atrium_window_frame_show_menu (GtkWindow  *window,
 {
   Frame *self = get_frame (window);
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
-  GdkEvent *press = held_press (self, NULL, NULL, error);
+  GdkEvent *press = held_press (self, error);
 
   if (press == NULL)
     return FALSE;
