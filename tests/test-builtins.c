@@ -32,6 +32,12 @@ run_tool (const char * const *argv)
   return desktop_run_tool (argv, NULL);
 }
 
+static void
+xdotool (const char * const *argv)
+{
+  g_autofree char *out = run_tool (argv);
+}
+
 static gboolean
 need_wm (void)
 {
@@ -557,6 +563,135 @@ test_position (void)
   harness_close (window);
 }
 
+/* A window the page @opener opens with atrium.window.open(@path, @options),
+ * loaded. */
+static AtriumWindow *
+open_by_page (AtriumWindow *opener,
+              const char   *path,
+              const char   *options)
+{
+  g_autofree char *body = g_strdup_printf ("return await atrium.window.open('%s', %s);", path,
+                                           options);
+  g_autofree char *id_text = run_js (opener, body);
+  AtriumWindow *window =
+    _atrium_builtin_lookup_window (atrium_window_get_app (opener),
+                                   (guint) g_ascii_strtoull (id_text, NULL, 10));
+
+  g_assert_nonnull (window);
+  harness_wait_load (window);
+  return window;
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  int           x;
+  int           y;
+} PositionWait;
+
+static gboolean
+position_is (gpointer data)
+{
+  PositionWait *wait = data;
+  int x, y;
+
+  return atrium_window_get_position (wait->window, &x, &y, NULL) && x == wait->x && y == wait->y;
+}
+
+static gboolean
+file_has (gpointer data)
+{
+  const char * const *what = data;
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (what[0], &text, NULL, NULL) && strstr (text, what[1]) != NULL;
+}
+
+/* On X11 a window's position is remembered with its state key, and put
+ * back, on a monitor, when a window with that key opens. */
+static void
+test_state_position (void)
+{
+  AtriumApp *app;
+  AtriumWindow *opener, *window;
+  g_autofree char *path = NULL;
+  const char *options = "{ stateKey: 'placed', width: 320, height: 240 }";
+  PositionWait moved = { NULL, 345, 234 };
+  int x0, y0, x, y, width, height;
+
+  if (!need_wm ())
+    return;
+  app = get_app ();
+  path = g_build_filename (g_get_user_state_dir (),
+                           g_application_get_application_id (G_APPLICATION (app)),
+                           "window-state.json", NULL);
+  opener = harness_open (app, "/index.html");
+  window = open_by_page (opener, "/index.html", options);
+  wait_size (window, 320, 240);
+
+  /* Moved from outside, as a user would with the window manager. */
+  {
+    g_autofree char *id = g_strdup_printf ("%lu", (unsigned long) xid_of (window));
+    const char * const argv[] = { "xdotool", "windowmove", id, "345", "234", NULL };
+
+    xdotool (argv);
+  }
+  moved.window = window;
+  harness_wait_for (position_is, &moved, "the window manager to move the window to 345, 234");
+  desktop_get_geometry (xid_of (window), &x0, &y0, NULL, NULL);
+  {
+    const char *saved[] = { path, "\"placed\":{\"width\":320,\"height\":240,"
+                                  "\"maximized\":false,\"fullscreen\":false,\"x\":345,\"y\":234}" };
+
+    harness_wait_for (file_has, (gpointer) saved, "the window's position in its state file");
+  }
+  harness_close (window);
+
+  /* The next window with that key opens there, as X says. */
+  window = open_by_page (opener, "/index.html", options);
+  moved.window = window;
+  harness_wait_for (position_is, &moved, "the window to open at its saved position, 345, 234");
+  desktop_get_geometry (xid_of (window), &x, &y, &width, &height);
+  g_assert_cmpint (x, ==, x0);
+  g_assert_cmpint (y, ==, y0);
+  g_assert_cmpint (width, ==, 320);
+  g_assert_cmpint (height, ==, 240);
+  harness_close (window);
+
+  /* Saved on a monitor that is gone: it opens on this one, whole. */
+  {
+    g_autofree char *dir = g_path_get_dirname (path);
+
+    test_write_file (dir, "window-state.json",
+                     "{\"placed\": {\"width\": 320, \"height\": 240, \"x\": 5000, \"y\": -3000}}",
+                     -1);
+  }
+  window = open_by_page (opener, "/index.html", options);
+  {
+    GListModel *monitors = gdk_display_get_monitors (gdk_display_get_default ());
+    GdkMonitor *monitor = g_list_model_get_item (monitors, 0);
+    GdkRectangle area;
+    PositionWait clamped = { window, 0, 0 };
+
+    int extents[4];
+
+    gdk_x11_monitor_get_workarea (monitor, &area);
+    g_object_unref (monitor);
+    /* Its frame too: at the area's top right corner. */
+    _atrium_window_get_frame_extents (window, extents);
+    clamped.x = area.x + area.width - (320 + extents[0] + extents[1]);
+    clamped.y = area.y;
+    harness_wait_for (position_is, &clamped, "the window to open in the monitor's work area");
+    desktop_get_geometry (xid_of (window), &x, &y, &width, &height);
+    g_assert_cmpint (x, >=, area.x);
+    g_assert_cmpint (y, >=, area.y);
+    g_assert_cmpint (x + width, <=, area.x + area.width);
+    g_assert_cmpint (y + height, <=, area.y + area.height);
+  }
+  harness_close (window);
+  harness_close (opener);
+}
+
 static gboolean
 inspector_open (gpointer data)
 {
@@ -1070,12 +1205,6 @@ test_theme (void)
 
 /* --- frameless windows and drag regions --- */
 
-static void
-xdotool (const char * const *argv)
-{
-  g_autofree char *out = run_tool (argv);
-}
-
 typedef struct
 {
   AtriumWindow *window;
@@ -1360,6 +1489,7 @@ main (int   argc,
   g_test_add_func ("/atrium/builtins/maximize-fullscreen", test_maximize_fullscreen);
   g_test_add_func ("/atrium/builtins/minimize-focus", test_minimize_focus);
   g_test_add_func ("/atrium/builtins/position", test_position);
+  g_test_add_func ("/atrium/builtins/state-position", test_state_position);
   g_test_add_func ("/atrium/builtins/zoom-background-devtools", test_zoom_background_devtools);
   g_test_add_func ("/atrium/builtins/handles", test_handles);
   g_test_add_func ("/atrium/builtins/close-veto", test_close_veto);
