@@ -692,6 +692,178 @@ test_state_position (void)
   harness_close (opener);
 }
 
+/* --- state across launches: the launcher, as a user runs it --- */
+
+static GSubprocess *
+launch (const char *state_home,
+        const char *title)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GError) error = NULL;
+  const char *program = g_getenv ("ATRIUM_LAUNCHER");
+  GSubprocess *process;
+
+  g_assert_nonnull (program);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_home, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, program, "--state-key", "main",
+                                         "--title", title, "--width", "500", "--height", "400",
+                                         NULL);
+  g_assert_no_error (error);
+  return process;
+}
+
+/* Closes the launcher's window as the window manager's close button does,
+ * and waits for the launcher to end, well. */
+static void
+quit_launcher (GSubprocess *process,
+               const char  *title)
+{
+  const char * const argv[] = { "wmctrl", "-F", "-c", title, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  xdotool (argv);
+  test_communicate (process, HARNESS_WAIT_SECONDS, "the launcher to quit", &out, &err);
+  g_test_message ("launcher stderr: %s", err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+static gboolean
+window_geometry_is (gpointer data)
+{
+  const int *want = data;   /* xid, x, y, width, height */
+  int x, y, width, height;
+
+  desktop_get_geometry ((gulong) want[0], &x, &y, &width, &height);
+  return x == want[1] && y == want[2] && width == want[3] && height == want[4];
+}
+
+static void
+wait_window_geometry (gulong      xid,
+                      int         x,
+                      int         y,
+                      int         width,
+                      int         height,
+                      const char *what)
+{
+  int want[] = { (int) xid, x, y, width, height };
+
+  harness_wait_for (window_geometry_is, want, what);
+}
+
+static gboolean
+xid_maximized (gpointer data)
+{
+  g_autofree char *id = g_strdup_printf ("%lu", GPOINTER_TO_SIZE (data));
+  const char * const argv[] = { "xprop", "-id", id, "_NET_WM_STATE", NULL };
+  g_autofree char *out = run_tool (argv);
+
+  return strstr (out, "_NET_WM_STATE_MAXIMIZED_HORZ") != NULL
+         && strstr (out, "_NET_WM_STATE_MAXIMIZED_VERT") != NULL;
+}
+
+static gboolean
+xid_not_maximized (gpointer data)
+{
+  return !xid_maximized (data);
+}
+
+static void
+wmctrl_state (const char *title,
+              const char *change)
+{
+  const char * const argv[] = { "wmctrl", "-F", "-r", title, "-b", change, NULL };
+
+  xdotool (argv);
+}
+
+/* The window manager's frame around @xid: left, right, top, bottom. */
+static void
+frame_extents_of (gulong xid,
+                  int    extents[4])
+{
+  g_autofree char *id = g_strdup_printf ("%lu", xid);
+  const char * const argv[] = { "xprop", "-id", id, "_NET_FRAME_EXTENTS", NULL };
+  g_autofree char *out = run_tool (argv);
+  const char *values = strstr (out, "= ");
+
+  g_assert_nonnull (values);
+  g_assert_cmpint (sscanf (values, "= %d, %d, %d, %d", &extents[0], &extents[1], &extents[2],
+                           &extents[3]), ==, 4);
+}
+
+/* --state-key: what a user did to the window in one launch is there in
+ * the next, as X and the window manager say. Each launch ends as a user
+ * ends it, with the window manager's close. */
+static void
+test_state_across_launches (void)
+{
+  const char *title = "Atrium state across launches";
+  g_autofree char *state_home = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GSubprocess) first = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GSubprocess) third = NULL;
+  gulong xid;
+  int extents[4];
+
+  if (!need_wm ())
+    return;
+  state_home = g_build_filename (g_get_user_state_dir (), "launches", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (state_home, 0700), ==, 0);
+  path = g_build_filename (state_home, "dev.atrium.Atrium", "window-state.json", NULL);
+
+  /* The first launch: resized and moved by the user. */
+  first = launch (state_home, title);
+  xid = desktop_wait_window (title);
+  {
+    g_autofree char *id = g_strdup_printf ("%lu", xid);
+    const char * const size[] = { "xdotool", "windowsize", id, "640", "430", NULL };
+    const char * const move[] = { "xdotool", "windowmove", id, "300", "200", NULL };
+
+    xdotool (size);
+    xdotool (move);
+  }
+  frame_extents_of (xid, extents);
+  wait_window_geometry (xid, 300 + extents[0], 200 + extents[2], 640, 430,
+                        "the first launch's window to be 640×430 with its frame at 300, 200");
+  quit_launcher (first, title);
+  {
+    const char *saved[] = { path, "\"main\":{\"width\":640,\"height\":430,\"maximized\":false,"
+                                  "\"fullscreen\":false,\"x\":300,\"y\":200}" };
+
+    g_assert_true (file_has (saved));
+  }
+
+  /* The second: where and as big as the first was left; maximised. */
+  second = launch (state_home, title);
+  xid = desktop_wait_window (title);
+  wait_window_geometry (xid, 300 + extents[0], 200 + extents[2], 640, 430,
+                        "the second launch's window to open as the first was left");
+  wmctrl_state (title, "add,maximized_vert,maximized_horz");
+  harness_wait_for (xid_maximized, GSIZE_TO_POINTER (xid), "the window to be maximised");
+  quit_launcher (second, title);
+
+  /* The third opens maximised, and unmaximises to the size the user gave
+   * it. */
+  third = launch (state_home, title);
+  xid = desktop_wait_window (title);
+  harness_wait_for (xid_maximized, GSIZE_TO_POINTER (xid), "the third launch's window to open "
+                    "maximised");
+  wmctrl_state (title, "remove,maximized_vert,maximized_horz");
+  harness_wait_for (xid_not_maximized, GSIZE_TO_POINTER (xid), "the window to be unmaximised");
+  {
+    int x, y, width, height;
+
+    desktop_get_geometry (xid, &x, &y, &width, &height);
+    g_assert_cmpint (width, ==, 640);
+    g_assert_cmpint (height, ==, 430);
+  }
+  quit_launcher (third, title);
+}
+
 static gboolean
 inspector_open (gpointer data)
 {
@@ -1490,6 +1662,7 @@ main (int   argc,
   g_test_add_func ("/atrium/builtins/minimize-focus", test_minimize_focus);
   g_test_add_func ("/atrium/builtins/position", test_position);
   g_test_add_func ("/atrium/builtins/state-position", test_state_position);
+  g_test_add_func ("/atrium/builtins/state-across-launches", test_state_across_launches);
   g_test_add_func ("/atrium/builtins/zoom-background-devtools", test_zoom_background_devtools);
   g_test_add_func ("/atrium/builtins/handles", test_handles);
   g_test_add_func ("/atrium/builtins/close-veto", test_close_veto);
