@@ -1494,6 +1494,69 @@ drag_to (AtriumWindow *window,
   harness_wait_for (geometry_is, &wait, what);
 }
 
+/* The window's own menu, as X has it: its X window, viewable, an
+ * override-redirect popup of the root; or 0. */
+static Window
+viewable_menu (AtriumWindow      *window,
+               XWindowAttributes *attributes)
+{
+  GtkWidget *menu = _atrium_window_frame_get_menu (GTK_WINDOW (window));
+  GdkSurface *surface = menu != NULL ? gtk_native_get_surface (GTK_NATIVE (menu)) : NULL;
+  Display *display = gdk_x11_display_get_xdisplay (gdk_display_get_default ());
+  Window xid;
+
+  if (surface == NULL)
+    return 0;
+  xid = gdk_x11_surface_get_xid (surface);
+  if (!XGetWindowAttributes (display, xid, attributes) || attributes->map_state != IsViewable
+      || !attributes->override_redirect)
+    return 0;
+  return xid;
+}
+
+/* Shown, and laid out: GTK allocates a popover's items on the window's
+ * next frame, and until then a key or a click finds none. */
+static gboolean
+menu_shown (gpointer data)
+{
+  GtkWidget *menu = _atrium_window_frame_get_menu (data);
+  XWindowAttributes attributes;
+
+  return viewable_menu (data, &attributes) != 0 && gtk_widget_get_first_child (menu) != NULL
+         && gtk_widget_get_width (gtk_widget_get_first_child (menu)) > 0;
+}
+
+/* The first item of a menu, depth first. */
+static GtkWidget *
+first_item (GtkWidget *widget)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, g_type_from_name ("GtkModelButton")))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *item = first_item (child);
+
+      if (item != NULL)
+        return item;
+    }
+  return NULL;
+}
+
+static gboolean
+menu_pending (gpointer data)
+{
+  return _atrium_window_frame_menu_is_pending (data);
+}
+
+static gboolean
+menu_gone (gpointer data)
+{
+  XWindowAttributes attributes;
+
+  return viewable_menu (data, &attributes) == 0;
+}
+
 static void
 test_frameless (void)
 {
@@ -1650,6 +1713,51 @@ test_frameless (void)
     assert_geometry (window, x0, y0, 460, 300);
   }
   g_assert_cmpuint (_atrium_window_frame_get_moves (GTK_WINDOW (window)), ==, 1);
+
+  /* A right click on the bar shows the window menu. openbox has none for
+   * clients to open, so it is the window's own, which X maps by the
+   * pointer when the button goes up; a click on its first item
+   * maximises. */
+  g_assert_false (gtk_window_is_maximized (GTK_WINDOW (window)));
+  pointer_to (window, 150, 20);
+  {
+    const char * const down[] = { "xdotool", "mousedown", "3", NULL };
+    const char * const up[] = { "xdotool", "mouseup", "3", NULL };
+    XWindowAttributes menu;
+    GtkWidget *popover, *item;
+    graphene_point_t middle, at;
+    int px, py;
+
+    desktop_get_pointer (&px, &py);
+    xdotool (down);
+    harness_wait_for (menu_pending, window, "the right press to reach C");
+    g_assert_true (menu_gone (window));
+    xdotool (up);
+    harness_wait_for (menu_shown, window, "the window menu to show");
+    g_assert_cmpuint (viewable_menu (window, &menu), !=, 0);
+    /* By the pointer, below it and to its right. */
+    g_assert_cmpint (ABS (menu.x - px), <=, 16);
+    g_assert_cmpint (ABS (menu.y - py), <=, 16);
+    g_test_message ("menu at %d, %d, %d×%d; pointer at %d, %d", menu.x, menu.y, menu.width,
+                    menu.height, px, py);
+    popover = _atrium_window_frame_get_menu (GTK_WINDOW (window));
+    item = first_item (popover);
+    g_assert_nonnull (item);
+    middle = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.0,
+                                  gtk_widget_get_height (item) / 2.0);
+    g_assert_true (gtk_widget_compute_point (item, popover, &middle, &at));
+    {
+      g_autofree char *sx = g_strdup_printf ("%d", menu.x + (int) at.x);
+      g_autofree char *sy = g_strdup_printf ("%d", menu.y + (int) at.y);
+      const char * const click[] = { "xdotool", "mousemove", sx, sy, "click", "1", NULL };
+
+      xdotool (click);
+    }
+    harness_wait_for (is_maximized, window, "the menu's first item to maximise the window");
+    harness_wait_for (menu_gone, window, "the window menu to go");
+    assert_js (window, "return atrium.window.unmaximize();", "null");
+    harness_wait_for (is_not_maximized, window, "the window to be unmaximised");
+  }
 
   /* Back to a framed window. */
   atrium_window_set_frameless (window, FALSE);
