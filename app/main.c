@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <atrium.h>
 
@@ -19,9 +20,13 @@ typedef struct
   int       height;
   char     *app_id;
   char    **url_schemes;
+  char     *state_key;
 } Options;
 
-static Options options = { NULL, NULL, NULL, 1024, 720, NULL, NULL };
+static Options options = { NULL, NULL, NULL, 1024, 720, NULL, NULL, NULL };
+
+/* What atrium_window_set_state_key() takes. */
+#define STATE_KEY_MAX 256
 
 static void
 activate_cb (AtriumApp *app,
@@ -32,6 +37,9 @@ activate_cb (AtriumApp *app,
   gtk_window_set_title (GTK_WINDOW (window), options.title != NULL ? options.title : "Atrium");
   gtk_window_set_default_size (GTK_WINDOW (window), options.width, options.height);
   atrium_window_set_min_size (window, 320, 240);
+  /* After the default size: a remembered one wins. */
+  if (options.state_key != NULL)
+    atrium_window_set_state_key (window, options.state_key);
 
   atrium_window_load (window, atrium_app_get_start_path (app));
   gtk_window_present (GTK_WINDOW (window));
@@ -60,6 +68,9 @@ parse_options (AtriumApp  *app,
       "to the first, and exits", "ID" },
     { "url-scheme", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.url_schemes,
       "Take SCHEME:… URLs given as arguments as deep links (repeatable)", "SCHEME" },
+    { "state-key", 0, 0, G_OPTION_ARG_STRING, &options.state_key,
+      "Remember the window's size, maximised and fullscreen state (and position on X11) "
+      "under KEY, in ~/.local/state/" APP_ID "/", "KEY" },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
@@ -94,6 +105,13 @@ parse_options (AtriumApp  *app,
   if (options.width <= 0 || options.height <= 0)
     {
       fprintf (stderr, "atrium: --width and --height must be positive\n");
+      return FALSE;
+    }
+  if (options.state_key != NULL
+      && (options.state_key[0] == '\0' || strlen (options.state_key) > STATE_KEY_MAX
+          || !g_utf8_validate (options.state_key, -1, NULL)))
+    {
+      fprintf (stderr, "atrium: --state-key must be 1 to %d bytes of UTF-8\n", STATE_KEY_MAX);
       return FALSE;
     }
   if (options.dir != NULL && options.dev_url != NULL)

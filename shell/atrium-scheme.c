@@ -398,7 +398,7 @@ pending_load_free (PendingLoad *load)
 static void
 frame_guard_clear (FrameGuard *guard)
 {
-  g_clear_object (&guard->filter);
+  g_clear_pointer (&guard->filter, webkit_user_content_filter_unref);
   g_clear_pointer (&guard->managers, g_ptr_array_unref);
   g_clear_pointer (&guard->pending, g_ptr_array_unref);
   g_clear_pointer (&guard->identifier, g_free);

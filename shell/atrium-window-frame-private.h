@@ -18,6 +18,8 @@ gboolean _atrium_window_frame_toggle_maximize (GtkWindow  *window,
 gboolean _atrium_window_frame_show_menu       (GtkWindow  *window,
                                                GError    **error);
 
-guint    _atrium_window_frame_get_moves       (GtkWindow  *window);
+guint      _atrium_window_frame_get_moves     (GtkWindow  *window);
+GtkWidget *_atrium_window_frame_get_menu      (GtkWindow  *window);
+gboolean   _atrium_window_frame_menu_is_pending (GtkWindow *window);
 
 G_END_DECLS

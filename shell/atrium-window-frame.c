@@ -19,7 +19,16 @@
  * pressing a mouse button on the window, as a title bar does: the window
  * keeps the press in progress, seen first (capture phase), and the window
  * manager is handed that press. A page that asks without one is refused,
- * so it cannot move the window under the user. */
+ * so it cannot move the window under the user.
+ *
+ * The window menu is the window manager's where it has one for clients to
+ * open (_GTK_SHOW_WINDOW_MENU: Mutter, KWin, Xfwm). Where it has none (as
+ * openbox), the window shows its own, as GTK's title bars do: a popover
+ * at the pointer with GtkWindow's own actions (maximise or restore,
+ * minimise, close, which asks the page as the close button does). It opens
+ * when that button goes up: a popover that took the pointer while the
+ * window still had the press would get a release for a press it never saw
+ * (GTK warns of its broken accounting). */
 
 /* A double click's second press is at most this old when its dblclick
  * reaches C: the click goes through the web process and back, which on a
@@ -37,7 +46,12 @@ typedef struct
   guint32    event_time;  /* X server time of the last pointer event */
   guint      moves;       /* moves handed to the window manager, for tests */
   gboolean   frameless;
+  GtkWidget *menu;        /* our window menu, once shown; a child of the window */
+  GdkEvent  *menu_press;  /* the press our menu opens for, when its button goes up */
 } Frame;
+
+static void show_own_menu (Frame    *self,
+                           GdkEvent *press);
 
 static const char frame_key[] = "atrium-window-frame";
 
@@ -111,6 +125,14 @@ event_cb (GtkEventControllerLegacy *controller,
     case GDK_BUTTON_RELEASE:
       self->event_time = gdk_event_get_time (event);
       g_clear_pointer (&self->press, gdk_event_unref);
+      if (self->menu_press != NULL
+          && gdk_button_event_get_button (event) == gdk_button_event_get_button (self->menu_press))
+        {
+          GdkEvent *press = g_steal_pointer (&self->menu_press);
+
+          show_own_menu (self, press);
+          gdk_event_unref (press);
+        }
       break;
 
     default:
@@ -123,7 +145,16 @@ static void
 frame_free (Frame *self)
 {
   g_clear_pointer (&self->press, gdk_event_unref);
+  g_clear_pointer (&self->menu_press, gdk_event_unref);
   g_free (self);
+}
+
+/* A window must have let go of its children by the time it is finalized. */
+static void
+destroy_cb (GtkWidget *window,
+            Frame     *self)
+{
+  g_clear_pointer (&self->menu, gtk_widget_unparent);
 }
 
 void
@@ -137,6 +168,7 @@ _atrium_window_frame_init (GtkWindow *window)
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   g_signal_connect (controller, "event", G_CALLBACK (event_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (window), controller);
+  g_signal_connect (window, "destroy", G_CALLBACK (destroy_cb), self);
 }
 
 void
@@ -163,8 +195,6 @@ _atrium_window_frame_is_frameless (GtkWindow *window)
  * stale press behind. */
 static GdkEvent *
 held_press (Frame   *self,
-            double  *x,
-            double  *y,
             GError **error)
 {
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self->window));
@@ -174,7 +204,8 @@ held_press (Frame   *self,
   if (self->press != NULL && surface != NULL)
     {
       button = gdk_button_event_get_button (self->press);
-      gdk_surface_get_device_position (surface, gdk_event_get_device (self->press), x, y, &state);
+      gdk_surface_get_device_position (surface, gdk_event_get_device (self->press), NULL, NULL,
+                                       &state);
       if (button >= 1 && button <= 5 && (state & (GDK_BUTTON1_MASK << (button - 1))))
         return self->press;
     }
@@ -190,21 +221,25 @@ _atrium_window_frame_begin_move (GtkWindow  *window,
 {
   Frame *self = get_frame (window);
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
-  double x = 0, y = 0;
-  GdkEvent *press = held_press (self, &x, &y, error);
+  GdkEvent *press = held_press (self, error);
+  double x, y;
 
   if (press == NULL)
     return FALSE;
-  if (!GDK_IS_TOPLEVEL (surface))
+  if (!GDK_IS_TOPLEVEL (surface) || !gdk_event_get_position (press, &x, &y))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
                            "This window cannot be moved");
       return FALSE;
     }
-  /* Where the pointer is now, and the time of the latest pointer event:
-   * the pointer has moved since the press, and GDK releases the press's
-   * grab for the window manager with this time, which an older one would
-   * not release. */
+  /* Where the button went down, as GTK's own title bar does: the window
+   * manager moves the window by how far the pointer goes from there, so
+   * the point the user took stays under the pointer however far the
+   * pointer went before the page asked (past its threshold, and the trip
+   * through the web process). The time is the latest pointer event's.
+   * The window manager takes the pointer here and moves the window on the
+   * motion that follows; a button that goes up without moving again
+   * leaves the window where it was. */
   gdk_toplevel_begin_move (GDK_TOPLEVEL (surface), gdk_event_get_device (press),
                            gdk_button_event_get_button (press), x, y, self->event_time);
   /* The window manager has the pointer until the button goes up. */
@@ -235,23 +270,70 @@ _atrium_window_frame_toggle_maximize (GtkWindow  *window,
   return TRUE;
 }
 
+/* The window's own menu, at @press, where the window manager has none. */
+static void
+show_own_menu (Frame    *self,
+               GdkEvent *press)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) last = g_menu_new ();
+  double x = 0, y = 0, dx, dy;
+
+  gdk_event_get_position (press, &x, &y);
+  /* The press is in the surface's coordinates, the popover points in the
+   * window's. */
+  gtk_native_get_surface_transform (GTK_NATIVE (self->window), &dx, &dy);
+
+  g_menu_append (menu, gtk_window_is_maximized (self->window) ? "Restore" : "Maximize",
+                 "window.toggle-maximized");
+  g_menu_append (menu, "Minimize", "window.minimize");
+  g_menu_append (last, "Close", "window.close");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (last));
+  if (self->menu == NULL)
+    {
+      self->menu = gtk_popover_menu_new_from_model (NULL);
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
+      gtk_widget_set_halign (self->menu, GTK_ALIGN_START);
+      gtk_popover_set_position (GTK_POPOVER (self->menu), GTK_POS_BOTTOM);
+      gtk_widget_set_parent (self->menu, GTK_WIDGET (self->window));
+    }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->menu), G_MENU_MODEL (menu));
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->menu),
+                               &(GdkRectangle) { (int) (x - dx), (int) (y - dy), 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->menu));
+  gtk_popover_present (GTK_POPOVER (self->menu));
+}
+
 gboolean
 _atrium_window_frame_show_menu (GtkWindow  *window,
                                 GError    **error)
 {
   Frame *self = get_frame (window);
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
-  GdkEvent *press = held_press (self, NULL, NULL, error);
+  GdkEvent *press = held_press (self, error);
 
   if (press == NULL)
     return FALSE;
-  if (!GDK_IS_TOPLEVEL (surface) || !gdk_toplevel_show_window_menu (GDK_TOPLEVEL (surface), press))
+  if (!GDK_IS_TOPLEVEL (surface))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
-                           "The window manager has no window menu to show");
+                           "This window has no window menu to show");
       return FALSE;
     }
+  if (!gdk_toplevel_show_window_menu (GDK_TOPLEVEL (surface), press))
+    {
+      g_clear_pointer (&self->menu_press, gdk_event_unref);
+      self->menu_press = gdk_event_ref (press);
+    }
   return TRUE;
+}
+
+/* For tests: whether the window's own menu opens when the button goes
+ * up. */
+gboolean
+_atrium_window_frame_menu_is_pending (GtkWindow *window)
+{
+  return get_frame (window)->menu_press != NULL;
 }
 
 /* For tests: how many moves the window handed to the window manager. */
@@ -259,4 +341,11 @@ guint
 _atrium_window_frame_get_moves (GtkWindow *window)
 {
   return get_frame (window)->moves;
+}
+
+/* For tests: the window's own menu, if it has shown it. */
+GtkWidget *
+_atrium_window_frame_get_menu (GtkWindow *window)
+{
+  return get_frame (window)->menu;
 }

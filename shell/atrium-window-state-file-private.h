@@ -42,5 +42,8 @@ gboolean  _atrium_window_state_save       (const char              *path,
                                            GError                 **error);
 void      _atrium_window_state_clamp      (AtriumWindowState       *state,
                                            const AtriumWindowArea  *area);
+int       _atrium_window_state_pick_area  (const AtriumWindowState *state,
+                                           const AtriumWindowArea  *areas,
+                                           guint                    n_areas);
 
 G_END_DECLS

@@ -325,3 +325,52 @@ _atrium_window_state_clamp (AtriumWindowState      *state,
       state->height = clamp_span (&state->y, state->height, area->y, area->height);
     }
 }
+
+static gint64
+overlap (int a_start,
+         int a_span,
+         int b_start,
+         int b_span)
+{
+  gint64 start = MAX (a_start, b_start);
+  gint64 end = MIN ((gint64) a_start + a_span, (gint64) b_start + b_span);
+
+  return MAX (end - start, 0);
+}
+
+/* Which of @areas (the monitors' work areas) a window saved as @state
+ * opens on: the one its saved rectangle covers most, as the window manager
+ * would say it is on; without a position, or on none of them (a monitor
+ * that is gone), the biggest. -1 without areas. */
+int
+_atrium_window_state_pick_area (const AtriumWindowState *state,
+                                const AtriumWindowArea  *areas,
+                                guint                    n_areas)
+{
+  gint64 best_overlap = 0, best_size = -1;
+  int best = -1, biggest = -1;
+
+  for (guint i = 0; i < n_areas; i++)
+    {
+      const AtriumWindowArea *area = &areas[i];
+      gint64 size = (gint64) MAX (area->width, 0) * MAX (area->height, 0);
+
+      if (size > best_size)
+        {
+          best_size = size;
+          biggest = i;
+        }
+      if (state->has_position)
+        {
+          gint64 covered = overlap (state->x, state->width, area->x, area->width)
+                           * overlap (state->y, state->height, area->y, area->height);
+
+          if (covered > best_overlap)
+            {
+              best_overlap = covered;
+              best = i;
+            }
+        }
+    }
+  return best >= 0 ? best : biggest;
+}

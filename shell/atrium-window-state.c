@@ -8,13 +8,24 @@
 # include <gdk/x11/gdkx.h>
 #endif
 
+#include "atrium-window.h"
+#include "atrium-window-private.h"
 #include "atrium-window-state-file-private.h"
 
 /* A window that remembers its size, maximised and fullscreen state under a
  * state key (atrium_window_set_state_key()): restored when the key is set,
  * saved a moment after each change and when the window goes. The file is
- * atrium-window-state-file.c's. Position is not restored: GTK 4 neither
- * reads nor sets it, and X11 alone would allow it. Main thread. */
+ * atrium-window-state-file.c's.
+ *
+ * On X11 its position too. GTK 4 neither tells nor sets it, so X does: a
+ * move is the window's ConfigureNotify (the window manager sends one when
+ * it moves the frame, ICCCM 4.1.5), seen through the display's "xevent"
+ * signal; the position read is the frame's corner
+ * (atrium_window_get_position()). It is put back with atrium_window_move()
+ * when X says the window is mapped (MapNotify): the window manager has
+ * placed it and framed it by then, so the whole frame is fitted into a
+ * monitor's work area. A maximised or fullscreen window keeps the position
+ * it goes back to. Main thread. */
 
 #define SAVE_DELAY_MS 500
 
@@ -26,9 +37,31 @@ typedef struct
   guint              save_id;
   gboolean           warned;
   AtriumWindowState  saved;
+  GdkDisplay        *display;   /* whose xevent handler is ours; X11 only */
+  gulong             xevent_id;
+  gboolean           place;     /* saved.x, saved.y still to be applied when mapped */
+  gboolean           known;     /* x, y: the last position read */
+  int                x;
+  int                y;
 } Tracker;
 
 static const char tracker_key[] = "atrium-window-state";
+
+/* Where the window is, if it is shown and the display tells. */
+static void
+read_position (Tracker *self)
+{
+  int x, y;
+
+  if (ATRIUM_IS_WINDOW (self->window) && gtk_widget_get_mapped (GTK_WIDGET (self->window))
+      && atrium_window_get_position (ATRIUM_WINDOW (self->window), &x, &y, NULL)
+      && ABS (x) <= ATRIUM_WINDOW_STATE_MAX_SIZE && ABS (y) <= ATRIUM_WINDOW_STATE_MAX_SIZE)
+    {
+      self->known = TRUE;
+      self->x = x;
+      self->y = y;
+    }
+}
 
 static void
 read_state (Tracker           *self,
@@ -38,6 +71,14 @@ read_state (Tracker           *self,
   gtk_window_get_default_size (self->window, &state->width, &state->height);
   state->maximized = gtk_window_is_maximized (self->window);
   state->fullscreen = gtk_window_is_fullscreen (self->window);
+  /* Not where the window manager put it before the saved position went
+   * back; and a maximised or fullscreen window's position is not the one
+   * it goes back to. */
+  if (!self->place && !state->maximized && !state->fullscreen)
+    read_position (self);
+  state->has_position = self->known;
+  state->x = self->x;
+  state->y = self->y;
 }
 
 static void
@@ -76,13 +117,105 @@ save_cb (gpointer data)
 
 /* Resizing sends a change per frame: they are saved together. */
 static void
-changed_cb (GObject    *object,
-            GParamSpec *pspec,
-            Tracker    *self)
+schedule_save (Tracker *self)
 {
   if (self->save_id == 0)
     self->save_id = g_timeout_add (SAVE_DELAY_MS, save_cb, self);
 }
+
+static void
+changed_cb (GObject    *object,
+            GParamSpec *pspec,
+            Tracker    *self)
+{
+  schedule_save (self);
+}
+
+/* The work areas of the display's monitors (the whole monitor where the
+ * work area is not known); @n_areas of them, at most one per monitor. */
+static AtriumWindowArea *
+get_work_areas (GtkWindow *window,
+                guint     *n_areas)
+{
+  GListModel *monitors = gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (window)));
+  guint n = g_list_model_get_n_items (monitors);
+  AtriumWindowArea *areas = g_new0 (AtriumWindowArea, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, i);
+      GdkRectangle rect;
+
+      gdk_monitor_get_geometry (monitor, &rect);
+#ifdef GDK_WINDOWING_X11
+      if (GDK_IS_X11_MONITOR (monitor))
+        gdk_x11_monitor_get_workarea (monitor, &rect);
+#endif
+      areas[i] = (AtriumWindowArea) { rect.x, rect.y, rect.width, rect.height };
+    }
+  *n_areas = n;
+  return areas;
+}
+
+/* The saved position goes back where the window manager has placed and
+ * framed the window: the frame, not only the page, on a monitor. */
+static void
+place_now (Tracker *self)
+{
+  g_autofree AtriumWindowArea *areas = NULL;
+  AtriumWindowState frame = self->saved;
+  guint n_areas;
+  int extents[4], area;
+
+  self->place = FALSE;
+  if (!ATRIUM_IS_WINDOW (self->window) || gtk_window_is_maximized (self->window)
+      || gtk_window_is_fullscreen (self->window))
+    return;
+  _atrium_window_get_frame_extents (ATRIUM_WINDOW (self->window), extents);
+  frame.width += extents[0] + extents[1];
+  frame.height += extents[2] + extents[3];
+  areas = get_work_areas (self->window, &n_areas);
+  area = _atrium_window_state_pick_area (&frame, areas, n_areas);
+  if (area >= 0)
+    _atrium_window_state_clamp (&frame, &areas[area]);
+  if (atrium_window_move (ATRIUM_WINDOW (self->window), frame.x, frame.y, NULL))
+    {
+      self->x = frame.x;
+      self->y = frame.y;
+    }
+}
+
+#ifdef GDK_WINDOWING_X11
+static gboolean
+xevent_cb (GdkX11Display *display,
+           const XEvent  *event,
+           Tracker       *self)
+{
+  GdkSurface *surface;
+
+  if (event->type != ConfigureNotify && event->type != MapNotify)
+    return GDK_EVENT_PROPAGATE;
+  surface = gtk_native_get_surface (GTK_NATIVE (self->window));
+  /* What X says of the window itself (its own StructureNotify, and the
+   * window manager's synthetic ConfigureNotify). */
+  if (surface == NULL || !GDK_IS_X11_SURFACE (surface)
+      || event->xany.window != gdk_x11_surface_get_xid (surface))
+    return GDK_EVENT_PROPAGATE;
+  if (event->type == MapNotify)
+    {
+      if (self->place)
+        place_now (self);
+      return GDK_EVENT_PROPAGATE;
+    }
+  /* Read now, not when saving: a window closed before then has no
+   * position to read. */
+  if (!self->place && !gtk_window_is_maximized (self->window)
+      && !gtk_window_is_fullscreen (self->window))
+    read_position (self);
+  schedule_save (self);
+  return GDK_EVENT_PROPAGATE;
+}
+#endif
 
 static void
 destroy_cb (GtkWidget *widget,
@@ -97,41 +230,22 @@ tracker_free (Tracker *self)
 {
   g_clear_handle_id (&self->save_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->window, self);
+  if (self->xevent_id != 0)
+    g_signal_handler_disconnect (self->display, self->xevent_id);
+  g_clear_object (&self->display);
   g_free (self->path);
   g_free (self->key);
   g_free (self);
-}
-
-/* The biggest work area of the display's monitors (the whole monitor where
- * the work area is not known). */
-static void
-get_work_area (GtkWindow        *window,
-               AtriumWindowArea *area)
-{
-  GListModel *monitors = gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (window)));
-
-  memset (area, 0, sizeof *area);
-  for (guint i = 0; i < g_list_model_get_n_items (monitors); i++)
-    {
-      g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, i);
-      GdkRectangle rect;
-
-      gdk_monitor_get_geometry (monitor, &rect);
-#ifdef GDK_WINDOWING_X11
-      if (GDK_IS_X11_MONITOR (monitor))
-        gdk_x11_monitor_get_workarea (monitor, &rect);
-#endif
-      if ((gint64) rect.width * rect.height > (gint64) area->width * area->height)
-        *area = (AtriumWindowArea) { rect.x, rect.y, rect.width, rect.height };
-    }
 }
 
 static void
 restore (Tracker *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree AtriumWindowArea *areas = NULL;
   AtriumWindowState state = { 0 };
-  AtriumWindowArea area;
+  guint n_areas;
+  int area;
 
   if (!_atrium_window_state_load (self->path, self->key, &state, &error))
     {
@@ -139,15 +253,27 @@ restore (Tracker *self)
         g_warning ("Window “%s” opens with its default size: %s", self->key, error->message);
       return;
     }
-  get_work_area (self->window, &area);
-  state.has_position = FALSE;
-  _atrium_window_state_clamp (&state, &area);
+  /* A position is only ever applied where it was read. */
+  if (self->display == NULL)
+    state.has_position = FALSE;
+  /* On the monitor it was on, if that is still there; where it can be
+   * seen in any case. */
+  areas = get_work_areas (self->window, &n_areas);
+  area = _atrium_window_state_pick_area (&state, areas, n_areas);
+  if (area >= 0)
+    _atrium_window_state_clamp (&state, &areas[area]);
   gtk_window_set_default_size (self->window, state.width, state.height);
   if (state.maximized)
     gtk_window_maximize (self->window);
   if (state.fullscreen)
     gtk_window_fullscreen (self->window);
   self->saved = state;
+  self->known = state.has_position;
+  self->x = state.x;
+  self->y = state.y;
+  self->place = state.has_position;
+  if (self->place && gtk_widget_get_mapped (GTK_WIDGET (self->window)))
+    place_now (self);
 }
 
 /* Restores the state saved under @key, then keeps it. A second call moves
@@ -172,6 +298,13 @@ _atrium_window_state_attach (GtkWindow  *window,
   self->path = _atrium_window_state_path (app_id);
   self->key = g_strdup (key);
   g_object_set_data_full (G_OBJECT (window), tracker_key, self, (GDestroyNotify) tracker_free);
+#ifdef GDK_WINDOWING_X11
+  if (GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (window))))
+    {
+      self->display = g_object_ref (gtk_widget_get_display (GTK_WIDGET (window)));
+      self->xevent_id = g_signal_connect (self->display, "xevent", G_CALLBACK (xevent_cb), self);
+    }
+#endif
 
   restore (self);
   g_signal_connect (window, "notify::default-width", G_CALLBACK (changed_cb), self);

@@ -1118,6 +1118,29 @@ atrium_window_get_position (AtriumWindow  *self,
 #endif
 }
 
+/* The window manager's frame around the window, as it says
+ * (_NET_FRAME_EXTENTS): left, right, top, bottom; zeros where it says
+ * nothing, before the window is shown, and off X11. */
+void
+_atrium_window_get_frame_extents (AtriumWindow *self,
+                                  int           extents[4])
+{
+#ifdef GDK_WINDOWING_X11
+  Display *display;
+  Window xid;
+  long values[4];
+
+  memset (extents, 0, 4 * sizeof (int));
+  if (!x11_window (self, &display, &xid, NULL))
+    return;
+  frame_extents (display, xid, values);
+  for (int i = 0; i < 4; i++)
+    extents[i] = (int) CLAMP (values[i], 0, G_MAXINT16);
+#else
+  memset (extents, 0, 4 * sizeof (int));
+#endif
+}
+
 /**
  * atrium_window_center:
  * @error: return location for a #GError in %ATRIUM_ERROR
@@ -1220,16 +1243,16 @@ _atrium_window_get_refusals (AtriumWindow         *self,
  * @key: (nullable): a name for this window's state, such as "main"; %NULL
  *   to stop remembering
  *
- * Remembers the window's size, and whether it is maximised or fullscreen,
- * under @key: what was saved under it is restored now (fitted to the
- * biggest monitor's work area), and each change is saved a moment after it
- * happens and when the window closes. The state is kept per application id
+ * Remembers the window's size, whether it is maximised or fullscreen, and
+ * on X11 its position, under @key: what was saved under it is restored now
+ * (the position once the window is shown), fitted to the work area of the
+ * monitor it was on, or of the biggest one if that is gone; each change is
+ * saved a moment after it happens and when the window closes. The state is kept per application id
  * in the XDG state directory (`~/.local/state/APP-ID/window-state.json`),
  * written atomically; a file that cannot be read means the window's
  * defaults and a warning, never a failure to open. Call it before the
  * window is shown, after any gtk_window_set_default_size() of your own.
- * The app needs an application id. Position is not remembered: GTK 4 does
- * not tell it.
+ * The app needs an application id.
  */
 void
 atrium_window_set_state_key (AtriumWindow *self,

@@ -246,3 +246,44 @@ desktop_type (gulong      window,
   desktop_focus (window);
   out = desktop_run_tool (argv, NULL);
 }
+
+static int
+field_after (const char *text,
+             const char *label)
+{
+  const char *at = strstr (text, label);
+
+  if (at == NULL)
+    g_error ("No “%s” in: %s", label, text);
+  return (int) strtol (at + strlen (label), NULL, 10);
+}
+
+void
+desktop_get_geometry (gulong  window,
+                      int    *x,
+                      int    *y,
+                      int    *width,
+                      int    *height)
+{
+  g_autofree char *id = g_strdup_printf ("%lu", window);
+  const char * const argv[] = { "xwininfo", "-id", id, NULL };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+
+  *x = field_after (out, "Absolute upper-left X:");
+  *y = field_after (out, "Absolute upper-left Y:");
+  if (width != NULL)
+    *width = field_after (out, "Width:");
+  if (height != NULL)
+    *height = field_after (out, "Height:");
+}
+
+void
+desktop_get_pointer (int *x,
+                     int *y)
+{
+  const char * const argv[] = { "xdotool", "getmouselocation", NULL };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+
+  *x = field_after (out, "x:");
+  *y = field_after (out, "y:");
+}

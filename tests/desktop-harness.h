@@ -33,6 +33,16 @@ void      desktop_focus           (gulong      window);
  * (xdotool's names, such as "ctrl+l" or "Escape") from the keyboard. */
 void      desktop_key             (gulong      window,
                                    const char *keys);
+/* Where X has @window (its client area, in root coordinates) and how big,
+ * from xwininfo; aborts the test if xwininfo cannot tell. */
+void      desktop_get_geometry    (gulong      window,
+                                   int        *x,
+                                   int        *y,
+                                   int        *width,
+                                   int        *height);
+/* Where the pointer is, in root coordinates. */
+void      desktop_get_pointer     (int        *x,
+                                   int        *y);
 /* Types @text on the keyboard into @window, which has the focus. */
 void      desktop_type            (gulong      window,
                                    const char *text);

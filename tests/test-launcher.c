@@ -73,10 +73,10 @@ test_help (void)
 
   launch (&run, "--help", NULL);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < 6; i++)
+  for (guint i = 0; i < 7; i++)
     {
       static const char * const options[] = {
-        "--dir", "--title", "--width", "--height", "--log-console", "--screenshot",
+        "--dir", "--title", "--width", "--height", "--log-console", "--screenshot", "--state-key",
       };
       g_assert_nonnull (strstr (run.out, options[i]));
     }
@@ -97,11 +97,15 @@ test_bad_option (void)
 static void
 test_bad_values (void)
 {
-  static const char * const cases[][2] = {
+  g_autofree char *long_key = g_strnfill (257, 'k');
+  const char * const cases[][2] = {
     { "--width", "0" },
     { "--height", "-5" },
     { "--width", "wide" },
     { "--dir", "/nonexistent/atrium/dir" },
+    { "--state-key", "" },
+    { "--state-key", long_key },
+    { "--state-key", "\xff\xfe" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

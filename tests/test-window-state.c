@@ -282,6 +282,61 @@ test_clamp (void)
   g_assert_cmpint (big.width, ==, 1920);
 }
 
+/* Two monitors side by side, the second one smaller and lower, each with
+ * a panel: which one a saved window opens on, and where on it. */
+static void
+test_pick_area (void)
+{
+  const AtriumWindowArea areas[] = {
+    { 0, 30, 1920, 1050 },
+    { 1920, 200, 1280, 994 },
+  };
+  AtriumWindowState on_second = { 800, 600, FALSE, FALSE, TRUE, 2000, 300 };
+  AtriumWindowState straddling = { 800, 600, FALSE, FALSE, TRUE, 1500, 300 };
+  AtriumWindowState mostly_second = { 800, 600, FALSE, FALSE, TRUE, 1800, 300 };
+  AtriumWindowState gone = { 800, 600, FALSE, FALSE, TRUE, 5000, 300 };
+  AtriumWindowState above = { 800, 600, FALSE, FALSE, TRUE, 2000, 0 };
+  AtriumWindowState no_position = { 800, 600, FALSE, FALSE, FALSE, 2000, 300 };
+  AtriumWindowState any = { 800, 600, FALSE, FALSE, TRUE, 10, 10 };
+  const AtriumWindowArea bigger_second[] = {
+    { 0, 0, 1024, 768 },
+    { 1024, 0, 2560, 1440 },
+  };
+
+  g_assert_cmpint (_atrium_window_state_pick_area (&on_second, areas, 2), ==, 1);
+  /* Over both: the one it covers most. */
+  g_assert_cmpint (_atrium_window_state_pick_area (&straddling, areas, 2), ==, 0);
+  g_assert_cmpint (_atrium_window_state_pick_area (&mostly_second, areas, 2), ==, 1);
+  /* On none (a monitor that is gone), or without a position: the
+   * biggest. */
+  g_assert_cmpint (_atrium_window_state_pick_area (&gone, areas, 2), ==, 0);
+  g_assert_cmpint (_atrium_window_state_pick_area (&gone, bigger_second, 2), ==, 1);
+  g_assert_cmpint (_atrium_window_state_pick_area (&no_position, areas, 2), ==, 0);
+  g_assert_cmpint (_atrium_window_state_pick_area (&any, areas, 0), ==, -1);
+
+  /* Then clamped to that one: in the second monitor's work area, below
+   * its panel. */
+  _atrium_window_state_clamp (&above, &areas[_atrium_window_state_pick_area (&above, areas, 2)]);
+  g_assert_cmpint (above.x, ==, 2000);
+  g_assert_cmpint (above.y, ==, 200);
+  /* Straddling: moved onto the first, whole. */
+  _atrium_window_state_clamp (&straddling, &areas[0]);
+  g_assert_cmpint (straddling.x, ==, 1920 - 800);
+  g_assert_cmpint (straddling.y, ==, 300);
+  g_assert_cmpint (straddling.width, ==, 800);
+  /* Bigger than the second monitor's work area, at its right edge: as big
+   * as the area, at its corner. */
+  {
+    AtriumWindowState huge = { 3000, 2000, FALSE, FALSE, TRUE, 3000, 900 };
+
+    _atrium_window_state_clamp (&huge, &areas[1]);
+    g_assert_cmpint (huge.x, ==, 1920);
+    g_assert_cmpint (huge.y, ==, 200);
+    g_assert_cmpint (huge.width, ==, 1280);
+    g_assert_cmpint (huge.height, ==, 994);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -299,6 +354,7 @@ main (int   argc,
   g_test_add ("/atrium/window-state/write-cap", Fixture, NULL, fixture_set_up, test_write_cap,
               fixture_tear_down);
   g_test_add_func ("/atrium/window-state/clamp", test_clamp);
+  g_test_add_func ("/atrium/window-state/pick-area", test_pick_area);
 
   return g_test_run ();
 }
