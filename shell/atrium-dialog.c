@@ -448,15 +448,6 @@ message_type (AtriumMessageKind kind)
     }
 }
 
-static void
-entry_activate_cb (GtkEntry *entry,
-                   gpointer  user_data)
-{
-  Operation *op = user_data;
-
-  gtk_dialog_response (GTK_DIALOG (op->message), 0);
-}
-
 void
 _atrium_dialog_message_start (AtriumWindow        *parent,
                               AtriumMessageKind    kind,
@@ -505,7 +496,9 @@ _atrium_dialog_message_start (AtriumWindow        *parent,
 
       op->entry = gtk_entry_new ();
       gtk_editable_set_text (GTK_EDITABLE (op->entry), prompt_text);
-      g_signal_connect (op->entry, "activate", G_CALLBACK (entry_activate_cb), op);
+      /* Return in the entry presses the default button (a prompt's OK),
+       * as it does anywhere else in the dialog. */
+      gtk_entry_set_activates_default (GTK_ENTRY (op->entry), TRUE);
       gtk_box_append (GTK_BOX (area), op->entry);
     }
 
