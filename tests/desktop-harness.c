@@ -246,3 +246,16 @@ desktop_type (gulong      window,
   desktop_focus (window);
   out = desktop_run_tool (argv, NULL);
 }
+
+void
+desktop_click (gulong window,
+               int    x,
+               int    y)
+{
+  g_autofree char *id = g_strdup_printf ("%lu", window);
+  g_autofree char *sx = g_strdup_printf ("%d", x);
+  g_autofree char *sy = g_strdup_printf ("%d", y);
+  const char * const argv[] = { "xdotool", "mousemove", "--sync", "--window", id, sx, sy,
+                                "click", "1", NULL };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+}

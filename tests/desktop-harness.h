@@ -33,6 +33,11 @@ void      desktop_focus           (gulong      window);
  * (xdotool's names, such as "ctrl+l" or "Escape") from the keyboard. */
 void      desktop_key             (gulong      window,
                                    const char *keys);
+/* Moves the pointer to @x, @y in @window and clicks the primary button
+ * there, as the user would. */
+void      desktop_click           (gulong      window,
+                                   int         x,
+                                   int         y);
 /* Types @text on the keyboard into @window, which has the focus. */
 void      desktop_type            (gulong      window,
                                    const char *text);
