@@ -475,6 +475,13 @@ _atrium_dialog_message_start (AtriumWindow        *parent,
   op->n_buttons = g_strv_length ((char **) labels);
   op->cancel_button = cancel_button;
 
+  /* Under Xvfb with openbox, `xwd -root` shows what is under a dialog
+   * over its window, not the dialog: xwd rebuilds the screen from the
+   * window tree whenever windows have another visual than the root's
+   * (GTK 4 takes a depth-32 one when the server has it, a GL-chosen
+   * depth-24 one otherwise) and gets that case wrong. The dialog is
+   * drawn: a plain XGetImage of the root window shows it, as one of its
+   * own window does (test-dialogs checks both). */
   dialog = g_object_new (GTK_TYPE_MESSAGE_DIALOG,
                          "message-type", message_type (kind),
                          "text", message != NULL ? message : "",

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <X11/Xutil.h>
 #include <gdk/x11/gdkx.h>
 #include <glib/gstdio.h>
 
@@ -547,9 +548,55 @@ page_dialog_shown (gpointer data)
   return desktop_find_window (PAGE_DIALOG) == wait->xid;
 }
 
-/* Waits for the page's dialog showing @text; returns its X window. It is
- * the only dialog, modal and transient for @window, with the
- * application's name for its title. */
+/* Whether @data (a dialog) is drawn where the user sees it: its X window
+ * holds no transparent black (what a depth-32 window holds before GTK
+ * draws its first frame), and the screen shows the same at its place.
+ * Read with plain XGetImage: `xwd -root` rebuilds the screen from the
+ * window tree when windows have other visuals than the root's (GTK's),
+ * and shows what is under a dialog over another window instead of the
+ * dialog. */
+static gboolean
+dialog_on_screen (gpointer data)
+{
+  GdkDisplay *gdk_display = gtk_widget_get_display (data);
+  Display *display = gdk_x11_display_get_xdisplay (gdk_display);
+  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (data)));
+  XWindowAttributes attrs = { 0 };
+  XImage *own = NULL, *screen = NULL;
+  gboolean drawn = FALSE;
+  Window child;
+  int x, y;
+
+  gdk_x11_display_error_trap_push (gdk_display);
+  if (XGetWindowAttributes (display, xid, &attrs) && attrs.map_state == IsViewable
+      && XTranslateCoordinates (display, xid, attrs.root, 0, 0, &x, &y, &child))
+    {
+      own = XGetImage (display, xid, 0, 0, attrs.width, attrs.height, AllPlanes, ZPixmap);
+      screen = XGetImage (display, attrs.root, x, y, attrs.width, attrs.height, AllPlanes,
+                          ZPixmap);
+    }
+  gdk_x11_display_error_trap_pop_ignored (gdk_display);
+  if (own != NULL && screen != NULL)
+    {
+      drawn = TRUE;
+      for (int j = 0; drawn && j < attrs.height; j++)
+        for (int i = 0; drawn && i < attrs.width; i++)
+          {
+            unsigned long pixel = XGetPixel (own, i, j);
+
+            drawn = pixel != 0 && (pixel & 0xffffff) == (XGetPixel (screen, i, j) & 0xffffff);
+          }
+    }
+  if (own != NULL)
+    XDestroyImage (own);
+  if (screen != NULL)
+    XDestroyImage (screen);
+  return drawn;
+}
+
+/* Waits for the page's dialog showing @text to be on the screen; returns
+ * its X window. It is the only dialog, modal and transient for @window,
+ * with the application's name for its title. */
 static gulong
 wait_page_dialog (AtriumWindow *window,
                   const char   *text)
@@ -558,6 +605,7 @@ wait_page_dialog (AtriumWindow *window,
   PageDialogWait wait = { text, NULL, 0 };
 
   harness_wait_for (page_dialog_shown, &wait, what);
+  harness_wait_for (dialog_on_screen, wait.dialog, "the page's dialog to be drawn on the screen");
   g_assert_cmpuint (count_dialogs (), ==, 1);
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (wait.dialog)));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (wait.dialog)) == GTK_WINDOW (window));
