@@ -448,15 +448,6 @@ message_type (AtriumMessageKind kind)
     }
 }
 
-static void
-entry_activate_cb (GtkEntry *entry,
-                   gpointer  user_data)
-{
-  Operation *op = user_data;
-
-  gtk_dialog_response (GTK_DIALOG (op->message), 0);
-}
-
 void
 _atrium_dialog_message_start (AtriumWindow        *parent,
                               AtriumMessageKind    kind,
@@ -484,6 +475,13 @@ _atrium_dialog_message_start (AtriumWindow        *parent,
   op->n_buttons = g_strv_length ((char **) labels);
   op->cancel_button = cancel_button;
 
+  /* Under Xvfb with openbox, `xwd -root` shows what is under a dialog
+   * over its window, not the dialog: xwd rebuilds the screen from the
+   * window tree whenever windows have another visual than the root's
+   * (GTK 4 takes a depth-32 one when the server has it, a GL-chosen
+   * depth-24 one otherwise) and gets that case wrong. The dialog is
+   * drawn: a plain XGetImage of the root window shows it, as one of its
+   * own window does (test-dialogs checks both). */
   dialog = g_object_new (GTK_TYPE_MESSAGE_DIALOG,
                          "message-type", message_type (kind),
                          "text", message != NULL ? message : "",
@@ -505,7 +503,9 @@ _atrium_dialog_message_start (AtriumWindow        *parent,
 
       op->entry = gtk_entry_new ();
       gtk_editable_set_text (GTK_EDITABLE (op->entry), prompt_text);
-      g_signal_connect (op->entry, "activate", G_CALLBACK (entry_activate_cb), op);
+      /* Return in the entry presses the default button (a prompt's OK),
+       * as it does anywhere else in the dialog. */
+      gtk_entry_set_activates_default (GTK_ENTRY (op->entry), TRUE);
       gtk_box_append (GTK_BOX (area), op->entry);
     }
 

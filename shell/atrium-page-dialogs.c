@@ -14,10 +14,6 @@
  * without its path). WebKit's own would show the first four inside the
  * view. Closing the window closes them, and WebKit hears "cancelled". */
 
-/* What a dialog shows of the page's text, as atrium.dialog.message()
- * takes at most: a page can pass alert() a string of any length. */
-#define TEXT_MAX 16384
-
 typedef struct
 {
   WebKitScriptDialog *dialog;
@@ -98,7 +94,9 @@ script_dialog_cb (WebKitWebView      *web_view,
       break;
 
     case WEBKIT_SCRIPT_DIALOG_BEFORE_UNLOAD_CONFIRM:
-      /* WebKit gives no text of the page's here, only its own. */
+      /* No text of the page's here (browsers show none since pages used it
+       * to scare), and WebKit passes an empty one: its own question. */
+      message = g_dgettext ("WebKitGTK-6.0", "Are you sure you want to leave this page?");
       labels[0] = g_dgettext ("WebKitGTK-6.0", "Stay on Page");
       labels[1] = g_dgettext ("WebKitGTK-6.0", "Leave Page");
       kind = ATRIUM_MESSAGE_WARNING;
@@ -110,9 +108,10 @@ script_dialog_cb (WebKitWebView      *web_view,
     }
   if (message == NULL)
     message = "";
-  if (strlen (message) > TEXT_MAX)
+  if (strlen (message) > ATRIUM_PAGE_DIALOG_TEXT_MAX)
     {
-      const char *end = g_utf8_find_prev_char (message, message + TEXT_MAX + 1);
+      const char *end = g_utf8_find_prev_char (message,
+                                               message + ATRIUM_PAGE_DIALOG_TEXT_MAX + 1);
 
       shown = g_strdup_printf ("%.*s…", (int) (end - message), message);
       message = shown;

@@ -287,3 +287,16 @@ desktop_get_pointer (int *x,
   *x = field_after (out, "x:");
   *y = field_after (out, "y:");
 }
+
+void
+desktop_click (gulong window,
+               int    x,
+               int    y)
+{
+  g_autofree char *id = g_strdup_printf ("%lu", window);
+  g_autofree char *sx = g_strdup_printf ("%d", x);
+  g_autofree char *sy = g_strdup_printf ("%d", y);
+  const char * const argv[] = { "xdotool", "mousemove", "--sync", "--window", id, sx, sy,
+                                "click", "1", NULL };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+}

@@ -43,6 +43,11 @@ void      desktop_get_geometry    (gulong      window,
 /* Where the pointer is, in root coordinates. */
 void      desktop_get_pointer     (int        *x,
                                    int        *y);
+/* Moves the pointer to @x, @y in @window and clicks the primary button
+ * there, as the user would. */
+void      desktop_click           (gulong      window,
+                                   int         x,
+                                   int         y);
 /* Types @text on the keyboard into @window, which has the focus. */
 void      desktop_type            (gulong      window,
                                    const char *text);

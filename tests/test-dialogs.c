@@ -2,11 +2,14 @@
 
 #include <string.h>
 
+#include <X11/Xutil.h>
+#include <gdk/x11/gdkx.h>
 #include <glib/gstdio.h>
 
 #include "atrium-app-private.h"
 #include "atrium-builtins-private.h"
 #include "atrium-dialog-private.h"
+#include "atrium-page-dialogs-private.h"
 #include "desktop-harness.h"
 #include "test-util.h"
 #include "webkit-harness.h"
@@ -502,6 +505,126 @@ start_page (AtriumWindow *window,
                                        NULL, NULL, NULL, NULL);
 }
 
+/* The page's dialog that shows @text (NULL: any text), as GTK has it;
+ * NULL if none shows. */
+static GtkMessageDialog *
+find_page_dialog (const char *text)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+      g_autofree char *shown = NULL;
+
+      if (!GTK_IS_MESSAGE_DIALOG (window) || !gtk_widget_get_mapped (GTK_WIDGET (window)))
+        continue;
+      g_object_get (window, "text", &shown, NULL);
+      if (text == NULL || g_strcmp0 (shown, text) == 0)
+        return GTK_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  const char       *text;
+  GtkMessageDialog *dialog;
+  gulong            xid;
+} PageDialogWait;
+
+/* The dialog showing the text shows, and the window manager has it (the
+ * window titled PAGE_DIALOG is that one, not one before it on its way
+ * out). */
+static gboolean
+page_dialog_shown (gpointer data)
+{
+  PageDialogWait *wait = data;
+
+  wait->dialog = find_page_dialog (wait->text);
+  if (wait->dialog == NULL)
+    return FALSE;
+  wait->xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (wait->dialog)));
+  return desktop_find_window (PAGE_DIALOG) == wait->xid;
+}
+
+/* Whether @data (a dialog) is drawn where the user sees it: its X window
+ * holds no transparent black (what a depth-32 window holds before GTK
+ * draws its first frame), and the screen shows the same at its place.
+ * Read with plain XGetImage: `xwd -root` rebuilds the screen from the
+ * window tree when windows have other visuals than the root's (GTK's),
+ * and shows what is under a dialog over another window instead of the
+ * dialog. */
+static gboolean
+dialog_on_screen (gpointer data)
+{
+  GdkDisplay *gdk_display = gtk_widget_get_display (data);
+  Display *display = gdk_x11_display_get_xdisplay (gdk_display);
+  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (data)));
+  XWindowAttributes attrs = { 0 };
+  XImage *own = NULL, *screen = NULL;
+  gboolean drawn = FALSE;
+  Window child;
+  int x, y;
+
+  gdk_x11_display_error_trap_push (gdk_display);
+  if (XGetWindowAttributes (display, xid, &attrs) && attrs.map_state == IsViewable
+      && XTranslateCoordinates (display, xid, attrs.root, 0, 0, &x, &y, &child))
+    {
+      own = XGetImage (display, xid, 0, 0, attrs.width, attrs.height, AllPlanes, ZPixmap);
+      screen = XGetImage (display, attrs.root, x, y, attrs.width, attrs.height, AllPlanes,
+                          ZPixmap);
+    }
+  gdk_x11_display_error_trap_pop_ignored (gdk_display);
+  if (own != NULL && screen != NULL)
+    {
+      drawn = TRUE;
+      for (int j = 0; drawn && j < attrs.height; j++)
+        for (int i = 0; drawn && i < attrs.width; i++)
+          {
+            unsigned long pixel = XGetPixel (own, i, j);
+
+            drawn = pixel != 0 && (pixel & 0xffffff) == (XGetPixel (screen, i, j) & 0xffffff);
+          }
+    }
+  if (own != NULL)
+    XDestroyImage (own);
+  if (screen != NULL)
+    XDestroyImage (screen);
+  return drawn;
+}
+
+/* Waits for the page's dialog showing @text to be on the screen; returns
+ * its X window. It is the only dialog, modal and transient for @window,
+ * with the application's name for its title. */
+static gulong
+wait_page_dialog (AtriumWindow *window,
+                  const char   *text)
+{
+  g_autofree char *what = g_strdup_printf ("the page's dialog saying “%.40s” to show", text);
+  PageDialogWait wait = { text, NULL, 0 };
+
+  harness_wait_for (page_dialog_shown, &wait, what);
+  harness_wait_for (dialog_on_screen, wait.dialog, "the page's dialog to be drawn on the screen");
+  g_assert_cmpuint (count_dialogs (), ==, 1);
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (wait.dialog)));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (wait.dialog)) == GTK_WINDOW (window));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (wait.dialog)), ==, PAGE_DIALOG);
+  return wait.xid;
+}
+
+static AtriumWindow *
+open_page_window (AtriumApp *app)
+{
+  AtriumWindow *window = harness_open (app, "/index.html");
+
+  /* The window's own title is the application name until it is told
+   * otherwise: once it is, a window of that name is the page's dialog. */
+  gtk_window_set_title (GTK_WINDOW (window), "The page's window");
+  desktop_wait_window ("The page's window");
+  return window;
+}
+
 /* alert(), confirm() and prompt() are native dialogs, whichever groups
  * are on: Return for OK, Escape for Cancel, the prompt's text typed. */
 static void
@@ -513,63 +636,124 @@ test_page_script_dialogs (void)
 
   if (!desktop_need_wm ())
     return;
-  /* In an AtriumWindow the page's alert() blocks its web process but
-   * WebKit never emits script-dialog in the UI process: not from a script
-   * the test runs, not from a click, not from the page's own script at
-   * load. A bare WebKitWebView on the same display, with openbox, an
-   * app:// scheme registered as Atrium does and pending script message
-   * replies, does get it; what in Atrium's web view stops it is not found
-   * yet, so these run only when asked for. */
-  if (g_getenv ("ATRIUM_TEST_SCRIPT_DIALOGS") == NULL)
-    {
-      g_test_skip ("alert() never reaches WebKit's script-dialog signal under Xvfb here; "
-                   "ATRIUM_TEST_SCRIPT_DIALOGS=1 runs it anyway");
-      return;
-    }
   app = new_app (ATRIUM_BUILTIN_NONE);
-  window = harness_open (app, "/index.html");
-  /* The window's own title is the application name until it is told
-   * otherwise: once it is, a window of that name is the page's dialog. */
-  gtk_window_set_title (GTK_WINDOW (window), "The page's window");
-  desktop_focus (desktop_wait_window ("The page's window"));
+  window = open_page_window (app);
+
+  /* From the page's own click handler, the user's click. */
   assert_js (window, "document.body.style.minHeight = '100vh';"
              "document.body.onclick = () => { alert('Hello'); window.__r = 'after alert'; };"
              "window.__r = undefined; return true;", "true");
-  {
-    g_autofree char *id = g_strdup_printf ("%lu", desktop_wait_window ("The page's window"));
-    const char * const argv[] = { "xdotool", "mousemove", "--window", id, "100", "100", "click", "1", NULL };
-    g_autofree char *out = desktop_run_tool (argv, NULL);
-  }
-  dialog = desktop_wait_window (PAGE_DIALOG);
-  g_assert_cmpuint (count_dialogs (), ==, 1);
+  desktop_click (desktop_find_window ("The page's window"), 100, 100);
+  dialog = wait_page_dialog (window, "Hello");
   desktop_key (dialog, "Return");
   assert_outcome (window, "\"after alert\"");
   desktop_wait_window_gone (PAGE_DIALOG);
 
   start_page (window, "window.__r = confirm('Sure?');");
-  dialog = desktop_wait_window (PAGE_DIALOG);
+  dialog = wait_page_dialog (window, "Sure?");
   desktop_key (dialog, "Return");
   assert_outcome (window, "true");
   desktop_wait_window_gone (PAGE_DIALOG);
 
-  start_page (window, "window.__r = confirm('Sure?');");
-  dialog = desktop_wait_window (PAGE_DIALOG);
+  start_page (window, "window.__r = confirm('Sure, really?');");
+  dialog = wait_page_dialog (window, "Sure, really?");
   desktop_key (dialog, "Escape");
   assert_outcome (window, "false");
   desktop_wait_window_gone (PAGE_DIALOG);
 
+  /* The prompt's entry has the focus, with the default text: what is
+   * typed over it comes back on Return there (the OK button's key). */
   start_page (window, "window.__r = prompt('Your name?', 'nobody');");
-  dialog = desktop_wait_window (PAGE_DIALOG);
+  dialog = wait_page_dialog (window, "Your name?");
   desktop_key (dialog, "ctrl+a");
-  desktop_type (dialog, "Ada");
+  desktop_type (dialog, "Ada Lovelace");
   desktop_key (dialog, "Return");
-  assert_outcome (window, "\"Ada\"");
+  assert_outcome (window, "\"Ada Lovelace\"");
   desktop_wait_window_gone (PAGE_DIALOG);
 
-  start_page (window, "window.__r = prompt('Your name?', 'nobody');");
-  dialog = desktop_wait_window (PAGE_DIALOG);
+  start_page (window, "window.__r = prompt('No default?');");
+  dialog = wait_page_dialog (window, "No default?");
+  desktop_key (dialog, "Return");
+  assert_outcome (window, "\"\"");
+  desktop_wait_window_gone (PAGE_DIALOG);
+
+  start_page (window, "window.__r = prompt('Your name again?', 'nobody');");
+  dialog = wait_page_dialog (window, "Your name again?");
+  desktop_type (dialog, "typed");
   desktop_key (dialog, "Escape");
   assert_outcome (window, "null");
+  desktop_wait_window_gone (PAGE_DIALOG);
+  g_assert_cmpuint (count_dialogs (), ==, 0);
+  harness_close (window);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  const char   *body;
+  const char   *expected;
+} JsWait;
+
+static gboolean
+js_returns (gpointer data)
+{
+  JsWait *wait = data;
+  g_autofree char *text = harness_run_js (wait->window, wait->body);
+
+  return g_strcmp0 (text, wait->expected) == 0;
+}
+
+static const char *
+button_label (GtkMessageDialog *dialog,
+              int               response)
+{
+  GtkWidget *button = gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), response);
+
+  return gtk_button_get_label (GTK_BUTTON (button));
+}
+
+/* A page that asks before it is left (beforeunload): "Stay on Page" on
+ * Escape keeps it, "Leave Page" on Return leaves. */
+static void
+test_page_before_unload (void)
+{
+  const char *question = g_dgettext ("WebKitGTK-6.0", "Are you sure you want to leave this page?");
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+  JsWait wait;
+  gulong dialog;
+
+  if (!desktop_need_wm ())
+    return;
+  app = new_app (ATRIUM_BUILTIN_NONE);
+  window = open_page_window (app);
+
+  /* WebKit asks only on behalf of a page the user has interacted with. */
+  assert_js (window, "document.body.style.minHeight = '100vh';"
+             "window.__clicks = 0;"
+             "document.body.onclick = () => { window.__clicks++; };"
+             "addEventListener('beforeunload', (e) => { e.preventDefault(); e.returnValue = ''; });"
+             "return true;", "true");
+  desktop_click (desktop_find_window ("The page's window"), 100, 100);
+  wait = (JsWait) { window, "return window.__clicks;", "1" };
+  harness_wait_for (js_returns, &wait, "the page to get the click");
+
+  start_page (window, "location.href = '/index.html?left';");
+  dialog = wait_page_dialog (window, question);
+  g_assert_cmpstr (button_label (find_page_dialog (question), 0), ==,
+                   g_dgettext ("WebKitGTK-6.0", "Stay on Page"));
+  g_assert_cmpstr (button_label (find_page_dialog (question), 1), ==,
+                   g_dgettext ("WebKitGTK-6.0", "Leave Page"));
+  desktop_key (dialog, "Escape");
+  desktop_wait_window_gone (PAGE_DIALOG);
+  /* Stayed: the same page, which still answers. */
+  assert_js (window, "return [location.search, window.__clicks];", "[\"\",1]");
+
+  start_page (window, "location.href = '/index.html?left';");
+  dialog = wait_page_dialog (window, question);
+  desktop_key (dialog, "Return");
+  harness_wait_load (window);
+  assert_js (window, "return [location.search, window.__clicks];", "[\"?left\",null]");
   desktop_wait_window_gone (PAGE_DIALOG);
   g_assert_cmpuint (count_dialogs (), ==, 0);
   harness_close (window);
@@ -615,7 +799,18 @@ test_page_file_input (void)
   harness_close (window);
 }
 
-/* Closing the window under a page's dialog closes it; nothing crashes. */
+/* @data: a weak pointer to a window. */
+static gboolean
+window_finalized (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Closing the window under a page's dialog closes the dialog and ends its
+ * operation as cancelled (which lets go of the window: it is finalized);
+ * the web process the window shared with another goes on. (That alone
+ * would hold even if C never answered: WebKit answers a dialog left
+ * unanswered itself when its page closes.) */
 static void
 test_page_dialog_window_closed (void)
 {
@@ -624,33 +819,93 @@ test_page_dialog_window_closed (void)
 
   if (!desktop_need_wm ())
     return;
-  /* In an AtriumWindow the page's alert() blocks its web process but
-   * WebKit never emits script-dialog in the UI process: not from a script
-   * the test runs, not from a click, not from the page's own script at
-   * load. A bare WebKitWebView on the same display, with openbox, an
-   * app:// scheme registered as Atrium does and pending script message
-   * replies, does get it; what in Atrium's web view stops it is not found
-   * yet, so these run only when asked for. */
-  if (g_getenv ("ATRIUM_TEST_SCRIPT_DIALOGS") == NULL)
-    {
-      g_test_skip ("alert() never reaches WebKit's script-dialog signal under Xvfb here; "
-                   "ATRIUM_TEST_SCRIPT_DIALOGS=1 runs it anyway");
-      return;
-    }
   app = new_app (ATRIUM_BUILTIN_NONE);
+  /* One web process for both. */
+  atrium_app_set_isolated_windows (app, FALSE);
   other = harness_open (app, "/index.html");
-  window = harness_open (app, "/index.html");
   gtk_window_set_title (GTK_WINDOW (other), "The other window");
-  gtk_window_set_title (GTK_WINDOW (window), "The page's window");
   desktop_wait_window ("The other window");
-  desktop_wait_window ("The page's window");
+  window = open_page_window (app);
+
   start_page (window, "window.__r = prompt('Closed under me?', 'x');");
-  desktop_wait_window (PAGE_DIALOG);
+  wait_page_dialog (window, "Closed under me?");
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_destroy (GTK_WINDOW (window));
   desktop_wait_window_gone (PAGE_DIALOG);
   g_assert_cmpuint (count_dialogs (), ==, 0);
+  harness_wait_for (window_finalized, &window, "the closed window to be finalized");
   assert_js (other, "return 1 + 1;", "2");
   harness_close (other);
+}
+
+/* A page that calls alert() in a loop gets one dialog at a time: the next
+ * shows only once the last is answered, and closing the window ends it. */
+static void
+test_page_dialog_flood (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+  gulong dialog;
+
+  if (!desktop_need_wm ())
+    return;
+  app = new_app (ATRIUM_BUILTIN_NONE);
+  window = open_page_window (app);
+
+  start_page (window, "for (let i = 0; i < 100000; i++) alert('Flood ' + i);"
+                      "window.__r = 'done';");
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Flood %u", i);
+
+      dialog = wait_page_dialog (window, text);   /* the only one */
+      desktop_key (dialog, i % 2 == 0 ? "Return" : "Escape");
+    }
+  wait_page_dialog (window, "Flood 4");
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  desktop_wait_window_gone (PAGE_DIALOG);
+  g_assert_cmpuint (count_dialogs (), ==, 0);
+  harness_wait_for (window_finalized, &window, "the closed window to be finalized");
+}
+
+/* The page's text is shown up to ATRIUM_PAGE_DIALOG_TEXT_MAX bytes: one of
+ * 1 MiB is cut at the last character that fits and ends in "…"; one of
+ * exactly the most is shown whole. */
+static void
+test_page_dialog_long_text (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *whole = g_strnfill (ATRIUM_PAGE_DIALOG_TEXT_MAX, 'w');
+  g_autofree char *start = NULL;
+  AtriumWindow *window;
+  gulong dialog;
+
+  if (!desktop_need_wm ())
+    return;
+  app = new_app (ATRIUM_BUILTIN_NONE);
+  window = open_page_window (app);
+
+  /* One byte, then two-byte characters: the most falls inside one. */
+  start_page (window, "alert('a' + 'é'.repeat(512 * 1024)); window.__r = 'shown';");
+  dialog = wait_page_dialog (window, NULL);
+  g_object_get (find_page_dialog (NULL), "text", &text, NULL);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_true (g_str_has_prefix (text, "aéé"));
+  g_assert_true (g_str_has_suffix (text, "éé…"));
+  g_assert_cmpuint (strlen (text), ==, ATRIUM_PAGE_DIALOG_TEXT_MAX - 1 + strlen ("…"));
+  desktop_key (dialog, "Return");
+  assert_outcome (window, "\"shown\"");
+  desktop_wait_window_gone (PAGE_DIALOG);
+
+  start = g_strdup_printf ("alert('w'.repeat(%d)); window.__r = 'shown whole';",
+                           ATRIUM_PAGE_DIALOG_TEXT_MAX);
+  start_page (window, start);
+  dialog = wait_page_dialog (window, whole);
+  desktop_key (dialog, "Return");
+  assert_outcome (window, "\"shown whole\"");
+  harness_close (window);
 }
 
 int
@@ -680,7 +935,10 @@ main (int   argc,
   g_test_add_func ("/atrium/dialogs/c-api", test_c_api);
   g_test_add_func ("/atrium/dialogs/page-script-dialogs", test_page_script_dialogs);
   g_test_add_func ("/atrium/dialogs/page-file-input", test_page_file_input);
+  g_test_add_func ("/atrium/dialogs/page-before-unload", test_page_before_unload);
   g_test_add_func ("/atrium/dialogs/page-dialog-window-closed", test_page_dialog_window_closed);
+  g_test_add_func ("/atrium/dialogs/page-dialog-flood", test_page_dialog_flood);
+  g_test_add_func ("/atrium/dialogs/page-dialog-long-text", test_page_dialog_long_text);
 
   status = g_test_run ();
   g_clear_object (&shared_app);

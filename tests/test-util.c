@@ -117,7 +117,15 @@ tick_cb (gpointer data)
  * @deadline; says which. A condition set by another thread wakes nothing
  * (a worker that blocks, or finishes, does not touch the main loop), so a
  * tick makes the loop look again every 10 ms, and check the deadline
- * even when nothing else happens. */
+ * even when nothing else happens.
+ *
+ * The tick has the lowest priority of all: one iteration dispatches only
+ * the ready sources of the best priority, and a condition that takes
+ * 10 ms or more to look at (one that runs xdotool) would otherwise find
+ * the tick ready every time and starve everything below
+ * G_PRIORITY_DEFAULT. WebKit's run loop is one (G_PRIORITY_HIGH_IDLE: its
+ * IPC, so the page's alert() never reached C), GTK's layout and painting
+ * others. */
 static gboolean
 wait_until (GMainContext  *context,
             gint64         deadline,
@@ -127,6 +135,7 @@ wait_until (GMainContext  *context,
   GSource *tick = g_timeout_source_new (10);
   gboolean met;
 
+  g_source_set_priority (tick, G_PRIORITY_LOW);
   g_source_set_callback (tick, tick_cb, NULL, NULL);
   g_source_attach (tick, context);
   while (!(met = done (data)) && g_get_monotonic_time () < deadline)
