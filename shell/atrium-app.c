@@ -9,7 +9,9 @@
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
 #include "atrium-builtins-private.h"
+#include "atrium-downloads-private.h"
 #include "atrium-page-dialogs-private.h"
+#include "atrium-permissions-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-media-server-private.h"
@@ -281,6 +283,7 @@ _atrium_app_window_created (AtriumApp    *self,
                             AtriumWindow *window)
 {
   _atrium_page_dialogs_attach (window);
+  _atrium_permissions_attach (window);
   /* --screenshot is of the first window. */
   if (self->screenshot != NULL)
     {
@@ -346,6 +349,7 @@ atrium_app_dispose (GObject *object)
       g_thread_pool_free (self->workers, FALSE, TRUE);
       self->workers = NULL;
     }
+  _atrium_downloads_shutdown (self);
   if (self->media_server != NULL)
     _atrium_media_server_stop (self->media_server);
   g_clear_object (&self->media_server);
@@ -427,6 +431,8 @@ atrium_app_class_init (AtriumAppClass *klass)
   signals[THEME_CHANGED] = g_signal_new ("theme-changed", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                          G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+
+  _atrium_downloads_install_signal (object_class);
 }
 
 static void

@@ -13,6 +13,8 @@
 #include "atrium-events.h"
 #include "atrium-builtins.h"
 #include "atrium-dialog.h"
+#include "atrium-downloads.h"
+#include "atrium-permissions.h"
 #include "atrium-shell.h"
 #include "atrium-store.h"
 
