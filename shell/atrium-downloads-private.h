@@ -24,10 +24,11 @@ void      _atrium_downloads_shutdown       (AtriumApp      *app);
 
 /* For tests: while held, downloads wait before their destination is
  * decided (so a flood stays under way); the most that were under way at
- * once. */
+ * once, how many are, how many WebKit started in all. */
 void      _atrium_downloads_set_held       (AtriumApp      *app,
                                             gboolean        held);
 guint     _atrium_downloads_get_peak       (AtriumApp      *app);
 guint     _atrium_downloads_get_active     (AtriumApp      *app);
+guint     _atrium_downloads_get_started    (AtriumApp      *app);
 
 G_END_DECLS

@@ -676,6 +676,12 @@ _atrium_downloads_get_peak (AtriumApp *app)
 }
 
 guint
+_atrium_downloads_get_started (AtriumApp *app)
+{
+  return get_downloads (app)->next_id;
+}
+
+guint
 _atrium_downloads_get_active (AtriumApp *app)
 {
   return get_downloads (app)->active;
