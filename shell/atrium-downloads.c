@@ -206,7 +206,8 @@ download_refuse (Download   *d,
     d->why = g_strdup (why);
   if (window != NULL)
     _atrium_window_note_refused_download (window);
-  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: %s", d->uri, why);
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: %s", d->uri,
+                    g_str_has_prefix (why, "Refused: ") ? why + strlen ("Refused: ") : why);
   webkit_download_cancel (d->download);
 }
 
