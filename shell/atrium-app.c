@@ -11,7 +11,9 @@
 #include "atrium-bridge-private.h"
 #include "atrium-builtins-private.h"
 #include "atrium-notification-private.h"
+#include "atrium-downloads-private.h"
 #include "atrium-page-dialogs-private.h"
+#include "atrium-permissions-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-media-server-private.h"
@@ -288,6 +290,7 @@ _atrium_app_window_created (AtriumApp    *self,
   _atrium_notification_attach (window);
   _atrium_builtin_screen_attach (window);
   _atrium_builtin_print_attach (window);
+  _atrium_permissions_attach (window);
   /* --screenshot is of the first window. */
   if (self->screenshot != NULL)
     {
@@ -353,6 +356,7 @@ atrium_app_dispose (GObject *object)
       g_thread_pool_free (self->workers, FALSE, TRUE);
       self->workers = NULL;
     }
+  _atrium_downloads_shutdown (self);
   if (self->media_server != NULL)
     _atrium_media_server_stop (self->media_server);
   g_clear_object (&self->media_server);
@@ -450,6 +454,7 @@ atrium_app_class_init (AtriumAppClass *klass)
   signals[NOTIFICATION_ACTION] = g_signal_new ("notification-action", G_TYPE_FROM_CLASS (klass),
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  _atrium_downloads_install_signal (object_class);
 }
 
 static void

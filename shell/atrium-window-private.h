@@ -19,6 +19,7 @@ typedef struct
 
 void          _atrium_window_get_refusals (AtriumWindow         *self,
                                            AtriumWindowRefusals *refusals);
+void          _atrium_window_note_refused_download (AtriumWindow *self);
 
 /* Close interception (atrium.window.onCloseRequested): whether the page
  * wants a say, and its answer to request @serial. */

@@ -7,6 +7,7 @@
 
 #include "atrium-app-private.h"
 #include "atrium-builtins-private.h"
+#include "atrium-downloads-private.h"
 #include "atrium-events-private.h"
 #include "atrium-log-limit-private.h"
 #include "atrium-scheme-private.h"
@@ -108,11 +109,8 @@ block (AtriumWindow *self,
   g_signal_emit (self, signals[NAVIGATION_BLOCKED], 0, uri, user_gesture, &handled);
 }
 
-/* Downloads: libatrium has no downloads built-in yet, and WebKit's default
- * saves a file in the user's download folder with no prompt, even for a
- * foreign iframe's `<a download>`. So every download is refused: at the
- * response where the policy shows it, and at download-started for the
- * ones WebKit starts on its own (the download attribute). */
+/* What WebKit would save as a download: an attachment, or a type it cannot
+ * show. */
 static gboolean
 is_download (WebKitResponsePolicyDecision *response)
 {
@@ -126,13 +124,10 @@ is_download (WebKitResponsePolicyDecision *response)
   return !webkit_response_policy_decision_is_mime_type_supported (response);
 }
 
-static void
-refuse_download (AtriumWindow *self,
-                 const char   *uri)
+void
+_atrium_window_note_refused_download (AtriumWindow *self)
 {
   self->refused.downloads++;
-  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: the app does not take "
-                    "downloads", uri);
 }
 
 static gboolean
@@ -274,13 +269,22 @@ on_decide_policy_cb (WebKitWebView            *web_view,
       WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
 
       /* What WebKit would save as a download (an attachment, a type it
-       * cannot show) is refused in every frame: nothing reaches the user's
-       * folders without the app saying so. */
+       * cannot show) becomes one only from the app's own origin; the
+       * policy and the dialog come once it starts (atrium-downloads.c).
+       * Another origin's, in any frame, is refused here, before a byte of
+       * it arrives. */
       if (is_download (response))
         {
+          uri = webkit_uri_request_get_uri (webkit_response_policy_decision_get_request (response));
+          if (_atrium_downloads_may_start (app, uri))
+            {
+              webkit_policy_decision_download (decision);
+              return TRUE;
+            }
           webkit_policy_decision_ignore (decision);
-          refuse_download (self, webkit_uri_request_get_uri (
-                                   webkit_response_policy_decision_get_request (response)));
+          self->refused.downloads++;
+          _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: only the app's own "
+                            "pages download, not a frame of another origin", uri);
           return TRUE;
         }
       if (!webkit_response_policy_decision_is_main_frame_main_resource (response))
@@ -402,13 +406,16 @@ on_download_started_cb (WebKitNetworkSession *session,
                         WebKitDownload       *download,
                         AtriumWindow         *self)
 {
-  WebKitURIRequest *request;
+  AtriumApp *app = atrium_window_get_app (self);
 
   if (webkit_download_get_web_view (download) != self->web_view)
     return;
-  request = webkit_download_get_request (download);
-  refuse_download (self, request != NULL ? webkit_uri_request_get_uri (request) : "");
-  webkit_download_cancel (download);
+  if (app == NULL)
+    {
+      webkit_download_cancel (download);
+      return;
+    }
+  _atrium_downloads_started (app, self, download);
 }
 
 static void

@@ -14,6 +14,8 @@
 #include "atrium-events.h"
 #include "atrium-builtins.h"
 #include "atrium-dialog.h"
+#include "atrium-downloads.h"
+#include "atrium-permissions.h"
 #include "atrium-shell.h"
 #include "atrium-notification.h"
 #include "atrium-print.h"

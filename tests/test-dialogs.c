@@ -119,6 +119,71 @@ count_dialogs (void)
   return n;
 }
 
+/* The text of the focused text field in the visible dialog titled
+ * @title, or NULL while there is none. */
+static const char *
+chooser_location (const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+      GtkWidget *focus;
+
+      if (!GTK_IS_DIALOG (window) || !gtk_widget_get_visible (GTK_WIDGET (window))
+          || g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), title) != 0)
+        continue;
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      if (focus != NULL && GTK_IS_EDITABLE (focus) && gtk_widget_get_mapped (focus))
+        return gtk_editable_get_text (GTK_EDITABLE (focus));
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  const char *title;
+  const char *text;   /* NULL: any text */
+} ChooserWait;
+
+static gboolean
+chooser_location_is (gpointer data)
+{
+  ChooserWait *wait = data;
+  const char *text = chooser_location (wait->title);
+
+  return text != NULL && (wait->text == NULL || strcmp (text, wait->text) == 0);
+}
+
+/* Answers the file chooser titled @title with @path as a user does: Ctrl+L,
+ * the path typed, Return. Each key waits until the chooser has taken the
+ * one before: its location field focused, then holding the whole path (a
+ * chooser still loading its folder may clear what was typed into it; then
+ * the path is typed again). */
+static void
+answer_chooser (gulong      dialog,
+                const char *title,
+                const char *path)
+{
+  ChooserWait wait = { title, NULL };
+
+  desktop_key (dialog, "ctrl+l");
+  harness_wait_for (chooser_location_is, &wait, "the file chooser's location field to take focus");
+  wait.text = path;
+  for (guint attempt = 0; ; attempt++)
+    {
+      desktop_key (dialog, "ctrl+a");
+      desktop_type (dialog, path);
+      if (test_wait_for_at_most (5, chooser_location_is, &wait))
+        break;
+      if (attempt == 3)
+        g_error ("The file chooser's location field holds “%s”, not the path typed (%s)",
+                 chooser_location (title), path);
+    }
+  desktop_key (dialog, "Return");
+}
+
 static char *
 make_file (const char *name)
 {
@@ -228,9 +293,7 @@ test_open (void)
                            tmp_dir);
   start_call (window, start);
   dialog = desktop_wait_window ("Open a test file");
-  desktop_key (dialog, "ctrl+l");
-  desktop_type (dialog, path);
-  desktop_key (dialog, "Return");
+  answer_chooser (dialog, "Open a test file", path);
   expected = g_strdup_printf ("[\"%s\"]", path);
   assert_outcome (window, expected);
   desktop_wait_window_gone ("Open a test file");
@@ -474,9 +537,7 @@ test_c_api (void)
   atrium_dialog_open_async (window, "C opens", ATRIUM_DIALOG_NONE, NULL, tmp_dir, NULL,
                             c_open_done_cb, &r);
   dialog = desktop_wait_window ("C opens");
-  desktop_key (dialog, "ctrl+l");
-  desktop_type (dialog, path);
-  desktop_key (dialog, "Return");
+  answer_chooser (dialog, "C opens", path);
   harness_wait (&r.done, "C's file chooser to answer");
   g_assert_no_error (r.error);
   g_assert_nonnull (r.paths);

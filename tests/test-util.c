@@ -158,6 +158,17 @@ test_wait_for (GMainContext  *context,
     g_error ("Waited %u s for %s", seconds, what);
 }
 
+/* As test_wait_for() on the global default context, for a wait that may
+ * run out (the caller then tries something else): whether @done held
+ * within @seconds. */
+gboolean
+test_wait_for_at_most (guint          seconds,
+                       TestCondition  done,
+                       gpointer       data)
+{
+  return wait_until (NULL, g_get_monotonic_time () + seconds * G_USEC_PER_SEC, done, data);
+}
+
 /* The same off the main loop, or where iterating the caller's context
  * would change what is tested (deliver what a producer waits on): looks at
  * @done (@data) every 10 ms, on a context of its own that holds nothing

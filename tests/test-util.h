@@ -33,6 +33,9 @@ void     test_wait_for       (GMainContext  *context,
                               TestCondition  done,
                               gpointer       data,
                               const char    *what);
+gboolean test_wait_for_at_most (guint        seconds,
+                                TestCondition done,
+                                gpointer      data);
 void     test_poll_for       (guint          seconds,
                               TestCondition  done,
                               gpointer       data,

@@ -90,6 +90,27 @@ export interface AtriumWindowResized {
   readonly height: number;
 }
 
+/** Data of the event `atrium:download.progress` (coalesced: a page that
+ *  falls behind gets the latest). `total` is null when the size is unknown. */
+export interface AtriumDownloadProgress {
+  readonly id: number;
+  readonly received: number;
+  readonly total: number | null;
+}
+
+/** Data of the event `atrium:download.finished`: the file is complete at path. */
+export interface AtriumDownloadFinished {
+  readonly id: number;
+  readonly path: string;
+}
+
+/** Data of the event `atrium:download.failed`: refused, cancelled or failed;
+ *  no file is left. */
+export interface AtriumDownloadFailed {
+  readonly id: number;
+  readonly message: string;
+}
+
 /** Data of the event `atrium:window.state`. */
 export interface AtriumWindowState {
   readonly id: number;
