@@ -37,6 +37,10 @@ G_BEGIN_DECLS
  *   events `atrium:app.second-instance`, `atrium:app.open-url` and
  *   `atrium:app.open-files` (see atrium_app_set_single_instance() and
  *   atrium_app_register_url_scheme())
+ * @ATRIUM_BUILTIN_AUTOSTART: `atrium.app.setAutostart()` and
+ *   `atrium.app.isAutostart()` (see atrium_app_set_autostart()). Off by
+ *   default: it writes into the user's configuration, outside the app's
+ *   folders, an entry that runs the program at every login
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
  *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG and %ATRIUM_BUILTIN_APP
@@ -66,6 +70,7 @@ typedef enum {
    * and only for an app that asked for them (a single instance, a URL
    * scheme, files opened with it). */
   ATRIUM_BUILTIN_APP     = 1 << 11,
+  ATRIUM_BUILTIN_AUTOSTART = 1 << 12,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
                            | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,

@@ -884,6 +884,10 @@
     dialog: freeze(dialogGroup),
     shell: freeze(shellGroup),
     clipboard: freeze(clipboardGroup),
+    app: freeze({
+      setAutostart: (enabled) => call('atrium:app.set_autostart', enabled),
+      isAutostart: () => call('atrium:app.is_autostart'),
+    }),
     store: freeze({
       get: (key) => call('atrium:store.get', key),
       // JSON has no undefined: refused here rather than stored as null.

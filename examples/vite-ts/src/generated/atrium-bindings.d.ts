@@ -183,6 +183,15 @@ export interface AtriumAppOpenFiles {
   readonly paths: string[];
 }
 
+/** atrium.app: the app's life on the desktop. */
+export interface AtriumAppGroup {
+  /** Starts the app at login (an entry in the user's XDG autostart folder), or no longer;
+   *  ATRIUM_BUILTIN_AUTOSTART. `not-supported` inside Flatpak and for an app without an id. */
+  setAutostart(enabled: boolean): AtriumCall<null>;
+  /** Whether the app starts at login (ATRIUM_BUILTIN_AUTOSTART). */
+  isAutostart(): AtriumCall<boolean>;
+}
+
 /** A choice of files in a file dialog: glob patterns, MIME types or both. */
 export interface AtriumFileFilter {
   name?: string;
@@ -365,6 +374,8 @@ export interface AtriumRuntime {
   readonly shell: AtriumShellGroup;
   /** The clipboard; off unless the app turned ATRIUM_BUILTIN_CLIPBOARD (and _READ) on. */
   readonly clipboard: AtriumClipboardGroup;
+  /** The app on the desktop: autostart, off unless the app turned ATRIUM_BUILTIN_AUTOSTART on. */
+  readonly app: AtriumAppGroup;
   /** The settings store; on unless the app turned ATRIUM_BUILTIN_STORE off. */
   readonly store: AtriumStoreGroup;
   /** Folders; on unless the app turned ATRIUM_BUILTIN_PATH off. */
