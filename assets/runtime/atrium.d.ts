@@ -70,6 +70,16 @@ export interface AtriumWindowOptions {
   /** Remembers the window's size and state under this name. */
   stateKey?: string;
   hidden?: boolean;
+  /** Files dropped from the desktop come as `atrium:window.files-dropped`, with their paths. */
+  fileDrop?: boolean;
+}
+
+/** Data of the event `atrium:window.files-dropped` (a window opened with fileDrop):
+ *  the absolute paths of the local files dropped (at most 1,024) and where, in CSS pixels. */
+export interface AtriumWindowFilesDropped {
+  readonly paths: string[];
+  readonly x: number;
+  readonly y: number;
 }
 
 /** What an onCloseRequested handler gets. */
@@ -341,12 +351,15 @@ export interface AtriumRuntime {
   on(name: 'atrium:app.second-instance', fn: AtriumListener<AtriumAppSecondInstance>): () => void;
   on(name: 'atrium:app.open-url', fn: AtriumListener<AtriumAppOpenUrl>): () => void;
   on(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
+  /** Files dropped on this window, if it allows it (fileDrop). */
+  on(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
   /** Calls fn for every event of that name (libatrium's own, such as
    *  `atrium:window.resized`, included); returns a function that removes it. */
   on<T = any>(name: string, fn: AtriumListener<T>): () => void;
   once(name: 'atrium:app.second-instance', fn: AtriumListener<AtriumAppSecondInstance>): () => void;
   once(name: 'atrium:app.open-url', fn: AtriumListener<AtriumAppOpenUrl>): () => void;
   once(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
+  once(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
   /** Calls fn for the next event of that name only. */
   once<T = any>(name: string, fn: AtriumListener<T>): () => void;
   /** Removes fn, or every listener of the name. */
