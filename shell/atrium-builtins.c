@@ -24,6 +24,7 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_log_group,
   &_atrium_builtin_app_group,
   &_atrium_builtin_autostart_group,
+  &_atrium_builtin_tray_group,
 };
 
 typedef struct

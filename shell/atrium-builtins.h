@@ -41,6 +41,9 @@ G_BEGIN_DECLS
  *   `atrium.app.isAutostart()` (see atrium_app_set_autostart()). Off by
  *   default: it writes into the user's configuration, outside the app's
  *   folders, an entry that runs the program at every login
+ * @ATRIUM_BUILTIN_TRAY: `atrium.tray`: icons in the desktop's panel
+ *   (StatusNotifierItem). Off by default: it shows things outside the
+ *   app's windows
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
  *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG and %ATRIUM_BUILTIN_APP
@@ -71,6 +74,7 @@ typedef enum {
    * scheme, files opened with it). */
   ATRIUM_BUILTIN_APP     = 1 << 11,
   ATRIUM_BUILTIN_AUTOSTART = 1 << 12,
+  ATRIUM_BUILTIN_TRAY    = 1 << 13,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
                            | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,

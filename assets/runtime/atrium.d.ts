@@ -205,6 +205,28 @@ export interface AtriumAppGroup {
   isAutostart(): AtriumCall<boolean>;
 }
 
+/** What atrium.tray.create() and update() take. */
+export interface AtriumTrayOptions {
+  /** An icon name of the desktop's theme, such as `mail-unread`. */
+  icon?: string;
+  /** At most 1,024 characters. */
+  tooltip?: string;
+}
+
+/** Data of the event `atrium:tray.activate`: the panel's item was clicked. */
+export interface AtriumTrayActivate {
+  readonly id: number;
+}
+
+/** atrium.tray: icons in the desktop's panel (StatusNotifierItem); `not-supported`
+ *  where no panel watches for them. No menus yet. At most 16 per app. */
+export interface AtriumTrayGroup {
+  /** Resolves with the new item's id; needs an icon. */
+  create(options: AtriumTrayOptions): AtriumCall<number>;
+  update(id: number, options: AtriumTrayOptions): AtriumCall<null>;
+  destroy(id: number): AtriumCall<null>;
+}
+
 /** A choice of files in a file dialog: glob patterns, MIME types or both. */
 export interface AtriumFileFilter {
   name?: string;
@@ -353,6 +375,7 @@ export interface AtriumRuntime {
   on(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
   /** Files dropped on this window, if it allows it (fileDrop). */
   on(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
+  on(name: 'atrium:tray.activate', fn: AtriumListener<AtriumTrayActivate>): () => void;
   /** Calls fn for every event of that name (libatrium's own, such as
    *  `atrium:window.resized`, included); returns a function that removes it. */
   on<T = any>(name: string, fn: AtriumListener<T>): () => void;
@@ -360,6 +383,7 @@ export interface AtriumRuntime {
   once(name: 'atrium:app.open-url', fn: AtriumListener<AtriumAppOpenUrl>): () => void;
   once(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
   once(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
+  once(name: 'atrium:tray.activate', fn: AtriumListener<AtriumTrayActivate>): () => void;
   /** Calls fn for the next event of that name only. */
   once<T = any>(name: string, fn: AtriumListener<T>): () => void;
   /** Removes fn, or every listener of the name. */
@@ -377,6 +401,8 @@ export interface AtriumRuntime {
   readonly shell: AtriumShellGroup;
   /** The clipboard; off unless the app turned ATRIUM_BUILTIN_CLIPBOARD (and _READ) on. */
   readonly clipboard: AtriumClipboardGroup;
+  /** Tray icons; off unless the app turned ATRIUM_BUILTIN_TRAY on. */
+  readonly tray: AtriumTrayGroup;
   /** The app on the desktop: autostart, off unless the app turned ATRIUM_BUILTIN_AUTOSTART on. */
   readonly app: AtriumAppGroup;
   /** The settings store; on unless the app turned ATRIUM_BUILTIN_STORE off. */

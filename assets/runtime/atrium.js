@@ -884,6 +884,11 @@
     dialog: freeze(dialogGroup),
     shell: freeze(shellGroup),
     clipboard: freeze(clipboardGroup),
+    tray: freeze({
+      create: (options) => call('atrium:tray.create', options),
+      update: (id, options) => call('atrium:tray.update', id, options),
+      destroy: (id) => call('atrium:tray.destroy', id),
+    }),
     app: freeze({
       setAutostart: (enabled) => call('atrium:app.set_autostart', enabled),
       isAutostart: () => call('atrium:app.is_autostart'),
