@@ -27,6 +27,7 @@ typedef struct
   AtriumWindow       *window;
   GtkDropTarget      *target;   /* owned by the window */
   gboolean            enabled;
+  gboolean            view_hidden;  /* the web view is out of a drop's way */
 } Drop;
 
 static const char drop_key[] = "atrium-window-drop";
@@ -152,12 +153,79 @@ drop_cb (GtkDropTarget *target,
 /* Once the window has taken a drop, its motions go no further: the drop
  * target (run before this) has answered the source, and the web view would
  * answer it again for the page. */
+static void
+view_targetable (Drop     *self,
+                 gboolean  targetable)
+{
+  WebKitWebView *view = atrium_window_get_web_view (self->window);
+
+  self->view_hidden = !targetable;
+  if (view != NULL)
+    gtk_widget_set_can_target (GTK_WIDGET (view), targetable);
+}
+
+static void
+current_drop_cb (GObject    *target,
+                 GParamSpec *pspec,
+                 Drop       *self)
+{
+  if (self->view_hidden && gtk_drop_target_get_current_drop (self->target) == NULL)
+    view_targetable (self, TRUE);
+}
+
+/* A drop the window will take: the web view is out of the way before GTK
+ * picks a widget for it, so WebKit neither hears of it nor answers the
+ * source about it (late, once the drop is over: a GDK critical). GTK does
+ * not hand GDK_DRAG_ENTER to controllers, so this looks at the surface's
+ * events before GTK does, through an emission hook (one per process, main
+ * thread), for the windows of ours that allow drops. */
+static gboolean
+surface_event_hook (GSignalInvocationHint *hint,
+                    guint                  n_values,
+                    const GValue          *values,
+                    gpointer               user_data)
+{
+  GdkSurface *surface = g_value_get_object (&values[0]);
+  GdkEvent *event = g_value_get_pointer (&values[1]);
+  GtkNative *native;
+  GdkDrop *drop;
+  Drop *self;
+
+  if (event == NULL || gdk_event_get_event_type (event) != GDK_DRAG_ENTER)
+    return TRUE;
+  native = gtk_native_get_for_surface (surface);
+  if (!ATRIUM_IS_WINDOW (native))
+    return TRUE;
+  self = get_drop (ATRIUM_WINDOW (native));
+  drop = gdk_dnd_event_get_drop (event);
+  if (self != NULL && drop != NULL && self->enabled && gdk_drop_get_drag (drop) == NULL
+      && _atrium_window_drop_wants (gdk_drop_get_formats (drop)))
+    view_targetable (self, FALSE);
+  return TRUE;
+}
+
+static void
+hook_surface_events (void)
+{
+  static gboolean hooked;
+
+  if (hooked)
+    return;
+  hooked = TRUE;
+  g_signal_add_emission_hook (g_signal_lookup ("event", GDK_TYPE_SURFACE), 0,
+                              surface_event_hook, NULL, NULL);
+}
+
 static gboolean
 event_cb (GtkEventControllerLegacy *controller,
           GdkEvent                 *event,
           Drop                     *self)
 {
   GdkEventType type = gdk_event_get_event_type (event);
+
+  if (type == GDK_DRAG_LEAVE && self->view_hidden
+      && gtk_drop_target_get_current_drop (self->target) == NULL)
+    view_targetable (self, TRUE);
 
   if (type != GDK_DRAG_MOTION && type != GDK_DROP_START)
     return GDK_EVENT_PROPAGATE;
@@ -188,6 +256,7 @@ _atrium_window_drop_init (AtriumWindow *window)
                                               GTK_PHASE_CAPTURE);
   g_signal_connect (self->target, "accept", G_CALLBACK (accept_cb), self);
   g_signal_connect (self->target, "drop", G_CALLBACK (drop_cb), self);
+  g_signal_connect (self->target, "notify::current-drop", G_CALLBACK (current_drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (window), GTK_EVENT_CONTROLLER (self->target));
 }
 
@@ -196,6 +265,8 @@ _atrium_window_drop_set_enabled (AtriumWindow *window,
                                  gboolean      enabled)
 {
   get_drop (window)->enabled = !!enabled;
+  if (enabled)
+    hook_surface_events ();
 }
 
 gboolean

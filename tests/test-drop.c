@@ -193,6 +193,9 @@ drag_onto (GSubprocess  *source,
   /* One more motion, answered, so that the source's last word from us
    * (or the page) is the answer to where the pointer is. */
   motion.seen = motion.motions;
+  /* The web view is out of the way of a drop the window takes, only then. */
+  g_assert_cmpint (gtk_widget_get_can_target (GTK_WIDGET (atrium_window_get_web_view (window))),
+                   ==, !taken);
   if (taken)
     {
       xdotool ("mousemove", "--window", dst, "220", "210");
@@ -269,8 +272,10 @@ test_xdnd_files (void)
   assert_js (window, "const d = __drops[0];"
                      "return d.x >= 0 && d.x <= innerWidth && d.y >= 0 && d.y <= innerHeight;",
              "true");
-  /* The window took it: the page's DOM drop never saw it. */
+  /* The window took it: the page's DOM drop never saw it, and the web
+   * view takes the next drag again. */
   assert_js (window, "return __dom.length;", "0");
+  g_assert_true (gtk_widget_get_can_target (GTK_WIDGET (atrium_window_get_web_view (window))));
   stop_source (source);
   harness_close (window);
 }
