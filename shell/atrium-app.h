@@ -161,6 +161,15 @@ ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_handles_url_scheme    (AtriumApp         *self,
                                                     const char        *scheme);
 
+/* Autostart at login: atrium-builtin-autostart.c */
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_set_autostart         (AtriumApp         *self,
+                                                    gboolean           enabled,
+                                                    GError           **error);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_get_autostart         (AtriumApp         *self,
+                                                    GError           **error);
+
 /* The settings store: atrium-builtin-store.c */
 ATRIUM_AVAILABLE_IN_ALL
 AtriumStore    *atrium_app_get_store            (AtriumApp      *self);

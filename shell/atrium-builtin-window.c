@@ -321,6 +321,7 @@ typedef struct
   gboolean    center;
   gboolean    hidden;
   gboolean    frameless;
+  gboolean    file_drop;
   const char *state_key;
 } OpenOptions;
 
@@ -423,6 +424,8 @@ read_open_options (JsonNode     *node,
         }
       else if (strcmp (key, "frameless") == 0)
         ok = _atrium_builtin_node_to_bool (value, "frameless", &options->frameless, error);
+      else if (strcmp (key, "fileDrop") == 0)
+        ok = _atrium_builtin_node_to_bool (value, "fileDrop", &options->file_drop, error);
       else
         {
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "Unknown option “%s”", key);
@@ -510,6 +513,8 @@ open_cb (AtriumCall *call,
     atrium_window_set_background_color (window, &options.background);
   if (options.frameless)
     atrium_window_set_frameless (window, TRUE);
+  if (options.file_drop)
+    atrium_window_set_file_drop (window, TRUE);
   /* After the size: what was remembered wins over it. */
   if (options.state_key != NULL)
     atrium_window_set_state_key (window, options.state_key);

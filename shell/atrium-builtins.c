@@ -27,6 +27,8 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_screen_group,
   &_atrium_builtin_print_group,
   &_atrium_builtin_print_to_file_group,
+  &_atrium_builtin_autostart_group,
+  &_atrium_builtin_tray_group,
 };
 
 typedef struct

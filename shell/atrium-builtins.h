@@ -48,6 +48,13 @@ G_BEGIN_DECLS
  * @ATRIUM_BUILTIN_SCREEN: `atrium.screen`: the monitors, read only
  * @ATRIUM_BUILTIN_PRINT: `atrium.print()` and the page's `window.print()`:
  *   the print dialog, where the user decides whether and where to print
+ * @ATRIUM_BUILTIN_AUTOSTART: `atrium.app.setAutostart()` and
+ *   `atrium.app.isAutostart()` (see atrium_app_set_autostart()). Off by
+ *   default: it writes into the user's configuration, outside the app's
+ *   folders, an entry that runs the program at every login
+ * @ATRIUM_BUILTIN_TRAY: `atrium.tray`: icons in the desktop's panel
+ *   (StatusNotifierItem). Off by default: it shows things outside the
+ *   app's windows
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
  *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG, %ATRIUM_BUILTIN_APP,
@@ -84,6 +91,8 @@ typedef enum {
    * object; the print dialog is the user's to answer, as a browser's is. */
   ATRIUM_BUILTIN_SCREEN  = 1 << 12,
   ATRIUM_BUILTIN_PRINT   = 1 << 13,
+  ATRIUM_BUILTIN_AUTOSTART = 1 << 14,
+  ATRIUM_BUILTIN_TRAY    = 1 << 15,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
                            | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP
                            | ATRIUM_BUILTIN_SCREEN | ATRIUM_BUILTIN_PRINT,

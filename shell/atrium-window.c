@@ -2,6 +2,7 @@
 
 #include "atrium-window-private.h"
 #include "atrium-window-frame-private.h"
+#include "atrium-window-drop-private.h"
 #include "atrium-window-state-file-private.h"
 #include "atrium-window-state-private.h"
 
@@ -493,6 +494,7 @@ atrium_window_constructed (GObject *object)
 
   gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
   _atrium_window_frame_init (GTK_WINDOW (self));
+  _atrium_window_drop_init (self);
   _atrium_builtin_window_attach (self);
   _atrium_app_window_created (app, self);
 }
@@ -1320,4 +1322,37 @@ atrium_window_get_frameless (AtriumWindow *self)
   g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
 
   return _atrium_window_frame_is_frameless (GTK_WINDOW (self));
+}
+
+/**
+ * atrium_window_set_file_drop:
+ * @file_drop: whether files dropped on the window go to its page as paths
+ *
+ * Lets the user drop files from the desktop (a file manager) onto the
+ * window: the page gets the event `atrium:window.files-dropped` with
+ * `{paths, x, y}`, the files' absolute paths (local files only, at most
+ * 1,024) and where they were dropped, in the page's CSS pixels. Text and
+ * links dropped, and the page's own HTML drag and drop, stay the page's.
+ * Off by default: a page learns paths only when the app says so.
+ */
+void
+atrium_window_set_file_drop (AtriumWindow *self,
+                             gboolean      file_drop)
+{
+  g_return_if_fail (ATRIUM_IS_WINDOW (self));
+
+  _atrium_window_drop_set_enabled (self, file_drop);
+}
+
+/**
+ * atrium_window_get_file_drop:
+ *
+ * Returns: whether atrium_window_set_file_drop() turned file drops on
+ */
+gboolean
+atrium_window_get_file_drop (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
+  return _atrium_window_drop_get_enabled (self);
 }

@@ -39,6 +39,11 @@ void           atrium_window_set_frameless (AtriumWindow *self,
 ATRIUM_AVAILABLE_IN_ALL
 gboolean       atrium_window_get_frameless (AtriumWindow *self);
 ATRIUM_AVAILABLE_IN_ALL
+void           atrium_window_set_file_drop (AtriumWindow *self,
+                                            gboolean      file_drop);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean       atrium_window_get_file_drop (AtriumWindow *self);
+ATRIUM_AVAILABLE_IN_ALL
 void           atrium_window_set_state_key (AtriumWindow *self,
                                             const char   *key);
 ATRIUM_AVAILABLE_IN_ALL

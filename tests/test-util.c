@@ -386,6 +386,9 @@ test_bus_service_stop (TestBusService *service,
 
   g_main_loop_quit (service->loop);
   test_thread_join (service->thread, seconds, what);
+  /* Closed, not only unreferenced: the name's owner keeps a reference,
+   * and a service started again under the name must be able to take it. */
+  g_dbus_connection_close_sync (service->bus, NULL, NULL);
   g_clear_object (&service->bus);
   g_main_loop_unref (service->loop);
   g_main_context_unref (service->context);

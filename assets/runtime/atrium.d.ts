@@ -74,6 +74,16 @@ export interface AtriumWindowOptions {
   /** Remembers the window's size and state under this name. */
   stateKey?: string;
   hidden?: boolean;
+  /** Files dropped from the desktop come as `atrium:window.files-dropped`, with their paths. */
+  fileDrop?: boolean;
+}
+
+/** Data of the event `atrium:window.files-dropped` (a window opened with fileDrop):
+ *  the absolute paths of the local files dropped (at most 1,024) and where, in CSS pixels. */
+export interface AtriumWindowFilesDropped {
+  readonly paths: string[];
+  readonly x: number;
+  readonly y: number;
 }
 
 /** What an onCloseRequested handler gets. */
@@ -209,6 +219,37 @@ export interface AtriumAppOpenUrl {
  *  absolute paths. */
 export interface AtriumAppOpenFiles {
   readonly paths: string[];
+}
+
+/** atrium.app: the app's life on the desktop. */
+export interface AtriumAppGroup {
+  /** Starts the app at login (an entry in the user's XDG autostart folder), or no longer;
+   *  ATRIUM_BUILTIN_AUTOSTART. `not-supported` inside Flatpak and for an app without an id. */
+  setAutostart(enabled: boolean): AtriumCall<null>;
+  /** Whether the app starts at login (ATRIUM_BUILTIN_AUTOSTART). */
+  isAutostart(): AtriumCall<boolean>;
+}
+
+/** What atrium.tray.create() and update() take. */
+export interface AtriumTrayOptions {
+  /** An icon name of the desktop's theme, such as `mail-unread`. */
+  icon?: string;
+  /** At most 1,024 characters. */
+  tooltip?: string;
+}
+
+/** Data of the event `atrium:tray.activate`: the panel's item was clicked. */
+export interface AtriumTrayActivate {
+  readonly id: number;
+}
+
+/** atrium.tray: icons in the desktop's panel (StatusNotifierItem); `not-supported`
+ *  where no panel watches for them. No menus yet. At most 16 per app. */
+export interface AtriumTrayGroup {
+  /** Resolves with the new item's id; needs an icon. */
+  create(options: AtriumTrayOptions): AtriumCall<number>;
+  update(id: number, options: AtriumTrayOptions): AtriumCall<null>;
+  destroy(id: number): AtriumCall<null>;
 }
 
 /** A choice of files in a file dialog: glob patterns, MIME types or both. */
@@ -445,12 +486,17 @@ export interface AtriumRuntime {
   on(name: 'atrium:app.second-instance', fn: AtriumListener<AtriumAppSecondInstance>): () => void;
   on(name: 'atrium:app.open-url', fn: AtriumListener<AtriumAppOpenUrl>): () => void;
   on(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
+  /** Files dropped on this window, if it allows it (fileDrop). */
+  on(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
+  on(name: 'atrium:tray.activate', fn: AtriumListener<AtriumTrayActivate>): () => void;
   /** Calls fn for every event of that name (libatrium's own, such as
    *  `atrium:window.resized`, included); returns a function that removes it. */
   on<T = any>(name: string, fn: AtriumListener<T>): () => void;
   once(name: 'atrium:app.second-instance', fn: AtriumListener<AtriumAppSecondInstance>): () => void;
   once(name: 'atrium:app.open-url', fn: AtriumListener<AtriumAppOpenUrl>): () => void;
   once(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
+  once(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
+  once(name: 'atrium:tray.activate', fn: AtriumListener<AtriumTrayActivate>): () => void;
   /** Calls fn for the next event of that name only. */
   once<T = any>(name: string, fn: AtriumListener<T>): () => void;
   /** Removes fn, or every listener of the name. */
@@ -475,6 +521,10 @@ export interface AtriumRuntime {
   /** The print dialog (ATRIUM_BUILTIN_PRINT, on by default) and toPdf
    *  (ATRIUM_BUILTIN_PRINT_TO_FILE, off by default). */
   readonly print: AtriumPrintGroup;
+  /** Tray icons; off unless the app turned ATRIUM_BUILTIN_TRAY on. */
+  readonly tray: AtriumTrayGroup;
+  /** The app on the desktop: autostart, off unless the app turned ATRIUM_BUILTIN_AUTOSTART on. */
+  readonly app: AtriumAppGroup;
   /** The settings store; on unless the app turned ATRIUM_BUILTIN_STORE off. */
   readonly store: AtriumStoreGroup;
   /** Folders; on unless the app turned ATRIUM_BUILTIN_PATH off. */

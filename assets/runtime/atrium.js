@@ -1216,6 +1216,15 @@
     notification: freeze(notificationGroup),
     screen: freeze(screenGroup),
     print: freeze(print),
+    tray: freeze({
+      create: (options) => call('atrium:tray.create', options),
+      update: (id, options) => call('atrium:tray.update', id, options),
+      destroy: (id) => call('atrium:tray.destroy', id),
+    }),
+    app: freeze({
+      setAutostart: (enabled) => call('atrium:app.set_autostart', enabled),
+      isAutostart: () => call('atrium:app.is_autostart'),
+    }),
     store: freeze({
       get: (key) => call('atrium:store.get', key),
       // JSON has no undefined: refused here rather than stored as null.
