@@ -43,6 +43,7 @@ extern const AtriumBuiltinGroup _atrium_builtin_store_group;
 extern const AtriumBuiltinGroup _atrium_builtin_path_group;
 extern const AtriumBuiltinGroup _atrium_builtin_log_group;
 extern const AtriumBuiltinGroup _atrium_builtin_app_group;
+extern const AtriumBuiltinGroup _atrium_builtin_menu_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);

@@ -23,6 +23,7 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_path_group,
   &_atrium_builtin_log_group,
   &_atrium_builtin_app_group,
+  &_atrium_builtin_menu_group,
 };
 
 typedef struct

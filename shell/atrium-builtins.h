@@ -37,9 +37,14 @@ G_BEGIN_DECLS
  *   events `atrium:app.second-instance`, `atrium:app.open-url` and
  *   `atrium:app.open-files` (see atrium_app_set_single_instance() and
  *   atrium_app_register_url_scheme())
+ * @ATRIUM_BUILTIN_MENU: `atrium.menu` and `atrium.shortcuts`: the app's
+ *   and a window's menu bar, popup menus in the page and keyboard shortcuts,
+ *   all within the app's own windows (the context menu policy is apart:
+ *   atrium_app_set_context_menu_policy())
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
- *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG and %ATRIUM_BUILTIN_APP
+ *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG, %ATRIUM_BUILTIN_APP and
+ *   %ATRIUM_BUILTIN_MENU
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
  *
  * The groups of native API that libatrium binds for the app's pages under
@@ -55,6 +60,10 @@ typedef enum {
   ATRIUM_BUILTIN_SHELL   = 1 << 3,
   ATRIUM_BUILTIN_CLIPBOARD      = 1 << 4,
   ATRIUM_BUILTIN_CLIPBOARD_READ = 1 << 5,
+  /* Menus are safe too: a menu bar, popups and keys within the app's own
+   * windows, whose clicks come back to the app's own page. Their roles do
+   * what the page could do already (edit, reload, zoom, close, quit). */
+  ATRIUM_BUILTIN_MENU    = 1 << 6,
   /* The store, the paths and the log are safe for every app's pages:
    * the store is the app's own file (bounded, its keys and values checked),
    * the paths are names the app's own code can know anyway, and the log is
@@ -67,7 +76,8 @@ typedef enum {
    * scheme, files opened with it). */
   ATRIUM_BUILTIN_APP     = 1 << 11,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
-                           | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP,
+                           | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP
+                           | ATRIUM_BUILTIN_MENU,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;
 

@@ -15,6 +15,7 @@
 #include "atrium-dialog.h"
 #include "atrium-shell.h"
 #include "atrium-store.h"
+#include "atrium-menu.h"
 
 #undef ATRIUM_INSIDE
 
