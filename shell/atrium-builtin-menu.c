@@ -90,6 +90,7 @@ struct _Popup
 static guint menu_clicked_signal;
 
 static void update_bar (WindowMenus *wm);
+static void focus_page (WindowMenus *wm);
 static void update_accels (WindowMenus *wm);
 
 /* --- app and window state --- */
@@ -424,6 +425,7 @@ window_menu_activated (Menu           *menu,
   WindowMenus *wm = data;
   g_autoptr(AtriumWindow) window = g_object_ref (wm->window);
 
+  focus_page (wm);
   run_role (window, item->role);
   tell_clicked (window, item, checked);
 }
@@ -443,11 +445,27 @@ app_menu_activated (Menu           *menu,
   if (!ATRIUM_IS_WINDOW (active))
     return;
   window = g_object_ref (ATRIUM_WINDOW (active));
+  if (window_menus (window) != NULL)
+    focus_page (window_menus (window));
   run_role (window, item->role);
   tell_clicked (window, item, checked);
 }
 
 /* --- the menu bar and accelerators of a window --- */
+
+/* GTK leaves the keyboard focus on the bar's item once its menu is done
+ * with, where the page's keys (and our shortcuts, when the item is dropped
+ * with its bar) would be lost: it goes back to the page. */
+static void
+focus_page (WindowMenus *wm)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (wm->window));
+  WebKitWebView *view = atrium_window_get_web_view (wm->window);
+
+  if (view != NULL && wm->bar != NULL && focus != NULL
+      && (focus == wm->bar || gtk_widget_is_ancestor (focus, wm->bar)))
+    gtk_widget_grab_focus (GTK_WIDGET (view));
+}
 
 static GMenuModel *
 bar_model (WindowMenus *wm)
@@ -479,19 +497,54 @@ update_bar (WindowMenus *wm)
                                   ? G_ACTION_GROUP (am->menu->actions) : NULL);
   gtk_widget_insert_action_group (GTK_WIDGET (wm->window), "atrium-window-menu",
                                   wm->menu != NULL ? G_ACTION_GROUP (wm->menu->actions) : NULL);
-  if (model == NULL)
-    {
-      if (wm->bar != NULL)
-        gtk_box_remove (GTK_BOX (box), g_steal_pointer (&wm->bar));
-    }
-  else if (wm->bar == NULL)
+  /* A new bar for a new model: GTK 4.8's bar, handed another model after
+   * one of its menus was opened, warns as it drops the old popovers and
+   * then loses key presses. */
+  if (wm->bar != NULL
+      && gtk_popover_menu_bar_get_menu_model (GTK_POPOVER_MENU_BAR (wm->bar)) != model)
+    focus_page (wm);
+  if (wm->bar != NULL
+      && gtk_popover_menu_bar_get_menu_model (GTK_POPOVER_MENU_BAR (wm->bar)) != model)
+    gtk_box_remove (GTK_BOX (box), g_steal_pointer (&wm->bar));
+  if (model != NULL && wm->bar == NULL)
     {
       wm->bar = gtk_popover_menu_bar_new_from_model (model);
       gtk_box_prepend (GTK_BOX (box), wm->bar);
     }
-  else
-    gtk_popover_menu_bar_set_menu_model (GTK_POPOVER_MENU_BAR (wm->bar), model);
   update_accels (wm);
+}
+
+typedef struct
+{
+  GActionGroup *actions;
+  char         *name;
+  GVariant     *target;   /* nullable */
+} AccelData;
+
+static void
+accel_data_free (gpointer data)
+{
+  AccelData *ad = data;
+
+  g_object_unref (ad->actions);
+  g_free (ad->name);
+  g_clear_pointer (&ad->target, g_variant_unref);
+  g_free (ad);
+}
+
+/* The item's action, straight from its group (which the shortcut keeps),
+ * when the window's shortcut controller matches its accelerator. */
+static gboolean
+accel_fired_cb (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   user_data)
+{
+  AccelData *ad = user_data;
+
+  if (!g_action_group_get_action_enabled (ad->actions, ad->name))
+    return FALSE;
+  g_action_group_activate_action (ad->actions, ad->name, ad->target);
+  return TRUE;
 }
 
 static void
@@ -503,24 +556,22 @@ add_menu_accels (WindowMenus *wm,
   for (guint i = 0; i < menu->template->flat->len; i++)
     {
       AtriumMenuItem *item = g_ptr_array_index (menu->template->flat, i);
-      g_autofree char *name = NULL;
-      g_autofree char *detailed = NULL;
       GtkShortcut *shortcut;
+      AccelData *ad;
       guint key;
       GdkModifierType mods;
 
       if (item->accelerator == NULL || !gtk_accelerator_parse (item->accelerator, &key, &mods))
         continue;
-      name = action_name (item);
-      detailed = g_strconcat (menu->prefix, ".", name, NULL);
-      shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (key, mods),
-                                   gtk_named_action_new (detailed));
+      ad = g_new0 (AccelData, 1);
+      ad->actions = g_object_ref (G_ACTION_GROUP (menu->actions));
+      ad->name = action_name (item);
       if (item->type == ATRIUM_MENU_ITEM_RADIO)
-        {
-          g_autofree char *target = g_strdup_printf ("i%u", item->index);
-
-          gtk_shortcut_set_arguments (shortcut, g_variant_new_string (target));
-        }
+        ad->target = g_variant_ref_sink (g_variant_new_take_string (
+                                           g_strdup_printf ("i%u", item->index)));
+      shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (key, mods),
+                                   gtk_callback_action_new (accel_fired_cb, ad,
+                                                            accel_data_free));
       g_list_store_append (wm->accels, shortcut);
       g_object_unref (shortcut);
     }
@@ -659,6 +710,8 @@ popup_finish (Popup *popup)
   if (popup->popover != NULL)
     {
       g_signal_handlers_disconnect_by_data (popup->popover, popup);
+      /* Down first: an open popover holds the pointer and keyboard grab. */
+      gtk_popover_popdown (GTK_POPOVER (popup->popover));
       gtk_widget_unparent (popup->popover);
       g_clear_object (&popup->popover);
     }

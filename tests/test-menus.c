@@ -264,8 +264,8 @@ popover_shown (gpointer data)
 }
 
 static const char popup_template[] =
-  "[{id: 'first', label: 'First'}, {type: 'separator'},"
-  " {id: 'second', label: 'Second'}, {id: 'off', label: 'Off', enabled: false}]";
+  "[{id: 'first', label: '_First'}, {type: 'separator'},"
+  " {id: 'second', label: '_Second'}, {id: 'off', label: '_Off', enabled: false}]";
 
 /* The page's contextmenu handler shows its own menu; the item chosen with
  * the keyboard is the answer, Escape answers null. */
@@ -288,12 +288,10 @@ test_popup (void)
     "return 'ok';", popup_template);
   assert_js (window, script, "ok");
 
-  /* Down to the first item, Down again to the second, Enter. */
+  /* The second item, by its mnemonic (a menu's need no Alt). */
   click_at (window, 200, 150, 3);
   harness_wait_for (popover_shown, window, "the page's popup menu to show");
-  press ("Down");
-  press ("Down");
-  press ("Return");
+  press ("s");
   assert_js (window,
              "await new Promise((r) => { const t = () => window.__answers.length ? r() :"
              " setTimeout(t, 10); t(); });"
@@ -351,6 +349,19 @@ bar_shown (gpointer data)
   return bar != NULL && gtk_widget_get_mapped (bar) && gtk_widget_get_height (bar) > 0;
 }
 
+/* A popover (the open menu) under the bar. */
+static gboolean
+bar_menu_shown (gpointer data)
+{
+  for (GtkWidget *item = gtk_widget_get_first_child (data); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    for (GtkWidget *child = gtk_widget_get_first_child (item); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      if (GTK_IS_POPOVER (child) && gtk_widget_get_mapped (child))
+        return TRUE;
+  return FALSE;
+}
+
 static gboolean
 clicked_reached (gpointer data)
 {
@@ -400,7 +411,7 @@ test_menu_bar (void)
              "atrium.on('atrium:menu.clicked', (d) => window.__clicks.push(d));"
              "return await code(() => atrium.menu.setApplicationMenu(["
              "  {label: 'File', submenu: ["
-             "    {id: 'save', label: 'Save', accelerator: '<Control>s'},"
+             "    {id: 'save', label: '_Save', accelerator: '<Control>s'},"
              "    {id: 'dark', label: 'Dark', type: 'checkbox', accelerator: '<Control>d'},"
              "    {type: 'separator'}, {role: 'close'}]},"
              "  {label: 'Edit', submenu: [{role: 'copy'}, {role: 'paste'}]}]));",
@@ -416,10 +427,12 @@ test_menu_bar (void)
   g_assert_true (gtk_widget_compute_bounds (item, GTK_WIDGET (window), &bounds));
   click_at (window, bounds.origin.x + bounds.size.width / 2,
             bounds.origin.y + bounds.size.height / 2, 1);
-  press ("Down");
-  press ("Return");
+  harness_wait_for (bar_menu_shown, bar, "the File menu to open");
+  press ("s");
   harness_wait_for (clicked_reached, &clicked, "the menu bar's Save to be activated");
   g_assert_cmpstr (clicked.id, ==, "save");
+  /* The page has the keyboard again, not the bar. */
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (atrium_window_get_web_view (window))));
   g_snprintf (expected, sizeof expected,
               "[{\"id\":\"save\",\"checked\":false,\"windowId\":%u}]",
               atrium_window_get_id (window));
@@ -473,6 +486,24 @@ test_menu_bar (void)
   g_assert_cmpstr (clicked.id, ==, "dark");
   g_assert_cmpuint (clicked.count, ==, 1);
 
+  /* The window's own menu wins over the app's; null goes back to it. */
+  assert_js (window,
+             HARNESS_JS_CODE
+             "return await code(() => atrium.window.setMenu([{label: 'Mine', submenu: ["
+             "  {id: 'mine', label: 'Mine', accelerator: '<Control>d'}]}]));", "resolved");
+  g_free (label);
+  label = label_of_first (_atrium_builtin_menu_get_bar (window));
+  g_assert_cmpstr (label, ==, "Mine");
+  clicked.count = 0;
+  desktop_key (xid_of (window), "ctrl+d");
+  harness_wait_for (clicked_reached, &clicked, "Control+D to activate the window's item");
+  g_assert_cmpstr (clicked.id, ==, "mine");
+  assert_js (window, HARNESS_JS_CODE "return await code(() => atrium.window.setMenu(null));",
+             "resolved");
+  g_free (label);
+  label = label_of_first (_atrium_builtin_menu_get_bar (window));
+  g_assert_cmpstr (label, ==, "File");
+
   /* Bad templates: bad-args, and the menu bar stays as it was. */
   assert_js (window,
              HARNESS_JS_CODE
@@ -490,24 +521,6 @@ test_menu_bar (void)
              "return out.join();",
              "bad-args,bad-args,bad-args,bad-args,bad-args,bad-args,bad-args,bad-args,bad-args,"
              "bad-args,bad-args,bad-args,bad-args,bad-args,bad-args,bad-args,bad-args,bad-args");
-  g_free (label);
-  label = label_of_first (_atrium_builtin_menu_get_bar (window));
-  g_assert_cmpstr (label, ==, "File");
-
-  /* The window's own menu wins over the app's; null goes back to it. */
-  assert_js (window,
-             HARNESS_JS_CODE
-             "return await code(() => atrium.window.setMenu([{label: 'Mine', submenu: ["
-             "  {id: 'mine', label: 'Mine', accelerator: '<Control>m'}]}]));", "resolved");
-  g_free (label);
-  label = label_of_first (_atrium_builtin_menu_get_bar (window));
-  g_assert_cmpstr (label, ==, "Mine");
-  clicked.count = 0;
-  desktop_key (xid_of (window), "ctrl+m");
-  harness_wait_for (clicked_reached, &clicked, "Control+M to activate the window's item");
-  g_assert_cmpstr (clicked.id, ==, "mine");
-  assert_js (window, HARNESS_JS_CODE "return await code(() => atrium.window.setMenu(null));",
-             "resolved");
   g_free (label);
   label = label_of_first (_atrium_builtin_menu_get_bar (window));
   g_assert_cmpstr (label, ==, "File");
@@ -595,12 +608,10 @@ test_shortcuts (void)
 static void
 test_bad_calls (void)
 {
-  AtriumApp *app;
   AtriumWindow *window;
 
   if (!desktop_need_wm ())
     return;
-  app = get_app ();
   window = open_window ("menus-bad");
   assert_js (window,
              HARNESS_JS_CODE
@@ -628,15 +639,35 @@ test_bad_calls (void)
              "return out.slice(62).join();",
              "resolved,resolved,too-large,resolved");
 
-  /* The group off: forbidden, naming the switch; the policy still holds. */
-  atrium_app_set_builtins (app, atrium_app_get_builtins (app) & ~ATRIUM_BUILTIN_MENU);
+  harness_close (window);
+}
+
+/* The group off: forbidden, naming the switch; the context menu policy
+ * holds all the same. */
+static void
+test_forbidden (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  g_autoptr(AtriumApp) app = harness_app_new (assets);
+  AtriumWindow *window;
+
+  atrium_app_set_builtins (app, ATRIUM_BUILTIN_DEFAULT & ~ATRIUM_BUILTIN_MENU);
+  window = harness_open (app, "/index.html");
   assert_js (window,
              "try { await atrium.menu.setApplicationMenu([]); return 'resolved'; }"
-             "catch (e) { return e.code + ' ' + e.message.includes('ATRIUM_BUILTIN_MENU'); }",
-             "forbidden true");
-  assert_js (window, HARNESS_JS_CODE "return await code(() => atrium.shortcuts.add('F2', 'x'));",
-             "forbidden");
-  atrium_app_set_builtins (app, atrium_app_get_builtins (app) | ATRIUM_BUILTIN_MENU);
+             "catch (e) { return e.code + ': ' + e.message; }",
+             "forbidden: atrium.menu is off: call atrium_app_set_builtins (app, … | "
+             "ATRIUM_BUILTIN_MENU)");
+  assert_js (window,
+             HARNESS_JS_CODE
+             "return [await code(() => atrium.shortcuts.add('F2', 'x')),"
+             " await code(() => atrium.menu.popup([{id: 'a', label: 'A'}])),"
+             " await code(() => atrium.window.setMenu([]))].join();",
+             "forbidden,forbidden,forbidden");
+  g_assert_null (_atrium_builtin_menu_get_bar (window));
+  g_assert_null (_atrium_builtin_menu_get_popover (window));
   harness_close (window);
 }
 
@@ -684,6 +715,7 @@ main (int   argc,
   g_test_add_func ("/atrium/menus/menu-bar", test_menu_bar);
   g_test_add_func ("/atrium/menus/shortcuts", test_shortcuts);
   g_test_add_func ("/atrium/menus/bad-calls", test_bad_calls);
+  g_test_add_func ("/atrium/menus/forbidden", test_forbidden);
   g_test_add_func ("/atrium/menus/c-model", test_c_model);
 
   status = g_test_run ();
