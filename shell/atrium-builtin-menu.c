@@ -85,6 +85,7 @@ struct _Popup
   GtkWidget   *popover;
   char        *chosen;
   guint        idle;
+  gulong       cancelled_id;  /* on the call's cancellable */
 };
 
 static guint menu_clicked_signal;
@@ -699,6 +700,7 @@ popup_finish (Popup *popup)
   g_clear_handle_id (&popup->idle, g_source_remove);
   if (popup->call != NULL)
     {
+      g_clear_signal_handler (&popup->cancelled_id, atrium_call_get_cancellable (popup->call));
       if (popup->chosen != NULL)
         _atrium_builtin_return_string (popup->call, popup->chosen);
       else
@@ -738,6 +740,20 @@ popup_closed_cb (GtkPopover *popover,
 
   /* The item clicked may be activated just after the popover closes: the
    * answer waits for the main loop to come round. */
+  if (popup->idle == 0)
+    popup->idle = g_idle_add (popup_idle_cb, popup);
+}
+
+/* The page's p.cancel(), which the bridge hands over on the main thread:
+ * the menu goes away as if dismissed. */
+static void
+popup_cancelled_cb (GCancellable *cancellable,
+                    gpointer      data)
+{
+  Popup *popup = data;
+
+  g_assert (g_main_context_is_owner (g_main_context_default ()));
+  gtk_popover_popdown (GTK_POPOVER (popup->popover));
   if (popup->idle == 0)
     popup->idle = g_idle_add (popup_idle_cb, popup);
 }
@@ -827,6 +843,9 @@ popup_cb (AtriumCall *call,
   gtk_popover_set_pointing_to (GTK_POPOVER (popup->popover), &rect);
   g_signal_connect (popup->popover, "closed", G_CALLBACK (popup_closed_cb), popup);
   wm->popup = popup;
+  if (atrium_call_get_cancellable (call) != NULL)
+    popup->cancelled_id = g_signal_connect (atrium_call_get_cancellable (call), "cancelled",
+                                            G_CALLBACK (popup_cancelled_cb), popup);
   gtk_popover_popup (GTK_POPOVER (popup->popover));
 }
 

@@ -263,6 +263,12 @@ popover_shown (gpointer data)
   return popover != NULL && gtk_widget_get_mapped (popover);
 }
 
+static gboolean
+popover_gone (gpointer data)
+{
+  return _atrium_builtin_menu_get_popover (data) == NULL;
+}
+
 static const char popup_template[] =
   "[{id: 'first', label: '_First'}, {type: 'separator'},"
   " {id: 'second', label: '_Second'}, {id: 'off', label: '_Off', enabled: false}]";
@@ -313,6 +319,15 @@ test_popup (void)
     _atrium_builtin_menu_get_context_actions (window, &serial);
     g_assert_cmpuint (serial, ==, 0);
   }
+
+  /* p.cancel() takes the menu away. */
+  assert_js (window, "window.__p = atrium.menu.popup([{id: 'x', label: 'X'}]);"
+             "window.__p.then(() => window.__c = 'resolved', (e) => window.__c = e.code);"
+             "return 'ok';", "ok");
+  harness_wait_for (popover_shown, window, "a popup to show before it is cancelled");
+  assert_js (window, "return String(window.__p.cancel());", "true");
+  harness_wait_for (popover_gone, window, "the cancelled popup to go");
+  assert_js (window, "return String(window.__c);", "cancelled");
 
   /* A window that closes while its popup shows answers null and frees it. */
   assert_js (window, "window.__late = atrium.menu.popup([{id: 'x', label: 'X'}]); return 'ok';",
