@@ -9,6 +9,7 @@
 #include "atrium-app-instance-private.h"
 #include "atrium-bindings-private.h"
 #include "atrium-bridge-private.h"
+#include "atrium-builtin-menu-private.h"
 #include "atrium-builtins-private.h"
 #include "atrium-notification-private.h"
 #include "atrium-downloads-private.h"
@@ -428,6 +429,7 @@ atrium_app_class_init (AtriumAppClass *klass)
   app_class->shutdown = atrium_app_shutdown;
   app_class->handle_local_options = atrium_app_handle_local_options;
   _atrium_app_instance_class_init (app_class);
+  _atrium_builtin_menu_class_init (object_class);
 
   /**
    * AtriumApp::theme-changed:
@@ -465,6 +467,7 @@ atrium_app_init (AtriumApp *self)
   _atrium_builtins_register (self->registry);
   self->builtins = ATRIUM_BUILTIN_DEFAULT;
   _atrium_builtin_theme_attach (self);
+  _atrium_builtin_menu_app_init (self);
   self->start_path = g_strdup ("/");
   self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;

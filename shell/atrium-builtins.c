@@ -29,6 +29,7 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_print_to_file_group,
   &_atrium_builtin_autostart_group,
   &_atrium_builtin_tray_group,
+  &_atrium_builtin_menu_group,
 };
 
 typedef struct

@@ -55,10 +55,14 @@ G_BEGIN_DECLS
  * @ATRIUM_BUILTIN_TRAY: `atrium.tray`: icons in the desktop's panel
  *   (StatusNotifierItem). Off by default: it shows things outside the
  *   app's windows
+ * @ATRIUM_BUILTIN_MENU: `atrium.menu` and `atrium.shortcuts`: the app's
+ *   and a window's menu bar, popup menus in the page and keyboard shortcuts,
+ *   all within the app's own windows (the context menu policy is apart:
+ *   atrium_app_set_context_menu_policy())
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
  *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG, %ATRIUM_BUILTIN_APP,
- *   %ATRIUM_BUILTIN_SCREEN and %ATRIUM_BUILTIN_PRINT
+ *   %ATRIUM_BUILTIN_SCREEN, %ATRIUM_BUILTIN_PRINT and %ATRIUM_BUILTIN_MENU
  * @ATRIUM_BUILTIN_ALL: every group, those of later versions of libatrium included
  *
  * The groups of native API that libatrium binds for the app's pages under
@@ -93,9 +97,14 @@ typedef enum {
   ATRIUM_BUILTIN_PRINT   = 1 << 13,
   ATRIUM_BUILTIN_AUTOSTART = 1 << 14,
   ATRIUM_BUILTIN_TRAY    = 1 << 15,
+  /* Menus are safe too: a menu bar, popups and keys within the app's own
+   * windows, whose clicks come back to the app's own page. Their roles do
+   * what the page could do already (edit, reload, zoom, close, quit). */
+  ATRIUM_BUILTIN_MENU    = 1 << 16,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
                            | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP
-                           | ATRIUM_BUILTIN_SCREEN | ATRIUM_BUILTIN_PRINT,
+                           | ATRIUM_BUILTIN_SCREEN | ATRIUM_BUILTIN_PRINT
+                           | ATRIUM_BUILTIN_MENU,
   ATRIUM_BUILTIN_ALL     = 0x7fffffff,
 } AtriumBuiltins;
 

@@ -7,6 +7,7 @@
 #include "atrium-window-state-private.h"
 
 #include "atrium-app-private.h"
+#include "atrium-builtin-menu-private.h"
 #include "atrium-builtins-private.h"
 #include "atrium-downloads-private.h"
 #include "atrium-events-private.h"
@@ -448,6 +449,7 @@ atrium_window_constructed (GObject *object)
   g_autoptr(WebKitUserContentManager) manager = webkit_user_content_manager_new ();
   WebKitWebView *related;
   WebKitSettings *settings;
+  GtkWidget *box;
 
   G_OBJECT_CLASS (atrium_window_parent_class)->constructed (object);
 
@@ -492,10 +494,18 @@ atrium_window_constructed (GObject *object)
   g_signal_connect_object (webkit_web_view_get_network_session (self->web_view),
                            "download-started", G_CALLBACK (on_download_started_cb), self, 0);
 
-  gtk_window_set_child (GTK_WINDOW (self), GTK_WIDGET (self->web_view));
+  /* In a box, so that a menu bar can go above it (atrium-builtin-menu.c);
+   * GtkApplicationWindow's own bar would show only the app's menu. */
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->web_view), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->web_view), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->web_view));
+  gtk_window_set_child (GTK_WINDOW (self), box);
+  gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
   _atrium_window_frame_init (GTK_WINDOW (self));
   _atrium_window_drop_init (self);
   _atrium_builtin_window_attach (self);
+  _atrium_builtin_menu_attach (self);
   _atrium_app_window_created (app, self);
 }
 
@@ -507,7 +517,10 @@ atrium_window_dispose (GObject *object)
   g_clear_handle_id (&self->close_timeout, g_source_remove);
   g_clear_handle_id (&self->max_size_idle, g_source_remove);
   if (self->web_view != NULL)
-    _atrium_builtin_window_detach (self);
+    {
+      _atrium_builtin_menu_detach (self);
+      _atrium_builtin_window_detach (self);
+    }
 
   /* Drop the calls in flight before the web view goes, so no reply is ever
    * sent to a page that has been torn down. */

@@ -20,6 +20,7 @@
 #include "atrium-notification.h"
 #include "atrium-print.h"
 #include "atrium-store.h"
+#include "atrium-menu.h"
 
 #undef ATRIUM_INSIDE
 

@@ -1014,6 +1014,7 @@
       setPosition: (x, y) => call(B + 'set_position', target, x, y),
       getPosition: () => call(B + 'get_position', target),
       setAlwaysOnTop: (above) => call(B + 'set_always_on_top', target, above),
+      setMenu: (template) => call('atrium:menu.set_window_menu', target, template),
     };
   }
 
@@ -1185,6 +1186,21 @@
     showInFolder: (path) => call(S + 'show_in_folder', path),
     trash: (path) => call(S + 'trash', path),
   };
+  // atrium.menu: menus from one template format; clicks come back as the
+  // event atrium:menu.clicked {id, checked, windowId}. popup() resolves
+  // with the id clicked, or null when the menu is dismissed.
+  const M = 'atrium:menu.';
+  const menuGroup = {
+    popup: (template, options) => call(M + 'popup', template, options),
+    setApplicationMenu: (template) => call(M + 'set_application_menu', template),
+    update: (id, changes) => call(M + 'update', id, changes),
+  };
+  // atrium.shortcuts: keys of the window without a menu item, as the
+  // event atrium:shortcut {id}.
+  const shortcutsGroup = {
+    add: (accelerator, id) => call('atrium:shortcuts.add', accelerator, id),
+    remove: (id) => call('atrium:shortcuts.remove', id),
+  };
   const clipboardGroup = {
     writeText: (text) => call('atrium:clipboard.write_text', text),
     readText: () => call('atrium:clipboard.read_text'),
@@ -1225,6 +1241,8 @@
       setAutostart: (enabled) => call('atrium:app.set_autostart', enabled),
       isAutostart: () => call('atrium:app.is_autostart'),
     }),
+    menu: freeze(menuGroup),
+    shortcuts: freeze(shortcutsGroup),
     store: freeze({
       get: (key) => call('atrium:store.get', key),
       // JSON has no undefined: refused here rather than stored as null.

@@ -171,6 +171,8 @@ export interface AtriumWindowMethods {
   getPosition(): AtriumCall<AtriumPosition>;
   /** X11 only; elsewhere `not-supported`. */
   setAlwaysOnTop(alwaysOnTop: boolean): AtriumCall<null>;
+  /** The window's own menu bar (atrium.menu's template); null for the app's. */
+  setMenu(template: AtriumMenuItem[] | null): AtriumCall<null>;
 }
 
 /** A handle on one of the app's windows; `not-found` once it has closed. */
@@ -472,6 +474,60 @@ export interface AtriumLogGroup {
   error(message: string, fields?: AtriumLogFields): AtriumCall<null>;
 }
 
+/** One item of a menu template (every menu: the menu bar, a window's, a
+ *  popup). Items with an id report clicks; a role does what its name says
+ *  (editing commands in the focused page, reload, zoom, fullscreen, close,
+ *  quit, about) and needs no id. At most 1000 items, nested at most 16
+ *  deep; a bad template is `bad-args` naming the item, and changes nothing. */
+export interface AtriumMenuItem {
+  id?: string;
+  label?: string;
+  /** Default: 'submenu' with a submenu, else 'normal'. */
+  type?: 'normal' | 'checkbox' | 'radio' | 'separator' | 'submenu';
+  /** GTK's format: '<Control>s', '<Control><Shift>z', 'F5'. */
+  accelerator?: string;
+  enabled?: boolean;
+  checked?: boolean;
+  /** Radio items: the group's name; one of a group is checked. */
+  group?: string;
+  role?: 'undo' | 'redo' | 'cut' | 'copy' | 'paste' | 'selectAll' | 'reload' | 'zoomIn' |
+    'zoomOut' | 'zoomReset' | 'toggleFullscreen' | 'toggleDevTools' | 'close' | 'quit' | 'about';
+  submenu?: AtriumMenuItem[];
+}
+
+/** Data of the event `atrium:menu.clicked`. */
+export interface AtriumMenuClicked {
+  readonly id: string;
+  /** A checkbox's or radio item's state after the click; false for others. */
+  readonly checked: boolean;
+  readonly windowId: number;
+}
+
+/** Data of the event `atrium:shortcut`. */
+export interface AtriumShortcutPressed {
+  readonly id: string;
+}
+
+/** atrium.menu: native menus (ATRIUM_BUILTIN_MENU). */
+export interface AtriumMenuGroup {
+  /** Shows a menu at x, y of the page (CSS pixels; from a `contextmenu`
+   *  handler, say); the id clicked (a role item's role), or null when dismissed. */
+  popup(template: AtriumMenuItem[], position?: { x: number; y: number }): AtriumCall<string | null>;
+  /** The menu bar of every window without a menu of its own; null removes it. */
+  setApplicationMenu(template: AtriumMenuItem[] | null): AtriumCall<null>;
+  /** Changes an item of this window's menu, or else of the app's, live. */
+  update(id: string, changes: { label?: string; enabled?: boolean; checked?: boolean }): AtriumCall<null>;
+}
+
+/** atrium.shortcuts: keys of this window without a menu item, active while
+ *  it has the focus (at most 64); each press is the event `atrium:shortcut`. */
+export interface AtriumShortcutsGroup {
+  /** GTK's format: '<Control>k'. Adding an id again replaces its key. */
+  add(accelerator: string, id: string): AtriumCall<null>;
+  /** Whether there was a shortcut of that id. */
+  remove(id: string): AtriumCall<boolean>;
+}
+
 export interface AtriumRuntime {
   /** Opens another window on path ("/...") and returns its window id. */
   call(method: "app.open_window", path: string): AtriumCall<number>;
@@ -503,6 +559,8 @@ export interface AtriumRuntime {
   /** Files dropped on this window, if it allows it (fileDrop). */
   on(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
   on(name: 'atrium:tray.activate', fn: AtriumListener<AtriumTrayActivate>): () => void;
+  on(name: 'atrium:menu.clicked', fn: AtriumListener<AtriumMenuClicked>): () => void;
+  on(name: 'atrium:shortcut', fn: AtriumListener<AtriumShortcutPressed>): () => void;
   /** Calls fn for every event of that name (libatrium's own, such as
    *  `atrium:window.resized`, included); returns a function that removes it. */
   on<T = any>(name: string, fn: AtriumListener<T>): () => void;
@@ -545,6 +603,10 @@ export interface AtriumRuntime {
   readonly path: AtriumPathGroup;
   /** Logging; on unless the app turned ATRIUM_BUILTIN_LOG off. */
   readonly log: AtriumLogGroup;
+  /** Menus; on unless the app turned ATRIUM_BUILTIN_MENU off. */
+  readonly menu: AtriumMenuGroup;
+  /** Keyboard shortcuts; on unless the app turned ATRIUM_BUILTIN_MENU off. */
+  readonly shortcuts: AtriumShortcutsGroup;
 }
 
 export declare const atrium: AtriumRuntime;
