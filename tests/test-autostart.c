@@ -165,31 +165,6 @@ test_entry_round_trip (void)
   test_remove_tree (dir);
 }
 
-static AtriumApp *
-new_app (AtriumBuiltins builtins)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumAssets) assets =
-    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
-  AtriumApp *app;
-
-  g_assert_no_error (error);
-  app = harness_app_new (assets);
-  atrium_app_set_builtins (app, builtins);
-  return app;
-}
-
-static void
-assert_js (AtriumWindow *window,
-           const char   *body,
-           const char   *expected)
-{
-  g_autofree char *text = harness_run_js (window, body);
-
-  g_test_message ("JS %s → %s", body, text);
-  g_assert_cmpstr (text, ==, expected);
-}
-
 #define JS_OUTCOME \
   "const outcome = async (f) => { try { return String(await f()); }" \
   "  catch (e) { return e.code + ': ' + e.message; } };"
@@ -198,7 +173,7 @@ assert_js (AtriumWindow *window,
 static void
 test_c_api (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   g_autoptr(AtriumApp) anonymous = atrium_app_new (NULL, G_APPLICATION_NON_UNIQUE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDesktopAppInfo) info = NULL;
@@ -252,36 +227,40 @@ test_c_api (void)
 static void
 test_page (void)
 {
-  g_autoptr(AtriumApp) off = new_app (ATRIUM_BUILTIN_DEFAULT);
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_AUTOSTART);
+  g_autoptr(AtriumApp) off = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_AUTOSTART);
   g_autofree char *off_path = entry_path (off);
   g_autofree char *path = entry_path (app);
   AtriumWindow *window = harness_open (off, "/index.html");
 
   g_assert_false (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_AUTOSTART);
-  assert_js (window, JS_OUTCOME "return outcome(() => atrium.app.setAutostart(true));",
-             "\"forbidden: atrium.app autostart is off: call atrium_app_set_builtins (app, … | "
-             "ATRIUM_BUILTIN_AUTOSTART)\"");
-  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.isAutostart());",
-             "\"forbidden\"");
+  harness_assert_js (window, JS_OUTCOME "return outcome(() => atrium.app.setAutostart(true));",
+                     "\"forbidden: atrium.app autostart is off: call atrium_app_set_builtins (app, "
+                     "… | "
+                     "ATRIUM_BUILTIN_AUTOSTART)\"");
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.isAutostart());",
+                     "\"forbidden\"");
   g_assert_false (g_file_test (off_path, G_FILE_TEST_EXISTS));
   harness_close (window);
 
   window = harness_open (app, "/index.html");
-  assert_js (window, HARNESS_JS_CODE
-             "const a = atrium.app;"
-             "return [await code(() => a.setAutostart('yes')), await code(() => a.setAutostart()),"
-             "        await code(() => a.setAutostart(1)), await code(() => a.setAutostart(null))];",
-             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\"]");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const a = atrium.app;"
+                     "return [await code(() => a.setAutostart('yes')), await code(() => "
+                     "a.setAutostart()),"
+                     "        await code(() => a.setAutostart(1)), await code(() => "
+                     "a.setAutostart(null))];",
+                     "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\"]");
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
-  assert_js (window, "return atrium.app.isAutostart();", "false");
-  assert_js (window, "return atrium.app.setAutostart(true);", "null");
+  harness_assert_js (window, "return atrium.app.isAutostart();", "false");
+  harness_assert_js (window, "return atrium.app.setAutostart(true);", "null");
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
-  assert_js (window, "return atrium.app.isAutostart();", "true");
-  assert_js (window, "return atrium.app.setAutostart(false);", "null");
+  harness_assert_js (window, "return atrium.app.isAutostart();", "true");
+  harness_assert_js (window, "return atrium.app.setAutostart(false);", "null");
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  assert_js (window, "return atrium.app.isAutostart();", "false");
+  harness_assert_js (window, "return atrium.app.isAutostart();", "false");
   harness_close (window);
 }
 
@@ -291,7 +270,8 @@ test_page (void)
 static void
 test_hostile (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_AUTOSTART);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_AUTOSTART);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = autostart_dir ();
   g_autofree char *path = entry_path (app);
@@ -304,33 +284,33 @@ test_hostile (void)
   /* The autostart folder is a file. */
   test_remove_tree (dir);
   test_write_file (g_get_user_config_dir (), "autostart", "not a folder", -1);
-  assert_js (window, JS_OUTCOME
-             "const r = await outcome(() => atrium.app.setAutostart(true));"
-             "return r.startsWith('failed: Could not make the autostart folder ') &&"
-             "       r.endsWith(': Not a directory') ? 'failed with the reason' : r;",
-             "\"failed with the reason\"");
+  harness_assert_js (window, JS_OUTCOME
+                     "const r = await outcome(() => atrium.app.setAutostart(true));"
+                     "return r.startsWith('failed: Could not make the autostart folder ') &&"
+                     "       r.endsWith(': Not a directory') ? 'failed with the reason' : r;",
+                     "\"failed with the reason\"");
   g_assert_true (g_file_get_contents (dir, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "not a folder");
   g_assert_false (atrium_app_set_autostart (app, TRUE, &error));
   g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED);
   g_clear_error (&error);
-  assert_js (window, "return atrium.app.isAutostart();", "false");
+  harness_assert_js (window, "return atrium.app.isAutostart();", "false");
   g_assert_cmpint (g_unlink (dir), ==, 0);
 
   /* The entry's name is taken by a folder with something in it. */
   g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
   test_write_file (path, "keep", "mine", -1);
-  assert_js (window, JS_OUTCOME
-             "const r = await outcome(() => atrium.app.setAutostart(true));"
-             "return r.startsWith('failed: Could not write the autostart entry: ') ?"
-             "  'failed with the reason' : r;",
-             "\"failed with the reason\"");
+  harness_assert_js (window, JS_OUTCOME
+                     "const r = await outcome(() => atrium.app.setAutostart(true));"
+                     "return r.startsWith('failed: Could not write the autostart entry: ') ?"
+                     "  'failed with the reason' : r;",
+                     "\"failed with the reason\"");
   g_assert_true (g_file_test (inside, G_FILE_TEST_IS_REGULAR));
   names = list_dir (dir);
   expected = g_path_get_basename (path);
   g_assert_cmpstr (names, ==, expected);   /* no temporary file left beside it */
-  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.setAutostart(false));",
-             "\"failed\"");
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.setAutostart(false));",
+                     "\"failed\"");
   g_assert_true (g_file_test (inside, G_FILE_TEST_IS_REGULAR));
   test_remove_tree (path);
 
@@ -340,11 +320,12 @@ test_hostile (void)
 
     test_write_file (g_get_user_config_dir (), "flatpak-info", "[Application]\n", -1);
     _atrium_autostart_set_flatpak_info (info);
-    assert_js (window, JS_OUTCOME "return outcome(() => atrium.app.setAutostart(true));",
-               "\"not-supported: Autostart inside Flatpak goes through the Background portal, "
-               "which Atrium does not use yet\"");
-    assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.isAutostart());",
-               "\"not-supported\"");
+    harness_assert_js (window, JS_OUTCOME "return outcome(() => atrium.app.setAutostart(true));",
+                       "\"not-supported: Autostart inside Flatpak goes through the Background "
+                       "portal, "
+                       "which Atrium does not use yet\"");
+    harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.isAutostart());",
+                       "\"not-supported\"");
     _atrium_autostart_set_flatpak_info (NULL);
     g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   }

@@ -23,36 +23,11 @@ static AtriumApp *shared_app;
 static char *tmp_dir;
 
 static AtriumApp *
-new_app (AtriumBuiltins builtins)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumAssets) assets =
-    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
-  AtriumApp *app;
-
-  g_assert_no_error (error);
-  app = harness_app_new (assets);
-  atrium_app_set_builtins (app, builtins);
-  return app;
-}
-
-static AtriumApp *
 get_app (void)
 {
   if (shared_app == NULL)
-    shared_app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_DIALOG);
+    shared_app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_DIALOG);
   return shared_app;
-}
-
-static void
-assert_js (AtriumWindow *window,
-           const char   *body,
-           const char   *expected)
-{
-  g_autofree char *text = harness_run_js (window, body);
-
-  g_test_message ("JS %s → %s", body, text);
-  g_assert_cmpstr (text, ==, expected);
 }
 
 typedef struct
@@ -81,7 +56,7 @@ start_call (AtriumWindow *window,
     "window.__p.then((v) => { window.__r = v; }, (e) => { window.__r = 'error:' + e.code; });"
     "return true;", expression);
 
-  assert_js (window, body, "true");
+  harness_assert_js (window, body, "true");
 }
 
 /* Waits for the call start_call() began to settle; returns its outcome as JSON. */
@@ -199,24 +174,24 @@ make_file (const char *name)
 static void
 test_forbidden (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   AtriumWindow *window = harness_open (app, "/index.html");
 
   g_assert_false (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_DIALOG);
-  assert_js (window,
-             "const r = [];"
-             "for (const f of [() => atrium.dialog.open(), () => atrium.dialog.save(),"
-             "                 () => atrium.dialog.message({message: 'x'}),"
-             "                 () => atrium.dialog.confirm('x')])"
-             "  try { await f(); r.push('resolved'); } catch (e) { r.push(e.code); }"
-             "try { await atrium.dialog.open(); } catch (e) { r.push(e.message); }"
-             "return r;",
-             "[\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\","
-             "\"atrium.dialog is off: call atrium_app_set_builtins (app, … | "
-             "ATRIUM_BUILTIN_DIALOG)\"]");
+  harness_assert_js (window,
+                     "const r = [];"
+                     "for (const f of [() => atrium.dialog.open(), () => atrium.dialog.save(),"
+                     "                 () => atrium.dialog.message({message: 'x'}),"
+                     "                 () => atrium.dialog.confirm('x')])"
+                     "  try { await f(); r.push('resolved'); } catch (e) { r.push(e.code); }"
+                     "try { await atrium.dialog.open(); } catch (e) { r.push(e.message); }"
+                     "return r;",
+                     "[\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\","
+                     "\"atrium.dialog is off: call atrium_app_set_builtins (app, … | "
+                     "ATRIUM_BUILTIN_DIALOG)\"]");
   g_assert_cmpuint (count_dialogs (), ==, 0);
-  assert_js (window, "'use strict'; try { atrium.dialog.open = 1; return 'assigned'; }"
-                     "catch (e) { return Object.isFrozen(atrium.dialog); }", "true");
+  harness_assert_js (window, "'use strict'; try { atrium.dialog.open = 1; return 'assigned'; }"
+                             "catch (e) { return Object.isFrozen(atrium.dialog); }", "true");
   harness_close (window);
 }
 
@@ -226,47 +201,49 @@ test_bad_args (void)
 {
   AtriumWindow *window = harness_open (get_app (), "/index.html");
 
-  assert_js (window, HARNESS_JS_CODE
-             "const d = atrium.dialog;"
-             "const long = 'x'.repeat(5000);"
-             "const bad = ["
-             "  () => d.open(42), () => d.open('x'), () => d.open([]),"
-             "  () => d.open({nope: 1}), () => d.open({title: 5}), () => d.open({title: long}),"
-             "  () => d.open({multiple: 'yes'}), () => d.open({directory: 1}),"
-             "  () => d.open({defaultPath: 'relative/path'}), () => d.open({defaultPath: 7}),"
-             "  () => d.open({defaultPath: '/' + 'a'.repeat(5000)}),"
-             "  () => d.open({defaultName: 'x'}),"
-             "  () => d.open({filters: {}}), () => d.open({filters: [1]}),"
-             "  () => d.open({filters: [{name: 'x'}]}),"
-             "  () => d.open({filters: [{patterns: '*.txt'}]}),"
-             "  () => d.open({filters: [{patterns: ['']}]}),"
-             "  () => d.open({filters: [{patterns: [3]}]}),"
-             "  () => d.open({filters: [{mimeTypes: ['not a type']}]}),"
-             "  () => d.open({filters: [{patterns: ['*'], extra: 1}]}),"
-             "  () => d.open({filters: Array(33).fill({patterns: ['*']})}),"
-             "  () => d.open({filters: [{patterns: Array(65).fill('*')}]}),"
-             "  () => d.save({multiple: true}), () => d.save({defaultName: 'a/b'}),"
-             "  () => d.save({defaultName: ''}), () => d.save({defaultName: '..'}),"
-             "  () => d.save({defaultName: 'n'.repeat(256)}),"
-             "  () => d.message(), () => d.message({}), () => d.message({message: 1}),"
-             "  () => d.message({message: 'x', kind: 'fatal'}),"
-             "  () => d.message({message: 'x', buttons: 'OK'}),"
-             "  () => d.message({message: 'x', buttons: Array(9).fill('b')}),"
-             "  () => d.message({message: 'x', buttons: ['a', 'b'], defaultButton: 2}),"
-             "  () => d.message({message: 'x', buttons: ['a', 'b'], cancelButton: -1}),"
-             "  () => d.message({message: 'x', cancelButton: 0.5}),"
-             "  () => d.message({message: 'x', defaultButton: NaN}),"
-             "  () => d.message({message: 'x'.repeat(20000)}),"
-             "  () => d.message({message: 'x', buttons: ['b'.repeat(300)]}),"
-             "  () => d.message({message: 'x', okLabel: 'y'}),"
-             "  () => d.confirm(), () => d.confirm(5), () => d.confirm('x', {buttons: []}),"
-             "  () => d.confirm('x', 'y'), () => d.confirm('x', {okLabel: 1}),"
-             "];"
-             "const r = [];"
-             "for (const f of bad) r.push(await code(f));"
-             "const odd = r.map((c, i) => [i, c]).filter(([, c]) => c !== 'bad-args');"
-             "return odd.length === 0 ? r.length : odd;",
-             "45");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const d = atrium.dialog;"
+                     "const long = 'x'.repeat(5000);"
+                     "const bad = ["
+                     "  () => d.open(42), () => d.open('x'), () => d.open([]),"
+                     "  () => d.open({nope: 1}), () => d.open({title: 5}), () => d.open({title: "
+                     "long}),"
+                     "  () => d.open({multiple: 'yes'}), () => d.open({directory: 1}),"
+                     "  () => d.open({defaultPath: 'relative/path'}), () => d.open({defaultPath: "
+                     "7}),"
+                     "  () => d.open({defaultPath: '/' + 'a'.repeat(5000)}),"
+                     "  () => d.open({defaultName: 'x'}),"
+                     "  () => d.open({filters: {}}), () => d.open({filters: [1]}),"
+                     "  () => d.open({filters: [{name: 'x'}]}),"
+                     "  () => d.open({filters: [{patterns: '*.txt'}]}),"
+                     "  () => d.open({filters: [{patterns: ['']}]}),"
+                     "  () => d.open({filters: [{patterns: [3]}]}),"
+                     "  () => d.open({filters: [{mimeTypes: ['not a type']}]}),"
+                     "  () => d.open({filters: [{patterns: ['*'], extra: 1}]}),"
+                     "  () => d.open({filters: Array(33).fill({patterns: ['*']})}),"
+                     "  () => d.open({filters: [{patterns: Array(65).fill('*')}]}),"
+                     "  () => d.save({multiple: true}), () => d.save({defaultName: 'a/b'}),"
+                     "  () => d.save({defaultName: ''}), () => d.save({defaultName: '..'}),"
+                     "  () => d.save({defaultName: 'n'.repeat(256)}),"
+                     "  () => d.message(), () => d.message({}), () => d.message({message: 1}),"
+                     "  () => d.message({message: 'x', kind: 'fatal'}),"
+                     "  () => d.message({message: 'x', buttons: 'OK'}),"
+                     "  () => d.message({message: 'x', buttons: Array(9).fill('b')}),"
+                     "  () => d.message({message: 'x', buttons: ['a', 'b'], defaultButton: 2}),"
+                     "  () => d.message({message: 'x', buttons: ['a', 'b'], cancelButton: -1}),"
+                     "  () => d.message({message: 'x', cancelButton: 0.5}),"
+                     "  () => d.message({message: 'x', defaultButton: NaN}),"
+                     "  () => d.message({message: 'x'.repeat(20000)}),"
+                     "  () => d.message({message: 'x', buttons: ['b'.repeat(300)]}),"
+                     "  () => d.message({message: 'x', okLabel: 'y'}),"
+                     "  () => d.confirm(), () => d.confirm(5), () => d.confirm('x', {buttons: []}),"
+                     "  () => d.confirm('x', 'y'), () => d.confirm('x', {okLabel: 1}),"
+                     "];"
+                     "const r = [];"
+                     "for (const f of bad) r.push(await code(f));"
+                     "const odd = r.map((c, i) => [i, c]).filter(([, c]) => c !== 'bad-args');"
+                     "return odd.length === 0 ? r.length : odd;",
+                     "45");
   g_assert_cmpuint (count_dialogs (), ==, 0);
   harness_close (window);
 }
@@ -408,20 +385,20 @@ test_cancel (void)
 
   start_call (window, "atrium.dialog.open({title: 'Cancel me'})");
   desktop_wait_window ("Cancel me");
-  assert_js (window, "return [window.__r === undefined, window.__p.cancel()];",
-             "[true,true]");
+  harness_assert_js (window, "return [window.__r === undefined, window.__p.cancel()];",
+                     "[true,true]");
   assert_outcome (window, "\"error:cancelled\"");
   desktop_wait_window_gone ("Cancel me");
 
   start_call (window, "atrium.dialog.message({title: 'Cancel this too', message: 'x'})");
   desktop_wait_window ("Cancel this too");
-  assert_js (window, "return window.__p.cancel();", "true");
+  harness_assert_js (window, "return window.__p.cancel();", "true");
   assert_outcome (window, "\"error:cancelled\"");
   desktop_wait_window_gone ("Cancel this too");
   g_assert_cmpuint (count_dialogs (), ==, 0);
 
   /* The window still works. */
-  assert_js (window, "return (await atrium.window.current()) > 0;", "true");
+  harness_assert_js (window, "return (await atrium.window.current()) > 0;", "true");
   harness_close (window);
 }
 
@@ -493,7 +470,7 @@ test_window_closed (void)
   g_clear_error (&c_message.error);
   g_clear_error (&c_open.error);
 
-  assert_js (other, "return (await atrium.window.current()) > 0;", "true");
+  harness_assert_js (other, "return (await atrium.window.current()) > 0;", "true");
   harness_close (other);
 }
 
@@ -697,13 +674,14 @@ test_page_script_dialogs (void)
 
   if (!desktop_need_wm ())
     return;
-  app = new_app (ATRIUM_BUILTIN_NONE);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_NONE);
   window = open_page_window (app);
 
   /* From the page's own click handler, the user's click. */
-  assert_js (window, "document.body.style.minHeight = '100vh';"
-             "document.body.onclick = () => { alert('Hello'); window.__r = 'after alert'; };"
-             "window.__r = undefined; return true;", "true");
+  harness_assert_js (window, "document.body.style.minHeight = '100vh';"
+                     "document.body.onclick = () => { alert('Hello'); window.__r = 'after alert'; "
+                     "};"
+                     "window.__r = undefined; return true;", "true");
   desktop_click (desktop_find_window ("The page's window"), 100, 100);
   dialog = wait_page_dialog (window, "Hello");
   desktop_key (dialog, "Return");
@@ -786,15 +764,16 @@ test_page_before_unload (void)
 
   if (!desktop_need_wm ())
     return;
-  app = new_app (ATRIUM_BUILTIN_NONE);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_NONE);
   window = open_page_window (app);
 
   /* WebKit asks only on behalf of a page the user has interacted with. */
-  assert_js (window, "document.body.style.minHeight = '100vh';"
-             "window.__clicks = 0;"
-             "document.body.onclick = () => { window.__clicks++; };"
-             "addEventListener('beforeunload', (e) => { e.preventDefault(); e.returnValue = ''; });"
-             "return true;", "true");
+  harness_assert_js (window, "document.body.style.minHeight = '100vh';"
+                     "window.__clicks = 0;"
+                     "document.body.onclick = () => { window.__clicks++; };"
+                     "addEventListener('beforeunload', (e) => { e.preventDefault(); e.returnValue "
+                     "= ''; });"
+                     "return true;", "true");
   desktop_click (desktop_find_window ("The page's window"), 100, 100);
   wait = (JsWait) { window, "return window.__clicks;", "1" };
   harness_wait_for (js_returns, &wait, "the page to get the click");
@@ -808,13 +787,13 @@ test_page_before_unload (void)
   desktop_key (dialog, "Escape");
   desktop_wait_window_gone (PAGE_DIALOG);
   /* Stayed: the same page, which still answers. */
-  assert_js (window, "return [location.search, window.__clicks];", "[\"\",1]");
+  harness_assert_js (window, "return [location.search, window.__clicks];", "[\"\",1]");
 
   start_page (window, "location.href = '/index.html?left';");
   dialog = wait_page_dialog (window, question);
   desktop_key (dialog, "Return");
   harness_wait_load (window);
-  assert_js (window, "return [location.search, window.__clicks];", "[\"?left\",null]");
+  harness_assert_js (window, "return [location.search, window.__clicks];", "[\"?left\",null]");
   desktop_wait_window_gone (PAGE_DIALOG);
   g_assert_cmpuint (count_dialogs (), ==, 0);
   harness_close (window);
@@ -833,24 +812,24 @@ test_page_file_input (void)
   if (!desktop_need_wm ())
     return;
   path = make_file ("picked.txt");
-  app = new_app (ATRIUM_BUILTIN_NONE);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_NONE);
   window = harness_open (app, "/index.html");
 
   /* Scripts the harness runs count as the user's gesture, which a file
    * input needs to open. */
-  assert_js (window,
-             "window.__r = undefined;"
-             "const input = document.createElement('input');"
-             "input.type = 'file';"
-             "document.body.append(input);"
-             "input.addEventListener('change', async () => {"
-             "  const f = input.files[0];"
-             "  window.__r = [input.files.length, f.name, await f.text(), input.value];"
-             "});"
-             "input.addEventListener('cancel', () => { window.__r = 'cancel'; });"
-             "input.click();"
-             "return true;",
-             "true");
+  harness_assert_js (window,
+                     "window.__r = undefined;"
+                     "const input = document.createElement('input');"
+                     "input.type = 'file';"
+                     "document.body.append(input);"
+                     "input.addEventListener('change', async () => {"
+                     "  const f = input.files[0];"
+                     "  window.__r = [input.files.length, f.name, await f.text(), input.value];"
+                     "});"
+                     "input.addEventListener('cancel', () => { window.__r = 'cancel'; });"
+                     "input.click();"
+                     "return true;",
+                     "true");
   dialog = desktop_wait_window (g_dgettext ("WebKitGTK-6.0", "Select File"));
   /* The chooser starts where the last one ended, with the file list
    * focused: a "/" typed there opens the location entry with it. */
@@ -880,7 +859,7 @@ test_page_dialog_window_closed (void)
 
   if (!desktop_need_wm ())
     return;
-  app = new_app (ATRIUM_BUILTIN_NONE);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_NONE);
   /* One web process for both. */
   atrium_app_set_isolated_windows (app, FALSE);
   other = harness_open (app, "/index.html");
@@ -895,7 +874,7 @@ test_page_dialog_window_closed (void)
   desktop_wait_window_gone (PAGE_DIALOG);
   g_assert_cmpuint (count_dialogs (), ==, 0);
   harness_wait_for (window_finalized, &window, "the closed window to be finalized");
-  assert_js (other, "return 1 + 1;", "2");
+  harness_assert_js (other, "return 1 + 1;", "2");
   harness_close (other);
 }
 
@@ -910,7 +889,7 @@ test_page_dialog_flood (void)
 
   if (!desktop_need_wm ())
     return;
-  app = new_app (ATRIUM_BUILTIN_NONE);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_NONE);
   window = open_page_window (app);
 
   start_page (window, "for (let i = 0; i < 100000; i++) alert('Flood ' + i);"
@@ -945,7 +924,7 @@ test_page_dialog_long_text (void)
 
   if (!desktop_need_wm ())
     return;
-  app = new_app (ATRIUM_BUILTIN_NONE);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_NONE);
   window = open_page_window (app);
 
   /* One byte, then two-byte characters: the most falls inside one. */

@@ -40,17 +40,6 @@ new_app (void)
   return harness_app_new (assets);
 }
 
-static void
-assert_js (AtriumWindow *window,
-           const char   *body,
-           const char   *expected)
-{
-  g_autofree char *text = harness_run_js (window, body);
-
-  g_test_message ("JS %s → %s", body, text);
-  g_assert_cmpstr (text, ==, expected);
-}
-
 typedef struct
 {
   AtriumWindow *window;
@@ -258,7 +247,7 @@ test_xdnd_files (void)
   app = new_app ();
   window = harness_open (app, "/index.html");
   atrium_window_set_file_drop (window, TRUE);
-  assert_js (window, RECORDER, "true");
+  harness_assert_js (window, RECORDER, "true");
 
   {
     const char * const args[] = { one, two, NULL };
@@ -268,13 +257,14 @@ test_xdnd_files (void)
   drag_onto (source, window, TRUE);
   wait_js (window, "return __drops.length === 1;");
   expected = g_strdup_printf ("[\"%s\",\"%s\"]", one, two);
-  assert_js (window, "return __drops[0].paths;", expected);
-  assert_js (window, "const d = __drops[0];"
-                     "return d.x >= 0 && d.x <= innerWidth && d.y >= 0 && d.y <= innerHeight;",
-             "true");
+  harness_assert_js (window, "return __drops[0].paths;", expected);
+  harness_assert_js (window, "const d = __drops[0];"
+                             "return d.x >= 0 && d.x <= innerWidth && d.y >= 0 && d.y <= "
+                             "innerHeight;",
+                     "true");
   /* The window took it: the page's DOM drop never saw it, and the web
    * view takes the next drag again. */
-  assert_js (window, "return __dom.length;", "0");
+  harness_assert_js (window, "return __dom.length;", "0");
   g_assert_true (gtk_widget_get_can_target (GTK_WIDGET (atrium_window_get_web_view (window))));
   stop_source (source);
   harness_close (window);
@@ -296,7 +286,7 @@ test_xdnd_off (void)
   app = new_app ();
   window = harness_open (app, "/index.html");
   g_assert_false (atrium_window_get_file_drop (window));
-  assert_js (window, RECORDER, "true");
+  harness_assert_js (window, RECORDER, "true");
   {
     const char * const args[] = { one, NULL };
 
@@ -306,8 +296,8 @@ test_xdnd_off (void)
   wait_js (window, "return __dom.length === 1;");
   /* WebKitGTK hands the page a drop from elsewhere as its types, files
    * or not: what matters is that the page had it, and no paths. */
-  assert_js (window, "return __dom[0].types.length > 0;", "true");
-  assert_js (window, "return __drops.length;", "0");
+  harness_assert_js (window, "return __dom[0].types.length > 0;", "true");
+  harness_assert_js (window, "return __drops.length;", "0");
   stop_source (source);
   harness_close (window);
 }
@@ -325,7 +315,7 @@ test_xdnd_text (void)
   app = new_app ();
   window = harness_open (app, "/index.html");
   atrium_window_set_file_drop (window, TRUE);
-  assert_js (window, RECORDER, "true");
+  harness_assert_js (window, RECORDER, "true");
   {
     const char * const args[] = { "--text", "hello from afar", NULL };
 
@@ -333,8 +323,8 @@ test_xdnd_text (void)
   }
   drag_onto (source, window, FALSE);
   wait_js (window, "return __dom.length === 1;");
-  assert_js (window, "return __dom[0].text;", "\"hello from afar\"");
-  assert_js (window, "return __drops.length;", "0");
+  harness_assert_js (window, "return __dom[0].text;", "\"hello from afar\"");
+  harness_assert_js (window, "return __drops.length;", "0");
   stop_source (source);
   harness_close (window);
 }
@@ -395,7 +385,7 @@ test_bounds (void)
   g_autofree char *long_path = g_build_filename ("/tmp", long_name, NULL);
   guint dropped = 0;
 
-  assert_js (window, RECORDER, "true");
+  harness_assert_js (window, RECORDER, "true");
   files = g_slist_prepend (files, g_file_new_for_path ("/tmp/first"));
   g_assert_false (emit_drop (window, files));   /* off */
 
@@ -410,9 +400,9 @@ test_bounds (void)
   g_assert_true (emit_drop (window, files));
   g_test_assert_expected_messages ();
   wait_js (window, "return __drops.length === 1;");
-  assert_js (window, "const p = __drops[0].paths;"
-                     "return [p.length, p[0], p[1], __drops[0].x, __drops[0].y];",
-             "[1024,\"/tmp/first\",\"/tmp/many\",10,20]");
+  harness_assert_js (window, "const p = __drops[0].paths;"
+                             "return [p.length, p[0], p[1], __drops[0].x, __drops[0].y];",
+                     "[1024,\"/tmp/first\",\"/tmp/many\",10,20]");
   for (GSList *l = files; l != NULL; l = l->next)
     dropped++;
   g_assert_cmpuint (dropped, ==, 1104);
@@ -428,7 +418,7 @@ test_bounds (void)
   }
   atrium_window_set_file_drop (window, FALSE);
   g_assert_false (emit_drop (window, files));
-  assert_js (window, "return __drops.length;", "1");
+  harness_assert_js (window, "return __drops.length;", "1");
   g_slist_free_full (g_steal_pointer (&files), g_object_unref);
   harness_close (window);
 }
@@ -442,10 +432,12 @@ test_open_option (void)
   g_autofree char *id = NULL;
   AtriumWindow *opened;
 
-  assert_js (window, HARNESS_JS_CODE
-             "return [await code(() => atrium.window.open('/index.html', { fileDrop: 'yes' })),"
-             "        await code(() => atrium.window.open('/index.html', { fileDrop: 1 }))];",
-             "[\"bad-args\",\"bad-args\"]");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "return [await code(() => atrium.window.open('/index.html', { fileDrop: 'yes' "
+                     "})),"
+                     "        await code(() => atrium.window.open('/index.html', { fileDrop: 1 "
+                     "}))];",
+                     "[\"bad-args\",\"bad-args\"]");
   id = harness_run_js (window, "return atrium.window.open('/index.html', { fileDrop: true });");
   opened = _atrium_builtin_lookup_window (app, (guint) g_ascii_strtoull (id, NULL, 10));
   g_assert_nonnull (opened);
@@ -471,16 +463,17 @@ test_html_dnd (void)
   app = new_app ();
   window = harness_open (app, "/index.html");
   atrium_window_set_file_drop (window, TRUE);
-  assert_js (window, RECORDER
-             "", "true");
-  assert_js (window,
-             "document.body.innerHTML = '<div id=src draggable=true style=\"position:fixed;"
-             "left:0;top:0;width:100px;height:100px;background:red\">drag</div>"
-             "<div id=zone style=\"position:fixed;left:300px;top:0;width:200px;height:200px;"
-             "background:blue\"></div>';"
-             "document.getElementById('src').addEventListener('dragstart',"
-             "  (e) => e.dataTransfer.setData('text/plain', 'from the page'));"
-             "return true;", "true");
+  harness_assert_js (window, RECORDER
+                     "", "true");
+  harness_assert_js (window,
+                     "document.body.innerHTML = '<div id=src draggable=true style=\"position:fixed;"
+                     "left:0;top:0;width:100px;height:100px;background:red\">drag</div>"
+                     "<div id=zone "
+                     "style=\"position:fixed;left:300px;top:0;width:200px;height:200px;"
+                     "background:blue\"></div>';"
+                     "document.getElementById('src').addEventListener('dragstart',"
+                     "  (e) => e.dataTransfer.setData('text/plain', 'from the page'));"
+                     "return true;", "true");
   dst = g_strdup_printf ("%lu", xid_of (window));
   xdotool ("windowmove", dst, "400", "0", NULL);
   xdotool ("mousemove", "--window", dst, "50", "50");
@@ -506,8 +499,8 @@ test_html_dnd (void)
   g_test_expect_message ("Gdk", G_LOG_LEVEL_CRITICAL, "*gdk_drag_action_is_unique*");
   xdotool ("mouseup", "1", NULL, NULL, NULL);
   wait_js (window, "return __dom.length === 1;");
-  assert_js (window, "return __dom[0].text;", "\"from the page\"");
-  assert_js (window, "return __drops.length;", "0");
+  harness_assert_js (window, "return __dom[0].text;", "\"from the page\"");
+  harness_assert_js (window, "return __drops.length;", "0");
   g_test_assert_expected_messages ();
   harness_close (window);
 }

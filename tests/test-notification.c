@@ -254,31 +254,6 @@ clear_calls (void)
 
 /* --- pages --- */
 
-static AtriumApp *
-new_app (AtriumBuiltins builtins)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumAssets) assets =
-    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
-  AtriumApp *app;
-
-  g_assert_no_error (error);
-  app = harness_app_new (assets);
-  atrium_app_set_builtins (app, builtins);
-  return app;
-}
-
-static void
-assert_js (AtriumWindow *window,
-           const char   *body,
-           const char   *expected)
-{
-  g_autofree char *text = harness_run_js (window, body);
-
-  g_test_message ("JS %s → %s", body, text);
-  g_assert_cmpstr (text, ==, expected);
-}
-
 #define JS_OUTCOME \
   "const outcome = async (f) => { try { return String(await f()); }" \
   "  catch (e) { return e.code + ': ' + e.message; } };"
@@ -349,13 +324,15 @@ test_forbidden (void)
     return;
   g_assert_false (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_NOTIFICATION);
   clear_calls ();
-  app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   window = harness_open (app, "/index.html");
-  assert_js (window, JS_OUTCOME "return outcome(() => atrium.notification.show({title: 'x'}));",
-             "\"forbidden: atrium.notification is off: call atrium_app_set_builtins (app, … | "
-             "ATRIUM_BUILTIN_NOTIFICATION)\"");
-  assert_js (window, "return await atrium.screen.list().then(() => 'round trip');",
-             "\"round trip\"");
+  harness_assert_js (window,
+                     JS_OUTCOME "return outcome(() => atrium.notification.show({title: 'x'}));",
+                     "\"forbidden: atrium.notification is off: call atrium_app_set_builtins (app, "
+                     "… | "
+                     "ATRIUM_BUILTIN_NOTIFICATION)\"");
+  harness_assert_js (window, "return await atrium.screen.list().then(() => 'round trip');",
+                     "\"round trip\"");
   g_assert_cmpuint (count_calls ("Notify"), ==, 0);
   harness_close (window);
 }
@@ -398,15 +375,16 @@ test_show_and_click (void)
   if (!need_mock ())
     return;
   clear_calls ();
-  app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
   g_signal_connect (app, "notification-action", G_CALLBACK (notification_action_cb), &heard);
   window = harness_open (app, "/index.html");
-  assert_js (window, "window.__actions = [];"
-                     "atrium.on('atrium:notification.action', (d) => window.__actions.push(d));"
-                     "return await atrium.notification.show({id: 'n1', title: 'Hello',"
-                     "  body: 'World ✓', actions: [{id: 'reply', label: 'Reply'},"
-                     "                            {id: 'later', label: 'Later'}]});",
-             "\"n1\"");
+  harness_assert_js (window, "window.__actions = [];"
+                             "atrium.on('atrium:notification.action', (d) => "
+                             "window.__actions.push(d));"
+                             "return await atrium.notification.show({id: 'n1', title: 'Hello',"
+                             "  body: 'World ✓', actions: [{id: 'reply', label: 'Reply'},"
+                             "                            {id: 'later', label: 'Later'}]});",
+                     "\"n1\"");
   wait_calls ("Notify", 1);
   summary = call_arg_string ("Notify", 0, 3);
   body = call_arg_string ("Notify", 0, 4);
@@ -429,7 +407,7 @@ test_show_and_click (void)
   notify_id = latest_notify_id ();
   click (notify_id, ACTION "(('n1', 'reply'))");
   wait_page (window, "window.__actions.length === 1", "atrium:notification.action");
-  assert_js (window, "return window.__actions;", "[{\"id\":\"n1\",\"action\":\"reply\"}]");
+  harness_assert_js (window, "return window.__actions;", "[{\"id\":\"n1\",\"action\":\"reply\"}]");
   g_assert_cmpuint (heard.count, ==, 1);
   g_assert_cmpstr (heard.id, ==, "n1");
   g_assert_cmpstr (heard.action, ==, "reply");
@@ -455,38 +433,41 @@ test_default_and_unknown (void)
     return;
   g_atomic_int_set (&ignored, 0);
   clear_calls ();
-  app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
   g_signal_connect (app, "notification-action", G_CALLBACK (notification_action_cb), &heard);
   window = harness_open (app, "/index.html");
-  assert_js (window, "window.__actions = [];"
-                     "atrium.on('atrium:notification.action', (d) => window.__actions.push(d));"
-                     "return await atrium.notification.show({id: 'n2', title: 'Two',"
-                     "  actions: [{id: 'ok', label: 'OK'}]});", "\"n2\"");
+  harness_assert_js (window, "window.__actions = [];"
+                             "atrium.on('atrium:notification.action', (d) => "
+                             "window.__actions.push(d));"
+                             "return await atrium.notification.show({id: 'n2', title: 'Two',"
+                             "  actions: [{id: 'ok', label: 'OK'}]});", "\"n2\"");
   wait_calls ("Notify", 1);
   notified = 1;
   click (latest_notify_id (), ACTION "(('n2', 'bogus'))");
   notified++;   /* the probe */
 
   /* GLib forgot n2 on that click; the app had not: a new one to click. */
-  assert_js (window, "return await atrium.notification.show({id: 'n3', title: 'Three'});",
-             "\"n3\"");
+  harness_assert_js (window, "return await atrium.notification.show({id: 'n3', title: 'Three'});",
+                     "\"n3\"");
   wait_calls ("Notify", ++notified);
   click (latest_notify_id (), ACTION "(('ghost', 'ok'))");
   notified++;
 
-  assert_js (window, "return await atrium.notification.show({id: 'n4', title: 'Four'});",
-             "\"n4\"");
+  harness_assert_js (window, "return await atrium.notification.show({id: 'n4', title: 'Four'});",
+                     "\"n4\"");
   wait_calls ("Notify", ++notified);
   click (latest_notify_id (), "default");
   wait_page (window, "window.__actions.length === 1", "the default action's event");
-  assert_js (window, "return window.__actions;", "[{\"id\":\"n4\",\"action\":\"default\"}]");
+  harness_assert_js (window,
+                     "return window.__actions;", "[{\"id\":\"n4\",\"action\":\"default\"}]");
   g_assert_cmpuint (heard.count, ==, 1);
   g_assert_cmpint (g_atomic_int_get (&ignored), ==, 2);
   /* n2 and n3 are still the app's, until it closes them. */
   g_assert_cmpuint (_atrium_notification_count (app), ==, 2);
-  assert_js (window, "return [await atrium.notification.close('n2'),"
-                     "        await atrium.notification.close('n2'),"
-                     "        await atrium.notification.close('nope')];", "[true,false,false]");
+  harness_assert_js (window, "return [await atrium.notification.close('n2'),"
+                             "        await atrium.notification.close('n2'),"
+                             "        await atrium.notification.close('nope')];",
+                             "[true,false,false]");
   g_assert_cmpuint (_atrium_notification_count (app), ==, 1);
   harness_close (window);
   heard_clear (&heard);
@@ -511,13 +492,14 @@ test_forged_activate (void)
 
   if (!need_mock ())
     return;
-  app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
   g_signal_connect (app, "notification-action", G_CALLBACK (notification_action_cb), &heard);
   window = harness_open (app, "/index.html");
-  assert_js (window, "window.__actions = [];"
-                     "atrium.on('atrium:notification.action', (d) => window.__actions.push(d));"
-                     "return await atrium.notification.show({id: 'f1', title: 'Forge me',"
-                     "  actions: [{id: 'ok', label: 'OK'}]});", "\"f1\"");
+  harness_assert_js (window, "window.__actions = [];"
+                             "atrium.on('atrium:notification.action', (d) => "
+                             "window.__actions.push(d));"
+                             "return await atrium.notification.show({id: 'f1', title: 'Forge me',"
+                             "  actions: [{id: 'ok', label: 'OK'}]});", "\"f1\"");
   g_atomic_int_set (&ignored, 0);
 
   /* A connection of its own, as another program's. */
@@ -547,7 +529,7 @@ test_forged_activate (void)
       g_variant_unref (reply.reply);
     }
   wait_page (window, "window.__actions.length === 1", "the one real button's event");
-  assert_js (window, "return window.__actions;", "[{\"id\":\"f1\",\"action\":\"ok\"}]");
+  harness_assert_js (window, "return window.__actions;", "[{\"id\":\"f1\",\"action\":\"ok\"}]");
   g_assert_cmpint (g_atomic_int_get (&ignored), ==, 2);
   g_assert_cmpuint (heard.count, ==, 1);
   harness_close (window);
@@ -565,20 +547,22 @@ test_close (void)
   if (!need_mock ())
     return;
   clear_calls ();
-  app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
   window = harness_open (app, "/index.html");
-  assert_js (window, "return await atrium.notification.show({id: 'c1', title: 'Close me'});",
-             "\"c1\"");
+  harness_assert_js (window,
+                     "return await atrium.notification.show({id: 'c1', title: 'Close me'});",
+                     "\"c1\"");
   wait_calls ("Notify", 1);
   notify_id = latest_notify_id ();
   /* The same id again replaces it at the service. */
-  assert_js (window, "return await atrium.notification.show({id: 'c1', title: 'Close me 2'});",
-             "\"c1\"");
+  harness_assert_js (window,
+                     "return await atrium.notification.show({id: 'c1', title: 'Close me 2'});",
+                     "\"c1\"");
   wait_calls ("Notify", 3);
   g_assert_cmpuint (call_arg_uint ("Notify", 2, 1), ==, notify_id);
   g_assert_cmpuint (_atrium_notification_count (app), ==, 1);
 
-  assert_js (window, "return await atrium.notification.close('c1');", "true");
+  harness_assert_js (window, "return await atrium.notification.close('c1');", "true");
   wait_calls ("CloseNotification", 1);
   g_assert_cmpuint (call_arg_uint ("CloseNotification", 0, 0), ==, notify_id);
   g_assert_cmpuint (_atrium_notification_count (app), ==, 0);
@@ -597,44 +581,49 @@ test_refused (void)
   if (!need_mock ())
     return;
   clear_calls ();
-  app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
   window = harness_open (app, "/index.html");
-  assert_js (window, HARNESS_JS_CODE
-             "const n = atrium.notification, big = (k) => 'x'.repeat(k);"
-             "const acts = (k) => Array.from({length: k}, (_, i) => ({id: 'a' + i, label: 'A'}));"
-             "const r = [];"
-             "for (const f of [() => n.show(), () => n.show('title'), () => n.show([]),"
-             "    () => n.show({}), () => n.show({title: 5}), () => n.show({title: ''}),"
-             "    () => n.show({title: 't', colour: 'red'}), () => n.show({title: 't', id: 5}),"
-             "    () => n.show({title: 't', id: ''}), () => n.show({title: big(1025)}),"
-             "    () => n.show({title: 't', body: big(16385)}),"
-             "    () => n.show({title: 't', id: big(257)}),"
-             "    () => n.show({title: 't', actions: acts(9)}),"
-             "    () => n.show({title: 't', actions: {}}),"
-             "    () => n.show({title: 't', actions: [5]}),"
-             "    () => n.show({title: 't', actions: [{id: 'a'}]}),"
-             "    () => n.show({title: 't', actions: [{id: 'a', label: 'A', x: 1}]}),"
-             "    () => n.show({title: 't', actions: [{id: 'default', label: 'A'}]}),"
-             "    () => n.show({title: 't', actions: [{id: 'a', label: 'A'}, {id: 'a', label: 'B'}]}),"
-             "    () => n.show({title: 't', actions: [{id: big(65), label: 'A'}]}),"
-             "    () => n.show({title: 't', icon: 5}), () => n.show({title: 't', icon: 'a b'}),"
-             "    () => n.show({title: 't', icon: 'relative/icon.png'}),"
-             "    () => n.show({title: 't', icon: 'data:text/html,<b>'}),"
-             "    () => n.show({title: 't', icon: 'data:image/png;base64,@@@'}),"
-             "    () => n.show({title: 't', icon: 'data:image/png;base64,aGVsbG8='}),"
-             "    () => n.show({title: '\\ud800'}),"
-             "    () => n.close(), () => n.close(5), () => n.close(big(257))])"
-             "  r.push(await code(f));"
-             "return r.every((c) => c === 'bad-args') ? 'all bad-args' : r;",
-             "\"all bad-args\"");
-  assert_js (window, HARNESS_JS_CODE
-             "return [await code(() => atrium.notification.show({title: 't', icon: '/no/such.png'})),"
-             "        await code(() => atrium.notification.show({title: 't',"
-             "          icon: 'data:image/png;base64,' + 'A'.repeat(400000)}))];",
-             "[\"not-found\",\"too-large\"]");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const n = atrium.notification, big = (k) => 'x'.repeat(k);"
+                     "const acts = (k) => Array.from({length: k}, (_, i) => ({id: 'a' + i, label: "
+                     "'A'}));"
+                     "const r = [];"
+                     "for (const f of [() => n.show(), () => n.show('title'), () => n.show([]),"
+                     "    () => n.show({}), () => n.show({title: 5}), () => n.show({title: ''}),"
+                     "    () => n.show({title: 't', colour: 'red'}), () => n.show({title: 't', id: "
+                     "5}),"
+                     "    () => n.show({title: 't', id: ''}), () => n.show({title: big(1025)}),"
+                     "    () => n.show({title: 't', body: big(16385)}),"
+                     "    () => n.show({title: 't', id: big(257)}),"
+                     "    () => n.show({title: 't', actions: acts(9)}),"
+                     "    () => n.show({title: 't', actions: {}}),"
+                     "    () => n.show({title: 't', actions: [5]}),"
+                     "    () => n.show({title: 't', actions: [{id: 'a'}]}),"
+                     "    () => n.show({title: 't', actions: [{id: 'a', label: 'A', x: 1}]}),"
+                     "    () => n.show({title: 't', actions: [{id: 'default', label: 'A'}]}),"
+                     "    () => n.show({title: 't', actions: [{id: 'a', label: 'A'}, {id: 'a', "
+                     "label: 'B'}]}),"
+                     "    () => n.show({title: 't', actions: [{id: big(65), label: 'A'}]}),"
+                     "    () => n.show({title: 't', icon: 5}), () => n.show({title: 't', icon: 'a "
+                     "b'}),"
+                     "    () => n.show({title: 't', icon: 'relative/icon.png'}),"
+                     "    () => n.show({title: 't', icon: 'data:text/html,<b>'}),"
+                     "    () => n.show({title: 't', icon: 'data:image/png;base64,@@@'}),"
+                     "    () => n.show({title: 't', icon: 'data:image/png;base64,aGVsbG8='}),"
+                     "    () => n.show({title: '\\ud800'}),"
+                     "    () => n.close(), () => n.close(5), () => n.close(big(257))])"
+                     "  r.push(await code(f));"
+                     "return r.every((c) => c === 'bad-args') ? 'all bad-args' : r;",
+                     "\"all bad-args\"");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "return [await code(() => atrium.notification.show({title: 't', icon: "
+                     "'/no/such.png'})),"
+                     "        await code(() => atrium.notification.show({title: 't',"
+                     "          icon: 'data:image/png;base64,' + 'A'.repeat(400000)}))];",
+                     "[\"not-found\",\"too-large\"]");
   g_assert_cmpuint (_atrium_notification_count (app), ==, 0);
-  assert_js (window, "return await atrium.screen.list().then(() => 'round trip');",
-             "\"round trip\"");
+  harness_assert_js (window, "return await atrium.screen.list().then(() => 'round trip');",
+                     "\"round trip\"");
   g_assert_cmpuint (count_calls ("Notify"), ==, 0);
 
   /* 100 shown: the service got 100, the app keeps the newest 64 and asked
@@ -646,14 +635,14 @@ test_refused (void)
         "return await atrium.notification.show({id: 'many%u', title: 'Many %u'});", i, i);
       g_autofree char *id = g_strdup_printf ("\"many%u\"", i);
 
-      assert_js (window, show, id);
+      harness_assert_js (window, show, id);
       wait_calls ("Notify", i + 1);
     }
   g_assert_cmpuint (_atrium_notification_count (app), ==, ATRIUM_NOTIFICATION_LIVE_MAX);
   wait_calls ("CloseNotification", 100 - ATRIUM_NOTIFICATION_LIVE_MAX);
   g_assert_cmpuint (count_calls ("CloseNotification"), ==, 100 - ATRIUM_NOTIFICATION_LIVE_MAX);
-  assert_js (window, "return [await atrium.notification.close('many0'),"
-                     "        await atrium.notification.close('many99')];", "[false,true]");
+  harness_assert_js (window, "return [await atrium.notification.close('many0'),"
+                             "        await atrium.notification.close('many99')];", "[false,true]");
   harness_close (window);
 }
 
@@ -679,7 +668,7 @@ test_c_api (void)
   g_assert_true (g_file_set_contents (icon_path, "\x89PNG\r\n\x1a\n", 8, NULL));
   file = g_file_new_for_path (icon_path);
   icon = g_file_icon_new (file);
-  app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   g_assert_true (atrium_app_show_notification (app, "c", "From C", NULL, icon, actions, 1,
                                                &error));
   g_assert_no_error (error);
@@ -720,10 +709,11 @@ test_web_notification (void)
   if (!need_mock ())
     return;
   clear_calls ();
-  app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   window = harness_open (app, "/index.html");
-  assert_js (window, "return await Notification.requestPermission();", "\"denied\"");
-  assert_js (window, "new Notification('Nope'); return Notification.permission;", "\"denied\"");
+  harness_assert_js (window, "return await Notification.requestPermission();", "\"denied\"");
+  harness_assert_js (window,
+                     "new Notification('Nope'); return Notification.permission;", "\"denied\"");
   harness_close (window);
 
   origin = webkit_security_origin_new_for_uri ("app://localhost/");
@@ -732,11 +722,11 @@ test_web_notification (void)
                                                           allowed, NULL);
   g_list_free (allowed);
   window = harness_open (app, "/index.html");
-  assert_js (window, "return Notification.permission;", "\"granted\"");
-  assert_js (window, "window.__clicked = 0;"
-                     "const n = new Notification('Web title', {body: 'Web body'});"
-                     "n.onclick = () => { window.__clicked++; };"
-                     "return true;", "true");
+  harness_assert_js (window, "return Notification.permission;", "\"granted\"");
+  harness_assert_js (window, "window.__clicked = 0;"
+                             "const n = new Notification('Web title', {body: 'Web body'});"
+                             "n.onclick = () => { window.__clicked++; };"
+                             "return true;", "true");
   wait_calls ("Notify", 1);
   summary = call_arg_string ("Notify", 0, 3);
   body = call_arg_string ("Notify", 0, 4);
@@ -748,7 +738,7 @@ test_web_notification (void)
   g_assert_cmpuint (_atrium_notification_count (app), ==, 0);
 
   /* The window's page notifications go with it. */
-  assert_js (window, "new Notification('Going'); return true;", "true");
+  harness_assert_js (window, "new Notification('Going'); return true;", "true");
   wait_calls ("Notify", 3);
   g_assert_cmpuint (_atrium_notification_count (app), ==, 1);
   harness_close (window);

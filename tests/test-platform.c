@@ -17,31 +17,6 @@
 
 static char *tmp_dir;
 
-static AtriumApp *
-new_app (AtriumBuiltins builtins)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumAssets) assets =
-    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
-  AtriumApp *app;
-
-  g_assert_no_error (error);
-  app = harness_app_new (assets);
-  atrium_app_set_builtins (app, builtins);
-  return app;
-}
-
-static void
-assert_js (AtriumWindow *window,
-           const char   *body,
-           const char   *expected)
-{
-  g_autofree char *text = harness_run_js (window, body);
-
-  g_test_message ("JS %s → %s", body, text);
-  g_assert_cmpstr (text, ==, expected);
-}
-
 #define JS_OUTCOME \
   "const outcome = async (f) => { try { return String(await f()); }" \
   "  catch (e) { return e.code + ': ' + e.message; } };"
@@ -91,7 +66,7 @@ x_screen (int   *width,
 static void
 test_screen_list (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   AtriumWindow *window = harness_open (app, "/index.html");
   g_autofree char *name = NULL;
   g_autofree char *expected = NULL;
@@ -105,10 +80,10 @@ test_screen_list (void)
                               "\"workArea\":{\"x\":0,\"y\":0,\"width\":%d,\"height\":%d},"
                               "\"scale\":1,\"primary\":true}]",
                               width, height, name, width, height);
-  assert_js (window, "return await atrium.screen.list();", expected);
+  harness_assert_js (window, "return await atrium.screen.list();", expected);
   /* The window is on the one screen. */
-  assert_js (window, "return JSON.stringify(await atrium.screen.current())"
-                     "  === JSON.stringify((await atrium.screen.list())[0]);", "true");
+  harness_assert_js (window, "return JSON.stringify(await atrium.screen.current())"
+                             "  === JSON.stringify((await atrium.screen.list())[0]);", "true");
   harness_close (window);
 }
 
@@ -138,13 +113,14 @@ test_screen_work_area (void)
 
   if (!desktop_need_wm ())
     return;
-  app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   window = harness_open (app, "/index.html");
   before = tool (get);
   g_test_message ("openbox's work area: %s", before);
   g_assert_nonnull (strstr (before, "= 0, 0, 1920, 1080"));
-  assert_js (window, "const s = (await atrium.screen.list())[0].workArea;"
-                     "return [s.x, s.y, s.width, s.height].join(',');", "\"0,0,1920,1080\"");
+  harness_assert_js (window, "const s = (await atrium.screen.list())[0].workArea;"
+                             "return [s.x, s.y, s.width, s.height].join(',');",
+                             "\"0,0,1920,1080\"");
 
   g_free (tool (set));
   after = tool (get);
@@ -169,31 +145,32 @@ event_seen (gpointer data)
 static void
 test_screen_changed (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   AtriumWindow *window = harness_open (app, "/index.html");
 
-  assert_js (window, "window.__count = 0;"
-                     "atrium.on('atrium:screen.changed', (d) => {"
-                     "  window.__count++; window.__screens = d.screens; });"
-                     "return true;", "true");
+  harness_assert_js (window, "window.__count = 0;"
+                             "atrium.on('atrium:screen.changed', (d) => {"
+                             "  window.__count++; window.__screens = d.screens; });"
+                             "return true;", "true");
   _atrium_builtin_screen_changed (app);
   _atrium_builtin_screen_changed (app);
   harness_wait_for (event_seen, window, "atrium:screen.changed");
-  assert_js (window, "return JSON.stringify(window.__screens)"
-                     "  === JSON.stringify(await atrium.screen.list());", "true");
-  assert_js (window, "return window.__count;", "1");
+  harness_assert_js (window, "return JSON.stringify(window.__screens)"
+                             "  === JSON.stringify(await atrium.screen.list());", "true");
+  harness_assert_js (window, "return window.__count;", "1");
   harness_close (window);
 }
 
 static void
 test_screen_forbidden (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT & ~ATRIUM_BUILTIN_SCREEN);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT & ~ATRIUM_BUILTIN_SCREEN);
   AtriumWindow *window = harness_open (app, "/index.html");
 
-  assert_js (window, JS_OUTCOME "return outcome(() => atrium.screen.list());",
-             "\"forbidden: atrium.screen is off: call atrium_app_set_builtins (app, … | "
-             "ATRIUM_BUILTIN_SCREEN)\"");
+  harness_assert_js (window, JS_OUTCOME "return outcome(() => atrium.screen.list());",
+                     "\"forbidden: atrium.screen is off: call atrium_app_set_builtins (app, … | "
+                     "ATRIUM_BUILTIN_SCREEN)\"");
   harness_close (window);
 }
 
@@ -283,14 +260,14 @@ test_pdf (void)
       return;
     }
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
-  app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_PRINT_TO_FILE);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_PRINT_TO_FILE);
   window = harness_open (app, "/index.html");
-  assert_js (window, "document.getElementById('status').textContent = '" MARKER "';"
-                     "return true;", "true");
+  harness_assert_js (window, "document.getElementById('status').textContent = '" MARKER "';"
+                             "return true;", "true");
 
   body = g_strdup_printf (JS_OUTCOME "return outcome(() => atrium.print.toPdf(%s%s%s, "
                           "{paperSize: 'a4'}));", "'", path, "'");
-  assert_js (window, body, "\"null\"");
+  harness_assert_js (window, body, "\"null\"");
   text = pdf_text (path, "the page");
   g_test_message ("pdftotext: %s", text);
   g_assert_nonnull (strstr (text, MARKER));
@@ -306,7 +283,7 @@ test_pdf (void)
   g_free (body);
   body = g_strdup_printf (JS_OUTCOME "return outcome(() => atrium.print.toPdf('%s', "
                           "{paperSize: 'letter', landscape: true}));", wide);
-  assert_js (window, body, "\"null\"");
+  harness_assert_js (window, body, "\"null\"");
   g_free (size);
   size = pdf_page_size (wide);
   g_test_message ("%s", size);
@@ -318,9 +295,10 @@ test_pdf (void)
   body = g_strdup_printf ("window.__many = [];"
                           "for (let i = 0; i < 6; i++)"
                           "  atrium.print.toPdf('%s/many' + i + '.pdf').then("
-                          "    () => window.__many.push('resolved'), (e) => window.__many.push(e.code));"
+                          "    () => window.__many.push('resolved'), (e) => "
+                          "window.__many.push(e.code));"
                           "return true;", dir);
-  assert_js (window, body, "true");
+  harness_assert_js (window, body, "true");
   /* WebKit cannot run the page's scripts for the harness while it prints
    * (their results come back as "Unsupported result type"), so the wait
    * is for the file, whole, before the page is asked. */
@@ -330,8 +308,8 @@ test_pdf (void)
 
     harness_wait_for (six_settled, &wait, "six toPdf() calls to settle");
   }
-  assert_js (window, "return window.__many.sort().join(',');",
-             "\"failed,failed,failed,failed,failed,resolved\"");
+  harness_assert_js (window, "return window.__many.sort().join(',');",
+                     "\"failed,failed,failed,failed,failed,resolved\"");
   g_assert_cmpuint (count_entries (dir), ==, 3);
   g_assert_true (g_file_test (many0, G_FILE_TEST_EXISTS));
 
@@ -344,7 +322,8 @@ test_pdf (void)
 static void
 test_pdf_refused (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_PRINT_TO_FILE);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_PRINT_TO_FILE);
   g_autofree char *dir = g_build_filename (tmp_dir, "refused", NULL);
   g_autofree char *body = NULL;
   AtriumWindow *window;
@@ -368,18 +347,18 @@ test_pdf_refused (void)
     "                 () => p.toPdf(d + '/nul\\u0000.pdf')])"
     "  r.push(await code(f));"
     "return r.every((c) => c === 'bad-args') ? 'all bad-args' : r;", dir);
-  assert_js (window, body, "\"all bad-args\"");
+  harness_assert_js (window, body, "\"all bad-args\"");
   g_free (body);
   body = g_strdup_printf (JS_OUTCOME "return outcome(() => atrium.print.toPdf('%s/no/such/x.pdf'));",
                           dir);
   {
     g_autofree char *expected = g_strdup_printf ("\"not-found: No folder at %s/no/such\"", dir);
 
-    assert_js (window, body, expected);
+    harness_assert_js (window, body, expected);
   }
   g_free (body);
   body = g_strdup_printf (HARNESS_JS_CODE "return code(() => atrium.print.toPdf('%s'));", dir);
-  assert_js (window, body, "\"failed\"");   /* a folder */
+  harness_assert_js (window, body, "\"failed\"");   /* a folder */
   g_assert_cmpuint (count_entries (dir), ==, 0);
   harness_close (window);
   test_remove_tree (dir);
@@ -410,7 +389,7 @@ dir_is_empty (gpointer data)
 static void
 test_pdf_window_closed (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   g_autofree char *dir = g_build_filename (tmp_dir, "closed", NULL);
   g_autofree char *path = g_build_filename (dir, "page.pdf", NULL);
   g_autoptr(GtkPageSetup) setup = gtk_page_setup_new ();
@@ -476,7 +455,8 @@ pings_seen (gpointer data)
 static void
 test_pdf_events (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_PRINT_TO_FILE);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_PRINT_TO_FILE);
   g_autofree char *dir = g_build_filename (tmp_dir, "events", NULL);
   g_autofree char *body = NULL;
   Pinger pinger = { app, dir, 0 };
@@ -489,13 +469,13 @@ test_pdf_events (void)
                           "atrium.on('ping', (n) => window.__pings.push(n));"
                           "atrium.print.toPdf('%s/many0.pdf');"
                           "return true;", dir);
-  assert_js (window, body, "true");
+  harness_assert_js (window, body, "true");
   harness_wait_for (ping_until_pdf, &pinger, "the PDF, with events sent all along");
   g_test_message ("%d events sent while the PDF was written", pinger.sent);
   pings.window = window;
   pings.count = pinger.sent;
   harness_wait_for (pings_seen, &pings, "every event sent while printing");
-  assert_js (window, "return window.__pings.every((n, i) => n === i);", "true");
+  harness_assert_js (window, "return window.__pings.every((n, i) => n === i);", "true");
   harness_close (window);
   test_remove_tree (dir);
 }
@@ -504,7 +484,7 @@ test_pdf_events (void)
 static void
 test_pdf_forbidden (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   g_autofree char *path = g_build_filename (tmp_dir, "forbidden.pdf", NULL);
   g_autofree char *body = NULL;
   AtriumWindow *window = harness_open (app, "/index.html");
@@ -512,9 +492,10 @@ test_pdf_forbidden (void)
   g_assert_false (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_PRINT_TO_FILE);
   g_assert_true (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_PRINT);
   body = g_strdup_printf (JS_OUTCOME "return outcome(() => atrium.print.toPdf('%s'));", path);
-  assert_js (window, body,
-             "\"forbidden: atrium.print.toPdf is off: call atrium_app_set_builtins (app, … | "
-             "ATRIUM_BUILTIN_PRINT_TO_FILE)\"");
+  harness_assert_js (window, body,
+                     "\"forbidden: atrium.print.toPdf is off: call atrium_app_set_builtins (app, … "
+                     "| "
+                     "ATRIUM_BUILTIN_PRINT_TO_FILE)\"");
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   harness_close (window);
 }
@@ -556,7 +537,7 @@ start_call (AtriumWindow *window,
     "window.__p.then((v) => { window.__r = v; }, (e) => { window.__r = 'error:' + e.code; });"
     "return true;", expression);
 
-  assert_js (window, body, "true");
+  harness_assert_js (window, body, "true");
 }
 
 static void
@@ -569,7 +550,7 @@ test_print_dialog (void)
 
   if (!desktop_need_wm ())
     return;
-  app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   window = harness_open (app, "/index.html");
 
   /* atrium.print(): Escape is the user saying no. */
@@ -577,14 +558,14 @@ test_print_dialog (void)
   dialog = desktop_wait_window (PRINT_DIALOG);
   g_assert_cmpuint (dialog, !=, 0);
   /* One dialog a window: a second call is refused while it shows. */
-  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.print());", "\"failed\"");
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.print());", "\"failed\"");
   desktop_key (dialog, "Escape");
   outcome = call_outcome (window);
   g_assert_cmpstr (outcome, ==, "false");
   desktop_wait_window_gone (PRINT_DIALOG);
 
   /* The page's own window.print() shows the same dialog. */
-  assert_js (window, "setTimeout(() => window.print(), 0); return true;", "true");
+  harness_assert_js (window, "setTimeout(() => window.print(), 0); return true;", "true");
   dialog = desktop_wait_window (PRINT_DIALOG);
   g_assert_cmpuint (dialog, !=, 0);
   desktop_key (dialog, "Escape");
@@ -594,7 +575,7 @@ test_print_dialog (void)
   start_call (window, "atrium.print()");
   dialog = desktop_wait_window (PRINT_DIALOG);
   g_assert_cmpuint (dialog, !=, 0);
-  assert_js (window, "return window.__p.cancel();", "true");
+  harness_assert_js (window, "return window.__p.cancel();", "true");
   g_free (outcome);
   outcome = call_outcome (window);
   g_assert_cmpstr (outcome, ==, "\"error:cancelled\"");
@@ -613,15 +594,16 @@ test_print_dialog (void)
 static void
 test_print_forbidden (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT & ~ATRIUM_BUILTIN_PRINT);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT & ~ATRIUM_BUILTIN_PRINT);
   AtriumWindow *window = harness_open (app, "/index.html");
 
-  assert_js (window, JS_OUTCOME "return outcome(() => atrium.print());",
-             "\"forbidden: atrium.print is off: call atrium_app_set_builtins (app, … | "
-             "ATRIUM_BUILTIN_PRINT)\"");
+  harness_assert_js (window, JS_OUTCOME "return outcome(() => atrium.print());",
+                     "\"forbidden: atrium.print is off: call atrium_app_set_builtins (app, … | "
+                     "ATRIUM_BUILTIN_PRINT)\"");
   /* window.print() returns at once, having shown nothing: WebKit's own
    * dialog would have blocked it. */
-  assert_js (window, "window.print(); return document.title;", "\"Atrium test page\"");
+  harness_assert_js (window, "window.print(); return document.title;", "\"Atrium test page\"");
   g_assert_cmpuint (desktop_find_window (PRINT_DIALOG), ==, 0);
   harness_close (window);
 }

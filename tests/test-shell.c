@@ -127,31 +127,6 @@ wait_recorded (const char *line)
   harness_wait_for (recorded, needle, what);
 }
 
-static AtriumApp *
-new_app (AtriumBuiltins builtins)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumAssets) assets =
-    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
-  AtriumApp *app;
-
-  g_assert_no_error (error);
-  app = harness_app_new (assets);
-  atrium_app_set_builtins (app, builtins);
-  return app;
-}
-
-static void
-assert_js (AtriumWindow *window,
-           const char   *body,
-           const char   *expected)
-{
-  g_autofree char *text = harness_run_js (window, body);
-
-  g_test_message ("JS %s → %s", body, text);
-  g_assert_cmpstr (text, ==, expected);
-}
-
 #define JS_OUTCOME \
   "const outcome = async (f) => { try { return String(await f()); }" \
   "  catch (e) { return e.code + ': ' + e.message; } };"
@@ -159,13 +134,16 @@ assert_js (AtriumWindow *window,
 static void
 test_forbidden (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_DIALOG);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_DIALOG);
   AtriumWindow *window = harness_open (app, "/index.html");
 
   g_assert_false (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_SHELL);
-  assert_js (window, JS_OUTCOME "return outcome(() => atrium.shell.openUrl('https://example.com/'));",
-             "\"forbidden: atrium.shell is off: call atrium_app_set_builtins (app, … | "
-             "ATRIUM_BUILTIN_SHELL)\"");
+  harness_assert_js (window,
+                     JS_OUTCOME
+                     "return outcome(() => atrium.shell.openUrl('https://example.com/'));",
+                     "\"forbidden: atrium.shell is off: call atrium_app_set_builtins (app, … | "
+                     "ATRIUM_BUILTIN_SHELL)\"");
   g_assert_false (g_file_test (record_path, G_FILE_TEST_EXISTS));
   harness_close (window);
 }
@@ -175,49 +153,56 @@ test_forbidden (void)
 static void
 test_refused (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
   AtriumWindow *window = harness_open (app, "/index.html");
 
-  assert_js (window, HARNESS_JS_CODE
-             "const s = atrium.shell;"
-             "const r = [];"
-             "for (const f of [() => s.openUrl(5), () => s.openUrl(), () => s.openUrl('no scheme'),"
-             "                 () => s.openUrl('https://x/' + 'a'.repeat(9000)),"
-             "                 () => s.openUrl('https:///nohost'),"
-             "                 () => s.openPath('relative.txt'), () => s.openPath(5),"
-             "                 () => s.showInFolder(null), () => s.trash({}),"
-             "                 () => s.trash('')])"
-             "  r.push(await code(f));"
-             "return r.every((c) => c === 'bad-args') ? 'all bad-args' : r;",
-             "\"all bad-args\"");
-  assert_js (window, HARNESS_JS_CODE
-             "const s = atrium.shell;"
-             "const r = [];"
-             "for (const u of ['javascript:alert(1)', 'JavaScript:alert(1)', 'file:///etc/passwd',"
-             "                 'data:text/html,<b>x</b>', 'atrium-test:thing', 'ftp://example.com/'])"
-             "  r.push(await code(() => s.openUrl(u)));"
-             "return r;",
-             "[\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\",\"forbidden\"]");
-  assert_js (window, JS_OUTCOME "return outcome(() => atrium.shell.openUrl('atrium-test:thing'));",
-             "\"forbidden: atrium-test: URLs are not allowed: call atrium_app_allow_url_scheme "
-             "(app, \\\"atrium-test\\\")\"");
-  assert_js (window, HARNESS_JS_CODE
-             "const s = atrium.shell;"
-             "const r = [];"
-             "for (const f of [() => s.openPath('/nonexistent/atrium/x.txt'),"
-             "                 () => s.showInFolder('/nonexistent/atrium/x.txt'),"
-             "                 () => s.trash('/nonexistent/atrium/x.txt')])"
-             "  r.push(await code(f));"
-             "return r;",
-             "[\"not-found\",\"not-found\",\"not-found\"]");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const s = atrium.shell;"
+                     "const r = [];"
+                     "for (const f of [() => s.openUrl(5), () => s.openUrl(), () => s.openUrl('no "
+                     "scheme'),"
+                     "                 () => s.openUrl('https://x/' + 'a'.repeat(9000)),"
+                     "                 () => s.openUrl('https:///nohost'),"
+                     "                 () => s.openPath('relative.txt'), () => s.openPath(5),"
+                     "                 () => s.showInFolder(null), () => s.trash({}),"
+                     "                 () => s.trash('')])"
+                     "  r.push(await code(f));"
+                     "return r.every((c) => c === 'bad-args') ? 'all bad-args' : r;",
+                     "\"all bad-args\"");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const s = atrium.shell;"
+                     "const r = [];"
+                     "for (const u of ['javascript:alert(1)', 'JavaScript:alert(1)', "
+                     "'file:///etc/passwd',"
+                     "                 'data:text/html,<b>x</b>', 'atrium-test:thing', "
+                     "'ftp://example.com/'])"
+                     "  r.push(await code(() => s.openUrl(u)));"
+                     "return r;",
+                     "[\"forbidden\",\"forbidden\",\"forbidden\","
+                     "\"forbidden\",\"forbidden\",\"forbidden\"]");
+  harness_assert_js (window,
+                     JS_OUTCOME "return outcome(() => atrium.shell.openUrl('atrium-test:thing'));",
+                     "\"forbidden: atrium-test: URLs are not allowed: call "
+                     "atrium_app_allow_url_scheme "
+                     "(app, \\\"atrium-test\\\")\"");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const s = atrium.shell;"
+                     "const r = [];"
+                     "for (const f of [() => s.openPath('/nonexistent/atrium/x.txt'),"
+                     "                 () => s.showInFolder('/nonexistent/atrium/x.txt'),"
+                     "                 () => s.trash('/nonexistent/atrium/x.txt')])"
+                     "  r.push(await code(f));"
+                     "return r;",
+                     "[\"not-found\",\"not-found\",\"not-found\"]");
   g_assert_false (g_file_test (record_path, G_FILE_TEST_EXISTS));
 
   /* The schemes that run or open the page's choice cannot be allowed. */
   g_test_expect_message ("Atrium", G_LOG_LEVEL_CRITICAL, "*scheme_is_refused*");
   atrium_app_allow_url_scheme (app, "javascript");
   g_test_assert_expected_messages ();
-  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.shell.openUrl('javascript:1'));",
-             "\"forbidden\"");
+  harness_assert_js (window,
+                     HARNESS_JS_CODE "return code(() => atrium.shell.openUrl('javascript:1'));",
+                     "\"forbidden\"");
   harness_close (window);
 }
 
@@ -226,7 +211,7 @@ test_refused (void)
 static void
 test_open (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
   g_autofree char *text_file = g_build_filename (work_dir, "notes.txt", NULL);
   g_autofree char *body = NULL;
   AtriumWindow *window;
@@ -235,19 +220,19 @@ test_open (void)
   atrium_app_allow_url_scheme (app, "atrium-nohandler");
   window = harness_open (app, "/index.html");
 
-  assert_js (window, "return atrium.shell.openUrl('https://example.com/a?b=c#d');", "null");
+  harness_assert_js (window, "return atrium.shell.openUrl('https://example.com/a?b=c#d');", "null");
   wait_recorded ("https://example.com/a?b=c#d");
-  assert_js (window, "return atrium.shell.openUrl('mailto:someone@example.com');", "null");
+  harness_assert_js (window, "return atrium.shell.openUrl('mailto:someone@example.com');", "null");
   wait_recorded ("mailto:someone@example.com");
-  assert_js (window, "return atrium.shell.openUrl('ATRIUM-TEST:thing');", "null");
+  harness_assert_js (window, "return atrium.shell.openUrl('ATRIUM-TEST:thing');", "null");
   wait_recorded ("ATRIUM-TEST:thing");
-  assert_js (window, JS_OUTCOME
-             "const r = await outcome(() => atrium.shell.openUrl('atrium-nohandler:x'));"
-             "return r.startsWith('failed: ') && r.length > 8;", "true");
+  harness_assert_js (window, JS_OUTCOME
+                     "const r = await outcome(() => atrium.shell.openUrl('atrium-nohandler:x'));"
+                     "return r.startsWith('failed: ') && r.length > 8;", "true");
 
   g_assert_true (g_file_set_contents (text_file, "hello", -1, NULL));
   body = g_strdup_printf ("return atrium.shell.openPath('%s');", text_file);
-  assert_js (window, body, "null");
+  harness_assert_js (window, body, "null");
   /* GIO hands a local file to a %u handler as its path. */
   wait_recorded (text_file);
   harness_close (window);
@@ -258,7 +243,7 @@ test_open (void)
 static void
 test_show_in_folder (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
   g_autofree char *file = g_build_filename (work_dir, "shown.txt", NULL);
   g_autofree char *file_uri = NULL;
   g_autofree char *body = NULL;
@@ -275,11 +260,11 @@ test_show_in_folder (void)
   body = g_strdup_printf ("return atrium.shell.showInFolder('%s');", file);
 
   /* No file manager yet: the folder opens with its default application. */
-  assert_js (window, body, "null");
+  harness_assert_js (window, body, "null");
   wait_recorded (work_dir);
 
   fm_start ();
-  assert_js (window, body, "null");
+  harness_assert_js (window, body, "null");
   harness_wait_for (fm_shown, file_uri, "the stand-in file manager to be asked to show the file");
   harness_close (window);
 }
@@ -287,7 +272,7 @@ test_show_in_folder (void)
 static void
 test_trash (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
   g_autofree char *file = g_build_filename (g_get_home_dir (), "to-trash.txt", NULL);
   g_autofree char *trashed = g_build_filename (g_get_user_data_dir (), "Trash", "files",
                                                "to-trash.txt", NULL);
@@ -297,7 +282,7 @@ test_trash (void)
   g_assert_true (g_file_set_contents (file, "bye", -1, NULL));
   window = harness_open (app, "/index.html");
   body = g_strdup_printf ("return atrium.shell.trash('%s');", file);
-  assert_js (window, body, "null");
+  harness_assert_js (window, body, "null");
   g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (trashed, G_FILE_TEST_EXISTS));
   harness_close (window);
@@ -322,9 +307,10 @@ c_read_done_cb (GObject      *source,
 static void
 test_clipboard (void)
 {
-  g_autoptr(AtriumApp) write_only = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_CLIPBOARD);
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_ALL);
-  g_autoptr(AtriumApp) off = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) write_only =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_CLIPBOARD);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) off = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
   g_autofree char *text = NULL;
   AtriumWindow *window;
@@ -332,11 +318,11 @@ test_clipboard (void)
   g_assert_false (ATRIUM_BUILTIN_DEFAULT & (ATRIUM_BUILTIN_CLIPBOARD
                                             | ATRIUM_BUILTIN_CLIPBOARD_READ));
   window = harness_open (write_only, "/index.html");
-  assert_js (window, JS_OUTCOME
-             "return [await outcome(() => atrium.clipboard.writeText('from the page ✓')),"
-             "        await outcome(() => atrium.clipboard.readText())];",
-             "[\"null\",\"forbidden: atrium.clipboard.readText is off: call "
-             "atrium_app_set_builtins (app, … | ATRIUM_BUILTIN_CLIPBOARD_READ)\"]");
+  harness_assert_js (window, JS_OUTCOME
+                     "return [await outcome(() => atrium.clipboard.writeText('from the page ✓')),"
+                     "        await outcome(() => atrium.clipboard.readText())];",
+                     "[\"null\",\"forbidden: atrium.clipboard.readText is off: call "
+                     "atrium_app_set_builtins (app, … | ATRIUM_BUILTIN_CLIPBOARD_READ)\"]");
   gdk_clipboard_read_text_async (clipboard, NULL, c_read_done_cb, &text);
   harness_wait_for (test_pointer_is_set, &text, "C to read the clipboard");
   g_assert_cmpstr (text, ==, "from the page ✓");
@@ -344,20 +330,20 @@ test_clipboard (void)
 
   window = harness_open (app, "/index.html");
   gdk_clipboard_set_text (clipboard, "from C — ✓");
-  assert_js (window, "return atrium.clipboard.readText();", "\"from C — ✓\"");
-  assert_js (window, HARNESS_JS_CODE
-             "const r = [];"
-             "for (const t of [5, null, undefined, {}, ['x']])"
-             "  r.push(await code(() => atrium.clipboard.writeText(t)));"
-             "r.push(await atrium.clipboard.readText());"
-             "return r;",
-             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
-             "\"from C — ✓\"]");
+  harness_assert_js (window, "return atrium.clipboard.readText();", "\"from C — ✓\"");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const r = [];"
+                     "for (const t of [5, null, undefined, {}, ['x']])"
+                     "  r.push(await code(() => atrium.clipboard.writeText(t)));"
+                     "r.push(await atrium.clipboard.readText());"
+                     "return r;",
+                     "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
+                     "\"from C — ✓\"]");
   harness_close (window);
 
   window = harness_open (off, "/index.html");
-  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.clipboard.writeText('x'));",
-             "\"forbidden\"");
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.clipboard.writeText('x'));",
+                     "\"forbidden\"");
   harness_close (window);
 }
 

@@ -140,31 +140,6 @@ item_property (const char *name,
   return g_variant_print (value, FALSE);
 }
 
-static AtriumApp *
-new_app (AtriumBuiltins builtins)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AtriumAssets) assets =
-    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
-  AtriumApp *app;
-
-  g_assert_no_error (error);
-  app = harness_app_new (assets);
-  atrium_app_set_builtins (app, builtins);
-  return app;
-}
-
-static void
-assert_js (AtriumWindow *window,
-           const char   *body,
-           const char   *expected)
-{
-  g_autofree char *text = harness_run_js (window, body);
-
-  g_test_message ("JS %s → %s", body, text);
-  g_assert_cmpstr (text, ==, expected);
-}
-
 typedef struct
 {
   AtriumWindow *window;
@@ -183,12 +158,13 @@ js_true (gpointer data)
 static void
 test_forbidden (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT);
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
   AtriumWindow *window = harness_open (app, "/index.html");
 
   g_assert_false (ATRIUM_BUILTIN_DEFAULT & ATRIUM_BUILTIN_TRAY);
-  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.tray.create({ icon: 'x' }));",
-             "\"forbidden\"");
+  harness_assert_js (window,
+                     HARNESS_JS_CODE "return code(() => atrium.tray.create({ icon: 'x' }));",
+                     "\"forbidden\"");
   harness_close (window);
 }
 
@@ -198,18 +174,19 @@ test_forbidden (void)
 static void
 test_tray (void)
 {
-  g_autoptr(AtriumApp) app = new_app (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_TRAY);
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_TRAY);
   AtriumWindow *window = harness_open (app, "/index.html");
   g_autofree char *name = NULL;
   g_autofree char *path = NULL;
   g_autofree char *value = NULL;
   JsWait wait = { window, NULL };
 
-  assert_js (window, HARNESS_JS_CODE
-             "window.__activated = [];"
-             "atrium.on('atrium:tray.activate', (d) => __activated.push(d.id));"
-             "return code(() => atrium.tray.create({ icon: 'mail-unread' }));",
-             "\"not-supported\"");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "window.__activated = [];"
+                     "atrium.on('atrium:tray.activate', (d) => __activated.push(d.id));"
+                     "return code(() => atrium.tray.create({ icon: 'mail-unread' }));",
+                     "\"not-supported\"");
 
   watcher_start ();
   /* The watcher's name reaches the app in its own time: create until it does. */
@@ -217,7 +194,7 @@ test_tray (void)
               "  .then((id) => { window.__id = id; return true; },"
               "        (e) => e.code === 'not-supported' ? false : e.code);";
   harness_wait_for (js_true, &wait, "atrium.tray.create() to find the watcher");
-  assert_js (window, "return __id;", "1");
+  harness_assert_js (window, "return __id;", "1");
   harness_wait_for (registered, GUINT_TO_POINTER (1), "the item to register with the watcher");
   last_item (&name, &path);
   g_assert_cmpstr (path, ==, "/org/atrium/StatusNotifierItem/1");
@@ -236,25 +213,28 @@ test_tray (void)
   wait.body = "return __activated.length === 1 && __activated[0] === __id;";
   harness_wait_for (js_true, &wait, "atrium:tray.activate in the page");
 
-  assert_js (window, "return atrium.tray.update(__id, { icon: 'mail-read', tooltip: 'none' });",
-             "null");
+  harness_assert_js (window,
+                     "return atrium.tray.update(__id, { icon: 'mail-read', tooltip: 'none' });",
+                     "null");
   value = item_property (name, path, "IconName");
   g_assert_cmpstr (value, ==, "'mail-read'");
   g_clear_pointer (&value, g_free);
 
   /* Bad input: bad-args (or not-supported for menus), and the item as it was. */
-  assert_js (window, HARNESS_JS_CODE
-             "const t = atrium.tray;"
-             "return [await code(() => t.create(5)), await code(() => t.create({})),"
-             "        await code(() => t.create({ icon: '../../etc/x' })),"
-             "        await code(() => t.create({ icon: 'a'.repeat(1000) })),"
-             "        await code(() => t.create({ icon: 'x', tooltip: 'y'.repeat(5000) })),"
-             "        await code(() => t.create({ icon: 'x', colour: 'red' })),"
-             "        await code(() => t.create({ icon: 'x', menu: [] })),"
-             "        await code(() => t.update(__id, { icon: 5 })),"
-             "        await code(() => t.update(99, {})), await code(() => t.destroy(-1))];",
-             "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
-             "\"not-supported\",\"bad-args\",\"not-found\",\"bad-args\"]");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const t = atrium.tray;"
+                     "return [await code(() => t.create(5)), await code(() => t.create({})),"
+                     "        await code(() => t.create({ icon: '../../etc/x' })),"
+                     "        await code(() => t.create({ icon: 'a'.repeat(1000) })),"
+                     "        await code(() => t.create({ icon: 'x', tooltip: 'y'.repeat(5000) })),"
+                     "        await code(() => t.create({ icon: 'x', colour: 'red' })),"
+                     "        await code(() => t.create({ icon: 'x', menu: [] })),"
+                     "        await code(() => t.update(__id, { icon: 5 })),"
+                     "        await code(() => t.update(99, {})), await code(() => "
+                     "t.destroy(-1))];",
+                     "[\"bad-args\",\"bad-args\",\"bad-args\","
+                     "\"bad-args\",\"bad-args\",\"bad-args\","
+                     "\"not-supported\",\"bad-args\",\"not-found\",\"bad-args\"]");
   value = item_property (name, path, "IconName");
   g_assert_cmpstr (value, ==, "'mail-read'");
   g_clear_pointer (&value, g_free);
@@ -269,16 +249,17 @@ test_tray (void)
   g_assert_cmpstr (path, ==, "/org/atrium/StatusNotifierItem/1");
 
   /* At most 16 items. */
-  assert_js (window, HARNESS_JS_CODE
-             "const r = [];"
-             "for (let i = 0; i < 16; i++) r.push(await code(() => atrium.tray.create({ icon: 'x' })));"
-             "return r.filter((c) => c === 'queue-full').length;", "1");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const r = [];"
+                     "for (let i = 0; i < 16; i++) r.push(await code(() => atrium.tray.create({ "
+                     "icon: 'x' })));"
+                     "return r.filter((c) => c === 'queue-full').length;", "1");
 
-  assert_js (window, "return atrium.tray.destroy(__id);", "null");
+  harness_assert_js (window, "return atrium.tray.destroy(__id);", "null");
   value = item_property (name, path, "IconName");
   g_assert_true (g_str_has_prefix (value, "error: "));
-  assert_js (window, HARNESS_JS_CODE "return code(() => atrium.tray.destroy(__id));",
-             "\"not-found\"");
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.tray.destroy(__id));",
+                     "\"not-found\"");
   watcher_stop ();
   harness_close (window);
 }

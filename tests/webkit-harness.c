@@ -90,6 +90,21 @@ harness_app_new (AtriumAssets *assets)
   return app;
 }
 
+/* An app on tests/pages with the built-in groups @builtins on. */
+AtriumApp *
+harness_app_new_for_pages (AtriumBuiltins builtins)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  AtriumApp *app;
+
+  g_assert_no_error (error);
+  app = harness_app_new (assets);
+  atrium_app_set_builtins (app, builtins);
+  return app;
+}
+
 static void
 load_changed_cb (WebKitWebView   *web_view,
                  WebKitLoadEvent  event,
@@ -296,4 +311,17 @@ harness_web_processes (gsize *rss)
         }
     }
   return ours;
+}
+
+/* Runs @body (see harness_run_js()) and checks what it returned,
+ * logging both. */
+void
+harness_assert_js (AtriumWindow *window,
+                   const char   *body,
+                   const char   *expected)
+{
+  g_autofree char *text = harness_run_js (window, body);
+
+  g_test_message ("JS %s → %s", body, text);
+  g_assert_cmpstr (text, ==, expected);
 }

@@ -30,6 +30,7 @@ void          harness_skip_no_display (void);
 gboolean      harness_init         (int          *argc,
                                     char       ***argv);
 AtriumApp    *harness_app_new      (AtriumAssets *assets);
+AtriumApp    *harness_app_new_for_pages (AtriumBuiltins builtins);
 AtriumWindow *harness_open         (AtriumApp    *app,
                                     const char   *path);
 void          harness_wait_load    (AtriumWindow *window);
@@ -37,6 +38,9 @@ char         *harness_run_js       (AtriumWindow *window,
                                     const char   *body);
 JsonNode     *harness_run_js_json  (AtriumWindow *window,
                                     const char   *body);
+void          harness_assert_js    (AtriumWindow *window,
+                                    const char   *body,
+                                    const char   *expected);
 /* How long any harness wait may take before the test fails saying what
  * it waited for (meson's timeout for the WebKit tests is 120 s). Waits
  * that need another deadline call test_wait_for() with theirs. */
