@@ -321,7 +321,7 @@ test_clipboard (void)
   harness_assert_js (window, JS_OUTCOME
                      "return [await outcome(() => atrium.clipboard.writeText('from the page ✓')),"
                      "        await outcome(() => atrium.clipboard.readText())];",
-                     "[\"null\",\"forbidden: atrium.clipboard.readText is off: call "
+                     "[\"null\",\"forbidden: atrium.clipboard.read* is off: call "
                      "atrium_app_set_builtins (app, … | ATRIUM_BUILTIN_CLIPBOARD_READ)\"]");
   gdk_clipboard_read_text_async (clipboard, NULL, c_read_done_cb, &text);
   harness_wait_for (test_pointer_is_set, &text, "C to read the clipboard");
@@ -343,6 +343,117 @@ test_clipboard (void)
 
   window = harness_open (off, "/index.html");
   harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.clipboard.writeText('x'));",
+                     "\"forbidden\"");
+  harness_close (window);
+}
+
+static void
+c_read_texture_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GdkTexture **texture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static GdkTexture *
+c_read_texture (GdkClipboard *clipboard)
+{
+  GdkTexture *texture = NULL;
+
+  gdk_clipboard_read_texture_async (clipboard, NULL, c_read_texture_cb, &texture);
+  harness_wait_for (test_pointer_is_set, &texture, "C to read an image from the clipboard");
+  return texture;
+}
+
+/* The pixel at @x, @y as 0xAARRGGBB (cairo's ARGB32: opaque pixels here). */
+static guint32
+texture_pixel (GdkTexture *texture,
+               int         x,
+               int         y)
+{
+  int width = gdk_texture_get_width (texture);
+  g_autofree guint32 *pixels = g_new (guint32, width * gdk_texture_get_height (texture));
+
+  gdk_texture_download (texture, (guchar *) pixels, width * 4);
+  return pixels[y * width + x];
+}
+
+/* A PNG the page drew reaches the clipboard as an image C reads back
+ * pixel for pixel; C's image reaches the page as PNG bytes. Anything that
+ * is not a PNG GTK can decode, or that would decode larger than the
+ * limit, is refused before the clipboard changes. */
+static void
+test_clipboard_image (void)
+{
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
+  g_autoptr(AtriumApp) write_only =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_CLIPBOARD);
+  GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  static const guint8 rgba[] = { 255, 0, 0, 255,   0, 255, 0, 255,
+                                 0, 0, 255, 255,   255, 255, 255, 255 };
+  g_autoptr(GBytes) pixels = g_bytes_new_static (rgba, sizeof rgba);
+  g_autoptr(GdkTexture) from_c =
+    gdk_memory_texture_new (2, 2, GDK_MEMORY_R8G8B8A8, pixels, 8);
+  g_autoptr(GdkTexture) texture = NULL;
+  AtriumWindow *window = harness_open (app, "/index.html");
+
+  harness_assert_js (window,
+                     "const c = document.createElement('canvas'); c.width = 3; c.height = 2;"
+                     "const g = c.getContext('2d');"
+                     "g.fillStyle = '#ff0000'; g.fillRect(0, 0, 3, 2);"
+                     "g.fillStyle = '#0000ff'; g.fillRect(2, 1, 1, 1);"
+                     "const blob = await new Promise((r) => c.toBlob(r, 'image/png'));"
+                     "return atrium.clipboard.writeImage(blob);",
+                     "null");
+  texture = c_read_texture (clipboard);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 3);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 2);
+  g_assert_cmphex (texture_pixel (texture, 0, 0), ==, 0xffff0000);
+  g_assert_cmphex (texture_pixel (texture, 2, 1), ==, 0xff0000ff);
+  g_clear_object (&texture);
+
+  gdk_clipboard_set_texture (clipboard, from_c);
+  harness_assert_js (window,
+                     "const png = await atrium.clipboard.readImage();"
+                     "const bitmap = await createImageBitmap(new Blob([png]));"
+                     "const c = document.createElement('canvas'); c.width = 2; c.height = 2;"
+                     "const g = c.getContext('2d'); g.drawImage(bitmap, 0, 0);"
+                     "return [png instanceof Uint8Array, Array.from(png.subarray(1, 4)),"
+                     "        bitmap.width, bitmap.height,"
+                     "        Array.from(g.getImageData(0, 1, 1, 1).data)];",
+                     "[true,[80,78,71],2,2,[0,0,255,255]]");
+
+  /* Not bytes, not a PNG, a header that lies, an empty image, a bomb. */
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const png = (w, h, more) => {"
+                     "  const b = new Uint8Array(33 + more); const v = new DataView(b.buffer);"
+                     "  b.set([0x89, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82]);"
+                     "  v.setUint32(16, w); v.setUint32(20, h); b.set([8, 6, 0, 0, 0], 24);"
+                     "  return b;"
+                     "};"
+                     "const r = [];"
+                     "for (const x of ['png', 5, null, {}, new Uint8Array([1, 2, 3]),"
+                     "                 png(4, 4, 0), png(0, 4, 0), png(100000, 100000, 0),"
+                     "                 png(8193, 8193, 64)])"
+                     "  r.push(await code(() => atrium.clipboard.writeImage(x)));"
+                     "return r;",
+                     "[\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\",\"bad-args\","
+                     "\"bad-args\",\"bad-args\",\"too-large\",\"too-large\"]");
+  texture = c_read_texture (clipboard);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 2);
+  g_assert_cmphex (texture_pixel (texture, 0, 1), ==, 0xff0000ff);
+
+  /* Text on the clipboard is not an image. */
+  gdk_clipboard_set_text (clipboard, "not an image");
+  harness_assert_js (window, "return atrium.clipboard.readImage();", "null");
+  harness_close (window);
+
+  window = harness_open (write_only, "/index.html");
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.clipboard.readImage());",
                      "\"forbidden\"");
   harness_close (window);
 }
@@ -369,6 +480,7 @@ main (int   argc,
   g_test_add_func ("/atrium/shell/show-in-folder", test_show_in_folder);
   g_test_add_func ("/atrium/shell/trash", test_trash);
   g_test_add_func ("/atrium/shell/clipboard", test_clipboard);
+  g_test_add_func ("/atrium/shell/clipboard-image", test_clipboard_image);
 
   status = g_test_run ();
   if (fm.service != NULL)

@@ -1204,6 +1204,8 @@
   const clipboardGroup = {
     writeText: (text) => call('atrium:clipboard.write_text', text),
     readText: () => call('atrium:clipboard.read_text'),
+    writeImage: (png) => call('atrium:clipboard.write_image', png),
+    readImage: () => call('atrium:clipboard.read_image'),
   };
   const notificationGroup = {
     show: (options) => call('atrium:notification.show', options),

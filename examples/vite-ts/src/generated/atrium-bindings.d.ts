@@ -329,12 +329,16 @@ export interface AtriumShellGroup {
   trash(path: string): AtriumCall<null>;
 }
 
-/** atrium.clipboard: the desktop's clipboard, as text. */
+/** atrium.clipboard: the desktop's clipboard, as text or a PNG image. */
 export interface AtriumClipboardGroup {
   /** Replaces what the user copied (ATRIUM_BUILTIN_CLIPBOARD). */
   writeText(text: string): AtriumCall<null>;
   /** What the user copied, or null if it is not text (ATRIUM_BUILTIN_CLIPBOARD_READ). */
   readText(): AtriumCall<string | null>;
+  /** Replaces what the user copied with a PNG: at most 32 MiB and 64 megapixels (ATRIUM_BUILTIN_CLIPBOARD). */
+  writeImage(png: Uint8Array | ArrayBuffer | Blob): AtriumCall<null>;
+  /** What the user copied as a PNG, or null if it is not an image (ATRIUM_BUILTIN_CLIPBOARD_READ). */
+  readImage(): AtriumCall<Uint8Array | null>;
 }
 
 /** A button on a notification. */
