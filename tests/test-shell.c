@@ -458,6 +458,162 @@ test_clipboard_image (void)
   harness_close (window);
 }
 
+/* Another X client on the clipboard: xclip, run while the main loop runs,
+ * since this process answers its selection requests. */
+typedef struct
+{
+  GBytes   *out;
+  GError   *error;
+  gboolean  done;
+} XClient;
+
+static void
+x_client_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  XClient *client = user_data;
+
+  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &client->out, NULL,
+                                   &client->error);
+  client->done = TRUE;
+}
+
+/* What `xclip … -o` prints. */
+static GBytes *
+x_client_read (const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "xclip", "-selection",
+                      "clipboard", "-t", target, "-o", NULL);
+  XClient client = { NULL, NULL, FALSE };
+
+  g_assert_no_error (error);
+  g_subprocess_communicate_async (process, NULL, NULL, x_client_done_cb, &client);
+  harness_wait_for (test_flag_is_set, &client.done, "xclip to read the clipboard");
+  g_assert_no_error (client.error);
+  g_assert_true (g_subprocess_get_successful (process));
+  return client.out;
+}
+
+typedef struct
+{
+  GdkClipboard *clipboard;
+  const char   *mime_type;
+} ForeignOffer;
+
+static gboolean
+foreign_offer_is_up (gpointer data)
+{
+  ForeignOffer *offer = data;
+
+  return !gdk_clipboard_is_local (offer->clipboard)
+         && gdk_content_formats_contain_mime_type (gdk_clipboard_get_formats (offer->clipboard),
+                                                   offer->mime_type);
+}
+
+/* `xclip -i FILE` owning the clipboard, in the foreground until it is
+ * stopped; returned once this process sees its offer. */
+static GSubprocess *
+x_client_offer (GdkClipboard *clipboard,
+                const char   *target,
+                const char   *mime_type,
+                const char   *file)
+{
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "xclip", "-quiet", "-selection",
+                      "clipboard", "-t", target, "-i", file, NULL);
+  ForeignOffer offer = { clipboard, mime_type };
+
+  g_assert_no_error (error);
+  harness_wait_for (foreign_offer_is_up, &offer, "xclip's offer on the clipboard");
+  return process;
+}
+
+static gboolean
+subprocess_is_done (gpointer data)
+{
+  return g_subprocess_get_identifier (data) == NULL;
+}
+
+static void
+x_client_stop (GSubprocess *process)
+{
+  g_subprocess_force_exit (process);
+  g_subprocess_wait_async (process, NULL, NULL, NULL);
+  harness_wait_for (subprocess_is_done, process, "xclip to exit");
+  g_object_unref (process);
+}
+
+/* Round trips with another X client, text and image, both ways. */
+static void
+test_clipboard_x_client (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  GdkClipboard *clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  g_autofree char *xclip = g_find_program_in_path ("xclip");
+  g_autofree char *text_file = g_build_filename (work_dir, "clip.txt", NULL);
+  g_autofree char *png_file = g_build_filename (work_dir, "clip.png", NULL);
+  static const guint8 rgba[] = { 0, 255, 0, 255,   0, 0, 255, 255,
+                                 255, 0, 0, 255,   0, 0, 0, 255 };
+  g_autoptr(GBytes) pixels = g_bytes_new_static (rgba, sizeof rgba);
+  g_autoptr(GdkTexture) square = gdk_memory_texture_new (2, 2, GDK_MEMORY_R8G8B8A8, pixels, 8);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *offer;
+  AtriumWindow *window;
+
+  if (xclip == NULL)
+    {
+      g_test_skip ("xclip is not installed (scripts/install-deps installs it)");
+      return;
+    }
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
+  window = harness_open (app, "/index.html");
+
+  harness_assert_js (window, "return atrium.clipboard.writeText('to xclip ✓');", "null");
+  out = x_client_read ("UTF8_STRING");
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "to xclip ✓",
+                   strlen ("to xclip ✓"));
+  g_clear_pointer (&out, g_bytes_unref);
+
+  harness_assert_js (window,
+                     "const c = document.createElement('canvas'); c.width = 3; c.height = 2;"
+                     "const g = c.getContext('2d');"
+                     "g.fillStyle = '#ff0000'; g.fillRect(0, 0, 3, 2);"
+                     "g.fillStyle = '#0000ff'; g.fillRect(2, 1, 1, 1);"
+                     "return atrium.clipboard.writeImage("
+                     "  await new Promise((r) => c.toBlob(r, 'image/png')));",
+                     "null");
+  out = x_client_read ("image/png");
+  texture = gdk_texture_new_from_bytes (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 3);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 2);
+  g_assert_cmphex (texture_pixel (texture, 2, 1), ==, 0xff0000ff);
+
+  test_write_file (work_dir, "clip.txt", "from xclip ✓", -1);
+  offer = x_client_offer (clipboard, "UTF8_STRING", "text/plain;charset=utf-8", text_file);
+  harness_assert_js (window, "return atrium.clipboard.readText();", "\"from xclip ✓\"");
+  x_client_stop (offer);
+
+  g_assert_true (gdk_texture_save_to_png (square, png_file));
+  offer = x_client_offer (clipboard, "image/png", "image/png", png_file);
+  harness_assert_js (window,
+                     "const bitmap = await createImageBitmap("
+                     "  new Blob([await atrium.clipboard.readImage()]));"
+                     "const c = document.createElement('canvas'); c.width = 2; c.height = 2;"
+                     "const g = c.getContext('2d'); g.drawImage(bitmap, 0, 0);"
+                     "return [bitmap.width, bitmap.height,"
+                     "        Array.from(g.getImageData(0, 1, 1, 1).data)];",
+                     "[2,2,[255,0,0,255]]");
+  x_client_stop (offer);
+  harness_close (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -481,6 +637,7 @@ main (int   argc,
   g_test_add_func ("/atrium/shell/trash", test_trash);
   g_test_add_func ("/atrium/shell/clipboard", test_clipboard);
   g_test_add_func ("/atrium/shell/clipboard-image", test_clipboard_image);
+  g_test_add_func ("/atrium/shell/clipboard-x-client", test_clipboard_x_client);
 
   status = g_test_run ();
   if (fm.service != NULL)
