@@ -964,6 +964,57 @@
   document.addEventListener('click', grantLink, true);
   document.addEventListener('auxclick', grantLink, true);
 
+  // <a download> of one of the app's own files: WebKit's network process,
+  // which does the downloading, does not serve app://, so the runtime
+  // fetches the file and downloads a blob: URL of it instead, under the
+  // same name, through the same policy, dialog and events. On the window,
+  // bubbling, so it runs last: a page that handles the click itself
+  // (preventDefault) keeps it.
+  const eventDefaultPrevented = getter(Event.prototype, 'defaultPrevented');
+  const preventDefault = uncurry(Event.prototype.preventDefault);
+  const NativeAnchor = HTMLAnchorElement;
+  const anchorHref = getter(HTMLAnchorElement.prototype, 'href');
+  const anchorClick = uncurry(HTMLElement.prototype.click);
+  const createElement = uncurry(Document.prototype.createElement);
+  const setAttribute = uncurry(Element.prototype.setAttribute);
+  const createObjectURL = URL.createObjectURL;
+  const revokeObjectURL = URL.revokeObjectURL;
+  const downloadFetch = typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
+  const responseOk = getter(Response.prototype, 'ok');
+  const downloadStatus = getter(Response.prototype, 'status');
+  const responseBlob = uncurry(Response.prototype.blob);
+  const consoleWarn = console.warn;
+  const downloadAppFile = (event) => {
+    try {
+      if (downloadFetch === null || eventDefaultPrevented(event)) return;
+      const target = eventTarget(event);
+      if (!(target instanceof NativeElement)) return;
+      const link = closest(target, 'a[href][download]');
+      if (!(link instanceof NativeAnchor)) return;
+      const href = anchorHref(link);
+      if (!startsWith(href, ORIGIN + '/')) return;   // blob: and the rest: WebKit's own
+      preventDefault(event);
+      const name = String_(getAttribute(link, 'download') || '');
+      promiseThen(promiseThen(downloadFetch(href, { __proto__: null, credentials: 'same-origin' }),
+        (response) => {
+          if (!responseOk(response))
+            throw new NativeError(`${href} answered ${downloadStatus(response)}`);
+          return responseBlob(response);
+        }), (blob) => {
+        try {
+          const url = createObjectURL(blob);
+          const a = createElement(document, 'a');
+          setAttribute(a, 'href', url);
+          setAttribute(a, 'download', name);
+          anchorClick(a);
+          // WebKit holds the blob's data from the start of the download.
+          revokeObjectURL(url);
+        } catch (_) { /* */ }
+      }, (error) => apply(consoleWarn, console, [`Atrium: could not download ${href}: ${error}`]));
+    } catch (_) { /* */ }
+  };
+  window.addEventListener('click', downloadAppFile);
+
   // --- built-ins ---
   // libatrium's own methods, bound in C under reserved names
   // ("atrium:window.set_title"), go through call() like the app's: the
@@ -1105,7 +1156,6 @@
   // nearest of the element, a data-atrium-no-drag one or a control (a
   // button, a field, a link) decides, so controls in a bar still work. C
   // does it only while the user holds a button on the window.
-  const preventDefault = uncurry(Event.prototype.preventDefault);
   const hasAttribute = uncurry(Element.prototype.hasAttribute);
   const REGION = '[data-atrium-drag], [data-atrium-no-drag], button, input, select, ' +
                  'textarea, a[href], [contenteditable=""], [contenteditable="true"]';
