@@ -1249,6 +1249,20 @@ capture_controller (GListStore *store)
   return controller;
 }
 
+/* A window going away takes its popup down first. gtk_window_destroy()
+ * unrealizes the window before it is disposed (where detach runs), and a
+ * popover that is still up, holding the pointer, when its surface goes
+ * with its parent's leaves GTK handling events for a surface that is gone
+ * (a critical seen under load: gdk_surface_get_device_position on no
+ * surface). This handler runs before the class's, while all is realized. */
+static void
+window_unrealize_cb (GtkWidget   *widget,
+                     WindowMenus *wm)
+{
+  if (wm->popup != NULL)
+    popup_finish (wm->popup);
+}
+
 void
 _atrium_builtin_menu_attach (AtriumWindow *window)
 {
@@ -1264,6 +1278,7 @@ _atrium_builtin_menu_attach (AtriumWindow *window)
   gtk_widget_add_controller (GTK_WIDGET (window), capture_controller (wm->shortcuts));
   g_signal_connect (atrium_window_get_web_view (window), "context-menu",
                     G_CALLBACK (on_context_menu_cb), wm);
+  g_signal_connect (window, "unrealize", G_CALLBACK (window_unrealize_cb), wm);
   update_bar (wm);
 }
 
@@ -1279,6 +1294,7 @@ _atrium_builtin_menu_detach (AtriumWindow *window)
     popup_finish (wm->popup);
   if (view != NULL)
     g_signal_handlers_disconnect_by_data (view, wm);
+  g_signal_handlers_disconnect_by_func (window, window_unrealize_cb, wm);
   g_list_store_remove_all (wm->shortcuts);
   g_list_store_remove_all (wm->accels);
 }
