@@ -206,6 +206,26 @@ target (const char *id,
   return g_variant_new ("(ss)", id, action);
 }
 
+/* The body is plain text. Notification services that read markup in it
+ * (GNOME Shell, KDE, dunst… the freedesktop "body-markup" capability)
+ * would otherwise show a page's <b> as bold and its <a href> as a link to
+ * wherever the page likes; &, < and > are escaped so they show as typed. */
+static char *
+escape_body (const char *body)
+{
+  GString *escaped = g_string_sized_new (strlen (body));
+
+  for (const char *p = body; *p != '\0'; p++)
+    switch (*p)
+      {
+      case '&': g_string_append (escaped, "&amp;"); break;
+      case '<': g_string_append (escaped, "&lt;"); break;
+      case '>': g_string_append (escaped, "&gt;"); break;
+      default: g_string_append_c (escaped, *p); break;
+      }
+  return g_string_free (escaped, FALSE);
+}
+
 static void
 show (AtriumApp                      *app,
       const char                     *id,
@@ -222,7 +242,11 @@ show (AtriumApp                      *app,
   Live *live;
 
   if (body != NULL && body[0] != '\0')
-    g_notification_set_body (notification, body);
+    {
+      g_autofree char *escaped = escape_body (body);
+
+      g_notification_set_body (notification, escaped);
+    }
   if (icon != NULL)
     g_notification_set_icon (notification, icon);
   /* The notification itself is clicked as the action "default": without
@@ -261,7 +285,8 @@ show (AtriumApp                      *app,
  * @id: the notification's id, 1 to %ATRIUM_NOTIFICATION_ID_MAX bytes: one
  *   with the same id is replaced
  * @title: its title, 1 to %ATRIUM_NOTIFICATION_TITLE_MAX bytes
- * @body: (nullable): its text, at most %ATRIUM_NOTIFICATION_BODY_MAX bytes
+ * @body: (nullable): its text, at most %ATRIUM_NOTIFICATION_BODY_MAX bytes:
+ *   plain text, escaped for services that read markup in it
  * @icon: (nullable): its icon (GLib's freedesktop backend passes on only
  *   a #GFileIcon)
  * @actions: (array length=n_actions) (nullable): its buttons

@@ -382,14 +382,16 @@ test_show_and_click (void)
                              "atrium.on('atrium:notification.action', (d) => "
                              "window.__actions.push(d));"
                              "return await atrium.notification.show({id: 'n1', title: 'Hello',"
-                             "  body: 'World ✓', actions: [{id: 'reply', label: 'Reply'},"
+                             "  body: 'World ✓ <b>&</b> <a href=\\'https://x.invalid/\\'>x</a>', actions: [{id: 'reply', label: 'Reply'},"
                              "                            {id: 'later', label: 'Later'}]});",
                      "\"n1\"");
   wait_calls ("Notify", 1);
   summary = call_arg_string ("Notify", 0, 3);
   body = call_arg_string ("Notify", 0, 4);
   g_assert_cmpstr (summary, ==, "Hello");
-  g_assert_cmpstr (body, ==, "World ✓");
+  /* Plain text: a service that reads markup shows it as typed. */
+  g_assert_cmpstr (body, ==,
+                   "World ✓ &lt;b&gt;&amp;&lt;/b&gt; &lt;a href='https://x.invalid/'&gt;x&lt;/a&gt;");
   actions = call_arg ("Notify", 0, 5);
   strv = g_variant_get_strv (actions, NULL);
   g_assert_cmpuint (g_strv_length ((char **) strv), ==, 6);
@@ -724,14 +726,14 @@ test_web_notification (void)
   window = harness_open (app, "/index.html");
   harness_assert_js (window, "return Notification.permission;", "\"granted\"");
   harness_assert_js (window, "window.__clicked = 0;"
-                             "const n = new Notification('Web title', {body: 'Web body'});"
+                             "const n = new Notification('Web title', {body: 'Web <i>body</i>'});"
                              "n.onclick = () => { window.__clicked++; };"
                              "return true;", "true");
   wait_calls ("Notify", 1);
   summary = call_arg_string ("Notify", 0, 3);
   body = call_arg_string ("Notify", 0, 4);
   g_assert_cmpstr (summary, ==, "Web title");
-  g_assert_cmpstr (body, ==, "Web body");
+  g_assert_cmpstr (body, ==, "Web &lt;i&gt;body&lt;/i&gt;");
   g_assert_cmpuint (_atrium_notification_count (app), ==, 1);
   click (latest_notify_id (), "default");
   wait_page (window, "window.__clicked === 1", "the page's Notification to be clicked");
