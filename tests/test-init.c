@@ -742,7 +742,6 @@ test_dev (void)
   wait_for_log (log, "dev: vite on http://127.0.0.1:", 1);
   wait_for_log (log, "sketch_pad ready: call ok (Hello, page, from C!)", 1);
 
-  /* A C edit: rebuilt, relaunched, and the page shows the new C. */
   backend = g_build_filename (vite_project, "src", "backend.c", NULL);
   g_assert_true (g_file_get_contents (backend, &source, NULL, NULL));
   g_assert_nonnull (strstr (source, "\"Hello, %s, from C!\""));
@@ -751,6 +750,14 @@ test_dev (void)
 
     edited = g_strjoin ("\"Howdy, %s, from C!\"", parts[0], parts[1], NULL);
   }
+  /* A C edit that does not build leaves the running app alone... */
+  g_assert_true (g_file_set_contents (backend, "this is not C\n", -1, NULL));
+  wait_for_log (log, "dev: the build failed: the app runs on as it was", 1);
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  g_assert_cmpuint (count_in (text, "dev: app started (pid "), ==, 1);
+  g_clear_pointer (&text, g_free);
+
+  /* ...and one that does is rebuilt, relaunched, and the page shows it. */
   g_assert_true (g_file_set_contents (backend, edited, -1, NULL));
   wait_for_log (log, "dev: app started (pid ", 2);
   wait_for_log (log, "sketch_pad ready: call ok (Howdy, page, from C!)", 1);
