@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +469,7 @@ main (int   argc,
   g_autofree char *scratch = NULL;
   Project project = { 0 };
   gboolean known = FALSE;
+  sigset_t blocked;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -505,8 +507,9 @@ main (int   argc,
     {
       g_autoptr(GDir) dir = NULL;
 
-      if (!g_file_test (target, G_FILE_TEST_IS_DIR)
-          || g_file_test (target, G_FILE_TEST_IS_SYMLINK))
+      if (g_file_test (target, G_FILE_TEST_IS_SYMLINK))
+        return usage_error ("%s is a symbolic link", target);
+      if (!g_file_test (target, G_FILE_TEST_IS_DIR))
         return usage_error ("%s exists and is not a folder", target);
       dir = g_dir_open (target, 0, &error);
       if (dir == NULL)
@@ -533,6 +536,14 @@ main (int   argc,
   project.id_path = g_strdelimit (g_strdup (id), ".", '/');
   project.pkg = package_name (rest[0]);
   project.title = title != NULL ? title : rest[0];
+
+  /* Ctrl+C while writing would leave the temporary folder behind: the
+   * signals wait until the project is in place or gone, then act. */
+  sigemptyset (&blocked);
+  sigaddset (&blocked, SIGINT);
+  sigaddset (&blocked, SIGTERM);
+  sigaddset (&blocked, SIGHUP);
+  sigprocmask (SIG_BLOCK, &blocked, NULL);
 
   /* Beside the target, on the same file system, so the rename is atomic. */
   tmpl = g_strdup_printf (".%s.atrium-init-XXXXXX", base);

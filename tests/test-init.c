@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
 
 #include "test-examples-common.h"
 #include "test-util.h"
@@ -390,6 +391,21 @@ assert_substituted (const char *dir,
   g_assert_true (g_file_get_contents (metainfo, &metainfo_text, NULL, NULL));
   g_assert_nonnull (strstr (metainfo_text, expected));
   g_assert_null (strstr (metainfo_text, "{{"));
+
+  /* The Flatpak manifest is JSON, on the GNOME runtime, under the id. */
+  {
+    g_autofree char *manifest_name = g_strconcat (id, ".json", NULL);
+    g_autofree char *manifest = g_build_filename (dir, "flatpak", manifest_name, NULL);
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *root;
+
+    json_parser_load_from_file (parser, manifest, &error);
+    g_assert_no_error (error);
+    root = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpstr (json_object_get_string_member (root, "id"), ==, id);
+    g_assert_cmpstr (json_object_get_string_member (root, "runtime"), ==, "org.gnome.Platform");
+    g_assert_cmpstr (json_object_get_string_member (root, "command"), ==, name);
+  }
 
   g_assert_true (g_file_get_contents (control, &control_text, NULL, NULL));
   g_assert_nonnull (strstr (control_text, "Depends: libatrium-1-0"));
