@@ -42,8 +42,8 @@ typedef struct
 {
   const char *name;
   const char *id;
-  char       *id_path;
-  char       *pkg;
+  const char *id_path;
+  const char *pkg;
   const char *title;
 } Project;
 
@@ -457,8 +457,7 @@ main (int   argc,
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, "NAME [DIR]" },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("NAME [DIR] - start a new app on "
-                                                            "Atrium");
+  g_autoptr(GOptionContext) context = g_option_context_new ("- start a new app on Atrium");
   g_autoptr(GError) error = NULL;
   g_autofree char *target = NULL;
   g_autofree char *parent = NULL;
@@ -467,6 +466,8 @@ main (int   argc,
   g_autofree char *template_dir = NULL;
   g_autofree char *templates_root = NULL;
   g_autofree char *scratch = NULL;
+  g_autofree char *id_path = NULL;
+  g_autofree char *pkg = NULL;
   Project project = { 0 };
   gboolean known = FALSE;
   sigset_t blocked;
@@ -533,8 +534,10 @@ main (int   argc,
 
   project.name = rest[0];
   project.id = id;
-  project.id_path = g_strdelimit (g_strdup (id), ".", '/');
-  project.pkg = package_name (rest[0]);
+  id_path = g_strdelimit (g_strdup (id), ".", '/');
+  pkg = package_name (rest[0]);
+  project.id_path = id_path;
+  project.pkg = pkg;
   project.title = title != NULL ? title : rest[0];
 
   /* Ctrl+C while writing would leave the temporary folder behind: the
@@ -551,8 +554,6 @@ main (int   argc,
   if (g_mkdtemp_full (scratch, 0755) == NULL)
     {
       fprintf (stderr, "atrium-init: cannot write in %s: %s\n", parent, g_strerror (errno));
-      g_free (project.id_path);
-      g_free (project.pkg);
       return 1;
     }
 
@@ -560,8 +561,6 @@ main (int   argc,
     {
       fprintf (stderr, "atrium-init: %s\n", error->message);
       remove_tree (scratch);
-      g_free (project.id_path);
-      g_free (project.pkg);
       return 1;
     }
   /* rename(2) replaces an empty folder and refuses a non-empty one, so a
@@ -571,8 +570,6 @@ main (int   argc,
       int saved = errno;
 
       remove_tree (scratch);
-      g_free (project.id_path);
-      g_free (project.pkg);
       if (saved == ENOTEMPTY || saved == EEXIST)
         return usage_error ("%s exists and is not empty", target);
       fprintf (stderr, "atrium-init: cannot create %s: %s\n", target, g_strerror (saved));
@@ -581,7 +578,5 @@ main (int   argc,
 
   printf ("Created %s (%s, %s) in %s\n"
           "Next: cd %s && make run\n", project.name, project.id, template, target, target);
-  g_free (project.id_path);
-  g_free (project.pkg);
   return 0;
 }
