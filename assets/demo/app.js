@@ -155,14 +155,156 @@ function setUpPrinting() {
   report('A4, portrait, into the downloads folder');
 }
 
+// The Files and dialogs card: atrium.dialog and atrium.shell.
+function setUpDialogs() {
+  const report = (text, ok = true) => show('dialog-output', text, ok);
+  let last = null;
+  const attempt = (f) => async () => {
+    try { await f(); } catch (e) { report(`${e.code}: ${e.message}`, false); }
+  };
+  $('dialog-open').addEventListener('click', attempt(async () => {
+    const paths = await atrium.dialog.open({
+      title: 'Open a file', multiple: true,
+      filters: [{ name: 'Text', patterns: ['*.txt', '*.md'] }, { name: 'All files', patterns: ['*'] }],
+    });
+    if (paths) last = paths[0];
+    report(paths ? paths.join('\n') : 'Cancelled');
+  }));
+  $('dialog-save').addEventListener('click', attempt(async () => {
+    const path = await atrium.dialog.save({ title: 'Save a file', defaultName: 'notes.txt' });
+    report(path ?? 'Cancelled');
+  }));
+  $('dialog-ask').addEventListener('click', attempt(async () => {
+    const button = await atrium.dialog.message({
+      kind: 'question', title: 'A question', message: 'Do you like native dialogs?',
+      detail: 'The answer comes back to the page as the index of the button.',
+      buttons: ['No', 'Yes'], defaultButton: 1, cancelButton: 0,
+    });
+    report(`Button ${button}: ${['No', 'Yes'][button]}`);
+  }));
+  $('dialog-folder').addEventListener('click', attempt(async () => {
+    const path = last ?? (await atrium.path.home());
+    await atrium.shell.showInFolder(path);
+    report(`Showing ${path} in the file manager`);
+  }));
+  report('Open a file, then show it in its folder');
+}
+
+// The Clipboard card: text, and a PNG drawn on a canvas.
+function setUpClipboard() {
+  const report = (text, ok = true) => show('clip-output', text, ok);
+  const attempt = (f) => async () => {
+    try { await f(); } catch (e) { report(`${e.code}: ${e.message}`, false); }
+  };
+  $('clip-text').addEventListener('click', attempt(async () => {
+    const text = `Copied from Atrium at ${new Date().toLocaleTimeString()}`;
+    await atrium.clipboard.writeText(text);
+    report(`Copied: ${text}`);
+  }));
+  $('clip-image').addEventListener('click', attempt(async () => {
+    const canvas = $('clip-canvas');
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#3584e4'; g.fillRect(0, 0, 96, 48);
+    g.fillStyle = '#fff'; g.font = 'bold 20px sans-serif'; g.fillText('Atrium', 12, 31);
+    const png = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    await atrium.clipboard.writeImage(png);
+    report(`Copied a ${canvas.width}×${canvas.height} PNG (${png.size} bytes)`);
+  }));
+  $('clip-paste').addEventListener('click', attempt(async () => {
+    const image = await atrium.clipboard.readImage();
+    if (image) {
+      const bitmap = await createImageBitmap(new Blob([image]));
+      report(`Pasted an image: ${bitmap.width}×${bitmap.height}, ${image.length} bytes of PNG`);
+      return;
+    }
+    const text = await atrium.clipboard.readText();
+    report(text === null ? 'The clipboard holds neither text nor an image' : `Pasted: ${text}`);
+  }));
+  report('Copy, then paste here or in another program');
+}
+
+// The Menus and settings card: a popup menu on right-click, a menu bar
+// switched on and off, both remembered in atrium.store with a counter of
+// launches.
+async function setUpMenus() {
+  const report = (text, ok = true) => show('menu-output', text, ok);
+  const bar = [
+    { label: '_File', type: 'submenu', submenu: [
+      { id: 'file.hello', label: '_Say hello', accelerator: '<Control>h' },
+      { type: 'separator' },
+      { label: '_Quit', role: 'quit' },
+    ] },
+    { label: '_Edit', type: 'submenu', submenu: [
+      { role: 'undo', label: '_Undo' }, { role: 'redo', label: '_Redo' }, { type: 'separator' },
+      { role: 'cut', label: 'Cu_t' }, { role: 'copy', label: '_Copy' },
+      { role: 'paste', label: '_Paste' }, { role: 'selectAll', label: 'Select _All' },
+    ] },
+    { label: '_View', type: 'submenu', submenu: [
+      { role: 'zoomIn', label: 'Zoom _In' }, { role: 'zoomOut', label: 'Zoom _Out' },
+      { role: 'zoomReset', label: '_Actual Size' }, { type: 'separator' },
+      { role: 'toggleFullscreen', label: '_Fullscreen' },
+    ] },
+  ];
+  const setBar = async (on) => {
+    await atrium.menu.setApplicationMenu(on ? bar : null);
+    await atrium.store.set('demo.menuBar', on);
+  };
+  atrium.on('atrium:menu.clicked', ({ id }) => report(`Menu item ${id}`));
+  $('menu-card').addEventListener('contextmenu', async (event) => {
+    event.preventDefault();
+    try {
+      const id = await atrium.menu.popup([
+        { id: 'popup.hello', label: 'Say _hello' },
+        { id: 'popup.bar', label: 'Menu _bar', type: 'checkbox', checked: $('menu-bar').checked },
+        { type: 'separator' },
+        { label: '_Copy', role: 'copy' },
+      ], { x: event.clientX, y: event.clientY });
+      if (id === 'popup.bar') {
+        $('menu-bar').checked = !$('menu-bar').checked;
+        await setBar($('menu-bar').checked);
+      }
+      report(id === null ? 'The menu was dismissed' : `Chose ${id}`);
+    } catch (e) {
+      report(`${e.code}: ${e.message}`, false);
+    }
+  });
+  $('menu-bar').addEventListener('change', async () => {
+    try { await setBar($('menu-bar').checked); } catch (e) { report(`${e.code}: ${e.message}`, false); }
+  });
+
+  const launches = ((await atrium.store.get('demo.launches')) ?? 0) + 1;
+  await atrium.store.set('demo.launches', launches);
+  $('store-launches').textContent = launches;
+  $('menu-bar').checked = (await atrium.store.get('demo.menuBar')) === true;
+  if ($('menu-bar').checked) await atrium.menu.setApplicationMenu(bar);
+  report('Right-click this card');
+}
+
+// The Bytes card: 4 MiB as a Uint8Array from C and back, hashed in C.
+async function measureBytes() {
+  const size = 4 * 1024 * 1024;
+  const start = performance.now();
+  const bytes = await atrium.call('demo.bytes', size);
+  const hash = await atrium.call('demo.sha256', bytes);
+  const seconds = (performance.now() - start) / 1000;
+  $('bytes-rate').textContent = ((2 * size) / seconds / 1e6).toFixed(0);
+  show('bytes-output', `${bytes.constructor.name} of ${bytes.length} bytes\nSHA-256 ${hash.slice(0, 32)}…`,
+       bytes instanceof Uint8Array && bytes.length === size);
+}
+
 $('echo-form').addEventListener('submit', (event) => {
   event.preventDefault();
   echoInput();
 });
 $('latency-again').addEventListener('click', measure);
+$('bytes-again').addEventListener('click', measureBytes);
 
 setUpNotifications();
 setUpPrinting();
+setUpDialogs();
+setUpClipboard();
 await Promise.all([showVersion(), echoInput(), echoStructured(), showError(), setUpWindow(),
-                   setUpScreens()]);
+                   setUpScreens(), setUpMenus().catch((e) => show('menu-output', `${e.code}: ${e.message}`, false))]);
 await measure();
+await measureBytes();   // a warm-up round first, then the one shown
+await measureBytes();
