@@ -138,10 +138,9 @@ event_seen (gpointer data)
   return g_strcmp0 (text, "true") == 0;
 }
 
-/* A change of monitors is atrium:screen.changed with the new list, once
- * for a burst. Xvfb's one screen cannot change (it has one mode and no
- * RandR monitors to add), so the test says a change happened the way the
- * display's signals do. */
+/* A burst of changes is one atrium:screen.changed with the new list. Two
+ * changes in a row from xrandr would each come in their own main-loop
+ * turn, so the burst is made the way the display's signals report one. */
 static void
 test_screen_changed (void)
 {
@@ -158,6 +157,54 @@ test_screen_changed (void)
   harness_assert_js (window, "return JSON.stringify(window.__screens)"
                              "  === JSON.stringify(await atrium.screen.list());", "true");
   harness_assert_js (window, "return window.__count;", "1");
+  harness_close (window);
+}
+
+static gboolean
+event_says_width (gpointer data)
+{
+  AtriumWindow *window = data;
+  g_autofree char *text =
+    harness_run_js (window, "return window.__screens ? window.__screens[0].width : 0;");
+
+  return g_strcmp0 (text, "1280") == 0;
+}
+
+/* The same from outside the process: xrandr gives Xvfb's screen a smaller
+ * mode (the display's own monitor signals, not a hook), the page hears
+ * the new size; the usual mode comes back for the tests after this one. */
+static void
+test_screen_changed_by_xrandr (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+  const char * const new_mode[] = { "xrandr", "--newmode", "atrium-1280x720", "74.25", "1280",
+                                     "1390", "1430", "1650", "720", "725", "730", "750", NULL };
+  const char * const add_mode[] = { "xrandr", "--addmode", "screen", "atrium-1280x720", NULL };
+  const char * const small[] = { "xrandr", "--output", "screen", "--mode", "atrium-1280x720",
+                                  NULL };
+  const char * const usual[] = { "xrandr", "--output", "screen", "--mode", "1920x1080", NULL };
+
+  if (!have_program ("xrandr"))
+    {
+      g_test_skip ("xrandr is not installed (x11-xserver-utils; scripts/install-deps)");
+      return;
+    }
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
+  window = harness_open (app, "/index.html");
+  harness_assert_js (window, "atrium.on('atrium:screen.changed', (d) => {"
+                             "  window.__screens = d.screens; });"
+                             "return true;", "true");
+  g_free (tool (new_mode));
+  g_free (tool (add_mode));
+  g_free (tool (small));
+  harness_wait_for (event_says_width, window, "atrium:screen.changed saying 1280 wide");
+  harness_assert_js (window, "const s = (await atrium.screen.list())[0];"
+                             "return [s.width, s.height];", "[1280,720]");
+  g_free (tool (usual));
+  harness_assert_js (window, "window.__screens = undefined; return true;", "true");
+  harness_wait_for (event_seen, window, "atrium:screen.changed back to the usual mode");
+  harness_assert_js (window, "return window.__screens[0].width;", "1920");
   harness_close (window);
 }
 
@@ -625,6 +672,7 @@ main (int   argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/atrium/platform/screen/list", test_screen_list);
+  g_test_add_func ("/atrium/platform/screen/changed-by-xrandr", test_screen_changed_by_xrandr);
   g_test_add_func ("/atrium/platform/screen/work-area", test_screen_work_area);
   g_test_add_func ("/atrium/platform/screen/changed", test_screen_changed);
   g_test_add_func ("/atrium/platform/screen/forbidden", test_screen_forbidden);
