@@ -714,6 +714,15 @@ popup_finish (Popup *popup)
       g_signal_handlers_disconnect_by_data (popup->popover, popup);
       /* Down first: an open popover holds the pointer and keyboard grab. */
       gtk_popover_popdown (GTK_POPOVER (popup->popover));
+      /* GTK 4.8's tooltip follows the surface the pointer's last event
+       * came to, which under the grab was the popover's, and it is not
+       * told when that surface goes: a tooltip delay still running (the
+       * web view has tooltips) would then fire on a popover without a
+       * surface (a critical seen in the soak). A query from the web view
+       * puts the tooltip back on the window, whose end GTK does tell it. */
+      if (popup->wm->window != NULL && atrium_window_get_web_view (popup->wm->window) != NULL)
+        gtk_widget_trigger_tooltip_query (
+          GTK_WIDGET (atrium_window_get_web_view (popup->wm->window)));
       gtk_widget_unparent (popup->popover);
       g_clear_object (&popup->popover);
     }
@@ -1249,12 +1258,20 @@ capture_controller (GListStore *store)
   return controller;
 }
 
-/* A window going away takes its popup down first. gtk_window_destroy()
- * unrealizes the window before it is disposed (where detach runs), and a
- * popover that is still up, holding the pointer, when its surface goes
- * with its parent's leaves GTK handling events for a surface that is gone
- * (a critical seen under load: gdk_surface_get_device_position on no
- * surface). This handler runs before the class's, while all is realized. */
+/* A window that is asked to close takes its popup down first, while all
+ * of it is still there (the signal's handlers run before GTK's, which
+ * destroys the window): see popup_finish() for GTK's tooltip. A window
+ * destroyed without being asked (gtk_window_destroy()) takes it down as
+ * it is unrealized, before its children are. */
+static gboolean
+window_close_request_cb (GtkWindow   *window,
+                         WindowMenus *wm)
+{
+  if (wm->popup != NULL)
+    popup_finish (wm->popup);
+  return FALSE;
+}
+
 static void
 window_unrealize_cb (GtkWidget   *widget,
                      WindowMenus *wm)
@@ -1278,6 +1295,7 @@ _atrium_builtin_menu_attach (AtriumWindow *window)
   gtk_widget_add_controller (GTK_WIDGET (window), capture_controller (wm->shortcuts));
   g_signal_connect (atrium_window_get_web_view (window), "context-menu",
                     G_CALLBACK (on_context_menu_cb), wm);
+  g_signal_connect (window, "close-request", G_CALLBACK (window_close_request_cb), wm);
   g_signal_connect (window, "unrealize", G_CALLBACK (window_unrealize_cb), wm);
   update_bar (wm);
 }
@@ -1294,6 +1312,7 @@ _atrium_builtin_menu_detach (AtriumWindow *window)
     popup_finish (wm->popup);
   if (view != NULL)
     g_signal_handlers_disconnect_by_data (view, wm);
+  g_signal_handlers_disconnect_by_func (window, window_close_request_cb, wm);
   g_signal_handlers_disconnect_by_func (window, window_unrealize_cb, wm);
   g_list_store_remove_all (wm->shortcuts);
   g_list_store_remove_all (wm->accels);
