@@ -5,7 +5,7 @@ BUILDDIR ?= build
 XVFB     := dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp"
 SHOT     ?= $(BUILDDIR)/atrium-demo.png
 
-.PHONY: all deps setup build run test bench install clean report
+.PHONY: all deps setup build run test bench install clean report packages
 
 all: build
 
@@ -42,6 +42,14 @@ bench: build
 # $(BUILDDIR)/bench/report); REPORTARGS=--quick for fewer rounds.
 report: build
 	BUILDDIR=$(BUILDDIR) ./scripts/integration.sh $(REPORTARGS)
+
+# The Debian packages built from a clean copy of HEAD, checked with lintian,
+# unpacked into a throwaway root and used there to build and run
+# examples/hello-c (scripts/check-packages). Not part of `test`: it builds
+# everything again. PACKAGESARGS=--check also runs the unit suite in the
+# package build.
+packages: deps
+	./scripts/check-packages $(PACKAGESARGS)
 
 install: build
 	meson install -C $(BUILDDIR)

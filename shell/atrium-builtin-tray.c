@@ -394,7 +394,7 @@ create_cb (AtriumCall *call,
   if (item->registration == 0)
     {
       item_free (item);
-      atrium_call_return_error (call, ATRIUM_ERROR_FAILED, error->message);
+      atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "%s", error->message);
       return;
     }
   g_hash_table_insert (tray->items, GUINT_TO_POINTER (item->id), item);

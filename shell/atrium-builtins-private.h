@@ -50,6 +50,7 @@ extern const AtriumBuiltinGroup _atrium_builtin_print_to_file_group;
 extern const AtriumBuiltinGroup _atrium_builtin_autostart_group;
 extern const AtriumBuiltinGroup _atrium_builtin_tray_group;
 extern const AtriumBuiltinGroup _atrium_builtin_menu_group;
+extern const AtriumBuiltinGroup _atrium_builtin_secret_group;
 
 void      _atrium_builtins_register          (AtriumRegistry  *registry);
 gboolean  _atrium_builtins_is_reserved       (const char      *name);

@@ -30,6 +30,7 @@ static const AtriumBuiltinGroup * const groups[] = {
   &_atrium_builtin_autostart_group,
   &_atrium_builtin_tray_group,
   &_atrium_builtin_menu_group,
+  &_atrium_builtin_secret_group,
 };
 
 typedef struct

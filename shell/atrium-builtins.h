@@ -59,6 +59,10 @@ G_BEGIN_DECLS
  *   and a window's menu bar, popup menus in the page and keyboard shortcuts,
  *   all within the app's own windows (the context menu policy is apart:
  *   atrium_app_set_context_menu_policy())
+ * @ATRIUM_BUILTIN_SECRET: `atrium.secret`: strings kept in the desktop's
+ *   keyring (the Secret Service, through libsecret) under the app's id;
+ *   `not-supported` where no Secret Service runs. Off by default: a page
+ *   (or a script injected into one) could read back what the app stored
  * @ATRIUM_BUILTIN_DEFAULT: the safe set, on unless the app says otherwise:
  *   %ATRIUM_BUILTIN_WINDOW, %ATRIUM_BUILTIN_THEME, %ATRIUM_BUILTIN_STORE,
  *   %ATRIUM_BUILTIN_PATH, %ATRIUM_BUILTIN_LOG, %ATRIUM_BUILTIN_APP,
@@ -101,6 +105,7 @@ typedef enum {
    * windows, whose clicks come back to the app's own page. Their roles do
    * what the page could do already (edit, reload, zoom, close, quit). */
   ATRIUM_BUILTIN_MENU    = 1 << 16,
+  ATRIUM_BUILTIN_SECRET  = 1 << 17,
   ATRIUM_BUILTIN_DEFAULT = ATRIUM_BUILTIN_WINDOW | ATRIUM_BUILTIN_THEME | ATRIUM_BUILTIN_STORE
                            | ATRIUM_BUILTIN_PATH | ATRIUM_BUILTIN_LOG | ATRIUM_BUILTIN_APP
                            | ATRIUM_BUILTIN_SCREEN | ATRIUM_BUILTIN_PRINT

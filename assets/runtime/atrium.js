@@ -1294,6 +1294,11 @@
       isAutostart: () => call('atrium:app.is_autostart'),
     }),
     menu: freeze(menuGroup),
+    secret: freeze({
+      set: (key, value) => call('atrium:secret.set', key, value),
+      get: (key) => call('atrium:secret.get', key),
+      delete: (key) => call('atrium:secret.delete', key),
+    }),
     shortcuts: freeze(shortcutsGroup),
     store: freeze({
       get: (key) => call('atrium:store.get', key),

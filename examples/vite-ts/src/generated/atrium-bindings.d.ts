@@ -251,6 +251,17 @@ export interface AtriumTrayGroup {
   destroy(id: number): AtriumCall<null>;
 }
 
+/** atrium.secret: strings kept in the desktop's keyring (the Secret Service) under the
+ *  app's id; `not-supported` where no Secret Service runs. Keys are 1 to 256 bytes,
+ *  values at most 64 KiB; a page's calls act in the order it made them. */
+export interface AtriumSecretGroup {
+  set(key: string, value: string): AtriumCall<null>;
+  /** The value, or null if there is none. */
+  get(key: string): AtriumCall<string | null>;
+  /** Whether there was one to delete. */
+  delete(key: string): AtriumCall<boolean>;
+}
+
 /** A choice of files in a file dialog: glob patterns, MIME types or both. */
 export interface AtriumFileFilter {
   name?: string;
@@ -599,6 +610,8 @@ export interface AtriumRuntime {
   readonly print: AtriumPrintGroup;
   /** Tray icons; off unless the app turned ATRIUM_BUILTIN_TRAY on. */
   readonly tray: AtriumTrayGroup;
+  /** The keyring; off unless the app turned ATRIUM_BUILTIN_SECRET on. */
+  readonly secret: AtriumSecretGroup;
   /** The app on the desktop: autostart, off unless the app turned ATRIUM_BUILTIN_AUTOSTART on. */
   readonly app: AtriumAppGroup;
   /** The settings store; on unless the app turned ATRIUM_BUILTIN_STORE off. */
