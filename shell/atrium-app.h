@@ -169,6 +169,16 @@ gboolean          atrium_app_set_autostart         (AtriumApp         *self,
 ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_get_autostart         (AtriumApp         *self,
                                                     GError           **error);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_autostart_async   (AtriumApp           *self,
+                                                    gboolean             enabled,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean          atrium_app_set_autostart_finish  (AtriumApp           *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
 
 /* The settings store: atrium-builtin-store.c */
 ATRIUM_AVAILABLE_IN_ALL

@@ -314,21 +314,187 @@ test_hostile (void)
   g_assert_true (g_file_test (inside, G_FILE_TEST_IS_REGULAR));
   test_remove_tree (path);
 
-  /* Inside Flatpak: not-supported, and nothing written. */
-  {
-    g_autofree char *info = g_build_filename (g_get_user_config_dir (), "flatpak-info", NULL);
+  harness_close (window);
+}
 
-    test_write_file (g_get_user_config_dir (), "flatpak-info", "[Application]\n", -1);
-    _atrium_autostart_set_flatpak_info (info);
-    harness_assert_js (window, JS_OUTCOME "return outcome(() => atrium.app.setAutostart(true));",
-                       "\"not-supported: Autostart inside Flatpak goes through the Background "
-                       "portal, "
-                       "which Atrium does not use yet\"");
-    harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.isAutostart());",
-                       "\"not-supported\"");
-    _atrium_autostart_set_flatpak_info (NULL);
-    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  }
+/* --- inside Flatpak: a stand-in Background portal --- */
+
+#define PORTAL_NAME "org.freedesktop.portal.Desktop"
+#define PORTAL_PATH "/org/freedesktop/portal/desktop"
+
+static const char portal_xml[] =
+  "<node><interface name='org.freedesktop.portal.Background'>"
+  "  <method name='RequestBackground'><arg type='s' direction='in'/>"
+  "    <arg type='a{sv}' direction='in'/><arg type='o' direction='out'/></method>"
+  "</interface></node>";
+
+typedef struct
+{
+  TestBusService *service;
+  GMutex          lock;
+  /* Under the lock: what it will answer, and what it was asked last. */
+  guint           response;
+  gboolean        allow;
+  gboolean        answer;      /* FALSE: never answers (the user thinks) */
+  guint           asked;
+  gboolean        autostart;
+  char           *commandline;
+  char           *reason;
+} Portal;
+
+static Portal portal;
+
+static void
+portal_method_cb (GDBusConnection       *bus,
+                  const char            *sender,
+                  const char            *path,
+                  const char            *interface,
+                  const char            *method,
+                  GVariant              *parameters,
+                  GDBusMethodInvocation *invocation,
+                  gpointer               user_data)
+{
+  g_autoptr(GVariant) options = NULL;
+  g_autofree char *unique = g_strdelimit (g_strdup (sender + 1), ".", '_');
+  g_autofree char *handle = NULL;
+  g_autofree const char **commandline = NULL;
+  const char *token = "none", *reason = "";
+  gboolean autostart = FALSE, answer;
+  GVariantBuilder results;
+  guint response;
+
+  g_variant_get (parameters, "(&s@a{sv})", NULL, &options);
+  g_variant_lookup (options, "handle_token", "&s", &token);
+  g_variant_lookup (options, "reason", "&s", &reason);
+  g_variant_lookup (options, "autostart", "b", &autostart);
+  g_variant_lookup (options, "commandline", "^a&s", &commandline);
+  handle = g_strdup_printf (PORTAL_PATH "/request/%s/%s", unique, token);
+  g_mutex_lock (&portal.lock);
+  portal.asked++;
+  portal.autostart = autostart;
+  g_free (portal.commandline);
+  portal.commandline = commandline != NULL ? g_strjoinv (" ", (char **) commandline) : NULL;
+  g_free (portal.reason);
+  portal.reason = g_strdup (reason);
+  response = portal.response;
+  answer = portal.answer;
+  g_variant_builder_init (&results, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&results, "{sv}", "background", g_variant_new_boolean (portal.allow));
+  g_variant_builder_add (&results, "{sv}", "autostart",
+                         g_variant_new_boolean (portal.allow && autostart));
+  g_mutex_unlock (&portal.lock);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", handle));
+  if (answer)
+    g_dbus_connection_emit_signal (bus, sender, handle, "org.freedesktop.portal.Request",
+                                   "Response", g_variant_new ("(ua{sv})", response, &results),
+                                   NULL);
+  else
+    g_variant_builder_clear (&results);
+}
+
+static const GDBusInterfaceVTable portal_vtable = { portal_method_cb, NULL, NULL, { 0 } };
+
+static void
+portal_set (guint    response,
+            gboolean allow,
+            gboolean answer)
+{
+  g_mutex_lock (&portal.lock);
+  portal.response = response;
+  portal.allow = allow;
+  portal.answer = answer;
+  g_mutex_unlock (&portal.lock);
+}
+
+static gboolean
+portal_was_asked (gpointer data)
+{
+  guint *count = data;
+  gboolean asked;
+
+  g_mutex_lock (&portal.lock);
+  asked = portal.asked >= *count;
+  g_mutex_unlock (&portal.lock);
+  return asked;
+}
+
+/* Inside Flatpak the Background portal is asked, never the sandbox's own
+ * autostart folder: the page hears what the user answered, isAutostart()
+ * what was last allowed; without a portal, not-supported. */
+static void
+test_flatpak (void)
+{
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_AUTOSTART);
+  g_autofree char *path = entry_path (app);
+  g_autofree char *info = g_build_filename (g_get_user_config_dir (), "flatpak-info", NULL);
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autoptr(GError) error = NULL;
+  AtriumWindow *window = harness_open (app, "/index.html");
+  guint asked = 1;
+
+  test_write_file (g_get_user_config_dir (), "flatpak-info", "[Application]\n", -1);
+  _atrium_autostart_set_flatpak_info (info);
+
+  /* No portal on the bus. */
+  harness_assert_js (window, JS_OUTCOME
+                     "const r = await outcome(() => atrium.app.setAutostart(true));"
+                     "return r.startsWith('not-supported: No Background portal on the session bus')"
+                     "  ? 'not-supported' : r;",
+                     "\"not-supported\"");
+  /* The synchronous C call cannot wait for the user. */
+  g_assert_false (atrium_app_set_autostart (app, TRUE, &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  g_mutex_init (&portal.lock);
+  portal.service = test_bus_service_start (PORTAL_NAME, PORTAL_PATH, portal_xml, &portal_vtable,
+                                           HARNESS_WAIT_SECONDS);
+  portal_set (0, TRUE, TRUE);
+  harness_assert_js (window, "return [await atrium.app.setAutostart(true),"
+                             "        await atrium.app.isAutostart()];", "[null,true]");
+  g_mutex_lock (&portal.lock);
+  g_assert_cmpuint (portal.asked, ==, 1);
+  g_assert_true (portal.autostart);
+  g_assert_cmpstr (portal.commandline, ==, exe);
+  g_assert_nonnull (strstr (portal.reason, "asks to start when you log in"));
+  g_mutex_unlock (&portal.lock);
+
+  harness_assert_js (window, "return [await atrium.app.setAutostart(false),"
+                             "        await atrium.app.isAutostart()];", "[null,false]");
+
+  /* The user says no, dismisses the question, or the portal fails. */
+  portal_set (0, FALSE, TRUE);
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "return [await code(() => atrium.app.setAutostart(true)),"
+                     "        await atrium.app.isAutostart()];", "[\"forbidden\",false]");
+  portal_set (1, FALSE, TRUE);
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.setAutostart(true));",
+                     "\"cancelled\"");
+  portal_set (2, FALSE, TRUE);
+  harness_assert_js (window, HARNESS_JS_CODE "return code(() => atrium.app.setAutostart(true));",
+                     "\"failed\"");
+
+  /* The page takes its question back while the user thinks. */
+  portal_set (0, TRUE, FALSE);
+  g_mutex_lock (&portal.lock);
+  asked = portal.asked + 1;
+  g_mutex_unlock (&portal.lock);
+  harness_assert_js (window, "window.__p = atrium.app.setAutostart(true);"
+                             "window.__p.then(() => window.__c = 'resolved',"
+                             "                (e) => window.__c = e.code);"
+                             "return true;", "true");
+  harness_wait_for (portal_was_asked, &asked, "the portal to be asked");
+  harness_assert_js (window, "window.__p.cancel();"
+                             "await new Promise((r) => { const t = () => window.__c ? r() :"
+                             " setTimeout(t, 10); t(); });"
+                             "return [window.__c, await atrium.app.isAutostart()];",
+                     "[\"cancelled\",false]");
+
+  /* Nothing went to the sandbox's own autostart folder. */
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  _atrium_autostart_set_flatpak_info (NULL);
+  test_bus_service_stop (portal.service, HARNESS_WAIT_SECONDS);
   harness_close (window);
 }
 
@@ -344,6 +510,7 @@ main (int   argc,
     }
   g_test_add_func ("/atrium/autostart/quote", test_quote);
   g_test_add_func ("/atrium/autostart/entry-round-trip", test_entry_round_trip);
+  g_test_add_func ("/atrium/autostart/flatpak-portal", test_flatpak);
   g_test_add_func ("/atrium/autostart/c-api", test_c_api);
   g_test_add_func ("/atrium/autostart/page", test_page);
   g_test_add_func ("/atrium/autostart/hostile", test_hostile);
