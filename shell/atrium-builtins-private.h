@@ -134,6 +134,13 @@ void      _atrium_builtin_return_pair        (AtriumCall   *call,
                                               const char   *second_name,
                                               gint64        second);
 
+/* The width and height a PNG's header says, before anything is decoded;
+ * %ATRIUM_ERROR_BAD_ARGS for what is not a PNG, or an empty one. */
+gboolean  _atrium_builtin_png_size           (GBytes      *png,
+                                              guint32     *width,
+                                              guint32     *height,
+                                              GError     **error);
+
 AtriumWindow *_atrium_builtin_lookup_window  (AtriumApp    *app,
                                               guint         id);
 
