@@ -166,6 +166,10 @@ void      _atrium_builtin_screen_changed     (AtriumApp    *app);
  * goes the way atrium.print() does. */
 void      _atrium_builtin_print_attach       (AtriumWindow *window);
 
+/* The tray group (atrium-builtin-tray.c): AtriumApp's ::tray-activate
+ * and ::tray-menu-clicked. */
+void      _atrium_builtin_tray_class_init    (GObjectClass    *klass);
+
 /* The app's own folder under an XDG base directory @base: @base/APP-ID
  * (atrium-builtin-store.c, for the store and atrium.path). */
 char     *_atrium_builtin_app_folder         (AtriumApp    *app,
