@@ -430,6 +430,7 @@ atrium_app_class_init (AtriumAppClass *klass)
   app_class->handle_local_options = atrium_app_handle_local_options;
   _atrium_app_instance_class_init (app_class);
   _atrium_builtin_menu_class_init (object_class);
+  _atrium_builtin_tray_class_init (object_class);
 
   /**
    * AtriumApp::theme-changed:

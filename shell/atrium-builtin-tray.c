@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "atrium-app-private.h"
+#include "atrium-dbusmenu-private.h"
 
 /* atrium.tray: icons in the desktop's panel. GTK 4 has no tray, so this
  * speaks the StatusNotifierItem protocol over GDBus itself: each item is
@@ -14,8 +15,15 @@
  * is `not-supported`. The watcher's name is watched, so that when a
  * watcher appears later or restarts, every item registers again.
  *
- * Menus (com.canonical.dbusmenu) are not done: an item has no menu yet,
- * and a `menu` option is `not-supported`. Icons are theme icon names.
+ * An item's menu is a com.canonical.dbusmenu object beside it
+ * (atrium-dbusmenu.c), made from the template format of atrium.menu; its
+ * clicks are atrium:menu.clicked with the item's trayId. An icon is a
+ * theme icon name, or a PNG decoded on a worker into the IconPixmap the
+ * protocol carries (sized from its header first, as the clipboard does).
+ *
+ * A create() or update() is read and checked whole before anything
+ * changes. An update waits behind its item's earlier ones that are still
+ * decoding a PNG, so that they land in the order the page made them.
  *
  * Off by default (ATRIUM_BUILTIN_TRAY): it puts things outside the app's
  * windows, on the desktop's own panel. Main thread only. */
@@ -28,6 +36,12 @@
 #define ITEMS_MAX      16
 #define ICON_MAX       256
 #define TOOLTIP_MAX    1024
+/* A PNG icon: at most 4 MiB, 1024 pixels a side (4 MiB as a pixmap). */
+#define PNG_BYTES_MAX  (4 * 1024 * 1024)
+#define PNG_SIDE_MAX   1024
+/* PNGs decoding at once, app-wide, and changes waiting on one item. */
+#define DECODING_MAX   4
+#define PENDING_MAX    8
 
 static const char item_xml[] =
   "<node><interface name='" ITEM_INTERFACE "'>"
@@ -36,8 +50,10 @@ static const char item_xml[] =
   "  <property name='Title' type='s' access='read'/>"
   "  <property name='Status' type='s' access='read'/>"
   "  <property name='IconName' type='s' access='read'/>"
+  "  <property name='IconPixmap' type='a(iiay)' access='read'/>"
   "  <property name='ToolTip' type='(sa(iiay)ss)' access='read'/>"
   "  <property name='ItemIsMenu' type='b' access='read'/>"
+  "  <property name='Menu' type='o' access='read'/>"
   "  <method name='Activate'><arg type='i' direction='in'/><arg type='i' direction='in'/>"
   "  </method>"
   "  <method name='SecondaryActivate'><arg type='i' direction='in'/>"
@@ -58,29 +74,98 @@ typedef struct
   guint            watch;
   gboolean         watcher;   /* a watcher owns its name */
   guint            next_id;
+  guint            decoding;  /* PNGs on workers */
 } Tray;
 
 typedef struct
 {
-  Tray  *tray;
-  guint  id;
-  guint  registration;
-  char  *path;
-  char  *icon;
-  char  *tooltip;
+  Tray           *tray;
+  guint           id;
+  guint           registration;
+  char           *path;
+  char           *icon;       /* "" when the icon is a pixmap */
+  GVariant       *pixmap;     /* a(iiay), empty with an icon name */
+  char           *tooltip;
+  AtriumDbusmenu *menu;
+  GQueue          pending;    /* of Change, in call order */
 } Item;
 
+/* What one create() or update() asks for, checked whole. */
+typedef struct
+{
+  AtriumCall         *call;       /* NULL once answered */
+  guint               item_id;    /* 0 for a create() */
+  gboolean            decoding;   /* its PNG is on a worker */
+  gboolean            orphaned;   /* its item went while it decoded */
+  GError             *error;      /* the decoder's */
+
+  gboolean            set_icon;
+  char               *icon;
+  GBytes             *png;
+  GVariant           *pixmap;
+  gboolean            set_tooltip;
+  char               *tooltip;
+  gboolean            set_menu;
+  AtriumMenuTemplate *menu;       /* NULL: no menu */
+} Change;
+
 static const char tray_key[] = "atrium-tray";
+static guint activate_signal;
+static guint menu_clicked_signal;
+
+static void
+change_free (Change *change)
+{
+  g_clear_error (&change->error);
+  g_free (change->icon);
+  g_clear_pointer (&change->png, g_bytes_unref);
+  g_clear_pointer (&change->pixmap, g_variant_unref);
+  g_free (change->tooltip);
+  _atrium_menu_template_free (change->menu);
+  g_free (change);
+}
+
+static GVariant *
+empty_pixmap (void)
+{
+  return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(iiay)"), NULL, 0));
+}
 
 static void
 item_free (gpointer data)
 {
   Item *item = data;
 
+  g_assert (g_queue_is_empty (&item->pending));
+  g_assert (item->menu == NULL);
   g_free (item->path);
   g_free (item->icon);
+  g_clear_pointer (&item->pixmap, g_variant_unref);
   g_free (item->tooltip);
   g_free (item);
+}
+
+/* Takes @item off the bus and out of the tray; its waiting changes fail.
+ * GDBus frees it later. */
+static void
+item_remove (Item *item)
+{
+  Tray *tray = item->tray;
+  Change *change;
+
+  g_hash_table_remove (tray->items, GUINT_TO_POINTER (item->id));
+  while ((change = g_queue_pop_head (&item->pending)) != NULL)
+    {
+      atrium_call_return_error (g_steal_pointer (&change->call), ATRIUM_ERROR_NOT_FOUND,
+                                "The tray item was destroyed");
+      if (change->decoding)
+        change->orphaned = TRUE;   /* the decoder's callback frees it */
+      else
+        change_free (change);
+    }
+  /* The menu first: nothing may call back into the item once it is gone. */
+  g_clear_pointer (&item->menu, _atrium_dbusmenu_free);
+  g_dbus_connection_unregister_object (tray->bus, item->registration);
 }
 
 static void
@@ -107,6 +192,47 @@ item_announce (Item *item)
 }
 
 static void
+run_role (AtriumApp      *app,
+          AtriumMenuRole  role)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (role == ATRIUM_MENU_ROLE_QUIT)
+    g_application_quit (G_APPLICATION (app));
+  else if (role == ATRIUM_MENU_ROLE_ABOUT)
+    gtk_show_about_dialog (active, "program-name", g_get_application_name (), NULL);
+}
+
+/* A click in @data's menu: its role is done, then C and the pages hear. */
+static void
+menu_clicked_cb (AtriumMenuItem *menu_item,
+                 gboolean        checked,
+                 gpointer        data)
+{
+  Item *item = data;
+  g_autoptr(AtriumApp) app = g_object_ref (item->tray->app);
+  g_autofree char *id = g_strdup (menu_item->id);
+  AtriumMenuRole role = menu_item->role;
+  guint tray_id = item->id;
+
+  /* From here on, a handler may update or destroy the item. */
+  if (id != NULL)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) event = NULL;
+
+      json_object_set_string_member (object, "id", id);
+      json_object_set_boolean_member (object, "checked", checked);
+      json_object_set_null_member (object, "windowId");
+      json_object_set_int_member (object, "trayId", tray_id);
+      event = json_node_init_object (json_node_alloc (), object);
+      g_signal_emit (app, menu_clicked_signal, 0, tray_id, id, checked);
+      _atrium_app_emit_builtin (app, 0, 0, "atrium:menu.clicked", event);
+    }
+  run_role (app, role);
+}
+
+static void
 item_method_cb (GDBusConnection       *bus,
                 const char            *sender,
                 const char            *path,
@@ -118,17 +244,21 @@ item_method_cb (GDBusConnection       *bus,
 {
   Item *item = user_data;
 
+  /* ContextMenu needs nothing: the panel shows the Menu itself. */
+  g_dbus_method_invocation_return_value (invocation, NULL);
   if (strcmp (method, "Activate") == 0 && g_hash_table_contains (item->tray->items,
                                                                  GUINT_TO_POINTER (item->id)))
     {
+      g_autoptr(AtriumApp) app = g_object_ref (item->tray->app);
       g_autoptr(JsonObject) object = json_object_new ();
       g_autoptr(JsonNode) data = NULL;
+      guint id = item->id;
 
-      json_object_set_int_member (object, "id", item->id);
+      json_object_set_int_member (object, "id", id);
       data = json_node_init_object (json_node_alloc (), object);
-      _atrium_app_emit_builtin (item->tray->app, 0, 0, "atrium:tray.activate", data);
+      g_signal_emit (app, activate_signal, 0, id);
+      _atrium_app_emit_builtin (app, 0, 0, "atrium:tray.activate", data);
     }
-  g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
 static GVariant *
@@ -154,8 +284,12 @@ item_get_property_cb (GDBusConnection  *bus,
     return g_variant_new_string ("Active");
   if (strcmp (property, "IconName") == 0)
     return g_variant_new_string (item->icon);
+  if (strcmp (property, "IconPixmap") == 0)
+    return g_variant_ref (item->pixmap);
   if (strcmp (property, "ItemIsMenu") == 0)
     return g_variant_new_boolean (FALSE);
+  if (strcmp (property, "Menu") == 0 && item->menu != NULL)
+    return g_variant_new_object_path (_atrium_dbusmenu_get_path (item->menu));
   if (strcmp (property, "ToolTip") == 0)
     return g_variant_new ("(s@a(iiay)ss)", "", g_variant_new_array (G_VARIANT_TYPE ("(iiay)"),
                                                                     NULL, 0),
@@ -200,17 +334,13 @@ static void
 tray_free (gpointer data)
 {
   Tray *tray = data;
-  GHashTableIter iter;
-  gpointer value;
+  GList *items = g_hash_table_get_values (tray->items);
 
-  g_hash_table_iter_init (&iter, tray->items);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      guint registration = ((Item *) value)->registration;
-
-      g_hash_table_iter_remove (&iter);
-      g_dbus_connection_unregister_object (tray->bus, registration);
-    }
+  /* A PNG decoding holds the app, so no change of ours is on a worker. */
+  g_assert (tray->decoding == 0);
+  for (GList *l = items; l != NULL; l = l->next)
+    item_remove (l->data);
+  g_list_free (items);
   g_hash_table_unref (tray->items);
   if (tray->watch != 0)
     g_bus_unwatch_name (tray->watch);
@@ -262,6 +392,8 @@ get_tray (AtriumApp  *app,
   return tray;
 }
 
+/* --- reading a create() or update() --- */
+
 static gboolean
 icon_name_is_valid (const char *name)
 {
@@ -273,59 +405,312 @@ icon_name_is_valid (const char *name)
   return TRUE;
 }
 
-/* Reads {icon, tooltip, menu}: @icon and @tooltip are left as they were
- * where the options do not say. */
+/* As atrium.menu checks them: GTK parses it, and it names a key. */
 static gboolean
-read_options (JsonNode     *node,
-              const char  **icon,
-              const char  **tooltip,
-              GError      **error)
+accel_check (const char *accelerator)
 {
-  JsonObject *object;
+  guint key = 0;
+  GdkModifierType mods = 0;
+
+  return gtk_accelerator_parse (accelerator, &key, &mods) && key != 0;
+}
+
+/* Roles that mean something away from a window: the rest are refused,
+ * naming the item as the template parser does. */
+static gboolean
+check_roles (GPtrArray  *items,
+             GArray     *path,
+             GError    **error)
+{
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      AtriumMenuItem *item = g_ptr_array_index (items, i);
+      gboolean ok;
+
+      g_array_append_val (path, i);
+      ok = item->role == ATRIUM_MENU_ROLE_NONE || item->role == ATRIUM_MENU_ROLE_QUIT
+           || item->role == ATRIUM_MENU_ROLE_ABOUT;
+      if (!ok)
+        {
+          GString *where = g_string_new ("menu item ");
+
+          for (guint j = 0; j < path->len; j++)
+            g_string_append_printf (where, "%s%u", j > 0 ? "." : "",
+                                    g_array_index (path, guint, j) + 1);
+          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                       "%s: a tray menu has only the roles quit and about, not '%s'",
+                       where->str, _atrium_menu_role_to_string (item->role));
+          g_string_free (where, TRUE);
+          return FALSE;
+        }
+      ok = check_roles (item->submenu, path, error);
+      g_array_set_size (path, path->len - 1);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_icon (AtriumCall  *call,
+           JsonNode    *value,
+           Change      *change,
+           GError     **error)
+{
+  guint32 width, height;
+  const char *name;
+
+  change->set_icon = TRUE;
+  if (atrium_node_holds_bytes (value))
+    {
+      if ((change->png = atrium_call_get_bytes_for_node (call, value, error)) == NULL)
+        return FALSE;
+      if (g_bytes_get_size (change->png) > PNG_BYTES_MAX)
+        {
+          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                       "The icon is %" G_GSIZE_FORMAT " bytes, over the limit of %d MiB",
+                       g_bytes_get_size (change->png), PNG_BYTES_MAX / (1024 * 1024));
+          return FALSE;
+        }
+      if (!_atrium_builtin_png_size (change->png, &width, &height, error))
+        return FALSE;
+      if (width > PNG_SIDE_MAX || height > PNG_SIDE_MAX)
+        {
+          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                       "The icon is %u×%u pixels, over the limit of %d×%d", width, height,
+                       PNG_SIDE_MAX, PNG_SIDE_MAX);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value)
+      || json_node_get_value_type (value) != G_TYPE_STRING)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "icon must be an icon name or a PNG (a Uint8Array, ArrayBuffer or Blob)");
+      return FALSE;
+    }
+  if (!_atrium_builtin_node_to_string (value, "icon", ICON_MAX, &name, error))
+    return FALSE;
+  if (!icon_name_is_valid (name))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "icon must be an icon name (letters, digits, - _ .)");
+      return FALSE;
+    }
+  change->icon = g_strdup (name);
+  return TRUE;
+}
+
+/* Reads {icon, tooltip, menu} into a change, or NULL with @error set. */
+static Change *
+read_change (AtriumCall  *call,
+             JsonNode    *node,
+             GError     **error)
+{
   g_autoptr(GList) members = NULL;
+  JsonObject *object;
+  Change *change;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                    "The tray options must be an object");
-      return FALSE;
+      return NULL;
     }
+  change = g_new0 (Change, 1);
   object = json_node_get_object (node);
   members = json_object_get_members (object);
   for (GList *l = members; l != NULL; l = l->next)
     {
       const char *key = l->data;
       JsonNode *value = json_object_get_member (object, key);
+      const char *tooltip;
+      gboolean ok = TRUE;
 
       if (strcmp (key, "icon") == 0)
-        {
-          if (!_atrium_builtin_node_to_string (value, "icon", ICON_MAX, icon, error))
-            return FALSE;
-          if (!icon_name_is_valid (*icon))
-            {
-              g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "icon must be an icon name (letters, digits, - _ .)");
-              return FALSE;
-            }
-        }
+        ok = read_icon (call, value, change, error);
       else if (strcmp (key, "tooltip") == 0)
         {
-          if (!_atrium_builtin_node_to_string (value, "tooltip", TOOLTIP_MAX, tooltip, error))
-            return FALSE;
+          ok = _atrium_builtin_node_to_string (value, "tooltip", TOOLTIP_MAX, &tooltip, error);
+          change->set_tooltip = TRUE;
+          change->tooltip = ok ? g_strdup (tooltip) : NULL;
         }
       else if (strcmp (key, "menu") == 0)
         {
-          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
-                       "Tray menus are not supported yet");
-          return FALSE;
+          g_autoptr(GArray) path = g_array_new (FALSE, FALSE, sizeof (guint));
+
+          change->set_menu = TRUE;
+          if (!JSON_NODE_HOLDS_NULL (value))
+            ok = (change->menu = _atrium_menu_template_parse (value, accel_check, error)) != NULL
+                 && check_roles (change->menu->items, path, error);
         }
       else
         {
           g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "Unknown option “%s”", key);
-          return FALSE;
+          ok = FALSE;
+        }
+      if (!ok)
+        {
+          change_free (change);
+          return NULL;
         }
     }
+  return change;
+}
+
+/* --- PNG icons, decoded on a worker --- */
+
+/* The texture as one SNI pixmap: (width, height, ARGB32 in network byte
+ * order, not premultiplied). */
+static GVariant *
+pixmap_of (GdkTexture *texture)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  gsize size = (gsize) width * height * 4;
+  g_autofree guint32 *pixels = g_malloc (size);
+  guint8 *out = g_malloc (size);
+  GVariant *data, *pixmap;
+
+  /* Cairo's ARGB32: native-endian words, premultiplied. */
+  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    {
+      guint32 p = pixels[i];
+      guint a = p >> 24;
+      guint c[3] = { (p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff };
+
+      out[i * 4] = a;
+      for (guint k = 0; k < 3; k++)
+        out[i * 4 + 1 + k] = a == 0 ? 0 : MIN (255, (c[k] * 255 + a / 2) / a);
+    }
+  data = g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, out, size, TRUE, g_free, out);
+  pixmap = g_variant_new ("(ii@ay)", width, height, data);
+  return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(iiay)"), &pixmap, 1));
+}
+
+static void
+decode_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Change *change = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_bytes (change->png, &error);
+
+  if (texture == NULL)
+    g_task_return_new_error (task, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                             "The icon is not a PNG GTK can read: %s", error->message);
+  else if (gdk_texture_get_width (texture) > PNG_SIDE_MAX
+           || gdk_texture_get_height (texture) > PNG_SIDE_MAX)
+    g_task_return_new_error (task, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                             "The icon is over the limit of %d×%d", PNG_SIDE_MAX, PNG_SIDE_MAX);
+  else
+    g_task_return_pointer (task, pixmap_of (texture), (GDestroyNotify) g_variant_unref);
+}
+
+static void create_finish (Tray   *tray,
+                           Change *change);
+static void item_drain    (Item   *item);
+
+/* Back on the main thread; the app is held by the task. */
+static void
+decoded_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Tray *tray = g_object_get_data (source, tray_key);
+  Change *change = g_task_get_task_data (G_TASK (result));
+  Item *item;
+
+  tray->decoding--;
+  change->decoding = FALSE;
+  change->pixmap = g_task_propagate_pointer (G_TASK (result), &change->error);
+  if (change->orphaned)
+    change_free (change);
+  else if (change->item_id == 0)
+    create_finish (tray, change);
+  else
+    {
+      item = g_hash_table_lookup (tray->items, GUINT_TO_POINTER (change->item_id));
+      g_assert (item != NULL);   /* or it would be orphaned */
+      item_drain (item);
+    }
+}
+
+/* Starts decoding @change's PNG; FALSE with the call answered when too
+ * many are decoding already. */
+static gboolean
+decode (Tray   *tray,
+        Change *change)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (tray->decoding >= DECODING_MAX)
+    {
+      atrium_call_return_error (g_steal_pointer (&change->call), ATRIUM_ERROR_QUEUE_FULL,
+                                "At most %d tray icons are decoded at once", DECODING_MAX);
+      return FALSE;
+    }
+  tray->decoding++;
+  change->decoding = TRUE;
+  task = g_task_new (tray->app, NULL, decoded_cb, NULL);
+  g_task_set_source_tag (task, decode);
+  g_task_set_task_data (task, change, NULL);
+  g_task_run_in_thread (task, decode_thread);
   return TRUE;
+}
+
+/* --- the methods --- */
+
+/* @announce: tell the panel (not for a new item, which it has not read). */
+static void
+item_apply (Item     *item,
+            Change   *change,
+            gboolean  announce)
+{
+  if (change->set_icon)
+    {
+      g_free (item->icon);
+      item->icon = g_strdup (change->pixmap != NULL ? "" : change->icon);
+      g_clear_pointer (&item->pixmap, g_variant_unref);
+      item->pixmap = change->pixmap != NULL ? g_steal_pointer (&change->pixmap) : empty_pixmap ();
+      if (announce)
+        g_dbus_connection_emit_signal (item->tray->bus, NULL, item->path, ITEM_INTERFACE,
+                                     "NewIcon", NULL, NULL);
+    }
+  if (change->set_tooltip)
+    {
+      g_free (item->tooltip);
+      item->tooltip = g_steal_pointer (&change->tooltip);
+      if (announce)
+        g_dbus_connection_emit_signal (item->tray->bus, NULL, item->path, ITEM_INTERFACE,
+                                     "NewToolTip", NULL, NULL);
+    }
+  if (change->set_menu && announce)
+    _atrium_dbusmenu_set_template (item->menu, g_steal_pointer (&change->menu));
+}
+
+/* Applies the changes at the head of @item's queue that are ready. */
+static void
+item_drain (Item *item)
+{
+  Change *change;
+
+  while ((change = g_queue_peek_head (&item->pending)) != NULL && !change->decoding)
+    {
+      g_queue_pop_head (&item->pending);
+      if (change->error != NULL)
+        atrium_call_return_gerror (g_steal_pointer (&change->call), change->error);
+      else
+        {
+          item_apply (item, change, TRUE);
+          _atrium_builtin_return_null (g_steal_pointer (&change->call));
+        }
+      change_free (change);
+    }
 }
 
 static AtriumApp *
@@ -341,58 +726,69 @@ app_of (AtriumCall *call)
   return atrium_window_get_app (window);
 }
 
-static void
-create_cb (AtriumCall *call,
-           gpointer    user_data)
+/* Whether a new item may be made now; the call answered if not. */
+static gboolean
+can_create (Tray       *tray,
+            AtriumCall *call)
 {
-  g_autoptr(GError) error = NULL;
-  const char *icon = NULL, *tooltip = "";
-  AtriumApp *app;
-  Tray *tray;
-  Item *item;
-
-  if (!read_options (atrium_call_get_arg (call, 0), &icon, &tooltip, &error))
-    {
-      atrium_call_return_gerror (call, error);
-      return;
-    }
-  if (icon == NULL)
-    {
-      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS, "A tray item needs an icon");
-      return;
-    }
-  if ((app = app_of (call)) == NULL)
-    return;
-  if ((tray = get_tray (app, &error)) == NULL)
-    {
-      atrium_call_return_gerror (call, error);
-      return;
-    }
   if (!tray->watcher)
     {
       atrium_call_return_error (call, ATRIUM_ERROR_NOT_SUPPORTED,
                                 "No tray: no " WATCHER_NAME " is on the session bus");
-      return;
+      return FALSE;
     }
   if (g_hash_table_size (tray->items) >= ITEMS_MAX)
     {
       atrium_call_return_error (call, ATRIUM_ERROR_QUEUE_FULL,
                                 "An app has at most 16 tray items");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Makes the item @change describes (its PNG decoded), and frees @change. */
+static void
+create_finish (Tray   *tray,
+               Change *change)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *menu_path = NULL;
+  AtriumCall *call = g_steal_pointer (&change->call);
+  Item *item;
+
+  if (change->error != NULL)
+    {
+      atrium_call_return_gerror (call, change->error);
+      change_free (change);
       return;
     }
-
+  /* Asked again: the watcher may have gone while the PNG decoded. */
+  if (!can_create (tray, call))
+    {
+      change_free (change);
+      return;
+    }
   item = g_new0 (Item, 1);
   item->tray = tray;
   item->id = ++tray->next_id;
   item->path = g_strdup_printf (ITEM_PATH "%u", item->id);
-  item->icon = g_strdup (icon);
-  item->tooltip = g_strdup (tooltip);
-  item->registration = g_dbus_connection_register_object (tray->bus, item->path,
-                                                          tray->info->interfaces[0],
-                                                          &item_vtable, item, item_free,
-                                                          &error);
+  item->tooltip = g_strdup ("");
+  g_queue_init (&item->pending);
+  menu_path = g_strdup_printf ("%s/Menu", item->path);
+  item->menu = _atrium_dbusmenu_new (tray->bus, menu_path, g_steal_pointer (&change->menu),
+                                     menu_clicked_cb, item, &error);
+  if (item->menu != NULL)
+    {
+      item_apply (item, change, FALSE);
+      item->registration = g_dbus_connection_register_object (tray->bus, item->path,
+                                                              tray->info->interfaces[0],
+                                                              &item_vtable, item, item_free,
+                                                              &error);
+    }
+  change_free (change);
   if (item->registration == 0)
     {
+      g_clear_pointer (&item->menu, _atrium_dbusmenu_free);
       item_free (item);
       atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "%s", error->message);
       return;
@@ -400,6 +796,42 @@ create_cb (AtriumCall *call,
   g_hash_table_insert (tray->items, GUINT_TO_POINTER (item->id), item);
   item_announce (item);
   _atrium_builtin_return_int (call, item->id);
+}
+
+static void
+create_cb (AtriumCall *call,
+           gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumApp *app;
+  Change *change;
+  Tray *tray;
+
+  if ((change = read_change (call, atrium_call_get_arg (call, 0), &error)) == NULL)
+    {
+      atrium_call_return_gerror (call, error);
+      return;
+    }
+  change->call = call;
+  if (!change->set_icon)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS, "A tray item needs an icon");
+      change_free (change);
+      return;
+    }
+  if ((app = app_of (call)) == NULL || (tray = get_tray (app, &error)) == NULL)
+    {
+      if (app != NULL)
+        atrium_call_return_gerror (call, error);
+      change_free (change);
+      return;
+    }
+  if (!can_create (tray, call))
+    change_free (change);
+  else if (change->png == NULL)
+    create_finish (tray, change);
+  else if (!decode (tray, change))
+    change_free (change);
 }
 
 /* The item the call's first argument names, or NULL with the call finished. */
@@ -428,32 +860,32 @@ update_cb (AtriumCall *call,
 {
   g_autoptr(GError) error = NULL;
   Item *item = arg_item (call);
-  const char *icon, *tooltip;
+  Change *change;
 
   if (item == NULL)
     return;
-  icon = item->icon;
-  tooltip = item->tooltip;
-  if (!read_options (atrium_call_get_arg (call, 1), &icon, &tooltip, &error))
+  if ((change = read_change (call, atrium_call_get_arg (call, 1), &error)) == NULL)
     {
       atrium_call_return_gerror (call, error);
       return;
     }
-  if (icon != item->icon)
+  change->call = call;
+  change->item_id = item->id;
+  if (g_queue_get_length (&item->pending) >= PENDING_MAX)
     {
-      g_free (item->icon);
-      item->icon = g_strdup (icon);
-      g_dbus_connection_emit_signal (item->tray->bus, NULL, item->path, ITEM_INTERFACE,
-                                     "NewIcon", NULL, NULL);
+      atrium_call_return_error (call, ATRIUM_ERROR_QUEUE_FULL,
+                                "At most %d updates of a tray item wait for its icon",
+                                PENDING_MAX);
+      change_free (change);
+      return;
     }
-  if (tooltip != item->tooltip)
+  if (change->png != NULL && !decode (item->tray, change))
     {
-      g_free (item->tooltip);
-      item->tooltip = g_strdup (tooltip);
-      g_dbus_connection_emit_signal (item->tray->bus, NULL, item->path, ITEM_INTERFACE,
-                                     "NewToolTip", NULL, NULL);
+      change_free (change);
+      return;
     }
-  _atrium_builtin_return_null (call);
+  g_queue_push_tail (&item->pending, change);
+  item_drain (item);
 }
 
 static void
@@ -461,22 +893,46 @@ destroy_cb (AtriumCall *call,
             gpointer    user_data)
 {
   Item *item = arg_item (call);
-  Tray *tray;
-  guint registration;
 
   if (item == NULL)
     return;
-  tray = item->tray;
-  registration = item->registration;
-  g_hash_table_remove (tray->items, GUINT_TO_POINTER (item->id));
-  /* Frees the item; the watcher sees its object go. */
-  g_dbus_connection_unregister_object (tray->bus, registration);
+  /* The watcher sees its object go. */
+  item_remove (item);
   _atrium_builtin_return_null (call);
 }
 
+void
+_atrium_builtin_tray_class_init (GObjectClass *klass)
+{
+  /**
+   * AtriumApp::tray-activate:
+   * @self: the app
+   * @id: the tray item's id, as `atrium.tray.create()` returned it
+   *
+   * The user clicked a tray item (the panel called its `Activate`); the
+   * pages get `atrium:tray.activate` as well.
+   */
+  activate_signal = g_signal_new ("tray-activate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * AtriumApp::tray-menu-clicked:
+   * @self: the app
+   * @tray_id: the tray item whose menu it was
+   * @id: the menu item's id
+   * @checked: a checkbox's or radio item's state after the click
+   *
+   * An item with an id of a tray item's menu was clicked; its role, if
+   * any, is done after. The pages get `atrium:menu.clicked` as well, with
+   * `trayId` set and `windowId` null.
+   */
+  menu_clicked_signal = g_signal_new ("tray-menu-clicked", G_TYPE_FROM_CLASS (klass),
+                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                      G_TYPE_UINT, G_TYPE_STRING, G_TYPE_BOOLEAN);
+}
+
 static const AtriumBuiltinMethod methods[] = {
-  { "tray.create", create_cb, ATRIUM_BIND_DEFAULT },
-  { "tray.update", update_cb, ATRIUM_BIND_DEFAULT },
+  { "tray.create", create_cb, ATRIUM_BIND_ASYNC },
+  { "tray.update", update_cb, ATRIUM_BIND_ASYNC },
   { "tray.destroy", destroy_cb, ATRIUM_BIND_DEFAULT },
 };
 

@@ -135,6 +135,13 @@ void      _atrium_builtin_return_pair        (AtriumCall   *call,
                                               const char   *second_name,
                                               gint64        second);
 
+/* The width and height a PNG's header says, before anything is decoded;
+ * %ATRIUM_ERROR_BAD_ARGS for what is not a PNG, or an empty one. */
+gboolean  _atrium_builtin_png_size           (GBytes      *png,
+                                              guint32     *width,
+                                              guint32     *height,
+                                              GError     **error);
+
 AtriumWindow *_atrium_builtin_lookup_window  (AtriumApp    *app,
                                               guint         id);
 
@@ -159,6 +166,10 @@ void      _atrium_builtin_screen_changed     (AtriumApp    *app);
 /* The print group (atrium-builtin-print.c): the page's window.print()
  * goes the way atrium.print() does. */
 void      _atrium_builtin_print_attach       (AtriumWindow *window);
+
+/* The tray group (atrium-builtin-tray.c): AtriumApp's ::tray-activate
+ * and ::tray-menu-clicked. */
+void      _atrium_builtin_tray_class_init    (GObjectClass    *klass);
 
 /* The app's own folder under an XDG base directory @base: @base/APP-ID
  * (atrium-builtin-store.c, for the store and atrium.path). */

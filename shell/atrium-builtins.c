@@ -224,6 +224,37 @@ _atrium_builtin_node_to_string (JsonNode    *node,
 }
 
 /* Finishes @call with @error, if the check failed. */
+gboolean
+_atrium_builtin_png_size (GBytes   *png,
+                          guint32  *width,
+                          guint32  *height,
+                          GError  **error)
+{
+  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  guint32 value;
+
+  /* The signature, then IHDR first, as the format requires. */
+  if (size < 33 || memcmp (data, signature, sizeof signature) != 0
+      || memcmp (data + 12, "IHDR", 4) != 0)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "The image is not a PNG (a Uint8Array, ArrayBuffer or Blob of one)");
+      return FALSE;
+    }
+  memcpy (&value, data + 16, 4);
+  *width = GUINT32_FROM_BE (value);
+  memcpy (&value, data + 20, 4);
+  *height = GUINT32_FROM_BE (value);
+  if (*width == 0 || *height == 0)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "The image is empty");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 finish_unless (AtriumCall *call,
                gboolean    ok,

@@ -249,7 +249,11 @@ async function setUpMenus() {
     await atrium.menu.setApplicationMenu(on ? bar : null);
     await atrium.store.set('demo.menuBar', on);
   };
-  atrium.on('atrium:menu.clicked', ({ id }) => report(`Menu item ${id}`));
+  atrium.on('atrium:menu.clicked', ({ id, checked, trayId: tray }) => {
+    if (id === 'tray.show') atrium.window.show().then(() => atrium.window.focus());
+    report(tray === undefined ? `Menu item ${id}`
+      : `Tray menu: ${id}${id === 'tray.quiet' ? (checked ? ' (on)' : ' (off)') : ''}`);
+  });
   $('menu-card').addEventListener('contextmenu', async (event) => {
     event.preventDefault();
     try {
@@ -270,6 +274,32 @@ async function setUpMenus() {
   });
   $('menu-bar').addEventListener('change', async () => {
     try { await setBar($('menu-bar').checked); } catch (e) { report(`${e.code}: ${e.message}`, false); }
+  });
+
+  // A tray icon with a small menu; where no panel shows tray icons (no
+  // StatusNotifierWatcher on the bus) create() says not-supported.
+  let trayId = null;
+  atrium.on('atrium:tray.activate', () => report('Tray icon clicked'));
+  $('menu-tray').addEventListener('change', async () => {
+    try {
+      if ($('menu-tray').checked) {
+        trayId = await atrium.tray.create({ icon: 'applications-internet', tooltip: 'Atrium demo',
+          menu: [
+            { id: 'tray.show', label: '_Show window' },
+            { id: 'tray.quiet', label: '_Quiet', type: 'checkbox' },
+            { type: 'separator' },
+            { role: 'quit' },
+          ] });
+        report(`Tray icon ${trayId} is in the panel; right-click it`);
+      } else if (trayId !== null) {
+        await atrium.tray.destroy(trayId);
+        trayId = null;
+        report('Tray icon removed');
+      }
+    } catch (e) {
+      $('menu-tray').checked = false;
+      report(`${e.code}: ${e.message}`, false);
+    }
   });
 
   const launches = ((await atrium.store.get('demo.launches')) ?? 0) + 1;

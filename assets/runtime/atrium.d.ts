@@ -234,10 +234,15 @@ export interface AtriumAppGroup {
 
 /** What atrium.tray.create() and update() take. */
 export interface AtriumTrayOptions {
-  /** An icon name of the desktop's theme, such as `mail-unread`. */
-  icon?: string;
+  /** An icon name of the desktop's theme, such as `mail-unread`, or a PNG
+   *  (at most 4 MiB and 1024×1024 pixels). */
+  icon?: string | ArrayBuffer | ArrayBufferView | Blob;
   /** At most 1,024 characters. */
   tooltip?: string;
+  /** The item's menu, in atrium.menu's template format (roles: `quit` and
+   *  `about` only); its clicks are `atrium:menu.clicked` with `trayId`.
+   *  null removes it. */
+  menu?: AtriumMenuItem[] | null;
 }
 
 /** Data of the event `atrium:tray.activate`: the panel's item was clicked. */
@@ -245,8 +250,9 @@ export interface AtriumTrayActivate {
   readonly id: number;
 }
 
-/** atrium.tray: icons in the desktop's panel (StatusNotifierItem); `not-supported`
- *  where no panel watches for them. No menus yet. At most 16 per app. */
+/** atrium.tray: icons in the desktop's panel (StatusNotifierItem) with their
+ *  menus (dbusmenu); `not-supported` where no panel watches for them. At most
+ *  16 per app. */
 export interface AtriumTrayGroup {
   /** Resolves with the new item's id; needs an icon. */
   create(options: AtriumTrayOptions): AtriumCall<number>;
@@ -518,7 +524,10 @@ export interface AtriumMenuClicked {
   readonly id: string;
   /** A checkbox's or radio item's state after the click; false for others. */
   readonly checked: boolean;
-  readonly windowId: number;
+  /** The window whose menu it was; null for a tray item's menu. */
+  readonly windowId: number | null;
+  /** The tray item whose menu it was (atrium.tray.create()'s id). */
+  readonly trayId?: number;
 }
 
 /** Data of the event `atrium:shortcut`. */
