@@ -177,15 +177,17 @@ check_param (const char  *signature,
   return TRUE;
 }
 
-/* Copies [@p, @end) with each `bytes` written as @type: the signature's
- * word for binary values. Only where it is a type: not in a string, not a
- * name (a parameter's or a member's, which `:` or `?:` follows) and not a
- * member of something else (after a dot). */
+/* Copies [@p, @end) with each @word written as @type: `bytes`, the
+ * signature's word for binary values, or `stream`. Only where it is a type:
+ * not in a string, not a name (a parameter's or a member's, which `:` or
+ * `?:` follows) and not a member of something else (after a dot). */
 static char *
-replace_bytes (const char *p,
-               const char *end,
-               const char *type)
+replace_word (const char *p,
+              const char *end,
+              const char *the_word,
+              const char *type)
 {
+  gsize word_length = strlen (the_word);
   GString *out = g_string_sized_new (end - p + 16);
   const char *begin = p, *start = p;
 
@@ -211,7 +213,7 @@ replace_bytes (const char *p,
       word = p;
       while (p < end && is_identifier_char (*p))
         p++;
-      if (p - word != 5 || strncmp (word, "bytes", 5) != 0)
+      if ((gsize) (p - word) != word_length || strncmp (word, the_word, word_length) != 0)
         continue;
       after = skip_spaces (p, end);
       before = word;
@@ -295,12 +297,17 @@ _atrium_signature_parse (const char  *signature,
     }
 
   /* `bytes` is binary values: whatever the page may send as bytes in a
-   * parameter, the Uint8Array it receives in a result. */
+   * parameter, the Uint8Array it receives in a result. A `stream` result
+   * (atrium_call_return_stream()) is a Response. */
   result = g_new0 (AtriumSignature, 1);
   p = skip_spaces (start + 1, close);
-  result->params = replace_bytes (p, trim_end (p, close), "AtriumBytes");
+  result->params = replace_word (p, trim_end (p, close), "bytes", "AtriumBytes");
   p = skip_spaces (arrow + 2, end);
-  result->result = replace_bytes (p, end, "Uint8Array");
+  {
+    g_autofree char *bytes = replace_word (p, end, "bytes", "Uint8Array");
+
+    result->result = replace_word (bytes, bytes + strlen (bytes), "stream", "Response");
+  }
   if (doc != NULL)
     {
       g_autofree char *stripped = g_strstrip (g_strdup (doc));

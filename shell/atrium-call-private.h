@@ -33,6 +33,9 @@ struct _AtriumCall
    * thread after the hand-over. */
   GString         *result;        /* JSON text of the result, pooled */
   GError          *error;
+  GInputStream    *stream;        /* a stream result (atrium_call_return_stream()) */
+  char            *stream_type;
+  goffset          stream_size;
 
   /* Main thread only. The bridge clears them when its window goes away, so a
    * late result finds nothing to reply to and is dropped. */

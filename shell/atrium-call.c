@@ -202,6 +202,14 @@ atrium_call_unref (AtriumCall *call)
   if (call->result != NULL)
     g_string_free (g_steal_pointer (&call->result), TRUE);
   g_clear_error (&call->error);
+  /* A stream result the page never got (the call was cancelled, or its
+   * window closed): the app learns it from the stream's close. */
+  if (call->stream != NULL)
+    {
+      g_input_stream_close (call->stream, NULL, NULL);
+      g_clear_object (&call->stream);
+    }
+  g_clear_pointer (&call->stream_type, g_free);
 
   /* WebKit objects may only be released on the main thread; a call that an
    * async method dropped on a worker without finishing gets there late. */
@@ -487,6 +495,57 @@ atrium_call_get_bytes (AtriumCall  *call,
       return NULL;
     }
   return atrium_bytes_node_get_bytes (node, error);
+}
+
+/**
+ * atrium_call_return_stream:
+ * @call: (transfer full): the call
+ * @stream: (transfer none): the result's bytes
+ * @content_type: (nullable): their MIME type, such as `image/png`; %NULL
+ *   for `application/octet-stream`
+ * @size: the number of bytes @stream gives, or -1 when it is not known
+ *
+ * Finishes @call with a stream: the page receives a `Response` whose body
+ * is @stream, read only as fast as the page reads it (`await
+ * r.arrayBuffer()`, `r.body.getReader()`, `await r.blob()`), so a stream
+ * of any size never sits in memory on either side.
+ *
+ * libatrium takes a reference to @stream and reads it on a thread of its
+ * loopback route, never the main thread: a stream whose reads block (a
+ * pipe, say) holds that thread meanwhile, so give it a stream that can
+ * keep up, and read anything that needs the main thread elsewhere first.
+ * The stream is closed (g_input_stream_close()) once the page has read it
+ * all, or when the page drops or cancels the body (`p.cancel()` or
+ * `r.body.cancel()`), the call is cancelled before its answer goes, the
+ * window closes, or the page has not begun to read it 30 seconds after the
+ * answer; a stream that must not be cut short learns of it there. Reads
+ * are given a cancellable that is cancelled when the window closes.
+ *
+ * With @size known, the stream must give exactly @size bytes: a stream
+ * that ends sooner fails the body in the page with a network error; one
+ * with more is cut at @size. With -1 the body ends where the stream does.
+ *
+ * The page gets `not-supported` when the app has no loopback route (it
+ * serves from a dev server, or could not listen), and `queue-full` when
+ * the window has 64 streams that it has not begun to read.
+ */
+void
+atrium_call_return_stream (AtriumCall   *call,
+                           GInputStream *stream,
+                           const char   *content_type,
+                           goffset       size)
+{
+  g_return_if_fail (call != NULL);
+  g_return_if_fail (G_IS_INPUT_STREAM (stream));
+  g_return_if_fail (size >= -1);
+
+  if (!claim (call, G_STRFUNC))
+    return;
+
+  call->stream = g_object_ref (stream);
+  call->stream_type = g_strdup (content_type != NULL ? content_type : "application/octet-stream");
+  call->stream_size = size;
+  finish (call);
 }
 
 /**

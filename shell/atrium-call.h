@@ -95,6 +95,11 @@ ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_bytes      (AtriumCall   *call,
                                               GBytes       *bytes);
 ATRIUM_AVAILABLE_IN_ALL
+void           atrium_call_return_stream     (AtriumCall   *call,
+                                              GInputStream *stream,
+                                              const char   *content_type,
+                                              goffset       size);
+ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_error      (AtriumCall   *call,
                                               AtriumError   code,
                                               const char   *format,

@@ -18,6 +18,7 @@
 
 #include <gio/gunixinputstream.h>
 
+#include "atrium-error.h"
 #include "atrium-range-private.h"
 #include "atrium-slice-stream-private.h"
 #include "atrium-token-private.h"
@@ -69,6 +70,21 @@
  * File bodies go out with sendfile(), so a large file is never in memory and
  * never copied through user space.
  *
+ * Streams (atrium_call_return_stream()): a method's GInputStream waits here
+ * under a one-time URL, TOKEN/__atrium/stream/KEY with a second 128-bit key,
+ * until the runtime of the window it answers fetches it: GET only, with the
+ * app's Origin, once (the entry is claimed by the first such request and
+ * is gone for any other), within ATRIUM_MEDIA_STREAM_LIFETIME_MS, and at
+ * most ATRIUM_MEDIA_STREAMS_PER_OWNER per window. The body is read on a
+ * worker in COPY_BUFFER_SIZE pieces, only as fast as the client takes it
+ * (a full socket hands the connection back to the server's thread, as for
+ * files), so a stream of any size never sits in memory: TCP is the
+ * back-pressure that WebKit's custom-scheme API lacks. A stream without a
+ * known size goes out chunked. The app's stream is closed when the
+ * response ends, the client goes, its window closes
+ * (_atrium_media_server_drop_streams()) or its URL expires unread; always
+ * on the server's thread or the caller's, never under the lock.
+ *
  * Why not libsoup's SoupServer, which WebKit already loads: measured
  * against a SoupServer doing the same job on its own thread and context
  * (the same files in 64 KiB chunks, Range; raw clients over loopback;
@@ -107,6 +123,9 @@
  * answers also yields. */
 #define REQUEST_COST (16 * 1024)
 #define COPY_BUFFER_SIZE (64 * 1024)
+/* Room before and after a piece of a stream for its chunk framing. */
+#define CHUNK_HEAD 12
+#define CHUNK_TAIL 2
 /* Connections accepted per wake-up, so that a flood cannot starve the
  * timers and reads on the same thread. */
 #define ACCEPT_BATCH 64
@@ -149,7 +168,24 @@ struct _AtriumMediaServer
   GHashTable             *connections;  /* Connection → itself, under lock */
   GQueue                  waiting;      /* CONN_WAITING, longest waiting first, under lock */
   gboolean                stopped;      /* under lock */
+  GHashTable             *streams;      /* key → StreamEntry, under lock */
+  GSource                *stream_expiry; /* while streams wait, under lock */
+  gint                    stream_lifetime_ms; /* atomic */
 };
+
+/* A stream waiting for its one fetch, then being served. */
+typedef struct
+{
+  char           key[ATRIUM_TOKEN_LENGTH + 1];
+  GInputStream  *stream;       /* moved into the response when claimed */
+  GCancellable  *cancellable;  /* cancelled when its owner drops it */
+  char          *content_type;
+  goffset        size;         /* -1: unknown */
+  gconstpointer  owner;
+  gint64         expires;      /* monotonic µs, while unclaimed */
+  gboolean       claimed;
+  GSocket       *socket;       /* the connection serving it, once known */
+} StreamEntry;
 
 G_DEFINE_FINAL_TYPE (AtriumMediaServer, _atrium_media_server, G_TYPE_OBJECT)
 
@@ -176,8 +212,8 @@ struct _Connection
   gboolean             responding;
   gsize                out_sent;
   guint8              *copy;       /* for bodies without a descriptor */
-  gsize                copy_length;
-  gsize                copy_sent;
+  gsize                copy_length; /* the end of what is to send in @copy */
+  gsize                copy_sent;   /* from the start of @copy */
 };
 
 /* Responses */
@@ -187,9 +223,51 @@ _atrium_media_response_clear (AtriumMediaResponse *response)
 {
   if (response->out != NULL)
     g_string_free (response->out, TRUE);
+  if (response->is_stream && response->body != NULL)
+    g_input_stream_close (response->body, NULL, NULL);
   g_clear_object (&response->body);
+  g_clear_object (&response->cancellable);
   memset (response, 0, sizeof *response);
   response->fd = -1;
+}
+
+static void
+stream_entry_free (gpointer data)
+{
+  StreamEntry *entry = data;
+
+  g_assert (entry->stream == NULL);
+  g_clear_object (&entry->cancellable);
+  g_free (entry->content_type);
+  g_free (entry);
+}
+
+static gboolean
+close_stream_idle_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_stream (gpointer data)
+{
+  GInputStream *stream = data;
+
+  g_input_stream_close (stream, NULL, NULL);
+  g_object_unref (stream);
+}
+
+/* Closes the app's @stream on the server's thread, where no lock is held
+ * (or, once the server has stopped, when its context goes). */
+static void
+close_stream_later (AtriumMediaServer *self,
+                    GInputStream      *stream)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, close_stream_idle_cb, stream, close_stream);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 static void
@@ -258,6 +336,78 @@ _atrium_media_server_respond_status (AtriumMediaServer   *self,
   status_page (self, response, status, message, NULL, FALSE, TRUE);
 }
 
+/* A stream's one fetch. Everything is checked before the entry is
+ * claimed, so a request that fails a check (another origin, HEAD) leaves
+ * the stream to the runtime. */
+static void
+respond_stream (AtriumMediaServer       *self,
+                const AtriumHttpRequest *request,
+                const char              *key,
+                AtriumMediaResponse     *response)
+{
+  StreamEntry *entry = NULL;
+  g_autofree char *extra = NULL;
+
+  if (strcmp (request->method, "GET") != 0)
+    {
+      status_page (self, response, 405, "A stream is read once, with GET", "Allow: GET\r\n", FALSE,
+                   strcmp (request->method, "HEAD") != 0);
+      return;
+    }
+  /* The runtime's fetch is a CORS request from the app's origin; a frame
+   * of another origin, or a no-cors fetch that would only take the stream
+   * away from the page, says otherwise. */
+  if (request->origin == NULL || strcmp (request->origin, self->allowed_origin) != 0)
+    {
+      status_page (self, response, 403, "Streams are for the app's own pages", NULL, FALSE, TRUE);
+      return;
+    }
+
+  g_mutex_lock (&self->lock);
+  if (strlen (key) == ATRIUM_TOKEN_LENGTH)
+    entry = g_hash_table_lookup (self->streams, key);
+  if (entry != NULL && (entry->claimed || entry->expires < g_get_monotonic_time ()))
+    entry = NULL;
+  if (entry != NULL)
+    {
+      entry->claimed = TRUE;
+      response->body = g_steal_pointer (&entry->stream);
+      response->cancellable = g_object_ref (entry->cancellable);
+      response->owner = entry->owner;
+      response->is_stream = TRUE;
+      response->stream_entry = entry;
+      response->chunked = entry->size < 0;
+      response->length = entry->size < 0 ? G_MAXINT64 : entry->size;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (entry == NULL)
+    {
+      status_page (self, response, 404, "No such stream, or it was read already", NULL, FALSE,
+                   TRUE);
+      return;
+    }
+
+  /* The content type is the app's, checked when it was added. */
+  response->status = 200;
+  response->keep_alive = FALSE;
+  response->out = g_string_sized_new (512);
+  if (response->chunked)
+    extra = g_strdup ("Transfer-Encoding: chunked\r\n");
+  else
+    extra = g_strdup_printf ("Content-Length: %" G_GOFFSET_FORMAT "\r\n", response->length);
+  g_string_append_printf (response->out,
+                          "HTTP/1.1 200 OK\r\n"
+                          "Content-Type: %s\r\n"
+                          "%s"
+                          "Cache-Control: no-store\r\n"
+                          "X-Content-Type-Options: nosniff\r\n"
+                          "Access-Control-Allow-Origin: %s\r\n"
+                          "Connection: close\r\n"
+                          "\r\n",
+                          entry->content_type, extra, self->allowed_origin);
+}
+
 /**
  * _atrium_media_server_respond:
  * @head: a request head as _atrium_http_reader_take() gives it, modified
@@ -322,6 +472,14 @@ _atrium_media_server_respond (AtriumMediaServer   *self,
       || request.target[1 + ATRIUM_TOKEN_LENGTH] != '/')
     {
       status_page (self, response, 404, "Not found", NULL, keep, !is_head);
+      return;
+    }
+
+  if (g_str_has_prefix (request.target + 1 + ATRIUM_TOKEN_LENGTH, ATRIUM_MEDIA_STREAM_PATH))
+    {
+      respond_stream (self, &request,
+                      request.target + 1 + ATRIUM_TOKEN_LENGTH + strlen (ATRIUM_MEDIA_STREAM_PATH),
+                      response);
       return;
     }
 
@@ -412,10 +570,25 @@ clear_source (GSource **source)
     }
 }
 
+/* Under the lock. */
 static void
 connection_free (Connection *conn)
 {
+  AtriumMediaResponse *response = &conn->response;
+
   g_assert (conn->io_source == NULL && conn->timer == NULL);
+
+  if (response->is_stream)
+    {
+      /* The entry goes with the connection that claimed it. */
+      StreamEntry *entry = response->stream_entry;
+
+      if (entry != NULL)
+        g_hash_table_remove (conn->server->streams, entry->key);
+      response->stream_entry = NULL;
+      if (response->body != NULL)
+        close_stream_later (conn->server, g_steal_pointer (&response->body));
+    }
 
   g_socket_close (conn->socket, NULL);
   g_object_unref (conn->socket);
@@ -637,6 +810,37 @@ send_buffer (GSocket    *socket,
   return SENT_ALL;
 }
 
+/* Reads the next piece of a stream of unknown length and frames it as a
+ * chunk in conn->copy: its size line before it, CRLF after it; at the end
+ * of the stream, the last chunk. -1 when the stream fails. */
+static gssize
+read_chunk (Connection *conn)
+{
+  AtriumMediaResponse *response = &conn->response;
+  char size_line[CHUNK_HEAD + 1];
+  gssize n;
+  int head;
+
+  n = g_input_stream_read (response->body, conn->copy + CHUNK_HEAD, COPY_BUFFER_SIZE,
+                           response->cancellable, NULL);
+  if (n < 0)
+    return -1;
+  if (n == 0)
+    {
+      memcpy (conn->copy, "0\r\n\r\n", 5);
+      conn->copy_length = 5;
+      conn->copy_sent = 0;
+      response->length = 0;
+      return 0;
+    }
+  head = g_snprintf (size_line, sizeof size_line, "%" G_GSSIZE_MODIFIER "x\r\n", n);
+  memcpy (conn->copy + CHUNK_HEAD - head, size_line, head);
+  memcpy (conn->copy + CHUNK_HEAD + n, "\r\n", CHUNK_TAIL);
+  conn->copy_sent = CHUNK_HEAD - head;
+  conn->copy_length = CHUNK_HEAD + n + CHUNK_TAIL;
+  return n;
+}
+
 /* Sends what it can of the response in progress, without waiting. */
 static SendResult
 send_some (Connection *conn,
@@ -680,14 +884,24 @@ send_some (Connection *conn,
           gssize n;
 
           if (conn->copy == NULL)
-            conn->copy = g_malloc (COPY_BUFFER_SIZE);
-          n = g_input_stream_read (response->body, conn->copy,
-                                   MIN (response->length, COPY_BUFFER_SIZE), NULL, NULL);
-          if (n <= 0)
-            return SENT_ERROR;
-          response->length -= n;
-          conn->copy_length = n;
-          conn->copy_sent = 0;
+            conn->copy = g_malloc (CHUNK_HEAD + COPY_BUFFER_SIZE + CHUNK_TAIL);
+          if (response->chunked)
+            {
+              n = read_chunk (conn);
+              if (n < 0)
+                return SENT_ERROR;
+            }
+          else
+            {
+              n = g_input_stream_read (response->body, conn->copy + CHUNK_HEAD,
+                                       MIN (response->length, COPY_BUFFER_SIZE),
+                                       response->cancellable, NULL);
+              if (n <= 0)
+                return SENT_ERROR;
+              response->length -= n;
+              conn->copy_length = CHUNK_HEAD + n;
+              conn->copy_sent = CHUNK_HEAD;
+            }
         }
       result = send_buffer (conn->socket, (const char *) conn->copy, conn->copy_length,
                             &conn->copy_sent, budget);
@@ -779,6 +993,14 @@ job_cb (gpointer data,
         {
         case ATRIUM_HTTP_HEAD:
           _atrium_media_server_respond (self, head, length, &conn->response);
+          if (conn->response.stream_entry != NULL)
+            {
+              /* So that its owner's going can shut the connection down
+               * while it waits for the client. */
+              g_mutex_lock (&self->lock);
+              ((StreamEntry *) conn->response.stream_entry)->socket = conn->socket;
+              g_mutex_unlock (&self->lock);
+            }
           break;
 
         case ATRIUM_HTTP_TOO_LARGE:
@@ -950,6 +1172,22 @@ _atrium_media_server_finalize (GObject *object)
   g_assert (self->pool == NULL && self->thread == NULL);
   g_assert (g_hash_table_size (self->connections) == 0);
 
+  /* Streams nobody fetched; their closes queued on the context run as it goes. */
+  {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, self->streams);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      {
+        StreamEntry *entry = value;
+
+        if (entry->stream != NULL)
+          close_stream (g_steal_pointer (&entry->stream));
+      }
+    g_clear_pointer (&self->streams, g_hash_table_unref);
+  }
+
   g_clear_object (&self->listener);
   g_clear_object (&self->assets);
   g_clear_pointer (&self->loop, g_main_loop_unref);
@@ -978,6 +1216,8 @@ _atrium_media_server_init (AtriumMediaServer *self)
 {
   g_mutex_init (&self->lock);
   self->connections = g_hash_table_new (NULL, NULL);
+  self->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, stream_entry_free);
+  self->stream_lifetime_ms = ATRIUM_MEDIA_STREAM_LIFETIME_MS;
   self->head_deadline_ms = ATRIUM_MEDIA_HEAD_DEADLINE_MS;
   self->idle_timeout_ms = ATRIUM_MEDIA_IDLE_TIMEOUT_MS;
 }
@@ -1093,6 +1333,9 @@ stop_in_thread_cb (gpointer data)
   clear_source (&self->accept_source);
   clear_source (&self->accept_retry);
   g_socket_close (self->listener, NULL);
+  g_mutex_lock (&self->lock);
+  clear_source (&self->stream_expiry);
+  g_mutex_unlock (&self->lock);
 
   /* No worker is left: every connection waits on this thread. */
   g_mutex_lock (&self->lock);
@@ -1219,4 +1462,212 @@ _atrium_media_server_get_n_connections (AtriumMediaServer *self)
   n = g_hash_table_size (self->connections);
   g_mutex_unlock (&self->lock);
   return n;
+}
+
+/* Streams */
+
+static gboolean
+stream_expiry_cb (gpointer data)
+{
+  AtriumMediaServer *self = data;
+  g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func (close_stream);
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
+  gboolean waiting = FALSE;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      StreamEntry *entry = value;
+
+      if (entry->claimed)
+        continue;
+      if (entry->expires <= now)
+        {
+          g_ptr_array_add (expired, g_steal_pointer (&entry->stream));
+          g_hash_table_iter_remove (&iter);
+        }
+      else
+        waiting = TRUE;
+    }
+  if (!waiting)
+    g_clear_pointer (&self->stream_expiry, g_source_unref);
+  g_mutex_unlock (&self->lock);
+
+  if (expired->len > 0)
+    g_debug ("Loopback route: %u streams expired unread", expired->len);
+  /* Closed here, on the server's thread, with no lock held. */
+  return waiting ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/**
+ * _atrium_media_server_add_stream:
+ * @stream: (transfer none): what the URL serves; the server takes a
+ *   reference, reads it on its workers and closes it when done
+ * @content_type: the response's Content-Type, a MIME type
+ * @size: the stream's length in bytes, or -1 when unknown (then chunked)
+ * @owner: who the stream is for (a window's bridge): what
+ *   _atrium_media_server_drop_streams() drops, and what the per-owner cap
+ *   counts
+ *
+ * Keeps @stream under a new one-time URL on the route. Any thread.
+ *
+ * Returns: (transfer full) (nullable): the URL, or %NULL with @error set
+ *   to %ATRIUM_ERROR_QUEUE_FULL when @owner (or everyone) has too many
+ *   streams waiting, %ATRIUM_ERROR_BAD_ARGS for a content type that is
+ *   not one, %ATRIUM_ERROR_FAILED when the server has stopped
+ */
+char *
+_atrium_media_server_add_stream (AtriumMediaServer *self,
+                                 GInputStream      *stream,
+                                 const char        *content_type,
+                                 goffset            size,
+                                 gconstpointer      owner,
+                                 GError           **error)
+{
+  StreamEntry *entry;
+  GHashTableIter iter;
+  gpointer value;
+  guint mine = 0;
+  char *url;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+  g_assert (G_IS_INPUT_STREAM (stream));
+  g_assert (owner != NULL);
+
+  /* It goes into a response head: a type and parameters, nothing that
+   * could end the line. */
+  if (content_type == NULL || content_type[0] == '\0' || strlen (content_type) > 255
+      || strchr (content_type, '/') == NULL)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "“%s” is not a content type",
+                   content_type != NULL ? content_type : "(null)");
+      return NULL;
+    }
+  for (const char *p = content_type; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      {
+        g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                             "A content type is printable ASCII");
+        return NULL;
+      }
+
+  entry = g_new0 (StreamEntry, 1);
+  _atrium_token_generate (entry->key);
+  entry->stream = g_object_ref (stream);
+  entry->cancellable = g_cancellable_new ();
+  entry->content_type = g_strdup (content_type);
+  entry->size = size < 0 ? -1 : size;
+  entry->owner = owner;
+  entry->expires = g_get_monotonic_time ()
+                   + (gint64) g_atomic_int_get (&self->stream_lifetime_ms) * 1000;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((StreamEntry *) value)->owner == owner)
+      mine++;
+  if (self->stopped || self->thread == NULL || mine >= ATRIUM_MEDIA_STREAMS_PER_OWNER
+      || g_hash_table_size (self->streams) >= ATRIUM_MEDIA_MAX_STREAMS)
+    {
+      gboolean stopped = self->stopped || self->thread == NULL;
+
+      g_mutex_unlock (&self->lock);
+      if (stopped)
+        g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED,
+                             "The loopback route has stopped");
+      else
+        g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                     "Too many streams wait for the page to read them (at most %u per window)",
+                     ATRIUM_MEDIA_STREAMS_PER_OWNER);
+      g_clear_object (&entry->stream);
+      stream_entry_free (entry);
+      return NULL;
+    }
+  g_hash_table_insert (self->streams, entry->key, entry);
+  if (self->stream_expiry == NULL)
+    {
+      self->stream_expiry = g_timeout_source_new (MAX (g_atomic_int_get (&self->stream_lifetime_ms) / 4, 10));
+      g_source_set_callback (self->stream_expiry, stream_expiry_cb, self, NULL);
+      g_source_attach (self->stream_expiry, self->context);
+    }
+  url = g_strconcat (self->base, ATRIUM_MEDIA_STREAM_PATH, entry->key, NULL);
+  g_mutex_unlock (&self->lock);
+
+  return url;
+}
+
+/**
+ * _atrium_media_server_drop_streams:
+ * @owner: whose streams
+ *
+ * Forgets @owner's streams: those not fetched yet are closed now, on the
+ * calling thread; those being served are cancelled and their connections
+ * shut down, and close on the server's side. Any thread; the window's
+ * bridge calls it as the window goes.
+ */
+void
+_atrium_media_server_drop_streams (AtriumMediaServer *self,
+                                   gconstpointer      owner)
+{
+  g_autoptr(GPtrArray) unread = g_ptr_array_new_with_free_func (close_stream);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      StreamEntry *entry = value;
+
+      if (entry->owner != owner)
+        continue;
+      g_cancellable_cancel (entry->cancellable);
+      if (!entry->claimed)
+        {
+          g_ptr_array_add (unread, g_steal_pointer (&entry->stream));
+          g_hash_table_iter_remove (&iter);
+        }
+      else if (entry->socket != NULL)
+        {
+          /* A worker blocked on it returns; one waiting for room wakes. */
+          g_socket_shutdown (entry->socket, TRUE, TRUE, NULL);
+        }
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* How many streams of @owner (NULL: anyone) wait or are served; for tests. */
+guint
+_atrium_media_server_get_n_streams (AtriumMediaServer *self,
+                                    gconstpointer      owner)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (owner == NULL || ((StreamEntry *) value)->owner == owner)
+      n++;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+/* For tests, which make it short rather than wait. */
+void
+_atrium_media_server_set_stream_lifetime (AtriumMediaServer *self,
+                                          guint              ms)
+{
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+  g_assert (ms > 0 && ms <= G_MAXINT);
+
+  g_atomic_int_set (&self->stream_lifetime_ms, ms);
 }

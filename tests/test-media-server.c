@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "atrium-error.h"
 #include "atrium-media-server-private.h"
 #include "test-util.h"
 
@@ -126,6 +127,64 @@ send_text (GSocketConnection *connection,
   g_assert_no_error (error);
 }
 
+/* A line of a chunked body, byte by byte. */
+static char *
+read_line (GInputStream *in)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char c;
+
+  while (!g_str_has_suffix (line->str, "\r\n"))
+    {
+      gssize n = g_input_stream_read (in, &c, 1, NULL, &error);
+
+      test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "a line of a chunked body");
+      g_assert_no_error (error);
+      g_assert_cmpint (n, ==, 1);
+      g_string_append_c (line, c);
+    }
+  g_string_truncate (line, line->len - 2);
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* A chunked body, strictly: hex sizes, CRLF after each chunk, a last
+ * chunk of 0 and an empty trailer. */
+static void
+read_chunked (GInputStream *in,
+              Response     *r)
+{
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (;;)
+    {
+      g_autofree char *size_line = read_line (in);
+      g_autofree char *end = NULL;
+      char *after;
+      guint64 size = g_ascii_strtoull (size_line, &after, 16);
+      gsize n = 0;
+      char crlf[2];
+
+      g_assert_true (after != size_line && *after == '\0');
+      if (size == 0)
+        {
+          end = read_line (in);
+          g_assert_cmpstr (end, ==, "");
+          break;
+        }
+      g_byte_array_set_size (body, body->len + size);
+      g_input_stream_read_all (in, body->data + body->len - size, size, &n, NULL, &error);
+      test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "a chunk");
+      g_assert_no_error (error);
+      g_assert_cmpuint (n, ==, size);
+      g_input_stream_read_all (in, crlf, 2, &n, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (crlf, n, "\r\n", 2);
+    }
+  r->body = g_byte_array_free_to_bytes (g_steal_pointer (&body));
+}
+
 /* Reads one response. Its body is Content-Length bytes long (none for
  * HEAD); *@closed tells whether the server then closed the connection. */
 static void
@@ -163,6 +222,12 @@ read_response (GSocketConnection *connection,
       g_assert_nonnull (colon);
       g_hash_table_insert (r->headers, g_ascii_strdown (lines[i], colon - lines[i]),
                            g_strdup (colon + 2));
+    }
+
+  if (g_strcmp0 (g_hash_table_lookup (r->headers, "transfer-encoding"), "chunked") == 0)
+    {
+      read_chunked (in, r);
+      return;
     }
 
   length_text = g_hash_table_lookup (r->headers, "content-length");
@@ -729,6 +794,280 @@ test_parse (void)
   }
 }
 
+/* Streams */
+
+#define APP_ORIGIN "Origin: app://localhost\r\n"
+
+static GInputStream *
+pattern_stream (gsize n)
+{
+  guint8 *data = g_malloc (n + 1);
+
+  for (gsize i = 0; i < n; i++)
+    data[i] = i & 255;
+  return g_memory_input_stream_new_from_data (data, n, g_free);
+}
+
+static gboolean
+stream_is_closed (gpointer stream)
+{
+  return g_input_stream_is_closed (stream);
+}
+
+static void
+assert_pattern (GBytes *bytes,
+                gsize   n)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  g_assert_cmpuint (size, ==, n);
+  for (gsize i = 0; i < n; i++)
+    if (data[i] != (i & 255))
+      g_error ("byte %" G_GSIZE_FORMAT " is %u", i, data[i]);
+}
+
+/* The target of a stream URL the server gave: what follows the origin. */
+static const char *
+target_of (Fixture    *f,
+           const char *url)
+{
+  g_assert_true (g_str_has_prefix (url, _atrium_media_server_get_base (f->server)));
+  return url + strlen (_atrium_media_server_get_origin (f->server));
+}
+
+/* A stream is served once, to a GET with the app's Origin, whole, with or
+ * without a length; then closed, and its URL is dead. */
+static void
+test_stream_serves (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const gsize sizes[] = { 0, 1, 65535, 65536, 65537, 300000 };
+
+  for (guint sized = 0; sized < 2; sized++)
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+      {
+        g_autoptr(GInputStream) stream = pattern_stream (sizes[i]);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *url = _atrium_media_server_add_stream (f->server, stream, "x/y; a=b",
+                                                                sized ? (goffset) sizes[i] : -1,
+                                                                f, &error);
+        g_auto(Response) r = { 0 };
+        g_auto(Response) again = { 0 };
+
+        g_assert_no_error (error);
+        g_assert_nonnull (url);
+        get (f, target_of (f, url), APP_ORIGIN, &r);
+        g_assert_cmpuint (r.status, ==, 200);
+        g_assert_cmpstr (header (&r, "content-type"), ==, "x/y; a=b");
+        g_assert_cmpstr (header (&r, "access-control-allow-origin"), ==, "app://localhost");
+        g_assert_cmpstr (header (&r, "cache-control"), ==, "no-store");
+        if (sized)
+          g_assert_null (header (&r, "transfer-encoding"));
+        else
+          g_assert_null (header (&r, "content-length"));
+        assert_pattern (r.body, sizes[i]);
+        test_poll_for (TEST_WAIT_SECONDS, stream_is_closed, stream, "the stream to be closed");
+
+        /* Read once: the same URL again finds nothing. */
+        get (f, target_of (f, url), APP_ORIGIN, &again);
+        g_assert_cmpuint (again.status, ==, 404);
+      }
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 0);
+}
+
+/* As the attacker: a request that is not the runtime's fetch (no Origin,
+ * another origin, HEAD, POST) is refused and leaves the stream to the
+ * page; a guessed key, a key of the wrong length, another server's token
+ * find nothing. */
+static void
+test_stream_hostile (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GInputStream) stream = pattern_stream (1000);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = _atrium_media_server_add_stream (f->server, stream, "text/plain", 1000,
+                                                          f, &error);
+  g_autofree char *guessed = NULL;
+  g_autofree char *short_key = NULL;
+  g_autofree char *head = NULL;
+  const char *target;
+  static const char *const refused_origins[] = {
+    "", "Origin: null\r\n", "Origin: http://127.0.0.1\r\n", "Origin: app://localhost.evil\r\n",
+    "Origin: APP://LOCALHOST\r\n",
+  };
+
+  g_assert_no_error (error);
+  target = target_of (f, url);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused_origins); i++)
+    {
+      g_auto(Response) r = { 0 };
+
+      get (f, target, refused_origins[i], &r);
+      g_assert_cmpuint (r.status, ==, 403);
+    }
+
+  {
+    g_auto(Response) r = { 0 };
+
+    head = g_strdup_printf ("HEAD %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n" APP_ORIGIN
+                            "Connection: close\r\n\r\n",
+                            target, _atrium_media_server_get_port (f->server));
+    request (f, head, &r);
+    g_assert_cmpuint (r.status, ==, 405);
+  }
+
+  /* Two Origin headers are a malformed request. */
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, target, APP_ORIGIN APP_ORIGIN, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+
+  /* A guess of the right shape, a prefix of the real key, the real key
+   * under a wrong token. */
+  guessed = g_strdup (target);
+  guessed[strlen (guessed) - 1] = guessed[strlen (guessed) - 1] == 'a' ? 'b' : 'a';
+  short_key = g_strndup (target, strlen (target) - 1);
+  {
+    g_auto(Response) r1 = { 0 };
+    g_auto(Response) r2 = { 0 };
+    g_auto(Response) r3 = { 0 };
+    g_autofree char *wrong_token = g_strdup (target);
+
+    wrong_token[1] = wrong_token[1] == 'a' ? 'b' : 'a';
+    get (f, guessed, APP_ORIGIN, &r1);
+    get (f, short_key, APP_ORIGIN, &r2);
+    get (f, wrong_token, APP_ORIGIN, &r3);
+    g_assert_cmpuint (r1.status, ==, 404);
+    g_assert_cmpuint (r2.status, ==, 404);
+    g_assert_cmpuint (r3.status, ==, 404);
+  }
+
+  /* None of that took the stream away from the page. */
+  g_assert_false (g_input_stream_is_closed (stream));
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, target, APP_ORIGIN, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    assert_pattern (r.body, 1000);
+  }
+}
+
+/* Bad content types are refused; one owner has at most
+ * ATRIUM_MEDIA_STREAMS_PER_OWNER unread streams, another is not held back;
+ * streams nobody reads expire, closed; dropping an owner closes its own. */
+static void
+test_stream_limits (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) streams = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GInputStream) other = pattern_stream (10);
+  g_autoptr(GError) error = NULL;
+  static const char *const bad_types[] = { "", "text", "text/plain\r\nX-Evil: 1", "t\xc3\xa9xt/plain" };
+  int owner_a, owner_b;
+  char *url;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_types); i++)
+    {
+      g_assert_null (_atrium_media_server_add_stream (f->server, other, bad_types[i], 10,
+                                                      &owner_a, &error));
+      g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+      g_clear_error (&error);
+    }
+
+  for (guint i = 0; i < ATRIUM_MEDIA_STREAMS_PER_OWNER; i++)
+    {
+      GInputStream *stream = pattern_stream (10);
+
+      g_ptr_array_add (streams, stream);
+      url = _atrium_media_server_add_stream (f->server, stream, "text/plain", 10, &owner_a, &error);
+      g_assert_no_error (error);
+      g_free (url);
+    }
+  g_assert_null (_atrium_media_server_add_stream (f->server, other, "text/plain", 10, &owner_a,
+                                                  &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+  g_clear_error (&error);
+  g_assert_false (g_input_stream_is_closed (other));
+
+  /* Owner b is not held back by a, and a's drop leaves b's alone. */
+  url = _atrium_media_server_add_stream (f->server, other, "text/plain", 10, &owner_b, &error);
+  g_assert_no_error (error);
+  g_free (url);
+  _atrium_media_server_drop_streams (f->server, &owner_a);
+  for (guint i = 0; i < streams->len; i++)
+    g_assert_true (g_input_stream_is_closed (streams->pdata[i]));
+  g_assert_false (g_input_stream_is_closed (other));
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 1);
+
+  /* Unread past its lifetime: closed on the server's thread. */
+  _atrium_media_server_set_stream_lifetime (f->server, 50);
+  {
+    g_autoptr(GInputStream) late = pattern_stream (10);
+
+    url = _atrium_media_server_add_stream (f->server, late, "text/plain", 10, &owner_b, &error);
+    g_assert_no_error (error);
+    g_free (url);
+    test_poll_for (TEST_WAIT_SECONDS, stream_is_closed, late, "an unread stream to expire");
+  }
+}
+
+/* The owner goes while a client reads slowly, with the socket full: the
+ * connection is shut and the stream closed at once, not at the idle
+ * timeout. */
+static void
+test_stream_dropped_while_served (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GInputStream) stream = pattern_stream (64 * 1024 * 1024);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = _atrium_media_server_add_stream (f->server, stream, "text/plain", -1,
+                                                          f, &error);
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+  g_autofree char *text = NULL;
+  char buffer[1024];
+  gsize n = 0;
+
+  g_assert_no_error (error);
+  text = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n" APP_ORIGIN "\r\n",
+                          target_of (f, url), _atrium_media_server_get_port (f->server));
+  send_text (connection, text, strlen (text));
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+                           sizeof buffer, &n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, sizeof buffer);
+  g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200 "));
+
+  /* The server holds the stream while the client reads nothing more. */
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, f), ==, 1);
+  _atrium_media_server_drop_streams (f->server, f);
+  test_poll_for (TEST_WAIT_SECONDS, stream_is_closed, stream,
+                 "the stream being served to be closed once its owner went");
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 0);
+}
+
+/* Stopping the server closes what waits and what is being served. */
+static void
+test_stream_stop (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GInputStream) unread = pattern_stream (10);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = _atrium_media_server_add_stream (f->server, unread, "text/plain", 10,
+                                                          f, &error);
+
+  g_assert_no_error (error);
+  _atrium_media_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_assert_true (g_input_stream_is_closed (unread));
+  f->server = _atrium_media_server_new (f->assets, "app://localhost", &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -753,6 +1092,11 @@ main (int   argc,
   ADD ("assets-change", test_assets_change);
   ADD ("stop", test_stop);
   ADD ("tokens-differ", test_tokens_differ);
+  ADD ("stream-serves", test_stream_serves);
+  ADD ("stream-hostile", test_stream_hostile);
+  ADD ("stream-limits", test_stream_limits);
+  ADD ("stream-dropped-while-served", test_stream_dropped_while_served);
+  ADD ("stream-stop", test_stream_stop);
 #undef ADD
 
   return g_test_run ();

@@ -506,6 +506,63 @@
     });
   }
 
+  // --- streams ---
+  // A method that answers with a stream (atrium_call_return_stream) sends
+  // 'S' and {"url", "type", "size"}: a one-time URL on the loopback route
+  // that serves the stream only as fast as it is read (TCP paces it, where
+  // app:// has no flow control). The call resolves with the fetch's
+  // Response once its head has come; p.cancel() aborts the fetch, and with
+  // it the C stream, at any time after. The route checks the Origin, so
+  // the fetch is CORS, without credentials or referrer.
+  const streamFetch = typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
+  const NativeAbortController = typeof AbortController === 'function' ? AbortController : null;
+  const abortControllerAbort = NativeAbortController
+    ? uncurry(NativeAbortController.prototype.abort) : null;
+  const abortControllerSignal = NativeAbortController
+    ? getter(NativeAbortController.prototype, 'signal') : null;
+  const streamStatus = streamFetch ? getter(Response.prototype, 'status') : null;
+  const streamText = streamFetch ? uncurry(Response.prototype.text) : null;
+
+  // Fetches the stream a reply names; settle(ok, value) once.
+  function openStream(reply, method, controller, settle) {
+    let info;
+    try {
+      info = parse(stringSlice(reply, 1));
+    } catch (e) {
+      settle(false, new AtriumError('failed', 'the stream reply could not be decoded'));
+      return;
+    }
+    if (streamFetch === null || info === null || typeof info.url !== 'string') {
+      settle(false, new AtriumError('not-supported', 'this page cannot fetch streams'));
+      return;
+    }
+    let request;
+    try {
+      request = streamFetch(info.url, {
+        __proto__: null, method: 'GET', mode: 'cors', credentials: 'omit', redirect: 'error',
+        cache: 'no-store', referrerPolicy: 'no-referrer',
+        signal: controller !== null ? abortControllerSignal(controller) : undefined,
+      });
+    } catch (e) {
+      settle(false, new AtriumError('failed', 'the stream could not be fetched: ' + e.message));
+      return;
+    }
+    promiseThen(request, (response) => {
+      if (streamStatus(response) === 200) {
+        settle(true, response);
+        return;
+      }
+      const status = streamStatus(response);
+      promiseThen(streamText(response), (text) => {
+        settle(false, new AtriumError('failed', `the stream of ${method} could not be read (${status}): ${text}`));
+      }, () => settle(false, new AtriumError('failed', `the stream of ${method} could not be read (${status})`)));
+    }, (e) => {
+      settle(false, new AtriumError('failed', `the stream of ${method} could not be fetched ` +
+        `(does the page's CSP allow connect-src to the loopback route?): ` +
+        (e && typeof e.message === 'string' ? e.message : String_(e))));
+    });
+  }
+
   // A reply is the result's JSON; 'B' in front says that it holds binary
   // values, which become Uint8Arrays.
   function decodeReply(reply) {
@@ -582,6 +639,7 @@
     }
 
     let settle;
+    let controller = null;
     const job = {
       __proto__: null, size: message.length, cancelled: false, sent: false,
       ready: message.body !== null, body: message.body,
@@ -590,6 +648,16 @@
         return send(TOKEN + job.body);
       },
       done: (value) => {
+        if (typeof value === 'string' && value.length > 0 && charCodeAt(value, 0) === 83) {
+          try {
+            controller = NativeAbortController !== null ? new NativeAbortController() : null;
+          } catch (_) { controller = null; }
+          openStream(value, method, controller, (ok, v) => {
+            // Cancelled meanwhile: the Response is nobody's, so its body goes.
+            if (!settle(ok, v) && ok && controller !== null) abortControllerAbort(controller);
+          });
+          return;
+        }
         try { value = decodeReply(value); } catch (e) {
           settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
           return;
@@ -620,8 +688,13 @@
     // whatever it answers later is dropped here. A call still waiting in
     // the page never leaves it.
     const cancel = () => {
+      // A stream's fetch is aborted whenever it is cancelled, even once the
+      // call has resolved with its Response: the C stream closes.
+      if (controller !== null) {
+        try { abortControllerAbort(controller); } catch (_) { /* nothing to abort */ }
+      }
       if (!settle(false, new AtriumError('cancelled', `the call to ${method} was cancelled`)))
-        return false;
+        return controller !== null;
       if (!job.sent) {
         job.cancelled = true;
         callLane.waitingBytes -= job.size;
