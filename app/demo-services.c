@@ -287,6 +287,41 @@ demo_sha256_cb (AtriumCall *call,
   atrium_call_return_value (call, result);
 }
 
+/* demo.sha256Stream(blob): the SHA-256, in hex, of a Blob the page sent
+ * as atrium.stream(blob) (or of any binary value), read as it arrives in
+ * 64 KiB pieces: a file of any size is hashed in little memory. On a
+ * worker, since reads wait for the page's bytes. */
+static void
+demo_sha256_stream_cb (AtriumCall *call,
+                       gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = atrium_call_get_stream (call, 0, &error);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = NULL;
+  JsonNode *result;
+  gssize n;
+
+  if (stream == NULL)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS,
+                                "demo.sha256Stream(blob) takes atrium.stream(blob): %s",
+                                error->message);
+      return;
+    }
+  buffer = g_malloc (64 * 1024);
+  while ((n = g_input_stream_read (stream, buffer, 64 * 1024, NULL, &error)) > 0)
+    g_checksum_update (checksum, buffer, n);
+  if (n < 0)
+    {
+      atrium_call_return_gerror (call, error);
+      return;
+    }
+  result = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (result, g_checksum_get_string (checksum));
+  atrium_call_return_value (call, result);
+}
+
 /* demo.emit(name, count, bytes): count events named name, each
  * {seq: i, payload: "<bytes characters>"}, to the calling window, emitted
  * from a worker thread. The window's id is taken here, on the main thread;
@@ -473,6 +508,8 @@ static const struct
     "Returns n bytes, byte i being i & 255 (at most the message limit)." },
   { "demo.sha256", "(data: bytes) => string",
     "The SHA-256 of data, in hex: what C received." },
+  { "demo.sha256Stream", "(data: stream) => string",
+    "The SHA-256 of a Blob sent as atrium.stream(blob), in hex, read as it arrives." },
   { "demo.stream", "(n: number, sized?: boolean) => stream",
     "A stream of n bytes, byte i being i & 255, made as the page reads it; sized false hides its length." },
   { "app.version", "() => string", "The libatrium version, such as \"0.1.0\"." },
@@ -494,6 +531,8 @@ demo_services_bind (AtriumApp *app)
   atrium_app_bind (app, "demo.bytes", demo_bytes_cb, app, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.sha256", demo_sha256_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.stream", demo_stream_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "demo.sha256Stream", demo_sha256_stream_cb, NULL, NULL,
+                   ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "app.quit", app_quit_cb, app, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "app.version", app_version_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
 

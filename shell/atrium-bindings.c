@@ -19,7 +19,13 @@
 #define ATRIUM_BYTES_DTS \
   "/** Binary values a page can send: C receives their bytes (atrium_call_get_bytes()).\n" \
   " *  C's bytes reach the page as a Uint8Array. */\n" \
-  "export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;\n"
+  "export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;\n" \
+  "\n" \
+  "/** A Blob a call sends as a stream (atrium.stream(blob)): C reads it as it arrives\n" \
+  " *  (atrium_call_get_stream()), never whole. A method that returns a stream gives a Response. */\n" \
+  "export interface AtriumStream {\n" \
+  "  readonly __atriumStream: true;\n" \
+  "}\n"
 #define MAX_NESTING 64
 
 static gboolean
@@ -301,7 +307,12 @@ _atrium_signature_parse (const char  *signature,
    * (atrium_call_return_stream()) is a Response. */
   result = g_new0 (AtriumSignature, 1);
   p = skip_spaces (start + 1, close);
-  result->params = replace_word (p, trim_end (p, close), "bytes", "AtriumBytes");
+  {
+    g_autofree char *bytes = replace_word (p, trim_end (p, close), "bytes", "AtriumBytes");
+
+    result->params = replace_word (bytes, bytes + strlen (bytes), "stream",
+                                   "AtriumStream | AtriumBytes");
+  }
   p = skip_spaces (arrow + 2, end);
   {
     g_autofree char *bytes = replace_word (p, end, "bytes", "Uint8Array");
@@ -1221,6 +1232,8 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "  off(name: string, fn?: AtriumListener): void;\n"
     "  /** Sends an event to the app's C listeners; resolves once C has it. */\n"
     "  emit(name: string, data?: unknown): Promise<void>;\n"
+    "  /** Wraps a Blob or File for a call to send as a stream, not read whole first. */\n"
+    "  stream(blob: Blob): AtriumStream;\n"
     "  readonly AtriumError: typeof AtriumError;\n"
     "  /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */\n"
     "  readonly window: AtriumWindowGroup;\n"

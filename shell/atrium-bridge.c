@@ -148,6 +148,20 @@ _atrium_bridge_decode (const char  *text,
                        guint        max_depth,
                        GError     **error)
 {
+  return _atrium_bridge_decode_full (text, length, token, max_size,
+                                     ATRIUM_DEFAULT_MAX_STREAM_SIZE, max_depth, error);
+}
+
+/* _atrium_bridge_decode() with the app's limit on streams the call names. */
+JsonNode *
+_atrium_bridge_decode_full (const char  *text,
+                            gsize        length,
+                            const char  *token,
+                            gsize        max_size,
+                            guint64      max_stream_size,
+                            guint        max_depth,
+                            GError     **error)
+{
   g_autoptr(JsonNode) root = NULL;
   JsonArray *array;
   JsonNode *name;
@@ -165,7 +179,8 @@ _atrium_bridge_decode (const char  *text,
    * has any (atrium-bytes.c). The envelope and the argument list are two
    * levels of their own: an argument may itself nest max_depth levels
    * deep. */
-  root = _atrium_bytes_parse (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, max_size, error);
+  root = _atrium_bytes_parse_full (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, max_size,
+                                   max_stream_size, error);
   if (root == NULL)
     return NULL;
 
@@ -592,9 +607,10 @@ on_call_message_cb (WebKitUserContentManager *manager,
       goto refuse;
     }
 
-  message = _atrium_bridge_decode (data, length, _atrium_app_get_token (self->app),
-                                   atrium_app_get_max_message_size (self->app),
-                                   atrium_app_get_max_depth (self->app), &error);
+  message = _atrium_bridge_decode_full (data, length, _atrium_app_get_token (self->app),
+                                        atrium_app_get_max_message_size (self->app),
+                                        atrium_app_get_max_stream_size (self->app),
+                                        atrium_app_get_max_depth (self->app), &error);
   if (message == NULL)
     goto refuse;
 
@@ -608,6 +624,12 @@ on_call_message_cb (WebKitUserContentManager *manager,
 
   call = _atrium_call_new (method, g_steal_pointer (&message), self, reply,
                            jsc_value_get_context (value));
+  /* Read from any thread by atrium_call_get_stream(). A raw newline then
+   * '~' is only ever a stream's segment (JSON.stringify writes none). */
+  if (_atrium_app_get_media_server (self->app) != NULL)
+    call->media = g_object_ref (_atrium_app_get_media_server (self->app));
+  call->has_streams = data[ATRIUM_TOKEN_LENGTH] == ATRIUM_BYTES_FRAME
+                      && g_strstr_len (data, length, "\n~") != NULL;
   _atrium_call_set_delivery (call, _atrium_bridge_deliver, self->window);
   g_hash_table_add (self->calls, call);
   page_id = call->page_id;

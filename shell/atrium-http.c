@@ -60,6 +60,7 @@ _atrium_http_reason_phrase (guint status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 408: return "Request Timeout";

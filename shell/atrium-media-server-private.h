@@ -19,6 +19,12 @@ G_BEGIN_DECLS
 #define ATRIUM_MEDIA_STREAM_LIFETIME_MS 30000
 /* The path of a stream's one-time URL, after the route's base. */
 #define ATRIUM_MEDIA_STREAM_PATH       "/__atrium/stream/"
+/* Where the runtime POSTs a Blob the page sends as a stream, + its key. */
+#define ATRIUM_MEDIA_UPLOAD_PATH       "/__atrium/upload/"
+/* Uploads whose call has not claimed them yet. */
+#define ATRIUM_MEDIA_MAX_UPLOADS       64
+/* How long a read of an upload waits for the page's next bytes. */
+#define ATRIUM_MEDIA_UPLOAD_TIMEOUT_S  30
 
 /* What the server answers to one request: @out is sent first (the
  * response head, and the whole body of a status page), then @length bytes
@@ -37,6 +43,9 @@ typedef struct
   GCancellable *cancellable; /* cancels reads of the app's stream */
   gconstpointer owner;      /* the stream's owner, see _atrium_media_server_add_stream() */
   gpointer      stream_entry; /* the server's record of it, under the server's lock */
+  gboolean      upload;     /* a POST of a stream: the connection goes to its claim */
+  char          upload_key[33];
+  gint64        upload_length;
 } AtriumMediaResponse;
 
 void _atrium_media_response_clear (AtriumMediaResponse *response);
@@ -77,7 +86,18 @@ char              *_atrium_media_server_add_stream   (AtriumMediaServer *self,
 void               _atrium_media_server_drop_streams (AtriumMediaServer *self,
                                                       gconstpointer      owner);
 
+GInputStream      *_atrium_media_server_claim_upload (AtriumMediaServer *self,
+                                                      const char        *key,
+                                                      guint64            size,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+void               _atrium_media_server_release_upload (AtriumMediaServer *self,
+                                                        const char        *key);
+void               _atrium_media_server_set_max_upload (AtriumMediaServer *self,
+                                                        guint64            max_size);
+
 /* For tests. */
+guint              _atrium_media_server_get_n_uploads (AtriumMediaServer *self);
 void               _atrium_media_server_set_stream_lifetime (AtriumMediaServer *self,
                                                              guint              ms);
 guint              _atrium_media_server_get_n_streams (AtriumMediaServer *self,
