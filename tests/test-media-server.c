@@ -224,6 +224,12 @@ read_response (GSocketConnection *connection,
                            g_strdup (colon + 2));
     }
 
+  if (r->status == 204)
+    {
+      g_assert_null (g_hash_table_lookup (r->headers, "content-length"));
+      r->body = g_bytes_new (NULL, 0);
+      return;
+    }
   if (g_strcmp0 (g_hash_table_lookup (r->headers, "transfer-encoding"), "chunked") == 0)
     {
       read_chunked (in, r);
@@ -1068,6 +1074,230 @@ test_stream_stop (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* Uploads */
+
+#define UPLOAD_KEY "00112233445566778899aabbccddeeff"
+
+/* Sends a stream's POST head (and @body) on a new connection. */
+static GSocketConnection *
+post_upload (Fixture    *f,
+             const char *key,
+             const char *extra_headers,
+             const char *body)
+{
+  GSocketConnection *connection = connect_to (f);
+  g_autofree char *text =
+    g_strdup_printf ("POST %s/__atrium/upload/%s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s\r\n%s",
+                     f->prefix, key, _atrium_media_server_get_port (f->server),
+                     extra_headers, body);
+
+  send_text (connection, text, strlen (text));
+  return connection;
+}
+
+static char *
+read_all_of (GInputStream *stream,
+             GError      **error)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  char buffer[7];
+  gssize n;
+
+  /* Small reads, to cross the bytes that came with the head. */
+  while ((n = g_input_stream_read (stream, buffer, sizeof buffer, NULL, error)) > 0)
+    g_string_append_len (out, buffer, n);
+  return n < 0 ? NULL : g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+uploads_kept (gpointer server)
+{
+  return _atrium_media_server_get_n_uploads (server) > 0;
+}
+
+static gboolean
+two_uploads_kept (gpointer server)
+{
+  return _atrium_media_server_get_n_uploads (server) == 2;
+}
+
+static gboolean
+uploads_gone (gpointer server)
+{
+  return _atrium_media_server_get_n_uploads (server) == 0;
+}
+
+/* The POST first or the claim first, C reads exactly the body, and the
+ * page then gets 204; the upload is forgotten once the stream closes. */
+static void
+test_upload_serves (Fixture       *f,
+                    gconstpointer  data)
+{
+  for (guint claim_first = 0; claim_first < 2; claim_first++)
+    {
+      g_autoptr(GSocketConnection) connection = NULL;
+      g_autoptr(GInputStream) stream = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *body = NULL;
+      g_auto(Response) r = { 0 };
+
+      if (claim_first)
+        stream = _atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 20, NULL, &error);
+      connection = post_upload (f, UPLOAD_KEY,
+                                "Origin: app://localhost\r\nContent-Length: 20\r\n",
+                                "0123456789abcdefghij");
+      if (!claim_first)
+        {
+          test_poll_for (TEST_WAIT_SECONDS, uploads_kept,
+                         f->server, "the POST to be kept");
+          stream = _atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 20, NULL, &error);
+        }
+      g_assert_no_error (error);
+      body = read_all_of (stream, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (body, ==, "0123456789abcdefghij");
+      read_response (connection, FALSE, &r);
+      g_assert_cmpuint (r.status, ==, 204);
+      g_assert_cmpstr (header (&r, "access-control-allow-origin"), ==, "app://localhost");
+      g_input_stream_close (stream, NULL, NULL);
+      g_assert_cmpuint (_atrium_media_server_get_n_uploads (f->server), ==, 0);
+    }
+}
+
+/* As the attacker: a POST that is not the runtime's is refused before its
+ * body is read (no Origin, another origin, a bad key, no length, over the
+ * limit, the wrong token, bytes past its length); a key used twice is
+ * spoilt for both, and its claim refused; a claim of another size is
+ * refused; a key the call let go is refused when its POST comes. */
+static void
+test_upload_hostile (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const struct { const char *key, *headers, *body; guint status; } refused[] = {
+    { UPLOAD_KEY, "Content-Length: 2\r\n", "ab", 403 },
+    { UPLOAD_KEY, "Origin: null\r\nContent-Length: 2\r\n", "ab", 403 },
+    { UPLOAD_KEY, "Origin: http://127.0.0.1\r\nContent-Length: 2\r\n", "ab", 403 },
+    { "00112233445566778899AABBCCDDEEFF", "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab", 404 },
+    { "0011", "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab", 404 },
+    { UPLOAD_KEY, "Origin: app://localhost\r\nTransfer-Encoding: chunked\r\n", "2\r\nab\r\n0\r\n\r\n", 411 },
+    { UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 101\r\n", "ab", 413 },
+    { UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 1\r\n", "ab", 400 },
+  };
+  g_autoptr(GError) error = NULL;
+
+  _atrium_media_server_set_max_upload (f->server, 100);
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GSocketConnection) connection = post_upload (f, refused[i].key, refused[i].headers,
+                                                             refused[i].body);
+      g_auto(Response) r = { 0 };
+
+      g_test_message ("refused POST %" G_GSIZE_FORMAT, i);
+      read_response (connection, FALSE, &r);
+      g_assert_cmpuint (r.status, ==, refused[i].status);
+    }
+  g_assert_cmpuint (_atrium_media_server_get_n_uploads (f->server), ==, 0);
+
+  /* The wrong token: a request with a body, refused as malformed. */
+  {
+    g_autofree char *text =
+      g_strdup_printf ("POST /%032d/__atrium/upload/" UPLOAD_KEY " HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                       "Origin: app://localhost\r\nContent-Length: 2\r\n\r\nab", 0,
+                       _atrium_media_server_get_port (f->server));
+    g_auto(Response) r = { 0 };
+
+    request (f, text, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+
+  /* A key POSTed twice: the second is refused, the first closed, the claim
+   * refused. */
+  {
+    g_autoptr(GSocketConnection) first = post_upload (f, UPLOAD_KEY,
+      "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+    g_autoptr(GSocketConnection) second = NULL;
+    g_auto(Response) r = { 0 };
+    char c;
+
+    test_poll_for (TEST_WAIT_SECONDS, uploads_kept,
+                   f->server, "the first POST to be kept");
+    second = post_upload (f, UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+    read_response (second, FALSE, &r);
+    g_assert_cmpuint (r.status, ==, 409);
+    g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (first)), &c, 1,
+                                          NULL, NULL), <=, 0);
+    g_assert_null (_atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 2, NULL, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+
+  /* A claim of another size than the POST's. */
+  {
+    g_autoptr(GSocketConnection) post = post_upload (f, "ffeeddccbbaa99887766554433221100",
+      "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+
+    /* Beside the spoilt key, kept until it expires. */
+    test_poll_for (TEST_WAIT_SECONDS, two_uploads_kept, f->server, "the POST to be kept");
+    g_assert_null (_atrium_media_server_claim_upload (f->server,
+                                                      "ffeeddccbbaa99887766554433221100", 3,
+                                                      NULL, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+
+  /* Let go before its POST came: the POST is refused. */
+  {
+    g_autoptr(GSocketConnection) post = NULL;
+    g_auto(Response) r = { 0 };
+
+    _atrium_media_server_release_upload (f->server, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    post = post_upload (f, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+    read_response (post, FALSE, &r);
+    g_assert_cmpuint (r.status, ==, 409);
+  }
+}
+
+/* A read waiting for the page stops when the call is cancelled; a claim
+ * whose POST never comes, and a POST never claimed, expire. */
+static void
+test_upload_cancel_expire (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GInputStream) orphan = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  char buffer[16];
+
+  /* Cancelled while a read waits for bytes the page holds back. */
+  connection = post_upload (f, UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 20\r\n", "abc");
+  stream = _atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 20, cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_input_stream_read (stream, buffer, sizeof buffer, NULL, &error), ==, 3);
+  g_cancellable_cancel (cancellable);
+  g_assert_cmpint (g_input_stream_read (stream, buffer, sizeof buffer, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&stream);
+  g_assert_cmpuint (_atrium_media_server_get_n_uploads (f->server), ==, 0);
+
+  _atrium_media_server_set_stream_lifetime (f->server, 50);
+  orphan = _atrium_media_server_claim_upload (f->server, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 5, NULL,
+                                              &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_input_stream_read (orphan, buffer, sizeof buffer, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_object (&orphan);
+  g_clear_object (&connection);
+  connection = post_upload (f, "cccccccccccccccccccccccccccccccc",
+                            "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+  test_poll_for (TEST_WAIT_SECONDS, uploads_kept,
+                 f->server, "the unclaimed POST to be kept");
+  test_poll_for (TEST_WAIT_SECONDS, uploads_gone, f->server, "the unclaimed POST to expire");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1097,6 +1327,9 @@ main (int   argc,
   ADD ("stream-limits", test_stream_limits);
   ADD ("stream-dropped-while-served", test_stream_dropped_while_served);
   ADD ("stream-stop", test_stream_stop);
+  ADD ("upload-serves", test_upload_serves);
+  ADD ("upload-hostile", test_upload_hostile);
+  ADD ("upload-cancel-expire", test_upload_cancel_expire);
 #undef ADD
 
   return g_test_run ();
