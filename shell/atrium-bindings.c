@@ -354,7 +354,7 @@ is_exportable (const char *key)
     "new", "null", "package", "private", "protected", "public", "return", "static", "super",
     "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
     /* The module's own exports. */
-    "atrium", "call", "on", "once", "off", "emit", "AtriumError", "methods",
+    "atrium", "call", "on", "once", "off", "emit", "stream", "AtriumError", "methods",
   };
 
   if (!is_identifier (key))
@@ -1065,7 +1065,7 @@ _atrium_bindings_generate_js (AtriumRegistry *registry,
     "  throw new Error('window.atrium is missing: this module works only in a page of an Atrium app');\n"
     "\n"
     "export { atrium };\n"
-    "export const { call, on, once, off, emit, AtriumError } = atrium;\n"
+    "export const { call, on, once, off, emit, stream, AtriumError } = atrium;\n"
     "\n"
     "// Every argument is passed on as given, so optional ones stay absent.\n"
     "const bind = (name) => (...args) => atrium.call(name, ...args);\n"
@@ -1274,6 +1274,7 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "export declare const once: AtriumRuntime['once'];\n"
     "export declare const off: AtriumRuntime['off'];\n"
     "export declare const emit: AtriumRuntime['emit'];\n"
+    "export declare const stream: AtriumRuntime['stream'];\n"
     "\n"
     "/** A typed wrapper per method: methods.math.add(1, 2) calls \"math.add\". */\n"
     "export declare const methods: ");

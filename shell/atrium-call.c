@@ -242,8 +242,12 @@ atrium_call_unref (AtriumCall *call)
   if (!g_atomic_ref_count_dec (&call->ref_count))
     return;
 
+  /* Before the arguments go. */
+  if (call->has_streams && call->media != NULL)
+    release_unclaimed (call);
   g_clear_pointer (&call->method, _atrium_method_unref);
   g_clear_pointer (&call->message, json_node_unref);
+  call->args = NULL;
   cancellable = g_atomic_pointer_exchange (&call->cancellable, NULL);
   g_clear_object (&cancellable);
   if (call->result != NULL)
@@ -257,8 +261,6 @@ atrium_call_unref (AtriumCall *call)
       g_clear_object (&call->stream);
     }
   g_clear_pointer (&call->stream_type, g_free);
-  if (call->has_streams && call->media != NULL)
-    release_unclaimed (call);
   g_clear_pointer (&call->in_streams, g_hash_table_unref);
   g_clear_object (&call->media);
 

@@ -609,6 +609,7 @@ export declare const on: AtriumRuntime['on'];
 export declare const once: AtriumRuntime['once'];
 export declare const off: AtriumRuntime['off'];
 export declare const emit: AtriumRuntime['emit'];
+export declare const stream: AtriumRuntime['stream'];
 export default atrium;
 
 declare global {
