@@ -67,6 +67,17 @@ self_kb (const char *field)
   return bench_self_kb (field);
 }
 
+/* "5" in clear_refs resets the peak (VmHWM) to what is resident now.
+ * Written in place: g_file_set_contents() would write a new file beside it. */
+static void
+reset_peak (void)
+{
+  FILE *f = fopen ("/proc/self/clear_refs", "w");
+
+  if (f == NULL || fputs ("5", f) < 0 || fclose (f) != 0)
+    g_error ("bench-stream: cannot reset the peak RSS through /proc/self/clear_refs");
+}
+
 static double
 run_round (gboolean optimized,
            gpointer user_data)
@@ -83,8 +94,7 @@ run_round (gboolean optimized,
     body = g_strdup_printf ("%s return await window.benchStream.url('%s', %" G_GINT64_FORMAT ");",
                             page_js, round->baseline_url, round->size);
 
-  /* "5" resets the peak (VmHWM) to what is resident now. */
-  g_file_set_contents ("/proc/self/clear_refs", "5", 1, NULL);
+  reset_peak ();
   before = self_kb ("VmRSS:");
   ms = bench_run_js (round->web_view, body);
   if (round->memory)
