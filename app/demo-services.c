@@ -149,6 +149,121 @@ demo_bytes_cb (AtriumCall *call,
   atrium_call_return_bytes (call, bytes);
 }
 
+/* demo.stream(n): a stream of n bytes, byte i being i & 255, made as it
+ * is read, never held: a GInputStream of its own that fills each read from
+ * one 256-byte period of the pattern. */
+#define DEMO_TYPE_PATTERN_STREAM (demo_pattern_stream_get_type ())
+G_DECLARE_FINAL_TYPE (DemoPatternStream, demo_pattern_stream, DEMO, PATTERN_STREAM, GInputStream)
+
+struct _DemoPatternStream
+{
+  GInputStream parent_instance;
+  guint64      size;
+  guint64      position;
+};
+
+G_DEFINE_FINAL_TYPE (DemoPatternStream, demo_pattern_stream, G_TYPE_INPUT_STREAM)
+
+static int pattern_streams_open;
+static guint8 pattern[512];
+
+static gssize
+demo_pattern_stream_read (GInputStream  *stream,
+                          void          *buffer,
+                          gsize          count,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  DemoPatternStream *self = DEMO_PATTERN_STREAM (stream);
+  gsize n = MIN (count, self->size - self->position);
+  guint8 *out = buffer;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return -1;
+  for (gsize done = 0; done < n;)
+    {
+      gsize offset = (self->position + done) & 255;
+      gsize piece = MIN (n - done, 256);
+
+      memcpy (out + done, pattern + offset, piece);
+      done += piece;
+    }
+  self->position += n;
+  return n;
+}
+
+static gboolean
+demo_pattern_stream_close (GInputStream  *stream,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_atomic_int_dec_and_test (&pattern_streams_open);
+  return TRUE;
+}
+
+static void
+demo_pattern_stream_class_init (DemoPatternStreamClass *klass)
+{
+  GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
+
+  stream_class->read_fn = demo_pattern_stream_read;
+  stream_class->close_fn = demo_pattern_stream_close;
+  for (guint i = 0; i < G_N_ELEMENTS (pattern); i++)
+    pattern[i] = i & 255;
+}
+
+static void
+demo_pattern_stream_init (DemoPatternStream *self)
+{
+}
+
+GInputStream *
+demo_pattern_stream_new (guint64 n)
+{
+  DemoPatternStream *self = g_object_new (DEMO_TYPE_PATTERN_STREAM, NULL);
+
+  self->size = n;
+  g_atomic_int_inc (&pattern_streams_open);
+  return G_INPUT_STREAM (self);
+}
+
+guint
+demo_pattern_streams_open (void)
+{
+  return g_atomic_int_get (&pattern_streams_open);
+}
+
+/* demo.stream(n, sized = true): n bytes (up to 2^53) as a stream; with
+ * sized false the page is not told the length (a chunked body). */
+static void
+demo_stream_cb (AtriumCall *call,
+                gpointer    user_data)
+{
+  JsonNode *arg = atrium_call_get_arg (call, 0);
+  JsonNode *sized = atrium_call_get_arg (call, 1);
+  g_autoptr(GInputStream) stream = NULL;
+  double n;
+
+  if (arg == NULL || !JSON_NODE_HOLDS_VALUE (arg)
+      || (json_node_get_value_type (arg) != G_TYPE_INT64
+          && json_node_get_value_type (arg) != G_TYPE_DOUBLE)
+      || (n = json_node_get_double (arg)) < 0 || n > 9007199254740991.0
+      || n != (double) (gint64) n
+      || (sized != NULL && !JSON_NODE_HOLDS_NULL (sized)
+          && (!JSON_NODE_HOLDS_VALUE (sized)
+              || json_node_get_value_type (sized) != G_TYPE_BOOLEAN)))
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS,
+                                "demo.stream(n, sized) takes a whole number of bytes from 0 to "
+                                "2^53 - 1 and an optional boolean");
+      return;
+    }
+  stream = demo_pattern_stream_new ((guint64) n);
+  atrium_call_return_stream (call, stream, "application/octet-stream",
+                             sized == NULL || JSON_NODE_HOLDS_NULL (sized)
+                             || json_node_get_boolean (sized) ? (goffset) n : -1);
+}
+
 /* demo.sha256(data): the SHA-256 of the bytes the page sent, in hex, so a
  * page can check what C received. */
 static void
@@ -169,6 +284,41 @@ demo_sha256_cb (AtriumCall *call,
   digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
   result = json_node_new (JSON_NODE_VALUE);
   json_node_set_string (result, digest);
+  atrium_call_return_value (call, result);
+}
+
+/* demo.sha256Stream(blob): the SHA-256, in hex, of a Blob the page sent
+ * as atrium.stream(blob) (or of any binary value), read as it arrives in
+ * 64 KiB pieces: a file of any size is hashed in little memory. On a
+ * worker, since reads wait for the page's bytes. */
+static void
+demo_sha256_stream_cb (AtriumCall *call,
+                       gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = atrium_call_get_stream (call, 0, &error);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = NULL;
+  JsonNode *result;
+  gssize n;
+
+  if (stream == NULL)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_BAD_ARGS,
+                                "demo.sha256Stream(blob) takes atrium.stream(blob): %s",
+                                error->message);
+      return;
+    }
+  buffer = g_malloc (64 * 1024);
+  while ((n = g_input_stream_read (stream, buffer, 64 * 1024, NULL, &error)) > 0)
+    g_checksum_update (checksum, buffer, n);
+  if (n < 0)
+    {
+      atrium_call_return_gerror (call, error);
+      return;
+    }
+  result = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (result, g_checksum_get_string (checksum));
   atrium_call_return_value (call, result);
 }
 
@@ -358,6 +508,10 @@ static const struct
     "Returns n bytes, byte i being i & 255 (at most the message limit)." },
   { "demo.sha256", "(data: bytes) => string",
     "The SHA-256 of data, in hex: what C received." },
+  { "demo.sha256Stream", "(data: stream) => string",
+    "The SHA-256 of a Blob sent as atrium.stream(blob), in hex, read as it arrives." },
+  { "demo.stream", "(n: number, sized?: boolean) => stream",
+    "A stream of n bytes, byte i being i & 255, made as the page reads it; sized false hides its length." },
   { "app.version", "() => string", "The libatrium version, such as \"0.1.0\"." },
   { "app.quit", "(code?: number) => null", "Quits the launcher with exit status code (0-255)." },
   { "app.open_window", "(path: string) => number",
@@ -376,6 +530,9 @@ demo_services_bind (AtriumApp *app)
   atrium_app_bind (app, "demo.fail", demo_fail_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "demo.bytes", demo_bytes_cb, app, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.sha256", demo_sha256_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "demo.stream", demo_stream_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "demo.sha256Stream", demo_sha256_stream_cb, NULL, NULL,
+                   ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "app.quit", app_quit_cb, app, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "app.version", app_version_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
 

@@ -4,6 +4,11 @@
 
 G_BEGIN_DECLS
 
-void demo_services_bind (AtriumApp *app);
+void          demo_services_bind             (AtriumApp *app);
+
+/* demo.stream's stream, for tests: @n bytes, byte i being i & 255. */
+GInputStream *demo_pattern_stream_new        (guint64    n);
+/* How many pattern streams are open (made and not yet closed). */
+guint         demo_pattern_streams_open      (void);
 
 G_END_DECLS

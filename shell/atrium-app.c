@@ -61,6 +61,7 @@ struct _AtriumApp
 
   char               token[ATRIUM_TOKEN_LENGTH + 1];
   gsize              max_message_size;
+  guint64            max_stream_size;
   gsize              upload_min;
   guint              max_depth;
   guint              worker_threads;
@@ -472,6 +473,7 @@ atrium_app_init (AtriumApp *self)
   self->start_path = g_strdup ("/");
   self->origin = g_strdup (ATRIUM_ORIGIN);
   self->max_message_size = ATRIUM_DEFAULT_MAX_MESSAGE_SIZE;
+  self->max_stream_size = ATRIUM_DEFAULT_MAX_STREAM_SIZE;
   self->upload_min = ATRIUM_DEFAULT_UPLOAD_MIN;
   self->max_depth = ATRIUM_JSON_DEFAULT_MAX_DEPTH;
   self->worker_threads = 4;
@@ -952,6 +954,34 @@ atrium_app_set_max_message_size (AtriumApp *self,
   self->max_message_size = max_size;
 }
 
+guint64
+atrium_app_get_max_stream_size (AtriumApp *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_APP (self), 0);
+
+  return self->max_stream_size;
+}
+
+/**
+ * atrium_app_set_max_stream_size:
+ * @max_size: the largest `Blob` a page may send as a stream
+ *   (`atrium.stream(blob)`, read with atrium_call_get_stream()), in bytes
+ *
+ * A call naming a larger stream is refused with `too-large` before any of
+ * it is read. Streams do not count against the message limit: they never
+ * sit in memory. Set before the first window opens; the default is 16 GiB.
+ */
+void
+atrium_app_set_max_stream_size (AtriumApp *self,
+                                guint64    max_size)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (max_size > 0);
+  g_return_if_fail (!self->started);
+
+  self->max_stream_size = max_size;
+}
+
 guint
 atrium_app_get_max_depth (AtriumApp *self)
 {
@@ -1015,6 +1045,8 @@ ensure_media_server (AtriumApp *self)
   self->media_server = _atrium_media_server_new (self->assets, ATRIUM_ORIGIN, &error);
   if (self->media_server == NULL)
     g_warning ("No loopback route for media: %s", error->message);
+  else
+    _atrium_media_server_set_max_upload (self->media_server, self->max_stream_size);
   g_clear_pointer (&self->effective_csp, g_free);
 }
 

@@ -117,6 +117,11 @@ gboolean          atrium_app_is_dark               (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL
 gboolean          atrium_app_get_isolated_windows  (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL
+guint64           atrium_app_get_max_stream_size   (AtriumApp         *self);
+ATRIUM_AVAILABLE_IN_ALL
+void              atrium_app_set_max_stream_size   (AtriumApp         *self,
+                                                    guint64            max_size);
+ATRIUM_AVAILABLE_IN_ALL
 gsize             atrium_app_get_max_message_size  (AtriumApp         *self);
 ATRIUM_AVAILABLE_IN_ALL
 void              atrium_app_set_max_message_size  (AtriumApp         *self,

@@ -19,7 +19,13 @@
 #define ATRIUM_BYTES_DTS \
   "/** Binary values a page can send: C receives their bytes (atrium_call_get_bytes()).\n" \
   " *  C's bytes reach the page as a Uint8Array. */\n" \
-  "export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;\n"
+  "export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;\n" \
+  "\n" \
+  "/** A Blob a call sends as a stream (atrium.stream(blob)): C reads it as it arrives\n" \
+  " *  (atrium_call_get_stream()), never whole. A method that returns a stream gives a Response. */\n" \
+  "export interface AtriumStream {\n" \
+  "  readonly __atriumStream: true;\n" \
+  "}\n"
 #define MAX_NESTING 64
 
 static gboolean
@@ -177,15 +183,17 @@ check_param (const char  *signature,
   return TRUE;
 }
 
-/* Copies [@p, @end) with each `bytes` written as @type: the signature's
- * word for binary values. Only where it is a type: not in a string, not a
- * name (a parameter's or a member's, which `:` or `?:` follows) and not a
- * member of something else (after a dot). */
+/* Copies [@p, @end) with each @word written as @type: `bytes`, the
+ * signature's word for binary values, or `stream`. Only where it is a type:
+ * not in a string, not a name (a parameter's or a member's, which `:` or
+ * `?:` follows) and not a member of something else (after a dot). */
 static char *
-replace_bytes (const char *p,
-               const char *end,
-               const char *type)
+replace_word (const char *p,
+              const char *end,
+              const char *the_word,
+              const char *type)
 {
+  gsize word_length = strlen (the_word);
   GString *out = g_string_sized_new (end - p + 16);
   const char *begin = p, *start = p;
 
@@ -211,7 +219,7 @@ replace_bytes (const char *p,
       word = p;
       while (p < end && is_identifier_char (*p))
         p++;
-      if (p - word != 5 || strncmp (word, "bytes", 5) != 0)
+      if ((gsize) (p - word) != word_length || strncmp (word, the_word, word_length) != 0)
         continue;
       after = skip_spaces (p, end);
       before = word;
@@ -295,12 +303,22 @@ _atrium_signature_parse (const char  *signature,
     }
 
   /* `bytes` is binary values: whatever the page may send as bytes in a
-   * parameter, the Uint8Array it receives in a result. */
+   * parameter, the Uint8Array it receives in a result. A `stream` result
+   * (atrium_call_return_stream()) is a Response. */
   result = g_new0 (AtriumSignature, 1);
   p = skip_spaces (start + 1, close);
-  result->params = replace_bytes (p, trim_end (p, close), "AtriumBytes");
+  {
+    g_autofree char *bytes = replace_word (p, trim_end (p, close), "bytes", "AtriumBytes");
+
+    result->params = replace_word (bytes, bytes + strlen (bytes), "stream",
+                                   "AtriumStream | AtriumBytes");
+  }
   p = skip_spaces (arrow + 2, end);
-  result->result = replace_bytes (p, end, "Uint8Array");
+  {
+    g_autofree char *bytes = replace_word (p, end, "bytes", "Uint8Array");
+
+    result->result = replace_word (bytes, bytes + strlen (bytes), "stream", "Response");
+  }
   if (doc != NULL)
     {
       g_autofree char *stripped = g_strstrip (g_strdup (doc));
@@ -336,7 +354,7 @@ is_exportable (const char *key)
     "new", "null", "package", "private", "protected", "public", "return", "static", "super",
     "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
     /* The module's own exports. */
-    "atrium", "call", "on", "once", "off", "emit", "AtriumError", "methods",
+    "atrium", "call", "on", "once", "off", "emit", "stream", "AtriumError", "methods",
   };
 
   if (!is_identifier (key))
@@ -1071,7 +1089,7 @@ _atrium_bindings_generate_js (AtriumRegistry *registry,
     "  throw new Error('window.atrium is missing: this module works only in a page of an Atrium app');\n"
     "\n"
     "export { atrium };\n"
-    "export const { call, on, once, off, emit, AtriumError } = atrium;\n"
+    "export const { call, on, once, off, emit, stream, AtriumError } = atrium;\n"
     "\n"
     "// Every argument is passed on as given, so optional ones stay absent.\n"
     "const bind = (name) => (...args) => atrium.call(name, ...args);\n"
@@ -1238,6 +1256,8 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "  off(name: string, fn?: AtriumListener): void;\n"
     "  /** Sends an event to the app's C listeners; resolves once C has it. */\n"
     "  emit(name: string, data?: unknown): Promise<void>;\n"
+    "  /** Wraps a Blob or File for a call to send as a stream, not read whole first. */\n"
+    "  stream(blob: Blob): AtriumStream;\n"
     "  readonly AtriumError: typeof AtriumError;\n"
     "  /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */\n"
     "  readonly window: AtriumWindowGroup;\n"
@@ -1280,6 +1300,7 @@ _atrium_bindings_generate_dts (AtriumRegistry *registry,
     "export declare const once: AtriumRuntime['once'];\n"
     "export declare const off: AtriumRuntime['off'];\n"
     "export declare const emit: AtriumRuntime['emit'];\n"
+    "export declare const stream: AtriumRuntime['stream'];\n"
     "\n"
     "/** A typed wrapper per method: methods.math.add(1, 2) calls \"math.add\". */\n"
     "export declare const methods: ");

@@ -21,6 +21,7 @@ typedef struct _AtriumApp AtriumApp;
 
 /* Default limit on one message from the page, in bytes. */
 #define ATRIUM_DEFAULT_MAX_MESSAGE_SIZE (64 * 1024 * 1024)
+#define ATRIUM_DEFAULT_MAX_STREAM_SIZE (G_GUINT64_CONSTANT (16) << 30)
 
 #define ATRIUM_TYPE_BRIDGE (_atrium_bridge_get_type ())
 
@@ -38,6 +39,13 @@ JsonNode     *_atrium_bridge_decode       (const char               *text,
                                            gsize                     length,
                                            const char               *token,
                                            gsize                     max_size,
+                                           guint                     max_depth,
+                                           GError                  **error);
+JsonNode     *_atrium_bridge_decode_full  (const char               *text,
+                                           gsize                     length,
+                                           const char               *token,
+                                           gsize                     max_size,
+                                           guint64                   max_stream_size,
                                            guint                     max_depth,
                                            GError                  **error);
 char         *_atrium_bridge_error_to_json (const GError            *error);

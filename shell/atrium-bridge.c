@@ -13,6 +13,7 @@
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-log-limit-private.h"
+#include "atrium-media-server-private.h"
 #include "atrium-scheme-private.h"
 #include "atrium-window-private.h"
 
@@ -147,6 +148,20 @@ _atrium_bridge_decode (const char  *text,
                        guint        max_depth,
                        GError     **error)
 {
+  return _atrium_bridge_decode_full (text, length, token, max_size,
+                                     ATRIUM_DEFAULT_MAX_STREAM_SIZE, max_depth, error);
+}
+
+/* _atrium_bridge_decode() with the app's limit on streams the call names. */
+JsonNode *
+_atrium_bridge_decode_full (const char  *text,
+                            gsize        length,
+                            const char  *token,
+                            gsize        max_size,
+                            guint64      max_stream_size,
+                            guint        max_depth,
+                            GError     **error)
+{
   g_autoptr(JsonNode) root = NULL;
   JsonArray *array;
   JsonNode *name;
@@ -164,7 +179,8 @@ _atrium_bridge_decode (const char  *text,
    * has any (atrium-bytes.c). The envelope and the argument list are two
    * levels of their own: an argument may itself nest max_depth levels
    * deep. */
-  root = _atrium_bytes_parse (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, max_size, error);
+  root = _atrium_bytes_parse_full (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, max_size,
+                                   max_stream_size, error);
   if (root == NULL)
     return NULL;
 
@@ -220,6 +236,55 @@ reply_error (WebKitScriptMessageReply *reply,
   webkit_script_message_reply_return_error_message (reply, json);
 }
 
+/* A stream result: the stream waits on the loopback route under a
+ * one-time URL for this window, and the page gets 'S' and
+ * {"url":…,"type":…,"size":…}, which the runtime fetches at once and
+ * resolves the call with as a Response. */
+static void
+reply_stream (AtriumBridge *self,
+              AtriumCall   *call)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  AtriumMediaServer *media = _atrium_app_get_media_server (self->app);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JSCValue) value = NULL;
+  GString *text;
+
+  if (media == NULL)
+    g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
+                         "Streams need the loopback route, which this app does not have "
+                         "(it serves from a dev server, or could not listen)");
+  else
+    url = _atrium_media_server_add_stream (media, call->stream, call->stream_type,
+                                           call->stream_size, self, &error);
+  if (url == NULL)
+    {
+      reply_error (call->reply, error);
+      return;
+    }
+  /* The route has it now, and closes it. */
+  g_clear_object (&call->stream);
+
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, url);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, call->stream_type);
+  json_builder_set_member_name (builder, "size");
+  json_builder_add_int_value (builder, call->stream_size);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  text = g_string_new ("S");
+  _atrium_json_write (text, node);
+  bytes = g_string_free_to_bytes (text);
+  value = jsc_value_new_string_from_bytes (call->context, bytes);
+  webkit_script_message_reply_return_value (call->reply, value);
+}
+
 /* Main thread: sends the call's result or error to the page, unless the
  * window has gone, and forgets the call. */
 void
@@ -232,7 +297,9 @@ _atrium_bridge_deliver (AtriumCall *call)
   if (self == NULL || call->reply == NULL)
     return;
 
-  if (call->error != NULL)
+  if (call->error == NULL && call->stream != NULL)
+    reply_stream (self, call);
+  else if (call->error != NULL)
     {
       reply_error (call->reply, call->error);
     }
@@ -540,9 +607,10 @@ on_call_message_cb (WebKitUserContentManager *manager,
       goto refuse;
     }
 
-  message = _atrium_bridge_decode (data, length, _atrium_app_get_token (self->app),
-                                   atrium_app_get_max_message_size (self->app),
-                                   atrium_app_get_max_depth (self->app), &error);
+  message = _atrium_bridge_decode_full (data, length, _atrium_app_get_token (self->app),
+                                        atrium_app_get_max_message_size (self->app),
+                                        atrium_app_get_max_stream_size (self->app),
+                                        atrium_app_get_max_depth (self->app), &error);
   if (message == NULL)
     goto refuse;
 
@@ -556,6 +624,12 @@ on_call_message_cb (WebKitUserContentManager *manager,
 
   call = _atrium_call_new (method, g_steal_pointer (&message), self, reply,
                            jsc_value_get_context (value));
+  /* Read from any thread by atrium_call_get_stream(). A raw newline then
+   * '~' is only ever a stream's segment (JSON.stringify writes none). */
+  if (_atrium_app_get_media_server (self->app) != NULL)
+    call->media = g_object_ref (_atrium_app_get_media_server (self->app));
+  call->has_streams = data[ATRIUM_TOKEN_LENGTH] == ATRIUM_BYTES_FRAME
+                      && g_strstr_len (data, length, "\n~") != NULL;
   _atrium_call_set_delivery (call, _atrium_bridge_deliver, self->window);
   g_hash_table_add (self->calls, call);
   page_id = call->page_id;
@@ -928,6 +1002,8 @@ _atrium_bridge_close (AtriumBridge *self)
 
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);
+  if (self->app != NULL && _atrium_app_get_media_server (self->app) != NULL)
+    _atrium_media_server_drop_streams (_atrium_app_get_media_server (self->app), self);
 
   self->window = NULL;
   g_clear_object (&self->app);
@@ -943,6 +1019,8 @@ _atrium_bridge_page_changed (AtriumBridge *self)
 
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);
+  if (self->app != NULL && _atrium_app_get_media_server (self->app) != NULL)
+    _atrium_media_server_drop_streams (_atrium_app_get_media_server (self->app), self);
 }
 
 AtriumWindow *

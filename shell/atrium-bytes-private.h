@@ -29,6 +29,19 @@ JsonNode *_atrium_bytes_parse      (const char    *text,
                                     guint          max_depth,
                                     gsize          max_size,
                                     GError       **error);
+JsonNode *_atrium_bytes_parse_full (const char    *text,
+                                    gsize          length,
+                                    guint          max_depth,
+                                    gsize          max_size,
+                                    guint64        max_stream_size,
+                                    GError       **error);
+/* A stream the page sends (atrium.stream(blob)): in the message, a segment
+ * '~' KEY ':' SIZE in place of base64; in the tree, the marker holds
+ * {"stream": KEY, "size": SIZE} instead of a string. */
+#define ATRIUM_STREAM_SEGMENT '~'
+gboolean  _atrium_node_get_stream_ref (JsonNode    *node,
+                                       const char **key,
+                                       guint64     *size);
 guint     _atrium_bytes_write      (GString       *out,
                                     JsonNode      *node);
 

@@ -43,6 +43,16 @@
  * checked strictly (the standard alphabet, padding only at the end, no
  * stray bits) and anything else is ATRIUM_ERROR_BAD_ARGS.
  *
+ * A call's argument may also be a stream (atrium.stream(blob) in the page,
+ * atrium_call_get_stream() in C): its segment is '~', a 32-digit hex key
+ * and ':' and its decimal size instead of base64, and its marker becomes
+ * {"$atrium-bytes": {"stream": KEY, "size": SIZE}} in the tree, which is
+ * not bytes (atrium_node_holds_bytes() says no). The Blob itself goes up
+ * apart, as the body of a POST to the loopback route under that key
+ * (atrium-media-server.c), and is read only when C asks for the stream.
+ * Its size counts against max_stream_size, not the message limit; events
+ * cannot carry streams.
+ *
  * C to page: a reply or an event is plain JSON in which markers hold their
  * base64 inline; the bridge tells the runtime that a reply holds some
  * (_atrium_bytes_write() counts them) and the runtime makes a Uint8Array
@@ -328,6 +338,51 @@ _atrium_bytes_parse (const char  *text,
                      gsize        max_size,
                      GError     **error)
 {
+  return _atrium_bytes_parse_full (text, length, max_depth, max_size, 0, error);
+}
+
+/* A stream segment: '~', 32 lowercase hex digits, ':', a decimal size
+ * without leading zeros. */
+static gboolean
+parse_stream_segment (const char *p,
+                      gsize       length,
+                      guint64    *size)
+{
+  gsize i;
+
+  if (length < 1 + 32 + 2 || length > 1 + 32 + 1 + 19 || p[0] != ATRIUM_STREAM_SEGMENT
+      || p[33] != ':')
+    return FALSE;
+  for (i = 1; i < 33; i++)
+    if (!g_ascii_isdigit (p[i]) && !(p[i] >= 'a' && p[i] <= 'f'))
+      return FALSE;
+  if (p[34] == '0' && length > 35)
+    return FALSE;
+  *size = 0;
+  for (i = 34; i < length; i++)
+    {
+      if (!g_ascii_isdigit (p[i]) || *size > (G_MAXUINT64 - 9) / 10)
+        return FALSE;
+      *size = *size * 10 + (p[i] - '0');
+    }
+  return TRUE;
+}
+
+/**
+ * _atrium_bytes_parse_full:
+ * @max_stream_size: the largest stream the message may name; 0 refuses
+ *   streams (events)
+ *
+ * _atrium_bytes_parse() for a call's message, which may name streams.
+ */
+JsonNode *
+_atrium_bytes_parse_full (const char  *text,
+                          gsize        length,
+                          guint        max_depth,
+                          gsize        max_size,
+                          guint64      max_stream_size,
+                          GError     **error)
+{
   g_autoptr(GPtrArray) marked = g_ptr_array_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GArray) segments = NULL;
@@ -382,6 +437,25 @@ _atrium_bytes_parse (const char  *text,
       if (segments->len >= json_length / MARKER_MIN_LENGTH + 1)
         return refuse (error, ATRIUM_ERROR_BAD_ARGS,
                        "A message holds more binary values than markers");
+      if (segment.length > 0 && start[0] == ATRIUM_STREAM_SEGMENT)
+        {
+          guint64 stream_size;
+
+          if (max_stream_size == 0)
+            return refuse (error, ATRIUM_ERROR_BAD_ARGS, "Only a call's arguments can be streams");
+          if (!parse_stream_segment (start, segment.length, &stream_size))
+            return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A stream's reference is malformed");
+          if (stream_size > max_stream_size)
+            {
+              g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                           "A stream of %" G_GUINT64_FORMAT " bytes is over the limit of %"
+                           G_GUINT64_FORMAT, stream_size, max_stream_size);
+              return NULL;
+            }
+          g_array_append_val (segments, segment);
+          p = next != NULL ? next : end;
+          continue;
+        }
       if (!decoded_size (start, segment.length, &size))
         return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A binary value is not valid base64");
       if (size > max_size - total)
@@ -431,6 +505,19 @@ _atrium_bytes_parse (const char  *text,
       const char *base64 = text + segment->offset;
       g_autofree char *copy = NULL;
 
+      if (segment->length > 0 && base64[0] == ATRIUM_STREAM_SEGMENT)
+        {
+          JsonObject *ref = json_object_new ();
+          JsonNode *ref_node = json_node_new (JSON_NODE_OBJECT);
+          guint64 stream_size = 0;
+
+          parse_stream_segment (base64, segment->length, &stream_size);
+          json_object_set_string_member (ref, "stream", (copy = g_strndup (base64 + 1, 32)));
+          json_object_set_int_member (ref, "size", (gint64) stream_size);
+          json_node_take_object (ref_node, ref);
+          json_object_set_member (object, ATRIUM_BYTES_KEY, ref_node);
+          continue;
+        }
       if (!_atrium_base64_check (base64, segment->length, NULL))
         return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A binary value is not valid base64");
       copy = g_strndup (base64, segment->length);
@@ -439,6 +526,38 @@ _atrium_bytes_parse (const char  *text,
     }
 
   return g_steal_pointer (&root);
+}
+
+/**
+ * _atrium_node_get_stream_ref:
+ * @key: (out): the stream's key, borrowed from @node
+ * @size: (out): its size
+ *
+ * Returns: whether @node is a stream the page sent in a call's arguments
+ */
+gboolean
+_atrium_node_get_stream_ref (JsonNode    *node,
+                             const char **key,
+                             guint64     *size)
+{
+  JsonObject *object, *ref;
+  JsonNode *member, *key_node, *size_node;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)
+      || json_object_get_size (object = json_node_get_object (node)) != 1
+      || (member = json_object_get_member (object, ATRIUM_BYTES_KEY)) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (member))
+    return FALSE;
+  ref = json_node_get_object (member);
+  key_node = json_object_get_member (ref, "stream");
+  size_node = json_object_get_member (ref, "size");
+  if (key_node == NULL || size_node == NULL || !JSON_NODE_HOLDS_VALUE (key_node)
+      || json_node_get_value_type (key_node) != G_TYPE_STRING || !JSON_NODE_HOLDS_VALUE (size_node)
+      || json_node_get_value_type (size_node) != G_TYPE_INT64)
+    return FALSE;
+  *key = json_node_get_string (key_node);
+  *size = json_node_get_int (size_node);
+  return TRUE;
 }
 
 /**

@@ -4,6 +4,7 @@
 
 #include "atrium-call.h"
 #include "atrium-channel-private.h"
+#include "atrium-media-server-private.h"
 #include "atrium-pool-private.h"
 #include "atrium-registry-private.h"
 
@@ -33,6 +34,13 @@ struct _AtriumCall
    * thread after the hand-over. */
   GString         *result;        /* JSON text of the result, pooled */
   GError          *error;
+  AtriumMediaServer *media;       /* set before dispatch, read-only after: uploads */
+  gboolean         has_streams;   /* the arguments name streams; likewise */
+  GHashTable      *in_streams;    /* argument node → the stream handed out, under
+                                   * atrium-call.c's streams_lock */
+  GInputStream    *stream;        /* a stream result (atrium_call_return_stream()) */
+  char            *stream_type;
+  goffset          stream_size;
 
   /* Main thread only. The bridge clears them when its window goes away, so a
    * late result finds nothing to reply to and is dropped. */

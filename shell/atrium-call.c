@@ -19,6 +19,7 @@ G_DEFINE_BOXED_TYPE (AtriumCall, atrium_call, atrium_call_ref, atrium_call_unref
 #define RESULT_CHANNEL_BATCH    256
 
 static _Atomic guint64 next_id = 1;
+static GMutex streams_lock;
 static AtriumPool *call_pool;
 static AtriumChannel *results;
 
@@ -176,6 +177,52 @@ release_on_main_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The streams the call's arguments name and its method never asked for:
+ * their uploads are let go on the route, not kept until they expire. */
+static void
+release_unclaimed (AtriumCall *call)
+{
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  if (call->args == NULL)
+    return;
+  g_ptr_array_add (stack, call->args);
+  while (stack->len > 0)
+    {
+      JsonArray *array = NULL;
+      JsonObject *object = NULL;
+      gpointer top = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+      g_autoptr(GList) members = NULL;
+      guint n;
+
+      /* Arrays and objects both go on the stack, told apart by a tag bit. */
+      if (GPOINTER_TO_SIZE (top) & 1)
+        object = GSIZE_TO_POINTER (GPOINTER_TO_SIZE (top) & ~(gsize) 1);
+      else
+        array = top;
+      if (object != NULL)
+        members = json_object_get_values (object);
+      n = array != NULL ? json_array_get_length (array) : g_list_length (members);
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *node = array != NULL ? json_array_get_element (array, i)
+                                         : g_list_nth_data (members, i);
+          const char *key;
+          guint64 size;
+
+          if (_atrium_node_get_stream_ref (node, &key, &size))
+            {
+              if (call->in_streams == NULL || !g_hash_table_contains (call->in_streams, node))
+                _atrium_media_server_release_upload (call->media, key);
+            }
+          else if (JSON_NODE_HOLDS_ARRAY (node))
+            g_ptr_array_add (stack, json_node_get_array (node));
+          else if (JSON_NODE_HOLDS_OBJECT (node))
+            g_ptr_array_add (stack, GSIZE_TO_POINTER (GPOINTER_TO_SIZE (json_node_get_object (node)) | 1));
+        }
+    }
+}
+
 AtriumCall *
 atrium_call_ref (AtriumCall *call)
 {
@@ -195,13 +242,27 @@ atrium_call_unref (AtriumCall *call)
   if (!g_atomic_ref_count_dec (&call->ref_count))
     return;
 
+  /* Before the arguments go. */
+  if (call->has_streams && call->media != NULL)
+    release_unclaimed (call);
   g_clear_pointer (&call->method, _atrium_method_unref);
   g_clear_pointer (&call->message, json_node_unref);
+  call->args = NULL;
   cancellable = g_atomic_pointer_exchange (&call->cancellable, NULL);
   g_clear_object (&cancellable);
   if (call->result != NULL)
     g_string_free (g_steal_pointer (&call->result), TRUE);
   g_clear_error (&call->error);
+  /* A stream result the page never got (the call was cancelled, or its
+   * window closed): the app learns it from the stream's close. */
+  if (call->stream != NULL)
+    {
+      g_input_stream_close (call->stream, NULL, NULL);
+      g_clear_object (&call->stream);
+    }
+  g_clear_pointer (&call->stream_type, g_free);
+  g_clear_pointer (&call->in_streams, g_hash_table_unref);
+  g_clear_object (&call->media);
 
   /* WebKit objects may only be released on the main thread; a call that an
    * async method dropped on a worker without finishing gets there late. */
@@ -487,6 +548,134 @@ atrium_call_get_bytes (AtriumCall  *call,
       return NULL;
     }
   return atrium_bytes_node_get_bytes (node, error);
+}
+
+/**
+ * atrium_call_return_stream:
+ * @call: (transfer full): the call
+ * @stream: (transfer none): the result's bytes
+ * @content_type: (nullable): their MIME type, such as `image/png`; %NULL
+ *   for `application/octet-stream`
+ * @size: the number of bytes @stream gives, or -1 when it is not known
+ *
+ * Finishes @call with a stream: the page receives a `Response` whose body
+ * is @stream, read only as fast as the page reads it (`await
+ * r.arrayBuffer()`, `r.body.getReader()`, `await r.blob()`), so a stream
+ * of any size never sits in memory on either side.
+ *
+ * libatrium takes a reference to @stream and reads it on a thread of its
+ * loopback route, never the main thread: a stream whose reads block (a
+ * pipe, say) holds that thread meanwhile, so give it a stream that can
+ * keep up, and read anything that needs the main thread elsewhere first.
+ * The stream is closed (g_input_stream_close()) once the page has read it
+ * all, or when the page drops or cancels the body (`p.cancel()` or
+ * `r.body.cancel()`), the call is cancelled before its answer goes, the
+ * window closes, or the page has not begun to read it 30 seconds after the
+ * answer; a stream that must not be cut short learns of it there. Reads
+ * are given a cancellable that is cancelled when the window closes.
+ *
+ * With @size known, the stream must give exactly @size bytes: a stream
+ * that ends sooner fails the body in the page with a network error; one
+ * with more is cut at @size. With -1 the body ends where the stream does.
+ *
+ * The page gets `not-supported` when the app has no loopback route (it
+ * serves from a dev server, or could not listen), and `queue-full` when
+ * the window has 64 streams that it has not begun to read.
+ */
+void
+atrium_call_return_stream (AtriumCall   *call,
+                           GInputStream *stream,
+                           const char   *content_type,
+                           goffset       size)
+{
+  g_return_if_fail (call != NULL);
+  g_return_if_fail (G_IS_INPUT_STREAM (stream));
+  g_return_if_fail (size >= -1);
+
+  if (!claim (call, G_STRFUNC))
+    return;
+
+  call->stream = g_object_ref (stream);
+  call->stream_type = g_strdup (content_type != NULL ? content_type : "application/octet-stream");
+  call->stream_size = size;
+  finish (call);
+}
+
+/**
+ * atrium_call_get_stream:
+ * @call: the call
+ * @index: which argument, from 0
+ * @error: return location for a #GError
+ *
+ * Reads argument @index as a stream. A `Blob` or `File` the page passed as
+ * `atrium.stream(blob)` is never read whole: it goes up on its own (a
+ * request to libatrium's loopback route, paced by TCP), and the stream
+ * gives its bytes as they come, so a file of gigabytes can be hashed,
+ * copied or parsed with little memory. Any other binary value the page
+ * sent gives a stream over its bytes (a plain `Blob` is read whole first,
+ * as for atrium_call_get_bytes()).
+ *
+ * Reading blocks until the page's bytes arrive: read on a worker
+ * (%ATRIUM_BIND_WORKER) or asynchronously, not on the main thread. Reads
+ * fail with %G_IO_ERROR_CANCELLED once the page cancels the call or its
+ * window closes, with %G_IO_ERROR_TIMED_OUT when the page sends nothing for
+ * 30 seconds, and with %G_IO_ERROR_FAILED when the page's body ends early.
+ * The stream gives exactly the `Blob`'s size (it is also in the argument:
+ * `{"$atrium-bytes": {"stream": …, "size": N}}`). Asking twice for the same
+ * argument gives the same stream.
+ *
+ * Returns: (transfer full) (nullable): the stream, or %NULL with @error set
+ *   to %ATRIUM_ERROR_BAD_ARGS when the page passed neither a stream nor
+ *   bytes there, %ATRIUM_ERROR_NOT_SUPPORTED without a loopback route
+ */
+GInputStream *
+atrium_call_get_stream (AtriumCall  *call,
+                        guint        index,
+                        GError     **error)
+{
+  JsonNode *node;
+  const char *key;
+  guint64 size;
+  GInputStream *stream = NULL;
+
+  g_return_val_if_fail (call != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  node = atrium_call_get_arg (call, index);
+  if (atrium_node_holds_bytes (node))
+    {
+      g_autoptr(GBytes) bytes = atrium_bytes_node_get_bytes (node, error);
+
+      return bytes != NULL ? g_memory_input_stream_new_from_bytes (bytes) : NULL;
+    }
+  if (!_atrium_node_get_stream_ref (node, &key, &size))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "Argument %u of %s is not a stream", index, call->method->name);
+      return NULL;
+    }
+  if (call->media == NULL)
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
+                           "Streams need the loopback route, which this app does not have");
+      return NULL;
+    }
+
+  g_mutex_lock (&streams_lock);
+  if (call->in_streams == NULL)
+    call->in_streams = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  stream = g_hash_table_lookup (call->in_streams, node);
+  if (stream != NULL)
+    g_object_ref (stream);
+  else
+    {
+      stream = _atrium_media_server_claim_upload (call->media, key, size,
+                                                  atrium_call_get_cancellable (call), error);
+      if (stream != NULL)
+        g_hash_table_insert (call->in_streams, node, g_object_ref (stream));
+    }
+  g_mutex_unlock (&streams_lock);
+  return stream;
 }
 
 /**

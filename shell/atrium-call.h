@@ -82,6 +82,10 @@ GBytes        *atrium_call_get_bytes_for_node (AtriumCall  *call,
                                               JsonNode     *node,
                                               GError      **error);
 ATRIUM_AVAILABLE_IN_ALL
+GInputStream  *atrium_call_get_stream        (AtriumCall   *call,
+                                              guint         index,
+                                              GError      **error);
+ATRIUM_AVAILABLE_IN_ALL
 GCancellable  *atrium_call_get_cancellable   (AtriumCall   *call);
 ATRIUM_AVAILABLE_IN_ALL
 gboolean       atrium_call_is_cancelled      (AtriumCall   *call);
@@ -94,6 +98,11 @@ void           atrium_call_return_value      (AtriumCall   *call,
 ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_bytes      (AtriumCall   *call,
                                               GBytes       *bytes);
+ATRIUM_AVAILABLE_IN_ALL
+void           atrium_call_return_stream     (AtriumCall   *call,
+                                              GInputStream *stream,
+                                              const char   *content_type,
+                                              goffset       size);
 ATRIUM_AVAILABLE_IN_ALL
 void           atrium_call_return_error      (AtriumCall   *call,
                                               AtriumError   code,

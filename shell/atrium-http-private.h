@@ -23,6 +23,8 @@ typedef struct
   const char *target;
   const char *host;         /* NULL when absent */
   const char *range;        /* NULL when absent */
+  const char *origin;       /* NULL when absent */
+  gint64      content_length; /* -1 when absent (or with Transfer-Encoding) */
   guint       version;      /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
   gboolean    keep_alive;
   gboolean    has_body;     /* Content-Length other than 0, or Transfer-Encoding */

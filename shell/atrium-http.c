@@ -60,6 +60,7 @@ _atrium_http_reason_phrase (guint status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 408: return "Request Timeout";
@@ -119,7 +120,7 @@ has_token (const char *list,
  * Parses an HTTP/1.0 or 1.1 request head strictly: lines end in CRLF; the
  * method is a token, the target visible ASCII; header names are tokens
  * followed directly by ":", values have no control characters; no line
- * folding, no NUL, no second Host, Range or Content-Length. A pure
+ * folding, no NUL, no second Host, Range, Origin or Content-Length. A pure
  * function over untrusted bytes, for a fuzzer to drive alone.
  *
  * Returns: %TRUE when @head is a well-formed request head
@@ -134,12 +135,14 @@ _atrium_http_parse_request (char              *head,
   char *eol;
   char *p;
   gboolean seen_length = FALSE;
+  gboolean seen_te = FALSE;
   gboolean close = FALSE;
   gboolean keep_alive = FALSE;
 
   g_assert (head != NULL && request != NULL);
 
   memset (request, 0, sizeof *request);
+  request->content_length = -1;
   if (length < 4 || length > ATRIUM_HTTP_MAX_HEAD || memcmp (end - 4, "\r\n\r\n", 4) != 0)
     return FALSE;
   if (memchr (head, '\0', length) != NULL)
@@ -209,20 +212,36 @@ _atrium_http_parse_request (char              *head,
             return FALSE;
           request->range = value;
         }
+      else if (g_ascii_strcasecmp (name, "Origin") == 0)
+        {
+          if (request->origin != NULL)
+            return FALSE;
+          request->origin = value;
+        }
       else if (g_ascii_strcasecmp (name, "Content-Length") == 0)
         {
+          gint64 n = 0;
+
           if (seen_length || *value == '\0')
             return FALSE;
           seen_length = TRUE;
           for (p = value; *p != '\0'; p++)
-            if (!g_ascii_isdigit (*p))
-              return FALSE;
-          if (strspn (value, "0") != strlen (value))
+            {
+              if (!g_ascii_isdigit (*p))
+                return FALSE;
+              /* Past 2^62 is no length a client means. */
+              if (n > (G_GINT64_CONSTANT (1) << 62) / 10)
+                return FALSE;
+              n = n * 10 + (*p - '0');
+            }
+          request->content_length = n;
+          if (n > 0)
             request->has_body = TRUE;
         }
       else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
         {
           request->has_body = TRUE;
+          seen_te = TRUE;
         }
       else if (g_ascii_strcasecmp (name, "Connection") == 0)
         {
@@ -232,6 +251,8 @@ _atrium_http_parse_request (char              *head,
     }
 
   request->keep_alive = !close && (request->version == 1 || keep_alive);
+  if (seen_te)
+    request->content_length = -1;
   return TRUE;
 }
 

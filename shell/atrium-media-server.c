@@ -18,6 +18,7 @@
 
 #include <gio/gunixinputstream.h>
 
+#include "atrium-error.h"
 #include "atrium-range-private.h"
 #include "atrium-slice-stream-private.h"
 #include "atrium-token-private.h"
@@ -69,6 +70,37 @@
  * File bodies go out with sendfile(), so a large file is never in memory and
  * never copied through user space.
  *
+ * Streams (atrium_call_return_stream()): a method's GInputStream waits here
+ * under a one-time URL, TOKEN/__atrium/stream/KEY with a second 128-bit key,
+ * until the runtime of the window it answers fetches it: GET only, with the
+ * app's Origin, once (the entry is claimed by the first such request and
+ * is gone for any other), within ATRIUM_MEDIA_STREAM_LIFETIME_MS, and at
+ * most ATRIUM_MEDIA_STREAMS_PER_OWNER per window. The body is read on a
+ * worker in COPY_BUFFER_SIZE pieces, only as fast as the client takes it
+ * (a full socket hands the connection back to the server's thread, as for
+ * files), so a stream of any size never sits in memory: TCP is the
+ * back-pressure that WebKit's custom-scheme API lacks. A stream without a
+ * known size goes out chunked. The app's stream is closed when the
+ * response ends, the client goes, its window closes
+ * (_atrium_media_server_drop_streams()) or its URL expires unread; always
+ * on the server's thread or the caller's, never under the lock.
+ *
+ * Uploads (atrium_call_get_stream()): the other way, the runtime POSTs a
+ * Blob the page passed as atrium.stream(blob) to TOKEN/__atrium/upload/KEY,
+ * with the app's Origin and a Content-Length, and names KEY in its call
+ * message. The head is checked (token, Origin, key, length within the
+ * app's limit) and the body left unread: the connection leaves the server
+ * (its socket, and any body bytes that came with the head) for an Upload
+ * under KEY, which waits at most ATRIUM_MEDIA_STREAM_LIFETIME_MS for the
+ * call to claim it. The claim (_atrium_media_server_claim_upload(), from
+ * the token-checked call message only) gives C a GInputStream that reads
+ * the socket itself, blocking on the reader's thread, so TCP is again the
+ * back-pressure and at most a socket buffer is in memory. A second POST
+ * under a key poisons it (both are refused: there is no telling which was
+ * the runtime's). The call's cancellable shuts the socket, so a call
+ * cancelled or a window closed ends every read at once; the page gets 204
+ * once C has read the whole body.
+ *
  * Why not libsoup's SoupServer, which WebKit already loads: measured
  * against a SoupServer doing the same job on its own thread and context
  * (the same files in 64 KiB chunks, Range; raw clients over loopback;
@@ -107,6 +139,9 @@
  * answers also yields. */
 #define REQUEST_COST (16 * 1024)
 #define COPY_BUFFER_SIZE (64 * 1024)
+/* Room before and after a piece of a stream for its chunk framing. */
+#define CHUNK_HEAD 12
+#define CHUNK_TAIL 2
 /* Connections accepted per wake-up, so that a flood cannot starve the
  * timers and reads on the same thread. */
 #define ACCEPT_BATCH 64
@@ -149,7 +184,52 @@ struct _AtriumMediaServer
   GHashTable             *connections;  /* Connection → itself, under lock */
   GQueue                  waiting;      /* CONN_WAITING, longest waiting first, under lock */
   gboolean                stopped;      /* under lock */
+  GHashTable             *streams;      /* key → StreamEntry, under lock */
+  GSource                *stream_expiry; /* while streams or uploads wait, under lock */
+  GHashTable             *uploads;      /* key → Upload, under lock */
+  GCond                   upload_cond;  /* an upload arrived or failed; with the lock */
+  guint64                 max_upload;   /* under lock */
+  gint                    stream_lifetime_ms; /* atomic */
 };
+
+/* A stream waiting for its one fetch, then being served. */
+typedef struct
+{
+  char           key[ATRIUM_TOKEN_LENGTH + 1];
+  GInputStream  *stream;       /* moved into the response when claimed */
+  GCancellable  *cancellable;  /* cancelled when its owner drops it */
+  char          *content_type;
+  goffset        size;         /* -1: unknown */
+  gconstpointer  owner;
+  gint64         expires;      /* monotonic µs, while unclaimed */
+  gboolean       claimed;
+  GSocket       *socket;       /* the connection serving it, once known */
+} StreamEntry;
+
+/* A stream the page sends: its POST, its claim, in either order. */
+typedef struct
+{
+  char           key[ATRIUM_TOKEN_LENGTH + 1];
+  GSocket       *socket;       /* the POST's, once it came */
+  GBytes        *leftover;     /* body bytes read with its head */
+  gint64         length;       /* its Content-Length, -1 before it came */
+  gint64         expires;      /* monotonic µs: for the POST or the claim to come */
+  gboolean       claimed;      /* a stream reads it; only the stream frees it then */
+  guint64        claimed_size;
+  gboolean       failed;       /* poisoned, cancelled, expired or stopped */
+} Upload;
+
+static void
+upload_free (Upload *upload)
+{
+  if (upload->socket != NULL)
+    {
+      g_socket_close (upload->socket, NULL);
+      g_object_unref (upload->socket);
+    }
+  g_clear_pointer (&upload->leftover, g_bytes_unref);
+  g_free (upload);
+}
 
 G_DEFINE_FINAL_TYPE (AtriumMediaServer, _atrium_media_server, G_TYPE_OBJECT)
 
@@ -176,8 +256,8 @@ struct _Connection
   gboolean             responding;
   gsize                out_sent;
   guint8              *copy;       /* for bodies without a descriptor */
-  gsize                copy_length;
-  gsize                copy_sent;
+  gsize                copy_length; /* the end of what is to send in @copy */
+  gsize                copy_sent;   /* from the start of @copy */
 };
 
 /* Responses */
@@ -187,9 +267,51 @@ _atrium_media_response_clear (AtriumMediaResponse *response)
 {
   if (response->out != NULL)
     g_string_free (response->out, TRUE);
+  if (response->is_stream && response->body != NULL)
+    g_input_stream_close (response->body, NULL, NULL);
   g_clear_object (&response->body);
+  g_clear_object (&response->cancellable);
   memset (response, 0, sizeof *response);
   response->fd = -1;
+}
+
+static void
+stream_entry_free (gpointer data)
+{
+  StreamEntry *entry = data;
+
+  g_assert (entry->stream == NULL);
+  g_clear_object (&entry->cancellable);
+  g_free (entry->content_type);
+  g_free (entry);
+}
+
+static gboolean
+close_stream_idle_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_stream (gpointer data)
+{
+  GInputStream *stream = data;
+
+  g_input_stream_close (stream, NULL, NULL);
+  g_object_unref (stream);
+}
+
+/* Closes the app's @stream on the server's thread, where no lock is held
+ * (or, once the server has stopped, when its context goes). */
+static void
+close_stream_later (AtriumMediaServer *self,
+                    GInputStream      *stream)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, close_stream_idle_cb, stream, close_stream);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 static void
@@ -258,6 +380,130 @@ _atrium_media_server_respond_status (AtriumMediaServer   *self,
   status_page (self, response, status, message, NULL, FALSE, TRUE);
 }
 
+/* A stream's one fetch. Everything is checked before the entry is
+ * claimed, so a request that fails a check (another origin, HEAD) leaves
+ * the stream to the runtime. */
+static void
+respond_stream (AtriumMediaServer       *self,
+                const AtriumHttpRequest *request,
+                const char              *key,
+                AtriumMediaResponse     *response)
+{
+  StreamEntry *entry = NULL;
+  g_autofree char *extra = NULL;
+
+  if (strcmp (request->method, "GET") != 0)
+    {
+      status_page (self, response, 405, "A stream is read once, with GET", "Allow: GET\r\n", FALSE,
+                   strcmp (request->method, "HEAD") != 0);
+      return;
+    }
+  /* The runtime's fetch is a CORS request from the app's origin; a frame
+   * of another origin, or a no-cors fetch that would only take the stream
+   * away from the page, says otherwise. */
+  if (request->origin == NULL || strcmp (request->origin, self->allowed_origin) != 0)
+    {
+      status_page (self, response, 403, "Streams are for the app's own pages", NULL, FALSE, TRUE);
+      return;
+    }
+
+  g_mutex_lock (&self->lock);
+  if (strlen (key) == ATRIUM_TOKEN_LENGTH)
+    entry = g_hash_table_lookup (self->streams, key);
+  if (entry != NULL && (entry->claimed || entry->expires < g_get_monotonic_time ()))
+    entry = NULL;
+  if (entry != NULL)
+    {
+      entry->claimed = TRUE;
+      response->body = g_steal_pointer (&entry->stream);
+      response->cancellable = g_object_ref (entry->cancellable);
+      response->owner = entry->owner;
+      response->is_stream = TRUE;
+      response->stream_entry = entry;
+      response->chunked = entry->size < 0;
+      response->length = entry->size < 0 ? G_MAXINT64 : entry->size;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (entry == NULL)
+    {
+      status_page (self, response, 404, "No such stream, or it was read already", NULL, FALSE,
+                   TRUE);
+      return;
+    }
+
+  /* The content type is the app's, checked when it was added. */
+  response->status = 200;
+  response->keep_alive = FALSE;
+  response->out = g_string_sized_new (512);
+  if (response->chunked)
+    extra = g_strdup ("Transfer-Encoding: chunked\r\n");
+  else
+    extra = g_strdup_printf ("Content-Length: %" G_GOFFSET_FORMAT "\r\n", response->length);
+  g_string_append_printf (response->out,
+                          "HTTP/1.1 200 OK\r\n"
+                          "Content-Type: %s\r\n"
+                          "%s"
+                          "Cache-Control: no-store\r\n"
+                          "X-Content-Type-Options: nosniff\r\n"
+                          "Access-Control-Allow-Origin: %s\r\n"
+                          "Connection: close\r\n"
+                          "\r\n",
+                          entry->content_type, extra, self->allowed_origin);
+}
+
+/* A POST to TOKEN/__atrium/upload/…, the token checked. */
+static gboolean
+is_upload (AtriumMediaServer       *self,
+           const AtriumHttpRequest *request)
+{
+  const char *target = request->target;
+
+  return strcmp (request->method, "POST") == 0 && target[0] == '/'
+         && _atrium_token_matches (target + 1, strlen (target + 1), self->token)
+         && g_str_has_prefix (target + 1 + ATRIUM_TOKEN_LENGTH, ATRIUM_MEDIA_UPLOAD_PATH);
+}
+
+/* An upload's head: everything is checked here, before a byte of its body
+ * is looked at; what passes goes to its claim (job_cb() parks it). Every
+ * refusal closes the connection, its body unread. */
+static void
+respond_upload (AtriumMediaServer       *self,
+                const AtriumHttpRequest *request,
+                AtriumMediaResponse     *response)
+{
+  const char *key = request->target + 1 + ATRIUM_TOKEN_LENGTH + strlen (ATRIUM_MEDIA_UPLOAD_PATH);
+  guint64 max;
+
+  if (request->origin == NULL || strcmp (request->origin, self->allowed_origin) != 0)
+    {
+      status_page (self, response, 403, "Uploads are for the app's own pages", NULL, FALSE, TRUE);
+      return;
+    }
+  if (strlen (key) != ATRIUM_TOKEN_LENGTH || strspn (key, "0123456789abcdef") != ATRIUM_TOKEN_LENGTH)
+    {
+      status_page (self, response, 404, "No such upload", NULL, FALSE, TRUE);
+      return;
+    }
+  if (request->content_length < 0)
+    {
+      status_page (self, response, 411, "An upload says its length", NULL, FALSE, TRUE);
+      return;
+    }
+  g_mutex_lock (&self->lock);
+  max = self->max_upload;
+  g_mutex_unlock (&self->lock);
+  if ((guint64) request->content_length > max)
+    {
+      status_page (self, response, 413, "The upload is over the app's limit", NULL, FALSE, TRUE);
+      return;
+    }
+  response->upload = TRUE;
+  response->keep_alive = FALSE;
+  memcpy (response->upload_key, key, ATRIUM_TOKEN_LENGTH + 1);
+  response->upload_length = request->content_length;
+}
+
 /**
  * _atrium_media_server_respond:
  * @head: a request head as _atrium_http_reader_take() gives it, modified
@@ -293,8 +539,10 @@ _atrium_media_server_respond (AtriumMediaServer   *self,
   _atrium_media_response_clear (response);
 
   /* A body would be the next request's bytes if the connection stayed
-   * open: refused, and the connection closed, so they are never read. */
-  if (!_atrium_http_parse_request (head, length, &request) || request.has_body)
+   * open: refused, and the connection closed, so they are never read.
+   * Only an upload has one, and its connection never serves another. */
+  if (!_atrium_http_parse_request (head, length, &request)
+      || (request.has_body && !is_upload (self, &request)))
     {
       status_page (self, response, 400, "Malformed request", NULL, FALSE, TRUE);
       return;
@@ -311,6 +559,12 @@ _atrium_media_server_respond (AtriumMediaServer   *self,
       return;
     }
 
+  if (is_upload (self, &request))
+    {
+      respond_upload (self, &request, response);
+      return;
+    }
+
   if (!is_head && strcmp (request.method, "GET") != 0)
     {
       status_page (self, response, 405, "Assets are read-only", "Allow: GET, HEAD\r\n", keep,
@@ -322,6 +576,14 @@ _atrium_media_server_respond (AtriumMediaServer   *self,
       || request.target[1 + ATRIUM_TOKEN_LENGTH] != '/')
     {
       status_page (self, response, 404, "Not found", NULL, keep, !is_head);
+      return;
+    }
+
+  if (g_str_has_prefix (request.target + 1 + ATRIUM_TOKEN_LENGTH, ATRIUM_MEDIA_STREAM_PATH))
+    {
+      respond_stream (self, &request,
+                      request.target + 1 + ATRIUM_TOKEN_LENGTH + strlen (ATRIUM_MEDIA_STREAM_PATH),
+                      response);
       return;
     }
 
@@ -412,10 +674,25 @@ clear_source (GSource **source)
     }
 }
 
+/* Under the lock. */
 static void
 connection_free (Connection *conn)
 {
+  AtriumMediaResponse *response = &conn->response;
+
   g_assert (conn->io_source == NULL && conn->timer == NULL);
+
+  if (response->is_stream)
+    {
+      /* The entry goes with the connection that claimed it. */
+      StreamEntry *entry = response->stream_entry;
+
+      if (entry != NULL)
+        g_hash_table_remove (conn->server->streams, entry->key);
+      response->stream_entry = NULL;
+      if (response->body != NULL)
+        close_stream_later (conn->server, g_steal_pointer (&response->body));
+    }
 
   g_socket_close (conn->socket, NULL);
   g_object_unref (conn->socket);
@@ -637,6 +914,37 @@ send_buffer (GSocket    *socket,
   return SENT_ALL;
 }
 
+/* Reads the next piece of a stream of unknown length and frames it as a
+ * chunk in conn->copy: its size line before it, CRLF after it; at the end
+ * of the stream, the last chunk. -1 when the stream fails. */
+static gssize
+read_chunk (Connection *conn)
+{
+  AtriumMediaResponse *response = &conn->response;
+  char size_line[CHUNK_HEAD + 1];
+  gssize n;
+  int head;
+
+  n = g_input_stream_read (response->body, conn->copy + CHUNK_HEAD, COPY_BUFFER_SIZE,
+                           response->cancellable, NULL);
+  if (n < 0)
+    return -1;
+  if (n == 0)
+    {
+      memcpy (conn->copy, "0\r\n\r\n", 5);
+      conn->copy_length = 5;
+      conn->copy_sent = 0;
+      response->length = 0;
+      return 0;
+    }
+  head = g_snprintf (size_line, sizeof size_line, "%" G_GSSIZE_MODIFIER "x\r\n", n);
+  memcpy (conn->copy + CHUNK_HEAD - head, size_line, head);
+  memcpy (conn->copy + CHUNK_HEAD + n, "\r\n", CHUNK_TAIL);
+  conn->copy_sent = CHUNK_HEAD - head;
+  conn->copy_length = CHUNK_HEAD + n + CHUNK_TAIL;
+  return n;
+}
+
 /* Sends what it can of the response in progress, without waiting. */
 static SendResult
 send_some (Connection *conn,
@@ -680,14 +988,24 @@ send_some (Connection *conn,
           gssize n;
 
           if (conn->copy == NULL)
-            conn->copy = g_malloc (COPY_BUFFER_SIZE);
-          n = g_input_stream_read (response->body, conn->copy,
-                                   MIN (response->length, COPY_BUFFER_SIZE), NULL, NULL);
-          if (n <= 0)
-            return SENT_ERROR;
-          response->length -= n;
-          conn->copy_length = n;
-          conn->copy_sent = 0;
+            conn->copy = g_malloc (CHUNK_HEAD + COPY_BUFFER_SIZE + CHUNK_TAIL);
+          if (response->chunked)
+            {
+              n = read_chunk (conn);
+              if (n < 0)
+                return SENT_ERROR;
+            }
+          else
+            {
+              n = g_input_stream_read (response->body, conn->copy + CHUNK_HEAD,
+                                       MIN (response->length, COPY_BUFFER_SIZE),
+                                       response->cancellable, NULL);
+              if (n <= 0)
+                return SENT_ERROR;
+              response->length -= n;
+              conn->copy_length = CHUNK_HEAD + n;
+              conn->copy_sent = CHUNK_HEAD;
+            }
         }
       result = send_buffer (conn->socket, (const char *) conn->copy, conn->copy_length,
                             &conn->copy_sent, budget);
@@ -695,6 +1013,77 @@ send_some (Connection *conn,
         return result;
     }
   return SENT_ALL;
+}
+
+static void arm_expiry_locked (AtriumMediaServer *self);
+
+/* Hands an upload's connection over to its Upload: the server forgets it
+ * (its socket and the body bytes read with the head go to the Upload),
+ * or, when the key cannot take it, makes conn->response a refusal and
+ * returns FALSE. On the connection's worker. */
+static gboolean
+park_upload (Connection *conn)
+{
+  AtriumMediaServer *self = conn->server;
+  AtriumMediaResponse *response = &conn->response;
+  Upload *upload;
+  guint status = 0;
+  const char *why = NULL;
+
+  g_mutex_lock (&self->lock);
+  upload = g_hash_table_lookup (self->uploads, response->upload_key);
+  if (conn->reader.filled > (guint64) response->upload_length)
+    status = 400, why = "More bytes than the upload's length";
+  else if (upload != NULL && (upload->socket != NULL || upload->failed))
+    {
+      /* A second request for the key: neither can be told to be the
+       * runtime's, so the key is spoilt for both. */
+      status = 409, why = "The upload's key was used twice";
+      if (!upload->failed)
+        {
+          upload->failed = TRUE;
+          g_socket_shutdown (upload->socket, TRUE, TRUE, NULL);
+          g_cond_broadcast (&self->upload_cond);
+        }
+    }
+  else if (upload != NULL && upload->claimed_size != (guint64) response->upload_length)
+    {
+      status = 400, why = "The upload's length is not the stream's size";
+      upload->failed = TRUE;
+      g_cond_broadcast (&self->upload_cond);
+    }
+  else if (upload == NULL && g_hash_table_size (self->uploads) >= ATRIUM_MEDIA_MAX_UPLOADS)
+    status = 503, why = "Too many uploads wait for their calls";
+
+  if (status != 0)
+    {
+      g_mutex_unlock (&self->lock);
+      _atrium_media_server_respond_status (self, status, why, response);
+      return FALSE;
+    }
+
+  if (upload == NULL)
+    {
+      upload = g_new0 (Upload, 1);
+      memcpy (upload->key, response->upload_key, sizeof upload->key);
+      upload->expires = g_get_monotonic_time ()
+                        + (gint64) g_atomic_int_get (&self->stream_lifetime_ms) * 1000;
+      g_hash_table_insert (self->uploads, upload->key, upload);
+      arm_expiry_locked (self);
+    }
+  upload->length = response->upload_length;
+  upload->leftover = g_bytes_new (conn->reader.data, conn->reader.filled);
+  upload->socket = g_steal_pointer (&conn->socket);
+  /* A page that stops sending fails the read that waits for it. */
+  g_socket_set_timeout (upload->socket, ATRIUM_MEDIA_UPLOAD_TIMEOUT_S);
+  g_cond_broadcast (&self->upload_cond);
+
+  g_hash_table_remove (self->connections, conn);
+  _atrium_media_response_clear (&conn->response);
+  g_free (conn->copy);
+  g_free (conn);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 /* A worker's job: answers the requests @conn holds until it must wait for
@@ -779,6 +1168,16 @@ job_cb (gpointer data,
         {
         case ATRIUM_HTTP_HEAD:
           _atrium_media_server_respond (self, head, length, &conn->response);
+          if (conn->response.upload && park_upload (conn))
+            return;
+          if (conn->response.stream_entry != NULL)
+            {
+              /* So that its owner's going can shut the connection down
+               * while it waits for the client. */
+              g_mutex_lock (&self->lock);
+              ((StreamEntry *) conn->response.stream_entry)->socket = conn->socket;
+              g_mutex_unlock (&self->lock);
+            }
           break;
 
         case ATRIUM_HTTP_TOO_LARGE:
@@ -950,6 +1349,25 @@ _atrium_media_server_finalize (GObject *object)
   g_assert (self->pool == NULL && self->thread == NULL);
   g_assert (g_hash_table_size (self->connections) == 0);
 
+  /* Streams nobody fetched; their closes queued on the context run as it goes. */
+  {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, self->streams);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      {
+        StreamEntry *entry = value;
+
+        if (entry->stream != NULL)
+          close_stream (g_steal_pointer (&entry->stream));
+      }
+    g_clear_pointer (&self->streams, g_hash_table_unref);
+  }
+  /* Claimed uploads hold a reference on the server: none is left. */
+  g_clear_pointer (&self->uploads, g_hash_table_unref);
+  g_cond_clear (&self->upload_cond);
+
   g_clear_object (&self->listener);
   g_clear_object (&self->assets);
   g_clear_pointer (&self->loop, g_main_loop_unref);
@@ -978,6 +1396,11 @@ _atrium_media_server_init (AtriumMediaServer *self)
 {
   g_mutex_init (&self->lock);
   self->connections = g_hash_table_new (NULL, NULL);
+  self->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, stream_entry_free);
+  self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) upload_free);
+  g_cond_init (&self->upload_cond);
+  self->max_upload = G_GUINT64_CONSTANT (16) << 30;
+  self->stream_lifetime_ms = ATRIUM_MEDIA_STREAM_LIFETIME_MS;
   self->head_deadline_ms = ATRIUM_MEDIA_HEAD_DEADLINE_MS;
   self->idle_timeout_ms = ATRIUM_MEDIA_IDLE_TIMEOUT_MS;
 }
@@ -1093,6 +1516,30 @@ stop_in_thread_cb (gpointer data)
   clear_source (&self->accept_source);
   clear_source (&self->accept_retry);
   g_socket_close (self->listener, NULL);
+  g_mutex_lock (&self->lock);
+  clear_source (&self->stream_expiry);
+  {
+    GHashTableIter uploads;
+    gpointer value;
+
+    /* Unclaimed uploads go; claimed ones fail, and their streams free them. */
+    g_hash_table_iter_init (&uploads, self->uploads);
+    while (g_hash_table_iter_next (&uploads, NULL, &value))
+      {
+        Upload *upload = value;
+
+        if (!upload->claimed)
+          g_hash_table_iter_remove (&uploads);
+        else
+          {
+            upload->failed = TRUE;
+            if (upload->socket != NULL)
+              g_socket_shutdown (upload->socket, TRUE, TRUE, NULL);
+          }
+      }
+    g_cond_broadcast (&self->upload_cond);
+  }
+  g_mutex_unlock (&self->lock);
 
   /* No worker is left: every connection waits on this thread. */
   g_mutex_lock (&self->lock);
@@ -1217,6 +1664,580 @@ _atrium_media_server_get_n_connections (AtriumMediaServer *self)
 
   g_mutex_lock (&self->lock);
   n = g_hash_table_size (self->connections);
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+/* Streams */
+
+static gboolean
+stream_expiry_cb (gpointer data)
+{
+  AtriumMediaServer *self = data;
+  g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func (close_stream);
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
+  gboolean waiting = FALSE;
+
+  g_mutex_lock (&self->lock);
+  /* Uploads whose call never claimed them, and claims whose POST never
+   * came. */
+  g_hash_table_iter_init (&iter, self->uploads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Upload *upload = value;
+
+      if (upload->claimed)
+        {
+          /* Its stream frees it; a claim whose POST never came fails. */
+          if (upload->failed || upload->socket != NULL)
+            continue;
+          if (upload->expires > now)
+            waiting = TRUE;
+          else
+            {
+              upload->failed = TRUE;
+              g_cond_broadcast (&self->upload_cond);
+            }
+        }
+      else if (upload->expires > now)
+        waiting = TRUE;
+      else
+        g_hash_table_iter_remove (&iter);
+    }
+
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      StreamEntry *entry = value;
+
+      if (entry->claimed)
+        continue;
+      if (entry->expires <= now)
+        {
+          g_ptr_array_add (expired, g_steal_pointer (&entry->stream));
+          g_hash_table_iter_remove (&iter);
+        }
+      else
+        waiting = TRUE;
+    }
+  if (!waiting)
+    g_clear_pointer (&self->stream_expiry, g_source_unref);
+  g_mutex_unlock (&self->lock);
+
+  if (expired->len > 0)
+    g_debug ("Loopback route: %u streams expired unread", expired->len);
+  /* Closed here, on the server's thread, with no lock held. */
+  return waiting ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+arm_expiry_locked (AtriumMediaServer *self)
+{
+  if (self->stream_expiry != NULL || self->stopped || self->context == NULL)
+    return;
+  self->stream_expiry = g_timeout_source_new (MAX (g_atomic_int_get (&self->stream_lifetime_ms) / 4, 10));
+  g_source_set_callback (self->stream_expiry, stream_expiry_cb, self, NULL);
+  g_source_attach (self->stream_expiry, self->context);
+}
+
+/**
+ * _atrium_media_server_add_stream:
+ * @stream: (transfer none): what the URL serves; the server takes a
+ *   reference, reads it on its workers and closes it when done
+ * @content_type: the response's Content-Type, a MIME type
+ * @size: the stream's length in bytes, or -1 when unknown (then chunked)
+ * @owner: who the stream is for (a window's bridge): what
+ *   _atrium_media_server_drop_streams() drops, and what the per-owner cap
+ *   counts
+ *
+ * Keeps @stream under a new one-time URL on the route. Any thread.
+ *
+ * Returns: (transfer full) (nullable): the URL, or %NULL with @error set
+ *   to %ATRIUM_ERROR_QUEUE_FULL when @owner (or everyone) has too many
+ *   streams waiting, %ATRIUM_ERROR_BAD_ARGS for a content type that is
+ *   not one, %ATRIUM_ERROR_FAILED when the server has stopped
+ */
+char *
+_atrium_media_server_add_stream (AtriumMediaServer *self,
+                                 GInputStream      *stream,
+                                 const char        *content_type,
+                                 goffset            size,
+                                 gconstpointer      owner,
+                                 GError           **error)
+{
+  StreamEntry *entry;
+  GHashTableIter iter;
+  gpointer value;
+  guint mine = 0;
+  char *url;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+  g_assert (G_IS_INPUT_STREAM (stream));
+  g_assert (owner != NULL);
+
+  /* It goes into a response head: a type and parameters, nothing that
+   * could end the line. */
+  if (content_type == NULL || content_type[0] == '\0' || strlen (content_type) > 255
+      || strchr (content_type, '/') == NULL)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "“%s” is not a content type",
+                   content_type != NULL ? content_type : "(null)");
+      return NULL;
+    }
+  for (const char *p = content_type; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      {
+        g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                             "A content type is printable ASCII");
+        return NULL;
+      }
+
+  entry = g_new0 (StreamEntry, 1);
+  _atrium_token_generate (entry->key);
+  entry->stream = g_object_ref (stream);
+  entry->cancellable = g_cancellable_new ();
+  entry->content_type = g_strdup (content_type);
+  entry->size = size < 0 ? -1 : size;
+  entry->owner = owner;
+  entry->expires = g_get_monotonic_time ()
+                   + (gint64) g_atomic_int_get (&self->stream_lifetime_ms) * 1000;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((StreamEntry *) value)->owner == owner)
+      mine++;
+  if (self->stopped || self->thread == NULL || mine >= ATRIUM_MEDIA_STREAMS_PER_OWNER
+      || g_hash_table_size (self->streams) >= ATRIUM_MEDIA_MAX_STREAMS)
+    {
+      gboolean stopped = self->stopped || self->thread == NULL;
+
+      g_mutex_unlock (&self->lock);
+      if (stopped)
+        g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED,
+                             "The loopback route has stopped");
+      else
+        g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                     "Too many streams wait for the page to read them (at most %u per window)",
+                     ATRIUM_MEDIA_STREAMS_PER_OWNER);
+      g_clear_object (&entry->stream);
+      stream_entry_free (entry);
+      return NULL;
+    }
+  g_hash_table_insert (self->streams, entry->key, entry);
+  arm_expiry_locked (self);
+  url = g_strconcat (self->base, ATRIUM_MEDIA_STREAM_PATH, entry->key, NULL);
+  g_mutex_unlock (&self->lock);
+
+  return url;
+}
+
+/**
+ * _atrium_media_server_drop_streams:
+ * @owner: whose streams
+ *
+ * Forgets @owner's streams: those not fetched yet are closed now, on the
+ * calling thread; those being served are cancelled and their connections
+ * shut down, and close on the server's side. Any thread; the window's
+ * bridge calls it as the window goes.
+ */
+void
+_atrium_media_server_drop_streams (AtriumMediaServer *self,
+                                   gconstpointer      owner)
+{
+  g_autoptr(GPtrArray) unread = g_ptr_array_new_with_free_func (close_stream);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      StreamEntry *entry = value;
+
+      if (entry->owner != owner)
+        continue;
+      g_cancellable_cancel (entry->cancellable);
+      if (!entry->claimed)
+        {
+          g_ptr_array_add (unread, g_steal_pointer (&entry->stream));
+          g_hash_table_iter_remove (&iter);
+        }
+      else if (entry->socket != NULL)
+        {
+          /* A worker blocked on it returns; one waiting for room wakes. */
+          g_socket_shutdown (entry->socket, TRUE, TRUE, NULL);
+        }
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* How many streams of @owner (NULL: anyone) wait or are served; for tests. */
+guint
+_atrium_media_server_get_n_streams (AtriumMediaServer *self,
+                                    gconstpointer      owner)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (owner == NULL || ((StreamEntry *) value)->owner == owner)
+      n++;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+/* For tests, which make it short rather than wait. */
+void
+_atrium_media_server_set_stream_lifetime (AtriumMediaServer *self,
+                                          guint              ms)
+{
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+  g_assert (ms > 0 && ms <= G_MAXINT);
+
+  g_atomic_int_set (&self->stream_lifetime_ms, ms);
+}
+
+/* Uploads: the stream C reads */
+
+#define ATRIUM_TYPE_UPLOAD_STREAM (_atrium_upload_stream_get_type ())
+G_DECLARE_FINAL_TYPE (AtriumUploadStream, _atrium_upload_stream, ATRIUM, UPLOAD_STREAM, GInputStream)
+
+/* Thread-safety: one reader at a time (GInputStream's pending flag);
+ * @upload is the server's, under its lock, as is the cancel handler's
+ * shutdown of its socket. */
+struct _AtriumUploadStream
+{
+  GInputStream       parent_instance;
+  AtriumMediaServer *server;       /* a reference: uploads outlive no server */
+  Upload            *upload;       /* claimed: this stream frees it */
+  GSocket           *socket;       /* a reference, once the POST is here */
+  GBytes            *leftover;
+  gsize              leftover_used;
+  guint64            remaining;
+  gboolean           answered;
+  GCancellable      *call_cancellable;
+  gulong             cancelled_id;
+};
+
+G_DEFINE_FINAL_TYPE (AtriumUploadStream, _atrium_upload_stream, G_TYPE_INPUT_STREAM)
+
+/* The call was cancelled, or its window closed: fail the upload and wake
+ * any read, blocked on the socket or waiting for it. Any thread. */
+static void
+upload_cancelled_cb (GCancellable *cancellable,
+                     gpointer      data)
+{
+  AtriumUploadStream *self = data;
+  AtriumMediaServer *server = self->server;
+
+  g_mutex_lock (&server->lock);
+  if (self->upload != NULL)
+    {
+      self->upload->failed = TRUE;
+      if (self->upload->socket != NULL)
+        g_socket_shutdown (self->upload->socket, TRUE, TRUE, NULL);
+    }
+  g_cond_broadcast (&server->upload_cond);
+  g_mutex_unlock (&server->lock);
+}
+
+/* Waits for the POST; FALSE with @error set if it cannot come. */
+static gboolean
+wait_for_socket (AtriumUploadStream  *self,
+                 GCancellable        *cancellable,
+                 GError             **error)
+{
+  AtriumMediaServer *server = self->server;
+  gulong id = 0;
+  gboolean ok;
+
+  if (self->socket != NULL)
+    return TRUE;
+
+  /* Connected off the lock: it runs at once if already cancelled. */
+  if (cancellable != NULL)
+    id = g_cancellable_connect (cancellable, G_CALLBACK (upload_cancelled_cb), self, NULL);
+  g_mutex_lock (&server->lock);
+  while (!self->upload->failed && self->upload->socket == NULL && !server->stopped)
+    if (!g_cond_wait_until (&server->upload_cond, &server->lock, self->upload->expires))
+      self->upload->failed = TRUE;
+  ok = !self->upload->failed && !server->stopped && self->upload->socket != NULL;
+  if (ok)
+    {
+      self->socket = g_object_ref (self->upload->socket);
+      self->leftover = g_steal_pointer (&self->upload->leftover);
+    }
+  g_mutex_unlock (&server->lock);
+  if (id != 0)
+    g_cancellable_disconnect (cancellable, id);
+
+  if (!ok)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error)
+          || g_cancellable_set_error_if_cancelled (self->call_cancellable, error))
+        return FALSE;
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "The page's stream did not come, or its key was used twice");
+    }
+  return ok;
+}
+
+static gssize
+_atrium_upload_stream_read (GInputStream  *stream,
+                            void          *buffer,
+                            gsize          count,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  AtriumUploadStream *self = ATRIUM_UPLOAD_STREAM (stream);
+  GCancellable *watch = cancellable != NULL ? cancellable : self->call_cancellable;
+  gssize n;
+
+  if (g_cancellable_set_error_if_cancelled (self->call_cancellable, error)
+      || !wait_for_socket (self, watch, error))
+    return -1;
+
+  count = MIN (count, self->remaining);
+  if (count == 0)
+    {
+      /* The whole body is read: the page's fetch gets its answer. */
+      if (!self->answered)
+        {
+          g_autofree char *head =
+            g_strdup_printf ("HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: %s\r\n"
+                             "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+                             self->server->allowed_origin);
+
+          self->answered = TRUE;
+          g_socket_send_with_blocking (self->socket, head, strlen (head), TRUE, NULL, NULL);
+        }
+      return 0;
+    }
+
+  if (self->leftover != NULL && self->leftover_used < g_bytes_get_size (self->leftover))
+    {
+      gsize size;
+      const guint8 *data = g_bytes_get_data (self->leftover, &size);
+
+      n = MIN (count, size - self->leftover_used);
+      memcpy (buffer, data + self->leftover_used, n);
+      self->leftover_used += n;
+      self->remaining -= n;
+      return n;
+    }
+
+  n = g_socket_receive_with_blocking (self->socket, buffer, count, TRUE, watch, error);
+  if (n <= 0)
+    {
+      /* A socket shut by a cancel reads as an error or an early end. */
+      if (g_cancellable_is_cancelled (watch) || g_cancellable_is_cancelled (self->call_cancellable))
+        {
+          g_clear_error (error);
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The call was cancelled");
+        }
+      else if (n == 0)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             "The page's stream ended before its size");
+      return -1;
+    }
+  self->remaining -= n;
+  return n;
+}
+
+static gboolean
+_atrium_upload_stream_close (GInputStream  *stream,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  AtriumUploadStream *self = ATRIUM_UPLOAD_STREAM (stream);
+  AtriumMediaServer *server = self->server;
+
+  if (self->cancelled_id != 0)
+    g_cancellable_disconnect (self->call_cancellable, self->cancelled_id);
+  self->cancelled_id = 0;
+
+  /* Read whole or not, the page's request ends here; one not read whole
+   * fails in the page. */
+  g_mutex_lock (&server->lock);
+  if (self->upload != NULL)
+    {
+      g_hash_table_remove (server->uploads, self->upload->key);
+      self->upload = NULL;
+    }
+  g_mutex_unlock (&server->lock);
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  return TRUE;
+}
+
+static void
+_atrium_upload_stream_finalize (GObject *object)
+{
+  AtriumUploadStream *self = ATRIUM_UPLOAD_STREAM (object);
+
+  /* GInputStream's dispose closed it. */
+  g_assert (self->upload == NULL);
+  g_clear_object (&self->socket);
+  g_clear_pointer (&self->leftover, g_bytes_unref);
+  g_clear_object (&self->call_cancellable);
+  g_clear_object (&self->server);
+
+  G_OBJECT_CLASS (_atrium_upload_stream_parent_class)->finalize (object);
+}
+
+static void
+_atrium_upload_stream_class_init (AtriumUploadStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
+
+  object_class->finalize = _atrium_upload_stream_finalize;
+  stream_class->read_fn = _atrium_upload_stream_read;
+  stream_class->close_fn = _atrium_upload_stream_close;
+}
+
+static void
+_atrium_upload_stream_init (AtriumUploadStream *self)
+{
+}
+
+/**
+ * _atrium_media_server_claim_upload:
+ * @key: the key the call message names, 32 hex digits
+ * @size: the size it names
+ * @cancellable: (nullable): the call's: cancelling it ends every read
+ *
+ * Claims the page's upload under @key, whether its POST has come or not:
+ * only the call message, which carries the token, may. Any thread; does
+ * not block (the stream's reads do).
+ *
+ * Returns: (transfer full) (nullable): the stream, or %NULL with @error set
+ *   to %ATRIUM_ERROR_FORBIDDEN when the key was claimed or spoilt already,
+ *   %ATRIUM_ERROR_QUEUE_FULL when too many uploads wait
+ */
+GInputStream *
+_atrium_media_server_claim_upload (AtriumMediaServer *self,
+                                   const char        *key,
+                                   guint64            size,
+                                   GCancellable      *cancellable,
+                                   GError           **error)
+{
+  g_autoptr(AtriumUploadStream) stream = NULL;
+  Upload *upload;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  upload = g_hash_table_lookup (self->uploads, key);
+  if (self->stopped || (upload != NULL && (upload->claimed || upload->failed
+                                           || (guint64) upload->length != size)))
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                           "The page's stream was taken, spoilt or is not the size its call says");
+      return NULL;
+    }
+  if (upload == NULL && g_hash_table_size (self->uploads) >= 2 * ATRIUM_MEDIA_MAX_UPLOADS)
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                           "Too many streams from pages are under way");
+      return NULL;
+    }
+  if (upload == NULL)
+    {
+      upload = g_new0 (Upload, 1);
+      g_strlcpy (upload->key, key, sizeof upload->key);
+      upload->length = -1;
+      g_hash_table_insert (self->uploads, upload->key, upload);
+    }
+  upload->claimed = TRUE;
+  upload->claimed_size = size;
+  upload->expires = g_get_monotonic_time ()
+                    + (gint64) g_atomic_int_get (&self->stream_lifetime_ms) * 1000;
+  arm_expiry_locked (self);
+
+  stream = g_object_new (ATRIUM_TYPE_UPLOAD_STREAM, NULL);
+  stream->server = g_object_ref (self);
+  stream->upload = upload;
+  stream->remaining = size;
+  g_mutex_unlock (&self->lock);
+
+  if (cancellable != NULL)
+    {
+      stream->call_cancellable = g_object_ref (cancellable);
+      stream->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (upload_cancelled_cb),
+                                                    stream, NULL);
+    }
+  return G_INPUT_STREAM (g_steal_pointer (&stream));
+}
+
+/**
+ * _atrium_media_server_release_upload:
+ * @key: an upload's key that a call named and never claimed
+ *
+ * Lets the upload go: its connection is closed now, or, when its POST is
+ * still to come, refused when it does. Any thread.
+ */
+void
+_atrium_media_server_release_upload (AtriumMediaServer *self,
+                                     const char        *key)
+{
+  Upload *upload;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  upload = g_hash_table_lookup (self->uploads, key);
+  if (upload != NULL && !upload->claimed)
+    g_hash_table_remove (self->uploads, key);
+  else if (upload == NULL && !self->stopped
+           && g_hash_table_size (self->uploads) < ATRIUM_MEDIA_MAX_UPLOADS)
+    {
+      /* A tombstone: the POST finds its key spoilt, until it expires. */
+      upload = g_new0 (Upload, 1);
+      g_strlcpy (upload->key, key, sizeof upload->key);
+      upload->length = -1;
+      upload->failed = TRUE;
+      upload->expires = g_get_monotonic_time ()
+                        + (gint64) g_atomic_int_get (&self->stream_lifetime_ms) * 1000;
+      g_hash_table_insert (self->uploads, upload->key, upload);
+      arm_expiry_locked (self);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+_atrium_media_server_set_max_upload (AtriumMediaServer *self,
+                                     guint64            max_size)
+{
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  self->max_upload = max_size;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Uploads kept, claimed or not; for tests. */
+guint
+_atrium_media_server_get_n_uploads (AtriumMediaServer *self)
+{
+  guint n;
+
+  g_assert (ATRIUM_IS_MEDIA_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  n = g_hash_table_size (self->uploads);
   g_mutex_unlock (&self->lock);
   return n;
 }

@@ -265,6 +265,69 @@ test_write (void)
   g_assert_true (g_str_has_suffix (text, "}]},3]"));
 }
 
+#define KEY "0123456789abcdef0123456789abcdef"
+
+static JsonNode *
+parse_call (const char  *text,
+            GError     **error)
+{
+  return _atrium_bytes_parse_full (text, strlen (text), 64, LIMIT, 1000000, error);
+}
+
+/* A stream's segment gives a node that names it (and is not bytes); its
+ * size counts against the stream limit, not the message's; a malformed
+ * one, one over the limit, and any in an event are refused. */
+static void
+test_parse_streams (void)
+{
+  static const char *const malformed[] = {
+    "B[{\"$atrium-bytes\":0}]\n~" KEY,
+    "B[{\"$atrium-bytes\":0}]\n~" KEY ":",
+    "B[{\"$atrium-bytes\":0}]\n~" KEY ":01",
+    "B[{\"$atrium-bytes\":0}]\n~" KEY ":-1",
+    "B[{\"$atrium-bytes\":0}]\n~" KEY ":1x",
+    "B[{\"$atrium-bytes\":0}]\n~0123456789ABCDEF0123456789abcdef:1",
+    "B[{\"$atrium-bytes\":0}]\n~0123456789abcdef0123456789abcde:10",
+    "B[{\"$atrium-bytes\":0}]\n~" KEY "0:1",
+    "B[{\"$atrium-bytes\":0}]\n~" KEY ":99999999999999999999",
+    "B[{\"$atrium-bytes\":0},{\"$atrium-bytes\":0}]\n~" KEY ":1",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const char *key = NULL;
+  guint64 size = 0;
+  JsonArray *array;
+
+  node = parse_call ("B[1,{\"$atrium-bytes\":1},{\"$atrium-bytes\":0}]\nAAE=\n~" KEY ":1000000",
+                     &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (node);
+  g_assert_true (_atrium_node_get_stream_ref (json_array_get_element (array, 1), &key, &size));
+  g_assert_cmpstr (key, ==, KEY);
+  g_assert_cmpuint (size, ==, 1000000);
+  g_assert_false (atrium_node_holds_bytes (json_array_get_element (array, 1)));
+  g_assert_true (atrium_node_holds_bytes (json_array_get_element (array, 2)));
+  g_assert_false (_atrium_node_get_stream_ref (json_array_get_element (array, 2), &key, &size));
+  g_clear_pointer (&node, json_node_unref);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (malformed); i++)
+    {
+      node = parse_call (malformed[i], &error);
+      if (node != NULL)
+        g_error ("accepted: %s", malformed[i]);
+      g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+      g_clear_error (&error);
+    }
+
+  node = parse_call ("B[{\"$atrium-bytes\":0}]\n~" KEY ":1000001", &error);
+  g_assert_null (node);
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* Not in an event, nor anything parsed without the stream limit. */
+  assert_refused ("B[{\"$atrium-bytes\":0}]\n~" KEY ":1", ATRIUM_ERROR_BAD_ARGS);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -277,6 +340,7 @@ main (int   argc,
   g_test_add_func ("/atrium/bytes-codec/parse/forged", test_parse_forged);
   g_test_add_func ("/atrium/bytes-codec/parse/limits", test_parse_limits);
   g_test_add_func ("/atrium/bytes-codec/write", test_write);
+  g_test_add_func ("/atrium/bytes-codec/parse/streams", test_parse_streams);
 
   return g_test_run ();
 }

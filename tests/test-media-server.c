@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "atrium-error.h"
 #include "atrium-media-server-private.h"
 #include "test-util.h"
 
@@ -126,6 +127,64 @@ send_text (GSocketConnection *connection,
   g_assert_no_error (error);
 }
 
+/* A line of a chunked body, byte by byte. */
+static char *
+read_line (GInputStream *in)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char c;
+
+  while (!g_str_has_suffix (line->str, "\r\n"))
+    {
+      gssize n = g_input_stream_read (in, &c, 1, NULL, &error);
+
+      test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "a line of a chunked body");
+      g_assert_no_error (error);
+      g_assert_cmpint (n, ==, 1);
+      g_string_append_c (line, c);
+    }
+  g_string_truncate (line, line->len - 2);
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* A chunked body, strictly: hex sizes, CRLF after each chunk, a last
+ * chunk of 0 and an empty trailer. */
+static void
+read_chunked (GInputStream *in,
+              Response     *r)
+{
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (;;)
+    {
+      g_autofree char *size_line = read_line (in);
+      g_autofree char *end = NULL;
+      char *after;
+      guint64 size = g_ascii_strtoull (size_line, &after, 16);
+      gsize n = 0;
+      char crlf[2];
+
+      g_assert_true (after != size_line && *after == '\0');
+      if (size == 0)
+        {
+          end = read_line (in);
+          g_assert_cmpstr (end, ==, "");
+          break;
+        }
+      g_byte_array_set_size (body, body->len + size);
+      g_input_stream_read_all (in, body->data + body->len - size, size, &n, NULL, &error);
+      test_fail_if_timed_out (error, TEST_WAIT_SECONDS, "a chunk");
+      g_assert_no_error (error);
+      g_assert_cmpuint (n, ==, size);
+      g_input_stream_read_all (in, crlf, 2, &n, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (crlf, n, "\r\n", 2);
+    }
+  r->body = g_byte_array_free_to_bytes (g_steal_pointer (&body));
+}
+
 /* Reads one response. Its body is Content-Length bytes long (none for
  * HEAD); *@closed tells whether the server then closed the connection. */
 static void
@@ -163,6 +222,18 @@ read_response (GSocketConnection *connection,
       g_assert_nonnull (colon);
       g_hash_table_insert (r->headers, g_ascii_strdown (lines[i], colon - lines[i]),
                            g_strdup (colon + 2));
+    }
+
+  if (r->status == 204)
+    {
+      g_assert_null (g_hash_table_lookup (r->headers, "content-length"));
+      r->body = g_bytes_new (NULL, 0);
+      return;
+    }
+  if (g_strcmp0 (g_hash_table_lookup (r->headers, "transfer-encoding"), "chunked") == 0)
+    {
+      read_chunked (in, r);
+      return;
     }
 
   length_text = g_hash_table_lookup (r->headers, "content-length");
@@ -729,6 +800,504 @@ test_parse (void)
   }
 }
 
+/* Streams */
+
+#define APP_ORIGIN "Origin: app://localhost\r\n"
+
+static GInputStream *
+pattern_stream (gsize n)
+{
+  guint8 *data = g_malloc (n + 1);
+
+  for (gsize i = 0; i < n; i++)
+    data[i] = i & 255;
+  return g_memory_input_stream_new_from_data (data, n, g_free);
+}
+
+static gboolean
+stream_is_closed (gpointer stream)
+{
+  return g_input_stream_is_closed (stream);
+}
+
+static void
+assert_pattern (GBytes *bytes,
+                gsize   n)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  g_assert_cmpuint (size, ==, n);
+  for (gsize i = 0; i < n; i++)
+    if (data[i] != (i & 255))
+      g_error ("byte %" G_GSIZE_FORMAT " is %u", i, data[i]);
+}
+
+/* The target of a stream URL the server gave: what follows the origin. */
+static const char *
+target_of (Fixture    *f,
+           const char *url)
+{
+  g_assert_true (g_str_has_prefix (url, _atrium_media_server_get_base (f->server)));
+  return url + strlen (_atrium_media_server_get_origin (f->server));
+}
+
+/* A stream is served once, to a GET with the app's Origin, whole, with or
+ * without a length; then closed, and its URL is dead. */
+static void
+test_stream_serves (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const gsize sizes[] = { 0, 1, 65535, 65536, 65537, 300000 };
+
+  for (guint sized = 0; sized < 2; sized++)
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+      {
+        g_autoptr(GInputStream) stream = pattern_stream (sizes[i]);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *url = _atrium_media_server_add_stream (f->server, stream, "x/y; a=b",
+                                                                sized ? (goffset) sizes[i] : -1,
+                                                                f, &error);
+        g_auto(Response) r = { 0 };
+        g_auto(Response) again = { 0 };
+
+        g_assert_no_error (error);
+        g_assert_nonnull (url);
+        get (f, target_of (f, url), APP_ORIGIN, &r);
+        g_assert_cmpuint (r.status, ==, 200);
+        g_assert_cmpstr (header (&r, "content-type"), ==, "x/y; a=b");
+        g_assert_cmpstr (header (&r, "access-control-allow-origin"), ==, "app://localhost");
+        g_assert_cmpstr (header (&r, "cache-control"), ==, "no-store");
+        if (sized)
+          g_assert_null (header (&r, "transfer-encoding"));
+        else
+          g_assert_null (header (&r, "content-length"));
+        assert_pattern (r.body, sizes[i]);
+        test_poll_for (TEST_WAIT_SECONDS, stream_is_closed, stream, "the stream to be closed");
+
+        /* Read once: the same URL again finds nothing. */
+        get (f, target_of (f, url), APP_ORIGIN, &again);
+        g_assert_cmpuint (again.status, ==, 404);
+      }
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 0);
+}
+
+/* As the attacker: a request that is not the runtime's fetch (no Origin,
+ * another origin, HEAD, POST) is refused and leaves the stream to the
+ * page; a guessed key, a key of the wrong length, another server's token
+ * find nothing. */
+static void
+test_stream_hostile (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GInputStream) stream = pattern_stream (1000);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = _atrium_media_server_add_stream (f->server, stream, "text/plain", 1000,
+                                                          f, &error);
+  g_autofree char *guessed = NULL;
+  g_autofree char *short_key = NULL;
+  g_autofree char *head = NULL;
+  const char *target;
+  static const char *const refused_origins[] = {
+    "", "Origin: null\r\n", "Origin: http://127.0.0.1\r\n", "Origin: app://localhost.evil\r\n",
+    "Origin: APP://LOCALHOST\r\n",
+  };
+
+  g_assert_no_error (error);
+  target = target_of (f, url);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused_origins); i++)
+    {
+      g_auto(Response) r = { 0 };
+
+      get (f, target, refused_origins[i], &r);
+      g_assert_cmpuint (r.status, ==, 403);
+    }
+
+  {
+    g_auto(Response) r = { 0 };
+
+    head = g_strdup_printf ("HEAD %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n" APP_ORIGIN
+                            "Connection: close\r\n\r\n",
+                            target, _atrium_media_server_get_port (f->server));
+    request (f, head, &r);
+    g_assert_cmpuint (r.status, ==, 405);
+  }
+
+  /* Two Origin headers are a malformed request. */
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, target, APP_ORIGIN APP_ORIGIN, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+
+  /* A guess of the right shape, a prefix of the real key, the real key
+   * under a wrong token. */
+  guessed = g_strdup (target);
+  guessed[strlen (guessed) - 1] = guessed[strlen (guessed) - 1] == 'a' ? 'b' : 'a';
+  short_key = g_strndup (target, strlen (target) - 1);
+  {
+    g_auto(Response) r1 = { 0 };
+    g_auto(Response) r2 = { 0 };
+    g_auto(Response) r3 = { 0 };
+    g_autofree char *wrong_token = g_strdup (target);
+
+    wrong_token[1] = wrong_token[1] == 'a' ? 'b' : 'a';
+    get (f, guessed, APP_ORIGIN, &r1);
+    get (f, short_key, APP_ORIGIN, &r2);
+    get (f, wrong_token, APP_ORIGIN, &r3);
+    g_assert_cmpuint (r1.status, ==, 404);
+    g_assert_cmpuint (r2.status, ==, 404);
+    g_assert_cmpuint (r3.status, ==, 404);
+  }
+
+  /* None of that took the stream away from the page. */
+  g_assert_false (g_input_stream_is_closed (stream));
+  {
+    g_auto(Response) r = { 0 };
+
+    get (f, target, APP_ORIGIN, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    assert_pattern (r.body, 1000);
+  }
+}
+
+/* Bad content types are refused; one owner has at most
+ * ATRIUM_MEDIA_STREAMS_PER_OWNER unread streams, another is not held back;
+ * streams nobody reads expire, closed; dropping an owner closes its own. */
+static void
+test_stream_limits (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) streams = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GInputStream) other = pattern_stream (10);
+  g_autoptr(GError) error = NULL;
+  static const char *const bad_types[] = { "", "text", "text/plain\r\nX-Evil: 1", "t\xc3\xa9xt/plain" };
+  int owner_a, owner_b;
+  char *url;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_types); i++)
+    {
+      g_assert_null (_atrium_media_server_add_stream (f->server, other, bad_types[i], 10,
+                                                      &owner_a, &error));
+      g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+      g_clear_error (&error);
+    }
+
+  for (guint i = 0; i < ATRIUM_MEDIA_STREAMS_PER_OWNER; i++)
+    {
+      GInputStream *stream = pattern_stream (10);
+
+      g_ptr_array_add (streams, stream);
+      url = _atrium_media_server_add_stream (f->server, stream, "text/plain", 10, &owner_a, &error);
+      g_assert_no_error (error);
+      g_free (url);
+    }
+  g_assert_null (_atrium_media_server_add_stream (f->server, other, "text/plain", 10, &owner_a,
+                                                  &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+  g_clear_error (&error);
+  g_assert_false (g_input_stream_is_closed (other));
+
+  /* Owner b is not held back by a, and a's drop leaves b's alone. */
+  url = _atrium_media_server_add_stream (f->server, other, "text/plain", 10, &owner_b, &error);
+  g_assert_no_error (error);
+  g_free (url);
+  _atrium_media_server_drop_streams (f->server, &owner_a);
+  for (guint i = 0; i < streams->len; i++)
+    g_assert_true (g_input_stream_is_closed (streams->pdata[i]));
+  g_assert_false (g_input_stream_is_closed (other));
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 1);
+
+  /* Unread past its lifetime: closed on the server's thread. */
+  _atrium_media_server_set_stream_lifetime (f->server, 50);
+  {
+    g_autoptr(GInputStream) late = pattern_stream (10);
+
+    url = _atrium_media_server_add_stream (f->server, late, "text/plain", 10, &owner_b, &error);
+    g_assert_no_error (error);
+    g_free (url);
+    test_poll_for (TEST_WAIT_SECONDS, stream_is_closed, late, "an unread stream to expire");
+  }
+}
+
+/* The owner goes while a client reads slowly, with the socket full: the
+ * connection is shut and the stream closed at once, not at the idle
+ * timeout. */
+static void
+test_stream_dropped_while_served (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GInputStream) stream = pattern_stream (64 * 1024 * 1024);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = _atrium_media_server_add_stream (f->server, stream, "text/plain", -1,
+                                                          f, &error);
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+  g_autofree char *text = NULL;
+  char buffer[1024];
+  gsize n = 0;
+
+  g_assert_no_error (error);
+  text = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n" APP_ORIGIN "\r\n",
+                          target_of (f, url), _atrium_media_server_get_port (f->server));
+  send_text (connection, text, strlen (text));
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+                           sizeof buffer, &n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, sizeof buffer);
+  g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200 "));
+
+  /* The server holds the stream while the client reads nothing more. */
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, f), ==, 1);
+  _atrium_media_server_drop_streams (f->server, f);
+  test_poll_for (TEST_WAIT_SECONDS, stream_is_closed, stream,
+                 "the stream being served to be closed once its owner went");
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 0);
+}
+
+/* Stopping the server closes what waits and what is being served. */
+static void
+test_stream_stop (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GInputStream) unread = pattern_stream (10);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = _atrium_media_server_add_stream (f->server, unread, "text/plain", 10,
+                                                          f, &error);
+
+  g_assert_no_error (error);
+  _atrium_media_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_assert_true (g_input_stream_is_closed (unread));
+  f->server = _atrium_media_server_new (f->assets, "app://localhost", &error);
+  g_assert_no_error (error);
+}
+
+/* Uploads */
+
+#define UPLOAD_KEY "00112233445566778899aabbccddeeff"
+
+/* Sends a stream's POST head (and @body) on a new connection. */
+static GSocketConnection *
+post_upload (Fixture    *f,
+             const char *key,
+             const char *extra_headers,
+             const char *body)
+{
+  GSocketConnection *connection = connect_to (f);
+  g_autofree char *text =
+    g_strdup_printf ("POST %s/__atrium/upload/%s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s\r\n%s",
+                     f->prefix, key, _atrium_media_server_get_port (f->server),
+                     extra_headers, body);
+
+  send_text (connection, text, strlen (text));
+  return connection;
+}
+
+static char *
+read_all_of (GInputStream *stream,
+             GError      **error)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  char buffer[7];
+  gssize n;
+
+  /* Small reads, to cross the bytes that came with the head. */
+  while ((n = g_input_stream_read (stream, buffer, sizeof buffer, NULL, error)) > 0)
+    g_string_append_len (out, buffer, n);
+  return n < 0 ? NULL : g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+uploads_kept (gpointer server)
+{
+  return _atrium_media_server_get_n_uploads (server) > 0;
+}
+
+static gboolean
+two_uploads_kept (gpointer server)
+{
+  return _atrium_media_server_get_n_uploads (server) == 2;
+}
+
+static gboolean
+uploads_gone (gpointer server)
+{
+  return _atrium_media_server_get_n_uploads (server) == 0;
+}
+
+/* The POST first or the claim first, C reads exactly the body, and the
+ * page then gets 204; the upload is forgotten once the stream closes. */
+static void
+test_upload_serves (Fixture       *f,
+                    gconstpointer  data)
+{
+  for (guint claim_first = 0; claim_first < 2; claim_first++)
+    {
+      g_autoptr(GSocketConnection) connection = NULL;
+      g_autoptr(GInputStream) stream = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *body = NULL;
+      g_auto(Response) r = { 0 };
+
+      if (claim_first)
+        stream = _atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 20, NULL, &error);
+      connection = post_upload (f, UPLOAD_KEY,
+                                "Origin: app://localhost\r\nContent-Length: 20\r\n",
+                                "0123456789abcdefghij");
+      if (!claim_first)
+        {
+          test_poll_for (TEST_WAIT_SECONDS, uploads_kept,
+                         f->server, "the POST to be kept");
+          stream = _atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 20, NULL, &error);
+        }
+      g_assert_no_error (error);
+      body = read_all_of (stream, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (body, ==, "0123456789abcdefghij");
+      read_response (connection, FALSE, &r);
+      g_assert_cmpuint (r.status, ==, 204);
+      g_assert_cmpstr (header (&r, "access-control-allow-origin"), ==, "app://localhost");
+      g_input_stream_close (stream, NULL, NULL);
+      g_assert_cmpuint (_atrium_media_server_get_n_uploads (f->server), ==, 0);
+    }
+}
+
+/* As the attacker: a POST that is not the runtime's is refused before its
+ * body is read (no Origin, another origin, a bad key, no length, over the
+ * limit, the wrong token, bytes past its length); a key used twice is
+ * spoilt for both, and its claim refused; a claim of another size is
+ * refused; a key the call let go is refused when its POST comes. */
+static void
+test_upload_hostile (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const struct { const char *key, *headers, *body; guint status; } refused[] = {
+    { UPLOAD_KEY, "Content-Length: 2\r\n", "ab", 403 },
+    { UPLOAD_KEY, "Origin: null\r\nContent-Length: 2\r\n", "ab", 403 },
+    { UPLOAD_KEY, "Origin: http://127.0.0.1\r\nContent-Length: 2\r\n", "ab", 403 },
+    { "00112233445566778899AABBCCDDEEFF", "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab", 404 },
+    { "0011", "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab", 404 },
+    { UPLOAD_KEY, "Origin: app://localhost\r\nTransfer-Encoding: chunked\r\n", "2\r\nab\r\n0\r\n\r\n", 411 },
+    { UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 101\r\n", "ab", 413 },
+    { UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 1\r\n", "ab", 400 },
+  };
+  g_autoptr(GError) error = NULL;
+
+  _atrium_media_server_set_max_upload (f->server, 100);
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GSocketConnection) connection = post_upload (f, refused[i].key, refused[i].headers,
+                                                             refused[i].body);
+      g_auto(Response) r = { 0 };
+
+      g_test_message ("refused POST %" G_GSIZE_FORMAT, i);
+      read_response (connection, FALSE, &r);
+      g_assert_cmpuint (r.status, ==, refused[i].status);
+    }
+  g_assert_cmpuint (_atrium_media_server_get_n_uploads (f->server), ==, 0);
+
+  /* The wrong token: a request with a body, refused as malformed. */
+  {
+    g_autofree char *text =
+      g_strdup_printf ("POST /%032d/__atrium/upload/" UPLOAD_KEY " HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                       "Origin: app://localhost\r\nContent-Length: 2\r\n\r\nab", 0,
+                       _atrium_media_server_get_port (f->server));
+    g_auto(Response) r = { 0 };
+
+    request (f, text, &r);
+    g_assert_cmpuint (r.status, ==, 400);
+  }
+
+  /* A key POSTed twice: the second is refused, the first closed, the claim
+   * refused. */
+  {
+    g_autoptr(GSocketConnection) first = post_upload (f, UPLOAD_KEY,
+      "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+    g_autoptr(GSocketConnection) second = NULL;
+    g_auto(Response) r = { 0 };
+    char c;
+
+    test_poll_for (TEST_WAIT_SECONDS, uploads_kept,
+                   f->server, "the first POST to be kept");
+    second = post_upload (f, UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+    read_response (second, FALSE, &r);
+    g_assert_cmpuint (r.status, ==, 409);
+    g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (first)), &c, 1,
+                                          NULL, NULL), <=, 0);
+    g_assert_null (_atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 2, NULL, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+
+  /* A claim of another size than the POST's. */
+  {
+    g_autoptr(GSocketConnection) post = post_upload (f, "ffeeddccbbaa99887766554433221100",
+      "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+
+    /* Beside the spoilt key, kept until it expires. */
+    test_poll_for (TEST_WAIT_SECONDS, two_uploads_kept, f->server, "the POST to be kept");
+    g_assert_null (_atrium_media_server_claim_upload (f->server,
+                                                      "ffeeddccbbaa99887766554433221100", 3,
+                                                      NULL, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+
+  /* Let go before its POST came: the POST is refused. */
+  {
+    g_autoptr(GSocketConnection) post = NULL;
+    g_auto(Response) r = { 0 };
+
+    _atrium_media_server_release_upload (f->server, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    post = post_upload (f, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+    read_response (post, FALSE, &r);
+    g_assert_cmpuint (r.status, ==, 409);
+  }
+}
+
+/* A read waiting for the page stops when the call is cancelled; a claim
+ * whose POST never comes, and a POST never claimed, expire. */
+static void
+test_upload_cancel_expire (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GInputStream) orphan = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  char buffer[16];
+
+  /* Cancelled while a read waits for bytes the page holds back. */
+  connection = post_upload (f, UPLOAD_KEY, "Origin: app://localhost\r\nContent-Length: 20\r\n", "abc");
+  stream = _atrium_media_server_claim_upload (f->server, UPLOAD_KEY, 20, cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_input_stream_read (stream, buffer, sizeof buffer, NULL, &error), ==, 3);
+  g_cancellable_cancel (cancellable);
+  g_assert_cmpint (g_input_stream_read (stream, buffer, sizeof buffer, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&stream);
+  g_assert_cmpuint (_atrium_media_server_get_n_uploads (f->server), ==, 0);
+
+  _atrium_media_server_set_stream_lifetime (f->server, 50);
+  orphan = _atrium_media_server_claim_upload (f->server, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 5, NULL,
+                                              &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_input_stream_read (orphan, buffer, sizeof buffer, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_object (&orphan);
+  g_clear_object (&connection);
+  connection = post_upload (f, "cccccccccccccccccccccccccccccccc",
+                            "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
+  test_poll_for (TEST_WAIT_SECONDS, uploads_kept,
+                 f->server, "the unclaimed POST to be kept");
+  test_poll_for (TEST_WAIT_SECONDS, uploads_gone, f->server, "the unclaimed POST to expire");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -753,6 +1322,14 @@ main (int   argc,
   ADD ("assets-change", test_assets_change);
   ADD ("stop", test_stop);
   ADD ("tokens-differ", test_tokens_differ);
+  ADD ("stream-serves", test_stream_serves);
+  ADD ("stream-hostile", test_stream_hostile);
+  ADD ("stream-limits", test_stream_limits);
+  ADD ("stream-dropped-while-served", test_stream_dropped_while_served);
+  ADD ("stream-stop", test_stream_stop);
+  ADD ("upload-serves", test_upload_serves);
+  ADD ("upload-hostile", test_upload_hostile);
+  ADD ("upload-cancel-expire", test_upload_cancel_expire);
 #undef ADD
 
   return g_test_run ();

@@ -44,12 +44,12 @@ test_bad_templates (void)
 {
   static const char * const bad[] = {
     /* unknown, unclosed, used twice, one missing */
-    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @POLL_DEPTH@ @NOPE@",
-    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @POLL_DEPTH@ a@b",
-    "@TOKEN@ @TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @POLL_DEPTH@",
-    "@MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @POLL_DEPTH@",
+    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ @NOPE@",
+    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ a@b",
+    "@TOKEN@ @TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@",
+    "@MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@",
   };
-  const char *good = "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @POLL_DEPTH@";
+  const char *good = "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@";
   g_autofree char *out = NULL;
 
   g_test_summary ("A template with an unknown, unclosed, repeated or missing placeholder "
@@ -64,7 +64,7 @@ test_bad_templates (void)
     }
   out = _atrium_runtime_render (good, &values, NULL);
   g_assert_cmpstr (out, ==, "0123456789abcdef0123456789abcdef 1000 256 true "
-                            "http://127.0.0.1:9/t 2");
+                            "http://127.0.0.1:9/t http://127.0.0.1:9/t 2");
 }
 
 int

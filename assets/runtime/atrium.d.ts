@@ -34,6 +34,12 @@ export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;
  *  C's bytes reach the page as a Uint8Array. */
 export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;
 
+/** A Blob a call sends as a stream (atrium.stream(blob)): C reads it as it arrives
+ *  (atrium_call_get_stream()), never whole. A method that returns a stream gives a Response. */
+export interface AtriumStream {
+  readonly __atriumStream: true;
+}
+
 // --- built-ins ---
 /** A window's content size: what the page sees, in CSS pixels at zoom 1. */
 export interface AtriumSize {
@@ -585,6 +591,8 @@ export interface AtriumRuntime {
   off(name: string, fn?: AtriumListener): void;
   /** Sends an event to the app's C listeners; resolves once C has it. */
   emit(name: string, data?: unknown): Promise<void>;
+  /** Wraps a Blob or File for a call to send as a stream, not read whole first. */
+  stream(blob: Blob): AtriumStream;
   readonly AtriumError: typeof AtriumError;
   /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */
   readonly window: AtriumWindowGroup;
@@ -627,6 +635,7 @@ export declare const on: AtriumRuntime['on'];
 export declare const once: AtriumRuntime['once'];
 export declare const off: AtriumRuntime['off'];
 export declare const emit: AtriumRuntime['emit'];
+export declare const stream: AtriumRuntime['stream'];
 export default atrium;
 
 declare global {

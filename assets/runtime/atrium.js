@@ -25,6 +25,7 @@
   const MAX_MESSAGE = @MAX_MESSAGE@;
   const LOG_CONSOLE = @LOG_CONSOLE@;
   const UPLOAD_MIN = @UPLOAD_MIN@;
+  const STREAM_BASE = '@STREAM_BASE@';  // the loopback route, or '' without one
 
   // --- built-ins, captured before any page script runs ---
   // uncurry(f)(self, ...args) calls f with this = self through bound
@@ -168,6 +169,49 @@
     if (collecting === null) return this;
     return noteBytes(null, this, blobSize(this));
   }
+
+  // atrium.stream(blob): the Blob goes up as a stream (C reads it with
+  // atrium_call_get_stream() as it arrives, never whole) instead of being
+  // read here and sent as bytes. The wrapper is an object of the runtime's
+  // own, frozen, that holds nothing the page can change; its Blob is kept
+  // in a WeakMap only the runtime reaches. In the message it is a marker
+  // like a binary value's, whose segment is '~', a random key and the size
+  // instead of base64; once the call message has gone, the Blob is POSTed
+  // to the loopback route under that key (startUploads). Without a route
+  // it is sent as bytes.
+  const NativeWeakMap = WeakMap;
+  const weakMapGet = uncurry(WeakMap.prototype.get);
+  const weakMapSet = uncurry(WeakMap.prototype.set);
+  const blobSlice = hasBlob ? uncurry(Blob.prototype.slice) : null;
+  const streamBlobs = new NativeWeakMap();
+  const StreamPrototype = { __proto__: null };
+  function streamToJSON() {
+    const blob = weakMapGet(streamBlobs, this);
+    if (collecting === null || blob === undefined) return this;
+    const size = blobSize(blob);
+    if (STREAM_BASE === '')
+      return noteBytes(null, blob, size);
+    const index = collecting.n++;
+    collecting[index] = {
+      __proto__: null, view: null, blob: null, size: 0, base64: null, stream: blob, streamSize: size,
+      key: uploadKey(),
+    };
+    return { __proto__: null, [BYTES_KEY]: index };
+  }
+  defineProperty(StreamPrototype, 'toJSON', {
+    __proto__: null, value: streamToJSON, writable: false, enumerable: false, configurable: false,
+  });
+  freeze(StreamPrototype);
+  function stream(blob) {
+    try {
+      blobSize(blob);
+    } catch (_) {
+      throw new AtriumError('bad-args', 'atrium.stream() takes a Blob or a File');
+    }
+    const wrapper = { __proto__: StreamPrototype };
+    weakMapSet(streamBlobs, wrapper, blob);
+    return freeze(wrapper);
+  }
   {
     const install = (proto, toJSON) => defineProperty(proto, 'toJSON', {
       __proto__: null, value: toJSON, writable: false, enumerable: false, configurable: false,
@@ -213,13 +257,19 @@
     let size = text.length;
     let length = text.length + 1;
     let blobs = 0;
+    let streams = 0;
     for (let i = 0; i < found.n; i++) {
       const entry = found[i];
+      if (entry.stream !== undefined) {
+        streams++;
+        length += 36 + numberToString(entry.streamSize, 10).length;
+        continue;
+      }
       size += entry.size;
       length += 1 + 4 * ((entry.size + 2 - (entry.size + 2) % 3) / 3);
       if (entry.blob !== null) blobs++;
     }
-    return { __proto__: null, size, length, blobs };
+    return { __proto__: null, size, length, blobs, streams };
   }
 
   function encodeViews(found) {
@@ -236,8 +286,11 @@
   // JSON.stringify never writes).
   function frame(text, found) {
     let message = 'B' + text;
-    for (let i = 0; i < found.n; i++)
-      message += '\n' + found[i].base64;
+    for (let i = 0; i < found.n; i++) {
+      const entry = found[i];
+      message += entry.stream !== undefined
+        ? '\n~' + entry.key + ':' + numberToString(entry.streamSize, 10) : '\n' + entry.base64;
+    }
     return message;
   }
 
@@ -506,6 +559,91 @@
     });
   }
 
+  // --- streams ---
+  // A method that answers with a stream (atrium_call_return_stream) sends
+  // 'S' and {"url", "type", "size"}: a one-time URL on the loopback route
+  // that serves the stream only as fast as it is read (TCP paces it, where
+  // app:// has no flow control). The call resolves with the fetch's
+  // Response once its head has come; p.cancel() aborts the fetch, and with
+  // it the C stream, at any time after. The route checks the Origin, so
+  // the fetch is CORS, without credentials or referrer.
+  const streamFetch = typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
+  const NativeAbortController = typeof AbortController === 'function' ? AbortController : null;
+  const abortControllerAbort = NativeAbortController
+    ? uncurry(NativeAbortController.prototype.abort) : null;
+  const abortControllerSignal = NativeAbortController
+    ? getter(NativeAbortController.prototype, 'signal') : null;
+  const streamStatus = streamFetch ? getter(Response.prototype, 'status') : null;
+  const streamText = streamFetch ? uncurry(Response.prototype.text) : null;
+
+  // Fetches the stream a reply names; settle(ok, value) once.
+  function openStream(reply, method, controller, settle) {
+    let info;
+    try {
+      info = parse(stringSlice(reply, 1));
+    } catch (e) {
+      settle(false, new AtriumError('failed', 'the stream reply could not be decoded'));
+      return;
+    }
+    if (streamFetch === null || info === null || typeof info.url !== 'string') {
+      settle(false, new AtriumError('not-supported', 'this page cannot fetch streams'));
+      return;
+    }
+    let request;
+    try {
+      request = streamFetch(info.url, {
+        __proto__: null, method: 'GET', mode: 'cors', credentials: 'omit', redirect: 'error',
+        cache: 'no-store', referrerPolicy: 'no-referrer',
+        signal: controller !== null ? abortControllerSignal(controller) : undefined,
+      });
+    } catch (e) {
+      settle(false, new AtriumError('failed', 'the stream could not be fetched: ' + e.message));
+      return;
+    }
+    promiseThen(request, (response) => {
+      if (streamStatus(response) === 200) {
+        settle(true, response);
+        return;
+      }
+      const status = streamStatus(response);
+      promiseThen(streamText(response), (text) => {
+        settle(false, new AtriumError('failed', `the stream of ${method} could not be read (${status}): ${text}`));
+      }, () => settle(false, new AtriumError('failed', `the stream of ${method} could not be read (${status})`)));
+    }, (e) => {
+      settle(false, new AtriumError('failed', `the stream of ${method} could not be fetched ` +
+        `(does the page's CSP allow connect-src to the loopback route?): ` +
+        (e && typeof e.message === 'string' ? e.message : String_(e))));
+    });
+  }
+
+  // POSTs the Blobs a call's message named as streams, each under its key,
+  // once that message has gone; returns their AbortControllers, for
+  // p.cancel(). The body is a slice of the Blob (no copy) typed text/plain,
+  // so the cross-origin POST needs no preflight; the route checks the
+  // Origin and the length, and keeps the body unread until C claims it.
+  function startUploads(found) {
+    const controllers = { __proto__: null, n: 0 };
+    if (streamFetch === null) return controllers;
+    for (let i = 0; i < found.n; i++) {
+      const entry = found[i];
+      if (entry.stream === undefined) continue;
+      let controller = null;
+      try {
+        controller = NativeAbortController !== null ? new NativeAbortController() : null;
+        const request = streamFetch(STREAM_BASE + '/__atrium/upload/' + entry.key, {
+          __proto__: null, method: 'POST', mode: 'cors', credentials: 'omit', redirect: 'error',
+          cache: 'no-store', referrerPolicy: 'no-referrer',
+          body: blobSlice(entry.stream, 0, entry.streamSize, 'text/plain'),
+          signal: controller !== null ? abortControllerSignal(controller) : undefined,
+        });
+        promiseThen(request, () => {}, () => {});
+      } catch (_) { /* C's read fails in time */ }
+      entry.stream = null;
+      if (controller !== null) controllers[controllers.n++] = controller;
+    }
+    return controllers;
+  }
+
   // A reply is the result's JSON; 'B' in front says that it holds binary
   // values, which become Uint8Arrays.
   function decodeReply(reply) {
@@ -533,7 +671,7 @@
     encodeViews(found);
     return {
       __proto__: null, size: m.size, length: m.length,
-      body: m.blobs === 0 ? frame(text, found) : null, blobs: m.blobs,
+      body: m.blobs === 0 ? frame(text, found) : null, blobs: m.blobs, streams: m.streams,
     };
   }
 
@@ -582,14 +720,28 @@
     }
 
     let settle;
+    let controller = null;
+    let uploads = null;
     const job = {
       __proto__: null, size: message.length, cancelled: false, sent: false,
       ready: message.body !== null, body: message.body,
       post: () => {
         job.sent = true;
-        return send(TOKEN + job.body);
+        const sent = send(TOKEN + job.body);
+        if (message.streams > 0) uploads = startUploads(serialised.found);
+        return sent;
       },
       done: (value) => {
+        if (typeof value === 'string' && value.length > 0 && charCodeAt(value, 0) === 83) {
+          try {
+            controller = NativeAbortController !== null ? new NativeAbortController() : null;
+          } catch (_) { controller = null; }
+          openStream(value, method, controller, (ok, v) => {
+            // Cancelled meanwhile: the Response is nobody's, so its body goes.
+            if (!settle(ok, v) && ok && controller !== null) abortControllerAbort(controller);
+          });
+          return;
+        }
         try { value = decodeReply(value); } catch (e) {
           settle(false, new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
           return;
@@ -620,8 +772,18 @@
     // whatever it answers later is dropped here. A call still waiting in
     // the page never leaves it.
     const cancel = () => {
+      // A stream's fetch is aborted whenever it is cancelled, even once the
+      // call has resolved with its Response: the C stream closes.
+      if (controller !== null) {
+        try { abortControllerAbort(controller); } catch (_) { /* nothing to abort */ }
+      }
+      if (uploads !== null) {
+        for (let i = 0; i < uploads.n; i++) {
+          try { abortControllerAbort(uploads[i]); } catch (_) { /* done already */ }
+        }
+      }
       if (!settle(false, new AtriumError('cancelled', `the call to ${method} was cancelled`)))
-        return false;
+        return controller !== null;
       if (!job.sent) {
         job.cancelled = true;
         callLane.waitingBytes -= job.size;
@@ -1275,6 +1437,7 @@
     once,
     off,
     emit,
+    stream,
     AtriumError,
     window: freeze(windowGroup),
     theme: freeze({ get: () => call('atrium:theme.get') }),

@@ -16,5 +16,5 @@ if (runtime === undefined || runtime === null) {
 }
 
 export const atrium = runtime;
-export const { call, on, once, off, emit, AtriumError } = runtime;
+export const { call, on, once, off, emit, stream, AtriumError } = runtime;
 export default runtime;

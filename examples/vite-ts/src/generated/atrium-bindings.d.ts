@@ -32,6 +32,12 @@ export type AtriumListener<T = any> = (data: T, event: AtriumEvent) => void;
  *  C's bytes reach the page as a Uint8Array. */
 export type AtriumBytes = ArrayBuffer | ArrayBufferView | Blob;
 
+/** A Blob a call sends as a stream (atrium.stream(blob)): C reads it as it arrives
+ *  (atrium_call_get_stream()), never whole. A method that returns a stream gives a Response. */
+export interface AtriumStream {
+  readonly __atriumStream: true;
+}
+
 /** A window's content size: what the page sees, in CSS pixels at zoom 1. */
 export interface AtriumSize {
   readonly width: number;
@@ -567,8 +573,12 @@ export interface AtriumRuntime {
   call(method: "demo.fail", message?: string): AtriumCall<never>;
   /** The SHA-256 of data, in hex: what C received. */
   call(method: "demo.sha256", data: AtriumBytes): AtriumCall<string>;
+  /** The SHA-256 of a Blob sent as atrium.stream(blob), in hex, read as it arrives. */
+  call(method: "demo.sha256Stream", data: AtriumStream | AtriumBytes): AtriumCall<string>;
   /** Sleeps ms milliseconds on a worker and returns ms; cancel() stops it early. */
   call(method: "demo.sleep", ms: number): AtriumCall<number>;
+  /** A stream of n bytes, byte i being i & 255, made as the page reads it; sized false hides its length. */
+  call(method: "demo.stream", n: number, sized?: boolean): AtriumCall<Response>;
   /** Returns its argument unchanged. */
   call(method: "echo", value: unknown): AtriumCall<unknown>;
   /** Returns its argument unchanged, from a worker thread. */
@@ -599,6 +609,8 @@ export interface AtriumRuntime {
   off(name: string, fn?: AtriumListener): void;
   /** Sends an event to the app's C listeners; resolves once C has it. */
   emit(name: string, data?: unknown): Promise<void>;
+  /** Wraps a Blob or File for a call to send as a stream, not read whole first. */
+  stream(blob: Blob): AtriumStream;
   readonly AtriumError: typeof AtriumError;
   /** The app's windows; on unless the app turned ATRIUM_BUILTIN_WINDOW off. */
   readonly window: AtriumWindowGroup;
@@ -641,6 +653,7 @@ export declare const on: AtriumRuntime['on'];
 export declare const once: AtriumRuntime['once'];
 export declare const off: AtriumRuntime['off'];
 export declare const emit: AtriumRuntime['emit'];
+export declare const stream: AtriumRuntime['stream'];
 
 /** A typed wrapper per method: methods.math.add(1, 2) calls "math.add". */
 export declare const methods: {
@@ -661,8 +674,12 @@ export declare const methods: {
     fail(message?: string): AtriumCall<never>;
     /** The SHA-256 of data, in hex: what C received. */
     sha256(data: AtriumBytes): AtriumCall<string>;
+    /** The SHA-256 of a Blob sent as atrium.stream(blob), in hex, read as it arrives. */
+    sha256Stream(data: AtriumStream | AtriumBytes): AtriumCall<string>;
     /** Sleeps ms milliseconds on a worker and returns ms; cancel() stops it early. */
     sleep(ms: number): AtriumCall<number>;
+    /** A stream of n bytes, byte i being i & 255, made as the page reads it; sized false hides its length. */
+    stream(n: number, sized?: boolean): AtriumCall<Response>;
   };
   readonly echo: {
     /** Returns its argument unchanged. */

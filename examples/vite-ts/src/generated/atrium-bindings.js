@@ -6,7 +6,7 @@ if (atrium === undefined)
   throw new Error('window.atrium is missing: this module works only in a page of an Atrium app');
 
 export { atrium };
-export const { call, on, once, off, emit, AtriumError } = atrium;
+export const { call, on, once, off, emit, stream, AtriumError } = atrium;
 
 // Every argument is passed on as given, so optional ones stay absent.
 const bind = (name) => (...args) => atrium.call(name, ...args);
@@ -22,7 +22,9 @@ export const methods = {
     emit: bind("demo.emit"),
     fail: bind("demo.fail"),
     sha256: bind("demo.sha256"),
+    sha256Stream: bind("demo.sha256Stream"),
     sleep: bind("demo.sleep"),
+    stream: bind("demo.stream"),
   },
   echo: Object.assign(bind("echo"), {
     worker: bind("echo.worker"),

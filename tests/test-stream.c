@@ -1,0 +1,501 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "atrium-app-private.h"
+#include "atrium-media-server-private.h"
+#include "atrium-window-private.h"
+#include "demo-services.h"
+#include "webkit-harness.h"
+
+/* Streams from C to the page (atrium_call_return_stream()): the launcher's
+ * demo.stream through real windows, at the sizes around the edges, read
+ * each way a page reads a Response; cancelled, dropped and cut short by a
+ * window that closes, each time checking that the C stream was closed;
+ * and, as the attacker, every way into the route's stream URLs. */
+
+#define MiB (1024 * 1024)
+
+static AtriumApp *shared_app;
+
+/* stream.hold(blob): reads the first 64 KiB of a streamed Blob, says so,
+ * then waits (bounded) for its call to be cancelled and reads again; what
+ * that read gave is kept for the test. On a worker. */
+typedef struct
+{
+  int     started;     /* atomic */
+  int     finished;    /* atomic */
+  GError *error;       /* of the read after the wait, set before finished */
+  gssize  first;
+} Hold;
+
+static Hold hold;
+
+static void
+hold_cb (AtriumCall *call,
+         gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = atrium_call_get_stream (call, 0, &error);
+  g_autofree guint8 *buffer = g_malloc (64 * 1024);
+  GCancellable *cancellable = atrium_call_get_cancellable (call);
+  GPollFD pollfd;
+  gsize n = 0;
+
+  g_assert_no_error (error);
+  g_input_stream_read_all (stream, buffer, 64 * 1024, &n, NULL, &error);
+  hold.first = error == NULL ? (gssize) n : -1;
+  g_clear_error (&error);
+  g_atomic_int_set (&hold.started, TRUE);
+  /* The test cancels; this waits for it, up to a deadline. */
+  g_assert_true (g_cancellable_make_pollfd (cancellable, &pollfd));
+  g_poll (&pollfd, 1, TEST_WAIT_SECONDS * 1000);
+  g_cancellable_release_fd (cancellable);
+  if (g_input_stream_read (stream, buffer, 64 * 1024, NULL, &hold.error) >= 0)
+    g_set_error_literal (&hold.error, G_IO_ERROR, G_IO_ERROR_FAILED, "the read succeeded");
+  g_atomic_int_set (&hold.finished, TRUE);
+  atrium_call_return_value (call, NULL);
+}
+
+static AtriumApp *
+new_app (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  AtriumApp *app;
+
+  g_assert_no_error (error);
+  app = harness_app_new (assets);
+  demo_services_bind (app);
+  atrium_app_bind (app, "stream.hold", hold_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  return app;
+}
+
+static AtriumApp *
+get_app (void)
+{
+  if (shared_app == NULL)
+    shared_app = new_app ();
+  return shared_app;
+}
+
+static gboolean
+no_stream_open (gpointer data)
+{
+  return demo_pattern_streams_open () == 0;
+}
+
+/* Every demo stream made so far has been closed by libatrium. */
+static void
+wait_streams_closed (const char *what)
+{
+  harness_wait_for (no_stream_open, NULL, what);
+}
+
+static gssize
+rss_bytes (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_file_get_contents ("/proc/self/status", &status, NULL, NULL);
+  line = status != NULL ? strstr (status, "VmRSS:") : NULL;
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + 6, NULL, 10) * 1024;
+}
+
+/* JS: check(u8, offset) whether u8 holds the pattern from @offset, every
+ * byte; read(r) reads a Response through its reader and checks it, giving
+ * its length or the first bad offset as a string. */
+#define JS_HELPERS \
+  "const check = (u8, offset) => { for (let i = 0; i < u8.length; i++)" \
+  "  if (u8[i] !== ((offset + i) & 255)) return false; return true; };" \
+  "const read = async (r) => { const reader = r.body.getReader(); let n = 0;" \
+  "  for (;;) { const { done, value } = await reader.read(); if (done) return n;" \
+  "    if (!check(value, n)) return 'bad at ' + n; n += value.length; } };"
+
+/* 0 bytes, 1 byte, and sizes around the route's 64 KiB pieces, with and
+ * without a length (chunked), each way a page reads a body: arrayBuffer(),
+ * the reader, and a Blob through an object URL. */
+static void
+test_sizes (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+
+  harness_assert_js (window, JS_HELPERS
+    "const out = [];"
+    "for (const n of [0, 1, 65535, 65536, 65537, 200000]) {"
+    "  for (const sized of [true, false]) {"
+    "    const r = await atrium.call('demo.stream', n, sized);"
+    "    if (!(r instanceof Response) || r.status !== 200) return 'not a Response for ' + n;"
+    "    if (r.headers.get('content-type') !== 'application/octet-stream') return 'type';"
+    "    const b = new Uint8Array(await r.arrayBuffer());"
+    "    if (b.length !== n || !check(b, 0)) return 'arrayBuffer ' + n + ' ' + sized;"
+    "    const n2 = await read(await atrium.call('demo.stream', n, sized));"
+    "    if (n2 !== n) return 'reader ' + n + ' ' + sized + ': ' + n2;"
+    "    const blob = await (await atrium.call('demo.stream', n, sized)).blob();"
+    "    const url = URL.createObjectURL(blob);"
+    "    const again = new Uint8Array(await (await fetch(url)).arrayBuffer());"
+    "    URL.revokeObjectURL(url);"
+    "    if (again.length !== n || !check(again, 0)) return 'blob ' + n + ' ' + sized;"
+    "  }"
+    "}"
+    "return 'ok';", "\"ok\"");
+  wait_streams_closed ("every stream read whole to be closed");
+  harness_close (window);
+}
+
+/* 256 MiB read through the reader: the UI process (this one) grows by a
+ * small part of it, since the route sends only what the page takes. */
+static void
+test_256m (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+  gssize before, after;
+
+  /* Warm up: the route's threads and the page's first fetch. */
+  harness_assert_js (window, JS_HELPERS
+    "return await read(await atrium.call('demo.stream', 1 << 20));", "1048576");
+  before = rss_bytes ();
+  harness_assert_js (window, JS_HELPERS
+    "return await read(await atrium.call('demo.stream', 256 * 1024 * 1024));", "268435456");
+  after = rss_bytes ();
+  g_test_message ("UI process RSS grew by %" G_GSSIZE_FORMAT " KiB over 256 MiB",
+                  (after - before) / 1024);
+  g_assert_cmpint (after - before, <, 64 * MiB);
+  wait_streams_closed ("the 256 MiB stream to be closed");
+  harness_close (window);
+}
+
+/* p.cancel() once some of a 1 GiB stream has been read: the reader fails
+ * and the C stream is closed, long before its end. */
+static void
+test_cancel (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+
+  harness_assert_js (window,
+    "const p = atrium.call('demo.stream', 1024 * 1024 * 1024);"
+    "const reader = (await p).body.getReader(); let n = 0;"
+    "while (n < 4 * 1024 * 1024) n += (await reader.read()).value.length;"
+    "p.cancel();"
+    "try { for (;;) { const { done, value } = await reader.read(); if (done) return 'ended';"
+    "  n += value.length; } } catch (e) { return n < 1024 * 1024 * 1024 ? e.name : 'all read'; }",
+    "\"AbortError\"");
+  wait_streams_closed ("the cancelled stream to be closed");
+
+  /* Cancelled before C answered: the stream C returns later is closed. */
+  harness_assert_js (window, HARNESS_JS_CODE
+    "const p = atrium.call('demo.stream', 1024);"
+    "p.cancel(); return await code(() => p);", "\"cancelled\"");
+  wait_streams_closed ("the stream of a call cancelled early to be closed");
+  harness_close (window);
+}
+
+/* The page drops the body (r.body.cancel(), reader.cancel()) or reads part
+ * of it and lets it go: the C stream is closed. */
+static void
+test_dropped (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+
+  harness_assert_js (window,
+    "const r = await atrium.call('demo.stream', 1024 * 1024 * 1024);"
+    "await r.body.cancel(); return true;", "true");
+  wait_streams_closed ("a stream whose body the page cancelled to be closed");
+
+  harness_assert_js (window,
+    "const reader = (await atrium.call('demo.stream', 1024 * 1024 * 1024, false)).body.getReader();"
+    "let n = 0; while (n < 1024 * 1024) n += (await reader.read()).value.length;"
+    "await reader.cancel(); return n >= 1024 * 1024;", "true");
+  wait_streams_closed ("a stream whose reader the page cancelled to be closed");
+  harness_close (window);
+}
+
+/* The window closes while its page reads a stream, and while another
+ * waits, unread, on the route: both C streams are closed, and the route
+ * keeps nothing of the window's. */
+static void
+test_window_closes (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window = harness_open (app, "/");
+  AtriumMediaServer *media = _atrium_app_get_media_server (app);
+  g_autoptr(GInputStream) unread = demo_pattern_stream_new (1024);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  g_assert_nonnull (media);
+  harness_assert_js (window,
+    "window.got = 0; let enough; const half = new Promise((r) => { enough = r; });"
+    "(async () => { const reader = (await atrium.call('demo.stream', 1024 * 1024 * 1024))"
+    "  .body.getReader();"
+    "  for (;;) { const { done, value } = await reader.read(); if (done) break;"
+    "    window.got += value.length; if (window.got >= 8 * 1024 * 1024) enough(); } })();"
+    "await half; return true;", "true");
+  /* What the route's bridge-less owner would be: the window's bridge. */
+  url = _atrium_media_server_add_stream (media, unread, "text/plain", 1024,
+                                         _atrium_window_get_bridge (window), &error);
+  g_assert_no_error (error);
+  g_clear_object (&unread);
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (media, NULL), ==, 2);
+
+  harness_close (window);
+  wait_streams_closed ("the streams of a closed window to be closed");
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (media, NULL), ==, 0);
+}
+
+/* JS: blob(n) is a Blob of n bytes, byte i being (i * 7) & 255, and
+ * sha(b) its SHA-256 in hex, by the page. */
+#define JS_BLOBS \
+  "const blob = (n) => { const a = new Uint8Array(n); for (let i = 0; i < n; i++) a[i] = (i * 7) & 255;" \
+  "  return new Blob([a], { type: 'image/png' }); };" \
+  "const sha = async (b) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256'," \
+  "  await b.arrayBuffer()))).map((x) => x.toString(16).padStart(2, '0')).join('');"
+
+/* A Blob sent as atrium.stream(blob) reaches C whole and exact (demo's
+ * sha256Stream hashes what it reads), at 0 bytes, 1 byte and around the
+ * pieces, with other arguments and a File; a plain Blob still works as
+ * bytes; and a stream is not a value a method can take for bytes. */
+static void
+test_upload_sizes (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+
+  harness_assert_js (window, JS_BLOBS HARNESS_JS_CODE
+    "for (const n of [0, 1, 65535, 65536, 65537, 1000000]) {"
+    "  const b = blob(n);"
+    "  const got = await atrium.call('demo.sha256Stream', atrium.stream(b));"
+    "  if (got !== await sha(b)) return 'stream ' + n;"
+    "  if (await atrium.call('demo.sha256Stream', b) !== got) return 'bytes ' + n;"
+    "}"
+    "const f = new File([blob(3000)], 'x.bin');"
+    "if (await atrium.call('demo.sha256Stream', atrium.stream(f)) !== await sha(f)) return 'file';"
+    "if (await code(() => atrium.call('demo.sha256', atrium.stream(blob(10)))) !== 'bad-args')"
+    "  return 'a stream passed for bytes';"
+    "let threw = '';"
+    "try { atrium.stream('not a blob'); } catch (e) { threw = e.code; }"
+    "if (threw !== 'bad-args') return 'stream() of a string';"
+    "if (JSON.stringify(atrium.stream(blob(1))) !== '{}') return 'the page sees a marker';"
+    "return 'ok';", "\"ok\"");
+  harness_close (window);
+}
+
+/* 256 MiB from the page: the UI process (this one) does not hold it. */
+static void
+test_upload_256m (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+  g_autofree char *expected = NULL;
+  gssize before, after;
+
+  harness_assert_js (window,
+    "const a = new Uint8Array(256 * 1024 * 1024); for (let i = 0; i < a.length; i += 4096) a[i] = i >> 12;"
+    "window.big = new Blob([a]); window.bigSha = Array.from(new Uint8Array(await crypto.subtle.digest("
+    "  'SHA-256', a))).map((x) => x.toString(16).padStart(2, '0')).join(''); return true;", "true");
+  before = rss_bytes ();
+  expected = harness_run_js (window, "return window.bigSha;");
+  harness_assert_js (window,
+    "return await atrium.call('demo.sha256Stream', atrium.stream(window.big));", expected);
+  after = rss_bytes ();
+  g_test_message ("UI process RSS grew by %" G_GSSIZE_FORMAT " KiB over a 256 MiB upload",
+                  (after - before) / 1024);
+  g_assert_cmpint (after - before, <, 64 * MiB);
+  harness_close (window);
+}
+
+static gboolean
+hold_started (gpointer data)
+{
+  return g_atomic_int_get (&hold.started);
+}
+
+static gboolean
+hold_finished (gpointer data)
+{
+  return g_atomic_int_get (&hold.finished);
+}
+
+static gboolean
+no_upload_left (gpointer media)
+{
+  return _atrium_media_server_get_n_uploads (media) == 0;
+}
+
+static void
+hold_reset (void)
+{
+  g_clear_error (&hold.error);
+  hold.started = hold.finished = FALSE;
+  hold.first = 0;
+}
+
+/* The page cancels a call whose stream C is reading, and then a window
+ * closes while C reads another: C's next read fails as cancelled, at
+ * once, and the route keeps nothing. */
+static void
+test_upload_cancelled (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window = harness_open (app, "/");
+  AtriumMediaServer *media = _atrium_app_get_media_server (app);
+
+  hold_reset ();
+  harness_assert_js (window,
+    "window.p = atrium.call('stream.hold', atrium.stream(new Blob([new Uint8Array(64 << 20)])));"
+    "window.p.catch(() => {}); return true;", "true");
+  harness_wait_for (hold_started, NULL, "C to read the start of the stream");
+  g_assert_cmpint (hold.first, ==, 64 * 1024);
+  harness_assert_js (window, "return window.p.cancel();", "true");
+  harness_wait_for (hold_finished, NULL, "C's read after the cancel to end");
+  g_assert_error (hold.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  hold_reset ();
+  harness_assert_js (window,
+    "atrium.call('stream.hold', atrium.stream(new Blob([new Uint8Array(64 << 20)])))"
+    "  .catch(() => {}); return true;", "true");
+  harness_wait_for (hold_started, NULL, "C to read the start of the second stream");
+  harness_close (window);
+  harness_wait_for (hold_finished, NULL, "C's read after the window closed to end");
+  g_assert_error (hold.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  hold_reset ();
+  harness_wait_for (no_upload_left, media, "the route to forget both uploads");
+}
+
+/* As the attacker, from the page: another window's stream URL (read, and
+ * unread once that window closed), a URL guessed, one fetched twice, and
+ * one fetched by a frame of another origin: none gives a byte; the route's
+ * limits give their codes. */
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *message,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  /* The foreign frame fetches what its URL's query names, and reports. */
+  static const char page[] =
+    "<!DOCTYPE html><script>"
+    "fetch(decodeURIComponent(location.search.slice(1)), { mode: 'cors' })"
+    "  .then((r) => r.text().then((t) => parent.postMessage('status ' + r.status, '*')),"
+    "        (e) => parent.postMessage('failed', '*'));"
+    "</script>";
+
+  soup_server_message_set_response (message, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
+  soup_server_message_set_status (message, 200, NULL);
+}
+
+static void
+test_hostile (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window, *other;
+  AtriumMediaServer *media;
+  g_autoptr(GInputStream) unread = demo_pattern_stream_new (1000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupServer) server = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *js = NULL;
+  g_autofree char *read_url = NULL;
+  guint port;
+
+  /* A small limit for streams from the page; frames of other origins may
+   * load, for one to try the route. */
+  atrium_app_set_max_stream_size (app, 100000);
+  atrium_app_set_remote_frames (app, TRUE);
+  window = harness_open (app, "/");
+  other = harness_open (app, "/");
+  media = _atrium_app_get_media_server (app);
+
+  /* Fetched twice: the page's own second fetch of a URL it read. */
+  read_url = harness_run_js (window,
+    "const r = await atrium.call('demo.stream', 10); await r.arrayBuffer();"
+    "const again = await fetch(r.url, { mode: 'cors' }); return [r.url, again.status];");
+  g_assert_true (g_str_has_suffix (read_url, ",404]"));
+
+  /* A URL guessed, of the right shape. */
+  harness_assert_js (window,
+    "const r = await atrium.call('demo.stream', 10);"
+    "const guess = r.url.slice(0, -32) + '0123456789abcdef0123456789abcdef';"
+    "return (await fetch(guess, { mode: 'cors' })).status;", "404");
+
+  /* Another window's URL, once read there. */
+  js = g_strdup_printf ("return (await fetch(%.*s, { mode: 'cors' })).status;",
+                        (int) (strchr (read_url, ',') - read_url - 1), read_url + 1);
+  harness_assert_js (other, js, "404");
+
+  /* A stream of a window waiting unread: gone when that window closes. */
+  url = _atrium_media_server_add_stream (media, unread, "text/plain", 1000,
+                                         _atrium_window_get_bridge (window), &error);
+  g_assert_no_error (error);
+  harness_close (window);
+  g_clear_pointer (&js, g_free);
+  js = g_strdup_printf ("return (await fetch('%s', { mode: 'cors' })).status;", url);
+  harness_assert_js (other, js, "404");
+  g_assert_true (g_input_stream_is_closed (unread));
+
+  /* A frame of another origin, told a live URL, fetches it: refused (its
+   * Origin is not the app's), and the stream is still the page's. */
+  g_clear_object (&unread);
+  g_clear_pointer (&url, g_free);
+  unread = demo_pattern_stream_new (1000);
+  url = _atrium_media_server_add_stream (media, unread, "text/plain", 1000,
+                                         _atrium_window_get_bridge (other), &error);
+  g_assert_no_error (error);
+  server = harness_foreign_server_new (server_cb, NULL, &port);
+  g_clear_pointer (&js, g_free);
+  js = g_strdup_printf (
+    "const said = new Promise((r) => addEventListener('message', (e) => r(e.data), { once: true }));"
+    "const f = document.createElement('iframe');"
+    "f.src = 'http://127.0.0.1:%u/frame?' + encodeURIComponent('%s');"
+    "document.body.append(f); return await said;", port, url);
+  {
+    g_autofree char *said = harness_run_js (other, js);
+
+    g_test_message ("the foreign frame said %s", said);
+    g_assert_true (g_str_equal (said, "\"status 403\"") || g_str_equal (said, "\"failed\""));
+  }
+  g_assert_false (g_input_stream_is_closed (unread));
+  g_clear_pointer (&js, g_free);
+  js = g_strdup_printf ("return (await (await fetch('%s', { mode: 'cors' })).text()).length;", url);
+  harness_assert_js (other, js, "1000");
+
+  /* Limits: a call naming a stream over the app's limit is refused before
+   * anything is read; one at the limit goes. */
+  harness_assert_js (other, HARNESS_JS_CODE
+    "const over = await code(() => atrium.call('demo.sha256Stream',"
+    "  atrium.stream(new Blob([new Uint8Array(100001)]))));"
+    "const at = await code(() => atrium.call('demo.sha256Stream',"
+    "  atrium.stream(new Blob([new Uint8Array(100000)]))));"
+    "return [over, at];", "[\"too-large\",\"resolved\"]");
+  harness_close (other);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  if (!harness_init (&argc, &argv))
+    {
+      g_test_add_func ("/atrium/stream/no-display", harness_skip_no_display);
+      return g_test_run ();
+    }
+
+  g_test_add_func ("/atrium/stream/sizes", test_sizes);
+  g_test_add_func ("/atrium/stream/256m", test_256m);
+  g_test_add_func ("/atrium/stream/cancel", test_cancel);
+  g_test_add_func ("/atrium/stream/dropped", test_dropped);
+  g_test_add_func ("/atrium/stream/window-closes", test_window_closes);
+  g_test_add_func ("/atrium/stream/upload-sizes", test_upload_sizes);
+  g_test_add_func ("/atrium/stream/upload-256m", test_upload_256m);
+  g_test_add_func ("/atrium/stream/upload-cancelled", test_upload_cancelled);
+  g_test_add_func ("/atrium/stream/hostile", test_hostile);
+
+  status = g_test_run ();
+
+  g_clear_object (&shared_app);
+  return status;
+}
