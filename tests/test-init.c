@@ -669,8 +669,16 @@ wait_for_log (const char *log,
   LogWait wait = { log, needle, count };
   g_autofree char *what = g_strdup_printf ("“%s” %u time(s) in make dev's output", needle, count);
 
-  /* A C build and a relaunch on two busy cores. */
-  test_poll_for (240, log_has_cb, &wait, what);
+  /* A C build and a relaunch on two busy cores. On a timeout, what make
+   * dev said is the first thing anyone needs. */
+  if (!test_wait_for_at_most (240, log_has_cb, &wait))
+    {
+      g_autofree char *text = NULL;
+
+      g_file_get_contents (log, &text, NULL, NULL);
+      g_test_message ("make dev said:\n%s", text != NULL ? text : "(nothing)");
+      g_error ("Waited 240 s for %s", what);
+    }
 }
 
 /* Processes whose command line or working folder is inside @dir: make, node
