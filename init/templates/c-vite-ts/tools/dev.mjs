@@ -136,6 +136,15 @@ server = await createServer({
   clearScreen: false,
 });
 await server.listen();
+// Vite compiles a module the first time it is asked for. A page that asks
+// for its entry while the server is still starting could be left with a
+// module that never ran, and no error to show for it (the init tests saw
+// it): the entry is compiled once before the app is launched.
+try {
+  await server.transformRequest('/web/main.ts');
+} catch (error) {
+  log(`web/main.ts does not compile yet: ${error.message}`);
+}
 url = server.resolvedUrls.local[0];
 log(`vite on ${url}`);
 if (!stopping)
