@@ -190,29 +190,14 @@ is_not_fullscreen (gpointer data)
   "  atrium.on(n, (d) => window.__events.push([n, d]));" \
   "return true;"
 
-typedef struct
-{
-  AtriumWindow *window;
-  const char   *body;   /* returns true once the wait is over */
-} JsWait;
-
-static gboolean
-js_true (gpointer data)
-{
-  JsWait *wait = data;
-  g_autofree char *text = run_js (wait->window, wait->body);
-
-  return g_strcmp0 (text, "true") == 0;
-}
-
 static void
 wait_js (AtriumWindow *window,
          const char   *body,
          const char   *what)
 {
-  JsWait wait = { window, body };
+  HarnessJsWait wait = { window, body };
 
-  harness_wait_for (js_true, &wait, what);
+  harness_wait_for (harness_js_true, &wait, what);
 }
 
 /* @test: a JS expression over `e`, the events the page recorded. */

@@ -40,29 +40,14 @@ new_app (void)
   return harness_app_new (assets);
 }
 
-typedef struct
-{
-  AtriumWindow *window;
-  const char   *body;     /* JS that returns true when done */
-} JsWait;
-
-static gboolean
-js_true (gpointer data)
-{
-  JsWait *wait = data;
-  g_autofree char *text = harness_run_js (wait->window, wait->body);
-
-  return g_strcmp0 (text, "true") == 0;
-}
-
 static void
 wait_js (AtriumWindow *window,
          const char   *body)
 {
-  JsWait wait = { window, body };
+  HarnessJsWait wait = { window, body };
   g_autofree char *what = g_strdup_printf ("the page to say true to: %s", body);
 
-  harness_wait_for (js_true, &wait, what);
+  harness_wait_for (harness_js_true, &wait, what);
 }
 
 static void

@@ -18,21 +18,6 @@
 
 #define SECRET_SERVICE_NAME "org.freedesktop.secrets"
 
-typedef struct
-{
-  AtriumWindow *window;
-  const char   *body;
-} JsWait;
-
-static gboolean
-js_true (gpointer data)
-{
-  JsWait *wait = data;
-  g_autofree char *text = harness_run_js (wait->window, wait->body);
-
-  return g_strcmp0 (text, "true") == 0;
-}
-
 static void
 test_forbidden (void)
 {
@@ -277,16 +262,16 @@ test_round_trip (void)
                      "return true;",
                      "true");
   {
-    JsWait wait = { window, "return __codes.length === 15;" };
+    HarnessJsWait wait = { window, "return __codes.length === 15;" };
 
-    harness_wait_for (js_true, &wait, "15 calls past the queue's 64 to be refused");
+    harness_wait_for (harness_js_true, &wait, "15 calls past the queue's 64 to be refused");
   }
   harness_assert_js (window, "return __codes.every((c) => c === 'queue-full');", "true");
   g_subprocess_send_signal (daemon, SIGCONT);
   {
-    JsWait wait = { window, "return __codes.length === 80;" };
+    HarnessJsWait wait = { window, "return __codes.length === 80;" };
 
-    harness_wait_for (js_true, &wait, "the 65 queued calls to be answered");
+    harness_wait_for (harness_js_true, &wait, "the 65 queued calls to be answered");
   }
   harness_assert_js (window, "return __codes.filter((c) => c === 'ok').length;", "65");
 
@@ -294,10 +279,10 @@ test_round_trip (void)
   harness_assert_js (window, "return atrium.secret.delete('kept');", "true");
   keyring_stop (daemon);
   {
-    JsWait wait = { window, "return atrium.secret.get('kept').then(() => false,"
+    HarnessJsWait wait = { window, "return atrium.secret.get('kept').then(() => false,"
                             "  (e) => e.code === 'not-supported');" };
 
-    harness_wait_for (js_true, &wait, "atrium.secret to see the Secret Service gone");
+    harness_wait_for (harness_js_true, &wait, "atrium.secret to see the Secret Service gone");
   }
 
   harness_close (window);

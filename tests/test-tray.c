@@ -140,21 +140,6 @@ item_property (const char *name,
   return g_variant_print (value, FALSE);
 }
 
-typedef struct
-{
-  AtriumWindow *window;
-  const char   *body;
-} JsWait;
-
-static gboolean
-js_true (gpointer data)
-{
-  JsWait *wait = data;
-  g_autofree char *text = harness_run_js (wait->window, wait->body);
-
-  return g_strcmp0 (text, "true") == 0;
-}
-
 static void
 test_forbidden (void)
 {
@@ -180,7 +165,7 @@ test_tray (void)
   g_autofree char *name = NULL;
   g_autofree char *path = NULL;
   g_autofree char *value = NULL;
-  JsWait wait = { window, NULL };
+  HarnessJsWait wait = { window, NULL };
 
   harness_assert_js (window, HARNESS_JS_CODE
                      "window.__activated = [];"
@@ -193,7 +178,7 @@ test_tray (void)
   wait.body = "return atrium.tray.create({ icon: 'mail-unread', tooltip: '3 new' })"
               "  .then((id) => { window.__id = id; return true; },"
               "        (e) => e.code === 'not-supported' ? false : e.code);";
-  harness_wait_for (js_true, &wait, "atrium.tray.create() to find the watcher");
+  harness_wait_for (harness_js_true, &wait, "atrium.tray.create() to find the watcher");
   harness_assert_js (window, "return __id;", "1");
   harness_wait_for (registered, GUINT_TO_POINTER (1), "the item to register with the watcher");
   last_item (&name, &path);
@@ -211,7 +196,7 @@ test_tray (void)
 
   g_variant_unref (panel_call (name, path, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 5, 5)));
   wait.body = "return __activated.length === 1 && __activated[0] === __id;";
-  harness_wait_for (js_true, &wait, "atrium:tray.activate in the page");
+  harness_wait_for (harness_js_true, &wait, "atrium:tray.activate in the page");
 
   harness_assert_js (window,
                      "return atrium.tray.update(__id, { icon: 'mail-read', tooltip: 'none' });",
@@ -395,9 +380,9 @@ create_item (AtriumWindow *window,
                                            "  .then((id) => { window.__id = id; return true; },"
                                            "        (e) => e.code === 'not-supported' ? false "
                                            ": e.code + ': ' + e.message);", options);
-  JsWait wait = { window, body };
+  HarnessJsWait wait = { window, body };
 
-  harness_wait_for (js_true, &wait, "atrium.tray.create() to find the watcher");
+  harness_wait_for (harness_js_true, &wait, "atrium.tray.create() to find the watcher");
   harness_wait_for (registered, GUINT_TO_POINTER (1), "the item to register with the watcher");
   last_item (name, path);
 }
@@ -518,7 +503,7 @@ test_menu (void)
   g_autofree char *name = NULL, *path = NULL, *menu = NULL, *layout = NULL, *error = NULL;
   const char *labels_only[] = { "label", NULL };
   guint32 revision = 0, revision2 = 0;
-  JsWait wait = { window, NULL };
+  HarnessJsWait wait = { window, NULL };
 
   c_clicks = g_ptr_array_new_with_free_func (g_free);
   g_signal_connect (app, "tray-menu-clicked", G_CALLBACK (tray_menu_clicked_cb), NULL);
@@ -580,7 +565,7 @@ test_menu (void)
   wait.body = "return __clicks.length === 1 && __clicks[0].id === 'show'"
               "  && __clicks[0].trayId === __id && __clicks[0].windowId === null"
               "  && __clicks[0].checked === false;";
-  harness_wait_for (js_true, &wait, "atrium:menu.clicked for 'show' in the page");
+  harness_wait_for (harness_js_true, &wait, "atrium:menu.clicked for 'show' in the page");
   g_assert_cmpuint (c_clicks->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (c_clicks, 0), ==, "1 show 0");
 
@@ -613,7 +598,7 @@ test_menu (void)
   g_assert_null (click (name, menu, GPOINTER_TO_INT (g_hash_table_lookup (ids, "_Show window"))));
   wait.body = "return __clicks.length === 4 && __clicks.map((c) => c.id).join() === "
               "'show,mute,large,show' && __clicks[1].checked && __clicks[2].checked;";
-  harness_wait_for (js_true, &wait, "the clicks in the page, in order, none for the others");
+  harness_wait_for (harness_js_true, &wait, "the clicks in the page, in order, none for the others");
   g_assert_cmpuint (c_clicks->len, ==, 4);
 
   /* update() with a new menu: a new revision, new ids; the old ids are gone. */
@@ -941,7 +926,7 @@ test_demo (void)
   g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *name = NULL, *path = NULL, *menu = NULL, *layout = NULL;
   AtriumWindow *window;
-  JsWait wait;
+  HarnessJsWait wait;
 
   g_assert_no_error (error);
   app = harness_app_new (assets);
@@ -950,13 +935,13 @@ test_demo (void)
   wait.window = window;
   wait.body = "return document.getElementById('menu-output').textContent === "
               "'Right-click this card';";
-  harness_wait_for (js_true, &wait, "the demo's menu card to be set up");
+  harness_wait_for (harness_js_true, &wait, "the demo's menu card to be set up");
 
   harness_assert_js (window, "document.getElementById('menu-tray').click(); return 1;", "1");
   wait.body = "const o = document.getElementById('menu-output');"
               "return o.textContent.startsWith('not-supported: ') && o.className === 'output err'"
               "  && !document.getElementById('menu-tray').checked;";
-  harness_wait_for (js_true, &wait, "not-supported in the card, the switch off again");
+  harness_wait_for (harness_js_true, &wait, "not-supported in the card, the switch off again");
 
   panel_start ();
   /* Switched on until the app has seen the watcher. */
@@ -964,7 +949,7 @@ test_demo (void)
               "const t = document.getElementById('menu-tray');"
               "if (o.textContent.startsWith('Tray icon 1 ')) return true;"
               "if (!t.checked) t.click(); return false;";
-  harness_wait_for (js_true, &wait, "the demo's tray icon");
+  harness_wait_for (harness_js_true, &wait, "the demo's tray icon");
   harness_wait_for (registered, GUINT_TO_POINTER (1), "the demo's item to register");
   last_item (&name, &path);
   menu = menu_path_of (name, path);
@@ -973,11 +958,11 @@ test_demo (void)
   g_assert_null (click (name, menu, GPOINTER_TO_INT (g_hash_table_lookup (ids, "_Quiet"))));
   wait.body = "return document.getElementById('menu-output').textContent === "
               "'Tray menu: tray.quiet (on)';";
-  harness_wait_for (js_true, &wait, "the tray menu's click in the card");
+  harness_wait_for (harness_js_true, &wait, "the tray menu's click in the card");
 
   harness_assert_js (window, "document.getElementById('menu-tray').click(); return 1;", "1");
   wait.body = "return document.getElementById('menu-output').textContent === 'Tray icon removed';";
-  harness_wait_for (js_true, &wait, "the demo's tray icon to go");
+  harness_wait_for (harness_js_true, &wait, "the demo's tray icon to go");
   g_clear_pointer (&layout, g_free);
   layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
   g_assert_true (g_str_has_prefix (layout, "error: "));

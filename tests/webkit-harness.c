@@ -216,6 +216,15 @@ harness_run_js_json (AtriumWindow *window,
   return node;
 }
 
+gboolean
+harness_js_true (gpointer data)
+{
+  HarnessJsWait *wait = data;
+  g_autofree char *text = harness_run_js (wait->window, wait->body);
+
+  return g_strcmp0 (text, "true") == 0;
+}
+
 void
 harness_close (AtriumWindow *window)
 {

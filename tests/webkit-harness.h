@@ -50,6 +50,16 @@ typedef TestCondition HarnessCondition;
 
 void          harness_wait         (gboolean         *flag,
                                     const char       *what);
+/* A condition for harness_wait_for(): @body, run in @window's page,
+ * returns true. */
+typedef struct
+{
+  AtriumWindow *window;
+  const char   *body;
+} HarnessJsWait;
+
+gboolean      harness_js_true      (gpointer          wait);
+
 void          harness_wait_for     (HarnessCondition  done,
                                     gpointer          data,
                                     const char       *what);
