@@ -504,11 +504,13 @@
   // <base href> in the page cannot send the body (token first) elsewhere,
   // and the response counts only if it comes from that URL.
   const UPLOAD_URL = 'app://localhost/__atrium/upload?';
-  const uploadFetch = UPLOAD_MIN > 0 && location.protocol === 'app:' &&
-    typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
-  const responseStatus = uploadFetch ? getter(Response.prototype, 'status') : null;
+  // fetch() and Response as they were before the page ran: the uploads,
+  // the streams and the downloads of app files all go through these.
+  const nativeFetch = typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
+  const responseStatus = nativeFetch ? getter(Response.prototype, 'status') : null;
+  const responseText = nativeFetch ? uncurry(Response.prototype.text) : null;
+  const uploadFetch = UPLOAD_MIN > 0 && location.protocol === 'app:' ? nativeFetch : null;
   const responseUrl = uploadFetch ? getter(Response.prototype, 'url') : null;
-  const responseText = uploadFetch ? uncurry(Response.prototype.text) : null;
 
   function uploadKey() {
     const words = getRandomValues(new NativeUint32Array(4));
@@ -567,14 +569,11 @@
   // Response once its head has come; p.cancel() aborts the fetch, and with
   // it the C stream, at any time after. The route checks the Origin, so
   // the fetch is CORS, without credentials or referrer.
-  const streamFetch = typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
   const NativeAbortController = typeof AbortController === 'function' ? AbortController : null;
   const abortControllerAbort = NativeAbortController
     ? uncurry(NativeAbortController.prototype.abort) : null;
   const abortControllerSignal = NativeAbortController
     ? getter(NativeAbortController.prototype, 'signal') : null;
-  const streamStatus = streamFetch ? getter(Response.prototype, 'status') : null;
-  const streamText = streamFetch ? uncurry(Response.prototype.text) : null;
 
   // Fetches the stream a reply names; settle(ok, value) once.
   function openStream(reply, method, controller, settle) {
@@ -585,13 +584,13 @@
       settle(false, new AtriumError('failed', 'the stream reply could not be decoded'));
       return;
     }
-    if (streamFetch === null || info === null || typeof info.url !== 'string') {
+    if (nativeFetch === null || info === null || typeof info.url !== 'string') {
       settle(false, new AtriumError('not-supported', 'this page cannot fetch streams'));
       return;
     }
     let request;
     try {
-      request = streamFetch(info.url, {
+      request = nativeFetch(info.url, {
         __proto__: null, method: 'GET', mode: 'cors', credentials: 'omit', redirect: 'error',
         cache: 'no-store', referrerPolicy: 'no-referrer',
         signal: controller !== null ? abortControllerSignal(controller) : undefined,
@@ -601,12 +600,12 @@
       return;
     }
     promiseThen(request, (response) => {
-      if (streamStatus(response) === 200) {
+      if (responseStatus(response) === 200) {
         settle(true, response);
         return;
       }
-      const status = streamStatus(response);
-      promiseThen(streamText(response), (text) => {
+      const status = responseStatus(response);
+      promiseThen(responseText(response), (text) => {
         settle(false, new AtriumError('failed', `the stream of ${method} could not be read (${status}): ${text}`));
       }, () => settle(false, new AtriumError('failed', `the stream of ${method} could not be read (${status})`)));
     }, (e) => {
@@ -623,14 +622,14 @@
   // Origin and the length, and keeps the body unread until C claims it.
   function startUploads(found) {
     const controllers = { __proto__: null, n: 0 };
-    if (streamFetch === null) return controllers;
+    if (nativeFetch === null) return controllers;
     for (let i = 0; i < found.n; i++) {
       const entry = found[i];
       if (entry.stream === undefined) continue;
       let controller = null;
       try {
         controller = NativeAbortController !== null ? new NativeAbortController() : null;
-        const request = streamFetch(STREAM_BASE + '/__atrium/upload/' + entry.key, {
+        const request = nativeFetch(STREAM_BASE + '/__atrium/upload/' + entry.key, {
           __proto__: null, method: 'POST', mode: 'cors', credentials: 'omit', redirect: 'error',
           cache: 'no-store', referrerPolicy: 'no-referrer',
           body: blobSlice(entry.stream, 0, entry.streamSize, 'text/plain'),
@@ -1141,14 +1140,12 @@
   const setAttribute = uncurry(Element.prototype.setAttribute);
   const createObjectURL = URL.createObjectURL;
   const revokeObjectURL = URL.revokeObjectURL;
-  const downloadFetch = typeof window.fetch === 'function' ? window.fetch.bind(window) : null;
-  const responseOk = getter(Response.prototype, 'ok');
-  const downloadStatus = getter(Response.prototype, 'status');
-  const responseBlob = uncurry(Response.prototype.blob);
+  const responseOk = nativeFetch ? getter(Response.prototype, 'ok') : null;
+  const responseBlob = nativeFetch ? uncurry(Response.prototype.blob) : null;
   const consoleWarn = console.warn;
   const downloadAppFile = (event) => {
     try {
-      if (downloadFetch === null || eventDefaultPrevented(event)) return;
+      if (nativeFetch === null || eventDefaultPrevented(event)) return;
       const target = eventTarget(event);
       if (!(target instanceof NativeElement)) return;
       const link = closest(target, 'a[href][download]');
@@ -1157,10 +1154,10 @@
       if (!startsWith(href, ORIGIN + '/')) return;   // blob: and the rest: WebKit's own
       preventDefault(event);
       const name = String_(getAttribute(link, 'download') || '');
-      promiseThen(promiseThen(downloadFetch(href, { __proto__: null, credentials: 'same-origin' }),
+      promiseThen(promiseThen(nativeFetch(href, { __proto__: null, credentials: 'same-origin' }),
         (response) => {
           if (!responseOk(response))
-            throw new NativeError(`${href} answered ${downloadStatus(response)}`);
+            throw new NativeError(`${href} answered ${responseStatus(response)}`);
           return responseBlob(response);
         }), (blob) => {
         try {
