@@ -30,20 +30,6 @@ get_app (void)
   return shared_app;
 }
 
-typedef struct
-{
-  AtriumWindow *window;
-} PageWait;
-
-static gboolean
-page_answered (gpointer data)
-{
-  PageWait *wait = data;
-  g_autofree char *text = harness_run_js (wait->window, "return window.__r !== undefined;");
-
-  return g_strcmp0 (text, "true") == 0;
-}
-
 /* Starts @expression (a call) in the page; its outcome lands in
  * window.__r: the value, or "error:CODE". */
 static void
@@ -63,9 +49,9 @@ start_call (AtriumWindow *window,
 static char *
 call_outcome (AtriumWindow *window)
 {
-  PageWait wait = { window };
+  HarnessJsWait wait = { window, "return window.__r !== undefined;" };
 
-  harness_wait_for (page_answered, &wait, "the page's dialog call to settle");
+  harness_wait_for (harness_js_true, &wait, "the page's dialog call to settle");
   return harness_run_js (window, "return window.__r;");
 }
 

@@ -551,26 +551,12 @@ test_pdf_forbidden (void)
 
 #define PRINT_DIALOG "Print"
 
-typedef struct
-{
-  AtriumWindow *window;
-} PageWait;
-
-static gboolean
-page_answered (gpointer data)
-{
-  PageWait *wait = data;
-  g_autofree char *text = harness_run_js (wait->window, "return window.__r !== undefined;");
-
-  return g_strcmp0 (text, "true") == 0;
-}
-
 static char *
 call_outcome (AtriumWindow *window)
 {
-  PageWait wait = { window };
+  HarnessJsWait wait = { window, "return window.__r !== undefined;" };
 
-  harness_wait_for (page_answered, &wait, "the page's print call to settle");
+  harness_wait_for (harness_js_true, &wait, "the page's print call to settle");
   return harness_run_js (window, "return window.__r;");
 }
 
