@@ -347,6 +347,14 @@ test_clipboard (void)
   harness_close (window);
 }
 
+/* The page copies a 3×2 PNG it drew: red, its bottom right pixel blue. */
+#define JS_COPY_CANVAS \
+  "const c = document.createElement('canvas'); c.width = 3; c.height = 2;" \
+  "const g = c.getContext('2d');" \
+  "g.fillStyle = '#ff0000'; g.fillRect(0, 0, 3, 2);" \
+  "g.fillStyle = '#0000ff'; g.fillRect(2, 1, 1, 1);" \
+  "return atrium.clipboard.writeImage(await new Promise((r) => c.toBlob(r, 'image/png')));"
+
 static void
 c_read_texture_cb (GObject      *source,
                    GAsyncResult *result,
@@ -402,13 +410,7 @@ test_clipboard_image (void)
   AtriumWindow *window = harness_open (app, "/index.html");
 
   harness_assert_js (window,
-                     "const c = document.createElement('canvas'); c.width = 3; c.height = 2;"
-                     "const g = c.getContext('2d');"
-                     "g.fillStyle = '#ff0000'; g.fillRect(0, 0, 3, 2);"
-                     "g.fillStyle = '#0000ff'; g.fillRect(2, 1, 1, 1);"
-                     "const blob = await new Promise((r) => c.toBlob(r, 'image/png'));"
-                     "return atrium.clipboard.writeImage(blob);",
-                     "null");
+                     JS_COPY_CANVAS, "null");
   texture = c_read_texture (clipboard);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, 3);
   g_assert_cmpint (gdk_texture_get_height (texture), ==, 2);
@@ -581,13 +583,7 @@ test_clipboard_x_client (void)
   g_clear_pointer (&out, g_bytes_unref);
 
   harness_assert_js (window,
-                     "const c = document.createElement('canvas'); c.width = 3; c.height = 2;"
-                     "const g = c.getContext('2d');"
-                     "g.fillStyle = '#ff0000'; g.fillRect(0, 0, 3, 2);"
-                     "g.fillStyle = '#0000ff'; g.fillRect(2, 1, 1, 1);"
-                     "return atrium.clipboard.writeImage("
-                     "  await new Promise((r) => c.toBlob(r, 'image/png')));",
-                     "null");
+                     JS_COPY_CANVAS, "null");
   out = x_client_read ("image/png");
   texture = gdk_texture_new_from_bytes (out, &error);
   g_assert_no_error (error);
