@@ -375,17 +375,18 @@ atrium_app_set_autostart_async (AtriumApp           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, atrium_app_set_autostart_async);
-  if (!check_can (self, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
   if (_atrium_autostart_in_flatpak ())
     {
-      portal_ask (self, task, enabled);   /* takes the task */
+      if (check_can (self, &error))
+        portal_ask (self, task, enabled);   /* takes the task */
+      else
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+        }
       return;
     }
+  /* Outside Flatpak the file is written at once (its own checks). */
   if (atrium_app_set_autostart (self, enabled, &error))
     g_task_return_boolean (task, TRUE);
   else
