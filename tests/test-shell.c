@@ -409,8 +409,7 @@ test_clipboard_image (void)
   g_autoptr(GdkTexture) texture = NULL;
   AtriumWindow *window = harness_open (app, "/index.html");
 
-  harness_assert_js (window,
-                     JS_COPY_CANVAS, "null");
+  harness_assert_js (window, JS_COPY_CANVAS, "null");
   texture = c_read_texture (clipboard);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, 3);
   g_assert_cmpint (gdk_texture_get_height (texture), ==, 2);
@@ -582,8 +581,7 @@ test_clipboard_x_client (void)
                    strlen ("to xclip ✓"));
   g_clear_pointer (&out, g_bytes_unref);
 
-  harness_assert_js (window,
-                     JS_COPY_CANVAS, "null");
+  harness_assert_js (window, JS_COPY_CANVAS, "null");
   out = x_client_read ("image/png");
   texture = gdk_texture_new_from_bytes (out, &error);
   g_assert_no_error (error);
