@@ -340,6 +340,8 @@ typedef struct
   gboolean        autostart;
   char           *commandline;
   char           *reason;
+  char           *sender;      /* who asked last, and the Request's path */
+  char           *handle;
 } Portal;
 
 static Portal portal;
@@ -376,6 +378,10 @@ portal_method_cb (GDBusConnection       *bus,
   portal.commandline = commandline != NULL ? g_strjoinv (" ", (char **) commandline) : NULL;
   g_free (portal.reason);
   portal.reason = g_strdup (reason);
+  g_free (portal.sender);
+  portal.sender = g_strdup (sender);
+  g_free (portal.handle);
+  portal.handle = g_strdup (handle);
   response = portal.response;
   answer = portal.answer;
   g_variant_builder_init (&results, G_VARIANT_TYPE_VARDICT);
@@ -490,6 +496,56 @@ test_flatpak (void)
                              " setTimeout(t, 10); t(); });"
                              "return [window.__c, await atrium.app.isAutostart()];",
                      "[\"cancelled\",false]");
+
+  /* Another client on the bus answers on the Request's path as if it were
+   * the portal, granting it: not heard (the answer is subscribed to from
+   * the portal's name, and GDBus checks a signal's sender against that
+   * name's owner). The portal's own answer, sent after it, is. */
+  portal_set (0, TRUE, FALSE);
+  g_mutex_lock (&portal.lock);
+  asked = portal.asked + 1;
+  g_mutex_unlock (&portal.lock);
+  harness_assert_js (window, "window.__q = atrium.app.setAutostart(true);"
+                             "window.__q.then(() => window.__d = 'resolved',"
+                             "                (e) => window.__d = e.code);"
+                             "return true;", "true");
+  harness_wait_for (portal_was_asked, &asked, "the portal to be asked");
+  {
+    g_autoptr(GDBusConnection) forger =
+      g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
+                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                              | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                              NULL, NULL, &error);
+    GVariantBuilder granted;
+
+    g_assert_no_error (error);
+    g_variant_builder_init (&granted, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add (&granted, "{sv}", "background", g_variant_new_boolean (TRUE));
+    g_variant_builder_add (&granted, "{sv}", "autostart", g_variant_new_boolean (TRUE));
+    g_mutex_lock (&portal.lock);
+    g_assert_true (g_dbus_connection_emit_signal (forger, portal.sender, portal.handle,
+                                                  "org.freedesktop.portal.Request", "Response",
+                                                  g_variant_new ("(ua{sv})", 0, &granted),
+                                                  &error));
+    g_assert_no_error (error);
+    g_assert_true (g_dbus_connection_flush_sync (forger, NULL, &error));
+    g_assert_no_error (error);
+    /* The bus has the forged one before this one is sent. */
+    g_assert_true (g_dbus_connection_emit_signal (test_bus_service_get_connection (portal.service),
+                                                  portal.sender, portal.handle,
+                                                  "org.freedesktop.portal.Request", "Response",
+                                                  g_variant_new ("(u@a{sv})", 2,
+                                                                 g_variant_new_array (
+                                                                   G_VARIANT_TYPE ("{sv}"),
+                                                                   NULL, 0)),
+                                                  &error));
+    g_mutex_unlock (&portal.lock);
+    g_assert_no_error (error);
+  }
+  harness_assert_js (window, "await new Promise((r) => { const t = () => window.__d ? r() :"
+                             " setTimeout(t, 10); t(); });"
+                             "return [window.__d, await atrium.app.isAutostart()];",
+                     "[\"failed\",false]");
 
   /* Nothing went to the sandbox's own autostart folder. */
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
