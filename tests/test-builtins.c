@@ -592,6 +592,19 @@ file_has (gpointer data)
   return g_file_get_contents (what[0], &text, NULL, NULL) && strstr (text, what[1]) != NULL;
 }
 
+/* As file_has(), failing with what the file did hold. */
+static void
+assert_file_has (const char * const *what)
+{
+  g_autofree char *text = NULL;
+
+  if (!file_has ((gpointer) what))
+    {
+      g_file_get_contents (what[0], &text, NULL, NULL);
+      g_error ("%s holds %s, not %s", what[0], text != NULL ? text : "nothing", what[1]);
+    }
+}
+
 /* On X11 a window's position is remembered with its state key, and put
  * back, on a monitor, when a window with that key opens. */
 static void
@@ -819,7 +832,7 @@ test_state_across_launches (void)
     const char *saved[] = { path, "\"main\":{\"width\":640,\"height\":430,\"maximized\":false,"
                                   "\"fullscreen\":false,\"x\":300,\"y\":200}" };
 
-    g_assert_true (file_has (saved));
+    assert_file_has (saved);
   }
 
   /* The second: where and as big as the first was left; maximised. */
