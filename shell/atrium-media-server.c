@@ -52,10 +52,15 @@
  *   and never blocks: every socket is non-blocking;
  * - at most ATRIUM_MEDIA_MAX_CONNECTIONS are open; one more makes the server
  *   close, at once, the connection that has waited longest for a request
- *   (idle, or its head trickling in), or the new one when every connection
- *   has a whole request to be answered. A client that connects to send a
+ *   (idle, or its head trickling in). A client that connects to send a
  *   request sends its head at once, so an attacker's flood evicts its own
- *   connections first;
+ *   connections first. When every connection has a whole request to be
+ *   answered, the server stops accepting until one closes: new connections
+ *   wait in the kernel's backlog, never refused for being one too many (a
+ *   media element takes a refused connection as a source that failed, for
+ *   good). Only requests with the token keep a connection busy for longer
+ *   than it takes to answer them, so a flood without it cannot keep the
+ *   page waiting;
  * - a request head must arrive whole within ATRIUM_MEDIA_HEAD_DEADLINE_MS
  *   of its first byte (408, then closed), and a connection that waits with
  *   nothing to do (between requests, or for a reader to take more of a
@@ -184,6 +189,7 @@ struct _AtriumMediaServer
   GHashTable             *connections;  /* Connection → itself, under lock */
   GQueue                  waiting;      /* CONN_WAITING, longest waiting first, under lock */
   gboolean                stopped;      /* under lock */
+  gboolean                accept_paused; /* full of busy connections, under lock */
   GHashTable             *streams;      /* key → StreamEntry, under lock */
   GSource                *stream_expiry; /* while streams or uploads wait, under lock */
   GHashTable             *uploads;      /* key → Upload, under lock */
@@ -701,6 +707,21 @@ connection_free (Connection *conn)
   g_free (conn);
 }
 
+static gboolean resume_accepting_cb (gpointer data);
+
+/* Room for a connection again after accepting paused: the server's thread
+ * accepts again, from its own loop. Under the lock, any thread. */
+static void
+resume_accepting_locked (AtriumMediaServer *self)
+{
+  GSource *source = g_idle_source_new ();
+
+  self->accept_paused = FALSE;
+  g_source_set_callback (source, resume_accepting_cb, self, NULL);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 /* Under the lock; by the connection's owner. */
 static void
 close_locked (Connection *conn)
@@ -713,6 +734,8 @@ close_locked (Connection *conn)
   clear_source (&conn->timer);
   g_hash_table_remove (self->connections, conn);
   connection_free (conn);
+  if (self->accept_paused && !self->stopped)
+    resume_accepting_locked (self);
 }
 
 static void
@@ -1215,6 +1238,22 @@ start_accepting (AtriumMediaServer *self)
   g_source_attach (self->accept_source, self->context);
 }
 
+/* The server's thread; its loop stops running sources once stopped, but
+ * one may already be on its way. */
+static gboolean
+resume_accepting_cb (gpointer data)
+{
+  AtriumMediaServer *self = data;
+  gboolean stopped;
+
+  g_mutex_lock (&self->lock);
+  stopped = self->stopped;
+  g_mutex_unlock (&self->lock);
+  if (!stopped && self->accept_source == NULL && self->accept_retry == NULL)
+    start_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 accept_retry_cb (gpointer data)
 {
@@ -1274,8 +1313,22 @@ accept_cb (GSocket      *listener,
   for (guint i = 0; i < ACCEPT_BATCH; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) socket = g_socket_accept (listener, NULL, &error);
+      g_autoptr(GSocket) socket = NULL;
       Connection *conn;
+
+      /* Full of connections with requests to answer: the next ones wait
+       * in the backlog until one of these closes. */
+      g_mutex_lock (&self->lock);
+      if (!self->stopped && !make_room_locked (self))
+        {
+          self->accept_paused = TRUE;
+          g_mutex_unlock (&self->lock);
+          g_clear_pointer (&self->accept_source, g_source_unref);
+          return G_SOURCE_REMOVE;
+        }
+      g_mutex_unlock (&self->lock);
+
+      socket = g_socket_accept (listener, NULL, &error);
 
       if (socket == NULL)
         {
@@ -1305,7 +1358,8 @@ accept_cb (GSocket      *listener,
       g_mutex_lock (&self->lock);
       if (self->stopped || !make_room_locked (self))
         {
-          /* Over the cap with every connection busy: this one goes, now. */
+          /* Stopped (room was made above, and only this thread adds
+           * connections): this one goes, now. */
           g_mutex_unlock (&self->lock);
           g_socket_close (socket, NULL);
           continue;

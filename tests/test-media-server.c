@@ -673,6 +673,71 @@ test_stop (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 }
 
+#define BUSY_FILE_LENGTH (8 * 1024 * 1024)
+
+typedef struct
+{
+  Fixture *f;
+  guint    n;
+} ConnectionCount;
+
+static gboolean
+has_connections (gpointer data)
+{
+  ConnectionCount *c = data;
+
+  return _atrium_media_server_get_n_connections (c->f->server) == c->n;
+}
+
+/* Every connection busy with a request it is being answered (a large file
+ * its client does not read): one more is not refused but waits, and is
+ * answered once a busy one closes. A media element takes a connection
+ * closed under it as a source that failed, for good. */
+static void
+test_busy_cap (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GPtrArray) busy = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketConnection) late = NULL;
+  g_autofree char *big = g_malloc0 (BUSY_FILE_LENGTH);
+  g_autofree char *busy_request = NULL;
+  g_autofree char *late_request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(Response) r = { 0 };
+  guint16 port = _atrium_media_server_get_port (f->server);
+
+  /* No connection times out while the test is slow. */
+  _atrium_media_server_set_timeouts (f->server, 600000, 600000);
+  test_write_file (f->root, "big.bin", big, BUSY_FILE_LENGTH);
+  busy_request = g_strdup_printf ("GET %s/big.bin HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                                  f->prefix, port);
+  for (guint i = 0; i < ATRIUM_MEDIA_MAX_CONNECTIONS; i++)
+    {
+      GSocketConnection *connection = connect_to (f);
+
+      send_text (connection, busy_request, strlen (busy_request));
+      g_ptr_array_add (busy, connection);
+    }
+  test_poll_for (TEST_WAIT_SECONDS, has_connections,
+                 &(ConnectionCount) { f, ATRIUM_MEDIA_MAX_CONNECTIONS },
+                 "every busy connection to be accepted");
+
+  late = connect_to (f);
+  late_request = g_strdup_printf ("GET %s/tone.wav HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                  "Connection: close\r\n\r\n", f->prefix, port);
+  send_text (late, late_request, strlen (late_request));
+
+  /* A busy client goes; the late one takes its place. */
+  g_io_stream_close (G_IO_STREAM (busy->pdata[0]), NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_remove_index (busy, 0);
+  read_response (late, FALSE, &r);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (r.body), ==, TONE_LENGTH);
+  g_assert_cmpuint (_atrium_media_server_get_n_connections (f->server), <=,
+                    ATRIUM_MEDIA_MAX_CONNECTIONS);
+}
+
 /* Two servers never share a token. */
 static void
 test_tokens_differ (Fixture       *f,
@@ -1321,6 +1386,7 @@ main (int   argc,
   ADD ("path-attacks", test_path_attacks);
   ADD ("assets-change", test_assets_change);
   ADD ("stop", test_stop);
+  ADD ("busy-cap", test_busy_cap);
   ADD ("tokens-differ", test_tokens_differ);
   ADD ("stream-serves", test_stream_serves);
   ADD ("stream-hostile", test_stream_hostile);
