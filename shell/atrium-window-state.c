@@ -25,7 +25,14 @@
  * when X says the window is mapped (MapNotify): the window manager has
  * placed it and framed it by then, so the whole frame is fitted into a
  * monitor's work area. A maximised or fullscreen window keeps the position
- * it goes back to. Main thread. */
+ * it goes back to.
+ *
+ * The size GTK knows (its default size) changes only at the next frame
+ * after X resized the window, so a window closed in between (an app busy
+ * while the user resizes and closes it) would keep the size before. On X11
+ * the size is read from the last ConfigureNotify too: the default size
+ * plus what X added to the surface since GTK last laid it out (the
+ * decorations' margins do not change). Main thread. */
 
 #define SAVE_DELAY_MS 500
 
@@ -43,6 +50,9 @@ typedef struct
   gboolean           known;     /* x, y: the last position read */
   int                x;
   int                y;
+  gboolean           configured; /* configured_*: the last size X gave, in GDK's units */
+  int                configured_width;
+  int                configured_height;
 } Tracker;
 
 static const char tracker_key[] = "atrium-window-state";
@@ -67,10 +77,19 @@ static void
 read_state (Tracker           *self,
             AtriumWindowState *state)
 {
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self->window));
+
   memset (state, 0, sizeof *state);
   gtk_window_get_default_size (self->window, &state->width, &state->height);
   state->maximized = gtk_window_is_maximized (self->window);
   state->fullscreen = gtk_window_is_fullscreen (self->window);
+  /* A resize X made that GTK has not laid out yet: the surface's size is
+   * still the last layout's. */
+  if (self->configured && surface != NULL && !state->maximized && !state->fullscreen)
+    {
+      state->width += self->configured_width - gdk_surface_get_width (surface);
+      state->height += self->configured_height - gdk_surface_get_height (surface);
+    }
   /* Not where the window manager put it before the saved position went
    * back; and a maximised or fullscreen window's position is not the one
    * it goes back to. */
@@ -207,6 +226,15 @@ xevent_cb (GdkX11Display *display,
         place_now (self);
       return GDK_EVENT_PROPAGATE;
     }
+  /* As GDK will read it, at its next layout. */
+  if (event->xconfigure.event == event->xconfigure.window)
+    {
+      int scale = gdk_surface_get_scale_factor (surface);
+
+      self->configured = TRUE;
+      self->configured_width = (event->xconfigure.width + scale - 1) / scale;
+      self->configured_height = (event->xconfigure.height + scale - 1) / scale;
+    }
   /* Read now, not when saving: a window closed before then has no
    * position to read. */
   if (!self->place && !gtk_window_is_maximized (self->window)
@@ -217,9 +245,11 @@ xevent_cb (GdkX11Display *display,
 }
 #endif
 
+/* A change still waiting is saved as the window goes: before its surface
+ * does (unrealize), while its size can still be read. */
 static void
-destroy_cb (GtkWidget *widget,
-            Tracker   *self)
+going_cb (GtkWidget *widget,
+          Tracker   *self)
 {
   if (self->save_id != 0)
     save_now (self);
@@ -311,7 +341,8 @@ _atrium_window_state_attach (GtkWindow  *window,
   g_signal_connect (window, "notify::default-height", G_CALLBACK (changed_cb), self);
   g_signal_connect (window, "notify::maximized", G_CALLBACK (changed_cb), self);
   g_signal_connect (window, "notify::fullscreened", G_CALLBACK (changed_cb), self);
-  g_signal_connect (window, "destroy", G_CALLBACK (destroy_cb), self);
+  g_signal_connect (window, "unrealize", G_CALLBACK (going_cb), self);
+  g_signal_connect (window, "destroy", G_CALLBACK (going_cb), self);
 }
 
 /* Saves a change still waiting for its moment: when the key changes, and

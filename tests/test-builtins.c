@@ -605,6 +605,79 @@ assert_file_has (const char * const *what)
     }
 }
 
+typedef struct
+{
+  gulong   xid;
+  int      width;
+  gboolean seen;
+} ConfigureSeen;
+
+static gboolean
+configure_seen_cb (GdkX11Display *display,
+                   const XEvent  *event,
+                   ConfigureSeen *seen)
+{
+  if (event->type == ConfigureNotify && event->xconfigure.window == seen->xid
+      && event->xconfigure.width == seen->width)
+    seen->seen = TRUE;
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Closed after X resized it but before GTK laid it out at that size, as a
+ * busy app can be when the user resizes and closes its window: the size X
+ * gave is the one kept. The wait below stops right after the iteration
+ * that handled X's event, before the frame that lays the window out. */
+static void
+test_state_closed_before_layout (void)
+{
+  AtriumApp *app;
+  AtriumWindow *opener, *window;
+  g_autofree char *path = NULL;
+  ConfigureSeen seen = { 0, 500, FALSE };
+  gulong handler;
+  int width, height;
+
+  if (!need_wm ())
+    return;
+  app = get_app ();
+  path = g_build_filename (g_get_user_state_dir (),
+                           g_application_get_application_id (G_APPLICATION (app)),
+                           "window-state.json", NULL);
+  opener = harness_open (app, "/index.html");
+  window = open_by_page (opener, "/index.html", "{ stateKey: 'quick', width: 320, height: 240 }");
+  wait_size (window, 320, 240);
+
+  seen.xid = xid_of (window);
+  handler = g_signal_connect (gdk_display_get_default (), "xevent",
+                              G_CALLBACK (configure_seen_cb), &seen);
+  {
+    g_autofree char *id = g_strdup_printf ("%lu", seen.xid);
+    const char * const argv[] = { "xdotool", "windowsize", id, "500", "300", NULL };
+
+    xdotool (argv);
+  }
+  test_wait_for (NULL, TEST_WAIT_SECONDS, flag_is_set, &seen.seen,
+                 "X to tell the window it is 500 wide");
+  g_signal_handler_disconnect (gdk_display_get_default (), handler);
+  /* Not laid out at its new size yet: what this test is about. */
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 320);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  {
+    const char *saved[] = { path, "\"quick\":{\"width\":500,\"height\":300," };
+
+    assert_file_has (saved);
+  }
+  harness_close (opener);
+}
+
 /* On X11 a window's position is remembered with its state key, and put
  * back, on a monitor, when a window with that key opens. */
 static void
@@ -1781,6 +1854,8 @@ main (int   argc,
   g_test_add_func ("/atrium/builtins/minimize-focus", test_minimize_focus);
   g_test_add_func ("/atrium/builtins/position", test_position);
   g_test_add_func ("/atrium/builtins/state-position", test_state_position);
+  g_test_add_func ("/atrium/builtins/state-closed-before-layout",
+                   test_state_closed_before_layout);
   g_test_add_func ("/atrium/builtins/state-across-launches", test_state_across_launches);
   g_test_add_func ("/atrium/builtins/zoom-background-devtools", test_zoom_background_devtools);
   g_test_add_func ("/atrium/builtins/handles", test_handles);
