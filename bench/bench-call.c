@@ -9,11 +9,15 @@
 #include "bench-common.h"
 #include "bench-results.h"
 
-/* JS → C → JS round trips: Atrium's `atrium.call('echo', x)` against the
- * floor, a bare script message handler with reply that returns its argument
- * (raw WebKitGTK, no Atrium code on the path). Both live in the same page of
- * the same web view, so they share the web process, the IPC and the main
- * loop; rounds alternate and the medians are compared.
+/* JS → C → JS round trips: Atrium's `atrium.call('echo', x)` against two
+ * floors, bare script message handlers with reply (raw WebKitGTK, no Atrium
+ * code on the path). The bytes floor (bench_add_bytes_floor()) does what
+ * any JSON bridge must: the page posts JSON.stringify(x) and JSON.parses the
+ * answer, C takes the message as bytes and answers with them; each row's
+ * ratio is against it. The raw floor returns its JSCValue argument as it
+ * came, with no conversion at all; it stays as an info row. All three live
+ * in the same page of the same web view, so they share the web process, the
+ * IPC and the main loop; rounds rotate and the medians are compared.
  *
  *   bench-call [--json FILE] [--rounds N] [--quick] [PAGE_DIR] */
 
@@ -38,6 +42,8 @@ static const Scenario scenarios[] = {
 };
 
 static guint rounds = 11;
+
+enum { RAW_FLOOR, BYTES_FLOOR, ATRIUM, N_SIDES };
 
 static gboolean
 floor_message_cb (WebKitUserContentManager *manager,
@@ -79,14 +85,17 @@ run_builtin_round (gboolean builtin,
 }
 
 static double
-run_round (gboolean atrium,
+run_round (guint    side,
            gpointer user_data)
 {
+  static const char *const functions[N_SIDES] = {
+    [RAW_FLOOR] = "floor", [BYTES_FLOOR] = "bytesFloor", [ATRIUM] = "atrium",
+  };
   Round *round = user_data;
   WebKitWebView *web_view = round->web_view;
   const Scenario *s = round->scenario;
   g_autofree char *body = g_strdup_printf ("return await window.bench.%s%s(%u, %s, '%s');",
-                                           atrium ? "atrium" : "floor",
+                                           functions[side],
                                            s->in_flight ? "InFlight" : "",
                                            s->calls, s->payload_js, s->method);
   return bench_run_js (web_view, body) / s->calls;
@@ -131,27 +140,38 @@ main (int   argc,
   webkit_user_content_manager_register_script_message_handler_with_reply (manager, "floor", NULL);
   g_signal_connect (manager, "script-message-with-reply-received::floor",
                     G_CALLBACK (floor_message_cb), NULL);
+  bench_add_bytes_floor (web_view);
 
   bench_open_page (window, "/");
 
   printf ("# bench-call: JS → C → JS round trips, %u rounds, medians (ms per call)\n", rounds);
-  printf ("%-32s %12s %12s %8s\n", "scenario", "floor", "atrium", "ratio");
+  printf ("# ratio: atrium / bytes floor (JSON in the page, bytes in C); "
+          "raw: atrium / raw floor\n");
+  printf ("%-32s %11s %11s %11s %8s %8s\n", "scenario", "raw floor", "bytes floor", "atrium",
+          "ratio", "raw");
 
   for (gsize i = 0; i < G_N_ELEMENTS (scenarios); i++)
     {
       const Scenario *s = &scenarios[i];
-      g_autofree double *floor_ms = g_new (double, rounds);
+      g_autofree double *raw_ms = g_new (double, rounds);
+      g_autofree double *bytes_ms = g_new (double, rounds);
       g_autofree double *atrium_ms = g_new (double, rounds);
-      double f, a;
+      double *times[N_SIDES] = { [RAW_FLOOR] = raw_ms, [BYTES_FLOOR] = bytes_ms,
+                                 [ATRIUM] = atrium_ms };
+      g_autofree char *raw_name = g_strdup_printf ("%s, raw floor", s->name);
+      const char *label = g_str_equal (s->method, "echo") ? "atrium.call" : "atrium.call (worker)";
+      double r, b, a;
 
-      bench_alternate (rounds, run_round, &(Round) { web_view, s }, floor_ms, atrium_ms);
+      bench_alternate_sides (rounds, N_SIDES, run_round, &(Round) { web_view, s }, times);
 
-      f = bench_median (floor_ms, rounds);
+      r = bench_median (raw_ms, rounds);
+      b = bench_median (bytes_ms, rounds);
       a = bench_median (atrium_ms, rounds);
-      printf ("%-32s %12.4f %12.4f %7.3fx\n", s->name, f, a, a / f);
-      bench_results_add ("e2e", s->name, BENCH_KIND_FLOOR, "raw WebKit handler",
-                         g_str_equal (s->method, "echo") ? "atrium.call" : "atrium.call (worker)",
-                         "ms/call", floor_ms, atrium_ms, rounds);
+      printf ("%-32s %11.4f %11.4f %11.4f %7.3fx %7.3fx\n", s->name, r, b, a, a / b, a / r);
+      bench_results_add ("e2e", s->name, BENCH_KIND_FLOOR, "bytes floor (JSON, WebKit handler)",
+                         label, "ms/call", bytes_ms, atrium_ms, rounds);
+      bench_results_add ("e2e", raw_name, BENCH_KIND_INFO, "raw WebKit handler", label,
+                         "ms/call", raw_ms, atrium_ms, rounds);
       fflush (stdout);
     }
 
@@ -163,8 +183,8 @@ main (int   argc,
     bench_alternate (rounds, run_builtin_round, web_view, echo_ms, builtin_ms);
     e = bench_median (echo_ms, rounds);
     b = bench_median (builtin_ms, rounds);
-    printf ("%-32s %12.4f %12.4f %7.3fx   (echo, atrium.window.getSize)\n",
-            "built-in query", e, b, b / e);
+    printf ("%-32s %11s %11.4f %11.4f %7.3fx   (echo, atrium.window.getSize)\n",
+            "built-in query", "", e, b, b / e);
     bench_results_add ("e2e", "built-in query: atrium.window.getSize()", BENCH_KIND_INFO,
                        "atrium.call('echo', null)", "atrium.window.getSize()", "ms/call",
                        echo_ms, builtin_ms, rounds);

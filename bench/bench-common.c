@@ -71,6 +71,36 @@ bench_run_js (WebKitWebView *web_view,
   return w.value;
 }
 
+static gboolean
+bytes_floor_message_cb (WebKitUserContentManager *manager,
+                        JSCValue                 *value,
+                        WebKitScriptMessageReply *reply,
+                        gpointer                  user_data)
+{
+  g_autoptr(GBytes) bytes = jsc_value_to_string_as_bytes (value);
+  g_autoptr(JSCValue) answer = jsc_value_new_string_from_bytes (jsc_value_get_context (value),
+                                                                bytes);
+
+  webkit_script_message_reply_return_value (reply, answer);
+  return TRUE;
+}
+
+/* The bytes floor, window.webkit.messageHandlers.bytesFloor: a bare handler
+ * with reply that takes the message as UTF-8 bytes and answers with a string
+ * made from those bytes. With JSON.stringify before posting and JSON.parse on
+ * the answer in the page, it is the least any JSON bridge over script
+ * messages can do, so payload rows compare Atrium with it. */
+void
+bench_add_bytes_floor (WebKitWebView *web_view)
+{
+  WebKitUserContentManager *manager = webkit_web_view_get_user_content_manager (web_view);
+
+  webkit_user_content_manager_register_script_message_handler_with_reply (manager, "bytesFloor",
+                                                                          NULL);
+  g_signal_connect (manager, "script-message-with-reply-received::bytesFloor",
+                    G_CALLBACK (bytes_floor_message_cb), NULL);
+}
+
 static gsize
 status_kb (int         pid,
            const char *field)

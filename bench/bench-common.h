@@ -11,6 +11,7 @@ void    bench_open_page  (AtriumWindow  *window,
                           const char    *path);
 double  bench_run_js     (WebKitWebView *web_view,
                           const char    *body);
+void    bench_add_bytes_floor (WebKitWebView *web_view);
 gsize   bench_web_process_kb (const char *field);
 gsize   bench_self_kb    (const char    *field);
 char   *bench_self_path  (const char    *argv0);

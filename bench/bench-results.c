@@ -272,8 +272,43 @@ bench_results_finish (void)
 }
 
 /* One unmeasured round of each side (the JIT, caches and connections warm
- * up), then @n_rounds measured ones in which the side that goes first
- * alternates, so drift in the machine favours neither. */
+ * up), then @n_rounds measured ones; the side that goes first rotates, so
+ * drift in the machine favours none. @times[side][round] gets the times. */
+void
+bench_alternate_sides (guint           n_rounds,
+                       guint           n_sides,
+                       BenchSideFunc   round,
+                       gpointer        user_data,
+                       double        **times)
+{
+  for (guint side = 0; side < n_sides; side++)
+    round (side, user_data);
+  for (guint r = 0; r < n_rounds; r++)
+    for (guint i = 0; i < n_sides; i++)
+      {
+        guint side = (r + i) % n_sides;
+
+        times[side][r] = round (side, user_data);
+      }
+}
+
+typedef struct
+{
+  BenchRoundFunc round;
+  gpointer       user_data;
+} TwoSides;
+
+static double
+two_sides_cb (guint    side,
+              gpointer user_data)
+{
+  TwoSides *two = user_data;
+
+  return two->round (side == 1, two->user_data);
+}
+
+/* bench_alternate_sides() for a baseline and an optimized side: they swap
+ * places every round. */
 void
 bench_alternate (guint           n_rounds,
                  BenchRoundFunc  round,
@@ -281,19 +316,7 @@ bench_alternate (guint           n_rounds,
                  double         *baseline,
                  double         *optimized)
 {
-  round (FALSE, user_data);
-  round (TRUE, user_data);
-  for (guint r = 0; r < n_rounds; r++)
-    {
-      if (r % 2 == 0)
-        {
-          baseline[r] = round (FALSE, user_data);
-          optimized[r] = round (TRUE, user_data);
-        }
-      else
-        {
-          optimized[r] = round (TRUE, user_data);
-          baseline[r] = round (FALSE, user_data);
-        }
-    }
+  double *times[] = { baseline, optimized };
+
+  bench_alternate_sides (n_rounds, 2, two_sides_cb, &(TwoSides) { round, user_data }, times);
 }

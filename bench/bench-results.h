@@ -75,4 +75,14 @@ void      bench_alternate        (guint           n_rounds,
                                   double         *baseline,
                                   double         *optimized);
 
+/* One round of side @side of an n-way comparison, timed. */
+typedef double (*BenchSideFunc)  (guint    side,
+                                  gpointer user_data);
+
+void      bench_alternate_sides  (guint           n_rounds,
+                                  guint           n_sides,
+                                  BenchSideFunc   round,
+                                  gpointer        user_data,
+                                  double        **times);
+
 G_END_DECLS

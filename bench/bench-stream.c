@@ -281,7 +281,7 @@ main (int   argc,
     for (guint i = 0; i < rounds; i++)
       printf ("#   round %u: app:// %.1f MiB, stream %.1f MiB\n", i, base[i], opt[i]);
     /* A memory figure, shown as such: not a speed-up to count in the gain. */
-    bench_results_add ("stream", "256 MiB read by the page, UI-process peak RSS growth",
+    bench_results_add ("memory", "256 MiB read by the page, UI-process peak RSS growth",
                        BENCH_KIND_INFO, "fetch of an app:// file", "demo.stream",
                        "MiB", base, opt, rounds);
     fflush (stdout);
@@ -299,7 +299,7 @@ main (int   argc,
     printf ("%-44s %14s %14s %8s\n", "1 GiB read, ms (MB/s)", "route file", "stream", "ratio");
     printf ("%-44s %7.0f (%4.0f) %7.0f (%4.0f) %7.3fx\n", "", b, THROUGHPUT_SIZE / 1e3 / b, a,
             THROUGHPUT_SIZE / 1e3 / a, a / b);
-    bench_results_add ("stream", "1 GiB read by the page", BENCH_KIND_FLOOR,
+    bench_results_add ("e2e", "1 GiB read by the page", BENCH_KIND_FLOOR,
                        "the route's sendfile() of a file", "demo.stream", "ms/GiB", base, opt,
                        rounds);
     for (guint i = 0; i < rounds; i++)
@@ -321,7 +321,7 @@ main (int   argc,
             "stream", "ratio");
     printf ("%-44s %7.0f (%4.0f) %7.0f (%4.0f) %7.3fx\n", "", b, THROUGHPUT_SIZE / 1e3 / b, a,
             THROUGHPUT_SIZE / 1e3 / a, a / b);
-    bench_results_add ("stream", "1 GiB read by a raw socket client (the route alone)",
+    bench_results_add ("assets", "1 GiB read by a raw socket client (the route alone)",
                        BENCH_KIND_INFO, "the route's sendfile() of a file", "demo.stream",
                        "ms/GiB", base, opt, rounds);
   }
