@@ -432,6 +432,34 @@ test_open_option (void)
   harness_close (window);
 }
 
+/* Moves the pointer to @x, 60 in @window (X id @dst), and back and forth
+ * by a pixel on each call, until @body says true in the page; each move
+ * waits for the page's answer, so the web process has seen the motion
+ * before the next. */
+static void
+move_until (AtriumWindow *window,
+            const char   *dst,
+            guint         from,
+            guint         to,
+            const char   *body,
+            const char   *what)
+{
+  gint64 deadline = g_get_monotonic_time () + HARNESS_WAIT_SECONDS * G_USEC_PER_SEC;
+
+  for (guint step = 0;; step++)
+    {
+      g_autofree char *x = g_strdup_printf ("%u", MIN (from + step * 5, to) + step % 2);
+      g_autofree char *done = NULL;
+
+      xdotool ("mousemove", "--window", dst, x, "60");
+      done = harness_run_js (window, body);
+      if (g_strcmp0 (done, "true") == 0)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Waited %d s (%u pointer motions) for %s", HARNESS_WAIT_SECONDS, step + 1, what);
+    }
+}
+
 /* The page's own HTML drag and drop, in a window with fileDrop on: a
  * drag of this process, left to WebKit, reaches the page's drop zone. */
 static void
@@ -439,9 +467,7 @@ test_html_dnd (void)
 {
   g_autoptr(AtriumApp) app = NULL;
   g_autofree char *dst = NULL;
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   AtriumWindow *window;
-  guint step = 0;
 
   if (!desktop_need_wm ())
     return;
@@ -456,29 +482,22 @@ test_html_dnd (void)
                      "<div id=zone "
                      "style=\"position:fixed;left:300px;top:0;width:200px;height:200px;"
                      "background:blue\"></div>';"
-                     "document.getElementById('src').addEventListener('dragstart',"
-                     "  (e) => e.dataTransfer.setData('text/plain', 'from the page'));"
+                     "window.__started = false; window.__overZone = 0;"
+                     "document.getElementById('src').addEventListener('dragstart', (e) => {"
+                     "  e.dataTransfer.setData('text/plain', 'from the page'); __started = true; });"
+                     "document.getElementById('zone').addEventListener('dragover',"
+                     "  () => __overZone++);"
                      "return true;", "true");
   dst = g_strdup_printf ("%lu", xid_of (window));
   xdotool ("windowmove", dst, "400", "0", NULL);
   xdotool ("mousemove", "--window", dst, "50", "50");
   harness_run_js (window, "return 1;");
   xdotool ("mousedown", "1", NULL, NULL, NULL);
-  /* Keep moving over the zone until the page's dragover says the drag is there. */
-  for (;;)
-    {
-      g_autofree char *x = g_strdup_printf ("%u", 60 + MIN (step, 30) * 10 + step % 2);
-      g_autofree char *over = NULL;
-
-      step++;
-      xdotool ("mousemove", "--window", dst, x, "60");
-      over = harness_run_js (window, "return __over > 0 && "
-                                     "document.elementFromPoint(350, 60).id === 'zone';");
-      if (g_strcmp0 (over, "true") == 0 && step > 30)
-        break;
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The page's own drag never reached its drop zone");
-    }
+  /* Past WebKit's drag threshold, the page's drag starts; then over the
+   * zone, until its dragover says the drag is there. */
+  move_until (window, dst, 60, 110, "return __started;", "the page's own drag to start");
+  move_until (window, dst, 360, 360, "return __overZone > 0;",
+              "the page's own drag to reach its drop zone");
   /* WebKitGTK 2.50 ends its own drags with an action that is not one
    * (COPY|MOVE), with or without fileDrop: GDK says so once. */
   g_test_expect_message ("Gdk", G_LOG_LEVEL_CRITICAL, "*gdk_drag_action_is_unique*");
