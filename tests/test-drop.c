@@ -130,7 +130,7 @@ drag_onto (GSubprocess  *source,
   Motion motion = { target, 0, 0 };
   g_autofree char *src = NULL;
   g_autofree char *dst = g_strdup_printf ("%lu", xid_of (window));
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + HARNESS_WAIT_SECONDS * G_USEC_PER_SEC;
   gulong handler;
   guint step = 0;
 
@@ -162,7 +162,8 @@ drag_onto (GSubprocess  *source,
             break;
         }
       if (g_get_monotonic_time () > deadline)
-        g_error ("The drag never reached the window (XDND under Xvfb)");
+        g_error ("Waited %d s for the drag to reach the window (XDND under Xvfb)",
+                 HARNESS_WAIT_SECONDS);
     }
   /* One more motion, answered, so that the source's last word from us
    * (or the page) is the answer to where the pointer is. */
