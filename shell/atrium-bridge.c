@@ -269,7 +269,10 @@ wire_reply (WebKitUserMessage   *message,
 
   params = g_variant_new ("(u@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")", kind,
                           body_part, g_variant_builder_end (&builder));
-  reply = webkit_user_message_new_with_fd_list (ATRIUM_WIRE_REPLY, params, fds);
+  /* Without files, no list: WebKit then sends no attachments. */
+  reply = g_unix_fd_list_get_length (fds) > 0
+    ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_REPLY, params, fds)
+    : webkit_user_message_new (ATRIUM_WIRE_REPLY, params);
   webkit_user_message_send_reply (message, reply);
 }
 

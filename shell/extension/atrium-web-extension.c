@@ -273,7 +273,10 @@ native_cb (GPtrArray *args,
   params = g_variant_new ("(@ay@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")",
                           g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, token, strlen (token), 1),
                           body_part, g_variant_builder_end (&builder));
-  message = webkit_user_message_new_with_fd_list (ATRIUM_WIRE_CALL, params, fds);
+  /* Without files, no list: WebKit then sends no attachments. */
+  message = g_unix_fd_list_get_length (fds) > 0
+    ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_CALL, params, fds)
+    : webkit_user_message_new (ATRIUM_WIRE_CALL, params);
   pending = g_new0 (Pending, 1);
   pending->done = g_object_ref (done);
   webkit_web_page_send_message_to_view (binding->page, message, NULL, on_reply_cb, pending);
