@@ -630,9 +630,11 @@ start_call (AtriumBridge             *self,
             WebKitScriptMessageReply *reply,
             JSCContext               *context,
             WebKitUserMessage        *user_message,
+            GHashTable               *arg_parts,
             gboolean                  has_streams,
             GError                  **error)
 {
+  g_autoptr(GHashTable) owned_parts = arg_parts;
   g_autoptr(JsonNode) owned = message;
   g_autoptr(AtriumMethod) method = NULL;
   const char *name;
@@ -651,6 +653,7 @@ start_call (AtriumBridge             *self,
   call = _atrium_call_new (method, g_steal_pointer (&owned), self, reply, context);
   if (user_message != NULL)
     _atrium_call_set_user_message (call, user_message);
+  call->arg_parts = g_steal_pointer (&owned_parts);
   /* Read from any thread by atrium_call_get_stream(). */
   if (_atrium_app_get_media_server (self->app) != NULL)
     call->media = g_object_ref (_atrium_app_get_media_server (self->app));
@@ -743,7 +746,7 @@ on_call_message_cb (WebKitUserContentManager *manager,
   /* A raw newline then '~' is only ever a stream's segment
    * (JSON.stringify writes none). */
   if (!start_call (self, g_steal_pointer (&message), reply, jsc_value_get_context (value), NULL,
-                   data[ATRIUM_TOKEN_LENGTH] == ATRIUM_BYTES_FRAME
+                   NULL, data[ATRIUM_TOKEN_LENGTH] == ATRIUM_BYTES_FRAME
                    && g_strstr_len (data, length, "\n~") != NULL,
                    &error))
     goto refuse;
@@ -767,6 +770,7 @@ on_user_message_cb (WebKitWebView     *view,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) message = NULL;
+  g_autoptr(GHashTable) arg_parts = NULL;
 
   if (g_strcmp0 (webkit_user_message_get_name (user_message), ATRIUM_WIRE_CALL) != 0)
     return FALSE;
@@ -782,11 +786,12 @@ on_user_message_cb (WebKitWebView     *view,
                                       webkit_user_message_get_fd_list (user_message),
                                       _atrium_app_get_token (self->app),
                                       atrium_app_get_max_message_size (self->app),
-                                      atrium_app_get_max_depth (self->app), &error);
+                                      atrium_app_get_max_depth (self->app), &arg_parts, &error);
   if (message == NULL)
     goto refuse;
   /* The runtime sends calls with streams as script messages. */
-  if (!start_call (self, g_steal_pointer (&message), NULL, NULL, user_message, FALSE, &error))
+  if (!start_call (self, g_steal_pointer (&message), NULL, NULL, user_message,
+                   g_steal_pointer (&arg_parts), FALSE, &error))
     goto refuse;
   self->extension_calls++;
   return TRUE;

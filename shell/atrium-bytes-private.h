@@ -46,10 +46,13 @@ JsonNode *_atrium_bytes_parse_parts (const char  *json,
                                      gsize        length,
                                      guint        max_depth,
                                      GPtrArray   *parts,
+                                     GHashTable  *known,
                                      GError     **error);
+GHashTable *_atrium_bytes_known_new (void);
 guint     _atrium_bytes_write_parts (GString    *out,
                                      JsonNode   *node,
-                                     GPtrArray  *parts);
+                                     GPtrArray  *parts,
+                                     GHashTable *known);
 guint     _atrium_bytes_write      (GString       *out,
                                     JsonNode      *node);
 

@@ -407,11 +407,15 @@ bad:
  * @json: a message's JSON, binary values replaced by their markers
  * @parts: (element-type GBytes): the binary values, which the caller
  *   counted against the message limit already
+ * @known: (nullable) (element-type JsonNode GBytes): where each marker's
+ *   member goes (sealed, with a reference), with its value's bytes
  *
  * _atrium_bytes_parse() for a message whose binary values came apart from
  * its JSON, as bytes (the web process extension's messages): the markers
  * are checked as for one with base64, and each is given its value's
- * base64.
+ * base64. @known then lets the bytes be read back without decoding it
+ * (atrium_call_get_bytes(), and a result that holds an argument's binary
+ * value); the member is sealed so that the two cannot disagree.
  *
  * Returns: (transfer full) (nullable): the JSON value, or %NULL with @error
  *   set to %ATRIUM_ERROR_BAD_ARGS
@@ -421,6 +425,7 @@ _atrium_bytes_parse_parts (const char  *json,
                            gsize        length,
                            guint        max_depth,
                            GPtrArray   *parts,
+                           GHashTable  *known,
                            GError     **error)
 {
   g_autoptr(GPtrArray) marked = g_ptr_array_new ();
@@ -437,11 +442,16 @@ _atrium_bytes_parse_parts (const char  *json,
       gconstpointer data;
       gsize size;
       g_autofree char *base64 = NULL;
+      JsonNode *member;
 
       data = g_bytes_get_data (g_ptr_array_index (parts, n), &size);
       base64 = _atrium_base64_encode (data, size, NULL);
-      json_object_set_member (object, ATRIUM_BYTES_KEY,
-                              json_node_init_string (json_node_alloc (), base64));
+      member = json_node_init_string (json_node_alloc (), base64);
+      json_node_seal (member);
+      json_object_set_member (object, ATRIUM_BYTES_KEY, member);
+      if (known != NULL)
+        g_hash_table_insert (known, json_node_ref (member),
+                             g_bytes_ref (g_ptr_array_index (parts, n)));
     }
   return g_steal_pointer (&root);
 }
@@ -634,8 +644,22 @@ _atrium_bytes_write (GString  *out,
 }
 
 /**
+ * _atrium_bytes_known_new:
+ *
+ * Returns: (transfer full): an empty table for _atrium_bytes_parse_parts()
+ */
+GHashTable *
+_atrium_bytes_known_new (void)
+{
+  return g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
+                                (GDestroyNotify) g_bytes_unref);
+}
+
+/**
  * _atrium_bytes_write_parts:
  * @parts: (element-type GBytes): where the binary values go, decoded
+ * @known: (nullable): members whose bytes are known already (see
+ *   _atrium_bytes_parse_parts()): those are not decoded
  *
  * _atrium_bytes_write() for the web process extension: each binary value
  * is written as the marker {"$atrium-bytes": i} and its bytes are the i-th
@@ -645,17 +669,27 @@ _atrium_bytes_write (GString  *out,
  *   far as it got) when one of them is not valid base64
  */
 guint
-_atrium_bytes_write_parts (GString   *out,
-                           JsonNode  *node,
-                           GPtrArray *parts)
+_atrium_bytes_write_parts (GString    *out,
+                           JsonNode   *node,
+                           GPtrArray  *parts,
+                           GHashTable *known)
 {
-  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
-  guint n = _atrium_json_write_parts (out, node, ATRIUM_BYTES_KEY, texts);
+  g_autoptr(GPtrArray) members = g_ptr_array_new ();
+  guint n = _atrium_json_write_parts (out, node, ATRIUM_BYTES_KEY, members);
 
-  for (guint i = 0; i < texts->len; i++)
+  for (guint i = 0; i < members->len; i++)
     {
-      const char *text = g_ptr_array_index (texts, i);
-      GBytes *bytes = _atrium_base64_decode (text, strlen (text), NULL);
+      JsonNode *member = g_ptr_array_index (members, i);
+      GBytes *bytes = known != NULL ? g_hash_table_lookup (known, member) : NULL;
+      const char *text;
+
+      if (bytes != NULL)
+        {
+          g_ptr_array_add (parts, g_bytes_ref (bytes));
+          continue;
+        }
+      text = json_node_get_string (member);
+      bytes = _atrium_base64_decode (text, strlen (text), NULL);
 
       if (bytes == NULL)
         return G_MAXUINT;

@@ -15,6 +15,7 @@ JsonNode *_atrium_wire_decode_call   (GVariant      *params,
                                       const char    *token,
                                       gsize          max_size,
                                       guint          max_depth,
+                                      GHashTable   **known,
                                       GError       **error);
 
 G_END_DECLS

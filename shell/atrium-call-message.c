@@ -64,6 +64,8 @@ refuse (GError      **error,
  * @params: the user message's parameters (%ATRIUM_WIRE_CALL_TYPE)
  * @fds: (nullable): its file descriptors
  * @max_size: the message limit: the JSON and its binary values
+ * @known: (out) (optional) (transfer full): each binary value's member
+ *   with its bytes (see _atrium_bytes_parse_parts())
  *
  * Checks and decodes a call that came through the web process extension,
  * in this order: the shape, the token, the sizes every part says it has
@@ -83,6 +85,7 @@ _atrium_wire_decode_call (GVariant     *params,
                           const char   *token,
                           gsize         max_size,
                           guint         max_depth,
+                          GHashTable  **known,
                           GError      **error)
 {
   g_autoptr(GVariant) token_bytes = NULL;
@@ -92,6 +95,7 @@ _atrium_wire_decode_call (GVariant     *params,
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GHashTable) known_parts = NULL;
   const char *token_data;
   gsize token_length, n_parts, json_length;
   guint64 size, total;
@@ -143,10 +147,13 @@ _atrium_wire_decode_call (GVariant     *params,
   /* The envelope and the argument list are two levels of their own, as
    * in _atrium_bridge_decode(). */
   json_length = g_bytes_get_size (body);
+  known_parts = known != NULL ? _atrium_bytes_known_new () : NULL;
   root = _atrium_bytes_parse_parts (g_bytes_get_data (body, NULL), json_length,
-                                    MIN (max_depth, G_MAXUINT - 2) + 2, parts, error);
+                                    MIN (max_depth, G_MAXUINT - 2) + 2, parts, known_parts, error);
   if (root == NULL || !_atrium_call_message_check (root, error))
     return NULL;
+  if (known != NULL)
+    *known = g_steal_pointer (&known_parts);
   return g_steal_pointer (&root);
 
 too_large:

@@ -39,6 +39,8 @@ struct _AtriumCall
   AtriumMediaServer *media;       /* set before dispatch, read-only after: uploads */
   gboolean         has_streams;   /* the arguments name streams; likewise */
   gboolean         by_extension;  /* came through the web process extension; likewise */
+  GHashTable      *arg_parts;     /* by_extension: the arguments' binary values, member
+                                   * node → GBytes (_atrium_bytes_parse_parts()); likewise */
   GHashTable      *in_streams;    /* argument node → the stream handed out, under
                                    * atrium-call.c's streams_lock */
   GInputStream    *stream;        /* a stream result (atrium_call_return_stream()) */

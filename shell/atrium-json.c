@@ -998,11 +998,11 @@ _atrium_json_write_marked (GString    *out,
 
 /**
  * _atrium_json_write_parts:
- * @parts: (nullable) (element-type utf8): where the markers' strings go,
- *   borrowed from @node
+ * @parts: (nullable) (element-type JsonNode): where the markers' members
+ *   (string nodes) go, borrowed from @node
  *
  * _atrium_json_write_marked(), writing each marker as {"@mark": i}
- * instead, where i is its string's index in @parts.
+ * instead, where i is its member's index in @parts.
  */
 guint
 _atrium_json_write_parts (GString    *out,
@@ -1054,8 +1054,7 @@ _atrium_json_write_parts (GString    *out,
                   g_string_append_c (out, '{');
                   write_string (out, mark);
                   g_string_append_printf (out, ":%u}", parts->len);
-                  g_ptr_array_add (parts, (gpointer) json_object_get_string_member (frame.object,
-                                                                                    mark));
+                  g_ptr_array_add (parts, json_object_get_member (frame.object, mark));
                   goto written;
                 }
             }

@@ -183,7 +183,8 @@ _atrium_wire_part_read (GVariant     *part,
   if (size == 0)
     return g_bytes_new (NULL, 0);
 
-  map = mmap (NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  /* Populated at once: one call instead of a fault per page. */
+  map = mmap (NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   if (map == MAP_FAILED)
     return bad (error, "A part of the message could not be mapped");
   mapping = g_new (Mapping, 1);

@@ -87,7 +87,8 @@ assert_refused (GVariant    *message,
                 AtriumError  code)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = _atrium_wire_decode_call (message, fds, token, max_size, 64, &error);
+  g_autoptr(JsonNode) node = _atrium_wire_decode_call (message, fds, token, max_size, 64, NULL,
+                                                                &error);
 
   g_assert_null (node);
   g_assert_error (error, ATRIUM_ERROR, (gint) code);
@@ -104,8 +105,13 @@ test_round_trip (void)
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GBytes) small = NULL;
   g_autoptr(GBytes) large = NULL;
+  g_autoptr(GHashTable) known = NULL;
+  g_autoptr(GPtrArray) result_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GString) result = g_string_new (NULL);
+  g_autoptr(JsonNode) copy = NULL;
   GVariant *parts[2];
   JsonArray *args;
+  JsonNode *member;
 
   g_test_summary ("A call with an inline part and a sealed memfd decodes to the same tree as a "
                   "script message with base64; the parts made by _atrium_wire_part_new() read "
@@ -116,7 +122,7 @@ test_round_trip (void)
   parts[1] = fd_part (fds, memfd_of (ATRIUM_WIRE_INLINE_MAX, 0xab, ATRIUM_WIRE_SEALS),
                       ATRIUM_WIRE_INLINE_MAX);
   message = call_message (token, echo_two, parts, 2);
-  node = _atrium_wire_decode_call (message, fds, token, 1 << 20, 64, &error);
+  node = _atrium_wire_decode_call (message, fds, token, 1 << 20, 64, &known, &error);
   g_assert_no_error (error);
   g_assert_nonnull (node);
 
@@ -129,6 +135,18 @@ test_round_trip (void)
   g_assert_cmpuint (g_bytes_get_size (large), ==, ATRIUM_WIRE_INLINE_MAX);
   g_assert_cmpuint (((const guint8 *) g_bytes_get_data (large, NULL))[ATRIUM_WIRE_INLINE_MAX - 1],
                     ==, 0xab);
+
+  /* Each value's member is sealed and its bytes known: a result that holds
+   * it (a copy of the argument shares it) goes back without a decode. */
+  g_assert_cmpuint (g_hash_table_size (known), ==, 2);
+  member = json_object_get_member (json_node_get_object (json_array_get_element (args, 1)),
+                                   ATRIUM_BYTES_KEY);
+  g_assert_true (json_node_is_immutable (member));
+  g_assert_true (g_bytes_equal (g_hash_table_lookup (known, member), large));
+  copy = json_node_copy (json_array_get_element (args, 1));
+  g_assert_cmpuint (_atrium_bytes_write_parts (result, copy, result_parts, known), ==, 1);
+  g_assert_cmpstr (result->str, ==, "{\"$atrium-bytes\":0}");
+  g_assert_true (g_ptr_array_index (result_parts, 0) == g_hash_table_lookup (known, member));
 
   /* The threshold: below it inline, from it a memfd. */
   for (gsize size = ATRIUM_WIRE_INLINE_MAX - 1; size <= ATRIUM_WIRE_INLINE_MAX; size++)
@@ -337,7 +355,7 @@ test_write_parts (void)
   json_array_add_string_element (array, "x");
   json_array_add_element (array, atrium_bytes_node_new (data));
   json_node_set_array (root, array);
-  g_assert_cmpuint (_atrium_bytes_write_parts (out, root, parts), ==, 2);
+  g_assert_cmpuint (_atrium_bytes_write_parts (out, root, parts, NULL), ==, 2);
   g_assert_cmpstr (out->str, ==,
                    "[{\"$atrium-bytes\":0},\"x\",{\"$atrium-bytes\":1}]");
   g_assert_cmpuint (parts->len, ==, 2);
@@ -348,7 +366,7 @@ test_write_parts (void)
   json_object_set_string_member (object, ATRIUM_BYTES_KEY, "!!!!");
   json_node_take_object (bad, object);
   g_string_truncate (out, 0);
-  g_assert_cmpuint (_atrium_bytes_write_parts (out, bad, parts), ==, G_MAXUINT);
+  g_assert_cmpuint (_atrium_bytes_write_parts (out, bad, parts, NULL), ==, G_MAXUINT);
 }
 
 static void

@@ -105,7 +105,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   params = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (ATRIUM_WIRE_CALL_TYPE),
                                                          variant_bytes, FALSE));
 
-  node = _atrium_wire_decode_call (params, fds, TOKEN, MAX_SIZE, MAX_DEPTH, &error);
+  node = _atrium_wire_decode_call (params, fds, TOKEN, MAX_SIZE, MAX_DEPTH, NULL, &error);
   if (node == NULL)
     {
       g_assert_nonnull (error);
