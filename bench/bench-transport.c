@@ -24,7 +24,9 @@
  * The script path's figures for the same calls are printed for context.
  * Each round checks what came back.
  *
- *   bench-transport [--json FILE] [--rounds N] [--quick] [PAGE_DIR] */
+ *   bench-transport [--json FILE] [--rounds N] [--quick] [PAGE_DIR]
+ *
+ * ATRIUM_BENCH_ONLY=TEXT runs only the scenarios whose name holds TEXT. */
 
 typedef struct
 {
@@ -35,6 +37,7 @@ typedef struct
 } Scenario;
 
 static const Scenario scenarios[] = {
+  { "string 0 B", FALSE, 0, 500 },
   { "string 100 KiB", FALSE, 100 * 1024, 20 },
   { "string 1 MiB", FALSE, 1024 * 1024, 4 },
   { "string 16 MiB", FALSE, 16 * 1024 * 1024, 1 },
@@ -56,7 +59,7 @@ static const char page_js[] =
   "    for (let i = 0; i < size; i++) a[i] = (i * 31 + 7) & 255; cache.set(size, a); }"
   "    return cache.get(size); };"
   "  const text = (size) => { const k = 't' + size; if (!cache.has(k))"
-  "    cache.set(k, 'abcdefghijklmnopqrstuvwxyz0123456789 é'.repeat(size / 40 + 1).slice(0, size));"
+  "    cache.set(k, 'abcdefghijklmnopqrstuvwxyz0123456789 é'.repeat(Math.ceil(size / 40) + 1).slice(0, size));"
   "    return cache.get(k); };"
   "  window.benchTransport = {"
   "    async callText(size, n) { const s = text(size); const t0 = performance.now();"
@@ -206,11 +209,14 @@ main (int   argc,
       {
         const Scenario *s = &scenarios[i];
         const char *path = script ? "script" : "extension";
+        const char *only = g_getenv ("ATRIUM_BENCH_ONLY");
         g_autofree double *base_ms = g_new (double, rounds);
         g_autofree double *call_ms = g_new (double, rounds);
         g_autofree char *name = g_strdup_printf ("%s through the %s", s->name, path);
         double b, a;
 
+        if (only != NULL && strstr (s->name, only) == NULL)
+          continue;
         bench_alternate (rounds, run_round,
                          &(Round) { web_view, script_view, s, script }, base_ms, call_ms);
         b = bench_median (base_ms, rounds);
