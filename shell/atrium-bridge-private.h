@@ -75,5 +75,6 @@ void          _atrium_bridge_get_transport_stats (AtriumBridge *self,
                                                   guint64      *extension_calls);
 
 void _atrium_bridge_page_changed (AtriumBridge *self);
+void _atrium_bridge_process_gone (AtriumBridge *self);
 
 G_END_DECLS

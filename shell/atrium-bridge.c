@@ -1095,15 +1095,53 @@ _atrium_bridge_new (AtriumApp                *app,
   return self;
 }
 
+/* Main thread: forgets every call in flight and cancels it; whatever its
+ * method answers later finds no bridge and is dropped. */
+static void
+drop_calls (AtriumBridge *self)
+{
+  GHashTableIter iter;
+  AtriumCall *call;
+
+  if (self->calls != NULL && g_hash_table_size (self->calls) > 0)
+    {
+      g_autoptr(GHashTable) calls = g_steal_pointer (&self->calls);
+
+      self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
+      g_hash_table_remove_all (self->page_ids);
+
+      /* Detach before cancelling: a cancel handler may finish its call at
+       * once, and that late result must find no bridge to deliver to. */
+      g_hash_table_iter_init (&iter, calls);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
+        _atrium_call_detach (call);
+      g_hash_table_iter_init (&iter, calls);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
+        _atrium_call_cancel (call);
+    }
+  if (self->early_cancels != NULL)
+    g_hash_table_remove_all (self->early_cancels);
+}
+
+/* The window's web process ended (it crashed, or was killed): its page and
+ * every Promise in it are gone, so the calls it had in flight are
+ * cancelled and forgotten, as when the window closes, and what it uploaded
+ * is dropped. The bridge stays for the page loaded next. */
+void
+_atrium_bridge_process_gone (AtriumBridge *self)
+{
+  g_return_if_fail (ATRIUM_IS_BRIDGE (self));
+
+  drop_calls (self);
+  _atrium_bridge_page_changed (self);
+}
+
 /* Main thread: detaches from the web view and drops every call in flight.
  * Their methods may still finish them later, from any thread; the results
  * then find no bridge and are discarded. */
 void
 _atrium_bridge_close (AtriumBridge *self)
 {
-  GHashTableIter iter;
-  AtriumCall *call;
-
   g_assert (ATRIUM_IS_BRIDGE (self));
 
   if (self->manager != NULL)
@@ -1136,22 +1174,7 @@ _atrium_bridge_close (AtriumBridge *self)
       g_clear_object (&self->view);
     }
 
-  if (self->calls != NULL && g_hash_table_size (self->calls) > 0)
-    {
-      g_autoptr(GHashTable) calls = g_steal_pointer (&self->calls);
-
-      self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
-      g_hash_table_remove_all (self->page_ids);
-
-      /* Detach before cancelling: a cancel handler may finish its call at
-       * once, and that late result must find no bridge to deliver to. */
-      g_hash_table_iter_init (&iter, calls);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
-        _atrium_call_detach (call);
-      g_hash_table_iter_init (&iter, calls);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
-        _atrium_call_cancel (call);
-    }
+  drop_calls (self);
 
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);

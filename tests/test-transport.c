@@ -347,6 +347,118 @@ test_hostile_frames (void)
   }
 }
 
+static AtriumCall *held;
+
+/* hold(x): keeps the call, unanswered. */
+static void
+hold_cb (AtriumCall *call,
+         gpointer    user_data)
+{
+  held = call;
+}
+
+static void
+terminated_cb (WebKitWebView                     *web_view,
+               WebKitWebProcessTerminationReason  reason,
+               gboolean                          *done)
+{
+  *done = TRUE;
+}
+
+static void
+test_process_gone (void)
+{
+  static const Setup setup = { NULL, NULL };
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(GBytes) late = g_bytes_new_static ("late", 4);
+  AtriumWindow *window;
+  AtriumBridge *bridge;
+  WebKitWebView *web_view;
+  guint64 script_calls, extension_calls;
+  gboolean gone = FALSE;
+
+  g_test_summary ("A web process that ends with calls in flight: C cancels and forgets them "
+                  "(a late answer is dropped), and the page loaded next "
+                  "calls through the extension again");
+  if (!have_extension ())
+    {
+      g_test_skip ("ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test)");
+      return;
+    }
+
+  window = open_with (&setup, &app);
+  atrium_app_bind (app, "hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
+  bridge = _atrium_window_get_bridge (window);
+  web_view = atrium_window_get_web_view (window);
+  harness_assert_js (window,
+    JS_HELPERS "window.pending = atrium.call('hold', bytes(70000)); return 1;", "1");
+  harness_wait_for (test_pointer_is_set, &held, "the held call to reach C");
+  g_assert_cmpuint (_atrium_bridge_get_n_calls (bridge), ==, 1);
+  g_assert_false (atrium_call_is_cancelled (held));
+
+  g_signal_connect (web_view, "web-process-terminated", G_CALLBACK (terminated_cb), &gone);
+  webkit_web_view_terminate_web_process (web_view);
+  harness_wait (&gone, "the web process to end");
+  g_assert_cmpuint (_atrium_bridge_get_n_calls (bridge), ==, 0);
+  g_assert_true (atrium_call_is_cancelled (held));
+  /* Its answer now goes nowhere. */
+  atrium_call_return_bytes (g_steal_pointer (&held), late);
+
+  atrium_window_load (window, "/");
+  harness_wait_load (window);
+  get_stats (window, &script_calls, &extension_calls);
+  harness_assert_js (window, "return await atrium.call('echo', 'again');", "\"again\"");
+  {
+    guint64 script_after, extension_after;
+
+    get_stats (window, &script_after, &extension_after);
+    g_assert_cmpuint (extension_after, ==, extension_calls + 1);
+    g_assert_cmpuint (script_after, ==, script_calls);
+  }
+}
+
+static void
+test_navigated_mid_call (void)
+{
+  static const Setup setup = { NULL, NULL };
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+  WebKitWebView *web_view;
+  gboolean gone = FALSE;
+  gulong id;
+
+  g_test_summary ("A page that goes away with a call in flight: the answer that comes after "
+                  "(bytes in a memfd-sized result) reaches a frame that is gone, and the web "
+                  "process and the next page are fine");
+  if (!have_extension ())
+    {
+      g_test_skip ("ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test)");
+      return;
+    }
+
+  window = open_with (&setup, &app);
+  atrium_app_bind (app, "hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
+  web_view = atrium_window_get_web_view (window);
+  id = g_signal_connect (web_view, "web-process-terminated", G_CALLBACK (terminated_cb), &gone);
+  harness_assert_js (window, "window.pending = atrium.call('hold', 1); return 1;", "1");
+  harness_wait_for (test_pointer_is_set, &held, "the held call to reach C");
+
+  atrium_window_load (window, "/index.html?next");
+  harness_wait_load (window);
+  {
+    g_autofree guint8 *data = g_malloc0 (256 * 1024);
+    g_autoptr(GBytes) big = g_bytes_new_take (g_steal_pointer (&data), 256 * 1024);
+
+    atrium_call_return_bytes (g_steal_pointer (&held), big);
+  }
+  harness_assert_js (window,
+    "const r = await atrium.call('echo', new Uint8Array(100000).fill(7));"
+    "return [location.search, r.length, r[99999]].join(' ');",
+    "\"?next 100000 7\"");
+  g_assert_false (gone);
+  g_signal_handler_disconnect (web_view, id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -364,6 +476,8 @@ main (int   argc,
   g_test_add_func ("/atrium/transport/forced-off", test_forced_off);
   g_test_add_func ("/atrium/transport/forced-on-missing", test_forced_on_missing);
   g_test_add_func ("/atrium/transport/hostile-frames", test_hostile_frames);
+  g_test_add_func ("/atrium/transport/process-gone", test_process_gone);
+  g_test_add_func ("/atrium/transport/navigated-mid-call", test_navigated_mid_call);
 
   return g_test_run ();
 }
