@@ -17,6 +17,9 @@
  * (tests/meson.build); test-wire has what a web process could forge. */
 
 #define REPORT_DEADLINE_MS 20000
+#define NO_EXTENSION \
+  "ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test; " \
+  "sanitizer builds have none)"
 
 static SoupServer *foreign;
 static guint foreign_port;
@@ -141,7 +144,7 @@ test_round_trips (void)
                   "page never sees the native function");
   if (!have_extension ())
     {
-      g_test_skip ("ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test; sanitizer builds have none)");
+      g_test_skip (NO_EXTENSION);
       return;
     }
 
@@ -291,7 +294,7 @@ test_hostile_frames (void)
                   "app's web context see none");
   if (!have_extension ())
     {
-      g_test_skip ("ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test; sanitizer builds have none)");
+      g_test_skip (NO_EXTENSION);
       return;
     }
 
@@ -382,7 +385,7 @@ test_process_gone (void)
                   "calls through the extension again");
   if (!have_extension ())
     {
-      g_test_skip ("ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test; sanitizer builds have none)");
+      g_test_skip (NO_EXTENSION);
       return;
     }
 
@@ -432,7 +435,7 @@ test_navigated_mid_call (void)
                   "process and the next page are fine");
   if (!have_extension ())
     {
-      g_test_skip ("ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test; sanitizer builds have none)");
+      g_test_skip (NO_EXTENSION);
       return;
     }
 

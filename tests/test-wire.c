@@ -106,7 +106,8 @@ test_round_trip (void)
   g_autoptr(GBytes) small = NULL;
   g_autoptr(GBytes) large = NULL;
   g_autoptr(GHashTable) known = NULL;
-  g_autoptr(GPtrArray) result_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GPtrArray) result_parts =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GString) result = g_string_new (NULL);
   g_autoptr(JsonNode) copy = NULL;
   GVariant *parts[2];
@@ -249,7 +250,8 @@ test_memfd_checks (void)
     GVariant *parts[2] = { inline_part ("a", 1), NULL };
     g_autoptr(GVariant) message = NULL;
 
-    parts[1] = g_variant_new ("(@ayht)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "ab", 2, 1),
+    parts[1] = g_variant_new ("(@ayht)",
+                              g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "ab", 2, 1),
                               -1, (guint64) 1);
     message = call_message (token, echo_two, parts, 2);
     assert_refused (message, fds, 1024, ATRIUM_ERROR_BAD_ARGS);
@@ -260,7 +262,8 @@ test_memfd_checks (void)
     g_autoptr(GVariant) message = NULL;
     int index = g_unix_fd_list_append (fds, memfd_of (2, 1, ATRIUM_WIRE_SEALS), NULL);
 
-    parts[1] = g_variant_new ("(@ayht)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "ab", 2, 1),
+    parts[1] = g_variant_new ("(@ayht)",
+                              g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "ab", 2, 1),
                               index, (guint64) 2);
     message = call_message (token, echo_two, parts, 2);
     assert_refused (message, fds, 1024, ATRIUM_ERROR_BAD_ARGS);
