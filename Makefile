@@ -23,8 +23,10 @@ build: setup
 
 # With a display the demo opens in a window; without one it runs under Xvfb,
 # saves a screenshot and prints where.
+# The web process extension comes from the build tree (README, "How it works").
 run: build
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	@export ATRIUM_WEB_EXTENSIONS_DIR=$(abspath $(BUILDDIR))/shell/extension; \
+	if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 	  $(BUILDDIR)/app/atrium $(ARGS); \
 	else \
 	  $(XVFB) $(BUILDDIR)/app/atrium --screenshot $(SHOT) $(ARGS); \

@@ -26,6 +26,7 @@
 #include "atrium-thread-private.h"
 #include "atrium-window-private.h"
 #include "atrium-window.h"
+#include "atrium-wire-private.h"
 
 #define RUNTIME_RESOURCE "/dev/atrium/runtime/atrium.js"
 
@@ -48,6 +49,10 @@ struct _AtriumApp
   char              *emit_dts;     /* --emit-dts FILE */
   char              *emit_js;      /* --emit-js FILE */
   char              *origin;
+  /* The transport the runtime is told to use for calls: "auto" (the web
+   * process extension when it loaded, script messages otherwise), "script"
+   * or "extension"; decided with the web context. */
+  const char        *transport;
   char              *csp;
   char              *effective_csp;
   AtriumMediaServer *media_server;
@@ -1050,6 +1055,66 @@ ensure_media_server (AtriumApp *self)
   g_clear_pointer (&self->effective_csp, g_free);
 }
 
+/* What each web process's extension gets when it starts: the token, the
+ * app's origin (its dev server's, if it has one) and the message limit. */
+static void
+on_initialize_web_process_extensions_cb (WebKitWebContext *context,
+                                         AtriumApp        *self)
+{
+  GVariantBuilder builder;
+  const char *origins[] = { self->origin, NULL };
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_TOKEN,
+                         g_variant_new_string (self->token));
+  g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_ORIGINS,
+                         g_variant_new_strv (origins, -1));
+  g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_MAX_SIZE,
+                         g_variant_new_uint64 (self->max_message_size));
+  webkit_web_context_set_web_process_extensions_initialization_user_data (
+    context, g_variant_builder_end (&builder));
+}
+
+/* The web process extension: from ATRIUM_WEB_EXTENSIONS_DIR in the
+ * environment (the build tree's, for the tests and `make run`), or where
+ * it is installed. ATRIUM_TRANSPORT=script leaves it out, and
+ * ATRIUM_TRANSPORT=extension makes the runtime refuse calls without it
+ * (for tests: nothing falls back unnoticed). */
+static void
+setup_transport (AtriumApp *self)
+{
+  const char *env = g_getenv ("ATRIUM_TRANSPORT");
+  const char *dir = g_getenv ("ATRIUM_WEB_EXTENSIONS_DIR");
+  g_autofree char *module = NULL;
+
+  if (g_strcmp0 (env, "script") == 0)
+    {
+      self->transport = "script";
+      return;
+    }
+  self->transport = g_strcmp0 (env, "extension") == 0 ? "extension" : "auto";
+  if (env != NULL && g_strcmp0 (env, "extension") != 0 && g_strcmp0 (env, "auto") != 0)
+    g_warning ("ATRIUM_TRANSPORT is “%s”; it can be script, extension or auto", env);
+
+  if (dir == NULL || dir[0] == '\0')
+    dir = ATRIUM_WEB_EXTENSIONS_DIR;
+  module = g_build_filename (dir, "libatrium-web-extension.so", NULL);
+  if (!g_file_test (module, G_FILE_TEST_IS_REGULAR))
+    {
+      g_debug ("No web process extension at %s: calls go as script messages", module);
+      if (g_strcmp0 (self->transport, "auto") == 0)
+        self->transport = "script";
+      return;
+    }
+
+  /* WebKit's sandbox shows the web process the system's directories only. */
+  if (!g_str_has_prefix (dir, "/usr/"))
+    webkit_web_context_add_path_to_sandbox (self->web_context, dir, TRUE);
+  webkit_web_context_set_web_process_extensions_directory (self->web_context, dir);
+  g_signal_connect_object (self->web_context, "initialize-web-process-extensions",
+                           G_CALLBACK (on_initialize_web_process_extensions_cb), self, 0);
+}
+
 static void
 ensure_web_context (AtriumApp *self)
 {
@@ -1059,6 +1124,7 @@ ensure_web_context (AtriumApp *self)
     return;
 
   self->web_context = webkit_web_context_new ();
+  setup_transport (self);
   webkit_web_context_register_uri_scheme (self->web_context, ATRIUM_SCHEME,
                                           _atrium_scheme_request_cb, self, NULL);
 
@@ -1485,6 +1551,8 @@ _atrium_app_get_user_script (AtriumApp *self)
   g_assert (bytes != NULL);
 
   ensure_media_server (self);
+  ensure_web_context (self);
+  values.transport = self->transport;
   values.token = self->token;
   values.max_message = self->max_message_size;
   values.upload_min = self->upload_min;

@@ -70,6 +70,11 @@ gsize         _atrium_bridge_split_event  (const char               *data,
                                            guint64                  *ack,
                                            GError                  **error);
 
+void          _atrium_bridge_get_transport_stats (AtriumBridge *self,
+                                                  guint64      *script_calls,
+                                                  guint64      *extension_calls);
+
 void _atrium_bridge_page_changed (AtriumBridge *self);
+void _atrium_bridge_process_gone (AtriumBridge *self);
 
 G_END_DECLS

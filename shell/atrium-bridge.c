@@ -5,9 +5,12 @@
 #include "atrium-bridge-private.h"
 #include "atrium-builtins-private.h"
 #include "atrium-bytes-private.h"
+#include "atrium-call-message-private.h"
+#include "atrium-wire-private.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <gio/gunixfdlist.h>
 
 #include "atrium-app-private.h"
 #include "atrium-events-private.h"
@@ -33,6 +36,10 @@ struct _AtriumBridge
   GHashTable               *early_cancels; /* ids cancelled before they came */
   GHashTable               *uploads;       /* key → Upload: bodies waiting for their call */
   guint64                   uploads_received;
+  WebKitWebView            *view;          /* the extension's messages come from it */
+  gulong                    user_message_handler;
+  guint64                   script_calls;  /* calls that came by each transport */
+  guint64                   extension_calls;
   gulong                    call_handler;
   gulong                    cancel_handler;
   gulong                    event_handler;
@@ -163,8 +170,6 @@ _atrium_bridge_decode_full (const char  *text,
                             GError     **error)
 {
   g_autoptr(JsonNode) root = NULL;
-  JsonArray *array;
-  JsonNode *name;
 
   if (!_atrium_token_matches (text, length, token))
     {
@@ -184,27 +189,8 @@ _atrium_bridge_decode_full (const char  *text,
   if (root == NULL)
     return NULL;
 
-  if (!JSON_NODE_HOLDS_ARRAY (root)
-      || json_array_get_length (array = json_node_get_array (root)) < 2
-      || json_array_get_length (array) > 3
-      || !JSON_NODE_HOLDS_VALUE (name = json_array_get_element (array, 0))
-      || json_node_get_value_type (name) != G_TYPE_STRING
-      || !JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 1))
-      || (json_array_get_length (array) == 3
-          && (!JSON_NODE_HOLDS_VALUE (json_array_get_element (array, 2))
-              || json_node_get_value_type (json_array_get_element (array, 2)) != G_TYPE_INT64)))
-    {
-      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "A call message must be [\"method\", [arguments…], id]");
-      return NULL;
-    }
-
-  if (!_atrium_method_name_is_valid (json_node_get_string (name)))
-    {
-      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "The method name is empty or too long");
-      return NULL;
-    }
+  if (!_atrium_call_message_check (root, error))
+    return NULL;
 
   return g_steal_pointer (&root);
 }
@@ -236,6 +222,80 @@ reply_error (WebKitScriptMessageReply *reply,
   webkit_script_message_reply_return_error_message (reply, json);
 }
 
+/* Answers a call that came through the web process extension: the body
+ * and the parts as atrium-wire-private.h says. A part that cannot be made
+ * (no memory for a memfd) turns the answer into that error. */
+static void
+wire_reply (WebKitUserMessage   *message,
+            AtriumWireReplyKind  kind,
+            const char          *body,
+            gsize                length,
+            GPtrArray           *parts)
+{
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder builder;
+  GVariant *body_part, *params;
+  WebKitUserMessage *reply;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
+  body_part = _atrium_wire_part_new (body, length, fds, &error);
+  for (guint i = 0; body_part != NULL && parts != NULL && i < parts->len; i++)
+    {
+      gconstpointer data;
+      gsize size;
+      GVariant *part;
+
+      data = g_bytes_get_data (g_ptr_array_index (parts, i), &size);
+      part = _atrium_wire_part_new (data, size, fds, &error);
+      if (part == NULL)
+        break;
+      g_variant_builder_add_value (&builder, part);
+    }
+
+  if (error != NULL)
+    {
+      g_autofree char *json = _atrium_bridge_error_to_json (error);
+
+      if (body_part != NULL)
+        g_variant_unref (g_variant_ref_sink (body_part));
+      g_variant_builder_clear (&builder);
+      g_clear_object (&fds);
+      fds = g_unix_fd_list_new ();
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
+      kind = ATRIUM_WIRE_REPLY_ERROR;
+      body_part = _atrium_wire_part_new (json, strlen (json), fds, NULL);
+    }
+
+  params = g_variant_new ("(u@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")", kind,
+                          body_part, g_variant_builder_end (&builder));
+  /* Without files, no list: WebKit then sends no attachments. */
+  reply = g_unix_fd_list_get_length (fds) > 0
+    ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_REPLY, params, fds)
+    : webkit_user_message_new (ATRIUM_WIRE_REPLY, params);
+  webkit_user_message_send_reply (message, reply);
+}
+
+static void
+wire_reply_error (WebKitUserMessage *message,
+                  const GError      *error)
+{
+  g_autofree char *json = _atrium_bridge_error_to_json (error);
+
+  wire_reply (message, ATRIUM_WIRE_REPLY_ERROR, json, strlen (json), NULL);
+}
+
+/* Answers @call with @error, by whichever transport it came. */
+static void
+reply_call_error (AtriumCall   *call,
+                  const GError *error)
+{
+  if (call->user_message != NULL)
+    wire_reply_error (call->user_message, error);
+  else if (call->reply != NULL)
+    reply_error (call->reply, error);
+}
+
 /* A stream result: the stream waits on the loopback route under a
  * one-time URL for this window, and the page gets 'S' and
  * {"url":…,"type":…,"size":…}, which the runtime fetches at once and
@@ -262,7 +322,7 @@ reply_stream (AtriumBridge *self,
                                            call->stream_size, self, &error);
   if (url == NULL)
     {
-      reply_error (call->reply, error);
+      reply_call_error (call, error);
       return;
     }
   /* The route has it now, and closes it. */
@@ -278,6 +338,14 @@ reply_stream (AtriumBridge *self,
   json_builder_add_int_value (builder, call->stream_size);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
+  if (call->user_message != NULL)
+    {
+      text = g_string_new (NULL);
+      _atrium_json_write (text, node);
+      wire_reply (call->user_message, ATRIUM_WIRE_REPLY_STREAM, text->str, text->len, NULL);
+      g_string_free (text, TRUE);
+      return;
+    }
   text = g_string_new ("S");
   _atrium_json_write (text, node);
   bytes = g_string_free_to_bytes (text);
@@ -294,14 +362,19 @@ _atrium_bridge_deliver (AtriumCall *call)
 
   g_assert (_atrium_call_is_finished (call));
 
-  if (self == NULL || call->reply == NULL)
+  if (self == NULL || (call->reply == NULL && call->user_message == NULL))
     return;
 
   if (call->error == NULL && call->stream != NULL)
     reply_stream (self, call);
   else if (call->error != NULL)
     {
-      reply_error (call->reply, call->error);
+      reply_call_error (call, call->error);
+    }
+  else if (call->user_message != NULL)
+    {
+      wire_reply (call->user_message, ATRIUM_WIRE_REPLY_VALUE, call->result->str,
+                  call->result->len, call->result_parts);
     }
   else
     {
@@ -340,8 +413,7 @@ forget_cancelled (AtriumBridge *self,
   if (call == NULL)
     return;
   error = g_error_new_literal (ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED, "The call was cancelled");
-  if (call->reply != NULL)
-    reply_error (call->reply, error);
+  reply_call_error (call, error);
   g_hash_table_remove (self->page_ids, &page_id);
   _atrium_call_detach (call);
   g_hash_table_remove (self->calls, call);
@@ -548,6 +620,68 @@ _atrium_bridge_claim_upload (AtriumBridge  *self,
   return g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 
+/* Makes the call for a decoded message and runs it by its method's flags;
+ * %FALSE with @error set (and nothing kept) when no method has its name.
+ * @reply and @context answer a script message, @user_message the
+ * extension's. */
+static gboolean
+start_call (AtriumBridge             *self,
+            JsonNode                 *message,
+            WebKitScriptMessageReply *reply,
+            JSCContext               *context,
+            WebKitUserMessage        *user_message,
+            GHashTable               *arg_parts,
+            gboolean                  has_streams,
+            GError                  **error)
+{
+  g_autoptr(GHashTable) owned_parts = arg_parts;
+  g_autoptr(JsonNode) owned = message;
+  g_autoptr(AtriumMethod) method = NULL;
+  const char *name;
+  AtriumCall *call;
+  gint64 page_id;
+  gboolean early_cancel = FALSE;
+
+  name = json_array_get_string_element (json_node_get_array (message), 0);
+  method = _atrium_registry_lookup (_atrium_app_get_registry (self->app), name);
+  if (method == NULL)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND, "No method is bound as “%s”", name);
+      return FALSE;
+    }
+
+  call = _atrium_call_new (method, g_steal_pointer (&owned), self, reply, context);
+  if (user_message != NULL)
+    _atrium_call_set_user_message (call, user_message);
+  call->arg_parts = g_steal_pointer (&owned_parts);
+  /* Read from any thread by atrium_call_get_stream(). */
+  if (_atrium_app_get_media_server (self->app) != NULL)
+    call->media = g_object_ref (_atrium_app_get_media_server (self->app));
+  call->has_streams = has_streams;
+  _atrium_call_set_delivery (call, _atrium_bridge_deliver, self->window);
+  g_hash_table_add (self->calls, call);
+  page_id = call->page_id;
+  if (page_id != 0)
+    {
+      g_hash_table_replace (self->page_ids, &call->page_id, call);
+      if (g_hash_table_remove (self->early_cancels, &page_id))
+        {
+          _atrium_call_cancel (call);
+          early_cancel = TRUE;
+        }
+    }
+
+  if (method->flags & ATRIUM_BIND_WORKER)
+    _atrium_app_run_on_worker (self->app, call);
+  else
+    run_main_thread (call);
+  /* @call may be gone by now: only its page id is used. */
+  if (early_cancel)
+    forget_cancelled (self, page_id);
+
+  return TRUE;
+}
+
 static gboolean
 on_call_message_cb (WebKitUserContentManager *manager,
                     JSCValue                 *value,
@@ -556,14 +690,9 @@ on_call_message_cb (WebKitUserContentManager *manager,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) message = NULL;
-  g_autoptr(AtriumMethod) method = NULL;
   g_autoptr(GBytes) text = NULL;
   const char *data;
   gsize length;
-  const char *name;
-  AtriumCall *call;
-  gint64 page_id;
-  gboolean early_cancel = FALSE;
 
   /* Only strings: WebKitGTK 2.50 turns an ArrayBuffer in a script message
    * into an empty object. As bytes, the text comes out about a quarter
@@ -614,48 +743,62 @@ on_call_message_cb (WebKitUserContentManager *manager,
   if (message == NULL)
     goto refuse;
 
-  name = json_array_get_string_element (json_node_get_array (message), 0);
-  method = _atrium_registry_lookup (_atrium_app_get_registry (self->app), name);
-  if (method == NULL)
-    {
-      g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND, "No method is bound as “%s”", name);
-      goto refuse;
-    }
-
-  call = _atrium_call_new (method, g_steal_pointer (&message), self, reply,
-                           jsc_value_get_context (value));
-  /* Read from any thread by atrium_call_get_stream(). A raw newline then
-   * '~' is only ever a stream's segment (JSON.stringify writes none). */
-  if (_atrium_app_get_media_server (self->app) != NULL)
-    call->media = g_object_ref (_atrium_app_get_media_server (self->app));
-  call->has_streams = data[ATRIUM_TOKEN_LENGTH] == ATRIUM_BYTES_FRAME
-                      && g_strstr_len (data, length, "\n~") != NULL;
-  _atrium_call_set_delivery (call, _atrium_bridge_deliver, self->window);
-  g_hash_table_add (self->calls, call);
-  page_id = call->page_id;
-  if (page_id != 0)
-    {
-      g_hash_table_replace (self->page_ids, &call->page_id, call);
-      if (g_hash_table_remove (self->early_cancels, &page_id))
-        {
-          _atrium_call_cancel (call);
-          early_cancel = TRUE;
-        }
-    }
-
-  if (method->flags & ATRIUM_BIND_WORKER)
-    _atrium_app_run_on_worker (self->app, call);
-  else
-    run_main_thread (call);
-  /* @call may be gone by now: only its page id is used. */
-  if (early_cancel)
-    forget_cancelled (self, page_id);
-
+  /* A raw newline then '~' is only ever a stream's segment
+   * (JSON.stringify writes none). */
+  if (!start_call (self, g_steal_pointer (&message), reply, jsc_value_get_context (value), NULL,
+                   NULL, data[ATRIUM_TOKEN_LENGTH] == ATRIUM_BYTES_FRAME
+                   && g_strstr_len (data, length, "\n~") != NULL,
+                   &error))
+    goto refuse;
+  self->script_calls++;
   return TRUE;
 
 refuse:
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a call: %s", error->message);
   reply_error (reply, error);
+  return TRUE;
+}
+
+/* A call through the web process extension (shell/extension/): a user
+ * message whose parameters atrium-wire-private.h describes. The token, the
+ * sizes and each memfd are checked before anything is mapped or parsed
+ * (_atrium_wire_decode_call()); after that it is a call like any. */
+static gboolean
+on_user_message_cb (WebKitWebView     *view,
+                    WebKitUserMessage *user_message,
+                    AtriumBridge      *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) message = NULL;
+  g_autoptr(GHashTable) arg_parts = NULL;
+
+  if (g_strcmp0 (webkit_user_message_get_name (user_message), ATRIUM_WIRE_CALL) != 0)
+    return FALSE;
+
+  if (g_hash_table_size (self->calls) >= ATRIUM_BRIDGE_MAX_CALLS)
+    {
+      g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                   "%u calls are in flight already", ATRIUM_BRIDGE_MAX_CALLS);
+      goto refuse;
+    }
+
+  message = _atrium_wire_decode_call (webkit_user_message_get_parameters (user_message),
+                                      webkit_user_message_get_fd_list (user_message),
+                                      _atrium_app_get_token (self->app),
+                                      atrium_app_get_max_message_size (self->app),
+                                      atrium_app_get_max_depth (self->app), &arg_parts, &error);
+  if (message == NULL)
+    goto refuse;
+  /* The runtime sends calls with streams as script messages. */
+  if (!start_call (self, g_steal_pointer (&message), NULL, NULL, user_message,
+                   g_steal_pointer (&arg_parts), FALSE, &error))
+    goto refuse;
+  self->extension_calls++;
+  return TRUE;
+
+refuse:
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a call: %s", error->message);
+  wire_reply_error (user_message, error);
   return TRUE;
 }
 
@@ -933,6 +1076,10 @@ _atrium_bridge_new (AtriumApp                *app,
     g_signal_connect (manager, "script-message-with-reply-received::atrium-event-poll",
                       G_CALLBACK (on_poll_message_cb), self);
 
+  self->view = g_object_ref (atrium_window_get_web_view (window));
+  self->user_message_handler = g_signal_connect (self->view, "user-message-received",
+                                                 G_CALLBACK (on_user_message_cb), self);
+
   webkit_user_content_manager_register_script_message_handler (manager, "atrium-open", NULL);
   self->open_handler = g_signal_connect (manager, "script-message-received::atrium-open",
                                          G_CALLBACK (on_open_message_cb), self);
@@ -948,15 +1095,53 @@ _atrium_bridge_new (AtriumApp                *app,
   return self;
 }
 
+/* Main thread: forgets every call in flight and cancels it; whatever its
+ * method answers later finds no bridge and is dropped. */
+static void
+drop_calls (AtriumBridge *self)
+{
+  GHashTableIter iter;
+  AtriumCall *call;
+
+  if (self->calls != NULL && g_hash_table_size (self->calls) > 0)
+    {
+      g_autoptr(GHashTable) calls = g_steal_pointer (&self->calls);
+
+      self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
+      g_hash_table_remove_all (self->page_ids);
+
+      /* Detach before cancelling: a cancel handler may finish its call at
+       * once, and that late result must find no bridge to deliver to. */
+      g_hash_table_iter_init (&iter, calls);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
+        _atrium_call_detach (call);
+      g_hash_table_iter_init (&iter, calls);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
+        _atrium_call_cancel (call);
+    }
+  if (self->early_cancels != NULL)
+    g_hash_table_remove_all (self->early_cancels);
+}
+
+/* The window's web process ended (it crashed, or was killed): its page and
+ * every Promise in it are gone, so the calls it had in flight are
+ * cancelled and forgotten, as when the window closes, and what it uploaded
+ * is dropped. The bridge stays for the page loaded next. */
+void
+_atrium_bridge_process_gone (AtriumBridge *self)
+{
+  g_return_if_fail (ATRIUM_IS_BRIDGE (self));
+
+  drop_calls (self);
+  _atrium_bridge_page_changed (self);
+}
+
 /* Main thread: detaches from the web view and drops every call in flight.
  * Their methods may still finish them later, from any thread; the results
  * then find no bridge and are discarded. */
 void
 _atrium_bridge_close (AtriumBridge *self)
 {
-  GHashTableIter iter;
-  AtriumCall *call;
-
   g_assert (ATRIUM_IS_BRIDGE (self));
 
   if (self->manager != NULL)
@@ -983,22 +1168,13 @@ _atrium_bridge_close (AtriumBridge *self)
       g_clear_object (&self->manager);
     }
 
-  if (self->calls != NULL && g_hash_table_size (self->calls) > 0)
+  if (self->view != NULL)
     {
-      g_autoptr(GHashTable) calls = g_steal_pointer (&self->calls);
-
-      self->calls = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) atrium_call_unref, NULL);
-      g_hash_table_remove_all (self->page_ids);
-
-      /* Detach before cancelling: a cancel handler may finish its call at
-       * once, and that late result must find no bridge to deliver to. */
-      g_hash_table_iter_init (&iter, calls);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
-        _atrium_call_detach (call);
-      g_hash_table_iter_init (&iter, calls);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
-        _atrium_call_cancel (call);
+      g_clear_signal_handler (&self->user_message_handler, self->view);
+      g_clear_object (&self->view);
     }
+
+  drop_calls (self);
 
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);
@@ -1044,4 +1220,17 @@ _atrium_bridge_get_upload_stats (AtriumBridge *self,
 
   *received = self->uploads_received;
   *waiting = g_hash_table_size (self->uploads);
+}
+
+/* How many calls came by each transport: the tests' proof of which one a
+ * page uses. */
+void
+_atrium_bridge_get_transport_stats (AtriumBridge *self,
+                                    guint64      *script_calls,
+                                    guint64      *extension_calls)
+{
+  g_return_if_fail (ATRIUM_IS_BRIDGE (self));
+
+  *script_calls = self->script_calls;
+  *extension_calls = self->extension_calls;
 }

@@ -42,6 +42,17 @@ JsonNode *_atrium_bytes_parse_full (const char    *text,
 gboolean  _atrium_node_get_stream_ref (JsonNode    *node,
                                        const char **key,
                                        guint64     *size);
+JsonNode *_atrium_bytes_parse_parts (const char  *json,
+                                     gsize        length,
+                                     guint        max_depth,
+                                     GPtrArray   *parts,
+                                     GHashTable  *known,
+                                     GError     **error);
+GHashTable *_atrium_bytes_known_new (void);
+guint     _atrium_bytes_write_parts (GString    *out,
+                                     JsonNode   *node,
+                                     GPtrArray  *parts,
+                                     GHashTable *known);
 guint     _atrium_bytes_write      (GString       *out,
                                     JsonNode      *node);
 

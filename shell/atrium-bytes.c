@@ -234,6 +234,28 @@ bad:
   return NULL;
 }
 
+/* The two characters for each 12 bits, as they lie in memory: half the
+ * lookups of one table per character (the web process extension's
+ * arguments are encoded as they arrive, at up to the message limit). */
+static const guint16 *
+get_encode_pairs (void)
+{
+  static guint16 pairs[4096];
+  static gsize ready;
+
+  if (g_once_init_enter (&ready))
+    {
+      for (guint v = 0; v < 4096; v++)
+        {
+          const char two[2] = { encode_table[v >> 6], encode_table[v & 0x3f] };
+
+          memcpy (&pairs[v], two, 2);
+        }
+      g_once_init_leave (&ready, 1);
+    }
+  return pairs;
+}
+
 /**
  * _atrium_base64_encode:
  * @length: (out) (optional): the length of the text
@@ -248,20 +270,20 @@ _atrium_base64_encode (gconstpointer  data,
 {
   const guint8 *p = data;
   gsize n = (size + 2) / 3 * 4;
+  const guint16 *pairs;
   char *text, *q;
   gsize i;
 
   g_assert (size <= (G_MAXSIZE - 1) / 4 * 3 - 3);
 
+  pairs = get_encode_pairs ();
   q = text = g_malloc (n + 1);
   for (i = 0; i + 3 <= size; i += 3, q += 4)
     {
       guint32 v = ((guint32) p[i] << 16) | ((guint32) p[i + 1] << 8) | p[i + 2];
 
-      q[0] = encode_table[v >> 18];
-      q[1] = encode_table[(v >> 12) & 0x3f];
-      q[2] = encode_table[(v >> 6) & 0x3f];
-      q[3] = encode_table[v & 0x3f];
+      memcpy (q, &pairs[v >> 12], 2);
+      memcpy (q + 2, &pairs[v & 0xfff], 2);
     }
   if (size - i == 1)
     {
@@ -368,6 +390,94 @@ parse_stream_segment (const char *p,
   return TRUE;
 }
 
+/* Every use of the reserved name is a marker, {"$atrium-bytes": i} and
+ * nothing else, and the markers name each of the @n values once: the page's
+ * own objects cannot pass for bytes. */
+static gboolean
+check_markers (GPtrArray  *marked,
+               guint       n,
+               GError    **error)
+{
+  g_autofree guint8 *seen = NULL;
+
+  if (marked->len != n)
+    goto bad;
+  seen = g_new0 (guint8, MAX (n, 1));
+  for (guint i = 0; i < marked->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (marked, i);
+      JsonNode *index = json_object_get_member (object, ATRIUM_BYTES_KEY);
+      gint64 k;
+
+      if (json_object_get_size (object) != 1 || !JSON_NODE_HOLDS_VALUE (index)
+          || json_node_get_value_type (index) != G_TYPE_INT64
+          || (k = json_node_get_int (index)) < 0 || (guint64) k >= n || seen[k])
+        goto bad;
+      seen[k] = 1;
+    }
+  return TRUE;
+
+bad:
+  g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                       "The binary values do not match their markers; “" ATRIUM_BYTES_KEY
+                       "” is reserved for them");
+  return FALSE;
+}
+
+/**
+ * _atrium_bytes_parse_parts:
+ * @json: a message's JSON, binary values replaced by their markers
+ * @parts: (element-type GBytes): the binary values, which the caller
+ *   counted against the message limit already
+ * @known: (nullable) (element-type JsonNode GBytes): where each marker's
+ *   member goes (sealed, with a reference), with its value's bytes
+ *
+ * _atrium_bytes_parse() for a message whose binary values came apart from
+ * its JSON, as bytes (the web process extension's messages): the markers
+ * are checked as for one with base64, and each is given its value's
+ * base64. @known then lets the bytes be read back without decoding it
+ * (atrium_call_get_bytes(), and a result that holds an argument's binary
+ * value); the member is sealed so that the two cannot disagree.
+ *
+ * Returns: (transfer full) (nullable): the JSON value, or %NULL with @error
+ *   set to %ATRIUM_ERROR_BAD_ARGS
+ */
+JsonNode *
+_atrium_bytes_parse_parts (const char  *json,
+                           gsize        length,
+                           guint        max_depth,
+                           GPtrArray   *parts,
+                           GHashTable  *known,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) marked = g_ptr_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  root = _atrium_json_parse_marked (json, length, max_depth, ATRIUM_BYTES_KEY, marked, error);
+  if (root == NULL || !check_markers (marked, parts->len, error))
+    return NULL;
+
+  for (guint i = 0; i < marked->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (marked, i);
+      gint64 n = json_object_get_int_member (object, ATRIUM_BYTES_KEY);
+      gconstpointer data;
+      gsize size;
+      g_autofree char *base64 = NULL;
+      JsonNode *member;
+
+      data = g_bytes_get_data (g_ptr_array_index (parts, n), &size);
+      base64 = _atrium_base64_encode (data, size, NULL);
+      member = json_node_init_string (json_node_alloc (), base64);
+      json_node_seal (member);
+      json_object_set_member (object, ATRIUM_BYTES_KEY, member);
+      if (known != NULL)
+        g_hash_table_insert (known, json_node_ref (member),
+                             g_bytes_ref (g_ptr_array_index (parts, n)));
+    }
+  return g_steal_pointer (&root);
+}
+
 /**
  * _atrium_bytes_parse_full:
  * @max_stream_size: the largest stream the message may name; 0 refuses
@@ -386,7 +496,6 @@ _atrium_bytes_parse_full (const char  *text,
   g_autoptr(GPtrArray) marked = g_ptr_array_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GArray) segments = NULL;
-  g_autofree guint8 *seen = NULL;
   const char *json, *end = text + length, *p;
   gsize json_length, total;
 
@@ -475,27 +584,8 @@ _atrium_bytes_parse_full (const char  *text,
   if (root == NULL)
     return NULL;
 
-  /* Every use of the name is a marker, and the markers name each base64
-   * text once: the page's own objects cannot pass for bytes. */
-  if (marked->len != segments->len)
-    return refuse (error, ATRIUM_ERROR_BAD_ARGS,
-                   "The binary values do not match their markers; “" ATRIUM_BYTES_KEY
-                   "” is reserved for them");
-  seen = g_new0 (guint8, MAX (segments->len, 1));
-  for (guint i = 0; i < marked->len; i++)
-    {
-      JsonObject *object = g_ptr_array_index (marked, i);
-      JsonNode *index = json_object_get_member (object, ATRIUM_BYTES_KEY);
-      gint64 n;
-
-      if (json_object_get_size (object) != 1 || !JSON_NODE_HOLDS_VALUE (index)
-          || json_node_get_value_type (index) != G_TYPE_INT64
-          || (n = json_node_get_int (index)) < 0 || (guint64) n >= segments->len || seen[n])
-        return refuse (error, ATRIUM_ERROR_BAD_ARGS,
-                       "The binary values do not match their markers; “" ATRIUM_BYTES_KEY
-                       "” is reserved for them");
-      seen[n] = 1;
-    }
+  if (!check_markers (marked, segments->len, error))
+    return NULL;
 
   for (guint i = 0; i < marked->len; i++)
     {
@@ -573,6 +663,61 @@ _atrium_bytes_write (GString  *out,
                      JsonNode *node)
 {
   return _atrium_json_write_marked (out, node, ATRIUM_BYTES_KEY);
+}
+
+/**
+ * _atrium_bytes_known_new:
+ *
+ * Returns: (transfer full): an empty table for _atrium_bytes_parse_parts()
+ */
+GHashTable *
+_atrium_bytes_known_new (void)
+{
+  return g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
+                                (GDestroyNotify) g_bytes_unref);
+}
+
+/**
+ * _atrium_bytes_write_parts:
+ * @parts: (element-type GBytes): where the binary values go, decoded
+ * @known: (nullable): members whose bytes are known already (see
+ *   _atrium_bytes_parse_parts()): those are not decoded
+ *
+ * _atrium_bytes_write() for the web process extension: each binary value
+ * is written as the marker {"$atrium-bytes": i} and its bytes are the i-th
+ * of @parts.
+ *
+ * Returns: how many binary values @node held, or %G_MAXUINT (and @parts as
+ *   far as it got) when one of them is not valid base64
+ */
+guint
+_atrium_bytes_write_parts (GString    *out,
+                           JsonNode   *node,
+                           GPtrArray  *parts,
+                           GHashTable *known)
+{
+  g_autoptr(GPtrArray) members = g_ptr_array_new ();
+  guint n = _atrium_json_write_parts (out, node, ATRIUM_BYTES_KEY, members);
+
+  for (guint i = 0; i < members->len; i++)
+    {
+      JsonNode *member = g_ptr_array_index (members, i);
+      GBytes *bytes = known != NULL ? g_hash_table_lookup (known, member) : NULL;
+      const char *text;
+
+      if (bytes != NULL)
+        {
+          g_ptr_array_add (parts, g_bytes_ref (bytes));
+          continue;
+        }
+      text = json_node_get_string (member);
+      bytes = _atrium_base64_decode (text, strlen (text), NULL);
+
+      if (bytes == NULL)
+        return G_MAXUINT;
+      g_ptr_array_add (parts, bytes);
+    }
+  return n;
 }
 
 /* Public API */

@@ -33,9 +33,14 @@ struct _AtriumCall
   /* Written once by the thread that finishes the call, read on the main
    * thread after the hand-over. */
   GString         *result;        /* JSON text of the result, pooled */
+  GPtrArray       *result_parts;  /* by_extension: the result's binary values (GBytes),
+                                   * for the markers in @result */
   GError          *error;
   AtriumMediaServer *media;       /* set before dispatch, read-only after: uploads */
   gboolean         has_streams;   /* the arguments name streams; likewise */
+  gboolean         by_extension;  /* came through the web process extension; likewise */
+  GHashTable      *arg_parts;     /* by_extension: the arguments' binary values, member
+                                   * node → GBytes (_atrium_bytes_parse_parts()); likewise */
   GHashTable      *in_streams;    /* argument node → the stream handed out, under
                                    * atrium-call.c's streams_lock */
   GInputStream    *stream;        /* a stream result (atrium_call_return_stream()) */
@@ -48,6 +53,7 @@ struct _AtriumCall
   AtriumWindow    *window;
   AtriumCallDeliverFunc deliver;  /* NULL: nothing to send the result to */
   WebKitScriptMessageReply *reply;
+  WebKitUserMessage *user_message; /* the extension's message, to reply to */
   JSCContext      *context;
   gboolean         binary_reply;  /* the page sent bytes: large replies may be */
 };
@@ -62,6 +68,8 @@ gboolean    _atrium_call_is_finished  (AtriumCall               *call);
 void        _atrium_call_set_delivery (AtriumCall               *call,
                                        AtriumCallDeliverFunc     deliver,
                                        AtriumWindow             *window);
+void        _atrium_call_set_user_message (AtriumCall        *call,
+                                           WebKitUserMessage *message);
 void        _atrium_call_detach       (AtriumCall               *call);
 void        _atrium_call_cancel       (AtriumCall               *call);
 

@@ -141,6 +141,17 @@ _atrium_call_new (AtriumMethod             *method,
   return call;
 }
 
+/* The call came through the web process extension: its answer is the
+ * reply to @message, and binary values in its result go apart from the
+ * JSON. Main thread, right after _atrium_call_new(). */
+void
+_atrium_call_set_user_message (AtriumCall        *call,
+                               WebKitUserMessage *message)
+{
+  call->user_message = g_object_ref (message);
+  call->by_extension = TRUE;
+}
+
 /* Who sends the result, and the window the call came from. Main thread,
  * right after _atrium_call_new(). */
 void
@@ -161,6 +172,7 @@ _atrium_call_detach (AtriumCall *call)
   call->window = NULL;
   g_clear_pointer (&call->reply, webkit_script_message_reply_unref);
   g_clear_object (&call->context);
+  g_clear_object (&call->user_message);
 }
 
 static void
@@ -252,6 +264,8 @@ atrium_call_unref (AtriumCall *call)
   g_clear_object (&cancellable);
   if (call->result != NULL)
     g_string_free (g_steal_pointer (&call->result), TRUE);
+  g_clear_pointer (&call->result_parts, g_ptr_array_unref);
+  g_clear_pointer (&call->arg_parts, g_hash_table_unref);
   g_clear_error (&call->error);
   /* A stream result the page never got (the call was cancelled, or its
    * window closed): the app learns it from the stream's close. */
@@ -266,7 +280,7 @@ atrium_call_unref (AtriumCall *call)
 
   /* WebKit objects may only be released on the main thread; a call that an
    * async method dropped on a worker without finishing gets there late. */
-  if ((call->reply != NULL || call->context != NULL)
+  if ((call->reply != NULL || call->context != NULL || call->user_message != NULL)
       && !_atrium_is_main_thread ())
     {
       g_idle_add_full (G_PRIORITY_DEFAULT, release_on_main_cb, call, NULL);
@@ -463,9 +477,23 @@ atrium_call_return_value (AtriumCall *call,
     }
 
   call->result = g_string_sized_new (256);
+  if (call->by_extension)
+    {
+      /* Binary values go apart from the JSON, as bytes (atrium-wire.c). */
+      call->result_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      if (_atrium_bytes_write_parts (call->result, result, call->result_parts, call->arg_parts)
+          == G_MAXUINT)
+        {
+          g_string_free (g_steal_pointer (&call->result), TRUE);
+          g_clear_pointer (&call->result_parts, g_ptr_array_unref);
+          call->error = g_error_new (ATRIUM_ERROR, ATRIUM_ERROR_FAILED,
+                                     "The result of %s holds a binary value that is not base64",
+                                     call->method->name);
+        }
+    }
   /* A result holding binary values says so with one byte in front (see
    * atrium-bytes.c), so the runtime looks for them only then. */
-  if (_atrium_bytes_write (call->result, result) > 0)
+  else if (_atrium_bytes_write (call->result, result) > 0)
     g_string_prepend_c (call->result, ATRIUM_BYTES_FRAME);
   g_clear_pointer (&result, json_node_unref);
 
@@ -488,7 +516,36 @@ atrium_call_return_bytes (AtriumCall *call,
   g_return_if_fail (call != NULL);
   g_return_if_fail (bytes != NULL);
 
+  /* Through the extension the bytes go as they are, never as base64. */
+  if (call->by_extension)
+    {
+      if (!claim (call, G_STRFUNC))
+        return;
+      call->result = g_string_new ("{\"" ATRIUM_BYTES_KEY "\":0}");
+      call->result_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      g_ptr_array_add (call->result_parts, g_bytes_ref (bytes));
+      finish (call);
+      return;
+    }
   atrium_call_return_value (call, atrium_bytes_node_new (bytes));
+}
+
+/* A binary value that came through the web process extension is known
+ * already: its member is sealed, so its base64 still says these bytes. */
+static GBytes *
+get_bytes (AtriumCall  *call,
+           JsonNode    *node,
+           GError     **error)
+{
+  if (call->arg_parts != NULL && atrium_node_holds_bytes (node))
+    {
+      JsonNode *member = json_object_get_member (json_node_get_object (node), ATRIUM_BYTES_KEY);
+      GBytes *bytes = g_hash_table_lookup (call->arg_parts, member);
+
+      if (bytes != NULL)
+        return g_bytes_ref (bytes);
+    }
+  return atrium_bytes_node_get_bytes (node, error);
 }
 
 /**
@@ -515,7 +572,7 @@ atrium_call_get_bytes_for_node (AtriumCall  *call,
   g_return_val_if_fail (call != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return atrium_bytes_node_get_bytes (node, error);
+  return get_bytes (call, node, error);
 }
 
 /**
@@ -547,7 +604,7 @@ atrium_call_get_bytes (AtriumCall  *call,
                    "Argument %u of %s is not bytes", index, call->method->name);
       return NULL;
     }
-  return atrium_bytes_node_get_bytes (node, error);
+  return get_bytes (call, node, error);
 }
 
 /**

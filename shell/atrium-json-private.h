@@ -23,5 +23,9 @@ void      _atrium_json_write  (GString     *out,
 guint     _atrium_json_write_marked (GString    *out,
                                      JsonNode   *node,
                                      const char *mark);
+guint     _atrium_json_write_parts  (GString    *out,
+                                     JsonNode   *node,
+                                     const char *mark,
+                                     GPtrArray  *parts);
 
 G_END_DECLS

@@ -993,6 +993,23 @@ _atrium_json_write_marked (GString    *out,
                            JsonNode   *node,
                            const char *mark)
 {
+  return _atrium_json_write_parts (out, node, mark, NULL);
+}
+
+/**
+ * _atrium_json_write_parts:
+ * @parts: (nullable) (element-type JsonNode): where the markers' members
+ *   (string nodes) go, borrowed from @node
+ *
+ * _atrium_json_write_marked(), writing each marker as {"@mark": i}
+ * instead, where i is its member's index in @parts.
+ */
+guint
+_atrium_json_write_parts (GString    *out,
+                          JsonNode   *node,
+                          const char *mark,
+                          GPtrArray  *parts)
+{
   g_autoptr(GArray) stack = NULL;
   gboolean warned = FALSE;
   guint marked = 0;
@@ -1030,7 +1047,17 @@ _atrium_json_write_marked (GString    *out,
           WriteFrame frame = { .object = json_node_get_object (node) };
 
           if (mark != NULL && is_marker (frame.object, mark))
-            marked++;
+            {
+              marked++;
+              if (parts != NULL)
+                {
+                  g_string_append_c (out, '{');
+                  write_string (out, mark);
+                  g_string_append_printf (out, ":%u}", parts->len);
+                  g_ptr_array_add (parts, json_object_get_member (frame.object, mark));
+                  goto written;
+                }
+            }
           if (stack == NULL)
             stack = g_array_sized_new (FALSE, FALSE, sizeof (WriteFrame), 16);
           g_array_append_val (stack, frame);
@@ -1041,6 +1068,7 @@ _atrium_json_write_marked (GString    *out,
       else
         g_string_append (out, "null");
 
+written:
       /* Find the next node to write, closing finished containers. */
       for (;;)
         {

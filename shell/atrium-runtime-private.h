@@ -16,6 +16,7 @@ typedef struct
   gsize       upload_min;
   gboolean    log_console;
   const char *media_base;      /* "" without a loopback route */
+  const char *transport;       /* "auto", "script" or "extension" (NULL: "script") */
 } AtriumRuntimeValues;
 
 char *_atrium_runtime_render (const char                *template_text,

@@ -33,6 +33,7 @@ _atrium_runtime_render (const char                *template_text,
     { "MEDIA_BASE", g_strdup (values->media_base != NULL ? values->media_base : ""), 0 },
     /* The same route, for the runtime's streams (its other block). */
     { "STREAM_BASE", g_strdup (values->media_base != NULL ? values->media_base : ""), 0 },
+    { "TRANSPORT", g_strdup (values->transport != NULL ? values->transport : "script"), 0 },
     { "POLL_DEPTH", g_strdup_printf ("%d", ATRIUM_RUNTIME_POLL_DEPTH), 0 },
   };
   g_autoptr(GString) out = g_string_sized_new (strlen (template_text) + 256);

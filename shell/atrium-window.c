@@ -431,6 +431,8 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
 
   self->process_gone = TRUE;
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u's web process %s", self->id, why);
+  if (self->bridge != NULL)
+    _atrium_bridge_process_gone (self->bridge);
 }
 
 /* Whether a new window may join this one's web process: not one that has

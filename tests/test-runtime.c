@@ -8,7 +8,7 @@
 #include "atrium-runtime-private.h"
 
 static const AtriumRuntimeValues values = {
-  "0123456789abcdef0123456789abcdef", 1000, 256, TRUE, "http://127.0.0.1:9/t",
+  "0123456789abcdef0123456789abcdef", 1000, 256, TRUE, "http://127.0.0.1:9/t", "auto",
 };
 
 static char *
@@ -37,6 +37,7 @@ test_render (void)
   g_assert_nonnull (strstr (out, "const LOG_CONSOLE = true;"));
   g_assert_nonnull (strstr (out, "const MEDIA_BASE = 'http://127.0.0.1:9/t';"));
   g_assert_nonnull (strstr (out, "const POLL_DEPTH = 2;"));
+  g_assert_nonnull (strstr (out, "const TRANSPORT = 'auto';"));
 }
 
 static void
@@ -44,12 +45,12 @@ test_bad_templates (void)
 {
   static const char * const bad[] = {
     /* unknown, unclosed, used twice, one missing */
-    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ @NOPE@",
-    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ a@b",
-    "@TOKEN@ @TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@",
-    "@MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@",
+    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ @TRANSPORT@ @NOPE@",
+    "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ @TRANSPORT@ a@b",
+    "@TOKEN@ @TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ @TRANSPORT@",
+    "@MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ @TRANSPORT@",
   };
-  const char *good = "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@";
+  const char *good = "@TOKEN@ @MAX_MESSAGE@ @UPLOAD_MIN@ @LOG_CONSOLE@ @MEDIA_BASE@ @STREAM_BASE@ @POLL_DEPTH@ @TRANSPORT@";
   g_autofree char *out = NULL;
 
   g_test_summary ("A template with an unknown, unclosed, repeated or missing placeholder "
@@ -64,7 +65,7 @@ test_bad_templates (void)
     }
   out = _atrium_runtime_render (good, &values, NULL);
   g_assert_cmpstr (out, ==, "0123456789abcdef0123456789abcdef 1000 256 true "
-                            "http://127.0.0.1:9/t http://127.0.0.1:9/t 2");
+                            "http://127.0.0.1:9/t http://127.0.0.1:9/t 2 auto");
 }
 
 int

@@ -326,6 +326,11 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* The upload route is the script messages' way for large calls: these
+   * tests hold the page to that transport (test-transport.c has the web
+   * process extension's). */
+  g_setenv ("ATRIUM_TRANSPORT", "script", TRUE);
+
   if (!harness_init (&argc, &argv))
     {
       g_test_add_func ("/atrium/upload/no-display", harness_skip_no_display);

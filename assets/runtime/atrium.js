@@ -26,6 +26,19 @@
   const LOG_CONSOLE = @LOG_CONSOLE@;
   const UPLOAD_MIN = @UPLOAD_MIN@;
   const STREAM_BASE = '@STREAM_BASE@';  // the loopback route, or '' without one
+  const TRANSPORT = '@TRANSPORT@';  // auto, script or extension (README, ATRIUM_TRANSPORT)
+
+  // The web process extension's native function (shell/extension/), which
+  // it defines in the app's top frame only: taken into this closure and
+  // deleted before any page script runs, so the page never reaches it.
+  // Calls then go through it as bytes; without it (not installed, or
+  // ATRIUM_TRANSPORT=script), as script messages.
+  let native = null;
+  if (Object.prototype.hasOwnProperty.call(window, '__atriumNative')) {
+    if (TRANSPORT !== 'script' && typeof window.__atriumNative === 'function')
+      native = window.__atriumNative;
+    delete window.__atriumNative;
+  }
 
   // --- built-ins, captured before any page script runs ---
   // uncurry(f)(self, ...args) calls f with this = self through bound
@@ -296,7 +309,7 @@
 
   // Reads the Blobs (Blob.prototype.arrayBuffer, captured), then
   // done(); failed(error) at the first that cannot be read.
-  function readBlobs(found, done, failed) {
+  function readBlobs(found, done, failed, asBytes = false) {
     let waiting = 1;
     let failedOnce = false;
     const one = () => {
@@ -310,7 +323,8 @@
         promiseThen(blobArrayBuffer(entry.blob), (buffer) => {
           if (failedOnce) return;
           try {
-            entry.base64 = toBase64(new NativeUint8Array(buffer));
+            if (asBytes) entry.view = new NativeUint8Array(buffer);
+            else entry.base64 = toBase64(new NativeUint8Array(buffer));
           } catch (e) {
             failedOnce = true;
             failed(e);
@@ -330,19 +344,25 @@
 
   // The bytes a marker from C stands for, or null: C sends a binary value
   // as {"$atrium-bytes": "BASE64"}, and says where it sent any.
-  function bytesOf(value) {
+  // From the extension, the marker holds the index of its bytes in
+  // the reply's Uint8Arrays instead.
+  function bytesOf(value, parts) {
     if (value === null || typeof value !== 'object' || isArray(value) || !hasOwn(value, BYTES_KEY))
       return null;
     const text = value[BYTES_KEY];
-    if (typeof text !== 'string' || objectKeys(value).length !== 1)
+    if (objectKeys(value).length !== 1)
+      return null;
+    if (parts !== null)
+      return typeof text === 'number' && text >= 0 && text < parts.length ? parts[text] : null;
+    if (typeof text !== 'string')
       return null;
     return fromBase64(text);
   }
 
   // Replaces every marker in a value JSON.parse made by its Uint8Array,
   // without recursion. Throws (SyntaxError) for base64 that is not.
-  function revive(root) {
-    const top = bytesOf(root);
+  function revive(root, parts = null) {
+    const top = bytesOf(root, parts);
     if (top !== null) return top;
     const stack = { __proto__: null };
     let n = 0;
@@ -356,7 +376,7 @@
         const key = keys === null ? i : keys[i];
         const value = node[key];
         if (value === null || typeof value !== 'object') continue;
-        const bytes = bytesOf(value);
+        const bytes = bytesOf(value, parts);
         if (bytes !== null) node[key] = bytes;
         else stack[n++] = value;
       }
@@ -674,12 +694,79 @@
     };
   }
 
+  // --- calls through the web process extension ---
+  // The message is the JSON, each binary value replaced by the marker
+  // {"$atrium-bytes": i}, and the values themselves as Uint8Arrays (views
+  // of the page's own memory: the extension copies them once, into the
+  // message); the answer comes the same way. Nothing is base64, and no
+  // string is made of the bytes on either side. A call whose arguments
+  // name streams goes as a script message (its uploads are keyed there).
+  const NativeBoxPrototype = freeze({ __proto__: null });
+
+  function prepareNative(text, found, what) {
+    let size = text.length;
+    let blobs = 0;
+    for (let i = 0; i < found.n; i++) {
+      size += found[i].size;
+      if (found[i].blob !== null) blobs++;
+    }
+    if (size > MAX_MESSAGE)
+      throw new AtriumError('too-large', found.n === 0
+        ? `the ${what} is ${text.length} characters, over the limit of ${MAX_MESSAGE} bytes`
+        : `the ${what} is ${size} bytes with its binary values, over the limit of ${MAX_MESSAGE} bytes`);
+    return { __proto__: null, size, length: size, body: blobs === 0 ? text : null, blobs, streams: 0 };
+  }
+
+  function hasStreams(found) {
+    for (let i = 0; i < found.n; i++)
+      if (found[i].stream !== undefined) return true;
+    return false;
+  }
+
+  // The views as they are now: a call that waits in its lane sends the
+  // bytes it had when it was made, as a script message's base64 does.
+  function copyViews(found) {
+    for (let i = 0; i < found.n; i++)
+      if (found[i].view !== null) found[i].view = new NativeUint8Array(found[i].view);
+  }
+
+  function partsOf(found) {
+    const parts = [];
+    for (let i = 0; i < found.n; i++)
+      defineProperty(parts, i, {
+        __proto__: null, value: found[i].view, writable: true, enumerable: true, configurable: true,
+      });
+    return parts;
+  }
+
+  // Resolves with a box holding the decoded value, a stream's 'S' reply,
+  // or rejects with the AtriumError C sent.
+  function postNative(body, parts) {
+    return new NativePromise((resolve, reject) => {
+      native(TOKEN, body, parts, (kind, text, ...replyParts) => {
+        try {
+          if (kind === 0) {
+            const value = replyParts.length > 0 ? revive(parse(text), replyParts) : parse(text);
+            resolve({ __proto__: NativeBoxPrototype, value });
+          } else if (kind === 2) {
+            resolve('S' + text);
+          } else {
+            const o = parse(text);
+            reject(new AtriumError(String_(o.code), String_(o.message)));
+          }
+        } catch (e) {
+          reject(new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
+        }
+      });
+    });
+  }
+
   // A lane's job that waits for its Blobs: once read, the body is made and
   // the lane moves on; a Blob that cannot be read fails the job with
   // bad-args and frees its place.
-  function whenRead(lane, job, text, found, what) {
+  function whenRead(lane, job, text, found, what, asBytes = false) {
     readBlobs(found, () => {
-      job.body = frame(text, found);
+      job.body = asBytes ? text : frame(text, found);
       job.ready = true;
       drain(lane);
     }, (e) => {
@@ -693,7 +780,7 @@
       job.failed(new AtriumError('bad-args', `a Blob in the ${what} could not be read: ` +
         (e && typeof e.message === 'string' ? e.message : String_(e))));
       drain(lane);
-    });
+    }, asBytes);
   }
 
   function call(method, ...args) {
@@ -709,10 +796,15 @@
     const text = serialised.text;
     if (text === undefined)
       return promiseReject(new AtriumError('bad-args', 'the arguments cannot be serialised'));
+    if (TRANSPORT === 'extension' && native === null)
+      return promiseReject(new AtriumError('failed',
+        'ATRIUM_TRANSPORT is extension, but the web process extension is not loaded'));
+    const viaNative = native !== null && !hasStreams(serialised.found);
     // length counts UTF-16 units, never more than the UTF-8 bytes C will see,
     // so this only refuses what C would refuse too, without copying it there.
     try {
-      message = prepare(text, serialised.found, 'message');
+      message = viaNative ? prepareNative(text, serialised.found, 'message')
+        : prepare(text, serialised.found, 'message');
     } catch (e) {
       return promiseReject(e instanceof AtriumError ? e
         : new AtriumError('bad-args', 'the arguments cannot be serialised: ' + e.message));
@@ -726,11 +818,16 @@
       ready: message.body !== null, body: message.body,
       post: () => {
         job.sent = true;
+        if (viaNative) return postNative(job.body, partsOf(serialised.found));
         const sent = send(TOKEN + job.body);
         if (message.streams > 0) uploads = startUploads(serialised.found);
         return sent;
       },
       done: (value) => {
+        if (value !== null && typeof value === 'object' && getPrototypeOf(value) === NativeBoxPrototype) {
+          settle(true, value.value);
+          return;
+        }
         if (typeof value === 'string' && value.length > 0 && charCodeAt(value, 0) === 83) {
           try {
             controller = NativeAbortController !== null ? new NativeAbortController() : null;
@@ -765,8 +862,10 @@
         'too many calls are waiting for the app; try again once some have finished'));
       return promise;
     }
+    if (viaNative && !job.sent)
+      copyViews(serialised.found);
     if (!job.ready)
-      whenRead(callLane, job, text, serialised.found, 'arguments');
+      whenRead(callLane, job, text, serialised.found, 'arguments', viaNative);
     // p.cancel() rejects at once and tells C, whose method may stop early;
     // whatever it answers later is dropped here. A call still waiting in
     // the page never leaves it.

@@ -1,0 +1,164 @@
+#include "config.h"
+
+#include "atrium-call-message-private.h"
+
+#include "atrium-bytes-private.h"
+#include "atrium-error.h"
+#include "atrium-registry-private.h"
+#include "atrium-token-private.h"
+
+/* A call message, checked the same way whichever transport brought it:
+ * a script message (atrium-bridge.c, _atrium_bridge_decode()) or a user
+ * message from the web process extension (_atrium_wire_decode_call()). */
+
+/**
+ * _atrium_call_message_check:
+ * @root: a decoded message
+ *
+ * Returns: whether @root is `["method", [arguments…]]` with an optional
+ *   integer id after them and a valid method name; %FALSE with @error set
+ *   to %ATRIUM_ERROR_BAD_ARGS otherwise
+ */
+gboolean
+_atrium_call_message_check (JsonNode  *root,
+                            GError   **error)
+{
+  JsonArray *array;
+  JsonNode *name;
+
+  if (!JSON_NODE_HOLDS_ARRAY (root)
+      || json_array_get_length (array = json_node_get_array (root)) < 2
+      || json_array_get_length (array) > 3
+      || !JSON_NODE_HOLDS_VALUE (name = json_array_get_element (array, 0))
+      || json_node_get_value_type (name) != G_TYPE_STRING
+      || !JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 1))
+      || (json_array_get_length (array) == 3
+          && (!JSON_NODE_HOLDS_VALUE (json_array_get_element (array, 2))
+              || json_node_get_value_type (json_array_get_element (array, 2)) != G_TYPE_INT64)))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "A call message must be [\"method\", [arguments…], id]");
+      return FALSE;
+    }
+
+  if (!_atrium_method_name_is_valid (json_node_get_string (name)))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "The method name is empty or too long");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+refuse (GError      **error,
+        AtriumError   code,
+        const char   *message)
+{
+  g_set_error_literal (error, ATRIUM_ERROR, code, message);
+  return NULL;
+}
+
+/**
+ * _atrium_wire_decode_call:
+ * @params: the user message's parameters (%ATRIUM_WIRE_CALL_TYPE)
+ * @fds: (nullable): its file descriptors
+ * @max_size: the message limit: the JSON and its binary values
+ * @known: (out) (optional) (transfer full): each binary value's member
+ *   with its bytes (see _atrium_bytes_parse_parts())
+ *
+ * Checks and decodes a call that came through the web process extension,
+ * in this order: the shape, the token, the sizes every part says it has
+ * against @max_size (nothing is mapped or copied before), then each part
+ * (a memfd's seals and true size before it is mapped), then the JSON and
+ * its markers as _atrium_bytes_parse_parts() does and the call's shape as
+ * _atrium_call_message_check() does.
+ *
+ * Returns: (transfer full) (nullable): the `[method, args, id]` node, or
+ *   %NULL with @error set: %ATRIUM_ERROR_FORBIDDEN without the token,
+ *   %ATRIUM_ERROR_TOO_LARGE over @max_size, %ATRIUM_ERROR_BAD_ARGS for
+ *   anything malformed (a file that is not sealed or lies about its size)
+ */
+JsonNode *
+_atrium_wire_decode_call (GVariant     *params,
+                          GUnixFDList  *fds,
+                          const char   *token,
+                          gsize         max_size,
+                          guint         max_depth,
+                          GHashTable  **known,
+                          GError      **error)
+{
+  g_autoptr(GVariant) token_bytes = NULL;
+  g_autoptr(GVariant) body_part = NULL;
+  g_autoptr(GVariant) parts_variant = NULL;
+  g_autoptr(GPtrArray) parts = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GHashTable) known_parts = NULL;
+  const char *token_data;
+  gsize token_length, n_parts, json_length;
+  guint64 size, total;
+
+  if (params == NULL || !g_variant_is_of_type (params, G_VARIANT_TYPE (ATRIUM_WIRE_CALL_TYPE)))
+    return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A call message is malformed");
+  g_variant_get (params, "(@ay@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")",
+                 &token_bytes, &body_part, &parts_variant);
+
+  token_data = g_variant_get_fixed_array (token_bytes, &token_length, 1);
+  if (token_length != ATRIUM_TOKEN_LENGTH
+      || !_atrium_token_matches (token_data, token_length, token))
+    return refuse (error, ATRIUM_ERROR_FORBIDDEN,
+                   "The message does not come from the app's runtime");
+
+  n_parts = g_variant_n_children (parts_variant);
+  if (n_parts > ATRIUM_WIRE_MAX_PARTS)
+    return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A message holds too many binary values");
+
+  /* Sizes first, as the parts say them: nothing is mapped or copied
+   * before the message is known to fit. */
+  _atrium_wire_part_size (body_part, &total);
+  if (total > max_size)
+    goto too_large;
+  for (gsize i = 0; i < n_parts; i++)
+    {
+      g_autoptr(GVariant) part = g_variant_get_child_value (parts_variant, i);
+
+      _atrium_wire_part_size (part, &size);
+      if (size > max_size - total)
+        goto too_large;
+      total += size;
+    }
+
+  body = _atrium_wire_part_read (body_part, fds, &local_error);
+  if (body == NULL)
+    return refuse (error, ATRIUM_ERROR_BAD_ARGS, local_error->message);
+  parts = g_ptr_array_new_full (n_parts, (GDestroyNotify) g_bytes_unref);
+  for (gsize i = 0; i < n_parts; i++)
+    {
+      g_autoptr(GVariant) part = g_variant_get_child_value (parts_variant, i);
+      GBytes *bytes = _atrium_wire_part_read (part, fds, &local_error);
+
+      if (bytes == NULL)
+        return refuse (error, ATRIUM_ERROR_BAD_ARGS, local_error->message);
+      g_ptr_array_add (parts, bytes);
+    }
+
+  /* The envelope and the argument list are two levels of their own, as
+   * in _atrium_bridge_decode(). */
+  json_length = g_bytes_get_size (body);
+  known_parts = known != NULL ? _atrium_bytes_known_new () : NULL;
+  root = _atrium_bytes_parse_parts (g_bytes_get_data (body, NULL), json_length,
+                                    MIN (max_depth, G_MAXUINT - 2) + 2, parts, known_parts, error);
+  if (root == NULL || !_atrium_call_message_check (root, error))
+    return NULL;
+  if (known != NULL)
+    *known = g_steal_pointer (&known_parts);
+  return g_steal_pointer (&root);
+
+too_large:
+  g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+               "The message and its binary values are over the limit of %" G_GSIZE_FORMAT
+               " bytes", max_size);
+  return NULL;
+}

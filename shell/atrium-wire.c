@@ -1,0 +1,220 @@
+#define _GNU_SOURCE 1
+#include "config.h"
+
+#include "atrium-wire-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The wire format between libatrium and its web process extension: see
+ * atrium-wire-private.h. Compiled into both, so it uses nothing else of
+ * libatrium; errors are G_IO_ERROR, which each side turns into its own. */
+
+static int
+memfd_with (gconstpointer   data,
+            gsize           size,
+            GError        **error)
+{
+  const char *p = data;
+  gsize done = 0;
+  int fd, saved;
+
+  fd = memfd_create ("atrium-bytes", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0)
+    goto fail;
+  /* One write of the whole: no mapping of our own to undo, and the page's
+   * bytes are copied once, into the file. */
+  while (done < size)
+    {
+      ssize_t n = write (fd, p + done, size - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        goto fail;
+      done += n;
+    }
+  if (fcntl (fd, F_ADD_SEALS, ATRIUM_WIRE_SEALS) < 0)
+    goto fail;
+  return fd;
+
+fail:
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+               "Could not make a memfd of %" G_GSIZE_FORMAT " bytes: %s", size,
+               g_strerror (saved));
+  return -1;
+}
+
+/**
+ * _atrium_wire_part_new:
+ * @fds: where a memfd goes
+ *
+ * Returns: (transfer floating) (nullable): a PART holding a copy of
+ *   @data[0..@size): inline below %ATRIUM_WIRE_INLINE_MAX, otherwise in a
+ *   sealed memfd appended to @fds
+ */
+GVariant *
+_atrium_wire_part_new (gconstpointer   data,
+                       gsize           size,
+                       GUnixFDList    *fds,
+                       GError        **error)
+{
+  GVariant *empty;
+  int fd, index;
+
+  if (size < ATRIUM_WIRE_INLINE_MAX)
+    return g_variant_new ("(@ayht)",
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, size > 0 ? data : "",
+                                                     size, 1),
+                          -1, (guint64) size);
+
+  fd = memfd_with (data, size, error);
+  if (fd < 0)
+    return NULL;
+  index = g_unix_fd_list_append (fds, fd, error);
+  close (fd);
+  if (index < 0)
+    return NULL;
+  empty = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1);
+  return g_variant_new ("(@ayht)", empty, index, (guint64) size);
+}
+
+/**
+ * _atrium_wire_part_size:
+ * @size: (out): the size the part says it has (not checked yet)
+ *
+ * Returns: whether @part is a PART at all
+ */
+gboolean
+_atrium_wire_part_size (GVariant *part,
+                        guint64  *size)
+{
+  g_autoptr(GVariant) inline_bytes = NULL;
+  gint32 fd;
+
+  if (!g_variant_is_of_type (part, G_VARIANT_TYPE (ATRIUM_WIRE_PART_TYPE)))
+    return FALSE;
+  g_variant_get (part, "(@ayht)", &inline_bytes, &fd, size);
+  if (fd < 0)
+    *size = g_variant_n_children (inline_bytes);
+  return TRUE;
+}
+
+typedef struct
+{
+  gpointer map;
+  gsize    size;
+} Mapping;
+
+static void
+mapping_free (gpointer data)
+{
+  Mapping *mapping = data;
+
+  munmap (mapping->map, mapping->size);
+  g_free (mapping);
+}
+
+static GBytes *
+bad (GError     **error,
+     const char  *message)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, message);
+  return NULL;
+}
+
+/**
+ * _atrium_wire_part_read:
+ * @fds: (nullable): the message's file descriptors
+ *
+ * The bytes of a PART. A memfd is checked before it is mapped: it must be
+ * sealed with %ATRIUM_WIRE_SEALS (so the sender can change neither its
+ * bytes nor its size any more) and be exactly as long as the part says. Its
+ * size is the caller's to check against its limits first
+ * (_atrium_wire_part_size()).
+ *
+ * Returns: (transfer full) (nullable): the bytes, inline ones without a
+ *   copy, a memfd's mapped read-only; %NULL with @error set to
+ *   %G_IO_ERROR_INVALID_DATA when the part is not what it says
+ */
+GBytes *
+_atrium_wire_part_read (GVariant     *part,
+                        GUnixFDList  *fds,
+                        GError      **error)
+{
+  g_autoptr(GVariant) inline_bytes = NULL;
+  struct stat st;
+  Mapping *mapping;
+  guint64 size;
+  gint32 index;
+  int fd, seals;
+  gpointer map;
+
+  if (!g_variant_is_of_type (part, G_VARIANT_TYPE (ATRIUM_WIRE_PART_TYPE)))
+    return bad (error, "A part of the message is malformed");
+  g_variant_get (part, "(@ayht)", &inline_bytes, &index, &size);
+  if (index < 0)
+    {
+      if (size != g_variant_n_children (inline_bytes))
+        return bad (error, "A part of the message does not have the size it says");
+      return g_variant_get_data_as_bytes (inline_bytes);
+    }
+
+  if (g_variant_n_children (inline_bytes) != 0 || fds == NULL
+      || index >= g_unix_fd_list_get_length (fds))
+    return bad (error, "A part of the message names a file it does not carry");
+  if (size > G_MAXSSIZE)
+    return bad (error, "A part of the message is too large");
+
+  /* Borrowed: the list keeps it open until the message goes. */
+  fd = g_unix_fd_list_peek_fds (fds, NULL)[index];
+  seals = fcntl (fd, F_GET_SEALS);
+  if (seals < 0 || (seals & ATRIUM_WIRE_SEALS) != ATRIUM_WIRE_SEALS)
+    return bad (error, "A part of the message is a file that is not sealed");
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || (guint64) st.st_size != size)
+    return bad (error, "A part of the message is a file of another size than it says");
+  if (size == 0)
+    return g_bytes_new (NULL, 0);
+
+  /* Populated at once: one call instead of a fault per page. */
+  map = mmap (NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (map == MAP_FAILED)
+    return bad (error, "A part of the message could not be mapped");
+  mapping = g_new (Mapping, 1);
+  mapping->map = map;
+  mapping->size = size;
+  return g_bytes_new_with_free_func (map, size, mapping_free, mapping);
+}
+
+/**
+ * _atrium_wire_origin_of:
+ * @origin: (out) (transfer full): scheme://host[:port]
+ *
+ * Returns: whether @uri has an origin that is not opaque (a scheme and a
+ *   host)
+ */
+gboolean
+_atrium_wire_origin_of (const char  *uri,
+                        char       **origin)
+{
+  g_autoptr(GUri) parsed = NULL;
+  const char *host;
+  int port;
+
+  if (uri == NULL)
+    return FALSE;
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  if (parsed == NULL || (host = g_uri_get_host (parsed)) == NULL || host[0] == '\0')
+    return FALSE;
+  port = g_uri_get_port (parsed);
+  *origin = port > 0 ? g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (parsed), host, port)
+                     : g_strdup_printf ("%s://%s", g_uri_get_scheme (parsed), host);
+  return TRUE;
+}

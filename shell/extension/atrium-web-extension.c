@@ -1,0 +1,345 @@
+#include "config.h"
+
+#include <string.h>
+#include <gio/gunixfdlist.h>
+#include <webkit/webkit-web-process-extension.h>
+
+#include "atrium-wire-private.h"
+
+/* libatrium's web process extension: the transport for calls that does not
+ * go through a JS string in the UI process (README, "How it works").
+ *
+ * In the app's own top frame only (the main frame, at one of the origins
+ * libatrium names at start-up: never an iframe, a foreign origin or a page
+ * on another host), it defines one native function, ATRIUM_WIRE_FUNCTION,
+ * which the runtime takes into its closure and deletes before any page
+ * script runs:
+ *
+ *     __atriumNative(token, body, parts, done)
+ *
+ * body is the call's JSON (binary values replaced by {"$atrium-bytes": i}),
+ * parts an array of Uint8Arrays, and done(kind, text, ...parts) is called
+ * once with the answer. The message goes to the UI process as a
+ * WebKitUserMessage (atrium-wire-private.h): the JSON as UTF-8 bytes, each
+ * binary value as bytes, large ones in sealed memfds. The answer's binary
+ * values become fresh Uint8Arrays, copied once: wrapping the mapped memory
+ * in an ArrayBuffer aborts WebKit's web process.
+ *
+ * This file shares nothing with libatrium but the wire format. */
+
+G_MODULE_EXPORT void webkit_web_process_extension_initialize_with_user_data (
+  WebKitWebProcessExtension *extension,
+  const GVariant            *user_data);
+
+static char *token;               /* the per-launch token; NULL: do nothing */
+static char **origins;            /* the app's origins */
+static guint64 max_size;          /* the message limit */
+
+typedef struct
+{
+  WebKitWebPage *page;            /* weak */
+} Binding;
+
+typedef struct
+{
+  JSCValue *done;
+} Pending;
+
+static void
+binding_free (gpointer data)
+{
+  Binding *binding = data;
+
+  g_clear_weak_pointer (&binding->page);
+  g_free (binding);
+}
+
+/* done(kind, text, ...parts): the parts as arguments, not an array that
+ * would be filled through [[Set]], where a page's setter on
+ * Array.prototype could catch them. */
+static void
+answer (JSCValue            *done,
+        AtriumWireReplyKind  kind,
+        GBytes              *body,
+        GPtrArray           *parts)
+{
+  JSCContext *context = jsc_value_get_context (done);
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JSCValue) result = NULL;
+
+  g_ptr_array_add (args, jsc_value_new_number (context, kind));
+  g_ptr_array_add (args, jsc_value_new_string_from_bytes (context, body));
+  for (guint i = 0; parts != NULL && i < parts->len; i++)
+    {
+      gsize size;
+      gconstpointer data = g_bytes_get_data (g_ptr_array_index (parts, i), &size);
+      JSCValue *view = jsc_value_new_typed_array (context, JSC_TYPED_ARRAY_UINT8, size);
+
+      if (size > 0)
+        memcpy (jsc_value_typed_array_get_data (view, NULL), data, size);
+      g_ptr_array_add (args, view);
+    }
+  result = jsc_value_function_callv (done, args->len, (JSCValue **) args->pdata);
+}
+
+static void
+answer_error (JSCValue   *done,
+              const char *code,
+              const char *message)
+{
+  g_autoptr(GVariant) strings = NULL;
+  g_autoptr(GString) json = g_string_new ("{\"code\":\"");
+  g_autoptr(GBytes) body = NULL;
+
+  g_string_append (json, code);
+  g_string_append (json, "\",\"message\":\"");
+  for (const char *p = message; *p != '\0'; p++)
+    if (*p == '"' || *p == '\\')
+      g_string_append_printf (json, "\\%c", *p);
+    else if ((guchar) *p >= 0x20)
+      g_string_append_c (json, *p);
+  g_string_append (json, "\"}");
+  body = g_bytes_new (json->str, json->len);
+  answer (done, ATRIUM_WIRE_REPLY_ERROR, body, NULL);
+}
+
+static void
+on_reply_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Pending *pending = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WebKitUserMessage) reply = NULL;
+  g_autoptr(GVariant) body_part = NULL;
+  g_autoptr(GVariant) parts_variant = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GPtrArray) parts = NULL;
+  GVariant *params;
+  GUnixFDList *fds;
+  guint32 kind;
+
+  reply = webkit_web_page_send_message_to_view_finish (WEBKIT_WEB_PAGE (source), result, &error);
+  if (reply == NULL)
+    {
+      answer_error (pending->done, "failed", error->message);
+      goto out;
+    }
+  params = webkit_user_message_get_parameters (reply);
+  fds = webkit_user_message_get_fd_list (reply);
+  if (params == NULL || !g_variant_is_of_type (params, G_VARIANT_TYPE (ATRIUM_WIRE_REPLY_TYPE)))
+    {
+      answer_error (pending->done, "failed", "The app's answer is malformed");
+      goto out;
+    }
+  g_variant_get (params, "(u@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")", &kind,
+                 &body_part, &parts_variant);
+  body = _atrium_wire_part_read (body_part, fds, &error);
+  parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (gsize i = 0; body != NULL && i < g_variant_n_children (parts_variant); i++)
+    {
+      g_autoptr(GVariant) part = g_variant_get_child_value (parts_variant, i);
+      GBytes *bytes = _atrium_wire_part_read (part, fds, &error);
+
+      if (bytes == NULL)
+        break;
+      g_ptr_array_add (parts, bytes);
+    }
+  if (error != NULL)
+    answer_error (pending->done, "failed", error->message);
+  else
+    answer (pending->done, kind, body, parts);
+
+out:
+  g_object_unref (pending->done);
+  g_free (pending);
+}
+
+static gboolean
+token_matches (JSCValue *value)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  const guchar *data;
+  gsize length;
+  guchar diff = 0;
+
+  if (!jsc_value_is_string (value))
+    return FALSE;
+  bytes = jsc_value_to_string_as_bytes (value);
+  data = g_bytes_get_data (bytes, &length);
+  if (length > 0 && data[length - 1] == '\0')
+    length--;
+  if (length != strlen (token))
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    diff |= data[i] ^ (guchar) token[i];
+  return diff == 0;
+}
+
+/* __atriumNative(token, body, parts, done) */
+static void
+native_cb (GPtrArray *args,
+           gpointer   user_data)
+{
+  Binding *binding = user_data;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JSCValue) length_value = NULL;
+  GVariantBuilder builder;
+  GVariant *body_part, *params;
+  WebKitUserMessage *message;
+  JSCValue *done, *parts;
+  const char *body_data;
+  gsize body_length;
+  guint64 total;
+  guint n;
+  Pending *pending;
+
+  if (args->len != 4 || !jsc_value_is_function (g_ptr_array_index (args, 3)))
+    return;
+  done = g_ptr_array_index (args, 3);
+  parts = g_ptr_array_index (args, 2);
+  if (binding->page == NULL)
+    {
+      answer_error (done, "failed", "The page is gone");
+      return;
+    }
+  if (!token_matches (g_ptr_array_index (args, 0)))
+    {
+      answer_error (done, "forbidden", "The message does not come from the app's runtime");
+      return;
+    }
+  if (!jsc_value_is_string (g_ptr_array_index (args, 1)) || !jsc_value_is_array (parts))
+    {
+      answer_error (done, "bad-args", "A call message is malformed");
+      return;
+    }
+
+  /* Sizes first: nothing is copied before the message is known to fit. */
+  length_value = jsc_value_object_get_property (parts, "length");
+  n = jsc_value_to_int32 (length_value);
+  if (n > ATRIUM_WIRE_MAX_PARTS)
+    {
+      answer_error (done, "bad-args", "A message holds too many binary values");
+      return;
+    }
+  total = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JSCValue) view = jsc_value_object_get_property_at_index (parts, i);
+
+      if (!jsc_value_is_typed_array (view)
+          || jsc_value_typed_array_get_type (view) != JSC_TYPED_ARRAY_UINT8)
+        {
+          answer_error (done, "bad-args", "A binary value is not a Uint8Array");
+          return;
+        }
+      total += jsc_value_typed_array_get_size (view);
+    }
+  body = jsc_value_to_string_as_bytes (g_ptr_array_index (args, 1));
+  body_data = g_bytes_get_data (body, &body_length);
+  if (body_length > 0 && body_data[body_length - 1] == '\0')
+    body_length--;
+  if (total > max_size || body_length > max_size - total)
+    {
+      answer_error (done, "too-large", "The message and its binary values are over the limit");
+      return;
+    }
+
+  fds = g_unix_fd_list_new ();
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
+  body_part = _atrium_wire_part_new (body_data, body_length, fds, &error);
+  for (guint i = 0; body_part != NULL && i < n; i++)
+    {
+      g_autoptr(JSCValue) view = jsc_value_object_get_property_at_index (parts, i);
+      gsize size = jsc_value_typed_array_get_size (view);
+      gpointer data = jsc_value_typed_array_get_data (view, NULL);
+      GVariant *part = _atrium_wire_part_new (data, size, fds, &error);
+
+      if (part == NULL)
+        break;
+      g_variant_builder_add_value (&builder, part);
+    }
+  if (error != NULL)
+    {
+      if (body_part != NULL)
+        g_variant_unref (g_variant_ref_sink (body_part));
+      g_variant_builder_clear (&builder);
+      answer_error (done, "failed", error->message);
+      return;
+    }
+
+  params = g_variant_new ("(@ay@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")",
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, token, strlen (token), 1),
+                          body_part, g_variant_builder_end (&builder));
+  /* Without files, no list: WebKit then sends no attachments. */
+  message = g_unix_fd_list_get_length (fds) > 0
+    ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_CALL, params, fds)
+    : webkit_user_message_new (ATRIUM_WIRE_CALL, params);
+  pending = g_new0 (Pending, 1);
+  pending->done = g_object_ref (done);
+  webkit_web_page_send_message_to_view (binding->page, message, NULL, on_reply_cb, pending);
+}
+
+static gboolean
+is_app_origin (const char *uri)
+{
+  g_autofree char *origin = NULL;
+
+  if (!_atrium_wire_origin_of (uri, &origin))
+    return FALSE;
+  return origins != NULL && g_strv_contains ((const char * const *) origins, origin);
+}
+
+static void
+on_window_object_cleared_cb (WebKitScriptWorld *world,
+                             WebKitWebPage     *page,
+                             WebKitFrame       *frame,
+                             gpointer           data)
+{
+  g_autoptr(JSCContext) context = NULL;
+  g_autoptr(JSCValue) global = NULL;
+  g_autoptr(JSCValue) function = NULL;
+  Binding *binding;
+
+  /* The app's own top frame only: an iframe, a page of another origin (the
+   * window keeps its top frame on the app, but a failed load or about:blank
+   * shows there too) or any other world gets nothing. */
+  if (!webkit_frame_is_main_frame (frame) || !is_app_origin (webkit_frame_get_uri (frame)))
+    return;
+
+  context = webkit_frame_get_js_context_for_script_world (frame, world);
+  global = jsc_context_get_global_object (context);
+  binding = g_new0 (Binding, 1);
+  g_set_weak_pointer (&binding->page, page);
+  function = jsc_value_new_function_variadic (context, ATRIUM_WIRE_FUNCTION,
+                                              G_CALLBACK (native_cb), binding, binding_free,
+                                              G_TYPE_NONE);
+  /* Configurable, so that the runtime can delete it once it has it. */
+  jsc_value_object_define_property_data (global, ATRIUM_WIRE_FUNCTION,
+                                         JSC_VALUE_PROPERTY_CONFIGURABLE, function);
+}
+
+G_MODULE_EXPORT void
+webkit_web_process_extension_initialize_with_user_data (WebKitWebProcessExtension *extension,
+                                                        const GVariant            *user_data)
+{
+  GVariantDict dict;
+
+  if (user_data == NULL || !g_variant_is_of_type ((GVariant *) user_data, G_VARIANT_TYPE_VARDICT))
+    return;
+  g_variant_dict_init (&dict, (GVariant *) user_data);
+  if (!g_variant_dict_lookup (&dict, ATRIUM_WIRE_INIT_TOKEN, "s", &token)
+      || !g_variant_dict_lookup (&dict, ATRIUM_WIRE_INIT_ORIGINS, "^as", &origins)
+      || !g_variant_dict_lookup (&dict, ATRIUM_WIRE_INIT_MAX_SIZE, "t", &max_size))
+    {
+      g_clear_pointer (&token, g_free);
+      g_variant_dict_clear (&dict);
+      return;
+    }
+  g_variant_dict_clear (&dict);
+
+  g_signal_connect (webkit_script_world_get_default (), "window-object-cleared",
+                    G_CALLBACK (on_window_object_cleared_cb), NULL);
+}
