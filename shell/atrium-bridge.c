@@ -264,7 +264,8 @@ wire_reply (WebKitUserMessage   *message,
       fds = g_unix_fd_list_new ();
       g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
       kind = ATRIUM_WIRE_REPLY_ERROR;
-      body_part = _atrium_wire_part_new (json, strlen (json), fds, NULL);
+      /* Inline, whatever its size: no file, so it cannot fail. */
+      body_part = _atrium_wire_part_new (json, strlen (json), NULL, NULL);
     }
 
   params = g_variant_new ("(u@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")", kind,
@@ -787,6 +788,7 @@ on_user_message_cb (WebKitWebView     *view,
                                       _atrium_app_get_token (self->app),
                                       atrium_app_get_max_message_size (self->app),
                                       atrium_app_get_max_depth (self->app), &arg_parts, &error);
+  _atrium_wire_close_fds (webkit_user_message_get_fd_list (user_message));
   if (message == NULL)
     goto refuse;
   /* The runtime sends calls with streams as script messages. */

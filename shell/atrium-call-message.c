@@ -111,6 +111,8 @@ _atrium_wire_decode_call (GVariant     *params,
     return refuse (error, ATRIUM_ERROR_FORBIDDEN,
                    "The message does not come from the app's runtime");
 
+  if (fds != NULL && g_unix_fd_list_get_length (fds) > ATRIUM_WIRE_MAX_FDS)
+    return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A call message carries too many files");
   n_parts = g_variant_n_children (parts_variant);
   if (n_parts > ATRIUM_WIRE_MAX_PARTS)
     return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A message holds too many binary values");

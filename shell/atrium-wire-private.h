@@ -46,6 +46,12 @@ typedef enum
 #define ATRIUM_WIRE_INLINE_MAX (64 * 1024)
 /* Most parts one message may have (the runtime sends one per binary value). */
 #define ATRIUM_WIRE_MAX_PARTS 4096
+/* Most memfds one message carries. WebKit sends each file as an IPC
+ * attachment, at most 253 per message, and drops a message with more
+ * without a word (the page's call would never be answered). Parts past
+ * this many go inline, where WebKit moves a large message into shared
+ * memory itself. */
+#define ATRIUM_WIRE_MAX_FDS 64
 
 /* The seals a memfd must have before it is mapped: nothing can change its
  * bytes or its size, and no one can take the seals off. */
@@ -73,5 +79,6 @@ GBytes   *_atrium_wire_part_read  (GVariant       *part,
                                    GError        **error);
 gboolean  _atrium_wire_origin_of  (const char     *uri,
                                    char          **origin);
+void      _atrium_wire_close_fds  (GUnixFDList    *fds);
 
 G_END_DECLS

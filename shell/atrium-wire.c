@@ -58,7 +58,9 @@ fail:
  *
  * Returns: (transfer floating) (nullable): a PART holding a copy of
  *   @data[0..@size): inline below %ATRIUM_WIRE_INLINE_MAX, otherwise in a
- *   sealed memfd appended to @fds
+ *   sealed memfd appended to @fds, unless @fds is %NULL or holds
+ *   %ATRIUM_WIRE_MAX_FDS already (inline then too); %NULL only when a
+ *   memfd cannot be made
  */
 GVariant *
 _atrium_wire_part_new (gconstpointer   data,
@@ -69,7 +71,8 @@ _atrium_wire_part_new (gconstpointer   data,
   GVariant *empty;
   int fd, index;
 
-  if (size < ATRIUM_WIRE_INLINE_MAX)
+  if (size < ATRIUM_WIRE_INLINE_MAX || fds == NULL
+      || g_unix_fd_list_get_length (fds) >= ATRIUM_WIRE_MAX_FDS)
     return g_variant_new ("(@ayht)",
                           g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, size > 0 ? data : "",
                                                      size, 1),
@@ -217,4 +220,25 @@ _atrium_wire_origin_of (const char  *uri,
   *origin = port > 0 ? g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (parsed), host, port)
                      : g_strdup_printf ("%s://%s", g_uri_get_scheme (parsed), host);
   return TRUE;
+}
+
+/**
+ * _atrium_wire_close_fds:
+ * @fds: (nullable): a message's file descriptors
+ *
+ * Closes them once the message's parts are read: a mapping outlives its
+ * file, and a process that kept every call's files until the call ends
+ * could run out of descriptors.
+ */
+void
+_atrium_wire_close_fds (GUnixFDList *fds)
+{
+  g_autofree int *stolen = NULL;
+  int n = 0;
+
+  if (fds == NULL || g_unix_fd_list_get_length (fds) == 0)
+    return;
+  stolen = g_unix_fd_list_steal_fds (fds, &n);
+  for (int i = 0; i < n; i++)
+    close (stolen[i]);
 }

@@ -270,6 +270,54 @@ test_memfd_checks (void)
   }
 }
 
+/* WebKit drops a message with more than 253 files without a word: a
+ * message never carries more than ATRIUM_WIRE_MAX_FDS, parts past that go
+ * inline, one that carries more is refused, and the files are closed once
+ * the parts are read. */
+static void
+test_many_files (void)
+{
+  g_autoptr(GUnixFDList) made = g_unix_fd_list_new ();
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autofree guint8 *data = g_malloc0 (ATRIUM_WIRE_INLINE_MAX);
+  g_autoptr(GVariant) message = NULL;
+  GVariant *parts[2] = { inline_part ("a", 1), NULL };
+
+  for (guint i = 0; i < ATRIUM_WIRE_MAX_FDS + 10; i++)
+    {
+      g_autoptr(GVariant) part = g_variant_ref_sink (
+        _atrium_wire_part_new (data, ATRIUM_WIRE_INLINE_MAX, made, NULL));
+      g_autoptr(GBytes) bytes = _atrium_wire_part_read (part, made, NULL);
+
+      g_assert_nonnull (bytes);
+      g_assert_cmpuint (g_bytes_get_size (bytes), ==, ATRIUM_WIRE_INLINE_MAX);
+    }
+  g_assert_cmpint (g_unix_fd_list_get_length (made), ==, ATRIUM_WIRE_MAX_FDS);
+  _atrium_wire_close_fds (made);
+  g_assert_cmpint (g_unix_fd_list_get_length (made), ==, 0);
+
+  /* Without a list, inline whatever the size. */
+  {
+    g_autoptr(GVariant) part = g_variant_ref_sink (
+      _atrium_wire_part_new (data, ATRIUM_WIRE_INLINE_MAX, NULL, NULL));
+    gint32 index;
+
+    g_variant_get_child (part, 1, "h", &index);
+    g_assert_cmpint (index, ==, -1);
+  }
+
+  for (guint i = 0; i <= ATRIUM_WIRE_MAX_FDS; i++)
+    {
+      int fd = memfd_of (1, 0, ATRIUM_WIRE_SEALS);
+
+      g_assert_cmpint (g_unix_fd_list_append (fds, fd, NULL), >=, 0);
+      close (fd);
+    }
+  parts[1] = fd_part (fds, memfd_of (100, 1, ATRIUM_WIRE_SEALS), 100);
+  message = call_message (token, echo_two, parts, 2);
+  assert_refused (message, fds, 1024, ATRIUM_ERROR_BAD_ARGS);
+}
+
 static void
 test_limits (void)
 {
@@ -406,6 +454,7 @@ main (int   argc,
   g_test_add_func ("/atrium/wire/token", test_token);
   g_test_add_func ("/atrium/wire/memfd-checks", test_memfd_checks);
   g_test_add_func ("/atrium/wire/limits", test_limits);
+  g_test_add_func ("/atrium/wire/many-files", test_many_files);
   g_test_add_func ("/atrium/wire/write-parts", test_write_parts);
   g_test_add_func ("/atrium/wire/origin", test_origin);
 

@@ -54,6 +54,10 @@ binding_free (gpointer data)
   g_free (binding);
 }
 
+static void answer_error (JSCValue   *done,
+                          const char *code,
+                          const char *message);
+
 /* done(kind, text, ...parts): the parts as arguments, not an array that
  * would be filled through [[Set]], where a page's setter on
  * Array.prototype could catch them. */
@@ -75,6 +79,14 @@ answer (JSCValue            *done,
       gconstpointer data = g_bytes_get_data (g_ptr_array_index (parts, i), &size);
       JSCValue *view = jsc_value_new_typed_array (context, JSC_TYPED_ARRAY_UINT8, size);
 
+      /* JSC throws (RangeError, out of memory) rather than make it. */
+      if (view == NULL)
+        {
+          jsc_context_clear_exception (context);
+          answer_error (done, "too-large",
+                        "A binary value of the answer does not fit in the page");
+          return;
+        }
       if (size > 0)
         memcpy (jsc_value_typed_array_get_data (view, NULL), data, size);
       g_ptr_array_add (args, view);
@@ -145,6 +157,7 @@ on_reply_cb (GObject      *source,
         break;
       g_ptr_array_add (parts, bytes);
     }
+  _atrium_wire_close_fds (fds);
   if (error != NULL)
     answer_error (pending->done, "failed", error->message);
   else
