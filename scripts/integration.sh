@@ -28,8 +28,10 @@ XVFB=(dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp")
 # The benchmarks, run inside one Xvfb session: re-entered through here.
 if [ "${1:-}" = "--run-benchmarks" ]; then
   results=$2 mode=$3
-  benches=${4:-native call assets events load startup bytes stream windows}
+  benches=${4:-native call assets events load startup bytes transport stream windows}
   export NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory GTK_A11Y=none
+  # The web process extension from this build (bench-transport).
+  export ATRIUM_WEB_EXTENSIONS_DIR=$ROOT/$BUILDDIR/shell/extension
   case $mode in
     quick) opts=(--quick) ;;
     smoke) opts=(--rounds 1) ;;
