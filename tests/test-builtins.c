@@ -605,6 +605,15 @@ assert_file_has (const char * const *what)
     }
 }
 
+/* The app's window state file, under the test's state directory. */
+static char *
+state_path (AtriumApp *app)
+{
+  return g_build_filename (g_get_user_state_dir (),
+                           g_application_get_application_id (G_APPLICATION (app)),
+                           "window-state.json", NULL);
+}
+
 typedef struct
 {
   gulong   xid;
@@ -621,12 +630,6 @@ configure_seen_cb (GdkX11Display *display,
       && event->xconfigure.width == seen->width)
     seen->seen = TRUE;
   return GDK_EVENT_PROPAGATE;
-}
-
-static gboolean
-flag_is_set (gpointer data)
-{
-  return *(gboolean *) data;
 }
 
 /* Closed after X resized it but before GTK laid it out at that size, as a
@@ -646,9 +649,7 @@ test_state_closed_before_layout (void)
   if (!need_wm ())
     return;
   app = get_app ();
-  path = g_build_filename (g_get_user_state_dir (),
-                           g_application_get_application_id (G_APPLICATION (app)),
-                           "window-state.json", NULL);
+  path = state_path (app);
   opener = harness_open (app, "/index.html");
   window = open_by_page (opener, "/index.html", "{ stateKey: 'quick', width: 320, height: 240 }");
   wait_size (window, 320, 240);
@@ -662,7 +663,7 @@ test_state_closed_before_layout (void)
 
     xdotool (argv);
   }
-  test_wait_for (NULL, TEST_WAIT_SECONDS, flag_is_set, &seen.seen,
+  test_wait_for (NULL, TEST_WAIT_SECONDS, test_flag_is_set, &seen.seen,
                  "X to tell the window it is 500 wide");
   g_signal_handler_disconnect (gdk_display_get_default (), handler);
   /* Not laid out at its new size yet: what this test is about. */
@@ -693,9 +694,7 @@ test_state_position (void)
   if (!need_wm ())
     return;
   app = get_app ();
-  path = g_build_filename (g_get_user_state_dir (),
-                           g_application_get_application_id (G_APPLICATION (app)),
-                           "window-state.json", NULL);
+  path = state_path (app);
   opener = harness_open (app, "/index.html");
   window = open_by_page (opener, "/index.html", options);
   wait_size (window, 320, 240);

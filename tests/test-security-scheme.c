@@ -269,16 +269,7 @@ run_js (AtriumWindow *window,
 
 /* JS: appends a frame and resolves with what it posts back under @from,
  * or rejects past the deadline, naming the frame. */
-#define FRAME_REPORT_JS \
-  "const report = (from, frame) => new Promise((resolve, reject) => {" \
-  "  const timer = setTimeout(() => reject(new Error('no report from the ' + from + ' frame')), " \
-  G_STRINGIFY (REPORT_DEADLINE_MS) ");" \
-  "  addEventListener('message', (e) => {" \
-  "    if (e.data && e.data.from === from) { clearTimeout(timer); resolve(e.data.results); }" \
-  "  });" \
-  "  document.body.append(frame);" \
-  "});" \
-  "const frame = (attrs) => Object.assign(document.createElement('iframe'), attrs);"
+#define FRAME_REPORT_JS HARNESS_JS_FRAME_REPORT (REPORT_DEADLINE_MS)
 
 /* Tests */
 

@@ -30,16 +30,7 @@ static guint foreign_port;
   "const same = (a, b) => { if (!(a instanceof Uint8Array) || a.length !== b.length) return false;" \
   "  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false; return true; };"
 
-#define FRAME_REPORT_JS \
-  "const report = (from, frame) => new Promise((resolve, reject) => {" \
-  "  const timer = setTimeout(() => reject(new Error('no report from the ' + from + ' frame')), " \
-  G_STRINGIFY (REPORT_DEADLINE_MS) ");" \
-  "  addEventListener('message', (e) => {" \
-  "    if (e.data && e.data.from === from) { clearTimeout(timer); resolve(e.data.results); }" \
-  "  });" \
-  "  document.body.append(frame);" \
-  "});" \
-  "const frame = (attrs) => Object.assign(document.createElement('iframe'), attrs);"
+#define FRAME_REPORT_JS HARNESS_JS_FRAME_REPORT (REPORT_DEADLINE_MS)
 
 /* What a frame reports of itself: whether it sees the native function,
  * the runtime, or anything of either through its parent. */

@@ -26,6 +26,20 @@ G_BEGIN_DECLS
   "  catch (e) { try { return JSON.parse(e.message).code; } catch (_) { return 'unparsed'; } }" \
   "};"
 
+/* JS: report(from, frame) appends @frame and resolves with the results it
+ * posts back under @from, or rejects after DEADLINE_MS, naming the frame;
+ * frame(attrs) makes an iframe. */
+#define HARNESS_JS_FRAME_REPORT(DEADLINE_MS) \
+  "const report = (from, frame) => new Promise((resolve, reject) => {" \
+  "  const timer = setTimeout(() => reject(new Error('no report from the ' + from + ' frame')), " \
+  G_STRINGIFY (DEADLINE_MS) ");" \
+  "  addEventListener('message', (e) => {" \
+  "    if (e.data && e.data.from === from) { clearTimeout(timer); resolve(e.data.results); }" \
+  "  });" \
+  "  document.body.append(frame);" \
+  "});" \
+  "const frame = (attrs) => Object.assign(document.createElement('iframe'), attrs);"
+
 void          harness_skip_no_display (void);
 gboolean      harness_init         (int          *argc,
                                     char       ***argv);
