@@ -51,8 +51,10 @@ struct _AtriumApp
   char              *origin;
   /* The transport the runtime is told to use for calls: "auto" (the web
    * process extension when it loaded, script messages otherwise), "script"
-   * or "extension"; decided with the web context. */
+   * or "extension"; decided when the app starts, before any web context
+   * (which needs a display). */
   const char        *transport;
+  char              *extensions_dir; /* NULL: no web process extension */
   char              *csp;
   char              *effective_csp;
   AtriumMediaServer *media_server;
@@ -386,6 +388,7 @@ atrium_app_finalize (GObject *object)
   g_free (self->emit_dts);
   g_free (self->emit_js);
   g_free (self->origin);
+  g_free (self->extensions_dir);
   g_free (self->csp);
   g_free (self->effective_csp);
   g_clear_pointer (&self->events, _atrium_events_free);
@@ -1081,12 +1084,14 @@ on_initialize_web_process_extensions_cb (WebKitWebContext *context,
  * ATRIUM_TRANSPORT=extension makes the runtime refuse calls without it
  * (for tests: nothing falls back unnoticed). */
 static void
-setup_transport (AtriumApp *self)
+decide_transport (AtriumApp *self)
 {
   const char *env = g_getenv ("ATRIUM_TRANSPORT");
   const char *dir = g_getenv ("ATRIUM_WEB_EXTENSIONS_DIR");
   g_autofree char *module = NULL;
 
+  if (self->transport != NULL)
+    return;
   if (g_strcmp0 (env, "script") == 0)
     {
       self->transport = "script";
@@ -1106,11 +1111,21 @@ setup_transport (AtriumApp *self)
         self->transport = "script";
       return;
     }
+  self->extensions_dir = g_strdup (dir);
+}
+
+static void
+setup_web_process_extensions (AtriumApp *self)
+{
+  decide_transport (self);
+  if (self->extensions_dir == NULL)
+    return;
 
   /* WebKit's sandbox shows the web process the system's directories only. */
-  if (!g_str_has_prefix (dir, "/usr/"))
-    webkit_web_context_add_path_to_sandbox (self->web_context, dir, TRUE);
-  webkit_web_context_set_web_process_extensions_directory (self->web_context, dir);
+  if (!g_str_has_prefix (self->extensions_dir, "/usr/"))
+    webkit_web_context_add_path_to_sandbox (self->web_context, self->extensions_dir, TRUE);
+  webkit_web_context_set_web_process_extensions_directory (self->web_context,
+                                                           self->extensions_dir);
   g_signal_connect_object (self->web_context, "initialize-web-process-extensions",
                            G_CALLBACK (on_initialize_web_process_extensions_cb), self, 0);
 }
@@ -1124,7 +1139,7 @@ ensure_web_context (AtriumApp *self)
     return;
 
   self->web_context = webkit_web_context_new ();
-  setup_transport (self);
+  setup_web_process_extensions (self);
   webkit_web_context_register_uri_scheme (self->web_context, ATRIUM_SCHEME,
                                           _atrium_scheme_request_cb, self, NULL);
 
@@ -1551,7 +1566,7 @@ _atrium_app_get_user_script (AtriumApp *self)
   g_assert (bytes != NULL);
 
   ensure_media_server (self);
-  ensure_web_context (self);
+  decide_transport (self);
   values.transport = self->transport;
   values.token = self->token;
   values.max_message = self->max_message_size;
