@@ -180,15 +180,6 @@ test_calls (void)
   harness_close (window);
 }
 
-static void
-load_finished_cb (WebKitWebView   *web_view,
-                  WebKitLoadEvent  event,
-                  gboolean        *done)
-{
-  if (event == WEBKIT_LOAD_FINISHED)
-    *done = TRUE;
-}
-
 typedef struct
 {
   gboolean  done;
@@ -222,7 +213,6 @@ runtime_type_at (AtriumWindow *app_window,
   WebKitWebView *app_view = atrium_window_get_web_view (app_window);
   WebKitWebView *web_view;
   GtkWidget *window = gtk_window_new ();
-  gboolean loaded = FALSE;
   JsWait w = { FALSE, NULL };
 
   web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
@@ -233,9 +223,7 @@ runtime_type_at (AtriumWindow *app_window,
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (web_view));
   gtk_window_present (GTK_WINDOW (window));
 
-  g_signal_connect (web_view, "load-changed", G_CALLBACK (load_finished_cb), &loaded);
-  webkit_web_view_load_uri (web_view, uri);
-  harness_wait (&loaded, "the dev server's page to load");
+  harness_load_uri (web_view, uri, "the dev server's page to load");
 
   webkit_web_view_call_async_javascript_function (web_view,
                                                   "return document.title + ': ' + typeof window.atrium;",

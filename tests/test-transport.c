@@ -245,15 +245,6 @@ test_forced_on_missing (void)
   rmdir (empty);
 }
 
-static void
-load_finished_cb (WebKitWebView   *web_view,
-                  WebKitLoadEvent  event,
-                  gboolean        *done)
-{
-  if (event == WEBKIT_LOAD_FINISHED)
-    *done = TRUE;
-}
-
 typedef struct
 {
   gboolean  done;
@@ -284,7 +275,6 @@ test_hostile_frames (void)
   g_autoptr(WebKitWebView) foreign_view = NULL;
   g_autofree char *foreign_uri = NULL;
   AtriumWindow *window;
-  gboolean loaded = FALSE;
 
   g_test_summary ("Only the app's own top frame gets the native function, and its runtime "
                   "takes it away before the page runs: an iframe of the app, a sandboxed "
@@ -334,9 +324,8 @@ test_hostile_frames (void)
   foreign_view = g_object_ref_sink (g_object_new (WEBKIT_TYPE_WEB_VIEW, "web-context",
                                                   atrium_app_get_web_context (app), NULL));
   foreign_uri = g_strdup_printf ("http://127.0.0.1:%u/probe.html", foreign_port);
-  g_signal_connect (foreign_view, "load-changed", G_CALLBACK (load_finished_cb), &loaded);
-  webkit_web_view_load_uri (foreign_view, foreign_uri);
-  harness_wait (&loaded, "the foreign page to load in a view of the app's web context");
+  harness_load_uri (foreign_view, foreign_uri,
+                    "the foreign page to load in a view of the app's web context");
   {
     Probe probe = { FALSE, NULL };
 

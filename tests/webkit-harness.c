@@ -143,6 +143,21 @@ harness_wait_load (AtriumWindow *window)
   g_signal_handler_disconnect (web_view, id);
 }
 
+/* Loads @uri in a view of the test's own (not an AtriumWindow's) and
+ * waits until it has finished loading. */
+void
+harness_load_uri (WebKitWebView *web_view,
+                  const char    *uri,
+                  const char    *what)
+{
+  gboolean done = FALSE;
+  gulong id = g_signal_connect (web_view, "load-changed", G_CALLBACK (load_changed_cb), &done);
+
+  webkit_web_view_load_uri (web_view, uri);
+  harness_wait (&done, what);
+  g_signal_handler_disconnect (web_view, id);
+}
+
 AtriumWindow *
 harness_open (AtriumApp  *app,
               const char *path)

@@ -48,6 +48,9 @@ AtriumApp    *harness_app_new_for_pages (AtriumBuiltins builtins);
 AtriumWindow *harness_open         (AtriumApp    *app,
                                     const char   *path);
 void          harness_wait_load    (AtriumWindow *window);
+void          harness_load_uri     (WebKitWebView *web_view,
+                                    const char    *uri,
+                                    const char    *what);
 char         *harness_run_js       (AtriumWindow *window,
                                     const char   *body);
 JsonNode     *harness_run_js_json  (AtriumWindow *window,
