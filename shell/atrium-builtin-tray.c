@@ -1054,8 +1054,23 @@ lookup_item (AtriumApp  *self,
   return item;
 }
 
-/* Queues @change behind the page's earlier updates of @item, so that it
- * lands in the order made, and applies what is ready. Takes @change. */
+/* Whether another change of @item may wait behind a PNG. */
+static gboolean
+can_queue (Item    *item,
+           GError **error)
+{
+  if (g_queue_get_length (&item->pending) >= PENDING_MAX)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                   "At most %d changes of a tray item wait for its icon", PENDING_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Queues @change behind the earlier changes of @item still decoding a
+ * PNG, so that it lands in the order made, and applies what is ready.
+ * Takes @change. */
 static void
 item_change (Item   *item,
              Change *change)
@@ -1139,7 +1154,9 @@ atrium_app_add_tray_item (AtriumApp   *self,
  * pages' updates of it that are still decoding a PNG.
  *
  * Returns: %TRUE, or %FALSE with @error set (%ATRIUM_ERROR_NOT_FOUND,
- *   %ATRIUM_ERROR_BAD_ARGS) and nothing changed
+ *   %ATRIUM_ERROR_BAD_ARGS,
+ *   %ATRIUM_ERROR_QUEUE_FULL while 8 changes of the item wait for a PNG)
+ *   and nothing changed
  */
 gboolean
 atrium_app_set_tray_item_icon_name (AtriumApp   *self,
@@ -1154,7 +1171,8 @@ atrium_app_set_tray_item_icon_name (AtriumApp   *self,
   g_return_val_if_fail (icon_name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if ((item = lookup_item (self, id, error)) == NULL || !check_icon_name (icon_name, error))
+  if ((item = lookup_item (self, id, error)) == NULL || !check_icon_name (icon_name, error)
+      || !can_queue (item, error))
     return FALSE;
   change = g_new0 (Change, 1);
   change->set_icon = TRUE;
@@ -1194,14 +1212,9 @@ atrium_app_set_tray_item_icon_png (AtriumApp  *self,
   g_return_val_if_fail (png != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if ((item = lookup_item (self, id, error)) == NULL || !check_png (png, error))
+  if ((item = lookup_item (self, id, error)) == NULL || !check_png (png, error)
+      || !can_queue (item, error))
     return FALSE;
-  if (g_queue_get_length (&item->pending) >= PENDING_MAX)
-    {
-      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
-                   "At most %d changes of a tray item wait for its icon", PENDING_MAX);
-      return FALSE;
-    }
   change = g_new0 (Change, 1);
   change->set_icon = TRUE;
   change->png = g_bytes_ref (png);
@@ -1227,7 +1240,9 @@ atrium_app_set_tray_item_icon_png (AtriumApp  *self,
  * updates of it.
  *
  * Returns: %TRUE, or %FALSE with @error set (%ATRIUM_ERROR_NOT_FOUND,
- *   %ATRIUM_ERROR_BAD_ARGS) and nothing changed
+ *   %ATRIUM_ERROR_BAD_ARGS,
+ *   %ATRIUM_ERROR_QUEUE_FULL while 8 changes of the item wait for a PNG)
+ *   and nothing changed
  */
 gboolean
 atrium_app_set_tray_item_tooltip (AtriumApp   *self,
@@ -1242,7 +1257,7 @@ atrium_app_set_tray_item_tooltip (AtriumApp   *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if ((item = lookup_item (self, id, error)) == NULL
-      || (tooltip != NULL && !check_tooltip (tooltip, error)))
+      || (tooltip != NULL && !check_tooltip (tooltip, error)) || !can_queue (item, error))
     return FALSE;
   change = g_new0 (Change, 1);
   change->set_tooltip = TRUE;
@@ -1264,7 +1279,9 @@ atrium_app_set_tray_item_tooltip (AtriumApp   *self,
  * updates of it; the panel is told and reads it again.
  *
  * Returns: %TRUE, or %FALSE with @error set (%ATRIUM_ERROR_NOT_FOUND,
- *   %ATRIUM_ERROR_BAD_ARGS naming the menu item) and the menu as it was
+ *   %ATRIUM_ERROR_BAD_ARGS naming the menu item,
+ *   %ATRIUM_ERROR_QUEUE_FULL while 8 changes of the item wait for a PNG)
+ *   and the menu as it was
  */
 gboolean
 atrium_app_set_tray_item_menu (AtriumApp   *self,
@@ -1279,7 +1296,8 @@ atrium_app_set_tray_item_menu (AtriumApp   *self,
   g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if ((item = lookup_item (self, id, error)) == NULL || !read_menu_json (menu_json, &menu, error))
+  if ((item = lookup_item (self, id, error)) == NULL || !can_queue (item, error)
+      || !read_menu_json (menu_json, &menu, error))
     return FALSE;
   change = g_new0 (Change, 1);
   change->set_menu = TRUE;

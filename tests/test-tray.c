@@ -1212,6 +1212,43 @@ test_c_api (void)
     g_clear_pointer (&pixels, g_free);
     pixels = pixmap_property (name, path, &width, &height);
     g_assert_cmpstr (pixels, ==, "");
+
+    /* Bounded: 4 PNGs decode at once, 8 changes wait on an item (the
+     * main loop does not run meanwhile, so none lands). */
+    new_icons = heard.new_icon;
+    for (guint i = 0; i < 4; i++)
+      {
+        g_assert_true (atrium_app_set_tray_item_icon_png (app, create.id, png, &error));
+        g_assert_no_error (error);
+      }
+    g_assert_false (atrium_app_set_tray_item_icon_png (app, create.id, png, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    for (guint i = 1; i <= 4; i++)
+      {
+        g_autofree char *tooltip = g_strdup_printf ("t%u", i);
+
+        g_assert_true (atrium_app_set_tray_item_tooltip (app, create.id, tooltip, &error));
+        g_assert_no_error (error);
+      }
+    g_assert_false (atrium_app_set_tray_item_tooltip (app, create.id, "t5", &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    g_assert_false (atrium_app_set_tray_item_icon_name (app, create.id, "x", &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    g_assert_false (atrium_app_set_tray_item_menu (app, create.id, NULL, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    wait_count (&heard.new_icon, new_icons + 4, "NewIcon for the 4 queued PNGs");
+    value = item_property (name, path, "ToolTip");
+    g_assert_cmpstr (value, ==, "('', [], 't4', '')");
+    g_clear_pointer (&value, g_free);
+    layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
+    g_assert_cmpstr (layout, ==, "{Again, _Quit}");
+    g_clear_pointer (&layout, g_free);
+    g_assert_true (atrium_app_set_tray_item_tooltip (app, create.id, "none", &error));
+    g_assert_no_error (error);
   }
 
   /* A page changes C's item as its own; NULL empties the menu. */
