@@ -89,6 +89,7 @@ struct _Popup
 };
 
 static guint menu_clicked_signal;
+static guint shortcut_signal;
 
 static void update_bar (WindowMenus *wm);
 static void focus_page (WindowMenus *wm);
@@ -1062,16 +1063,25 @@ shortcut_fired_cb (GtkWidget *widget,
                    gpointer   user_data)
 {
   ShortcutData *sd = user_data;
-  AtriumApp *app = atrium_window_get_app (sd->window);
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(AtriumWindow) window = NULL;
+  g_autofree char *id = NULL;
   g_autoptr(JsonNode) data = NULL;
   JsonObject *object;
 
-  if (app == NULL || (atrium_app_get_builtins (app) & ATRIUM_BUILTIN_MENU) == 0)
+  if (atrium_window_get_app (sd->window) == NULL
+      || (atrium_app_get_builtins (atrium_window_get_app (sd->window)) & ATRIUM_BUILTIN_MENU) == 0)
     return FALSE;
+  /* A handler may remove the shortcut (and @sd with it) or close the
+   * window: what the page is told is held here first. */
+  app = g_object_ref (atrium_window_get_app (sd->window));
+  window = g_object_ref (sd->window);
+  id = g_strdup (sd->id);
   object = json_object_new ();
-  json_object_set_string_member (object, "id", sd->id);
+  json_object_set_string_member (object, "id", id);
   data = json_node_init_object (json_node_alloc (), object);
-  _atrium_app_emit_builtin (app, atrium_window_get_id (sd->window), 0, "atrium:shortcut", data);
+  g_signal_emit (app, shortcut_signal, 0, window, id);
+  _atrium_app_emit_builtin (app, atrium_window_get_id (window), 0, "atrium:shortcut", data);
   return TRUE;
 }
 
@@ -1234,6 +1244,19 @@ _atrium_builtin_menu_class_init (GObjectClass *klass)
                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                       G_TYPE_NONE, 3, ATRIUM_TYPE_WINDOW, G_TYPE_STRING,
                                       G_TYPE_BOOLEAN);
+  /**
+   * AtriumApp::shortcut:
+   * @self: the app
+   * @window: the window that had the focus
+   * @id: the shortcut's id, as the page gave it to `atrium.shortcuts.add()`
+   *
+   * A key a page asked for with `atrium.shortcuts.add()` was pressed while
+   * its window had the focus; the page gets the event `atrium:shortcut`
+   * as well.
+   */
+  shortcut_signal = g_signal_new ("shortcut", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                  NULL, NULL, NULL, G_TYPE_NONE, 2, ATRIUM_TYPE_WINDOW,
+                                  G_TYPE_STRING);
 }
 
 static void

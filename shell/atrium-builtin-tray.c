@@ -6,6 +6,7 @@
 
 #include "atrium-app-private.h"
 #include "atrium-dbusmenu-private.h"
+#include "atrium-tray.h"
 
 /* atrium.tray: icons in the desktop's panel. GTK 4 has no tray, so this
  * speaks the StatusNotifierItem protocol over GDBus itself: each item is
@@ -156,8 +157,9 @@ item_remove (Item *item)
   g_hash_table_remove (tray->items, GUINT_TO_POINTER (item->id));
   while ((change = g_queue_pop_head (&item->pending)) != NULL)
     {
-      atrium_call_return_error (g_steal_pointer (&change->call), ATRIUM_ERROR_NOT_FOUND,
-                                "The tray item was destroyed");
+      if (change->call != NULL)
+        atrium_call_return_error (g_steal_pointer (&change->call), ATRIUM_ERROR_NOT_FOUND,
+                                  "The tray item was destroyed");
       if (change->decoding)
         change->orphaned = TRUE;   /* the decoder's callback frees it */
       else
@@ -451,13 +453,38 @@ check_roles (GPtrArray  *items,
   return TRUE;
 }
 
+/* A PNG's size and header, before anything is decoded. */
+static gboolean
+check_png (GBytes  *png,
+           GError **error)
+{
+  guint32 width, height;
+
+  if (g_bytes_get_size (png) > PNG_BYTES_MAX)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The icon is %" G_GSIZE_FORMAT " bytes, over the limit of %d MiB",
+                   g_bytes_get_size (png), PNG_BYTES_MAX / (1024 * 1024));
+      return FALSE;
+    }
+  if (!_atrium_builtin_png_size (png, &width, &height, error))
+    return FALSE;
+  if (width > PNG_SIDE_MAX || height > PNG_SIDE_MAX)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The icon is %u×%u pixels, over the limit of %d×%d", width, height,
+                   PNG_SIDE_MAX, PNG_SIDE_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 read_icon (AtriumCall  *call,
            JsonNode    *value,
            Change      *change,
            GError     **error)
 {
-  guint32 width, height;
   const char *name;
 
   change->set_icon = TRUE;
@@ -465,23 +492,7 @@ read_icon (AtriumCall  *call,
     {
       if ((change->png = atrium_call_get_bytes_for_node (call, value, error)) == NULL)
         return FALSE;
-      if (g_bytes_get_size (change->png) > PNG_BYTES_MAX)
-        {
-          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
-                       "The icon is %" G_GSIZE_FORMAT " bytes, over the limit of %d MiB",
-                       g_bytes_get_size (change->png), PNG_BYTES_MAX / (1024 * 1024));
-          return FALSE;
-        }
-      if (!_atrium_builtin_png_size (change->png, &width, &height, error))
-        return FALSE;
-      if (width > PNG_SIDE_MAX || height > PNG_SIDE_MAX)
-        {
-          g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
-                       "The icon is %u×%u pixels, over the limit of %d×%d", width, height,
-                       PNG_SIDE_MAX, PNG_SIDE_MAX);
-          return FALSE;
-        }
-      return TRUE;
+      return check_png (change->png, error);
     }
   if (value == NULL || !JSON_NODE_HOLDS_VALUE (value)
       || json_node_get_value_type (value) != G_TYPE_STRING)
@@ -640,18 +651,19 @@ decoded_cb (GObject      *source,
     }
 }
 
-/* Starts decoding @change's PNG; FALSE with the call answered when too
- * many are decoding already. */
+/* Starts decoding @change's PNG; FALSE with @error set when too many are
+ * decoding already. */
 static gboolean
-decode (Tray   *tray,
-        Change *change)
+decode (Tray    *tray,
+        Change  *change,
+        GError **error)
 {
   g_autoptr(GTask) task = NULL;
 
   if (tray->decoding >= DECODING_MAX)
     {
-      atrium_call_return_error (g_steal_pointer (&change->call), ATRIUM_ERROR_QUEUE_FULL,
-                                "At most %d tray icons are decoded at once", DECODING_MAX);
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                   "At most %d tray icons are decoded at once", DECODING_MAX);
       return FALSE;
     }
   tray->decoding++;
@@ -702,12 +714,16 @@ item_drain (Item *item)
   while ((change = g_queue_peek_head (&item->pending)) != NULL && !change->decoding)
     {
       g_queue_pop_head (&item->pending);
-      if (change->error != NULL)
+      if (change->error != NULL && change->call != NULL)
         atrium_call_return_gerror (g_steal_pointer (&change->call), change->error);
+      else if (change->error != NULL)
+        /* C's PNG, found bad only as it decoded: C was told yes already. */
+        g_message ("A tray icon from C was left out: %s", change->error->message);
       else
         {
           item_apply (item, change, TRUE);
-          _atrium_builtin_return_null (g_steal_pointer (&change->call));
+          if (change->call != NULL)
+            _atrium_builtin_return_null (g_steal_pointer (&change->call));
         }
       change_free (change);
     }
@@ -726,48 +742,42 @@ app_of (AtriumCall *call)
   return atrium_window_get_app (window);
 }
 
-/* Whether a new item may be made now; the call answered if not. */
+/* Whether a new item may be made now. */
 static gboolean
-can_create (Tray       *tray,
-            AtriumCall *call)
+can_create (Tray    *tray,
+            GError **error)
 {
   if (!tray->watcher)
     {
-      atrium_call_return_error (call, ATRIUM_ERROR_NOT_SUPPORTED,
-                                "No tray: no " WATCHER_NAME " is on the session bus");
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
+                   "No tray: no " WATCHER_NAME " is on the session bus");
       return FALSE;
     }
   if (g_hash_table_size (tray->items) >= ITEMS_MAX)
     {
-      atrium_call_return_error (call, ATRIUM_ERROR_QUEUE_FULL,
-                                "An app has at most 16 tray items");
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                   "An app has at most %d tray items", ITEMS_MAX);
       return FALSE;
     }
   return TRUE;
 }
 
-/* Makes the item @change describes (its PNG decoded), and frees @change. */
-static void
-create_finish (Tray   *tray,
-               Change *change)
+/* Makes, registers and announces the item @change describes (its PNG
+ * decoded, if any): its id, or 0 with @error set. @change stays the
+ * caller's, emptied of what the item took. */
+static guint
+item_create (Tray    *tray,
+             Change  *change,
+             GError **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local = NULL;
   g_autofree char *menu_path = NULL;
-  AtriumCall *call = g_steal_pointer (&change->call);
   Item *item;
 
-  if (change->error != NULL)
-    {
-      atrium_call_return_gerror (call, change->error);
-      change_free (change);
-      return;
-    }
-  /* Asked again: the watcher may have gone while the PNG decoded. */
-  if (!can_create (tray, call))
-    {
-      change_free (change);
-      return;
-    }
+  /* Asked again for a page: the watcher may have gone while the PNG
+   * decoded. */
+  if (!can_create (tray, error))
+    return 0;
   item = g_new0 (Item, 1);
   item->tray = tray;
   item->id = ++tray->next_id;
@@ -776,26 +786,49 @@ create_finish (Tray   *tray,
   g_queue_init (&item->pending);
   menu_path = g_strdup_printf ("%s/Menu", item->path);
   item->menu = _atrium_dbusmenu_new (tray->bus, menu_path, g_steal_pointer (&change->menu),
-                                     menu_clicked_cb, item, &error);
+                                     menu_clicked_cb, item, &local);
   if (item->menu != NULL)
     {
       item_apply (item, change, FALSE);
       item->registration = g_dbus_connection_register_object (tray->bus, item->path,
                                                               tray->info->interfaces[0],
                                                               &item_vtable, item, item_free,
-                                                              &error);
+                                                              &local);
     }
-  change_free (change);
   if (item->registration == 0)
     {
       g_clear_pointer (&item->menu, _atrium_dbusmenu_free);
       item_free (item);
-      atrium_call_return_error (call, ATRIUM_ERROR_FAILED, "%s", error->message);
-      return;
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED, "%s", local->message);
+      return 0;
     }
   g_hash_table_insert (tray->items, GUINT_TO_POINTER (item->id), item);
   item_announce (item);
-  _atrium_builtin_return_int (call, item->id);
+  return item->id;
+}
+
+/* Makes the item @change describes for the page (its PNG decoded),
+ * answers its call, and frees @change. */
+static void
+create_finish (Tray   *tray,
+               Change *change)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumCall *call = g_steal_pointer (&change->call);
+  guint id;
+
+  if (change->error != NULL)
+    {
+      atrium_call_return_gerror (call, change->error);
+      change_free (change);
+      return;
+    }
+  id = item_create (tray, change, &error);
+  change_free (change);
+  if (id == 0)
+    atrium_call_return_gerror (call, error);
+  else
+    _atrium_builtin_return_int (call, id);
 }
 
 static void
@@ -826,12 +859,18 @@ create_cb (AtriumCall *call,
       change_free (change);
       return;
     }
-  if (!can_create (tray, call))
-    change_free (change);
+  if (!can_create (tray, &error))
+    {
+      atrium_call_return_gerror (call, error);
+      change_free (change);
+    }
   else if (change->png == NULL)
     create_finish (tray, change);
-  else if (!decode (tray, change))
-    change_free (change);
+  else if (!decode (tray, change, &error))
+    {
+      atrium_call_return_gerror (call, error);
+      change_free (change);
+    }
 }
 
 /* The item the call's first argument names, or NULL with the call finished. */
@@ -879,8 +918,9 @@ update_cb (AtriumCall *call,
       change_free (change);
       return;
     }
-  if (change->png != NULL && !decode (item->tray, change))
+  if (change->png != NULL && !decode (item->tray, change, &error))
     {
+      atrium_call_return_gerror (call, error);
       change_free (change);
       return;
     }
@@ -939,3 +979,353 @@ static const AtriumBuiltinMethod methods[] = {
 const AtriumBuiltinGroup _atrium_builtin_tray_group = {
   ATRIUM_BUILTIN_TRAY, "atrium.tray", "ATRIUM_BUILTIN_TRAY", methods, G_N_ELEMENTS (methods),
 };
+
+/* --- C API --- */
+
+static gboolean
+check_icon_name (const char  *icon_name,
+                 GError     **error)
+{
+  if (strlen (icon_name) > ICON_MAX || !icon_name_is_valid (icon_name))
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "The icon must be an icon name of at most %d letters, digits, - _ and .",
+                   ICON_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_tooltip (const char  *tooltip,
+               GError     **error)
+{
+  if (!g_utf8_validate (tooltip, -1, NULL) || g_utf8_strlen (tooltip, -1) > TOOLTIP_MAX)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "The tooltip must be UTF-8 of at most %d characters", TOOLTIP_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* @menu_json as a checked tray menu template; NULL for an empty menu, or
+ * with @error set. */
+static gboolean
+read_menu_json (const char          *menu_json,
+                AtriumMenuTemplate **menu,
+                GError             **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GArray) path = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GError) local = NULL;
+
+  *menu = NULL;
+  if (menu_json == NULL)
+    return TRUE;
+  if ((node = json_from_string (menu_json, &local)) == NULL)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "The tray menu is not JSON: %s",
+                   local != NULL ? local->message : "it is empty");
+      return FALSE;
+    }
+  if ((*menu = _atrium_menu_template_parse (node, accel_check, error)) == NULL)
+    return FALSE;
+  if (!check_roles ((*menu)->items, path, error))
+    {
+      g_clear_pointer (menu, _atrium_menu_template_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* @self's item @id, or NULL with @error set. */
+static Item *
+lookup_item (AtriumApp  *self,
+             guint       id,
+             GError    **error)
+{
+  Tray *tray = g_object_get_data (G_OBJECT (self), tray_key);
+  Item *item = tray != NULL ? g_hash_table_lookup (tray->items, GUINT_TO_POINTER (id)) : NULL;
+
+  if (item == NULL)
+    g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND, "No tray item %u", id);
+  return item;
+}
+
+/* Whether another change of @item may wait behind a PNG. */
+static gboolean
+can_queue (Item    *item,
+           GError **error)
+{
+  if (g_queue_get_length (&item->pending) >= PENDING_MAX)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                   "At most %d changes of a tray item wait for its icon", PENDING_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Queues @change behind the earlier changes of @item still decoding a
+ * PNG, so that it lands in the order made, and applies what is ready.
+ * Takes @change. */
+static void
+item_change (Item   *item,
+             Change *change)
+{
+  change->item_id = item->id;
+  g_queue_push_tail (&item->pending, change);
+  item_drain (item);
+}
+
+/**
+ * atrium_app_add_tray_item:
+ * @self: an app
+ * @icon_name: an icon name of the desktop's theme (letters, digits, `-_.`)
+ * @tooltip: (nullable): the item's tooltip, or %NULL for none
+ * @menu_json: (nullable): the item's menu, a JSON array in the template
+ *   format of `atrium.menu` (only the roles `quit` and `about`), or %NULL
+ *   for none
+ * @error: return location for an error
+ *
+ * Puts an icon in the desktop's panel, as `atrium.tray.create()` does for
+ * a page, whether or not %ATRIUM_BUILTIN_TRAY is on. A click on it is
+ * #AtriumApp::tray-activate, one of its menu's items
+ * #AtriumApp::tray-menu-clicked; the pages hear both as they do for their
+ * own items. When the panel's `org.kde.StatusNotifierWatcher` restarts,
+ * the item registers with it again.
+ *
+ * Errors are in the %ATRIUM_ERROR domain: %ATRIUM_ERROR_NOT_SUPPORTED
+ * without a watcher on the session bus (no panel shows tray items),
+ * %ATRIUM_ERROR_BAD_ARGS for an icon name, tooltip or menu that is not
+ * right (naming the menu item), %ATRIUM_ERROR_QUEUE_FULL past 16 items an
+ * app, the pages' included.
+ *
+ * Returns: the item's id, which the pages' calls take too, or 0 with
+ *   @error set
+ */
+guint
+atrium_app_add_tray_item (AtriumApp   *self,
+                          const char  *icon_name,
+                          const char  *tooltip,
+                          const char  *menu_json,
+                          GError     **error)
+{
+  AtriumMenuTemplate *menu = NULL;
+  Change *change;
+  Tray *tray;
+  guint id;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), 0);
+  g_return_val_if_fail (icon_name != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (!check_icon_name (icon_name, error)
+      || (tooltip != NULL && !check_tooltip (tooltip, error))
+      || !read_menu_json (menu_json, &menu, error))
+    return 0;
+  if ((tray = get_tray (self, error)) == NULL)
+    {
+      _atrium_menu_template_free (menu);
+      return 0;
+    }
+  change = g_new0 (Change, 1);
+  change->set_icon = TRUE;
+  change->icon = g_strdup (icon_name);
+  change->set_tooltip = tooltip != NULL;
+  change->tooltip = g_strdup (tooltip);
+  change->set_menu = TRUE;
+  change->menu = menu;
+  id = item_create (tray, change, error);
+  change_free (change);
+  return id;
+}
+
+/**
+ * atrium_app_set_tray_item_icon_name:
+ * @self: an app
+ * @id: a tray item's id
+ * @icon_name: an icon name of the desktop's theme (letters, digits, `-_.`)
+ * @error: return location for an error
+ *
+ * Changes the icon of the tray item @id (one C or a page made), after the
+ * pages' updates of it that are still decoding a PNG.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%ATRIUM_ERROR_NOT_FOUND,
+ *   %ATRIUM_ERROR_BAD_ARGS,
+ *   %ATRIUM_ERROR_QUEUE_FULL while 8 changes of the item wait for a PNG)
+ *   and nothing changed
+ */
+gboolean
+atrium_app_set_tray_item_icon_name (AtriumApp   *self,
+                                    guint        id,
+                                    const char  *icon_name,
+                                    GError     **error)
+{
+  Change *change;
+  Item *item;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+  g_return_val_if_fail (icon_name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((item = lookup_item (self, id, error)) == NULL || !check_icon_name (icon_name, error)
+      || !can_queue (item, error))
+    return FALSE;
+  change = g_new0 (Change, 1);
+  change->set_icon = TRUE;
+  change->icon = g_strdup (icon_name);
+  item_change (item, change);
+  return TRUE;
+}
+
+/**
+ * atrium_app_set_tray_item_icon_png:
+ * @self: an app
+ * @id: a tray item's id
+ * @png: a PNG of at most 4 MiB and 1024×1024 pixels
+ * @error: return location for an error
+ *
+ * Changes the icon of the tray item @id to @png, handed to the panel as
+ * the item's `IconPixmap`. Its header is checked here; it is decoded on a
+ * worker and lands in order with the other changes of the item. A PNG
+ * whose header is right but whose body GTK cannot read leaves the icon as
+ * it was, with a message in the log.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%ATRIUM_ERROR_NOT_FOUND,
+ *   %ATRIUM_ERROR_BAD_ARGS for what is not a PNG, %ATRIUM_ERROR_TOO_LARGE,
+ *   %ATRIUM_ERROR_QUEUE_FULL while 4 icons decode, or 8 changes of the
+ *   item wait) and nothing changed
+ */
+gboolean
+atrium_app_set_tray_item_icon_png (AtriumApp  *self,
+                                   guint       id,
+                                   GBytes     *png,
+                                   GError    **error)
+{
+  Change *change;
+  Item *item;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+  g_return_val_if_fail (png != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((item = lookup_item (self, id, error)) == NULL || !check_png (png, error)
+      || !can_queue (item, error))
+    return FALSE;
+  change = g_new0 (Change, 1);
+  change->set_icon = TRUE;
+  change->png = g_bytes_ref (png);
+  change->item_id = item->id;   /* the decoder's callback looks for it */
+  if (!decode (item->tray, change, error))
+    {
+      change_free (change);
+      return FALSE;
+    }
+  item_change (item, change);
+  return TRUE;
+}
+
+/**
+ * atrium_app_set_tray_item_tooltip:
+ * @self: an app
+ * @id: a tray item's id
+ * @tooltip: (nullable): the new tooltip (at most 1,024 characters), or
+ *   %NULL for none
+ * @error: return location for an error
+ *
+ * Changes the tooltip of the tray item @id, in order with the pages'
+ * updates of it.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%ATRIUM_ERROR_NOT_FOUND,
+ *   %ATRIUM_ERROR_BAD_ARGS,
+ *   %ATRIUM_ERROR_QUEUE_FULL while 8 changes of the item wait for a PNG)
+ *   and nothing changed
+ */
+gboolean
+atrium_app_set_tray_item_tooltip (AtriumApp   *self,
+                                  guint        id,
+                                  const char  *tooltip,
+                                  GError     **error)
+{
+  Change *change;
+  Item *item;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((item = lookup_item (self, id, error)) == NULL
+      || (tooltip != NULL && !check_tooltip (tooltip, error)) || !can_queue (item, error))
+    return FALSE;
+  change = g_new0 (Change, 1);
+  change->set_tooltip = TRUE;
+  change->tooltip = g_strdup (tooltip != NULL ? tooltip : "");
+  item_change (item, change);
+  return TRUE;
+}
+
+/**
+ * atrium_app_set_tray_item_menu:
+ * @self: an app
+ * @id: a tray item's id
+ * @menu_json: (nullable): the new menu, a JSON array in the template
+ *   format of `atrium.menu` (only the roles `quit` and `about`), or %NULL
+ *   for none
+ * @error: return location for an error
+ *
+ * Replaces the menu of the tray item @id, in order with the pages'
+ * updates of it; the panel is told and reads it again.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%ATRIUM_ERROR_NOT_FOUND,
+ *   %ATRIUM_ERROR_BAD_ARGS naming the menu item,
+ *   %ATRIUM_ERROR_QUEUE_FULL while 8 changes of the item wait for a PNG)
+ *   and the menu as it was
+ */
+gboolean
+atrium_app_set_tray_item_menu (AtriumApp   *self,
+                               guint        id,
+                               const char  *menu_json,
+                               GError     **error)
+{
+  AtriumMenuTemplate *menu = NULL;
+  Change *change;
+  Item *item;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((item = lookup_item (self, id, error)) == NULL || !can_queue (item, error)
+      || !read_menu_json (menu_json, &menu, error))
+    return FALSE;
+  change = g_new0 (Change, 1);
+  change->set_menu = TRUE;
+  change->menu = menu;
+  item_change (item, change);
+  return TRUE;
+}
+
+/**
+ * atrium_app_remove_tray_item:
+ * @self: an app
+ * @id: a tray item's id
+ *
+ * Takes the tray item @id (one C or a page made) out of the panel. The
+ * pages' updates of it still waiting fail with `not-found`.
+ *
+ * Returns: %TRUE if there was such an item
+ */
+gboolean
+atrium_app_remove_tray_item (AtriumApp *self,
+                             guint      id)
+{
+  Item *item;
+
+  g_return_val_if_fail (ATRIUM_IS_APP (self), FALSE);
+
+  if ((item = lookup_item (self, id, NULL)) == NULL)
+    return FALSE;
+  item_remove (item);
+  return TRUE;
+}

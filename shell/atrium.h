@@ -21,6 +21,7 @@
 #include "atrium-print.h"
 #include "atrium-store.h"
 #include "atrium-menu.h"
+#include "atrium-tray.h"
 
 #undef ATRIUM_INSIDE
 

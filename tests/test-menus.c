@@ -255,6 +255,68 @@ test_context_menu (void)
   harness_close (window);
 }
 
+/* An app of its own with developer tools on (@devtools) or off: a right
+ * click on the page and in a text field keeps Inspect Element exactly
+ * when they are on. */
+static void
+context_menu_devtools (gboolean devtools)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AtriumAssets) assets =
+    atrium_assets_new_for_directory (g_test_get_filename (G_TEST_DIST, "pages", NULL), &error);
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(GArray) plain = NULL;
+  g_autoptr(GArray) field = NULL;
+  const char *title = devtools ? "menus-devtools-on" : "menus-devtools-off";
+  AtriumWindow *window;
+
+  if (!desktop_need_wm ())
+    return;
+  if (!devtools && g_getenv ("ATRIUM_DEVTOOLS") != NULL)
+    {
+      g_test_skip ("ATRIUM_DEVTOOLS is set, which turns developer tools on in every app");
+      return;
+    }
+  g_assert_no_error (error);
+  app = harness_app_new (assets);
+  atrium_app_set_devtools (app, devtools);
+  window = harness_open (app, "/index.html");
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  desktop_wait_window (title);
+  desktop_focus (xid_of (window));
+  g_assert_cmpint (webkit_settings_get_enable_developer_extras (
+                     webkit_web_view_get_settings (atrium_window_get_web_view (window))),
+                   ==, devtools);
+  assert_js (window,
+             "document.body.insertAdjacentHTML('afterbegin',"
+             "  '<input id=\"f\" value=\"hello\" style=\"position:fixed;left:20px;top:200px;"
+             "width:200px;height:30px\">');"
+             "return 'ok';", "ok");
+
+  plain = right_click (window, 400, 400);
+  g_assert_false (has_navigation (plain));
+  g_assert_cmpint (has_action (plain, WEBKIT_CONTEXT_MENU_ACTION_INSPECT_ELEMENT), ==, devtools);
+  g_assert_cmpuint (plain->len, ==, devtools ? 1 : 0);
+
+  field = right_click (window, 100, 215);
+  g_assert_false (has_navigation (field));
+  g_assert_true (has_action (field, WEBKIT_CONTEXT_MENU_ACTION_PASTE));
+  g_assert_cmpint (has_action (field, WEBKIT_CONTEXT_MENU_ACTION_INSPECT_ELEMENT), ==, devtools);
+  harness_close (window);
+}
+
+static void
+test_context_menu_devtools_on (void)
+{
+  context_menu_devtools (TRUE);
+}
+
+static void
+test_context_menu_devtools_off (void)
+{
+  context_menu_devtools (FALSE);
+}
+
 static gboolean
 popover_shown (gpointer data)
 {
@@ -443,6 +505,20 @@ test_menu_bar (void)
   label = label_of_first (bar);
   g_assert_cmpstr (label, ==, "File");
 
+  /* A window opened after the menu was set gets its bar too. */
+  {
+    AtriumWindow *second = open_window ("menus-bar-second");
+    g_autofree char *second_label = NULL;
+
+    harness_wait_for (bar_shown, second, "the application menu bar on a second window");
+    g_assert_true (_atrium_builtin_menu_get_bar (second) != bar);
+    second_label = label_of_first (_atrium_builtin_menu_get_bar (second));
+    g_assert_cmpstr (second_label, ==, "File");
+    harness_close (second);
+    desktop_wait_window_gone ("menus-bar-second");
+    desktop_focus (xid_of (window));
+  }
+
   /* Click "File" on the bar, then its first item. */
   item = gtk_widget_get_first_child (bar);
   g_assert_nonnull (item);
@@ -573,6 +649,15 @@ shortcuts_reached (gpointer data)
   return atoi (text) >= wait->count;
 }
 
+static void
+shortcut_cb (AtriumApp    *app,
+             AtriumWindow *window,
+             const char   *id,
+             GPtrArray    *heard)
+{
+  g_ptr_array_add (heard, g_strdup_printf ("%u %s", atrium_window_get_id (window), id));
+}
+
 static gboolean
 all_selected (gpointer data)
 {
@@ -589,10 +674,14 @@ test_shortcuts (void)
 {
   AtriumWindow *window;
   JsWait wait;
+  g_autoptr(GPtrArray) heard = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *expected = NULL;
+  gulong handler;
 
   if (!desktop_need_wm ())
     return;
   window = open_window ("menus-shortcuts");
+  handler = g_signal_connect (get_app (), "shortcut", G_CALLBACK (shortcut_cb), heard);
   assert_js (window,
              HARNESS_JS_CODE
              "window.__keys = [];"
@@ -629,6 +718,15 @@ test_shortcuts (void)
    * has it (the selection would stay 0-0 had a shortcut taken it). */
   harness_wait_for (all_selected, window, "Control+A to select the text field's text");
   assert_js (window, "return window.__keys.join();", "find,jump");
+
+  /* C heard the same, with the window. */
+  g_signal_handler_disconnect (get_app (), handler);
+  g_assert_cmpuint (heard->len, ==, 2);
+  expected = g_strdup_printf ("%u find", atrium_window_get_id (window));
+  g_assert_cmpstr (g_ptr_array_index (heard, 0), ==, expected);
+  g_free (expected);
+  expected = g_strdup_printf ("%u jump", atrium_window_get_id (window));
+  g_assert_cmpstr (g_ptr_array_index (heard, 1), ==, expected);
 
   harness_close (window);
 }
@@ -700,6 +798,20 @@ test_forbidden (void)
   harness_close (window);
 }
 
+static void
+count_activation (GSimpleAction *action,
+                  GVariant      *parameter,
+                  guint         *count)
+{
+  (*count)++;
+}
+
+static gboolean
+count_is_set (gpointer count)
+{
+  return *(guint *) count > 0;
+}
+
 /* A C menu model, in place of the page's. */
 static void
 test_c_model (void)
@@ -720,10 +832,277 @@ test_c_model (void)
   harness_wait_for (bar_shown, window, "the C menu bar to show");
   label = label_of_first (_atrium_builtin_menu_get_bar (window));
   g_assert_cmpstr (label, ==, "Program");
-  atrium_window_set_menu_model (window, NULL);
+
+  /* The window's own model wins over the app's, and a click on its item
+   * reaches the item's action. */
+  {
+    g_autoptr(GMenu) own = g_menu_new ();
+    g_autoptr(GMenu) tools = g_menu_new ();
+    g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+    g_autoptr(GSimpleAction) hit = g_simple_action_new ("hit", NULL);
+    guint hits = 0;
+    GtkWidget *bar, *item;
+    graphene_rect_t bounds;
+
+    g_signal_connect (hit, "activate", G_CALLBACK (count_activation), &hits);
+    g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (hit));
+    gtk_widget_insert_action_group (GTK_WIDGET (window), "test", G_ACTION_GROUP (group));
+    g_menu_append (tools, "_Hit", "test.hit");
+    g_menu_append_submenu (own, "Tools", G_MENU_MODEL (tools));
+    atrium_window_set_menu_model (window, G_MENU_MODEL (own));
+    harness_wait_for (bar_shown, window, "the window's C menu bar to show");
+    bar = _atrium_builtin_menu_get_bar (window);
+    g_free (label);
+    label = label_of_first (bar);
+    g_assert_cmpstr (label, ==, "Tools");
+
+    item = gtk_widget_get_first_child (bar);
+    g_assert_nonnull (item);
+    g_assert_true (gtk_widget_compute_bounds (item, GTK_WIDGET (window), &bounds));
+    click_at (window, bounds.origin.x + bounds.size.width / 2,
+              bounds.origin.y + bounds.size.height / 2, 1);
+    harness_wait_for (bar_menu_shown, bar, "the Tools menu to open");
+    press ("h");
+    harness_wait_for (count_is_set, &hits, "the window menu's Hit to reach its action");
+    g_assert_cmpuint (hits, ==, 1);
+
+    /* NULL goes back to the app's. */
+    atrium_window_set_menu_model (window, NULL);
+    harness_wait_for (bar_shown, window, "the app's C menu bar to show again");
+    g_free (label);
+    label = label_of_first (_atrium_builtin_menu_get_bar (window));
+    g_assert_cmpstr (label, ==, "Program");
+    gtk_widget_insert_action_group (GTK_WIDGET (window), "test", NULL);
+  }
+
   atrium_app_set_menu_model (app, NULL);
   g_assert_null (_atrium_builtin_menu_get_bar (window));
   harness_close (window);
+}
+
+/* --- roles --- */
+
+typedef struct
+{
+  GdkClipboard *clipboard;
+  const char   *wanted;
+  gboolean      reading;
+  char         *text;
+} ClipboardWait;
+
+static void
+clipboard_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  ClipboardWait *wait = data;
+
+  g_free (wait->text);
+  wait->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  wait->reading = FALSE;
+}
+
+/* Reads the clipboard again and again until it holds @wanted. */
+static gboolean
+clipboard_holds (gpointer data)
+{
+  ClipboardWait *wait = data;
+
+  if (wait->reading)
+    return FALSE;
+  if (g_strcmp0 (wait->text, wait->wanted) == 0)
+    return TRUE;
+  wait->reading = TRUE;
+  gdk_clipboard_read_text_async (wait->clipboard, NULL, clipboard_read_cb, wait);
+  return FALSE;
+}
+
+static void
+wait_clipboard (AtriumWindow *window,
+                const char   *wanted,
+                const char   *what)
+{
+  ClipboardWait wait = { gtk_widget_get_clipboard (GTK_WIDGET (window)), wanted, FALSE, NULL };
+
+  harness_wait_for (clipboard_holds, &wait, what);
+  /* No read left behind to write into this frame. */
+  while (wait.reading)
+    g_main_context_iteration (NULL, TRUE);
+  g_free (wait.text);
+}
+
+static gboolean
+zoomed_in (gpointer data)
+{
+  return webkit_web_view_get_zoom_level (atrium_window_get_web_view (data)) > 1.0;
+}
+
+static gboolean
+zoom_reset (gpointer data)
+{
+  return webkit_web_view_get_zoom_level (atrium_window_get_web_view (data)) == 1.0;
+}
+
+/* Whether openbox has @window fullscreen (_NET_WM_STATE), as GTK heard. */
+static gboolean
+wm_fullscreen (AtriumWindow *window)
+{
+  g_autofree char *id = g_strdup_printf ("%lu", xid_of (window));
+  const char * const argv[] = { "xprop", "-id", id, "_NET_WM_STATE", NULL };
+  g_autofree char *out = desktop_run_tool (argv, NULL);
+
+  return out != NULL && strstr (out, "_NET_WM_STATE_FULLSCREEN") != NULL;
+}
+
+static gboolean
+is_fullscreen (gpointer data)
+{
+  return gtk_window_is_fullscreen (data) && wm_fullscreen (data);
+}
+
+static gboolean
+is_not_fullscreen (gpointer data)
+{
+  return !gtk_window_is_fullscreen (data) && !wm_fullscreen (data);
+}
+
+static void
+load_finished_cb (WebKitWebView   *view,
+                  WebKitLoadEvent  event,
+                  guint           *loads)
+{
+  if (event == WEBKIT_LOAD_FINISHED)
+    (*loads)++;
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return g_list_find (gtk_application_get_windows (GTK_APPLICATION (get_app ())), data) == NULL;
+}
+
+/* Each role of an application menu does what it says in the window it
+ * is pressed in (by its accelerator) or clicked on the menu bar. */
+static void
+test_roles (void)
+{
+  AtriumWindow *window;
+  HarnessJsWait js = { NULL, NULL };
+  GtkWidget *bar, *item;
+  graphene_rect_t bounds;
+  guint loads = 0;
+  gulong handler;
+
+  if (!desktop_need_wm ())
+    return;
+  window = open_window ("menus-roles");
+  js.window = window;
+  assert_js (window,
+             HARNESS_JS_CODE
+             "return await code(() => atrium.menu.setApplicationMenu(["
+             "  {label: 'Edit', submenu: ["
+             "    {role: 'undo', accelerator: '<Control><Alt>z'},"
+             "    {role: 'redo', accelerator: '<Control><Alt>y'},"
+             "    {role: 'cut', accelerator: '<Control><Alt>x'},"
+             "    {role: 'copy', accelerator: '<Control><Alt>c'},"
+             "    {role: 'paste', accelerator: '<Control><Alt>v'},"
+             "    {role: 'selectAll', accelerator: '<Control><Alt>a'}]},"
+             "  {label: 'View', submenu: ["
+             "    {role: 'reload', accelerator: '<Control><Alt>r'},"
+             "    {role: 'zoomIn', accelerator: '<Control><Alt>i'},"
+             "    {role: 'zoomReset', accelerator: '<Control><Alt>0'},"
+             "    {role: 'toggleFullscreen', accelerator: '<Control><Alt>f'}]},"
+             "  {label: 'Window', submenu: [{role: 'close'}]}]));",
+             "resolved");
+  harness_wait_for (bar_shown, window, "the menu bar with the roles to show");
+
+  /* selectAll and copy in one field, paste in another, cut, undo and redo
+   * there: each runs its editing command in the field with the focus, as
+   * the page's own events say. (What WebKit 2.50 copies under Xvfb never
+   * reaches the GDK clipboard, the native Control+C's included, so the
+   * copy is seen by its event; a paste takes what C put there.) */
+  assert_js (window,
+             "document.body.insertAdjacentHTML('afterbegin',"
+             "  '<input id=\"a\" value=\"hello world\"><input id=\"b\" value=\"\">');"
+             "window.__edits = [];"
+             "for (const e of ['copy', 'cut', 'paste'])"
+             "  document.addEventListener(e, (ev) => __edits.push(e + ' ' + ev.target.id + ' '"
+             "    + (e === 'paste' ? ev.clipboardData.getData('text/plain')"
+             "                     : String(window.getSelection()))));"
+             "const a = document.getElementById('a'); a.focus(); a.setSelectionRange(0, 0);"
+             "return 'ok';", "ok");
+  desktop_key (xid_of (window), "ctrl+alt+a");
+  js.body = "const a = document.getElementById('a');"
+            "return a.selectionStart === 0 && a.selectionEnd === 11;";
+  harness_wait_for (harness_js_true, &js, "selectAll to select the field's text");
+  desktop_key (xid_of (window), "ctrl+alt+c");
+  js.body = "return __edits.join() === 'copy a hello world';";
+  harness_wait_for (harness_js_true, &js, "copy to copy the field's selection");
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (window)), "from C");
+  wait_clipboard (window, "from C", "C's text on the clipboard");
+  assert_js (window, "document.getElementById('b').focus(); return 'ok';", "ok");
+  desktop_key (xid_of (window), "ctrl+alt+v");
+  js.body = "return document.getElementById('b').value === 'from C';";
+  harness_wait_for (harness_js_true, &js, "paste to put the clipboard in the second field");
+  assert_js (window, "return __edits.join();", "copy a hello world,paste b from C");
+
+  assert_js (window, "const b = document.getElementById('b'); b.select();"
+             "return b.selectionStart + '-' + b.selectionEnd;", "0-6");
+  desktop_key (xid_of (window), "ctrl+alt+x");
+  js.body = "return document.getElementById('b').value === '';";
+  harness_wait_for (harness_js_true, &js, "cut to empty the field");
+  assert_js (window, "return __edits.join();",
+             "copy a hello world,paste b from C,cut b from C");
+  desktop_key (xid_of (window), "ctrl+alt+z");
+  js.body = "return document.getElementById('b').value === 'from C';";
+  harness_wait_for (harness_js_true, &js, "undo to bring the cut text back");
+  desktop_key (xid_of (window), "ctrl+alt+y");
+  js.body = "return document.getElementById('b').value === '';";
+  harness_wait_for (harness_js_true, &js, "redo to cut it again");
+
+  /* Zoom in, then back to 1. */
+  g_assert_cmpfloat (webkit_web_view_get_zoom_level (atrium_window_get_web_view (window)), ==,
+                     1.0);
+  desktop_key (xid_of (window), "ctrl+alt+i");
+  harness_wait_for (zoomed_in, window, "zoomIn to zoom the page in");
+  desktop_key (xid_of (window), "ctrl+alt+0");
+  harness_wait_for (zoom_reset, window, "zoomReset to bring the zoom back to 1");
+
+  /* Fullscreen, as the window manager has it, and back. */
+  g_assert_false (wm_fullscreen (window));
+  desktop_key (xid_of (window), "ctrl+alt+f");
+  harness_wait_for (is_fullscreen, window, "toggleFullscreen to make the window fullscreen");
+  desktop_key (xid_of (window), "ctrl+alt+f");
+  harness_wait_for (is_not_fullscreen, window, "toggleFullscreen to leave fullscreen");
+
+  /* Reload: the page loads again, its state gone. */
+  assert_js (window, "window.__marker = 'set'; return window.__marker;", "set");
+  handler = g_signal_connect (atrium_window_get_web_view (window), "load-changed",
+                              G_CALLBACK (load_finished_cb), &loads);
+  desktop_key (xid_of (window), "ctrl+alt+r");
+  harness_wait_for (count_is_set, &loads, "reload to load the page again");
+  g_signal_handler_disconnect (atrium_window_get_web_view (window), handler);
+  assert_js (window, "return typeof window.__marker;", "undefined");
+
+  /* Close, clicked on the bar: Window, then _Close by its mnemonic. */
+  desktop_focus (xid_of (window));
+  bar = _atrium_builtin_menu_get_bar (window);
+  item = gtk_widget_get_last_child (bar);
+  g_assert_nonnull (item);
+  g_assert_true (gtk_widget_compute_bounds (item, GTK_WIDGET (window), &bounds));
+  g_object_ref (window);
+  click_at (window, bounds.origin.x + bounds.size.width / 2,
+            bounds.origin.y + bounds.size.height / 2, 1);
+  harness_wait_for (bar_menu_shown, bar, "the Window menu to open");
+  press ("c");
+  harness_wait_for (window_gone, window, "close to close the window");
+  desktop_wait_window_gone ("menus-roles");
+  harness_close (window);
+  g_object_unref (window);
+
+  /* The app's menu goes, for the tests after. */
+  atrium_app_set_menu_model (get_app (), NULL);
 }
 
 int
@@ -746,6 +1125,9 @@ main (int   argc,
   g_test_add_func ("/atrium/menus/bad-calls", test_bad_calls);
   g_test_add_func ("/atrium/menus/forbidden", test_forbidden);
   g_test_add_func ("/atrium/menus/c-model", test_c_model);
+  g_test_add_func ("/atrium/menus/roles", test_roles);
+  g_test_add_func ("/atrium/menus/context-menu-devtools-on", test_context_menu_devtools_on);
+  g_test_add_func ("/atrium/menus/context-menu-devtools-off", test_context_menu_devtools_off);
 
   status = g_test_run ();
   g_clear_object (&shared_app);

@@ -153,6 +153,10 @@ test_forbidden (void)
   harness_close (window);
 }
 
+static void after_restart (AtriumWindow *window,
+                           const char   *name,
+                           const char   *path);
+
 /* No watcher, not-supported; one appears, the item registers, the panel
  * reads it and activates it, and the page hears; the watcher restarts,
  * the item registers again; bad input changes nothing. */
@@ -232,6 +236,9 @@ test_tray (void)
   g_clear_pointer (&path, g_free);
   last_item (&name, &path);
   g_assert_cmpstr (path, ==, "/org/atrium/StatusNotifierItem/1");
+  /* And it works for the new watcher as for the old: Activate and a
+   * menu item's Event reach the page. */
+  after_restart (window, name, path);
 
   /* At most 16 items. */
   harness_assert_js (window, HARNESS_JS_CODE
@@ -489,6 +496,35 @@ menu_path_of (const char *name,
   g_assert_false (g_str_has_prefix (value, "error"));
   /* g_variant_print() quotes it: 'objectpath '/…'' without annotations is '/…'. */
   return g_strndup (strchr (value, '/'), strrchr (value, '\'') - strchr (value, '/'));
+}
+
+/* For test_tray(): the item registered again with a restarted watcher,
+ * which calls Activate and then a menu item's Event as its panel would;
+ * the page hears both. */
+static void
+after_restart (AtriumWindow *window,
+               const char   *name,
+               const char   *path)
+{
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *menu = NULL, *layout = NULL;
+  HarnessJsWait wait = { window, NULL };
+
+  harness_assert_js (window, "window.__clicks = [];"
+                     "atrium.on('atrium:menu.clicked', (d) => __clicks.push(d));"
+                     "return atrium.tray.update(__id, { menu: [{ id: 'again', label: 'Again' }] });",
+                     "null");
+  g_variant_unref (panel_call (name, path, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 1, 1)));
+  wait.body = "return __activated.length === 2 && __activated[1] === __id;";
+  harness_wait_for (harness_js_true, &wait, "atrium:tray.activate after the watcher restarted");
+
+  menu = menu_path_of (name, path);
+  layout = get_layout (name, menu, 0, -1, no_names, NULL, ids);
+  g_assert_cmpstr (layout, ==, "{Again}");
+  g_assert_null (click (name, menu, GPOINTER_TO_INT (g_hash_table_lookup (ids, "Again"))));
+  wait.body = "return __clicks.length === 1 && __clicks[0].id === 'again'"
+              "  && __clicks[0].trayId === __id;";
+  harness_wait_for (harness_js_true, &wait, "atrium:menu.clicked after the watcher restarted");
 }
 
 /* The panel reads a tray item's menu, clicks its items and the page and C
@@ -970,6 +1006,275 @@ test_demo (void)
   harness_close (window);
 }
 
+/* --- the C API --- */
+
+typedef struct
+{
+  AtriumApp *app;
+  guint      id;
+} CCreate;
+
+/* Adds a tray item from C until the app has seen the watcher. */
+static gboolean
+c_created (gpointer data)
+{
+  CCreate *create = data;
+  g_autoptr(GError) error = NULL;
+
+  create->id = atrium_app_add_tray_item (create->app, "mail-unread", "3 new",
+                                         "[{\"id\": \"open\", \"label\": \"_Open\"},"
+                                         " {\"id\": \"mute\", \"label\": \"Mute\","
+                                         "  \"type\": \"checkbox\"}]", &error);
+  if (create->id == 0)
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED);
+  return create->id != 0;
+}
+
+static void
+tray_activate_cb (AtriumApp *app,
+                  guint      id,
+                  GArray    *activated)
+{
+  g_array_append_val (activated, id);
+}
+
+static gboolean
+array_filled (gpointer data)
+{
+  return ((GArray *) data)->len > 0;
+}
+
+static void
+assert_bad_args (GError     *error,
+                 const char *part)
+{
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+  g_test_message ("bad-args: %s", error->message);
+  g_assert_nonnull (strstr (error->message, part));
+}
+
+/* C makes, changes and removes a tray item as a page does: the panel
+ * reads it, its Activate and menu clicks reach C and the pages; bad input
+ * is an error and changes nothing. */
+static void
+test_c_api (void)
+{
+  g_autoptr(AtriumApp) app =
+    harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_TRAY);
+  AtriumWindow *window = harness_open (app, "/index.html");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) activated = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *name = NULL, *path = NULL, *value = NULL, *menu = NULL, *layout = NULL;
+  g_autofree char *long_tooltip = g_strnfill (1025, 'y');
+  HarnessJsWait wait = { window, NULL };
+  CCreate create = { app, 0 };
+
+  /* No watcher: not-supported. */
+  g_assert_cmpuint (atrium_app_add_tray_item (app, "mail-unread", NULL, NULL, &error), ==, 0);
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  c_clicks = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (app, "tray-menu-clicked", G_CALLBACK (tray_menu_clicked_cb), NULL);
+  g_signal_connect (app, "tray-activate", G_CALLBACK (tray_activate_cb), activated);
+  harness_assert_js (window, "window.__activated = []; window.__clicks = [];"
+                     "atrium.on('atrium:tray.activate', (d) => __activated.push(d.id));"
+                     "atrium.on('atrium:menu.clicked', (d) => __clicks.push(d.id + ' ' + d.trayId));"
+                     "return 1;", "1");
+  panel_start ();
+  harness_wait_for (c_created, &create, "atrium_app_add_tray_item() to find the watcher");
+  g_assert_cmpuint (create.id, ==, 1);
+  harness_wait_for (registered, GUINT_TO_POINTER (1), "the C item to register with the watcher");
+  last_item (&name, &path);
+  g_assert_cmpstr (path, ==, "/org/atrium/StatusNotifierItem/1");
+  value = item_property (name, path, "IconName");
+  g_assert_cmpstr (value, ==, "'mail-unread'");
+  g_clear_pointer (&value, g_free);
+  value = item_property (name, path, "ToolTip");
+  g_assert_cmpstr (value, ==, "('', [], '3 new', '')");
+  g_clear_pointer (&value, g_free);
+  menu = menu_path_of (name, path);
+  layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
+  g_assert_cmpstr (layout, ==, "{_Open, Mute[ ]}");
+  g_clear_pointer (&layout, g_free);
+
+  /* Changes: the panel is told and reads them. */
+  g_assert_true (atrium_app_set_tray_item_icon_name (app, create.id, "mail-read", &error));
+  g_assert_no_error (error);
+  wait_count (&heard.new_icon, 1, "NewIcon after atrium_app_set_tray_item_icon_name()");
+  value = item_property (name, path, "IconName");
+  g_assert_cmpstr (value, ==, "'mail-read'");
+  g_clear_pointer (&value, g_free);
+  g_assert_true (atrium_app_set_tray_item_tooltip (app, create.id, "none", &error));
+  g_assert_no_error (error);
+  value = item_property (name, path, "ToolTip");
+  g_assert_cmpstr (value, ==, "('', [], 'none', '')");
+  g_clear_pointer (&value, g_free);
+  g_assert_true (atrium_app_set_tray_item_menu (app, create.id,
+                                                "[{\"id\": \"again\", \"label\": \"Again\"},"
+                                                " {\"role\": \"quit\"}]", &error));
+  g_assert_no_error (error);
+  wait_count (&heard.layout_updated, 1, "LayoutUpdated after atrium_app_set_tray_item_menu()");
+  layout = get_layout (name, menu, 0, -1, no_names, NULL, ids);
+  g_assert_cmpstr (layout, ==, "{Again, _Quit}");
+  g_clear_pointer (&layout, g_free);
+
+  /* The panel's Activate and click reach C and the page. */
+  g_variant_unref (panel_call (name, path, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 0, 0)));
+  harness_wait_for (array_filled, activated, "::tray-activate for the C item");
+  g_assert_cmpuint (g_array_index (activated, guint, 0), ==, create.id);
+  g_assert_null (click (name, menu, GPOINTER_TO_INT (g_hash_table_lookup (ids, "Again"))));
+  wait.body = "return __activated.join() === '1' && __clicks.join() === 'again 1';";
+  harness_wait_for (harness_js_true, &wait, "the C item's activation and click in the page");
+  g_assert_cmpuint (c_clicks->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (c_clicks, 0), ==, "1 again 0");
+
+  /* Bad input: an error, and the item as it was. */
+  g_assert_false (atrium_app_set_tray_item_icon_name (app, create.id, "../../etc/x", &error));
+  assert_bad_args (error, "icon name");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_icon_name (app, create.id, "", &error));
+  assert_bad_args (error, "icon name");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_tooltip (app, create.id, long_tooltip, &error));
+  assert_bad_args (error, "tooltip");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_tooltip (app, create.id, "\xff\xfe", &error));
+  assert_bad_args (error, "UTF-8");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_menu (app, create.id, "[{\"role\": \"copy\"}]",
+                                                 &error));
+  assert_bad_args (error, "menu item 1: a tray menu has only the roles quit and about");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_menu (app, create.id, "[{\"id\": \"a\"}", &error));
+  assert_bad_args (error, "not JSON");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_menu (app, create.id, "", &error));
+  assert_bad_args (error, "not JSON");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_menu (app, create.id, "{\"id\": \"a\"}", &error));
+  assert_bad_args (error, "array");
+  g_clear_error (&error);
+  g_assert_cmpuint (atrium_app_add_tray_item (app, "x y", NULL, NULL, &error), ==, 0);
+  assert_bad_args (error, "icon name");
+  g_clear_error (&error);
+  g_assert_false (atrium_app_set_tray_item_tooltip (app, 999, "x", &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  value = item_property (name, path, "IconName");
+  g_assert_cmpstr (value, ==, "'mail-read'");
+  g_clear_pointer (&value, g_free);
+  value = item_property (name, path, "ToolTip");
+  g_assert_cmpstr (value, ==, "('', [], 'none', '')");
+  g_clear_pointer (&value, g_free);
+  layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
+  g_assert_cmpstr (layout, ==, "{Again, _Quit}");
+  g_clear_pointer (&layout, g_free);
+
+  /* A PNG from C: its header checked at once, decoded on a worker, and
+   * the panel told. */
+  {
+    g_autofree char *b64 = png_base64 (3, 2);
+    gsize size;
+    g_autofree guchar *data = g_base64_decode (b64, &size);
+    g_autoptr(GBytes) png = g_bytes_new (data, size);
+    g_autoptr(GBytes) garbage = g_bytes_new_static ("not a png", 9);
+    g_autofree char *pixels = NULL;
+    guint new_icons = heard.new_icon;
+    int width, height;
+
+    g_assert_false (atrium_app_set_tray_item_icon_png (app, create.id, garbage, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+    g_clear_error (&error);
+    g_assert_false (atrium_app_set_tray_item_icon_png (app, 999, png, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_true (atrium_app_set_tray_item_icon_png (app, create.id, png, &error));
+    g_assert_no_error (error);
+    wait_count (&heard.new_icon, new_icons + 1, "NewIcon after a PNG from C");
+    pixels = pixmap_property (name, path, &width, &height);
+    g_assert_cmpint (width, ==, 3);
+    g_assert_cmpint (height, ==, 2);
+    g_assert_cmpstr (pixels, ==, "ff123456 00000000 80ff0000");
+    g_clear_pointer (&value, g_free);
+    value = item_property (name, path, "IconName");
+    g_assert_cmpstr (value, ==, "''");
+    g_clear_pointer (&value, g_free);
+    /* And back to a name, in order behind it. */
+    g_assert_true (atrium_app_set_tray_item_icon_png (app, create.id, png, &error));
+    g_assert_true (atrium_app_set_tray_item_icon_name (app, create.id, "mail-read", &error));
+    g_assert_no_error (error);
+    wait_count (&heard.new_icon, new_icons + 3, "NewIcon for the PNG and the name after it");
+    value = item_property (name, path, "IconName");
+    g_assert_cmpstr (value, ==, "'mail-read'");
+    g_clear_pointer (&value, g_free);
+    g_clear_pointer (&pixels, g_free);
+    pixels = pixmap_property (name, path, &width, &height);
+    g_assert_cmpstr (pixels, ==, "");
+
+    /* Bounded: 4 PNGs decode at once, 8 changes wait on an item (the
+     * main loop does not run meanwhile, so none lands). */
+    new_icons = heard.new_icon;
+    for (guint i = 0; i < 4; i++)
+      {
+        g_assert_true (atrium_app_set_tray_item_icon_png (app, create.id, png, &error));
+        g_assert_no_error (error);
+      }
+    g_assert_false (atrium_app_set_tray_item_icon_png (app, create.id, png, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    for (guint i = 1; i <= 4; i++)
+      {
+        g_autofree char *tooltip = g_strdup_printf ("t%u", i);
+
+        g_assert_true (atrium_app_set_tray_item_tooltip (app, create.id, tooltip, &error));
+        g_assert_no_error (error);
+      }
+    g_assert_false (atrium_app_set_tray_item_tooltip (app, create.id, "t5", &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    g_assert_false (atrium_app_set_tray_item_icon_name (app, create.id, "x", &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    g_assert_false (atrium_app_set_tray_item_menu (app, create.id, NULL, &error));
+    g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
+    g_clear_error (&error);
+    wait_count (&heard.new_icon, new_icons + 4, "NewIcon for the 4 queued PNGs");
+    value = item_property (name, path, "ToolTip");
+    g_assert_cmpstr (value, ==, "('', [], 't4', '')");
+    g_clear_pointer (&value, g_free);
+    layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
+    g_assert_cmpstr (layout, ==, "{Again, _Quit}");
+    g_clear_pointer (&layout, g_free);
+    g_assert_true (atrium_app_set_tray_item_tooltip (app, create.id, "none", &error));
+    g_assert_no_error (error);
+  }
+
+  /* A page changes C's item as its own; NULL empties the menu. */
+  harness_assert_js (window, "return atrium.tray.update(1, { tooltip: 'page' });", "null");
+  value = item_property (name, path, "ToolTip");
+  g_assert_cmpstr (value, ==, "('', [], 'page', '')");
+  g_clear_pointer (&value, g_free);
+  g_assert_true (atrium_app_set_tray_item_menu (app, create.id, NULL, &error));
+  g_assert_no_error (error);
+  layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
+  g_assert_cmpstr (layout, ==, "");
+  g_clear_pointer (&layout, g_free);
+
+  /* Removed: gone from the bus, and only once. */
+  g_assert_true (atrium_app_remove_tray_item (app, create.id));
+  value = item_property (name, path, "IconName");
+  g_assert_true (g_str_has_prefix (value, "error: "));
+  g_assert_false (atrium_app_remove_tray_item (app, create.id));
+  g_assert_false (atrium_app_set_tray_item_tooltip (app, create.id, "x", &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND);
+
+  panel_stop ();
+  g_clear_pointer (&c_clicks, g_ptr_array_unref);
+  harness_close (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -985,5 +1290,6 @@ main (int   argc,
   g_test_add_func ("/atrium/tray/menu-hostile", test_menu_hostile);
   g_test_add_func ("/atrium/tray/png", test_png);
   g_test_add_func ("/atrium/tray/demo", test_demo);
+  g_test_add_func ("/atrium/tray/c-api", test_c_api);
   return g_test_run ();
 }
