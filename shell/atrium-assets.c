@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Scheme"
 /* O_PATH is a GNU extension, and it has to be asked for before the first
  * system header, which the headers below pull in. */
 #ifndef _GNU_SOURCE

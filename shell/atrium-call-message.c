@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Bridge"
 #include "config.h"
 
 #include "atrium-call-message-private.h"

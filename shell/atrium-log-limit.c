@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Page"
 #include "config.h"
 
 #include "atrium-log-limit-private.h"
@@ -36,9 +38,10 @@ _atrium_log_page_admit (guint *skipped)
 }
 
 void
-_atrium_log_page (GLogLevelFlags  level,
-                  const char     *format,
-                  ...)
+_atrium_log_page_in (const char     *domain,
+                     GLogLevelFlags  level,
+                     const char     *format,
+                     ...)
 {
   g_autofree char *line = NULL;
   guint skipped;
@@ -52,9 +55,9 @@ _atrium_log_page (GLogLevelFlags  level,
   va_end (args);
 
   if (skipped > 0)
-    g_log (G_LOG_DOMAIN, level, "%s (%u more lines caused by pages were left out before it)", line, skipped);
+    g_log (domain, level, "%s (%u more lines caused by pages were left out before it)", line, skipped);
   else
-    g_log (G_LOG_DOMAIN, level, "%s", line);
+    g_log (domain, level, "%s", line);
 }
 
 /* For tests: how many lines have been left out in all. */

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#undef G_LOG_DOMAIN
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
 #define G_LOG_DOMAIN "Atrium-Store"
 
 #include "atrium-store-private.h"

@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Window"
 #include "config.h"
 
 #include "atrium-window-drop-private.h"

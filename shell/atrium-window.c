@@ -1,3 +1,5 @@
+#undef G_LOG_DOMAIN  /* one domain per part: see shell/meson.build */
+#define G_LOG_DOMAIN "Atrium-Window"
 #include "config.h"
 
 #include "atrium-window-private.h"
@@ -876,6 +878,7 @@ atrium_window_load (AtriumWindow *self,
   else
     uri = g_strdup (path_or_uri);
 
+  g_debug ("Window %u loads %s", self->id, uri);
   /* Not before the window's frame guard is on (see atrium-scheme.c). */
   if (atrium_window_get_app (self) != NULL)
     _atrium_scheme_load_guarded (atrium_window_get_app (self), self->web_view, uri);

@@ -7,6 +7,7 @@
 
 #include "atrium-builtins-private.h"
 #include "atrium-log-limit-private.h"
+#include "atrium-store-private.h"
 #include "test-util.h"
 
 /* atrium.store, atrium.path and atrium.log from real pages: the store
@@ -18,12 +19,35 @@
  * main thread only. Everything else goes to the default writer. */
 static GPtrArray *page_lines;
 
+/* The store's warning that it kept a bad file aside (the one warning a
+ * test provokes on purpose, counted instead of being fatal), with the
+ * domain it came in; from whichever thread opened the store. */
+static int aside_warnings;        /* atomic */
+static char *aside_domain;        /* aside_lock */
+G_LOCK_DEFINE_STATIC (aside_lock);
+
 static GLogWriterOutput
 capture_writer (GLogLevelFlags   level,
                 const GLogField *fields,
                 gsize            n_fields,
                 gpointer         user_data)
 {
+  if (level & G_LOG_LEVEL_WARNING)
+    for (gsize i = 0; i < n_fields; i++)
+      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0
+          && strstr (fields[i].value, ".corrupt; starting empty") != NULL)
+        {
+          G_LOCK (aside_lock);
+          for (gsize j = 0; j < n_fields; j++)
+            if (g_str_equal (fields[j].key, "GLIB_DOMAIN") && fields[j].length < 0)
+              {
+                g_free (aside_domain);
+                aside_domain = g_strdup (fields[j].value);
+              }
+          G_UNLOCK (aside_lock);
+          g_atomic_int_inc (&aside_warnings);
+          return G_LOG_WRITER_HANDLED;
+        }
   for (gsize i = 0; i < n_fields; i++)
     if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0
         && (g_str_equal (fields[i].value, "Atrium-Page")
@@ -212,6 +236,205 @@ test_two_windows (void)
       }
   for (guint w = 0; w < 2; w++)
     harness_close (windows[w]);
+}
+
+static void
+test_corrupt_at_start (void)
+{
+  static const char corrupt[] = "{\"theme\": \"dark\", \"size\": ";
+  g_autoptr(AtriumApp) app = new_app ();
+  const char *id = g_application_get_application_id (G_APPLICATION (app));
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), id, NULL);
+  g_autofree char *path = g_build_filename (dir, "store.json", NULL);
+  g_autofree char *aside = g_strconcat (path, ".corrupt", NULL);
+  g_autofree char *kept = NULL;
+  g_autofree char *result = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(AtriumStore) reread = NULL;
+  AtriumWindow *window;
+  gsize length;
+
+  g_test_summary ("An app whose store file is corrupt starts: its window opens on an empty "
+                  "store, the file is kept aside as store.json.corrupt, whole, and the "
+                  "store warns once, in its domain");
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  test_write_file (dir, "store.json", corrupt, -1);
+  g_atomic_int_set (&aside_warnings, 0);
+  G_LOCK (aside_lock);
+  g_clear_pointer (&aside_domain, g_free);
+  G_UNLOCK (aside_lock);
+
+  window = harness_open (app, "/");
+  result = run_js_string (window,
+    "const before = await atrium.store.keys();"
+    "const theme = await atrium.store.get('theme');"
+    "await atrium.store.set('after', 1);"
+    "return JSON.stringify({before, theme, after: await atrium.store.keys()});");
+  g_assert_cmpstr (result, ==, "{\"before\":[],\"theme\":null,\"after\":[\"after\"]}");
+
+  g_assert_cmpint (g_atomic_int_get (&aside_warnings), ==, 1);
+  G_LOCK (aside_lock);
+  g_assert_cmpstr (aside_domain, ==, "Atrium-Store");
+  G_UNLOCK (aside_lock);
+  g_assert_true (g_file_get_contents (aside, &kept, &length, NULL));
+  g_assert_cmpmem (kept, length, corrupt, strlen (corrupt));
+
+  /* What the page wrote after is a store again. */
+  reread = _atrium_store_new (path, NULL);
+  text = store_text (reread, "after");
+  g_assert_cmpstr (text, ==, "1");
+  g_assert_cmpint (g_atomic_int_get (&aside_warnings), ==, 1);
+  harness_close (window);
+}
+
+/* A page and a C thread writing the store together. First in lockstep, so
+ * the writes are interleaved whatever the timing: the thread writes
+ * thread-i, the page (hearing it) writes page-i, the thread (hearing that)
+ * goes on. Then both at once, as fast as they can. */
+#define N_LOCKSTEP 25
+#define N_BURST 60
+
+typedef struct
+{
+  AtriumStore *store;
+  GMutex       lock;
+  GCond        cond;
+  guint        page_writes;   /* page-i keys changed so far; lock */
+  const char  *failed;        /* why the thread stopped early, or NULL */
+} ThreadWriter;
+
+static void
+page_write_cb (AtriumStore *store,
+               const char  *key,
+               JsonNode    *value,
+               gpointer     user_data)
+{
+  ThreadWriter *writer = user_data;
+
+  if (key == NULL || !g_str_has_prefix (key, "page-"))
+    return;
+  g_mutex_lock (&writer->lock);
+  writer->page_writes++;
+  g_cond_broadcast (&writer->cond);
+  g_mutex_unlock (&writer->lock);
+}
+
+static gpointer
+thread_writer (gpointer data)
+{
+  ThreadWriter *writer = data;
+
+  for (guint i = 0; i < N_LOCKSTEP + N_BURST; i++)
+    {
+      g_autofree char *key = NULL;
+      g_autoptr(JsonNode) value = json_node_init_int (json_node_alloc (), i);
+      g_autoptr(GError) error = NULL;
+
+      if (i < N_LOCKSTEP)
+        key = g_strdup_printf ("thread-%u", i);
+      else
+        key = g_strdup_printf ("burst-thread-%u", i - N_LOCKSTEP);
+      if (!atrium_store_set (writer->store, key, value, &error))
+        {
+          writer->failed = "a write from the thread was refused";
+          return NULL;
+        }
+      if (i < N_LOCKSTEP)
+        {
+          gint64 deadline = g_get_monotonic_time () + HARNESS_WAIT_SECONDS * G_TIME_SPAN_SECOND;
+
+          /* The page answers each of the thread's writes with one of its own. */
+          g_mutex_lock (&writer->lock);
+          while (writer->page_writes < i + 1)
+            if (!g_cond_wait_until (&writer->cond, &writer->lock, deadline))
+              {
+                writer->failed = "the page's answer to a thread write never came";
+                g_mutex_unlock (&writer->lock);
+                return NULL;
+              }
+          g_mutex_unlock (&writer->lock);
+        }
+    }
+  return NULL;
+}
+
+static void
+test_page_and_thread (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumStore *store = atrium_app_get_store (app);
+  AtriumWindow *window = harness_open (app, "/");
+  ThreadWriter writer = { store };
+  g_autoptr(AtriumStore) reread = NULL;
+  g_autofree char *result = NULL;
+  g_autofree char *body = NULL;
+  g_auto(GStrv) keys = NULL;
+  TestThread *thread;
+  gulong handler;
+
+  g_test_summary ("A page and a C thread writing the store at the same time, interleaved "
+                  "and then flat out: every write lands, in memory and in the file");
+
+  g_mutex_init (&writer.lock);
+  g_cond_init (&writer.cond);
+  handler = g_signal_connect (store, "changed", G_CALLBACK (page_write_cb), &writer);
+
+  /* The page listens before the thread writes anything. */
+  body = g_strdup_printf (
+    "const heard = new Set(); const waiting = new Map();"
+    "atrium.on('atrium:store.changed', (d) => {"
+    "  if (d.key === null) return;"
+    "  heard.add(d.key); const w = waiting.get(d.key); if (w) w(); });"
+    "const hear = (key) => heard.has(key) ? Promise.resolve()"
+    "  : new Promise((r) => waiting.set(key, r));"
+    "window.done = (async () => {"
+    "  for (let i = 0; i < %d; i++) {"
+    "    await hear('thread-' + i);"
+    "    await atrium.store.set('page-' + i, {i});"
+    "  }"
+    "  const burst = [];"
+    "  for (let i = 0; i < %d; i++) burst.push(atrium.store.set('burst-page-' + i, {i}));"
+    "  await Promise.all(burst);"
+    "  return 'done';"
+    "})();"
+    "return 'listening';", N_LOCKSTEP, N_BURST);
+  result = run_js_string (window, body);
+  g_assert_cmpstr (result, ==, "listening");
+
+  thread = test_thread_new ("store-writer", thread_writer, &writer);
+  g_clear_pointer (&result, g_free);
+  result = run_js_string (window, "return await window.done;");
+  g_assert_cmpstr (result, ==, "done");
+  test_thread_join (thread, HARNESS_WAIT_SECONDS, "the thread's writes to the store");
+  g_assert_null (writer.failed);
+  g_signal_handler_disconnect (store, handler);
+
+  keys = atrium_store_dup_keys (store);
+  g_assert_cmpuint (g_strv_length (keys), ==, 2 * (N_LOCKSTEP + N_BURST));
+  reread = _atrium_store_new (atrium_store_get_path (store), NULL);
+  for (guint i = 0; i < N_LOCKSTEP + N_BURST; i++)
+    {
+      gboolean burst = i >= N_LOCKSTEP;
+      guint n = burst ? i - N_LOCKSTEP : i;
+      g_autofree char *page_key = g_strdup_printf ("%spage-%u", burst ? "burst-" : "", n);
+      g_autofree char *thread_key = g_strdup_printf ("%sthread-%u", burst ? "burst-" : "", n);
+      g_autofree char *page_value = g_strdup_printf ("{\"i\":%u}", n);
+      g_autofree char *thread_value = g_strdup_printf ("%u", i);
+
+      for (guint s = 0; s < 2; s++)
+        {
+          AtriumStore *from = s == 0 ? store : reread;
+          g_autofree char *page_text = store_text (from, page_key);
+          g_autofree char *thread_text = store_text (from, thread_key);
+
+          g_assert_cmpstr (page_text, ==, page_value);
+          g_assert_cmpstr (thread_text, ==, thread_value);
+        }
+    }
+  g_mutex_clear (&writer.lock);
+  g_cond_clear (&writer.cond);
+  harness_close (window);
 }
 
 static void
@@ -555,6 +778,59 @@ test_events_domain (void)
   g_assert_cmpstr (line_field (0, "MESSAGE"), ==, "C emitted loud to every window");
 }
 
+/* The launcher's stderr (a pipe: GLib's plain-text writer) over the log
+ * page, with G_MESSAGES_DEBUG set to @domains. */
+static char *
+launcher_output_with_debug (const char *launcher,
+                            const char *domains)
+{
+  g_autoptr(GSubprocessLauncher) sl =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) run = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_subprocess_launcher_setenv (sl, "G_MESSAGES_DEBUG", domains, TRUE);
+  run = g_subprocess_launcher_spawn (sl, &error, launcher, "--dir",
+                                     g_test_get_filename (G_TEST_DIST, "log-page", NULL), NULL);
+  g_assert_no_error (error);
+  test_communicate (run, HARNESS_WAIT_SECONDS, "the launcher to log and quit", &out, &err);
+  g_assert_cmpint (g_subprocess_get_exit_status (run), ==, 3);
+  return g_strconcat (out, err, NULL);
+}
+
+static void
+test_window_domain (void)
+{
+  const char *launcher = g_getenv ("ATRIUM_LAUNCHER");
+  g_autofree char *window_only = NULL;
+  g_autofree char *page_only = NULL;
+
+  g_test_summary ("Each part logs in its own domain: G_MESSAGES_DEBUG=Atrium-Window shows "
+                  "the window's debug lines and not the page's or the events', and "
+                  "Atrium-Page the other way round");
+
+  if (launcher == NULL)
+    {
+      g_test_skip ("ATRIUM_LAUNCHER is not set");
+      return;
+    }
+  window_only = launcher_output_with_debug (launcher, "Atrium-Window");
+  g_assert_nonnull (strstr (window_only, "Atrium-Window-DEBUG"));
+  g_assert_nonnull (strstr (window_only, "Window 1 loads app://localhost/"));
+  g_assert_null (strstr (window_only, "page debug line"));
+  g_assert_null (strstr (window_only, "Atrium-Events"));
+  g_assert_null (strstr (window_only, "Atrium-DEBUG"));
+  /* Warnings and errors show whatever G_MESSAGES_DEBUG says. */
+  g_assert_nonnull (strstr (window_only, "page warn line"));
+
+  page_only = launcher_output_with_debug (launcher, "Atrium-Page");
+  g_assert_nonnull (strstr (page_only, "page debug line"));
+  g_assert_null (strstr (page_only, "Atrium-Window"));
+  g_assert_null (strstr (page_only, "Window 1 loads"));
+}
+
 static void
 test_log_level_option (void)
 {
@@ -659,10 +935,13 @@ main (int   argc,
   g_test_add_func ("/atrium/builtin-store/round-trip", test_round_trip);
   g_test_add_func ("/atrium/builtin-store/two-windows", test_two_windows);
   g_test_add_func ("/atrium/builtin-store/hostile", test_hostile);
+  g_test_add_func ("/atrium/builtin-store/corrupt-at-start", test_corrupt_at_start);
+  g_test_add_func ("/atrium/builtin-store/page-and-thread", test_page_and_thread);
   g_test_add_func ("/atrium/builtin-store/paths", test_paths);
   g_test_add_func ("/atrium/builtin-store/groups-off", test_groups_off);
   g_test_add_func ("/atrium/builtin-store/events-domain", test_events_domain);
   g_test_add_func ("/atrium/builtin-store/log-level-option", test_log_level_option);
+  g_test_add_func ("/atrium/builtin-store/window-domain", test_window_domain);
 
   return g_test_run ();
 }

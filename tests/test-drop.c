@@ -382,7 +382,7 @@ test_bounds (void)
   files = g_slist_append (files, g_file_new_for_path (long_path));
   for (guint i = 0; i < 1100; i++)
     files = g_slist_append (files, g_file_new_for_path ("/tmp/many"));
-  g_test_expect_message ("Atrium", G_LOG_LEVEL_MESSAGE, "*dropped files were left out*");
+  g_test_expect_message ("Atrium-Window", G_LOG_LEVEL_MESSAGE, "*dropped files were left out*");
   g_assert_true (emit_drop (window, files));
   g_test_assert_expected_messages ();
   wait_js (window, "return __drops.length === 1;");
@@ -397,7 +397,7 @@ test_bounds (void)
   {
     g_autoptr(GSList) remote = g_slist_prepend (NULL, g_file_new_for_uri ("https://x/y"));
 
-    g_test_expect_message ("Atrium", G_LOG_LEVEL_MESSAGE, "*dropped files were left out*");
+    g_test_expect_message ("Atrium-Window", G_LOG_LEVEL_MESSAGE, "*dropped files were left out*");
     g_assert_false (emit_drop (window, remote));
     g_test_assert_expected_messages ();
     g_slist_free_full (g_steal_pointer (&remote), g_object_unref);

@@ -14,8 +14,9 @@
 /* atrium-init (init/): bad input refused with one line, exit 2 and nothing
  * written; each template generated, built against `meson install --destdir`
  * of this build with its own `make test`; the Vite template's typed
- * bindings with teeth; and its `make dev` loop: a C edit relaunches the app,
- * Ctrl+C leaves no process behind.
+ * bindings with teeth; and both templates' `make dev` loops: a C edit
+ * relaunches the app (and in the C template a page edit too), Ctrl+C leaves
+ * no process behind.
  *
  * The Vite template needs Vite and TypeScript: npm ci from npm's cache (or
  * its registry), as tests/test-examples-vite.c does; without them those
@@ -32,6 +33,7 @@ static char *pcdir;
 static char *libdir;
 static char *installed_init;
 static char *vite_project;
+static char *vanilla_project;
 
 static void
 remove_tmp (void)
@@ -405,6 +407,45 @@ assert_substituted (const char *dir,
     g_assert_cmpstr (json_object_get_string_member (root, "id"), ==, id);
     g_assert_cmpstr (json_object_get_string_member (root, "runtime"), ==, "org.gnome.Platform");
     g_assert_cmpstr (json_object_get_string_member (root, "command"), ==, name);
+    /* What the built-ins reach on the session bus outside the portals. */
+    {
+      static const char * const needed[] = {
+        "--share=ipc", "--socket=wayland", "--socket=fallback-x11", "--socket=cups",
+        "--talk-name=org.freedesktop.secrets", "--talk-name=org.kde.StatusNotifierWatcher",
+        "--talk-name=org.freedesktop.FileManager1",
+      };
+      JsonArray *finish_args = json_object_get_array_member (root, "finish-args");
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+      g_assert_nonnull (finish_args);
+      for (guint i = 0; i < json_array_get_length (finish_args); i++)
+        g_ptr_array_add (args, (gpointer) json_array_get_string_element (finish_args, i));
+      g_ptr_array_add (args, NULL);
+      for (gsize i = 0; i < G_N_ELEMENTS (needed); i++)
+        {
+          g_test_message ("finish-args has %s", needed[i]);
+          g_assert_true (g_strv_contains ((const char * const *) args->pdata, needed[i]));
+        }
+    }
+  }
+
+  /* The README says which portals the built-ins use, and why each
+   * permission is there. */
+  {
+    static const char * const portals[] = {
+      "**file chooser**", "**notifications**", "**OpenURI**", "**Background**", "**Print**",
+      "**Secret**", "**Settings**", "`--talk-name=org.freedesktop.secrets` | `atrium.secret`",
+      "`--talk-name=org.kde.StatusNotifierWatcher` | `atrium.tray`",
+    };
+    g_autofree char *readme = g_build_filename (dir, "README.md", NULL);
+    g_autofree char *readme_text = NULL;
+
+    g_assert_true (g_file_get_contents (readme, &readme_text, NULL, NULL));
+    for (gsize i = 0; i < G_N_ELEMENTS (portals); i++)
+      {
+        g_test_message ("README names %s", portals[i]);
+        g_assert_nonnull (strstr (readme_text, portals[i]));
+      }
   }
 
   g_assert_true (g_file_get_contents (control, &control_text, NULL, NULL));
@@ -496,6 +537,7 @@ test_c_vanilla (void)
   assert_substituted (dir, "notes", "org.example.Notes");
   assert_appstream_valid (dir, "org.example.Notes");
   make_test_and_run (dir, "notes");
+  vanilla_project = g_steal_pointer (&dir);
 }
 
 static void
@@ -723,8 +765,16 @@ no_process_in_cb (gpointer data)
   return left == NULL;
 }
 
+/* Runs `make dev` in @project (the app called @name) and drives it as a
+ * developer would: a C edit that does not build leaves the app alone, one
+ * that does relaunches it and the page shows the change; with
+ * @edit_page, an edit to the page (embedded in the program) relaunches it
+ * too; Ctrl+C ends every process it started. */
 static void
-test_dev (void)
+run_make_dev (const char *project,
+              const char *name,
+              gboolean    vite,
+              gboolean    edit_page)
 {
   g_autofree char *make = g_find_program_in_path ("make");
   g_autofree char *log = NULL;
@@ -733,25 +783,21 @@ test_dev (void)
   g_autofree char *edited = NULL;
   g_autofree char *text = NULL;
   g_autofree char *left = NULL;
+  g_autofree char *ready = g_strdup_printf ("%s ready: call ok (Hello, page, from C!)", name);
+  g_autofree char *howdy = g_strdup_printf ("%s ready: call ok (Howdy, page, from C!)", name);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) dev = NULL;
   g_autoptr(GError) error = NULL;
   const char * const *env = NULL;
   GPid group;
 
-  if (vite_project == NULL)
-    {
-      g_test_skip ("the Vite template was not built (see its case): nothing to run make dev on");
-      return;
-    }
-
-  log = g_build_filename (tmp, "dev.log", NULL);
+  log = g_strdup_printf ("%s/dev-%s.log", tmp, name);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   env = build_env ();
   for (guint i = 0; env[i] != NULL; i += 2)
     g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
-  g_subprocess_launcher_set_cwd (launcher, vite_project);
+  g_subprocess_launcher_set_cwd (launcher, project);
   /* A process group of its own, as a terminal gives a command: Ctrl+C is a
    * SIGINT to all of it. */
   g_subprocess_launcher_set_child_setup (launcher, new_process_group_cb, NULL, NULL);
@@ -763,10 +809,11 @@ test_dev (void)
   }
   group = atoi (g_subprocess_get_identifier (dev));
 
-  wait_for_log (log, "dev: vite on http://127.0.0.1:", 1);
-  wait_for_log (log, "sketch_pad ready: call ok (Hello, page, from C!)", 1);
+  if (vite)
+    wait_for_log (log, "dev: vite on http://127.0.0.1:", 1);
+  wait_for_log (log, ready, 1);
 
-  backend = g_build_filename (vite_project, "src", "backend.c", NULL);
+  backend = g_build_filename (project, "src", "backend.c", NULL);
   g_assert_true (g_file_get_contents (backend, &source, NULL, NULL));
   g_assert_nonnull (strstr (source, "\"Hello, %s, from C!\""));
   {
@@ -784,18 +831,72 @@ test_dev (void)
   /* ...and one that does is rebuilt, relaunched, and the page shows it. */
   g_assert_true (g_file_set_contents (backend, edited, -1, NULL));
   wait_for_log (log, "dev: app started (pid ", 2);
-  wait_for_log (log, "sketch_pad ready: call ok (Howdy, page, from C!)", 1);
+  wait_for_log (log, howdy, 1);
 
-  /* Ctrl+C: make, node and the app all get SIGINT; all end. */
+  if (edit_page)
+    {
+      g_autofree char *app_js = g_build_filename (project, "web", "app.js", NULL);
+      g_autofree char *page = NULL;
+      g_autofree char *page_edited = NULL;
+      g_autofree char *again = g_strdup_printf ("%s ready again: call ok (Howdy, page, from C!)",
+                                                name);
+
+      g_assert_true (g_file_get_contents (app_js, &page, NULL, NULL));
+      g_assert_nonnull (strstr (page, " ready: call ok ("));
+      {
+        g_auto(GStrv) parts = g_strsplit (page, " ready: call ok (", 2);
+
+        page_edited = g_strjoin (" ready again: call ok (", parts[0], parts[1], NULL);
+      }
+      g_assert_true (g_file_set_contents (app_js, page_edited, -1, NULL));
+      wait_for_log (log, "dev: app started (pid ", 3);
+      wait_for_log (log, again, 1);
+    }
+
+  /* Ctrl+C: make, the loop and the app all get SIGINT; all end. */
   g_assert_cmpint (kill (-group, SIGINT), ==, 0);
   test_communicate (dev, 60, "make dev to stop after Ctrl+C", NULL, NULL);
   g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
   g_test_message ("make dev said:\n%s", text);
   g_assert_nonnull (strstr (text, "dev: stopped"));
-  test_poll_for (30, no_process_in_cb, vite_project,
-                 "every process of make dev (Vite, esbuild, the app) to end");
-  left = processes_in (vite_project);
+  test_poll_for (30, no_process_in_cb, (gpointer) project,
+                 "every process of make dev (the watcher, the app, Vite and esbuild if any) "
+                 "to end");
+  left = processes_in (project);
   g_assert_null (left);
+}
+
+static void
+test_dev (void)
+{
+  if (vite_project == NULL)
+    {
+      g_test_skip ("the Vite template was not built (see its case): nothing to run make dev on");
+      return;
+    }
+  run_make_dev (vite_project, "sketch_pad", TRUE, FALSE);
+}
+
+/* The C template's make dev: no dev server, the page is in the program, so
+ * an edit to it is a rebuild and a relaunch as a C edit is. */
+static void
+test_dev_vanilla (void)
+{
+  g_autofree char *inotifywait = g_find_program_in_path ("inotifywait");
+
+  if (vanilla_project == NULL)
+    {
+      g_test_skip ("the C template was not built (see its case, /atrium/init/c-vanilla): "
+                   "nothing to run make dev on");
+      return;
+    }
+  if (inotifywait == NULL)
+    {
+      g_test_skip ("inotifywait is not installed (inotify-tools): the C template's make dev "
+                   "needs it");
+      return;
+    }
+  run_make_dev (vanilla_project, "notes", FALSE, TRUE);
 }
 
 int
@@ -815,6 +916,7 @@ main (int   argc,
   g_test_add_func ("/atrium/init/c-vanilla", test_c_vanilla);
   g_test_add_func ("/atrium/init/c-vite-ts", test_c_vite_ts);
   g_test_add_func ("/atrium/init/dev", test_dev);
+  g_test_add_func ("/atrium/init/dev-vanilla", test_dev_vanilla);
   g_test_add_func ("/atrium/init/debian", test_debian);
 
   return g_test_run ();

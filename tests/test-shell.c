@@ -197,7 +197,7 @@ test_refused (void)
   g_assert_false (g_file_test (record_path, G_FILE_TEST_EXISTS));
 
   /* The schemes that run or open the page's choice cannot be allowed. */
-  g_test_expect_message ("Atrium", G_LOG_LEVEL_CRITICAL, "*scheme_is_refused*");
+  g_test_expect_message ("Atrium-Shell", G_LOG_LEVEL_CRITICAL, "*scheme_is_refused*");
   atrium_app_allow_url_scheme (app, "javascript");
   g_test_assert_expected_messages ();
   harness_assert_js (window,
