@@ -335,6 +335,20 @@ static void
 test_builtins_declared (void)
 {
   static const char * const names[] = { "math.add", NULL };
+  static const char * const events[][2] = {
+    { "atrium:app.second-instance", "AtriumAppSecondInstance" },
+    { "atrium:app.open-url", "AtriumAppOpenUrl" },
+    { "atrium:app.open-files", "AtriumAppOpenFiles" },
+    { "atrium:window.files-dropped", "AtriumWindowFilesDropped" },
+    { "atrium:tray.activate", "AtriumTrayActivate" },
+    { "atrium:menu.clicked", "AtriumMenuClicked" },
+    { "atrium:shortcut", "AtriumShortcutPressed" },
+    { "atrium:notification.action", "AtriumNotificationActionEvent" },
+    { "atrium:download.progress", "AtriumDownloadProgress" },
+    { "atrium:download.finished", "AtriumDownloadFinished" },
+    { "atrium:download.failed", "AtriumDownloadFailed" },
+    { "atrium:screen.changed", "AtriumScreensChanged" },
+  };
   g_autoptr(AtriumApp) app = app_with (names);
   g_autofree char *dts = _atrium_bindings_generate_dts (_atrium_app_get_registry (app), NULL);
   g_autofree char *js = _atrium_bindings_generate_js (_atrium_app_get_registry (app), NULL);
@@ -358,6 +372,18 @@ test_builtins_declared (void)
   assert_contains (installed, _atrium_bindings_builtins_dts);
   assert_contains (installed, "readonly window: AtriumWindowGroup;");
   assert_contains (installed, "'not-supported'");
+
+  /* libatrium's events have typed listeners, on and once, in both. */
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    for (guint once = 0; once < 2; once++)
+      {
+        g_autofree char *overload =
+          g_strdup_printf ("  %s(name: '%s', fn: AtriumListener<%s>): () => void;\n",
+                           once ? "once" : "on", events[i][0], events[i][1]);
+
+        assert_contains (dts, overload);
+        assert_contains (installed, overload);
+      }
 }
 
 int

@@ -5,6 +5,7 @@
 #include <X11/Xutil.h>
 #include <gdk/x11/gdkx.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "atrium-app-private.h"
 #include "atrium-builtins-private.h"
@@ -145,6 +146,52 @@ answer_chooser (gulong      dialog,
   desktop_key (dialog, "Return");
 }
 
+typedef struct
+{
+  const char *title;
+  guint       n;
+} SelectionWait;
+
+/* The visible file chooser titled @wait->title has @wait->n files chosen
+ * (as it would answer now). */
+static gboolean
+chooser_has_chosen (gpointer data)
+{
+  SelectionWait *wait = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+      g_autoptr(GListModel) files = NULL;
+
+      if (!GTK_IS_FILE_CHOOSER (window) || !gtk_widget_get_visible (GTK_WIDGET (window))
+          || g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), wait->title) != 0)
+        continue;
+      files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (window));
+      return g_list_model_get_n_items (files) == wait->n;
+    }
+  return FALSE;
+}
+
+/* What the visible file chooser titled @title chooses, or -1 while none
+ * shows. */
+static int
+chooser_action (const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window))
+          && g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), title) == 0)
+        return gtk_file_chooser_get_action (GTK_FILE_CHOOSER (window));
+    }
+  return -1;
+}
+
 static char *
 make_file (const char *name)
 {
@@ -199,6 +246,14 @@ test_bad_args (void)
                      "7}),"
                      "  () => d.open({defaultPath: '/' + 'a'.repeat(5000)}),"
                      "  () => d.open({defaultName: 'x'}),"
+                     /* A NUL would cut the path short in C; a lone surrogate is no UTF-8. */
+                     "  () => d.open({defaultPath: '/tmp\\u0000/x'}),"
+                     "  () => d.open({defaultPath: '/tmp/\\ud800'}),"
+                     "  () => d.save({defaultPath: 'relative.txt'}),"
+                     "  () => d.save({defaultPath: './here'}),"
+                     "  () => d.save({defaultPath: '/tmp/x.txt\\u0000.png'}),"
+                     "  () => d.save({defaultPath: '/tmp/\\udc00.txt'}),"
+                     "  () => d.save({defaultName: 'a\\u0000b'}),"
                      "  () => d.open({filters: {}}), () => d.open({filters: [1]}),"
                      "  () => d.open({filters: [{name: 'x'}]}),"
                      "  () => d.open({filters: [{patterns: '*.txt'}]}),"
@@ -229,7 +284,7 @@ test_bad_args (void)
                      "for (const f of bad) r.push(await code(f));"
                      "const odd = r.map((c, i) => [i, c]).filter(([, c]) => c !== 'bad-args');"
                      "return odd.length === 0 ? r.length : odd;",
-                     "45");
+                     "52");
   g_assert_cmpuint (count_dialogs (), ==, 0);
   harness_close (window);
 }
@@ -267,6 +322,107 @@ test_open (void)
   desktop_key (dialog, "Escape");
   assert_outcome (window, "null");
   desktop_wait_window_gone ("Open and cancel");
+  g_assert_cmpuint (count_dialogs (), ==, 0);
+  harness_close (window);
+}
+
+/* open({multiple: true}): in a folder holding only them, Ctrl+A in the
+ * file list (which has the focus) chooses every file, and the Open button
+ * answers with all of them, as absolute paths. */
+static void
+test_open_multiple (void)
+{
+  static const char * const names[] = { "one.txt", "two.txt", "three.txt" };
+  g_autofree char *folder = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *outcome = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GPtrArray) got = g_ptr_array_new ();
+  SelectionWait wait = { "Open several", G_N_ELEMENTS (names) };
+  AtriumWindow *window;
+  JsonArray *array;
+  gulong dialog;
+
+  if (!desktop_need_wm ())
+    return;
+  folder = g_build_filename (tmp_dir, "several", NULL);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    test_write_file (folder, names[i], "x", 1);
+  window = harness_open (get_app (), "/index.html");
+
+  start = g_strdup_printf ("atrium.dialog.open({title: 'Open several', multiple: true,"
+                           " defaultPath: '%s'})", folder);
+  start_call (window, start);
+  dialog = desktop_wait_window ("Open several");
+  /* A folder still loading when the key comes has fewer rows to choose:
+   * then the key is pressed again. */
+  for (guint attempt = 0; ; attempt++)
+    {
+      desktop_key (dialog, "ctrl+a");
+      if (test_wait_for_at_most (5, chooser_has_chosen, &wait))
+        break;
+      if (attempt == 3)
+        g_error ("Ctrl+A did not choose the %u files of %s", wait.n, folder);
+    }
+  /* Return in the list would answer with the row under the cursor only:
+   * the Open button's mnemonic answers with every file chosen. */
+  desktop_key (dialog, "alt+o");
+
+  outcome = call_outcome (window);
+  node = json_from_string (outcome, NULL);
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  array = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (array), ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (got, (gpointer) json_array_get_string_element (array, i));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (folder, names[i], NULL);
+
+      g_assert_true (g_ptr_array_find_with_equal_func (got, path, g_str_equal, NULL));
+    }
+  desktop_wait_window_gone ("Open several");
+  g_assert_cmpuint (count_dialogs (), ==, 0);
+  harness_close (window);
+}
+
+/* open({directory: true}) chooses folders: the folder's path typed,
+ * Return answers with it; the chooser lists no files to choose. */
+static void
+test_open_directory (void)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *start = NULL;
+  AtriumWindow *window;
+  gulong dialog;
+
+  if (!desktop_need_wm ())
+    return;
+  folder = g_build_filename (tmp_dir, "a folder", NULL);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  g_free (make_file ("next-to-the-folder.txt"));
+  window = harness_open (get_app (), "/index.html");
+
+  start = g_strdup_printf ("atrium.dialog.open({title: 'Open a folder', directory: true,"
+                           " defaultPath: '%s'})", tmp_dir);
+  start_call (window, start);
+  dialog = desktop_wait_window ("Open a folder");
+  g_assert_cmpint (chooser_action ("Open a folder"), ==, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+  answer_chooser (dialog, "Open a folder", folder);
+  expected = g_strdup_printf ("[\"%s\"]", folder);
+  assert_outcome (window, expected);
+  desktop_wait_window_gone ("Open a folder");
+
+  /* Escape: null, as for files. */
+  start_call (window, "atrium.dialog.open({title: 'Open no folder', directory: true})");
+  dialog = desktop_wait_window ("Open no folder");
+  g_assert_cmpint (chooser_action ("Open no folder"), ==, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+  desktop_key (dialog, "Escape");
+  assert_outcome (window, "null");
+  desktop_wait_window_gone ("Open no folder");
   g_assert_cmpuint (count_dialogs (), ==, 0);
   harness_close (window);
 }
@@ -954,6 +1110,8 @@ main (int   argc,
   g_test_add_func ("/atrium/dialogs/forbidden", test_forbidden);
   g_test_add_func ("/atrium/dialogs/bad-args", test_bad_args);
   g_test_add_func ("/atrium/dialogs/open", test_open);
+  g_test_add_func ("/atrium/dialogs/open-multiple", test_open_multiple);
+  g_test_add_func ("/atrium/dialogs/open-directory", test_open_directory);
   g_test_add_func ("/atrium/dialogs/save", test_save);
   g_test_add_func ("/atrium/dialogs/message", test_message);
   g_test_add_func ("/atrium/dialogs/cancel", test_cancel);

@@ -748,6 +748,69 @@ test_web_notification (void)
   wait_calls ("CloseNotification", 1);
 }
 
+/* The page's Notification under atrium_app_set_permission_policy(): denied
+ * (said or by default), requestPermission() answers "denied" and nothing
+ * reaches the service; allowed, it answers "granted" and the page's
+ * notification is the service's. */
+static void
+test_web_notification_policy (void)
+{
+  static const AtriumPermissionPolicy policies[] = { ATRIUM_POLICY_DENY, ATRIUM_POLICY_ALLOW };
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+  guint before;
+
+  if (!need_mock ())
+    return;
+  clear_calls ();
+  for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
+    {
+      g_autoptr(AtriumApp) app =
+        harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+      AtriumWindow *window;
+      g_autofree char *last = NULL;
+
+      atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_NOTIFICATIONS, policies[i]);
+      g_assert_cmpint (atrium_app_get_permission_policy (app, ATRIUM_PERMISSION_NOTIFICATIONS),
+                       ==, policies[i]);
+      window = harness_open (app, "/index.html");
+      before = count_calls ("Notify");
+      if (policies[i] == ATRIUM_POLICY_DENY)
+        {
+          harness_assert_js (window, "return await Notification.requestPermission();",
+                             "\"denied\"");
+          harness_assert_js (window, "window.__errors = 0;"
+                                     "const n = new Notification('Denied title');"
+                                     "n.onerror = () => { window.__errors++; };"
+                                     "return Notification.permission;", "\"denied\"");
+          wait_page (window, "window.__errors === 1", "the denied Notification's error event");
+          /* C's own notification after it: the service gets that one
+           * only, the page's never came. */
+          harness_assert_js (window, "return await atrium.notification.show({id: 'after',"
+                                     " title: 'After the denied one'});", "\"after\"");
+          wait_calls ("Notify", before + 1);
+          last = call_arg_string ("Notify", before, 3);
+          g_assert_cmpstr (last, ==, "After the denied one");
+          g_assert_cmpuint (count_calls ("Notify"), ==, before + 1);
+        }
+      else
+        {
+          harness_assert_js (window, "return await Notification.requestPermission();",
+                             "\"granted\"");
+          harness_assert_js (window, "return Notification.permission;", "\"granted\"");
+          harness_assert_js (window, "new Notification('Allowed title', {body: 'Allowed body'});"
+                                     "return true;", "true");
+          wait_calls ("Notify", before + 1);
+          summary = call_arg_string ("Notify", before, 3);
+          body = call_arg_string ("Notify", before, 4);
+          g_assert_cmpstr (summary, ==, "Allowed title");
+          g_assert_cmpstr (body, ==, "Allowed body");
+          g_assert_cmpuint (_atrium_notification_count (app), ==, 1);
+        }
+      harness_close (window);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -776,6 +839,7 @@ main (int   argc,
   g_test_add_func ("/atrium/notification/refused", test_refused);
   g_test_add_func ("/atrium/notification/c-api", test_c_api);
   g_test_add_func ("/atrium/notification/web", test_web_notification);
+  g_test_add_func ("/atrium/notification/web-policy", test_web_notification_policy);
 
   status = g_test_run ();
   mock_stop ();

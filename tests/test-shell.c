@@ -288,6 +288,102 @@ test_trash (void)
   harness_close (window);
 }
 
+static char *
+record_text (void)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents (record_path, &text, NULL, NULL))
+    text = g_strdup ("");
+  return text;
+}
+
+/* A path the page gives must be absolute, and what C gets must be what the
+ * page named: a NUL (which would cut it short, here to a file that exists)
+ * or a lone surrogate (no UTF-8) is bad-args for every call that takes a
+ * path, and nothing is opened, shown or trashed. */
+static void
+test_bad_paths (void)
+{
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
+  g_autofree char *kept = g_build_filename (work_dir, "kept.txt", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *shown = NULL;
+  AtriumWindow *window;
+
+  g_assert_true (g_file_set_contents (kept, "keep me", -1, NULL));
+  before = record_text ();
+  g_mutex_lock (&fm.lock);
+  shown = g_strdup (fm.shown);
+  g_mutex_unlock (&fm.lock);
+  window = harness_open (app, "/index.html");
+  body = g_strdup_printf (HARNESS_JS_CODE
+                          "const s = atrium.shell;"
+                          "const kept = '%s';"
+                          "const paths = ['kept.txt', './kept.txt', '~/kept.txt', '',"
+                          "               kept + '\\u0000.png', kept + '\\u0000',"
+                          "               kept + '\\ud800', '/\\udc00/kept.txt'];"
+                          "const r = [];"
+                          "for (const f of [s.openPath, s.showInFolder, s.trash])"
+                          "  for (const p of paths) r.push(await code(() => f(p)));"
+                          "const odd = r.map((c, i) => [i, c]).filter(([, c]) => c !== 'bad-args');"
+                          "return odd.length === 0 ? r.length : odd;", kept);
+  harness_assert_js (window, body, "24");
+  /* The calls that took no path went nowhere either. */
+  harness_assert_js (window, "return atrium.shell.openUrl('https://example.com/after');", "null");
+  wait_recorded ("https://example.com/after");
+  after = record_text ();
+  g_assert_true (g_str_has_prefix (after, before));
+  g_assert_cmpstr (after + strlen (before), ==, "https://example.com/after\n");
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_mutex_lock (&fm.lock);
+  g_assert_cmpstr (fm.shown, ==, shown);
+  g_mutex_unlock (&fm.lock);
+  harness_close (window);
+}
+
+/* openPath on a file of a type nothing handles: failed, with the
+ * desktop's reason; nothing is launched. */
+static void
+test_open_no_handler (void)
+{
+  static const char data[] = { 0x00, 0x01, 0x02, (char) 0xff, 0x00, 0x7f };
+  g_autoptr(AtriumApp) app = NULL;
+  g_autofree char *file = g_build_filename (work_dir, "blob.atrium-nohandler", NULL);
+  g_autofree char *type = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *outcome = NULL;
+  g_autoptr(GAppInfo) handler = NULL;
+  AtriumWindow *window;
+
+  g_assert_true (g_file_set_contents (file, data, sizeof data, NULL));
+  type = g_content_type_guess (file, (const guchar *) data, sizeof data, NULL);
+  handler = g_app_info_get_default_for_type (type, FALSE);
+  if (handler != NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("This desktop opens %s with %s", type,
+                                              g_app_info_get_id (handler));
+
+      g_test_skip (why);
+      return;
+    }
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
+  before = record_text ();
+  window = harness_open (app, "/index.html");
+  body = g_strdup_printf (JS_OUTCOME "return outcome(() => atrium.shell.openPath('%s'));", file);
+  outcome = harness_run_js (window, body);
+  g_test_message ("openPath on %s (%s): %s", file, type, outcome);
+  g_assert_true (g_str_has_prefix (outcome, "\"failed: "));
+  g_assert_cmpuint (strlen (outcome), >, strlen ("\"failed: \""));
+  after = record_text ();
+  g_assert_cmpstr (after, ==, before);
+  harness_close (window);
+}
+
 /* --- atrium.clipboard --- */
 
 static void
@@ -629,6 +725,8 @@ main (int   argc,
   g_test_add_func ("/atrium/shell/open", test_open);
   g_test_add_func ("/atrium/shell/show-in-folder", test_show_in_folder);
   g_test_add_func ("/atrium/shell/trash", test_trash);
+  g_test_add_func ("/atrium/shell/bad-paths", test_bad_paths);
+  g_test_add_func ("/atrium/shell/open-no-handler", test_open_no_handler);
   g_test_add_func ("/atrium/shell/clipboard", test_clipboard);
   g_test_add_func ("/atrium/shell/clipboard-image", test_clipboard_image);
   g_test_add_func ("/atrium/shell/clipboard-x-client", test_clipboard_x_client);

@@ -187,7 +187,89 @@ function setUpDialogs() {
     await atrium.shell.showInFolder(path);
     report(`Showing ${path} in the file manager`);
   }));
+
+  // atrium.shell on a file the demo makes itself, in its own cache
+  // folder: this page as a PDF. Only that file is ever trashed.
+  const scratch = async () => {
+    const path = `${await atrium.path.cache()}/atrium-demo-page.pdf`;
+    await atrium.print.toPdf(path, { paperSize: 'a4' });
+    return path;
+  };
+  $('shell-url').addEventListener('click', attempt(async () => {
+    const url = 'https://webkitgtk.org/';
+    await atrium.shell.openUrl(url);
+    report(`Opened ${url} in the browser`);
+  }));
+  $('shell-path').addEventListener('click', attempt(async () => {
+    const path = await scratch();
+    await atrium.shell.openPath(path);
+    report(`Opened ${path} with its default application`);
+  }));
+  $('shell-trash').addEventListener('click', attempt(async () => {
+    const path = await scratch();
+    await atrium.shell.trash(path);
+    report(`Wrote ${path}, then moved it to the trash`);
+  }));
   report('Open a file, then show it in its folder');
+}
+
+// The Downloads card: a text file made in the page, downloaded through a
+// blob: link as a user's click would; C's policy decides where it goes
+// (the launcher's: a save dialog), the events say how it went.
+function setUpDownloads() {
+  const report = (text, ok = true) => show('download-output', text, ok);
+  const lines = [];
+  const log = (text, ok = true) => {
+    lines.push(text);
+    report(lines.slice(-4).join('\n'), ok);
+  };
+  atrium.on('atrium:download.progress', ({ id, received, total }) =>
+    log(`#${id}: ${received} of ${total ?? '?'} bytes`));
+  atrium.on('atrium:download.finished', ({ id, path }) => log(`#${id}: saved as ${path}`));
+  atrium.on('atrium:download.failed', ({ id, message }) => log(`#${id}: ${message}`, false));
+  $('download-start').addEventListener('click', () => {
+    const text = `Made by the Atrium demo at ${new Date().toISOString()}\n`.repeat(200);
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = 'atrium-demo.txt';
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    lines.length = 0;
+    log(`Downloading ${text.length} bytes…`);
+  });
+  report('Progress, then the path or the reason');
+}
+
+// The Permissions card: what the page gets when it asks. The launcher
+// leaves every kind at its default, deny; an app allows or asks with
+// atrium_app_set_permission_policy() in C.
+function setUpPermissions() {
+  const report = (text, ok = true) => show('permission-output', text, ok);
+  $('permission-camera').addEventListener('click', async () => {
+    if (!navigator.mediaDevices) {
+      report('Denied: no navigator.mediaDevices, since C allows no capture\n' +
+             '(ATRIUM_PERMISSION_CAMERA is at ATRIUM_POLICY_DENY)', false);
+      return;
+    }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: true });
+      const [track] = stream.getVideoTracks();
+      report(`Allowed: ${track ? track.label || 'a camera' : 'no video track'}`);
+      stream.getTracks().forEach((t) => t.stop());
+    } catch (e) {
+      report(`${e.name}: ${e.message}`, false);
+    }
+  });
+  $('permission-notify').addEventListener('click', async () => {
+    const answer = await Notification.requestPermission();
+    if (answer === 'granted')
+      new Notification('Atrium demo', { body: 'Notifications are allowed' });
+    report(`Notification.requestPermission(): ${answer}` +
+           (answer === 'granted' ? '' : '\n(ATRIUM_PERMISSION_NOTIFICATIONS is not allowed)'),
+           answer === 'granted');
+  });
+  report(`Notification.permission is ${Notification.permission}`);
 }
 
 // The Clipboard card: text, and a PNG drawn on a canvas.
@@ -332,6 +414,8 @@ $('bytes-again').addEventListener('click', measureBytes);
 setUpNotifications();
 setUpPrinting();
 setUpDialogs();
+setUpDownloads();
+setUpPermissions();
 setUpClipboard();
 await Promise.all([showVersion(), echoInput(), echoStructured(), showError(), setUpWindow(),
                    setUpScreens(), setUpMenus().catch((e) => show('menu-output', `${e.code}: ${e.message}`, false))]);

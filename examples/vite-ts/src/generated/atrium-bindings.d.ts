@@ -595,6 +595,14 @@ export interface AtriumRuntime {
   on(name: 'atrium:tray.activate', fn: AtriumListener<AtriumTrayActivate>): () => void;
   on(name: 'atrium:menu.clicked', fn: AtriumListener<AtriumMenuClicked>): () => void;
   on(name: 'atrium:shortcut', fn: AtriumListener<AtriumShortcutPressed>): () => void;
+  /** A notification's button or body clicked (atrium.notification). */
+  on(name: 'atrium:notification.action', fn: AtriumListener<AtriumNotificationActionEvent>): () => void;
+  /** A download this page started: how far it got, then done or failed. */
+  on(name: 'atrium:download.progress', fn: AtriumListener<AtriumDownloadProgress>): () => void;
+  on(name: 'atrium:download.finished', fn: AtriumListener<AtriumDownloadFinished>): () => void;
+  on(name: 'atrium:download.failed', fn: AtriumListener<AtriumDownloadFailed>): () => void;
+  /** Monitors added, removed or changed (atrium.screen). */
+  on(name: 'atrium:screen.changed', fn: AtriumListener<AtriumScreensChanged>): () => void;
   /** Calls fn for every event of that name (libatrium's own, such as
    *  `atrium:window.resized`, included); returns a function that removes it. */
   on<T = any>(name: string, fn: AtriumListener<T>): () => void;
@@ -603,6 +611,13 @@ export interface AtriumRuntime {
   once(name: 'atrium:app.open-files', fn: AtriumListener<AtriumAppOpenFiles>): () => void;
   once(name: 'atrium:window.files-dropped', fn: AtriumListener<AtriumWindowFilesDropped>): () => void;
   once(name: 'atrium:tray.activate', fn: AtriumListener<AtriumTrayActivate>): () => void;
+  once(name: 'atrium:menu.clicked', fn: AtriumListener<AtriumMenuClicked>): () => void;
+  once(name: 'atrium:shortcut', fn: AtriumListener<AtriumShortcutPressed>): () => void;
+  once(name: 'atrium:notification.action', fn: AtriumListener<AtriumNotificationActionEvent>): () => void;
+  once(name: 'atrium:download.progress', fn: AtriumListener<AtriumDownloadProgress>): () => void;
+  once(name: 'atrium:download.finished', fn: AtriumListener<AtriumDownloadFinished>): () => void;
+  once(name: 'atrium:download.failed', fn: AtriumListener<AtriumDownloadFailed>): () => void;
+  once(name: 'atrium:screen.changed', fn: AtriumListener<AtriumScreensChanged>): () => void;
   /** Calls fn for the next event of that name only. */
   once<T = any>(name: string, fn: AtriumListener<T>): () => void;
   /** Removes fn, or every listener of the name. */
