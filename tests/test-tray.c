@@ -140,6 +140,19 @@ item_property (const char *name,
   return g_variant_print (value, FALSE);
 }
 
+/* Fails naming the property when it is not @expected (as printed). */
+static void
+assert_item_property (const char *name,
+                      const char *path,
+                      const char *property,
+                      const char *expected)
+{
+  g_autofree char *value = item_property (name, path, property);
+
+  if (g_strcmp0 (value, expected) != 0)
+    g_error ("The item's %s is %s, not %s", property, value, expected);
+}
+
 static void
 test_forbidden (void)
 {
@@ -188,15 +201,9 @@ test_tray (void)
   last_item (&name, &path);
   g_assert_cmpstr (path, ==, "/org/atrium/StatusNotifierItem/1");
 
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-unread'");
-  g_clear_pointer (&value, g_free);
-  value = item_property (name, path, "ToolTip");
-  g_assert_cmpstr (value, ==, "('', [], '3 new', '')");
-  g_clear_pointer (&value, g_free);
-  value = item_property (name, path, "Status");
-  g_assert_cmpstr (value, ==, "'Active'");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-unread'");
+  assert_item_property (name, path, "ToolTip", "('', [], '3 new', '')");
+  assert_item_property (name, path, "Status", "'Active'");
 
   g_variant_unref (panel_call (name, path, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 5, 5)));
   wait.body = "return __activated.length === 1 && __activated[0] === __id;";
@@ -205,9 +212,7 @@ test_tray (void)
   harness_assert_js (window,
                      "return atrium.tray.update(__id, { icon: 'mail-read', tooltip: 'none' });",
                      "null");
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-read'");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-read'");
 
   /* Bad input: bad-args, and the item as it was. */
   harness_assert_js (window, HARNESS_JS_CODE
@@ -224,9 +229,7 @@ test_tray (void)
                      "[\"bad-args\",\"bad-args\",\"bad-args\","
                      "\"bad-args\",\"bad-args\",\"bad-args\","
                      "\"bad-args\",\"bad-args\",\"not-found\",\"bad-args\"]");
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-read'");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-read'");
 
   /* The panel restarts: the item registers with the new watcher. */
   watcher_stop ();
@@ -891,9 +894,7 @@ test_png (void)
   g_assert_cmpint (width, ==, 3);
   g_assert_cmpint (height, ==, 2);
   g_assert_cmpstr (pixels, ==, "ff123456 00000000 80ff0000");
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "''");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "''");
   g_clear_pointer (&pixels, g_free);
 
   /* As a Blob and an ArrayBuffer; NewIcon each time. */
@@ -911,9 +912,7 @@ test_png (void)
   /* Updates land in the order made, a PNG still decoding or not. */
   harness_assert_js (window, "return Promise.all([atrium.tray.update(__id, { icon: __other }),"
                      "  atrium.tray.update(__id, { icon: 'mail-read' })]);", "[null,null]");
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-read'");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-read'");
   pixels = pixmap_property (name, path, &width, &height);
   g_assert_cmpstr (pixels, ==, "");
   g_clear_pointer (&pixels, g_free);
@@ -934,9 +933,7 @@ test_png (void)
                      "        await code(() => atrium.tray.create({ icon: header(65536, 65536, 0) }))];",
                      "[\"bad-args\",\"bad-args\",\"too-large\",\"too-large\",\"bad-args\","
                      "\"too-large\",\"bad-args\",\"too-large\"]");
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-read'");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-read'");
 
   /* Destroyed while a PNG of its decodes: the update fails (or made it
    * first), the item is gone either way. */
@@ -1088,12 +1085,8 @@ test_c_api (void)
   harness_wait_for (registered, GUINT_TO_POINTER (1), "the C item to register with the watcher");
   last_item (&name, &path);
   g_assert_cmpstr (path, ==, "/org/atrium/StatusNotifierItem/1");
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-unread'");
-  g_clear_pointer (&value, g_free);
-  value = item_property (name, path, "ToolTip");
-  g_assert_cmpstr (value, ==, "('', [], '3 new', '')");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-unread'");
+  assert_item_property (name, path, "ToolTip", "('', [], '3 new', '')");
   menu = menu_path_of (name, path);
   layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
   g_assert_cmpstr (layout, ==, "{_Open, Mute[ ]}");
@@ -1103,14 +1096,10 @@ test_c_api (void)
   g_assert_true (atrium_app_set_tray_item_icon_name (app, create.id, "mail-read", &error));
   g_assert_no_error (error);
   wait_count (&heard.new_icon, 1, "NewIcon after atrium_app_set_tray_item_icon_name()");
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-read'");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-read'");
   g_assert_true (atrium_app_set_tray_item_tooltip (app, create.id, "none", &error));
   g_assert_no_error (error);
-  value = item_property (name, path, "ToolTip");
-  g_assert_cmpstr (value, ==, "('', [], 'none', '')");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "ToolTip", "('', [], 'none', '')");
   g_assert_true (atrium_app_set_tray_item_menu (app, create.id,
                                                 "[{\"id\": \"again\", \"label\": \"Again\"},"
                                                 " {\"role\": \"quit\"}]", &error));
@@ -1162,12 +1151,8 @@ test_c_api (void)
   g_assert_false (atrium_app_set_tray_item_tooltip (app, 999, "x", &error));
   g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  value = item_property (name, path, "IconName");
-  g_assert_cmpstr (value, ==, "'mail-read'");
-  g_clear_pointer (&value, g_free);
-  value = item_property (name, path, "ToolTip");
-  g_assert_cmpstr (value, ==, "('', [], 'none', '')");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "IconName", "'mail-read'");
+  assert_item_property (name, path, "ToolTip", "('', [], 'none', '')");
   layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
   g_assert_cmpstr (layout, ==, "{Again, _Quit}");
   g_clear_pointer (&layout, g_free);
@@ -1198,17 +1183,13 @@ test_c_api (void)
     g_assert_cmpint (height, ==, 2);
     g_assert_cmpstr (pixels, ==, "ff123456 00000000 80ff0000");
     g_clear_pointer (&value, g_free);
-    value = item_property (name, path, "IconName");
-    g_assert_cmpstr (value, ==, "''");
-    g_clear_pointer (&value, g_free);
+    assert_item_property (name, path, "IconName", "''");
     /* And back to a name, in order behind it. */
     g_assert_true (atrium_app_set_tray_item_icon_png (app, create.id, png, &error));
     g_assert_true (atrium_app_set_tray_item_icon_name (app, create.id, "mail-read", &error));
     g_assert_no_error (error);
     wait_count (&heard.new_icon, new_icons + 3, "NewIcon for the PNG and the name after it");
-    value = item_property (name, path, "IconName");
-    g_assert_cmpstr (value, ==, "'mail-read'");
-    g_clear_pointer (&value, g_free);
+    assert_item_property (name, path, "IconName", "'mail-read'");
     g_clear_pointer (&pixels, g_free);
     pixels = pixmap_property (name, path, &width, &height);
     g_assert_cmpstr (pixels, ==, "");
@@ -1241,9 +1222,7 @@ test_c_api (void)
     g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL);
     g_clear_error (&error);
     wait_count (&heard.new_icon, new_icons + 4, "NewIcon for the 4 queued PNGs");
-    value = item_property (name, path, "ToolTip");
-    g_assert_cmpstr (value, ==, "('', [], 't4', '')");
-    g_clear_pointer (&value, g_free);
+    assert_item_property (name, path, "ToolTip", "('', [], 't4', '')");
     layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
     g_assert_cmpstr (layout, ==, "{Again, _Quit}");
     g_clear_pointer (&layout, g_free);
@@ -1253,9 +1232,7 @@ test_c_api (void)
 
   /* A page changes C's item as its own; NULL empties the menu. */
   harness_assert_js (window, "return atrium.tray.update(1, { tooltip: 'page' });", "null");
-  value = item_property (name, path, "ToolTip");
-  g_assert_cmpstr (value, ==, "('', [], 'page', '')");
-  g_clear_pointer (&value, g_free);
+  assert_item_property (name, path, "ToolTip", "('', [], 'page', '')");
   g_assert_true (atrium_app_set_tray_item_menu (app, create.id, NULL, &error));
   g_assert_no_error (error);
   layout = get_layout (name, menu, 0, -1, no_names, NULL, NULL);
