@@ -95,19 +95,11 @@ scheme_is_allowed (AtriumApp  *app,
 
 /* --- showing a file in its folder --- */
 
-static void
-open_folder_done_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (g_app_info_launch_default_for_uri_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
+static gboolean file_check (GFile             *file,
+                            GError           **error);
+static void     launch     (GTask             *task,
+                            const char        *uri,
+                            GAppLaunchContext *context);
 
 static void
 show_items_done_cb (GObject      *source,
@@ -134,8 +126,7 @@ show_items_done_cb (GObject      *source,
   /* No file manager on the bus: its folder, opened as any folder is. */
   folder = g_file_get_parent (g_task_get_task_data (task));
   uri = g_file_get_uri (folder != NULL ? folder : g_task_get_task_data (task));
-  g_app_info_launch_default_for_uri_async (uri, NULL, g_task_get_cancellable (task),
-                                           open_folder_done_cb, g_object_ref (task));
+  launch (g_object_ref (task), uri, NULL);
 }
 
 /**
@@ -147,6 +138,8 @@ show_items_done_cb (GObject      *source,
  * Shows @file in the desktop's file manager, selected, through
  * `org.freedesktop.FileManager1`'s ShowItems on the session bus; without
  * one there, opens its folder with the default application for folders.
+ * The path policy is `atrium.shell.showInFolder()`'s: a local file that
+ * exists.
  */
 void
 atrium_shell_show_in_folder_async (GFile               *file,
@@ -158,6 +151,7 @@ atrium_shell_show_in_folder_async (GFile               *file,
   g_autoptr(GDBusConnection) bus = NULL;
   g_autofree char *uri = NULL;
   const char *uris[2] = { NULL, NULL };
+  GError *error = NULL;
 
   g_return_if_fail (G_IS_FILE (file));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -165,6 +159,13 @@ atrium_shell_show_in_folder_async (GFile               *file,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, atrium_shell_show_in_folder_async);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  if (!file_check (file, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
   uri = g_file_get_uri (file);
   uris[0] = uri;
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, cancellable, NULL);
@@ -173,8 +174,7 @@ atrium_shell_show_in_folder_async (GFile               *file,
       g_autoptr(GFile) folder = g_file_get_parent (file);
       g_autofree char *folder_uri = g_file_get_uri (folder != NULL ? folder : file);
 
-      g_app_info_launch_default_for_uri_async (folder_uri, NULL, cancellable,
-                                               open_folder_done_cb, g_steal_pointer (&task));
+      launch (g_steal_pointer (&task), folder_uri, NULL);
       return;
     }
   g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
@@ -187,7 +187,9 @@ atrium_shell_show_in_folder_async (GFile               *file,
 /**
  * atrium_shell_show_in_folder_finish:
  *
- * Returns: %TRUE once shown; %FALSE with @error set (the desktop's reason)
+ * Returns: %TRUE once shown; %FALSE with @error set: %ATRIUM_ERROR_BAD_ARGS
+ *   for a file that is not local, %ATRIUM_ERROR_NOT_FOUND for nothing
+ *   there, %G_IO_ERROR_CANCELLED, or the desktop's reason
  */
 gboolean
 atrium_shell_show_in_folder_finish (GAsyncResult  *result,
@@ -593,13 +595,8 @@ show_in_folder_cb (AtriumCall *call,
                    gpointer    user_data)
 {
   g_autoptr(GFile) file = arg_path (call);
-  g_autoptr(GError) error = NULL;
 
-  if (file == NULL)
-    return;
-  if (!file_check (file, &error))
-    atrium_call_return_gerror (call, error);
-  else
+  if (file != NULL)
     atrium_shell_show_in_folder_async (file, atrium_call_get_cancellable (call), done_cb, call);
 }
 

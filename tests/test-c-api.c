@@ -11,8 +11,10 @@
 /* The C side of atrium.shell, atrium.clipboard and atrium.screen: the
  * same policy and data as the pages get, in the GIO style. The shell's
  * handler is a stand-in of our own (a .desktop file in the test's private
- * XDG_DATA_HOME, the default for https, an app scheme and text/plain by
- * its mimeapps.list) whose Exec writes its argument to a file. */
+ * XDG_DATA_HOME, the default for https, an app scheme, text/plain and
+ * folders by its mimeapps.list) whose Exec writes its argument to a file;
+ * no file manager is on the test's bus, so showing a file opens its
+ * folder. */
 
 static char *record_path;   /* what the recording handler was given, a line each */
 static char *work_dir;
@@ -28,7 +30,8 @@ install_handler (void)
     "[Default Applications]\n"
     "x-scheme-handler/https=atrium-c-recorder.desktop\n"
     "x-scheme-handler/atrium-test=atrium-c-recorder.desktop\n"
-    "text/plain=atrium-c-recorder.desktop\n";
+    "text/plain=atrium-c-recorder.desktop\n"
+    "inode/directory=atrium-c-recorder.desktop\n";
 
   record_path = g_build_filename (work_dir, "record.txt", NULL);
   body = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n", record_path);
@@ -37,7 +40,7 @@ install_handler (void)
   desktop = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Atrium C recorder\n"
                              "Exec=%s %%u\nNoDisplay=true\n"
                              "MimeType=x-scheme-handler/https;x-scheme-handler/atrium-test;"
-                             "text/plain;\n", script);
+                             "text/plain;inode/directory;\n", script);
   g_assert_cmpint (g_mkdir_with_parents (apps, 0700), ==, 0);
   test_write_file (apps, "atrium-c-recorder.desktop", desktop, -1);
   test_write_file (g_get_user_config_dir (), "mimeapps.list", mimeapps, -1);
@@ -218,6 +221,33 @@ test_shell_open_path (void)
   g_assert_no_error (error);
   /* GIO hands a local file to a %u handler as its path. */
   wait_recorded (path);
+}
+
+static void
+test_shell_show_in_folder (void)
+{
+  g_autofree char *dir = g_build_filename (work_dir, "shown", NULL);
+  g_autofree char *path = g_build_filename (dir, "shown.txt", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      g_test_skip ("No session bus: run under dbus-run-session");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "x", -1, NULL));
+  check_file_refusals (atrium_shell_show_in_folder_async, atrium_shell_show_in_folder_finish,
+                       file);
+  text = recorded_text ();
+  g_assert_null (strstr (text, dir));
+
+  g_assert_true (on_file (atrium_shell_show_in_folder_async, atrium_shell_show_in_folder_finish,
+                          file, NULL, &error));
+  g_assert_no_error (error);
+  wait_recorded (dir);
 }
 
 static void
@@ -496,6 +526,7 @@ main (int   argc,
 
   g_test_add_func ("/atrium/c-api/shell-open-url", test_shell_open_url);
   g_test_add_func ("/atrium/c-api/shell-open-path", test_shell_open_path);
+  g_test_add_func ("/atrium/c-api/shell-show-in-folder", test_shell_show_in_folder);
   g_test_add_func ("/atrium/c-api/shell-trash", test_shell_trash);
   g_test_add_func ("/atrium/c-api/clipboard-text", test_clipboard_text);
   g_test_add_func ("/atrium/c-api/clipboard-image", test_clipboard_image);
