@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "Atrium-Clipboard"
 #include "config.h"
 
+#include "atrium-clipboard.h"
+
 #include <string.h>
 
 #include "atrium-builtins-private.h"
@@ -13,73 +15,128 @@
  * they are not alike: writing (ATRIUM_BUILTIN_CLIPBOARD) replaces what the
  * user copied, and reading (ATRIUM_BUILTIN_CLIPBOARD_READ) hands the page
  * whatever the user copied elsewhere, a password included. Both are off
- * by default; an app that turns on writing has not turned on reading. */
+ * by default; an app that turns on writing has not turned on reading.
+ *
+ * C has the same four as atrium_clipboard_*() on any GdkClipboard; the
+ * methods are thin wrappers over them, so the checks and limits are one
+ * piece of code whichever side asks. */
 
-#define TEXT_MAX (4 * 1024 * 1024)
+#define TEXT_MAX ATRIUM_CLIPBOARD_TEXT_MAX
 
 /* An image is a PNG of at most 32 MiB and 64 megapixels (256 MiB once
  * decoded), either way; the pixels are counted from the PNG's header
  * before GTK decodes a byte of it, so a small file that inflates to
  * gigabytes is refused first. Decoding and encoding run on a worker. */
-#define IMAGE_BYTES_MAX (32 * 1024 * 1024)
-#define IMAGE_PIXELS_MAX (64 * 1024 * 1024)
+#define IMAGE_BYTES_MAX ATRIUM_CLIPBOARD_IMAGE_BYTES_MAX
+#define IMAGE_PIXELS_MAX ATRIUM_CLIPBOARD_IMAGE_PIXELS_MAX
 
-static GdkClipboard *
-clipboard_of (AtriumCall *call)
+/* --- text --- */
+
+/**
+ * atrium_clipboard_write_text:
+ * @clipboard: a clipboard, such as gtk_widget_get_clipboard()'s
+ * @text: UTF-8 text, at most %ATRIUM_CLIPBOARD_TEXT_MAX bytes
+ * @error: %ATRIUM_ERROR_BAD_ARGS for text that is not UTF-8,
+ *   %ATRIUM_ERROR_TOO_LARGE past the limit
+ *
+ * Puts @text on @clipboard, as `atrium.clipboard.writeText()` does; on an
+ * error the clipboard is left as it was. Main thread.
+ *
+ * Returns: %TRUE once it is there
+ */
+gboolean
+atrium_clipboard_write_text (GdkClipboard  *clipboard,
+                             const char    *text,
+                             GError       **error)
 {
-  AtriumWindow *window = atrium_call_get_window (call);
+  g_return_val_if_fail (GDK_IS_CLIPBOARD (clipboard), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (window == NULL)
+  if (strlen (text) > TEXT_MAX)
     {
-      atrium_call_return_error (call, ATRIUM_ERROR_NOT_FOUND, "The calling window is closed");
-      return NULL;
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The text is longer than %d bytes", TEXT_MAX);
+      return FALSE;
     }
-  return gtk_widget_get_clipboard (GTK_WIDGET (window));
-}
-
-static void
-write_text_cb (AtriumCall *call,
-               gpointer    user_data)
-{
-  GdkClipboard *clipboard;
-  const char *text;
-
-  if (!_atrium_builtin_arg_string (call, 0, "The text", TEXT_MAX, &text))
-    return;
-  clipboard = clipboard_of (call);
-  if (clipboard == NULL)
-    return;
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "The text is not valid UTF-8");
+      return FALSE;
+    }
   gdk_clipboard_set_text (clipboard, text);
-  _atrium_builtin_return_null (call);
+  return TRUE;
 }
 
 static void
-read_done_cb (GObject      *source,
+text_read_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  AtriumCall *call = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
   g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
 
   if (text != NULL && g_utf8_validate (text, -1, NULL))
-    _atrium_builtin_return_string (call, text);
+    g_task_return_pointer (task, g_steal_pointer (&text), g_free);
   else if (error == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
-    _atrium_builtin_return_null (call);   /* nothing, or nothing that is text */
+    {
+      g_clear_error (&error);
+      g_task_return_pointer (task, NULL, NULL);   /* nothing, or nothing that is text */
+    }
   else
-    atrium_call_return_gerror (call, error);
+    g_task_return_error (task, error);
 }
 
-static void
-read_text_cb (AtriumCall *call,
-              gpointer    user_data)
+/**
+ * atrium_clipboard_read_text_async:
+ * @clipboard: a clipboard
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the text
+ *
+ * Reads the text on @clipboard, as `atrium.clipboard.readText()` does,
+ * whichever program put it there. Main thread.
+ */
+void
+atrium_clipboard_read_text_async (GdkClipboard        *clipboard,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
 {
-  GdkClipboard *clipboard = clipboard_of (call);
+  GTask *task;
 
-  if (clipboard != NULL)
-    gdk_clipboard_read_text_async (clipboard, atrium_call_get_cancellable (call), read_done_cb,
-                                   call);
+  g_return_if_fail (GDK_IS_CLIPBOARD (clipboard));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (clipboard, cancellable, callback, user_data);
+  g_task_set_source_tag (task, atrium_clipboard_read_text_async);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  gdk_clipboard_read_text_async (clipboard, cancellable, text_read_cb, task);
 }
+
+/**
+ * atrium_clipboard_read_text_finish:
+ *
+ * Returns: (transfer full) (nullable): the text; %NULL without @error
+ *   when the clipboard holds nothing that is UTF-8 text, %NULL with @error
+ *   set (%G_IO_ERROR_CANCELLED, or the other program's failure)
+ */
+char *
+atrium_clipboard_read_text_finish (GdkClipboard  *clipboard,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, clipboard), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- images --- */
 
 static gboolean
 image_size_ok (guint64   width,
@@ -138,46 +195,87 @@ decode_thread (GTask        *task,
   g_clear_error (&error);
 }
 
-/* Back on the main thread; the window may have closed meanwhile. */
+/* Back on the main thread: the clipboard changes only now, and only if
+ * the operation was not cancelled meanwhile. */
 static void
 decoded_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  AtriumCall *call = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
   g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
-  GdkClipboard *clipboard;
 
   if (texture == NULL)
     {
-      atrium_call_return_gerror (call, error);
+      g_task_return_error (task, error);
       return;
     }
-  clipboard = clipboard_of (call);
-  if (clipboard == NULL)
+  if (g_task_return_error_if_cancelled (task))
     return;
-  gdk_clipboard_set_texture (clipboard, texture);
-  _atrium_builtin_return_null (call);
+  gdk_clipboard_set_texture (g_task_get_source_object (task), texture);
+  g_task_return_boolean (task, TRUE);
 }
 
-static void
-write_image_cb (AtriumCall *call,
-                gpointer    user_data)
+/**
+ * atrium_clipboard_write_image_async:
+ * @clipboard: a clipboard
+ * @png: a PNG, at most %ATRIUM_CLIPBOARD_IMAGE_BYTES_MAX bytes and
+ *   %ATRIUM_CLIPBOARD_IMAGE_PIXELS_MAX pixels (counted from its header
+ *   before anything is decoded)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called once the image is on the clipboard
+ *
+ * Decodes @png on a worker and puts the image on @clipboard, as
+ * `atrium.clipboard.writeImage()` does; on an error or a cancel the
+ * clipboard is left as it was. Main thread.
+ */
+void
+atrium_clipboard_write_image_async (GdkClipboard        *clipboard,
+                                    GBytes              *png,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
-  GBytes *png = atrium_call_get_bytes (call, 0, &error);
+  GTask *task;
+  GTask *decode;
+  GError *error = NULL;
 
-  if (png == NULL || !png_header_ok (png, &error))
+  g_return_if_fail (GDK_IS_CLIPBOARD (clipboard));
+  g_return_if_fail (png != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (clipboard, cancellable, callback, user_data);
+  g_task_set_source_tag (task, atrium_clipboard_write_image_async);
+  if (!png_header_ok (png, &error))
     {
-      atrium_call_return_gerror (call, error);
+      g_task_return_error (task, error);
+      g_object_unref (task);
       return;
     }
-  task = g_task_new (NULL, atrium_call_get_cancellable (call), decoded_cb, call);
-  g_task_set_source_tag (task, write_image_cb);
-  g_task_set_task_data (task, g_bytes_ref (png), (GDestroyNotify) g_bytes_unref);
-  g_task_run_in_thread (task, decode_thread);
+  decode = g_task_new (NULL, cancellable, decoded_cb, task);
+  g_task_set_source_tag (decode, decode_thread);
+  g_task_set_task_data (decode, g_bytes_ref (png), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (decode, decode_thread);
+  g_object_unref (decode);
+}
+
+/**
+ * atrium_clipboard_write_image_finish:
+ *
+ * Returns: %TRUE once the image is on the clipboard; %FALSE with @error
+ *   set: %ATRIUM_ERROR_BAD_ARGS for bytes that are not a PNG GTK can read
+ *   (or an empty image), %ATRIUM_ERROR_TOO_LARGE past the limits,
+ *   %G_IO_ERROR_CANCELLED
+ */
+gboolean
+atrium_clipboard_write_image_finish (GdkClipboard  *clipboard,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, clipboard), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -195,44 +293,212 @@ encoded_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  AtriumCall *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) png = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *png = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (png == NULL)
-    atrium_call_return_gerror (call, error);
+    g_task_return_error (task, error);
   else
-    atrium_call_return_bytes (call, png);
+    g_task_return_pointer (task, png, (GDestroyNotify) g_bytes_unref);
 }
 
 static void
-read_texture_cb (GObject      *source,
+texture_read_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  AtriumCall *call = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
   g_autoptr(GdkTexture) texture =
     gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
-  g_autoptr(GTask) task = NULL;
+  GCancellable *cancellable;
+  GTask *encode;
 
   if (texture == NULL)
     {
       if (error == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
-        _atrium_builtin_return_null (call);   /* nothing, or nothing that is an image */
+        {
+          g_clear_error (&error);
+          g_task_return_pointer (task, NULL, NULL);   /* nothing, or nothing that is an image */
+        }
       else
-        atrium_call_return_gerror (call, error);
+        g_task_return_error (task, error);
       return;
     }
   if (!image_size_ok (gdk_texture_get_width (texture), gdk_texture_get_height (texture), &error))
     {
+      g_task_return_error (task, error);
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  encode = g_task_new (NULL, cancellable, encoded_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (encode, encode_thread);
+  g_task_set_task_data (encode, g_object_ref (texture), g_object_unref);
+  g_task_run_in_thread (encode, encode_thread);
+  g_object_unref (encode);
+}
+
+/**
+ * atrium_clipboard_read_image_async:
+ * @clipboard: a clipboard
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the image
+ *
+ * Reads the image on @clipboard and encodes it as a PNG on a worker, as
+ * `atrium.clipboard.readImage()` does. Main thread.
+ */
+void
+atrium_clipboard_read_image_async (GdkClipboard        *clipboard,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (GDK_IS_CLIPBOARD (clipboard));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (clipboard, cancellable, callback, user_data);
+  g_task_set_source_tag (task, atrium_clipboard_read_image_async);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  gdk_clipboard_read_texture_async (clipboard, cancellable, texture_read_cb, task);
+}
+
+/**
+ * atrium_clipboard_read_image_finish:
+ *
+ * Returns: (transfer full) (nullable): the image as PNG bytes; %NULL
+ *   without @error when the clipboard holds no image, %NULL with @error
+ *   set (%ATRIUM_ERROR_TOO_LARGE past %ATRIUM_CLIPBOARD_IMAGE_PIXELS_MAX,
+ *   %G_IO_ERROR_CANCELLED, the other program's failure)
+ */
+GBytes *
+atrium_clipboard_read_image_finish (GdkClipboard  *clipboard,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, clipboard), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- methods --- */
+
+static GdkClipboard *
+clipboard_of (AtriumCall *call)
+{
+  AtriumWindow *window = atrium_call_get_window (call);
+
+  if (window == NULL)
+    {
+      atrium_call_return_error (call, ATRIUM_ERROR_NOT_FOUND, "The calling window is closed");
+      return NULL;
+    }
+  return gtk_widget_get_clipboard (GTK_WIDGET (window));
+}
+
+static void
+write_text_cb (AtriumCall *call,
+               gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GdkClipboard *clipboard;
+  const char *text;
+
+  if (!_atrium_builtin_arg_string (call, 0, "The text", TEXT_MAX, &text))
+    return;
+  clipboard = clipboard_of (call);
+  if (clipboard == NULL)
+    return;
+  if (atrium_clipboard_write_text (clipboard, text, &error))
+    _atrium_builtin_return_null (call);
+  else
+    atrium_call_return_gerror (call, error);
+}
+
+static void
+text_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AtriumCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = atrium_clipboard_read_text_finish (GDK_CLIPBOARD (source), result,
+                                                             &error);
+
+  if (error != NULL)
+    atrium_call_return_gerror (call, error);
+  else if (text == NULL)
+    _atrium_builtin_return_null (call);
+  else
+    _atrium_builtin_return_string (call, text);
+}
+
+static void
+read_text_cb (AtriumCall *call,
+              gpointer    user_data)
+{
+  GdkClipboard *clipboard = clipboard_of (call);
+
+  if (clipboard != NULL)
+    atrium_clipboard_read_text_async (clipboard, atrium_call_get_cancellable (call), text_cb,
+                                      call);
+}
+
+static void
+image_written_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  AtriumCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (atrium_clipboard_write_image_finish (GDK_CLIPBOARD (source), result, &error))
+    _atrium_builtin_return_null (call);
+  else
+    atrium_call_return_gerror (call, error);
+}
+
+static void
+write_image_cb (AtriumCall *call,
+                gpointer    user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *png = atrium_call_get_bytes (call, 0, &error);
+  GdkClipboard *clipboard;
+
+  if (png == NULL)
+    {
       atrium_call_return_gerror (call, error);
       return;
     }
-  task = g_task_new (NULL, atrium_call_get_cancellable (call), encoded_cb, call);
-  g_task_set_source_tag (task, read_texture_cb);
-  g_task_set_task_data (task, g_object_ref (texture), g_object_unref);
-  g_task_run_in_thread (task, encode_thread);
+  clipboard = clipboard_of (call);
+  if (clipboard != NULL)
+    atrium_clipboard_write_image_async (clipboard, png, atrium_call_get_cancellable (call),
+                                        image_written_cb, call);
+}
+
+static void
+image_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  AtriumCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = atrium_clipboard_read_image_finish (GDK_CLIPBOARD (source), result,
+                                                              &error);
+
+  if (error != NULL)
+    atrium_call_return_gerror (call, error);
+  else if (png == NULL)
+    _atrium_builtin_return_null (call);
+  else
+    atrium_call_return_bytes (call, png);
 }
 
 static void
@@ -242,8 +508,8 @@ read_image_cb (AtriumCall *call,
   GdkClipboard *clipboard = clipboard_of (call);
 
   if (clipboard != NULL)
-    gdk_clipboard_read_texture_async (clipboard, atrium_call_get_cancellable (call),
-                                      read_texture_cb, call);
+    atrium_clipboard_read_image_async (clipboard, atrium_call_get_cancellable (call), image_cb,
+                                       call);
 }
 
 static const AtriumBuiltinMethod write_methods[] = {

@@ -48,14 +48,40 @@ icon_name_is_valid (const char *name)
   return TRUE;
 }
 
+static GIcon *
+png_icon (GBytes  *png,
+          GError **error)
+{
+  gsize length = g_bytes_get_size (png);
+
+  if (length > ICON_DATA_MAX)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
+                   "The icon is larger than %d bytes", ICON_DATA_MAX);
+      return NULL;
+    }
+  if (length < 8 || memcmp (g_bytes_get_data (png, NULL), "\x89PNG\r\n\x1a\n", 8) != 0)
+    {
+      fail (error, "The icon's data is not a PNG");
+      return NULL;
+    }
+  return g_bytes_icon_new (png);
+}
+
 /* An icon name ("mail-unread"), an absolute path to an image file, or a
- * PNG as a data: URL (until the bridge carries bytes). */
+ * PNG: bytes (a Uint8Array, an ArrayBuffer, a Blob…) or a data: URL. */
 static GIcon *
 read_icon (JsonNode  *node,
            GError   **error)
 {
   const char *text;
 
+  if (atrium_node_holds_bytes (node))
+    {
+      g_autoptr(GBytes) png = atrium_bytes_node_get_bytes (node, error);
+
+      return png != NULL ? png_icon (png, error) : NULL;
+    }
   if (!_atrium_builtin_node_to_string (node, "icon", ICON_PATH_MAX + ICON_DATA_MAX * 2, &text,
                                        error))
     return NULL;
@@ -83,12 +109,11 @@ read_icon (JsonNode  *node,
             return NULL;
           }
       data = g_base64_decode (base64, &length);
-      if (length < 8 || memcmp (data, "\x89PNG\r\n\x1a\n", 8) != 0)
-        {
-          fail (error, "The icon's data is not a PNG");
-          return NULL;
-        }
-      return g_bytes_icon_new (g_bytes_new_take (g_steal_pointer (&data), length));
+      {
+        g_autoptr(GBytes) png = g_bytes_new_take (g_steal_pointer (&data), length);
+
+        return png_icon (png, error);
+      }
     }
   if (text[0] == '/')
     {
@@ -109,7 +134,8 @@ read_icon (JsonNode  *node,
     }
   if (!icon_name_is_valid (text))
     {
-      fail (error, "The icon must be an icon name, an absolute path or a " PNG_DATA_URL " URL");
+      fail (error, "The icon must be an icon name, an absolute path, PNG bytes or a "
+            PNG_DATA_URL " URL");
       return NULL;
     }
   return g_themed_icon_new (text);

@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "Atrium-Screen"
 #include "config.h"
 
+#include "atrium-screen.h"
+
 #include "atrium-builtins-private.h"
 
 #include "atrium-app-private.h"
@@ -20,7 +22,10 @@
  * When monitors come, go or change, pages hear atrium:screen.changed
  * {screens}. The app watches its first window's display once (state on the
  * app under STATE_KEY, main thread only), and a burst of changes (a
- * monitor's geometry and scale arrive one by one) is one event. */
+ * monitor's geometry and scale arrive one by one) is one event.
+ *
+ * C reads the same descriptions with atrium_screen_list() and
+ * atrium_screen_get_current(), which the methods wrap. */
 
 #define STATE_KEY "atrium-screens"
 
@@ -118,45 +123,90 @@ describe_all (GdkDisplay *display)
   return json_node_init_array (json_node_alloc (), array);
 }
 
-static GdkDisplay *
-display_of (AtriumCall *call)
+/**
+ * atrium_screen_list:
+ * @display: a display, such as gdk_display_get_default()
+ *
+ * Describes @display's monitors as `atrium.screen.list()` does: a JSON
+ * array of `{name, x, y, width, height, workArea: {x, y, width, height},
+ * scale, primary}`, sizes in GDK's logical pixels. The work area is the
+ * part panels leave free (X11's `_NET_WORKAREA`; elsewhere the whole
+ * monitor); primary is X11's primary output, or the first monitor. Main
+ * thread.
+ *
+ * Returns: (transfer full): the array, empty without monitors
+ */
+JsonNode *
+atrium_screen_list (GdkDisplay *display)
+{
+  g_return_val_if_fail (GDK_IS_DISPLAY (display), NULL);
+
+  return describe_all (display);
+}
+
+/**
+ * atrium_screen_get_current:
+ * @window: a window
+ *
+ * Describes the monitor @window is on (the one it overlaps most), in
+ * atrium_screen_list()'s shape, as `atrium.screen.current()` does. Main
+ * thread.
+ *
+ * Returns: (transfer full) (nullable): the monitor's description, or
+ *   %NULL while @window is not on any (not shown yet)
+ */
+JsonNode *
+atrium_screen_get_current (GtkWindow *window)
+{
+  GdkDisplay *display;
+  GdkSurface *surface;
+  GdkMonitor *monitor;
+
+  g_return_val_if_fail (GTK_IS_WINDOW (window), NULL);
+
+  display = gtk_widget_get_display (GTK_WIDGET (window));
+  surface = gtk_native_get_surface (GTK_NATIVE (window));
+  monitor = surface != NULL ? gdk_display_get_monitor_at_surface (display, surface) : NULL;
+  return monitor != NULL ? describe (monitor, primary_of (display)) : NULL;
+}
+
+/* --- methods --- */
+
+static AtriumWindow *
+window_of (AtriumCall *call)
 {
   AtriumWindow *window = atrium_call_get_window (call);
 
   if (window == NULL)
-    {
-      atrium_call_return_error (call, ATRIUM_ERROR_NOT_FOUND, "The calling window is closed");
-      return NULL;
-    }
-  return gtk_widget_get_display (GTK_WIDGET (window));
+    atrium_call_return_error (call, ATRIUM_ERROR_NOT_FOUND, "The calling window is closed");
+  return window;
 }
 
 static void
 list_cb (AtriumCall *call,
          gpointer    user_data)
 {
-  GdkDisplay *display = display_of (call);
+  AtriumWindow *window = window_of (call);
 
-  if (display != NULL)
-    atrium_call_return_value (call, describe_all (display));
+  if (window != NULL)
+    atrium_call_return_value (call, atrium_screen_list (gtk_widget_get_display (
+                                                          GTK_WIDGET (window))));
 }
 
 static void
 current_cb (AtriumCall *call,
             gpointer    user_data)
 {
-  GdkDisplay *display = display_of (call);
-  GdkSurface *surface;
-  GdkMonitor *monitor;
+  AtriumWindow *window = window_of (call);
+  JsonNode *screen;
 
-  if (display == NULL)
+  if (window == NULL)
     return;
-  surface = gtk_native_get_surface (GTK_NATIVE (atrium_call_get_window (call)));
-  monitor = surface != NULL ? gdk_display_get_monitor_at_surface (display, surface) : NULL;
-  if (monitor == NULL)
+  screen = atrium_screen_get_current (GTK_WINDOW (window));
+  if (screen == NULL)
     _atrium_builtin_return_null (call);   /* not on any screen (not shown yet) */
   else
-    atrium_call_return_value (call, describe (monitor, primary_of (display)));
+    atrium_call_return_value (call, screen);
 }
 
 /* --- atrium:screen.changed --- */

@@ -282,6 +282,72 @@ show (AtriumApp                      *app,
     forget (state, g_queue_peek_head (&state->order), TRUE);
 }
 
+static gboolean
+check_all (AtriumApp                      *app,
+           const char                     *id,
+           const char                     *title,
+           const char                     *body,
+           const AtriumNotificationAction *actions,
+           gsize                           n_actions,
+           GError                        **error)
+{
+  return check_text (id, "The id", 1, ATRIUM_NOTIFICATION_ID_MAX, error)
+         && check_text (title, "The title", 1, ATRIUM_NOTIFICATION_TITLE_MAX, error)
+         && (body == NULL || check_text (body, "The body", 0, ATRIUM_NOTIFICATION_BODY_MAX, error))
+         && check_actions (actions, n_actions, error)
+         && check_app (app, error);
+}
+
+/* A notification atrium_app_show_notification_async() sends on the main
+ * loop's next turn: its own copies. */
+typedef struct
+{
+  char                     *id;
+  char                     *title;
+  char                     *body;
+  GIcon                    *icon;
+  AtriumNotificationAction *actions;   /* the strings owned */
+  gsize                     n_actions;
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  for (gsize i = 0; i < pending->n_actions; i++)
+    {
+      g_free ((char *) pending->actions[i].id);
+      g_free ((char *) pending->actions[i].label);
+    }
+  g_free (pending->actions);
+  g_clear_object (&pending->icon);
+  g_free (pending->id);
+  g_free (pending->title);
+  g_free (pending->body);
+  g_free (pending);
+}
+
+static gboolean
+send_pending_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  AtriumApp *app = g_task_get_source_object (task);
+  Pending *pending = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+  /* The app may have lost its bus or registration meanwhile. */
+  if (!check_app (app, &error))
+    {
+      g_task_return_error (task, error);
+      return G_SOURCE_REMOVE;
+    }
+  show (app, pending->id, pending->title, pending->body, pending->icon, pending->actions,
+        pending->n_actions, NULL, 0);
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * atrium_app_show_notification:
  * @id: the notification's id, 1 to %ATRIUM_NOTIFICATION_ID_MAX bytes: one
@@ -324,14 +390,92 @@ atrium_app_show_notification (AtriumApp                      *self,
   g_return_val_if_fail (actions != NULL || n_actions == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_text (id, "The id", 1, ATRIUM_NOTIFICATION_ID_MAX, error)
-      || !check_text (title, "The title", 1, ATRIUM_NOTIFICATION_TITLE_MAX, error)
-      || (body != NULL && !check_text (body, "The body", 0, ATRIUM_NOTIFICATION_BODY_MAX, error))
-      || !check_actions (actions, n_actions, error)
-      || !check_app (self, error))
+  if (!check_all (self, id, title, body, actions, n_actions, error))
     return FALSE;
   show (self, id, title, body, icon, actions, n_actions, NULL, 0);
   return TRUE;
+}
+
+/**
+ * atrium_app_show_notification_async:
+ * @id: as for atrium_app_show_notification()
+ * @title: as for atrium_app_show_notification()
+ * @body: (nullable): as for atrium_app_show_notification()
+ * @icon: (nullable): as for atrium_app_show_notification()
+ * @actions: (array length=n_actions) (nullable): as for atrium_app_show_notification()
+ * @n_actions: how many
+ * @cancellable: (nullable): a #GCancellable: cancelled before the
+ *   notification is sent, nothing is shown
+ * @callback: called once it is sent
+ *
+ * atrium_app_show_notification() in the GIO style, for code that handles
+ * every platform call the same way (`atrium.notification.show()`'s C
+ * side). The notification is checked at once and sent from the main
+ * loop's next turn, unless @cancellable is cancelled by then; GNotification
+ * hands it to the desktop's service without waiting for an answer, so the
+ * operation ends when it is sent, not when the service has shown it. The
+ * strings and actions are copied. Main thread.
+ */
+void
+atrium_app_show_notification_async (AtriumApp                      *self,
+                                    const char                     *id,
+                                    const char                     *title,
+                                    const char                     *body,
+                                    GIcon                          *icon,
+                                    const AtriumNotificationAction *actions,
+                                    gsize                           n_actions,
+                                    GCancellable                   *cancellable,
+                                    GAsyncReadyCallback             callback,
+                                    gpointer                        user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  Pending *pending;
+
+  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (title != NULL);
+  g_return_if_fail (icon == NULL || G_IS_ICON (icon));
+  g_return_if_fail (actions != NULL || n_actions == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, atrium_app_show_notification_async);
+  if (!check_all (self, id, title, body, actions, n_actions, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  pending = g_new0 (Pending, 1);
+  pending->id = g_strdup (id);
+  pending->title = g_strdup (title);
+  pending->body = g_strdup (body);
+  pending->icon = icon != NULL ? g_object_ref (icon) : NULL;
+  pending->actions = g_new0 (AtriumNotificationAction, MAX (n_actions, 1));
+  pending->n_actions = n_actions;
+  for (gsize i = 0; i < n_actions; i++)
+    {
+      pending->actions[i].id = g_strdup (actions[i].id);
+      pending->actions[i].label = g_strdup (actions[i].label);
+    }
+  g_task_set_task_data (task, pending, (GDestroyNotify) pending_free);
+  g_idle_add_full (G_PRIORITY_DEFAULT, send_pending_cb, g_steal_pointer (&task), g_object_unref);
+}
+
+/**
+ * atrium_app_show_notification_finish:
+ *
+ * Returns: %TRUE once sent; %FALSE with @error set: as
+ *   atrium_app_show_notification()'s, or %G_IO_ERROR_CANCELLED
+ */
+gboolean
+atrium_app_show_notification_finish (AtriumApp     *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

@@ -47,6 +47,21 @@ gboolean  atrium_app_show_notification   (AtriumApp                      *self,
                                           gsize                           n_actions,
                                           GError                        **error);
 ATRIUM_AVAILABLE_IN_ALL
+void      atrium_app_show_notification_async  (AtriumApp                      *self,
+                                               const char                     *id,
+                                               const char                     *title,
+                                               const char                     *body,
+                                               GIcon                          *icon,
+                                               const AtriumNotificationAction *actions,
+                                               gsize                           n_actions,
+                                               GCancellable                   *cancellable,
+                                               GAsyncReadyCallback             callback,
+                                               gpointer                        user_data);
+ATRIUM_AVAILABLE_IN_ALL
+gboolean  atrium_app_show_notification_finish (AtriumApp                      *self,
+                                               GAsyncResult                   *result,
+                                               GError                        **error);
+ATRIUM_AVAILABLE_IN_ALL
 gboolean  atrium_app_close_notification  (AtriumApp                      *self,
                                           const char                     *id);
 

@@ -17,6 +17,8 @@
 #include "atrium-downloads.h"
 #include "atrium-permissions.h"
 #include "atrium-shell.h"
+#include "atrium-clipboard.h"
+#include "atrium-screen.h"
 #include "atrium-notification.h"
 #include "atrium-print.h"
 #include "atrium-store.h"

@@ -695,6 +695,117 @@ test_c_api (void)
   g_assert_cmpuint (count_calls ("Notify"), ==, 1);
 }
 
+static void
+shown_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+show_async (AtriumApp                      *app,
+            const char                     *id,
+            const char                     *title,
+            const AtriumNotificationAction *actions,
+            gsize                           n_actions,
+            GCancellable                   *cancellable,
+            GError                        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  atrium_app_show_notification_async (app, id, title, NULL, NULL, actions, n_actions,
+                                      cancellable, shown_cb, &result);
+  harness_wait_for (test_pointer_is_set, &result, "atrium_app_show_notification_async");
+  return atrium_app_show_notification_finish (app, result, error);
+}
+
+/* The GIO-style form: sent once it finishes; bad input is bad-args and
+ * a cancel before it is sent shows nothing, as the service confirms. */
+static void
+test_c_api_async (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  g_autoptr(AtriumApp) anonymous = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  const AtriumNotificationAction actions[] = { { "open", "Open" } };
+  const AtriumNotificationAction bad[] = { { "default", "Open" } };
+
+  if (!need_mock ())
+    return;
+  clear_calls ();
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT);
+  g_assert_true (show_async (app, "async", "From C, async", actions, 1, NULL, &error));
+  g_assert_no_error (error);
+  wait_calls ("Notify", 1);
+  title = call_arg_string ("Notify", 0, 3);
+  g_assert_cmpstr (title, ==, "From C, async");
+  g_assert_cmpuint (_atrium_notification_count (app), ==, 1);
+
+  g_assert_false (show_async (app, "bad", "Bad", bad, 1, NULL, &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+  g_clear_error (&error);
+  g_assert_false (show_async (app, "", "No id", NULL, 0, NULL, &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);
+  g_clear_error (&error);
+
+  /* Cancelled before it is sent, even after the call returned. */
+  atrium_app_show_notification_async (app, "late", "Cancelled", NULL, NULL, NULL, 0, cancellable,
+                                      shown_cb, &result);
+  g_cancellable_cancel (cancellable);
+  harness_wait_for (test_pointer_is_set, &result, "the cancelled notification to finish");
+  g_assert_false (atrium_app_show_notification_finish (app, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpuint (_atrium_notification_count (app), ==, 1);
+
+  anonymous = atrium_app_new (NULL, G_APPLICATION_NON_UNIQUE);
+  g_assert_false (show_async (anonymous, "e", "No app id", NULL, 0, NULL, &error));
+  g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  /* Asked after the refusals (a round trip through the bus, which the
+   * app's own messages went ahead of): the service got one Notify. */
+  g_assert_cmpuint (count_calls ("Notify"), ==, 1);
+  g_assert_true (atrium_app_close_notification (app, "async"));
+}
+
+/* The page's icon as PNG bytes (a Uint8Array, a Blob): shown; bytes that
+ * are not a PNG are bad-args, more than 256 KiB too-large, and nothing is
+ * shown for them. */
+static void
+test_icon_bytes (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+
+  if (!need_mock ())
+    return;
+  clear_calls ();
+  app = harness_app_new_for_pages (ATRIUM_BUILTIN_DEFAULT | ATRIUM_BUILTIN_NOTIFICATION);
+  window = harness_open (app, "/index.html");
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "const n = atrium.notification;"
+                     "const png = (k) => { const b = new Uint8Array(k);"
+                     "  b.set([0x89, 80, 78, 71, 13, 10, 26, 10]); return b; };"
+                     "return [await code(() => n.show({title: 't',"
+                     "                                 icon: new Uint8Array([1, 2, 3])})),"
+                     "        await code(() => n.show({title: 't', icon: new Uint8Array(0)})),"
+                     "        await code(() => n.show({title: 't', icon: png(256 * 1024 + 1)})),"
+                     "        await code(() => n.show({title: 't', icon: new Blob([png(16)])}))];",
+                     "[\"bad-args\",\"bad-args\",\"too-large\",\"resolved\"]");
+  harness_assert_js (window, "return atrium.notification.show({id: 'bytes', title: 'Bytes',"
+                             "  icon: new Uint8Array([0x89, 80, 78, 71, 13, 10, 26, 10, 0])});",
+                     "\"bytes\"");
+  wait_calls ("Notify", 2);
+  g_assert_cmpuint (count_calls ("Notify"), ==, 2);
+  g_assert_cmpuint (_atrium_notification_count (app), ==, 2);
+  harness_close (window);
+}
+
 /* The page's own Notification: denied unless allowed (the permission
  * policy's part); allowed, it reaches the service the same way, and a click
  * on it is the page's click event. */
@@ -838,6 +949,8 @@ main (int   argc,
   g_test_add_func ("/atrium/notification/close", test_close);
   g_test_add_func ("/atrium/notification/refused", test_refused);
   g_test_add_func ("/atrium/notification/c-api", test_c_api);
+  g_test_add_func ("/atrium/notification/c-api-async", test_c_api_async);
+  g_test_add_func ("/atrium/notification/icon-bytes", test_icon_bytes);
   g_test_add_func ("/atrium/notification/web", test_web_notification);
   g_test_add_func ("/atrium/notification/web-policy", test_web_notification_policy);
 

@@ -384,8 +384,8 @@ export interface AtriumNotificationOptions {
   /** At most 16 KiB. */
   body?: string;
   /** An icon name ("mail-unread"), an absolute path to an image, or a PNG
-   *  as a `data:image/png;base64,` URL (at most 256 KiB). */
-  icon?: string;
+   *  as bytes or as a `data:image/png;base64,` URL (at most 256 KiB). */
+  icon?: string | ArrayBuffer | ArrayBufferView | Blob;
   /** At most 8. */
   actions?: AtriumNotificationAction[];
 }
