@@ -500,10 +500,10 @@ test_screens (void)
   g_assert_null (atrium_screen_get_current (hidden));
   gtk_window_destroy (hidden);
 
-  g_test_expect_message ("Atrium", G_LOG_LEVEL_CRITICAL, "*GDK_IS_DISPLAY*");
+  g_test_expect_message ("Atrium-Screen", G_LOG_LEVEL_CRITICAL, "*GDK_IS_DISPLAY*");
   g_assert_null (atrium_screen_list (NULL));
   g_test_assert_expected_messages ();
-  g_test_expect_message ("Atrium", G_LOG_LEVEL_CRITICAL, "*GTK_IS_WINDOW*");
+  g_test_expect_message ("Atrium-Screen", G_LOG_LEVEL_CRITICAL, "*GTK_IS_WINDOW*");
   g_assert_null (atrium_screen_get_current (NULL));
   g_test_assert_expected_messages ();
 }

@@ -192,6 +192,8 @@ chooser_action (const char *title)
   return -1;
 }
 
+static int unallocated_snapshots;
+
 static char *
 make_file (const char *name)
 {
@@ -1097,6 +1099,12 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
+  /* GTK 4.8's own file chooser may draw one of its buttons before it has a
+   * size, under load (CI saw "Trying to snapshot GtkButton … without a
+   * current allocation" once, in open-directory, logged through the
+   * structured API as GTK logs): GTK's noise, not ours, so counted rather
+   * than fatal. Nothing in this test snapshots widgets. */
+  test_count_warnings ("without a current allocation", &unallocated_snapshots);
   desktop_wm_start ();
   g_set_application_name (PAGE_DIALOG);
   if (!harness_init (&argc, &argv))
