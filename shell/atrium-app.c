@@ -1060,8 +1060,10 @@ ensure_media_server (AtriumApp *self)
   g_clear_pointer (&self->effective_csp, g_free);
 }
 
-/* What each web process's extension gets when it starts: the token, the
- * app's origin (its dev server's, if it has one) and the message limit. */
+/* What each web process's extension gets when it starts: the app's origin
+ * (its dev server's, if it has one), from which it tells foreign frames,
+ * and, unless calls stay on script messages, the token and the message
+ * limit. */
 static void
 on_initialize_web_process_extensions_cb (WebKitWebContext *context,
                                          AtriumApp        *self)
@@ -1070,21 +1072,26 @@ on_initialize_web_process_extensions_cb (WebKitWebContext *context,
   const char *origins[] = { self->origin, NULL };
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_TOKEN,
-                         g_variant_new_string (self->token));
   g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_ORIGINS,
                          g_variant_new_strv (origins, -1));
-  g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_MAX_SIZE,
-                         g_variant_new_uint64 (self->max_message_size));
+  if (g_strcmp0 (self->transport, "script") != 0)
+    {
+      g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_TOKEN,
+                             g_variant_new_string (self->token));
+      g_variant_builder_add (&builder, "{sv}", ATRIUM_WIRE_INIT_MAX_SIZE,
+                             g_variant_new_uint64 (self->max_message_size));
+    }
   webkit_web_context_set_web_process_extensions_initialization_user_data (
     context, g_variant_builder_end (&builder));
 }
 
 /* The web process extension: from ATRIUM_WEB_EXTENSIONS_DIR in the
  * environment (the build tree's, for the tests and `make run`), or where
- * it is installed. ATRIUM_TRANSPORT=script leaves it out, and
- * ATRIUM_TRANSPORT=extension makes the runtime refuse calls without it
- * (for tests: nothing falls back unnoticed). */
+ * it is installed. It is loaded whatever the transport, since it also
+ * takes the device APIs from foreign frames; ATRIUM_TRANSPORT=script keeps
+ * calls off it (it gets no token), and ATRIUM_TRANSPORT=extension makes
+ * the runtime refuse calls without it (for tests: nothing falls back
+ * unnoticed). */
 static void
 decide_transport (AtriumApp *self)
 {
@@ -1095,12 +1102,11 @@ decide_transport (AtriumApp *self)
   if (self->transport != NULL)
     return;
   if (g_strcmp0 (env, "script") == 0)
-    {
-      self->transport = "script";
-      return;
-    }
-  self->transport = g_strcmp0 (env, "extension") == 0 ? "extension" : "auto";
-  if (env != NULL && g_strcmp0 (env, "extension") != 0 && g_strcmp0 (env, "auto") != 0)
+    self->transport = "script";
+  else
+    self->transport = g_strcmp0 (env, "extension") == 0 ? "extension" : "auto";
+  if (env != NULL && g_strcmp0 (env, "extension") != 0 && g_strcmp0 (env, "auto") != 0
+      && g_strcmp0 (env, "script") != 0)
     g_warning ("ATRIUM_TRANSPORT is “%s”; it can be script, extension or auto", env);
 
   if (dir == NULL || dir[0] == '\0')
@@ -1108,7 +1114,8 @@ decide_transport (AtriumApp *self)
   module = g_build_filename (dir, "libatrium-web-extension.so", NULL);
   if (!g_file_test (module, G_FILE_TEST_IS_REGULAR))
     {
-      g_debug ("No web process extension at %s: calls go as script messages", module);
+      g_debug ("No web process extension at %s: calls go as script messages, and foreign "
+               "frames keep their device APIs", module);
       if (g_strcmp0 (self->transport, "auto") == 0)
         self->transport = "script";
       return;

@@ -23,6 +23,65 @@ static guint foreign_port;
 
 /* The foreign page: asks for the camera as soon as it loads, and tells its
  * parent what it got. */
+/* What a realm has of the device APIs, and what getUserMedia() gives it:
+ * probe(window) in the foreign pages. */
+#define JS_PROBE \
+  "const probe = async (w) => {" \
+  "  const n = w.navigator, md = n.mediaDevices;" \
+  "  const r = {" \
+  "    getUserMedia: typeof (md && md.getUserMedia)," \
+  "    getDisplayMedia: typeof (md && md.getDisplayMedia)," \
+  "    prototype: typeof (w.MediaDevices && w.MediaDevices.prototype.getUserMedia)," \
+  "    legacy: typeof n.getUserMedia," \
+  "    webkit: typeof n.webkitGetUserMedia," \
+  "    geolocation: typeof n.geolocation," \
+  "    notification: typeof w.Notification," \
+  "    clipboard: typeof (n.clipboard && n.clipboard.readText)," \
+  "  };" \
+  "  try { r.top = typeof w.top.MediaDevices.prototype.getUserMedia; }" \
+  "  catch (e) { r.top = e.name; }" \
+  "  try {" \
+  "    const s = await md.getUserMedia({video: true});" \
+  "    r.outcome = 'granted ' + s.getVideoTracks().length;" \
+  "    s.getTracks().forEach((t) => t.stop());" \
+  "  } catch (e) { r.outcome = e.name; }" \
+  "  try {" \
+  "    n.geolocation.getCurrentPosition(() => {}, () => {});" \
+  "    r.position = 'asked';" \
+  "  } catch (e) { r.position = e.name; }" \
+  "  return r;" \
+  "};"
+
+/* The foreign page that probes itself, delegated the devices with allow=
+ * by the app's markup; then, as an attacker would, the realms it makes
+ * itself: an about:blank child (probed as soon as it exists), a srcdoc
+ * child, and a data: child (an opaque origin) that reports on its own. */
+static const char probe_page[] =
+  "<!DOCTYPE html><body><script>" JS_PROBE
+  "(async () => {"
+  "  const report = {self: await probe(window)};"
+  "  const child = (setup) => {"
+  "    const f = document.createElement('iframe');"
+  "    f.allow = 'camera; microphone; geolocation; display-capture';"
+  "    setup(f);"
+  "    document.body.append(f);"
+  "    return f;"
+  "  };"
+  "  report.blank = await probe(child(() => {}).contentWindow);"
+  "  const srcdoc = child((f) => { f.srcdoc = '<p>child</p>'; });"
+  "  await new Promise((resolve) => srcdoc.addEventListener('load', resolve));"
+  "  report.srcdoc = await probe(srcdoc.contentWindow);"
+  "  const fromData = new Promise((resolve) => addEventListener('message', (e) => {"
+  "    if (e.data && e.data.from === 'data') resolve(e.data.report); }));"
+  "  child((f) => { f.src = 'data:text/html,' + encodeURIComponent("
+  "    '<script>' + probe.toString().replace(/^/, \"const probe = \") + ';'"
+  "    + 'probe(window).then((report) => parent.postMessage({from: \"data\", report}, \"*\"));'"
+  "    + '<' + '/script>'); });"
+  "  report.data = await fromData;"
+  "  parent.postMessage({from: 'foreign', outcome: report}, '*');"
+  "})();"
+  "</script>";
+
 static void
 foreign_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -47,7 +106,15 @@ foreign_cb (SoupServer        *server,
     "</script>";
 
   soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, sizeof page - 1);
+  if (strcmp (path, "/index.html") == 0)
+    soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, "<!DOCTYPE html>",
+                                      strlen ("<!DOCTYPE html>"));
+  else if (strcmp (path, "/probe.html") == 0)
+    soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, probe_page,
+                                      sizeof probe_page - 1);
+  else
+    soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page,
+                                      sizeof page - 1);
 }
 
 static AtriumApp *
@@ -337,11 +404,9 @@ count_request_hook (GSignalInvocationHint *hint,
 }
 
 /* The app allows the camera; a frame of another origin that asks for it
- * is denied all the same, before its request reaches C. (WebKitGTK 2.50
- * does not say which frame a request comes from: what keeps the frame out
- * is WebKit's permissions policy, whose default allowlist for the camera
- * is the frame's own document; the README tells apps not to widen it
- * with allow=.) */
+ * is denied all the same, before its request reaches C: the web process
+ * extension took getUserMedia() from its realm. (WebKitGTK 2.50 does not
+ * say which frame a request comes from.) */
 static void
 test_foreign_frame (void)
 {
@@ -367,7 +432,7 @@ test_foreign_frame (void)
     "return await got;", foreign_port);
   result = harness_run_js_json (window, script);
   g_assert_cmpstr (json_node_get_string (result), !=, "granted 1");
-  g_assert_cmpstr (json_node_get_string (result), ==, "NotAllowedError");
+  g_assert_cmpstr (json_node_get_string (result), ==, "TypeError");
   g_assert_cmpuint (requests, ==, 0);
 
   /* The app's own page still gets it. */
@@ -375,6 +440,191 @@ test_foreign_frame (void)
   g_assert_cmpstr (own, ==, "\"granted 1\"");
   g_assert_cmpuint (requests, ==, 1);
   g_signal_remove_emission_hook (signal_id, hook);
+  harness_close (window);
+}
+
+/* Every device API of one probed realm is gone, and asking threw. */
+static void
+assert_stripped (JsonObject *report,
+                 const char *realm)
+{
+  static const char * const absent[] = {
+    "getUserMedia", "getDisplayMedia", "prototype", "legacy", "webkit", "geolocation",
+    "notification", "clipboard",
+  };
+  JsonObject *probe;
+
+  g_test_message ("Checking the foreign %s realm", realm);
+  g_assert_true (json_object_has_member (report, realm));
+  probe = json_object_get_object_member (report, realm);
+  for (gsize i = 0; i < G_N_ELEMENTS (absent); i++)
+    {
+      g_test_message ("%s: %s", absent[i], json_object_get_string_member (probe, absent[i]));
+      g_assert_cmpstr (json_object_get_string_member (probe, absent[i]), ==, "undefined");
+    }
+  g_assert_cmpstr (json_object_get_string_member (probe, "outcome"), ==, "TypeError");
+  g_assert_cmpstr (json_object_get_string_member (probe, "position"), ==, "TypeError");
+  /* Nor through the app's realm, which the browser keeps out of reach. */
+  g_assert_cmpstr (json_object_get_string_member (probe, "top"), ==, "SecurityError");
+}
+
+/* Loads the probing foreign page in an iframe the app's markup delegates
+ * every device to, and returns its report. */
+static JsonNode *
+probe_foreign (AtriumWindow *window)
+{
+  g_autofree char *script = g_strdup_printf (
+    "const got = new Promise((resolve) => addEventListener('message', (e) => {"
+    "  if (e.data && e.data.from === 'foreign') resolve(e.data.outcome); }));"
+    "const f = document.createElement('iframe');"
+    "f.allow = 'camera; microphone; geolocation; display-capture';"
+    "f.src = 'http://127.0.0.1:%u/probe.html';"
+    "document.body.append(f);"
+    "return await got;", foreign_port);
+
+  return harness_run_js_json (window, script);
+}
+
+/* The app's markup delegates the devices to a foreign frame (allow=),
+ * which WebKit's permissions policy then lets ask, and the app allows
+ * them: before the extension, its getUserMedia() got the camera as the
+ * app. Now the frame has none of the device APIs and no request reaches
+ * C, while the app's own page, its about:blank child and a same-origin
+ * iframe keep theirs. */
+static void
+test_foreign_frame_delegated (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) own_frames = NULL;
+  g_autofree char *own = NULL;
+  guint requests = 0;
+  guint signal_id;
+  gulong hook;
+
+  atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_CAMERA, ATRIUM_POLICY_ALLOW);
+  atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_MICROPHONE, ATRIUM_POLICY_ALLOW);
+  atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_NOTIFICATIONS, ATRIUM_POLICY_ALLOW);
+  window = open_window (app);
+  signal_id = g_signal_lookup ("permission-request", WEBKIT_TYPE_WEB_VIEW);
+  hook = g_signal_add_emission_hook (signal_id, 0, count_request_hook, &requests, NULL);
+
+  result = probe_foreign (window);
+  assert_stripped (json_node_get_object (result), "self");
+  g_assert_cmpuint (requests, ==, 0);
+
+  /* The app's own frames: untouched. */
+  own_frames = harness_run_js_json (window,
+    "const kinds = (w) => [typeof w.navigator.mediaDevices.getUserMedia,"
+    "                      typeof w.MediaDevices.prototype.getDisplayMedia,"
+    "                      typeof w.Notification, typeof w.navigator.clipboard.readText].join(' ');"
+    "const blank = document.createElement('iframe');"
+    "document.body.append(blank);"
+    "const same = document.createElement('iframe');"
+    "same.src = '/index.html';"
+    "const loaded = new Promise((resolve) => same.addEventListener('load', resolve));"
+    "document.body.append(same);"
+    "await loaded;"
+    "return [kinds(window), kinds(blank.contentWindow), kinds(same.contentWindow)];");
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (json_array_get_string_element (json_node_get_array (own_frames), i), ==,
+                     "function function function function");
+  own = ask_camera (window);
+  g_assert_cmpstr (own, ==, "\"granted 1\"");
+  g_assert_cmpuint (requests, ==, 1);
+  g_signal_remove_emission_hook (signal_id, hook);
+  harness_close (window);
+}
+
+/* The foreign frame makes frames of its own to find pristine functions in
+ * a fresh realm: an about:blank child (read the moment it exists), a
+ * srcdoc child and a data: child (an opaque origin). Each is stripped
+ * before the foreign frame's script can reach it. */
+static void
+test_foreign_frame_children (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+  g_autoptr(JsonNode) result = NULL;
+  guint requests = 0;
+  guint signal_id;
+  gulong hook;
+
+  atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_CAMERA, ATRIUM_POLICY_ALLOW);
+  atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_GEOLOCATION, ATRIUM_POLICY_ALLOW);
+  window = open_window (app);
+  signal_id = g_signal_lookup ("permission-request", WEBKIT_TYPE_WEB_VIEW);
+  hook = g_signal_add_emission_hook (signal_id, 0, count_request_hook, &requests, NULL);
+
+  result = probe_foreign (window);
+  assert_stripped (json_node_get_object (result), "blank");
+  assert_stripped (json_node_get_object (result), "srcdoc");
+  assert_stripped (json_node_get_object (result), "data");
+  g_assert_cmpuint (requests, ==, 0);
+  g_signal_remove_emission_hook (signal_id, hook);
+  harness_close (window);
+}
+
+/* Geolocation allowed by the app and delegated by its markup: the foreign
+ * frame has no navigator.geolocation (nor Geolocation's methods), the
+ * app's page has it. */
+static void
+test_foreign_frame_geolocation (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) own = NULL;
+  JsonObject *self;
+  guint requests = 0;
+  guint signal_id;
+  gulong hook;
+
+  atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_GEOLOCATION, ATRIUM_POLICY_ALLOW);
+  window = open_window (app);
+  signal_id = g_signal_lookup ("permission-request", WEBKIT_TYPE_WEB_VIEW);
+  hook = g_signal_add_emission_hook (signal_id, 0, count_request_hook, &requests, NULL);
+
+  result = probe_foreign (window);
+  self = json_object_get_object_member (json_node_get_object (result), "self");
+  g_assert_cmpstr (json_object_get_string_member (self, "geolocation"), ==, "undefined");
+  g_assert_cmpstr (json_object_get_string_member (self, "position"), ==, "TypeError");
+  g_assert_cmpuint (requests, ==, 0);
+
+  own = harness_run_js_json (window,
+    "return [typeof navigator.geolocation,"
+    "        typeof Geolocation.prototype.getCurrentPosition].join(' ');");
+  g_assert_cmpstr (json_node_get_string (own), ==, "object function");
+  g_signal_remove_emission_hook (signal_id, hook);
+  harness_close (window);
+}
+
+/* On a dev server the app's origin is the server's (http, a host and a
+ * port): its page (a blank one, /index.html on the foreign server) keeps
+ * the device APIs and gets the camera. */
+static void
+test_dev_server (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/", foreign_port);
+  AtriumWindow *window;
+  g_autoptr(JsonNode) kinds = NULL;
+  g_autofree char *outcome = NULL;
+  g_autofree char *expected = g_strdup_printf ("http://127.0.0.1:%u function object",
+                                               foreign_port);
+
+  g_assert_true (atrium_app_set_dev_url (app, url, &error));
+  g_assert_no_error (error);
+  atrium_app_set_permission_policy (app, ATRIUM_PERMISSION_CAMERA, ATRIUM_POLICY_ALLOW);
+  window = open_window (app);
+  kinds = harness_run_js_json (window,
+    "return [location.origin, typeof navigator.mediaDevices.getUserMedia,"
+    "        typeof navigator.geolocation].join(' ');");
+  g_assert_cmpstr (json_node_get_string (kinds), ==, expected);
+  outcome = ask_camera (window);
+  g_assert_cmpstr (outcome, ==, "\"granted 1\"");
   harness_close (window);
 }
 
@@ -397,6 +647,11 @@ main (int   argc,
   g_test_add_func ("/atrium/permissions/allow", test_allow);
   g_test_add_func ("/atrium/permissions/ask", test_ask);
   g_test_add_func ("/atrium/permissions/foreign-frame", test_foreign_frame);
+  g_test_add_func ("/atrium/permissions/foreign-frame-delegated", test_foreign_frame_delegated);
+  g_test_add_func ("/atrium/permissions/foreign-frame-children", test_foreign_frame_children);
+  g_test_add_func ("/atrium/permissions/foreign-frame-geolocation",
+                   test_foreign_frame_geolocation);
+  g_test_add_func ("/atrium/permissions/dev-server", test_dev_server);
 
   status = g_test_run ();
   soup_server_disconnect (foreign);

@@ -25,14 +25,25 @@
  * values become fresh Uint8Arrays, copied once: wrapping the mapped memory
  * in an ArrayBuffer aborts WebKit's web process.
  *
+ * In every frame whose document is not of the app's origin (a foreign
+ * iframe, its about:blank, srcdoc, data: or sandboxed children, a foreign
+ * page in a top frame), it removes the ways to the user's devices before
+ * any of the frame's scripts run: strip_devices() below. WebKitGTK 2.50
+ * does not say which frame a permission request comes from, so without
+ * this a foreign frame the app's markup delegates to (<iframe
+ * allow="camera">) would be answered as the app itself. This part runs on
+ * both transports: libatrium loads the extension under
+ * ATRIUM_TRANSPORT=script too, without the token, and then it defines no
+ * function.
+ *
  * This file shares nothing with libatrium but the wire format. */
 
 G_MODULE_EXPORT void webkit_web_process_extension_initialize_with_user_data (
   WebKitWebProcessExtension *extension,
   const GVariant            *user_data);
 
-static char *token;               /* the per-launch token; NULL: do nothing */
-static char **origins;            /* the app's origins */
+static char *token;               /* the per-launch token; NULL: no function */
+static char **origins;            /* the app's origins; NULL: every frame is foreign */
 static guint64 max_size;          /* the message limit */
 
 typedef struct
@@ -305,6 +316,82 @@ is_app_origin (const char *uri)
   return origins != NULL && g_strv_contains ((const char * const *) origins, origin);
 }
 
+/* What a foreign frame loses, run in its realm before any of its scripts
+ * (so every built-in it uses is still the platform's): the capture entry
+ * points, legacy ones included, geolocation, speech recognition (the
+ * microphone), notifications and reading the clipboard, on the prototypes
+ * and on the instances. Removed rather than replaced by functions that
+ * reject: nothing is left
+ * in the frame's realm that leads to the real ones, so there is no shim
+ * for the frame to take apart, and a page that feature-detects sees a
+ * browser without them. The frame cannot get them back from another
+ * realm: every realm of its origin (its own about:blank children
+ * included: WebKit clears their window objects before the parent's script
+ * gets them) is stripped the same way, and other origins' realms are out
+ * of its reach. Workers have none of these. Returns whether all are gone. */
+static const char strip_script[] =
+  "(() => {"
+  "  const strip = (o, names) => {"
+  "    if (o === null || o === undefined) return;"
+  "    for (const n of names) delete o[n];"
+  "  };"
+  "  const media = ['getUserMedia', 'getDisplayMedia'];"
+  "  const legacy = ['getUserMedia', 'webkitGetUserMedia', 'mozGetUserMedia', 'geolocation'];"
+  "  const globals = ['SpeechRecognition', 'webkitSpeechRecognition', 'Notification'];"
+  "  const devices = typeof navigator.mediaDevices === 'object' ? navigator.mediaDevices : null;"
+  "  strip(devices, media);"
+  "  strip(typeof MediaDevices === 'function' ? MediaDevices.prototype : null, media);"
+  "  strip(navigator, legacy);"
+  "  strip(typeof Navigator === 'function' ? Navigator.prototype : null, legacy);"
+  "  strip(typeof Geolocation === 'function' ? Geolocation.prototype : null,"
+  "        ['getCurrentPosition', 'watchPosition']);"
+  "  const reads = ['read', 'readText'];"
+  "  const clipboard = typeof navigator.clipboard === 'object' ? navigator.clipboard : null;"
+  "  strip(clipboard, reads);"
+  "  strip(typeof Clipboard === 'function' ? Clipboard.prototype : null, reads);"
+  "  strip(globalThis, globals);"
+  "  strip(typeof Window === 'function' ? Window.prototype : null, globals);"
+  "  return !(devices !== null && media.some((n) => n in devices))"
+  "    && !legacy.some((n) => n in navigator)"
+  "    && !(clipboard !== null && reads.some((n) => n in clipboard))"
+  "    && !globals.some((n) => n in globalThis);"
+  "})()";
+
+/* Whether the frame's document is of the app's origin: the origin its
+ * realm has (which about:blank and srcdoc documents inherit, and which is
+ * "null" for data:, sandboxed and other opaque documents), and, where the
+ * frame's URI has an origin of its own, that one too. */
+static gboolean
+is_app_frame (WebKitFrame *frame,
+              JSCContext  *context)
+{
+  g_autoptr(JSCValue) global = jsc_context_get_global_object (context);
+  g_autoptr(JSCValue) value = jsc_value_object_get_property (global, "origin");
+  g_autofree char *realm = NULL;
+  g_autofree char *own = NULL;
+
+  if (origins == NULL || !jsc_value_is_string (value))
+    return FALSE;
+  realm = jsc_value_to_string (value);
+  if (!g_strv_contains ((const char * const *) origins, realm))
+    return FALSE;
+  if (_atrium_wire_origin_of (webkit_frame_get_uri (frame), &own))
+    return g_strv_contains ((const char * const *) origins, own);
+  return TRUE;
+}
+
+static void
+strip_devices (WebKitFrame *frame,
+               JSCContext  *context)
+{
+  g_autoptr(JSCValue) result = jsc_context_evaluate (context, strip_script, -1);
+
+  if (result == NULL || !jsc_value_is_boolean (result) || !jsc_value_to_boolean (result))
+    g_warning ("Could not take the device APIs away from the frame at %s",
+               webkit_frame_get_uri (frame));
+  jsc_context_clear_exception (context);
+}
+
 static void
 on_window_object_cleared_cb (WebKitScriptWorld *world,
                              WebKitWebPage     *page,
@@ -316,13 +403,20 @@ on_window_object_cleared_cb (WebKitScriptWorld *world,
   g_autoptr(JSCValue) function = NULL;
   Binding *binding;
 
+  context = webkit_frame_get_js_context_for_script_world (frame, world);
+  if (!is_app_frame (frame, context))
+    {
+      strip_devices (frame, context);
+      return;
+    }
+
   /* The app's own top frame only: an iframe, a page of another origin (the
    * window keeps its top frame on the app, but a failed load or about:blank
    * shows there too) or any other world gets nothing. */
-  if (!webkit_frame_is_main_frame (frame) || !is_app_origin (webkit_frame_get_uri (frame)))
+  if (token == NULL || !webkit_frame_is_main_frame (frame)
+      || !is_app_origin (webkit_frame_get_uri (frame)))
     return;
 
-  context = webkit_frame_get_js_context_for_script_world (frame, world);
   global = jsc_context_get_global_object (context);
   binding = g_new0 (Binding, 1);
   g_set_weak_pointer (&binding->page, page);
@@ -340,19 +434,18 @@ webkit_web_process_extension_initialize_with_user_data (WebKitWebProcessExtensio
 {
   GVariantDict dict;
 
+  g_signal_connect (webkit_script_world_get_default (), "window-object-cleared",
+                    G_CALLBACK (on_window_object_cleared_cb), NULL);
   if (user_data == NULL || !g_variant_is_of_type ((GVariant *) user_data, G_VARIANT_TYPE_VARDICT))
     return;
   g_variant_dict_init (&dict, (GVariant *) user_data);
+  /* Without the app's origins every frame is foreign (it loses its device
+   * APIs); without the token and limit (ATRIUM_TRANSPORT=script) the app's
+   * frame gets no function. */
+  if (!g_variant_dict_lookup (&dict, ATRIUM_WIRE_INIT_ORIGINS, "^as", &origins))
+    origins = NULL;
   if (!g_variant_dict_lookup (&dict, ATRIUM_WIRE_INIT_TOKEN, "s", &token)
-      || !g_variant_dict_lookup (&dict, ATRIUM_WIRE_INIT_ORIGINS, "^as", &origins)
       || !g_variant_dict_lookup (&dict, ATRIUM_WIRE_INIT_MAX_SIZE, "t", &max_size))
-    {
-      g_clear_pointer (&token, g_free);
-      g_variant_dict_clear (&dict);
-      return;
-    }
+    g_clear_pointer (&token, g_free);
   g_variant_dict_clear (&dict);
-
-  g_signal_connect (webkit_script_world_get_default (), "window-object-cleared",
-                    G_CALLBACK (on_window_object_cleared_cb), NULL);
 }
