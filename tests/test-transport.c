@@ -17,10 +17,6 @@
  * (tests/meson.build); test-wire has what a web process could forge. */
 
 #define REPORT_DEADLINE_MS 20000
-#define NO_EXTENSION \
-  "ATRIUM_WEB_EXTENSIONS_DIR names no built extension (run through meson test; " \
-  "sanitizer builds have none)"
-
 static SoupServer *foreign;
 static guint foreign_port;
 
@@ -107,18 +103,6 @@ get_stats (AtriumWindow *window,
                                       extension_calls);
 }
 
-static gboolean
-have_extension (void)
-{
-  const char *dir = g_getenv ("ATRIUM_WEB_EXTENSIONS_DIR");
-  g_autofree char *module = NULL;
-
-  if (dir == NULL)
-    return FALSE;
-  module = g_build_filename (dir, "libatrium-web-extension.so", NULL);
-  return g_file_test (module, G_FILE_TEST_IS_REGULAR);
-}
-
 /* Tests */
 
 static void
@@ -134,9 +118,9 @@ test_round_trips (void)
                   "(more than WebKit carries files in one message), on the main thread and "
                   "a worker, nested and mixed with JSON, every kind of binary value, and the "
                   "page never sees the native function");
-  if (!have_extension ())
+  if (!harness_have_web_extension ())
     {
-      g_test_skip (NO_EXTENSION);
+      g_test_skip (HARNESS_NO_EXTENSION);
       return;
     }
 
@@ -280,9 +264,9 @@ test_hostile_frames (void)
                   "takes it away before the page runs: an iframe of the app, a sandboxed "
                   "srcdoc frame, a foreign iframe and a page of another host in a view of the "
                   "app's web context see none");
-  if (!have_extension ())
+  if (!harness_have_web_extension ())
     {
-      g_test_skip (NO_EXTENSION);
+      g_test_skip (HARNESS_NO_EXTENSION);
       return;
     }
 
@@ -370,9 +354,9 @@ test_process_gone (void)
   g_test_summary ("A web process that ends with calls in flight: C cancels and forgets them "
                   "(a late answer is dropped), and the page loaded next "
                   "calls through the extension again");
-  if (!have_extension ())
+  if (!harness_have_web_extension ())
     {
-      g_test_skip (NO_EXTENSION);
+      g_test_skip (HARNESS_NO_EXTENSION);
       return;
     }
 
@@ -420,9 +404,9 @@ test_navigated_mid_call (void)
   g_test_summary ("A page that goes away with a call in flight: the answer that comes after "
                   "(bytes in a memfd-sized result) reaches a frame that is gone, and the web "
                   "process and the next page are fine");
-  if (!have_extension ())
+  if (!harness_have_web_extension ())
     {
-      g_test_skip (NO_EXTENSION);
+      g_test_skip (HARNESS_NO_EXTENSION);
       return;
     }
 

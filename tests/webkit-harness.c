@@ -143,6 +143,20 @@ harness_wait_load (AtriumWindow *window)
   g_signal_handler_disconnect (web_view, id);
 }
 
+/* Whether ATRIUM_WEB_EXTENSIONS_DIR names a built web process extension
+ * (meson test sets it; sanitizer builds have none). */
+gboolean
+harness_have_web_extension (void)
+{
+  const char *dir = g_getenv ("ATRIUM_WEB_EXTENSIONS_DIR");
+  g_autofree char *module = NULL;
+
+  if (dir == NULL)
+    return FALSE;
+  module = g_build_filename (dir, "libatrium-web-extension.so", NULL);
+  return g_file_test (module, G_FILE_TEST_IS_REGULAR);
+}
+
 /* Loads @uri in a view of the test's own (not an AtriumWindow's) and
  * waits until it has finished loading. */
 void

@@ -48,6 +48,7 @@ AtriumApp    *harness_app_new_for_pages (AtriumBuiltins builtins);
 AtriumWindow *harness_open         (AtriumApp    *app,
                                     const char   *path);
 void          harness_wait_load    (AtriumWindow *window);
+gboolean      harness_have_web_extension (void);
 void          harness_load_uri     (WebKitWebView *web_view,
                                     const char    *uri,
                                     const char    *what);
@@ -58,6 +59,10 @@ JsonNode     *harness_run_js_json  (AtriumWindow *window,
 void          harness_assert_js    (AtriumWindow *window,
                                     const char   *body,
                                     const char   *expected);
+#define HARNESS_NO_EXTENSION \
+  "ATRIUM_WEB_EXTENSIONS_DIR names no built web process extension (run through meson " \
+  "test; sanitizer builds have none)"
+
 /* How long any harness wait may take before the test fails saying what
  * it waited for (meson's timeout for the WebKit tests is 120 s). Waits
  * that need another deadline call test_wait_for() with theirs. */
