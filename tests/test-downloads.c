@@ -393,6 +393,204 @@ test_refuse (void)
   harness_close (window);
 }
 
+/* --- the app's own files, by navigation --- */
+
+/* A link without a download attribute to an app file WebKit cannot show:
+ * WebKit's network process would download it and cannot read app://, so
+ * the shell reads it from the assets and writes it itself. */
+static void
+navigate_app_file (AtriumWindow *window,
+                   const char   *href)
+{
+  g_autofree char *script = g_strdup_printf (
+    "const a = document.createElement('a');"
+    "a.href = '%s';"
+    "document.body.append(a); a.click(); a.remove();"
+    "return true;", href);
+  g_autofree char *text = harness_run_js (window, script);
+
+  g_assert_cmpstr (text, ==, "true");
+}
+
+/* One download's events: exactly one failed, whose message starts with
+ * @prefix. */
+static void
+assert_one_failed (JsonArray  *events,
+                   const char *prefix)
+{
+  JsonArray *event;
+  const char *message;
+
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  event = json_array_get_array_element (events, 0);
+  g_assert_cmpstr (json_array_get_string_element (event, 0), ==, "failed");
+  message = json_object_get_string_member (json_array_get_object_element (event, 1), "message");
+  g_test_message ("failed: %s", message);
+  g_assert_true (g_str_has_prefix (message, prefix));
+}
+
+static void
+test_app_file_to_downloads (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window = open_window (app);
+  g_autofree char *zip = g_build_filename (downloads_dir, "archive.zip", NULL);
+  g_autofree char *zip_again = g_build_filename (downloads_dir, "archive (1).zip", NULL);
+  g_autofree char *octet = g_build_filename (downloads_dir, "payload.bin", NULL);
+  const char * const all[] = { "archive.zip", "archive (1).zip", "payload.bin", NULL };
+  const struct { const char *href; const char *path; } cases[] = {
+    { "/archive.zip", zip },
+    { "/payload.bin", octet },
+    { "/archive.zip", zip_again },
+  };
+
+  empty_folder (downloads_dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonArray) events = NULL;
+
+      navigate_app_file (window, cases[i].href);
+      events = wait_ended (window, 1);
+      g_assert_cmpstr (assert_one_finished (events, GENERATED_SIZE), ==, cases[i].path);
+      assert_generated (cases[i].path, GENERATED_SIZE);
+    }
+  /* The page stayed where it was: the navigation became the download. */
+  harness_assert_js (window, "return location.pathname;", "\"/index.html\"");
+  assert_folder_holds (downloads_dir, all);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  harness_close (window);
+}
+
+static void
+test_app_file_ask (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+  g_autofree char *other = g_build_filename (g_get_home_dir (), "elsewhere-app", NULL);
+  g_autofree char *chosen = g_build_filename (other, "chosen.zip", NULL);
+  g_autoptr(JsonArray) saved = NULL;
+  g_autoptr(JsonArray) cancelled = NULL;
+  const char * const kept[] = { "chosen.zip", NULL };
+  gulong dialog;
+
+  if (!desktop_need_wm ())
+    return;
+  app = new_app (ATRIUM_DOWNLOAD_ASK);
+  empty_folder (downloads_dir);
+  empty_folder (other);
+  window = open_window (app);
+
+  navigate_app_file (window, "/archive.zip");
+  dialog = wait_save_dialog ();
+  desktop_key (dialog, "ctrl+a");
+  desktop_type (dialog, chosen);
+  desktop_key (dialog, "Return");
+  saved = wait_ended (window, 1);
+  g_assert_cmpstr (assert_one_finished (saved, GENERATED_SIZE), ==, chosen);
+  assert_generated (chosen, GENERATED_SIZE);
+  desktop_wait_window_gone (ASK_TITLE);
+
+  /* Cancelled: failed, and nothing written anywhere. */
+  navigate_app_file (window, "/payload.bin");
+  dialog = wait_save_dialog ();
+  desktop_key (dialog, "Escape");
+  cancelled = wait_ended (window, 1);
+  assert_one_failed (cancelled, "Cancelled");
+  desktop_wait_window_gone (ASK_TITLE);
+
+  assert_folder_holds (other, kept);
+  assert_folder_holds (downloads_dir, NULL);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  harness_close (window);
+  test_remove_tree (other);
+}
+
+static void
+test_app_file_refuse (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_REFUSE);
+  AtriumWindow *window = open_window (app);
+  g_autoptr(JsonArray) events = NULL;
+  AtriumWindowRefusals refused;
+
+  empty_folder (downloads_dir);
+  navigate_app_file (window, "/archive.zip");
+  events = wait_ended (window, 1);
+  assert_one_failed (events, "Refused: the app does not take downloads");
+  _atrium_window_get_refusals (window, &refused);
+  g_assert_cmpuint (refused.downloads, ==, 1);
+  assert_folder_holds (downloads_dir, NULL);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  harness_close (window);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  guint         downloads;
+} RefusedWait;
+
+static gboolean
+downloads_refused (gpointer data)
+{
+  RefusedWait *wait = data;
+  AtriumWindowRefusals refused;
+
+  _atrium_window_get_refusals (wait->window, &refused);
+  return refused.downloads >= wait->downloads;
+}
+
+/* What is not a file of the app's to save: one that is missing (gone
+ * between the answer and the download), a path that climbs out of the
+ * assets, another host under app://, and a frame's navigation to an app
+ * file. Each fails saying why, and nothing is written. */
+static void
+test_app_file_hostile (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window = open_window (app);
+  g_autofree char *outside = g_build_filename (g_get_home_dir (), "outside.bin", NULL);
+  const struct { const char *uri; const char *prefix; } cases[] = {
+    { "app://localhost/missing.zip",
+      "Failed: could not read app://localhost/missing.zip: No asset at “/missing.zip”" },
+    { "app://localhost/%2e%2e/outside.bin", "Failed: could not read app://localhost/%2e%2e/" },
+    { "app://localhost/..%2Foutside.bin", "Failed: could not read app://localhost/..%2F" },
+    { "app://evil/archive.zip", "Refused: only the app's own app:// files" },
+  };
+  g_autoptr(JsonArray) none = NULL;
+  AtriumWindowRefusals before;
+  RefusedWait wait = { window, 0 };
+
+  g_assert_true (g_file_set_contents (outside, "secret", -1, NULL));
+  empty_folder (downloads_dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonArray) events = NULL;
+
+      _atrium_downloads_start_app_file (app, window, cases[i].uri, NULL);
+      events = wait_ended (window, 1);
+      assert_one_failed (events, cases[i].prefix);
+      assert_folder_holds (downloads_dir, NULL);
+    }
+
+  /* A frame's navigation to an app file is refused at the answer: it
+   * could be a foreign frame's, which must not start one. */
+  _atrium_window_get_refusals (window, &before);
+  wait.downloads = before.downloads + 1;
+  harness_assert_js (window,
+                     "const f = document.createElement('iframe');"
+                     "f.src = '/archive.zip';"
+                     "document.body.append(f);"
+                     "return true;", "true");
+  harness_wait_for (downloads_refused, &wait, "the frame's download to be refused");
+  none = wait_ended (window, 0);
+  g_assert_cmpuint (json_array_get_length (none), ==, 0);
+  assert_folder_holds (downloads_dir, NULL);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  harness_close (window);
+  g_unlink (outside);
+}
+
 /* --- hostile --- */
 
 /* Names that would climb out of the folder, hide, or carry control and
@@ -648,6 +846,17 @@ main (int   argc,
   g_assert_true (g_file_set_contents (generated_path, (const char *) generated, GENERATED_SIZE,
                                       &error));
   g_assert_no_error (error);
+  /* Files WebKit cannot show: a zip, and bytes sniffed as
+   * application/octet-stream. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_build_filename (assets_dir, i == 0 ? "archive.zip"
+                                                                   : "payload.bin", NULL);
+
+      g_assert_true (g_file_set_contents (path, (const char *) generated, GENERATED_SIZE,
+                                          &error));
+      g_assert_no_error (error);
+    }
 
   g_test_add_func ("/atrium/downloads/sanitize", test_sanitize);
   g_test_add_func ("/atrium/downloads/to-downloads", test_to_downloads);
@@ -656,6 +865,10 @@ main (int   argc,
   g_test_add_func ("/atrium/downloads/decide-signal", test_decide_signal);
   g_test_add_func ("/atrium/downloads/hostile-names", test_hostile_names);
   g_test_add_func ("/atrium/downloads/flood", test_flood);
+  g_test_add_func ("/atrium/downloads/app-file-to-downloads", test_app_file_to_downloads);
+  g_test_add_func ("/atrium/downloads/app-file-ask", test_app_file_ask);
+  g_test_add_func ("/atrium/downloads/app-file-refuse", test_app_file_refuse);
+  g_test_add_func ("/atrium/downloads/app-file-hostile", test_app_file_hostile);
 
   status = g_test_run ();
   g_free (assets_dir);
