@@ -38,5 +38,9 @@ void      _atrium_downloads_set_held       (AtriumApp      *app,
 guint     _atrium_downloads_get_peak       (AtriumApp      *app);
 guint     _atrium_downloads_get_active     (AtriumApp      *app);
 guint     _atrium_downloads_get_started    (AtriumApp      *app);
+/* How many wait while held (an app file joins once it is opened). */
+guint     _atrium_downloads_get_waiting    (AtriumApp      *app);
+/* App files being copied, in all apps: none once every copy let go. */
+guint     _atrium_downloads_get_live_copies (void);
 
 G_END_DECLS

@@ -111,6 +111,10 @@ struct _Downloads
 
 static guint decide_download_signal;
 
+/* App files being copied, in every app: for tests, which wait for the
+ * last copy to let go once its app has. */
+static guint live_copies;
+
 static void download_decide (Download *d, const char *suggested);
 static void download_fail   (Download *d, const GError *error);
 
@@ -122,6 +126,7 @@ transfer_clear (Transfer *t)
   g_clear_object (&t->out);
   g_clear_pointer (&t->chunk, g_bytes_unref);
   g_free (t->temp_path);
+  live_copies--;
 }
 
 static void
@@ -583,6 +588,7 @@ transfer_start (Download *d)
   Transfer *t = g_atomic_rc_box_new0 (Transfer);
   g_autoptr(GFile) file = g_file_new_for_path (d->temp_path);
 
+  live_copies++;
   t->d = d;
   t->cancellable = g_cancellable_new ();
   t->source = g_steal_pointer (&d->source);
@@ -1036,4 +1042,16 @@ guint
 _atrium_downloads_get_active (AtriumApp *app)
 {
   return get_downloads (app)->active;
+}
+
+guint
+_atrium_downloads_get_waiting (AtriumApp *app)
+{
+  return g_queue_get_length (&get_downloads (app)->waiting);
+}
+
+guint
+_atrium_downloads_get_live_copies (void)
+{
+  return live_copies;
 }

@@ -13,11 +13,14 @@
 #include "webkit-harness.h"
 
 /* Downloads as a page starts them (`<a download>` of an app:// file, which
- * the runtime turns into a blob: URL, and of a blob: URL), under each policy: the downloads folder (XDG_DOWNLOAD_DIR
- * of a private home), the save dialog answered from the keyboard under
- * openbox, refusal; then as an attacker would: names that climb out of the
- * folder or hide, and a flood. Each ends as the file with the same bytes,
- * or as no file at all, and the page hears it in order. */
+ * the runtime turns into a blob: URL, and of a blob: URL; a navigation to
+ * an app:// file WebKit cannot show, which the shell copies from the
+ * assets itself), under each policy: the downloads folder
+ * (XDG_DOWNLOAD_DIR of a private home), the save dialog answered from the
+ * keyboard under openbox, refusal; then as an attacker would: names that
+ * climb out of the folder or hide, paths out of the assets, frames, and a
+ * flood. Each ends as the file with the same bytes, or as no file at all,
+ * and the page hears it in order. */
 
 #define ASK_TITLE "Save download"
 #define GENERATED_SIZE (300 * 1024)
@@ -393,6 +396,20 @@ test_refuse (void)
   harness_close (window);
 }
 
+typedef struct
+{
+  AtriumApp *app;
+  guint      started;
+} StartWait;
+
+static gboolean
+download_started (gpointer data)
+{
+  StartWait *wait = data;
+
+  return _atrium_downloads_get_started (wait->app) >= wait->started;
+}
+
 /* --- the app's own files, by navigation --- */
 
 /* A link without a download attribute to an app file WebKit cannot show:
@@ -415,18 +432,23 @@ navigate_app_file (AtriumWindow *window,
 /* One download's events: exactly one failed, whose message starts with
  * @prefix. */
 static void
-assert_one_failed (JsonArray  *events,
-                   const char *prefix)
+assert_failed (JsonArray  *event,
+               const char *prefix)
 {
-  JsonArray *event;
   const char *message;
 
-  g_assert_cmpuint (json_array_get_length (events), ==, 1);
-  event = json_array_get_array_element (events, 0);
   g_assert_cmpstr (json_array_get_string_element (event, 0), ==, "failed");
   message = json_object_get_string_member (json_array_get_object_element (event, 1), "message");
   g_test_message ("failed: %s", message);
   g_assert_true (g_str_has_prefix (message, prefix));
+}
+
+static void
+assert_one_failed (JsonArray  *events,
+                   const char *prefix)
+{
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  assert_failed (json_array_get_array_element (events, 0), prefix);
 }
 
 static void
@@ -459,6 +481,12 @@ test_app_file_to_downloads (void)
   assert_folder_holds (downloads_dir, all);
   g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
   harness_close (window);
+}
+
+static gboolean
+none_active (gpointer data)
+{
+  return _atrium_downloads_get_active (data) == 0;
 }
 
 static void
@@ -498,10 +526,17 @@ test_app_file_ask (void)
   assert_one_failed (cancelled, "Cancelled");
   desktop_wait_window_gone (ASK_TITLE);
 
+  /* The window closed while its dialog asks: the dialog goes, and the
+   * download with it. */
+  navigate_app_file (window, "/archive.zip");
+  wait_save_dialog ();
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 1);
+  harness_close (window);
+  harness_wait_for (none_active, app, "the download to end with its window");
+  desktop_wait_window_gone (ASK_TITLE);
+
   assert_folder_holds (other, kept);
   assert_folder_holds (downloads_dir, NULL);
-  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
-  harness_close (window);
   test_remove_tree (other);
 }
 
@@ -591,6 +626,97 @@ test_app_file_hostile (void)
   g_unlink (outside);
 }
 
+static gboolean
+no_live_copies (gpointer data)
+{
+  return _atrium_downloads_get_live_copies () == 0;
+}
+
+static gboolean
+all_waiting (gpointer data)
+{
+  StartWait *wait = data;
+
+  return _atrium_downloads_get_waiting (wait->app) == wait->started;
+}
+
+/* Navigations to app files while ATRIUM_DOWNLOADS_MAX_ACTIVE are under way
+ * are refused; those under way are copied side by side, each under a name
+ * of its own; and copies the app lets go of mid-way (it quits) leave no
+ * temporary file behind. */
+static void
+test_app_file_flood (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window = open_window (app);
+  g_autoptr(JsonArray) refused = NULL;
+  g_autoptr(JsonArray) finished = NULL;
+  guint before = _atrium_downloads_get_started (app);
+  const guint extra = 2;
+  char *names[ATRIUM_DOWNLOADS_MAX_ACTIVE + 1] = { NULL };
+
+  empty_folder (downloads_dir);
+  _atrium_downloads_set_held (app, TRUE);
+  for (guint i = 1; i <= ATRIUM_DOWNLOADS_MAX_ACTIVE + extra; i++)
+    {
+      StartWait wait = { app, before + i };
+
+      navigate_app_file (window, "/archive.zip");
+      harness_wait_for (download_started, &wait, "the navigation to become a download");
+    }
+  refused = wait_ended (window, extra);
+  g_assert_cmpuint (json_array_get_length (refused), ==, extra);
+  for (guint i = 0; i < extra; i++)
+    assert_failed (json_array_get_array_element (refused, i),
+                   "Refused: 8 downloads are under way already");
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, ATRIUM_DOWNLOADS_MAX_ACTIVE);
+  {
+    StartWait held = { app, ATRIUM_DOWNLOADS_MAX_ACTIVE };
+
+    harness_wait_for (all_waiting, &held, "the eight under way to be held");
+  }
+
+  _atrium_downloads_set_held (app, FALSE);
+  finished = wait_ended (window, ATRIUM_DOWNLOADS_MAX_ACTIVE);
+  for (guint i = 0; i < json_array_get_length (finished); i++)
+    g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (finished, i),
+                                                    0), !=, "failed");
+  for (guint i = 0; i < ATRIUM_DOWNLOADS_MAX_ACTIVE; i++)
+    {
+      g_autofree char *path = NULL;
+
+      names[i] = i == 0 ? g_strdup ("archive.zip") : g_strdup_printf ("archive (%u).zip", i);
+      path = g_build_filename (downloads_dir, names[i], NULL);
+      assert_generated (path, GENERATED_SIZE);
+    }
+  assert_folder_holds (downloads_dir, (const char * const *) names);
+  g_assert_cmpuint (_atrium_downloads_get_peak (app), ==, ATRIUM_DOWNLOADS_MAX_ACTIVE);
+
+  /* Three more, let go of as they start copying: nothing more written. */
+  _atrium_downloads_set_held (app, TRUE);
+  before = _atrium_downloads_get_started (app);
+  for (guint i = 1; i <= 3; i++)
+    {
+      StartWait wait = { app, before + i };
+
+      navigate_app_file (window, "/archive.zip");
+      harness_wait_for (download_started, &wait, "the navigation to become a download");
+    }
+  {
+    StartWait held = { app, 3 };
+
+    harness_wait_for (all_waiting, &held, "the three to be held");
+  }
+  _atrium_downloads_set_held (app, FALSE);
+  g_assert_cmpuint (_atrium_downloads_get_live_copies (), ==, 3);
+  _atrium_downloads_shutdown (app);
+  harness_wait_for (no_live_copies, NULL, "the copies let go to end");
+  assert_folder_holds (downloads_dir, (const char * const *) names);
+  for (guint i = 0; i < ATRIUM_DOWNLOADS_MAX_ACTIVE; i++)
+    g_free (names[i]);
+  harness_close (window);
+}
+
 /* --- hostile --- */
 
 /* Names that would climb out of the folder, hide, or carry control and
@@ -629,20 +755,6 @@ test_hostile_names (void)
     }
   g_assert_false (g_file_test (bashrc, G_FILE_TEST_EXISTS));
   harness_close (window);
-}
-
-typedef struct
-{
-  AtriumApp *app;
-  guint      started;
-} StartWait;
-
-static gboolean
-download_started (gpointer data)
-{
-  StartWait *wait = data;
-
-  return _atrium_downloads_get_started (wait->app) >= wait->started;
 }
 
 /* 1,000 downloads, each clicked as soon as WebKit started the last (a
@@ -869,6 +981,7 @@ main (int   argc,
   g_test_add_func ("/atrium/downloads/app-file-ask", test_app_file_ask);
   g_test_add_func ("/atrium/downloads/app-file-refuse", test_app_file_refuse);
   g_test_add_func ("/atrium/downloads/app-file-hostile", test_app_file_hostile);
+  g_test_add_func ("/atrium/downloads/app-file-flood", test_app_file_flood);
 
   status = g_test_run ();
   g_free (assets_dir);
