@@ -806,6 +806,17 @@ download_admit (Download *d)
 {
   Downloads *self = d->owner;
 
+  /* WebKit's network process cannot read app://, and a download WebKit
+   * started does not say which frame asked for it: a foreign frame's
+   * <a download href="app://…"> looks the same as the app's. So the app's
+   * files download only the ways that know (atrium-window.c and the
+   * runtime's <a download>), and this says how. */
+  if (d->download != NULL && g_str_has_prefix (d->uri, ATRIUM_ORIGIN "/"))
+    {
+      download_refuse (d, "Refused: WebKit cannot download app:// files itself; link to the "
+                          "file from the app's page (with or without a download attribute)");
+      return FALSE;
+    }
   if (!_atrium_downloads_may_start (self->app, d->uri))
     {
       download_refuse (d, g_str_has_prefix (d->uri, "data:")

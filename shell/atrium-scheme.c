@@ -313,6 +313,9 @@ _atrium_scheme_open_file (AtriumApp   *app,
     .has_assets = atrium_app_get_assets (app) != NULL,
   };
   AtriumSchemeDecision decision;
+  GInputStream *stream;
+
+  g_return_val_if_fail (size != NULL, NULL);
 
   _atrium_scheme_decide (&facts, &decision);
   if (decision.action != ATRIUM_SCHEME_SERVE || decision.head)
@@ -322,7 +325,17 @@ _atrium_scheme_open_file (AtriumApp   *app,
                    "%s", decision.message != NULL ? decision.message : "Not served");
       return NULL;
     }
-  return atrium_assets_open (atrium_app_get_assets (app), facts.path, size, NULL, error);
+  stream = atrium_assets_open (atrium_app_get_assets (app), facts.path, size, NULL, error);
+  /* As served: exactly the size announced, and a file that shrinks while
+   * it is read fails rather than ends early as if complete. */
+  if (stream != NULL && *size >= 0)
+    {
+      GInputStream *slice = _atrium_slice_stream_new (stream, *size);
+
+      g_object_unref (stream);
+      stream = slice;
+    }
+  return stream;
 }
 
 /* The bridge of the app window whose web view made @request, or NULL: a

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -575,6 +576,21 @@ downloads_refused (gpointer data)
   return refused.downloads >= wait->downloads;
 }
 
+/* Cuts the file down once it is open and before it is read: as if it
+ * changed under the download. */
+static int
+shrink_cb (AtriumApp    *app,
+           AtriumWindow *window,
+           const char   *uri,
+           const char   *name,
+           char        **path,
+           gpointer      user_data)
+{
+  if (strcmp (name, "shrinks.zip") == 0)
+    g_assert_cmpint (truncate (user_data, 1000), ==, 0);
+  return ATRIUM_DOWNLOAD_DEFAULT;
+}
+
 /* What is not a file of the app's to save: one that is missing (gone
  * between the answer and the download), a path that climbs out of the
  * assets, another host under app://, and a frame's navigation to an app
@@ -592,6 +608,9 @@ test_app_file_hostile (void)
     { "app://localhost/..%2Foutside.bin", "Failed: could not read app://localhost/..%2F" },
     { "app://evil/archive.zip", "Refused: only the app's own app:// files" },
   };
+  g_autofree char *shrinks = g_build_filename (assets_dir, "shrinks.zip", NULL);
+  g_autofree guint8 *bytes = generated_bytes (GENERATED_SIZE);
+  g_autoptr(JsonArray) shrunk = NULL;
   g_autoptr(JsonArray) none = NULL;
   AtriumWindowRefusals before;
   RefusedWait wait = { window, 0 };
@@ -607,6 +626,30 @@ test_app_file_hostile (void)
       assert_one_failed (events, cases[i].prefix);
       assert_folder_holds (downloads_dir, NULL);
     }
+
+  /* A download WebKit starts of an app file (here C's; a foreign frame's
+   * <a download> looks the same): refused, saying what works. */
+  {
+    g_autoptr(JsonArray) events = NULL;
+    g_autoptr(WebKitDownload) download =
+      webkit_web_view_download_uri (atrium_window_get_web_view (window),
+                                    "app://localhost/archive.zip");
+
+    events = wait_ended (window, 1);
+    assert_one_failed (events, "Refused: WebKit cannot download app:// files itself");
+    assert_folder_holds (downloads_dir, NULL);
+  }
+
+  /* A file that shrinks while it is read: failed, not a short file. */
+  g_assert_true (g_file_set_contents (shrinks, (const char *) bytes, GENERATED_SIZE, NULL));
+  g_signal_connect (app, "decide-download", G_CALLBACK (shrink_cb), shrinks);
+  navigate_app_file (window, "/shrinks.zip");
+  shrunk = wait_ended (window, 1);
+  g_assert_cmpuint (json_array_get_length (shrunk), >=, 1);
+  assert_failed (json_array_get_array_element (shrunk, json_array_get_length (shrunk) - 1),
+                 "Failed: ");
+  assert_folder_holds (downloads_dir, NULL);
+  g_unlink (shrinks);
 
   /* A frame's navigation to an app file is refused at the answer: it
    * could be a foreign frame's, which must not start one. */
