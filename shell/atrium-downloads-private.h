@@ -18,6 +18,14 @@ gboolean  _atrium_downloads_may_start      (AtriumApp      *app,
 void      _atrium_downloads_started        (AtriumApp      *app,
                                             AtriumWindow   *window,
                                             WebKitDownload *download);
+/* The top frame of @window's page navigated to @uri, a file of the app's
+ * own (app://) that WebKit would save rather than show. WebKit cannot
+ * download it, so it is read from the app's assets and written here, as a
+ * download like any other; @suggested is the answer's name, if any. */
+void      _atrium_downloads_start_app_file (AtriumApp      *app,
+                                            AtriumWindow   *window,
+                                            const char     *uri,
+                                            const char     *suggested);
 /* The app is going: every download under way is cancelled and its
  * temporary file removed. */
 void      _atrium_downloads_shutdown       (AtriumApp      *app);
@@ -30,5 +38,9 @@ void      _atrium_downloads_set_held       (AtriumApp      *app,
 guint     _atrium_downloads_get_peak       (AtriumApp      *app);
 guint     _atrium_downloads_get_active     (AtriumApp      *app);
 guint     _atrium_downloads_get_started    (AtriumApp      *app);
+/* How many wait while held (an app file joins once it is opened). */
+guint     _atrium_downloads_get_waiting    (AtriumApp      *app);
+/* App files being copied, in all apps: none once every copy let go. */
+guint     _atrium_downloads_get_live_copies (void);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "atrium-download-file-private.h"
 #include "atrium-events-private.h"
 #include "atrium-log-limit-private.h"
+#include "atrium-scheme-private.h"
 #include "atrium-window-private.h"
 
 /* Downloads: what a page of the app starts with `<a download>`, a
@@ -37,19 +38,50 @@
  *     on its way, so a page that falls behind gets the latest), then one
  *     atrium:download.finished or atrium:download.failed.
  *
- * Every download WebKit starts gets an id and ends with exactly one of the
- * last two events, refusals included. Main thread only. */
+ * The app's own app:// files are the exception to "WebKit downloads":
+ * its network process does the downloading and does not serve custom
+ * schemes, so a navigation of the top frame to one it would save
+ * (atrium-window.c) comes here as a URI instead, and the file is read
+ * from where the scheme handler reads it (_atrium_scheme_open_file()) and
+ * written here, in the UI process, through the same record: the same
+ * limit, policy, dialog, temporary file, names and events.
+ *
+ * Every download gets an id and ends with exactly one of the last two
+ * events, refusals included. Main thread only. */
+
+/* An app file is read and written in pieces of this size. */
+#define APP_FILE_CHUNK (64 * 1024)
 
 /* Progress is sent each time this much more has arrived (and at the end). */
 #define PROGRESS_STEP_MIN     (64 * 1024)
 #define PROGRESS_STEP_UNKNOWN (1024 * 1024)
 
 typedef struct _Downloads Downloads;
+typedef struct _Download Download;
 
+/* An app file on its way to disk: the one read or write under way holds a
+ * reference, so the record can go first (the app quits); its callbacks
+ * then find @d cleared and stop. */
 typedef struct
 {
+  Download      *d;               /* NULL once the record went */
+  GCancellable  *cancellable;
+  GInputStream  *source;
+  GOutputStream *out;
+  GBytes        *chunk;           /* being written */
+  char          *temp_path;       /* what is written */
+} Transfer;
+
+struct _Download
+{
   Downloads      *owner;
-  WebKitDownload *download;       /* held until the record goes */
+  WebKitDownload *download;       /* held until the record goes; NULL for an
+                                   * app file, which we copy ourselves */
+  GInputStream   *source;         /* app file: opened, until it goes */
+  Transfer       *transfer;       /* app file: while it is copied */
+  guint           idle;           /* app file: its start, out of WebKit's callback */
+  guint64         total;          /* app file: its size, 0 if unknown */
+  char           *suggested;      /* the page's name, while held */
   guint           id;
   guint           window_id;
   GWeakRef        window;
@@ -63,7 +95,7 @@ typedef struct
   gboolean        failed;
   guint64         received;
   guint64         reported;
-} Download;
+};
 
 struct _Downloads
 {
@@ -79,7 +111,42 @@ struct _Downloads
 
 static guint decide_download_signal;
 
+/* App files being copied, in every app: for tests, which wait for the
+ * last copy to let go once its app has. */
+static guint live_copies;
+
 static void download_decide (Download *d, const char *suggested);
+static void download_fail   (Download *d, const GError *error);
+
+static void
+transfer_clear (Transfer *t)
+{
+  g_clear_object (&t->cancellable);
+  g_clear_object (&t->source);
+  g_clear_object (&t->out);
+  g_clear_pointer (&t->chunk, g_bytes_unref);
+  g_free (t->temp_path);
+  live_copies--;
+}
+
+static void
+transfer_release (Transfer *t)
+{
+  g_atomic_rc_box_release_full (t, (GDestroyNotify) transfer_clear);
+}
+
+/* The record lets go of its copy: what is under way stops. */
+static void
+transfer_detach (Download *d)
+{
+  Transfer *t = g_steal_pointer (&d->transfer);
+
+  if (t == NULL)
+    return;
+  t->d = NULL;
+  g_cancellable_cancel (t->cancellable);
+  transfer_release (t);
+}
 
 static void
 downloads_free (Downloads *self)
@@ -94,10 +161,14 @@ downloads_free (Downloads *self)
     {
       Download *d = key;
 
-      g_signal_handlers_disconnect_by_data (d->download, d);
+      if (d->download != NULL)
+        {
+          g_signal_handlers_disconnect_by_data (d->download, d);
+          webkit_download_cancel (d->download);
+        }
+      transfer_detach (d);
       if (d->dialog != NULL)
         g_cancellable_cancel (d->dialog);
-      webkit_download_cancel (d->download);
       if (d->temp_path != NULL)
         g_unlink (d->temp_path);
     }
@@ -109,8 +180,15 @@ downloads_free (Downloads *self)
 static void
 download_free (Download *d)
 {
-  g_signal_handlers_disconnect_by_data (d->download, d);
-  g_object_unref (d->download);
+  if (d->download != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (d->download, d);
+      g_object_unref (d->download);
+    }
+  g_clear_handle_id (&d->idle, g_source_remove);
+  transfer_detach (d);
+  g_clear_object (&d->source);
+  g_free (d->suggested);
   g_weak_ref_clear (&d->window);
   g_free (d->uri);
   g_free (d->final_path);
@@ -157,12 +235,23 @@ emit (Download   *d,
   json_object_unref (object);
 }
 
+/* The size announced, 0 when unknown. */
+static guint64
+download_total (Download *d)
+{
+  WebKitURIResponse *response;
+
+  if (d->download == NULL)
+    return d->total;
+  response = webkit_download_get_response (d->download);
+  return response != NULL ? webkit_uri_response_get_content_length (response) : 0;
+}
+
 static void
 emit_progress (Download *d)
 {
   JsonObject *object = json_object_new ();
-  WebKitURIResponse *response = webkit_download_get_response (d->download);
-  guint64 total = response != NULL ? webkit_uri_response_get_content_length (response) : 0;
+  guint64 total = download_total (d);
 
   d->reported = d->received;
   json_object_set_int_member (object, "id", d->id);
@@ -195,7 +284,22 @@ download_end (Download   *d,
   g_hash_table_remove (self->records, d);
 }
 
-/* Cancels @d in WebKit, which answers with ::failed: the page hears @why. */
+/* Cancels @d: WebKit answers with ::failed, an app file's copy stops with
+ * its next step; the page hears d->why. */
+static void
+download_cancel (Download *d)
+{
+  if (d->download != NULL)
+    webkit_download_cancel (d->download);
+  else if (d->idle != 0)
+    return;  /* its start sees d->why */
+  else if (d->transfer != NULL)
+    g_cancellable_cancel (d->transfer->cancellable);
+  else
+    download_fail (d, NULL);
+}
+
+/* Refuses @d: the page hears @why. */
 static void
 download_refuse (Download   *d,
                  const char *why)
@@ -208,18 +312,16 @@ download_refuse (Download   *d,
     _atrium_window_note_refused_download (window);
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: %s", d->uri,
                     g_str_has_prefix (why, "Refused: ") ? why + strlen ("Refused: ") : why);
-  webkit_download_cancel (d->download);
+  download_cancel (d);
 }
 
 /* --- WebKit's signals --- */
 
 static void
-received_data_cb (WebKitDownload *download,
-                  guint64         length,
-                  Download       *d)
+note_received (Download *d,
+               guint64   length)
 {
-  WebKitURIResponse *response = webkit_download_get_response (download);
-  guint64 total = response != NULL ? webkit_uri_response_get_content_length (response) : 0;
+  guint64 total = download_total (d);
   guint64 step = total > 0 ? MAX (total / 100, PROGRESS_STEP_MIN) : PROGRESS_STEP_UNKNOWN;
 
   d->received += length;
@@ -228,9 +330,18 @@ received_data_cb (WebKitDownload *download,
 }
 
 static void
-failed_cb (WebKitDownload *download,
-           GError         *error,
-           Download       *d)
+received_data_cb (WebKitDownload *download,
+                  guint64         length,
+                  Download       *d)
+{
+  note_received (d, length);
+}
+
+/* @d failed (@error NULL: we cancelled it): the temporary file goes, the
+ * page hears why. */
+static void
+download_fail (Download     *d,
+               const GError *error)
 {
   g_autofree char *message = NULL;
 
@@ -241,11 +352,22 @@ failed_cb (WebKitDownload *download,
     g_unlink (d->temp_path);
   if (d->why != NULL)
     message = g_strdup (d->why);
-  else if (g_error_matches (error, WEBKIT_DOWNLOAD_ERROR, WEBKIT_DOWNLOAD_ERROR_CANCELLED_BY_USER))
+  else if (error == NULL
+           || g_error_matches (error, WEBKIT_DOWNLOAD_ERROR,
+                               WEBKIT_DOWNLOAD_ERROR_CANCELLED_BY_USER)
+           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     message = g_strdup ("Cancelled: the download was cancelled");
   else
     message = g_strdup_printf ("Failed: %s", error->message);
   download_end (d, NULL, message);
+}
+
+static void
+failed_cb (WebKitDownload *download,
+           GError         *error,
+           Download       *d)
+{
+  download_fail (d, error);
 }
 
 /* The numbered names already promised to downloads under way. */
@@ -285,9 +407,9 @@ unique_path (Downloads  *self,
   return NULL;
 }
 
+/* The whole file is in d->temp_path: it takes its name. */
 static void
-finished_cb (WebKitDownload *download,
-             Download       *d)
+download_complete (Download *d)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *folder = NULL;
@@ -333,6 +455,149 @@ finished_cb (WebKitDownload *download,
   download_end (d, d->final_path, NULL);
 }
 
+static void
+finished_cb (WebKitDownload *download,
+             Download       *d)
+{
+  download_complete (d);
+}
+
+/* --- an app file, copied here --- */
+
+static void transfer_read (Transfer *t);
+
+/* The copy of @t failed or was cancelled: the record hears it, if it is
+ * still there. Takes the reference of the step that ended. */
+static void
+transfer_failed (Transfer     *t,
+                 const GError *error)
+{
+  Download *d = t->d;
+
+  if (d != NULL)
+    {
+      transfer_detach (d);
+      download_fail (d, error);
+    }
+  transfer_release (t);
+}
+
+static void
+transfer_closed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Transfer *t = user_data;
+  g_autoptr(GError) error = NULL;
+  Download *d = t->d;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error) || d == NULL)
+    {
+      transfer_failed (t, error);
+      return;
+    }
+  transfer_detach (d);
+  transfer_release (t);
+  download_complete (d);
+}
+
+static void
+transfer_written_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Transfer *t = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize written = 0;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error)
+      || t->d == NULL)
+    {
+      transfer_failed (t, error);
+      return;
+    }
+  g_clear_pointer (&t->chunk, g_bytes_unref);
+  note_received (t->d, written);
+  transfer_read (t);
+}
+
+static void
+transfer_read_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Transfer *t = user_data;
+  g_autoptr(GError) error = NULL;
+  GBytes *chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (chunk == NULL || t->d == NULL)
+    {
+      g_clear_pointer (&chunk, g_bytes_unref);
+      transfer_failed (t, error);
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_bytes_unref (chunk);
+      g_output_stream_close_async (t->out, G_PRIORITY_DEFAULT, t->cancellable,
+                                   transfer_closed_cb, t);
+      return;
+    }
+  t->chunk = chunk;
+  g_output_stream_write_all_async (t->out, g_bytes_get_data (chunk, NULL),
+                                   g_bytes_get_size (chunk), G_PRIORITY_DEFAULT,
+                                   t->cancellable, transfer_written_cb, t);
+}
+
+/* The next piece; the step's reference passes on. */
+static void
+transfer_read (Transfer *t)
+{
+  g_input_stream_read_bytes_async (t->source, APP_FILE_CHUNK, G_PRIORITY_DEFAULT,
+                                   t->cancellable, transfer_read_cb, t);
+}
+
+static void
+transfer_created_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Transfer *t = user_data;
+  g_autoptr(GError) error = NULL;
+  GFileOutputStream *out = g_file_create_finish (G_FILE (source), result, &error);
+
+  if (out == NULL || t->d == NULL)
+    {
+      /* Created just as the record went (the app quit): the file goes
+       * too. */
+      if (out != NULL)
+        g_unlink (t->temp_path);
+      g_clear_object (&out);
+      transfer_failed (t, error);
+      return;
+    }
+  t->out = G_OUTPUT_STREAM (out);
+  transfer_read (t);
+}
+
+/* The destination is known: the file is copied to d->temp_path, which
+ * must not exist (as WebKit is told with allow-overwrite off). */
+static void
+transfer_start (Download *d)
+{
+  Transfer *t = g_atomic_rc_box_new0 (Transfer);
+  g_autoptr(GFile) file = g_file_new_for_path (d->temp_path);
+
+  live_copies++;
+  t->d = d;
+  t->cancellable = g_cancellable_new ();
+  t->source = g_steal_pointer (&d->source);
+  t->temp_path = g_strdup (d->temp_path);
+  d->transfer = t;
+  g_file_create_async (file, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT, t->cancellable,
+                       transfer_created_cb, g_atomic_rc_box_acquire (t));
+}
+
 /* --- where the file goes --- */
 
 static char *
@@ -356,6 +621,11 @@ download_go (Download   *d,
   d->final_path = final_path;
   d->replace = replace;
   d->temp_path = _atrium_download_temp_path (final_path);
+  if (d->download == NULL)
+    {
+      transfer_start (d);
+      return;
+    }
   webkit_download_set_allow_overwrite (d->download, FALSE);
   webkit_download_set_destination (d->download, d->temp_path);
 }
@@ -374,7 +644,7 @@ save_dialog_done_cb (GObject      *source,
     {
       d->why = g_strdup (error != NULL ? "Cancelled: the save dialog was closed"
                                        : "Cancelled: the user chose no file");
-      webkit_download_cancel (d->download);
+      download_cancel (d);
       return;
     }
   /* The chooser asked before naming a file that exists. */
@@ -413,7 +683,7 @@ download_decide (Download   *d,
   if (window == NULL || atrium_window_get_web_view (window) == NULL)
     {
       d->why = g_strdup ("Cancelled: its window closed");
-      webkit_download_cancel (d->download);
+      download_cancel (d);
       return;
     }
 
@@ -444,14 +714,14 @@ download_decide (Download   *d,
           g_autofree char *why = g_strdup_printf ("Failed: no downloads folder at %s", folder);
 
           d->why = g_steal_pointer (&why);
-          webkit_download_cancel (d->download);
+          download_cancel (d);
           return;
         }
       path = unique_path (self, folder, name);
       if (path == NULL)
         {
           d->why = g_strdup_printf ("Failed: every name like %s is taken in %s", name, folder);
-          webkit_download_cancel (d->download);
+          download_cancel (d);
           return;
         }
       download_go (d, path, FALSE);
@@ -488,8 +758,7 @@ decide_destination_cb (WebKitDownload *download,
     return TRUE;
   if (d->owner->held)
     {
-      g_object_set_data_full (G_OBJECT (download), "atrium-suggested", g_strdup (suggested),
-                              g_free);
+      d->suggested = g_strdup (suggested);
       g_queue_push_tail (&d->owner->waiting, GUINT_TO_POINTER (d->id));
       return TRUE;
     }
@@ -512,36 +781,50 @@ _atrium_downloads_may_start (AtriumApp  *app,
   return _atrium_app_is_app_uri (app, uri);
 }
 
-void
-_atrium_downloads_started (AtriumApp      *app,
-                           AtriumWindow   *window,
-                           WebKitDownload *download)
+/* A record for a download of @uri from @window's page, admitted or
+ * refused (which it hears); FALSE if refused. */
+static Download *
+download_new (Downloads      *self,
+              AtriumWindow   *window,
+              const char     *uri,
+              WebKitDownload *download)
 {
-  Downloads *self = get_downloads (app);
-  WebKitURIRequest *request = webkit_download_get_request (download);
   Download *d = g_new0 (Download, 1);
 
   d->owner = self;
-  d->download = g_object_ref (download);
+  d->download = download != NULL ? g_object_ref (download) : NULL;
   d->id = ++self->next_id;
   d->window_id = atrium_window_get_id (window);
   g_weak_ref_init (&d->window, window);
-  d->uri = g_strdup (request != NULL ? webkit_uri_request_get_uri (request) : "");
+  d->uri = g_strdup (uri != NULL ? uri : "");
   g_hash_table_add (self->records, d);
+  return d;
+}
 
-  g_signal_connect (download, "decide-destination", G_CALLBACK (decide_destination_cb), d);
-  g_signal_connect (download, "received-data", G_CALLBACK (received_data_cb), d);
-  g_signal_connect (download, "failed", G_CALLBACK (failed_cb), d);
-  g_signal_connect (download, "finished", G_CALLBACK (finished_cb), d);
+static gboolean
+download_admit (Download *d)
+{
+  Downloads *self = d->owner;
 
-  if (!_atrium_downloads_may_start (app, d->uri))
+  /* WebKit's network process cannot read app://, and a download WebKit
+   * started does not say which frame asked for it: a foreign frame's
+   * <a download href="app://…"> looks the same as the app's. So the app's
+   * files download only the ways that know (atrium-window.c and the
+   * runtime's <a download>), and this says how. */
+  if (d->download != NULL && g_str_has_prefix (d->uri, ATRIUM_ORIGIN "/"))
+    {
+      download_refuse (d, "Refused: WebKit cannot download app:// files itself; link to the "
+                          "file from the app's page (with or without a download attribute)");
+      return FALSE;
+    }
+  if (!_atrium_downloads_may_start (self->app, d->uri))
     {
       download_refuse (d, g_str_has_prefix (d->uri, "data:")
                           ? "Refused: a data: URL does not say which frame made it; "
                             "download a blob: URL (URL.createObjectURL()) instead"
                           : "Refused: only the app's own pages download, not a frame of "
                             "another origin");
-      return;
+      return FALSE;
     }
   if (self->active >= ATRIUM_DOWNLOADS_MAX_ACTIVE)
     {
@@ -550,11 +833,96 @@ _atrium_downloads_started (AtriumApp      *app,
                                               ATRIUM_DOWNLOADS_MAX_ACTIVE);
 
       download_refuse (d, why);
-      return;
+      return FALSE;
     }
   d->counted = TRUE;
   self->active++;
   self->peak = MAX (self->peak, self->active);
+  return TRUE;
+}
+
+void
+_atrium_downloads_started (AtriumApp      *app,
+                           AtriumWindow   *window,
+                           WebKitDownload *download)
+{
+  Downloads *self = get_downloads (app);
+  WebKitURIRequest *request = webkit_download_get_request (download);
+  Download *d = download_new (self, window,
+                              request != NULL ? webkit_uri_request_get_uri (request) : NULL,
+                              download);
+
+  g_signal_connect (download, "decide-destination", G_CALLBACK (decide_destination_cb), d);
+  g_signal_connect (download, "received-data", G_CALLBACK (received_data_cb), d);
+  g_signal_connect (download, "failed", G_CALLBACK (failed_cb), d);
+  g_signal_connect (download, "finished", G_CALLBACK (finished_cb), d);
+  download_admit (d);
+}
+
+/* The name an app file is saved under when its answer suggests none: the
+ * last part of its path, decoded (made safe later, as every name is). */
+static char *
+name_from_uri (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED, NULL);
+  const char *path = parsed != NULL ? g_uri_get_path (parsed) : "";
+  const char *last = strrchr (path, '/');
+  char *name;
+
+  last = last != NULL ? last + 1 : path;
+  name = g_uri_unescape_string (last, NULL);
+  return name != NULL ? name : g_strdup (last);
+}
+
+static gboolean
+app_file_begin_cb (gpointer user_data)
+{
+  Download *d = user_data;
+  Downloads *self = d->owner;
+  g_autoptr(GError) error = NULL;
+  goffset size = -1;
+
+  d->idle = 0;
+  if (d->why != NULL)
+    {
+      download_fail (d, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  d->source = _atrium_scheme_open_file (self->app, d->uri, &size, &error);
+  if (d->source == NULL)
+    {
+      d->why = g_strdup_printf ("Failed: could not read %s: %s", d->uri, error->message);
+      download_fail (d, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  d->total = size > 0 ? (guint64) size : 0;
+  if (self->held)
+    {
+      g_queue_push_tail (&self->waiting, GUINT_TO_POINTER (d->id));
+      return G_SOURCE_REMOVE;
+    }
+  download_decide (d, d->suggested);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_atrium_downloads_start_app_file (AtriumApp    *app,
+                                  AtriumWindow *window,
+                                  const char   *uri,
+                                  const char   *suggested)
+{
+  Downloads *self = get_downloads (app);
+  Download *d = download_new (self, window, uri, NULL);
+
+  d->suggested = suggested != NULL && suggested[0] != '\0' ? g_strdup (suggested)
+                                                           : name_from_uri (uri);
+  /* The rest once out of WebKit's callback, refusals included: the page
+   * hears of it as of any download, after WebKit has let the load go. */
+  d->idle = g_idle_add (app_file_begin_cb, d);
+  if (!g_str_has_prefix (d->uri, ATRIUM_ORIGIN "/"))
+    download_refuse (d, "Refused: only the app's own app:// files are read as downloads");
+  else
+    download_admit (d);
 }
 
 void
@@ -662,8 +1030,7 @@ _atrium_downloads_set_held (AtriumApp *app,
 
           if (d->id == id && d->why == NULL && !d->failed)
             {
-              download_decide (d, g_object_get_data (G_OBJECT (d->download),
-                                                     "atrium-suggested"));
+              download_decide (d, d->suggested);
               break;
             }
         }
@@ -686,4 +1053,16 @@ guint
 _atrium_downloads_get_active (AtriumApp *app)
 {
   return get_downloads (app)->active;
+}
+
+guint
+_atrium_downloads_get_waiting (AtriumApp *app)
+{
+  return g_queue_get_length (&get_downloads (app)->waiting);
+}
+
+guint
+_atrium_downloads_get_live_copies (void)
+{
+  return live_copies;
 }

@@ -24,8 +24,9 @@ G_BEGIN_DECLS
  *   goes to the absolute path the handler set, replacing what is there
  *
  * What happens to a download a page of the app starts (`<a download>`, a
- * response with `Content-Disposition: attachment`, a `blob:` link). Frames
- * of other origins never download, whatever the policy.
+ * response with `Content-Disposition: attachment` or of a type WebKit
+ * cannot show, among them the app's own app:// files, a `blob:` link).
+ * Frames of other origins never download, whatever the policy.
  */
 typedef enum {
   ATRIUM_DOWNLOAD_DEFAULT,

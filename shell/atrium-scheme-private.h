@@ -15,5 +15,9 @@ void        _atrium_scheme_guard_frames (AtriumApp                *app,
 void        _atrium_scheme_load_guarded (AtriumApp                *app,
                                          WebKitWebView            *web_view,
                                          const char               *uri);
+GInputStream *_atrium_scheme_open_file  (AtriumApp                *app,
+                                         const char               *uri,
+                                         goffset                  *size,
+                                         GError                  **error);
 
 G_END_DECLS

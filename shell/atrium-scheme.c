@@ -293,6 +293,51 @@ serve (WebKitURISchemeRequest *request,
   finish (request, stream, length, status, content_type, headers);
 }
 
+/* An app:// file as a download (atrium-downloads.c) reads it: the same
+ * decision a GET of @uri from an app window gets, then the same asset
+ * source, so a download reaches exactly the files a page can load and
+ * nothing the scheme handler would refuse. No SPA fallback: a route is a
+ * page, never a file to save. */
+GInputStream *
+_atrium_scheme_open_file (AtriumApp   *app,
+                          const char  *uri,
+                          goffset     *size,
+                          GError     **error)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED, NULL);
+  AtriumSchemeRequest facts = {
+    .uri = uri,
+    .path = parsed != NULL ? g_uri_get_path (parsed) : NULL,
+    .method = "GET",
+    .from_app_window = TRUE,
+    .has_assets = atrium_app_get_assets (app) != NULL,
+  };
+  AtriumSchemeDecision decision;
+  GInputStream *stream;
+
+  g_return_val_if_fail (size != NULL, NULL);
+
+  _atrium_scheme_decide (&facts, &decision);
+  if (decision.action != ATRIUM_SCHEME_SERVE || decision.head)
+    {
+      g_set_error (error, G_IO_ERROR, decision.status == 404 ? G_IO_ERROR_NOT_FOUND
+                                                             : G_IO_ERROR_PERMISSION_DENIED,
+                   "%s", decision.message != NULL ? decision.message : "Not served");
+      return NULL;
+    }
+  stream = atrium_assets_open (atrium_app_get_assets (app), facts.path, size, NULL, error);
+  /* As served: exactly the size announced, and a file that shrinks while
+   * it is read fails rather than ends early as if complete. */
+  if (stream != NULL && *size >= 0)
+    {
+      GInputStream *slice = _atrium_slice_stream_new (stream, *size);
+
+      g_object_unref (stream);
+      stream = slice;
+    }
+  return stream;
+}
+
 /* The bridge of the app window whose web view made @request, or NULL: a
  * request may come from a web view that is not an app window (an app may
  * make its own in the app's web context), or from none at all. */

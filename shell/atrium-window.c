@@ -280,6 +280,30 @@ on_decide_policy_cb (WebKitWebView            *web_view,
       if (is_download (response))
         {
           uri = webkit_uri_request_get_uri (webkit_response_policy_decision_get_request (response));
+          /* The app's own file: WebKit's network process, which would
+           * download it, does not serve app://, so it is read from the
+           * assets and written by us instead. Only for the top frame: a
+           * frame cannot be told apart from a foreign one that navigated
+           * itself there. (A foreign frame that navigates the top frame
+           * gets no more than the app's own link would: one of its files,
+           * under its policy.) */
+          if (g_str_has_prefix (uri, ATRIUM_ORIGIN "/") && _atrium_app_is_app_uri (app, uri))
+            {
+              webkit_policy_decision_ignore (decision);
+              if (webkit_response_policy_decision_is_main_frame_main_resource (response))
+                {
+                  WebKitURIResponse *answer =
+                    webkit_response_policy_decision_get_response (response);
+
+                  _atrium_downloads_start_app_file (
+                    app, self, uri, webkit_uri_response_get_suggested_filename (answer));
+                  return TRUE;
+                }
+              self->refused.downloads++;
+              _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: only the app's "
+                                "top frame downloads its files", uri);
+              return TRUE;
+            }
           if (_atrium_downloads_may_start (app, uri))
             {
               webkit_policy_decision_download (decision);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -13,11 +14,14 @@
 #include "webkit-harness.h"
 
 /* Downloads as a page starts them (`<a download>` of an app:// file, which
- * the runtime turns into a blob: URL, and of a blob: URL), under each policy: the downloads folder (XDG_DOWNLOAD_DIR
- * of a private home), the save dialog answered from the keyboard under
- * openbox, refusal; then as an attacker would: names that climb out of the
- * folder or hide, and a flood. Each ends as the file with the same bytes,
- * or as no file at all, and the page hears it in order. */
+ * the runtime turns into a blob: URL, and of a blob: URL; a navigation to
+ * an app:// file WebKit cannot show, which the shell copies from the
+ * assets itself), under each policy: the downloads folder
+ * (XDG_DOWNLOAD_DIR of a private home), the save dialog answered from the
+ * keyboard under openbox, refusal; then as an attacker would: names that
+ * climb out of the folder or hide, paths out of the assets, frames, and a
+ * flood. Each ends as the file with the same bytes, or as no file at all,
+ * and the page hears it in order. */
 
 #define ASK_TITLE "Save download"
 #define GENERATED_SIZE (300 * 1024)
@@ -393,6 +397,369 @@ test_refuse (void)
   harness_close (window);
 }
 
+typedef struct
+{
+  AtriumApp *app;
+  guint      started;
+} StartWait;
+
+static gboolean
+download_started (gpointer data)
+{
+  StartWait *wait = data;
+
+  return _atrium_downloads_get_started (wait->app) >= wait->started;
+}
+
+/* --- the app's own files, by navigation --- */
+
+/* A link without a download attribute to an app file WebKit cannot show:
+ * WebKit's network process would download it and cannot read app://, so
+ * the shell reads it from the assets and writes it itself. */
+static void
+navigate_app_file (AtriumWindow *window,
+                   const char   *href)
+{
+  g_autofree char *script = g_strdup_printf (
+    "const a = document.createElement('a');"
+    "a.href = '%s';"
+    "document.body.append(a); a.click(); a.remove();"
+    "return true;", href);
+  g_autofree char *text = harness_run_js (window, script);
+
+  g_assert_cmpstr (text, ==, "true");
+}
+
+/* One download's events: exactly one failed, whose message starts with
+ * @prefix. */
+static void
+assert_failed (JsonArray  *event,
+               const char *prefix)
+{
+  const char *message;
+
+  g_assert_cmpstr (json_array_get_string_element (event, 0), ==, "failed");
+  message = json_object_get_string_member (json_array_get_object_element (event, 1), "message");
+  g_test_message ("failed: %s", message);
+  g_assert_true (g_str_has_prefix (message, prefix));
+}
+
+static void
+assert_one_failed (JsonArray  *events,
+                   const char *prefix)
+{
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  assert_failed (json_array_get_array_element (events, 0), prefix);
+}
+
+static void
+test_app_file_to_downloads (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window = open_window (app);
+  g_autofree char *zip = g_build_filename (downloads_dir, "archive.zip", NULL);
+  g_autofree char *zip_again = g_build_filename (downloads_dir, "archive (1).zip", NULL);
+  g_autofree char *octet = g_build_filename (downloads_dir, "payload.bin", NULL);
+  const char * const all[] = { "archive.zip", "archive (1).zip", "payload.bin", NULL };
+  const struct { const char *href; const char *path; } cases[] = {
+    { "/archive.zip", zip },
+    { "/payload.bin", octet },
+    { "/archive.zip", zip_again },
+  };
+
+  empty_folder (downloads_dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonArray) events = NULL;
+
+      navigate_app_file (window, cases[i].href);
+      events = wait_ended (window, 1);
+      g_assert_cmpstr (assert_one_finished (events, GENERATED_SIZE), ==, cases[i].path);
+      assert_generated (cases[i].path, GENERATED_SIZE);
+    }
+  /* The page stayed where it was: the navigation became the download. */
+  harness_assert_js (window, "return location.pathname;", "\"/index.html\"");
+  assert_folder_holds (downloads_dir, all);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  harness_close (window);
+}
+
+static gboolean
+none_active (gpointer data)
+{
+  return _atrium_downloads_get_active (data) == 0;
+}
+
+static void
+test_app_file_ask (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+  g_autofree char *other = g_build_filename (g_get_home_dir (), "elsewhere-app", NULL);
+  g_autofree char *chosen = g_build_filename (other, "chosen.zip", NULL);
+  g_autoptr(JsonArray) saved = NULL;
+  g_autoptr(JsonArray) cancelled = NULL;
+  const char * const kept[] = { "chosen.zip", NULL };
+  gulong dialog;
+
+  if (!desktop_need_wm ())
+    return;
+  app = new_app (ATRIUM_DOWNLOAD_ASK);
+  empty_folder (downloads_dir);
+  empty_folder (other);
+  window = open_window (app);
+
+  navigate_app_file (window, "/archive.zip");
+  dialog = wait_save_dialog ();
+  desktop_key (dialog, "ctrl+a");
+  desktop_type (dialog, chosen);
+  desktop_key (dialog, "Return");
+  saved = wait_ended (window, 1);
+  g_assert_cmpstr (assert_one_finished (saved, GENERATED_SIZE), ==, chosen);
+  assert_generated (chosen, GENERATED_SIZE);
+  desktop_wait_window_gone (ASK_TITLE);
+
+  /* Cancelled: failed, and nothing written anywhere. */
+  navigate_app_file (window, "/payload.bin");
+  dialog = wait_save_dialog ();
+  desktop_key (dialog, "Escape");
+  cancelled = wait_ended (window, 1);
+  assert_one_failed (cancelled, "Cancelled");
+  desktop_wait_window_gone (ASK_TITLE);
+
+  /* The window closed while its dialog asks: the dialog goes, and the
+   * download with it. */
+  navigate_app_file (window, "/archive.zip");
+  wait_save_dialog ();
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 1);
+  harness_close (window);
+  harness_wait_for (none_active, app, "the download to end with its window");
+  desktop_wait_window_gone (ASK_TITLE);
+
+  assert_folder_holds (other, kept);
+  assert_folder_holds (downloads_dir, NULL);
+  test_remove_tree (other);
+}
+
+static void
+test_app_file_refuse (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_REFUSE);
+  AtriumWindow *window = open_window (app);
+  g_autoptr(JsonArray) events = NULL;
+  AtriumWindowRefusals refused;
+
+  empty_folder (downloads_dir);
+  navigate_app_file (window, "/archive.zip");
+  events = wait_ended (window, 1);
+  assert_one_failed (events, "Refused: the app does not take downloads");
+  _atrium_window_get_refusals (window, &refused);
+  g_assert_cmpuint (refused.downloads, ==, 1);
+  assert_folder_holds (downloads_dir, NULL);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  harness_close (window);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  guint         downloads;
+} RefusedWait;
+
+static gboolean
+downloads_refused (gpointer data)
+{
+  RefusedWait *wait = data;
+  AtriumWindowRefusals refused;
+
+  _atrium_window_get_refusals (wait->window, &refused);
+  return refused.downloads >= wait->downloads;
+}
+
+/* Cuts the file down once it is open and before it is read: as if it
+ * changed under the download. */
+static int
+shrink_cb (AtriumApp    *app,
+           AtriumWindow *window,
+           const char   *uri,
+           const char   *name,
+           char        **path,
+           gpointer      user_data)
+{
+  if (strcmp (name, "shrinks.zip") == 0)
+    g_assert_cmpint (truncate (user_data, 1000), ==, 0);
+  return ATRIUM_DOWNLOAD_DEFAULT;
+}
+
+/* What is not a file of the app's to save: one that is missing (gone
+ * between the answer and the download), a path that climbs out of the
+ * assets, another host under app://, and a frame's navigation to an app
+ * file. Each fails saying why, and nothing is written. */
+static void
+test_app_file_hostile (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window = open_window (app);
+  g_autofree char *outside = g_build_filename (g_get_home_dir (), "outside.bin", NULL);
+  const struct { const char *uri; const char *prefix; } cases[] = {
+    { "app://localhost/missing.zip",
+      "Failed: could not read app://localhost/missing.zip: No asset at “/missing.zip”" },
+    { "app://localhost/%2e%2e/outside.bin", "Failed: could not read app://localhost/%2e%2e/" },
+    { "app://localhost/..%2Foutside.bin", "Failed: could not read app://localhost/..%2F" },
+    { "app://evil/archive.zip", "Refused: only the app's own app:// files" },
+  };
+  g_autofree char *shrinks = g_build_filename (assets_dir, "shrinks.zip", NULL);
+  g_autofree guint8 *bytes = generated_bytes (GENERATED_SIZE);
+  g_autoptr(JsonArray) shrunk = NULL;
+  g_autoptr(JsonArray) none = NULL;
+  AtriumWindowRefusals before;
+  RefusedWait wait = { window, 0 };
+
+  g_assert_true (g_file_set_contents (outside, "secret", -1, NULL));
+  empty_folder (downloads_dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonArray) events = NULL;
+
+      _atrium_downloads_start_app_file (app, window, cases[i].uri, NULL);
+      events = wait_ended (window, 1);
+      assert_one_failed (events, cases[i].prefix);
+      assert_folder_holds (downloads_dir, NULL);
+    }
+
+  /* A download WebKit starts of an app file (here C's; a foreign frame's
+   * <a download> looks the same): refused, saying what works. */
+  {
+    g_autoptr(JsonArray) events = NULL;
+    g_autoptr(WebKitDownload) download =
+      webkit_web_view_download_uri (atrium_window_get_web_view (window),
+                                    "app://localhost/archive.zip");
+
+    events = wait_ended (window, 1);
+    assert_one_failed (events, "Refused: WebKit cannot download app:// files itself");
+    assert_folder_holds (downloads_dir, NULL);
+  }
+
+  /* A file that shrinks while it is read: failed, not a short file. */
+  g_assert_true (g_file_set_contents (shrinks, (const char *) bytes, GENERATED_SIZE, NULL));
+  g_signal_connect (app, "decide-download", G_CALLBACK (shrink_cb), shrinks);
+  navigate_app_file (window, "/shrinks.zip");
+  shrunk = wait_ended (window, 1);
+  g_assert_cmpuint (json_array_get_length (shrunk), >=, 1);
+  assert_failed (json_array_get_array_element (shrunk, json_array_get_length (shrunk) - 1),
+                 "Failed: ");
+  assert_folder_holds (downloads_dir, NULL);
+  g_unlink (shrinks);
+
+  /* A frame's navigation to an app file is refused at the answer: it
+   * could be a foreign frame's, which must not start one. */
+  _atrium_window_get_refusals (window, &before);
+  wait.downloads = before.downloads + 1;
+  harness_assert_js (window,
+                     "const f = document.createElement('iframe');"
+                     "f.src = '/archive.zip';"
+                     "document.body.append(f);"
+                     "return true;", "true");
+  harness_wait_for (downloads_refused, &wait, "the frame's download to be refused");
+  none = wait_ended (window, 0);
+  g_assert_cmpuint (json_array_get_length (none), ==, 0);
+  assert_folder_holds (downloads_dir, NULL);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  harness_close (window);
+  g_unlink (outside);
+}
+
+static gboolean
+no_live_copies (gpointer data)
+{
+  return _atrium_downloads_get_live_copies () == 0;
+}
+
+static gboolean
+all_waiting (gpointer data)
+{
+  StartWait *wait = data;
+
+  return _atrium_downloads_get_waiting (wait->app) == wait->started;
+}
+
+/* Navigations to app files while ATRIUM_DOWNLOADS_MAX_ACTIVE are under way
+ * are refused; those under way are copied side by side, each under a name
+ * of its own; and copies the app lets go of mid-way (it quits) leave no
+ * temporary file behind. */
+static void
+test_app_file_flood (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window = open_window (app);
+  g_autoptr(JsonArray) refused = NULL;
+  g_autoptr(JsonArray) finished = NULL;
+  guint before = _atrium_downloads_get_started (app);
+  const guint extra = 2;
+  char *names[ATRIUM_DOWNLOADS_MAX_ACTIVE + 1] = { NULL };
+
+  empty_folder (downloads_dir);
+  _atrium_downloads_set_held (app, TRUE);
+  for (guint i = 1; i <= ATRIUM_DOWNLOADS_MAX_ACTIVE + extra; i++)
+    {
+      StartWait wait = { app, before + i };
+
+      navigate_app_file (window, "/archive.zip");
+      harness_wait_for (download_started, &wait, "the navigation to become a download");
+    }
+  refused = wait_ended (window, extra);
+  g_assert_cmpuint (json_array_get_length (refused), ==, extra);
+  for (guint i = 0; i < extra; i++)
+    assert_failed (json_array_get_array_element (refused, i),
+                   "Refused: 8 downloads are under way already");
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, ATRIUM_DOWNLOADS_MAX_ACTIVE);
+  {
+    StartWait held = { app, ATRIUM_DOWNLOADS_MAX_ACTIVE };
+
+    harness_wait_for (all_waiting, &held, "the eight under way to be held");
+  }
+
+  _atrium_downloads_set_held (app, FALSE);
+  finished = wait_ended (window, ATRIUM_DOWNLOADS_MAX_ACTIVE);
+  for (guint i = 0; i < json_array_get_length (finished); i++)
+    g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (finished, i),
+                                                    0), !=, "failed");
+  for (guint i = 0; i < ATRIUM_DOWNLOADS_MAX_ACTIVE; i++)
+    {
+      g_autofree char *path = NULL;
+
+      names[i] = i == 0 ? g_strdup ("archive.zip") : g_strdup_printf ("archive (%u).zip", i);
+      path = g_build_filename (downloads_dir, names[i], NULL);
+      assert_generated (path, GENERATED_SIZE);
+    }
+  assert_folder_holds (downloads_dir, (const char * const *) names);
+  g_assert_cmpuint (_atrium_downloads_get_peak (app), ==, ATRIUM_DOWNLOADS_MAX_ACTIVE);
+
+  /* Three more, let go of as they start copying: nothing more written. */
+  _atrium_downloads_set_held (app, TRUE);
+  before = _atrium_downloads_get_started (app);
+  for (guint i = 1; i <= 3; i++)
+    {
+      StartWait wait = { app, before + i };
+
+      navigate_app_file (window, "/archive.zip");
+      harness_wait_for (download_started, &wait, "the navigation to become a download");
+    }
+  {
+    StartWait held = { app, 3 };
+
+    harness_wait_for (all_waiting, &held, "the three to be held");
+  }
+  _atrium_downloads_set_held (app, FALSE);
+  g_assert_cmpuint (_atrium_downloads_get_live_copies (), ==, 3);
+  _atrium_downloads_shutdown (app);
+  harness_wait_for (no_live_copies, NULL, "the copies let go to end");
+  assert_folder_holds (downloads_dir, (const char * const *) names);
+  for (guint i = 0; i < ATRIUM_DOWNLOADS_MAX_ACTIVE; i++)
+    g_free (names[i]);
+  harness_close (window);
+}
+
 /* --- hostile --- */
 
 /* Names that would climb out of the folder, hide, or carry control and
@@ -431,20 +798,6 @@ test_hostile_names (void)
     }
   g_assert_false (g_file_test (bashrc, G_FILE_TEST_EXISTS));
   harness_close (window);
-}
-
-typedef struct
-{
-  AtriumApp *app;
-  guint      started;
-} StartWait;
-
-static gboolean
-download_started (gpointer data)
-{
-  StartWait *wait = data;
-
-  return _atrium_downloads_get_started (wait->app) >= wait->started;
 }
 
 /* 1,000 downloads, each clicked as soon as WebKit started the last (a
@@ -648,6 +1001,17 @@ main (int   argc,
   g_assert_true (g_file_set_contents (generated_path, (const char *) generated, GENERATED_SIZE,
                                       &error));
   g_assert_no_error (error);
+  /* Files WebKit cannot show: a zip, and bytes sniffed as
+   * application/octet-stream. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_build_filename (assets_dir, i == 0 ? "archive.zip"
+                                                                   : "payload.bin", NULL);
+
+      g_assert_true (g_file_set_contents (path, (const char *) generated, GENERATED_SIZE,
+                                          &error));
+      g_assert_no_error (error);
+    }
 
   g_test_add_func ("/atrium/downloads/sanitize", test_sanitize);
   g_test_add_func ("/atrium/downloads/to-downloads", test_to_downloads);
@@ -656,6 +1020,11 @@ main (int   argc,
   g_test_add_func ("/atrium/downloads/decide-signal", test_decide_signal);
   g_test_add_func ("/atrium/downloads/hostile-names", test_hostile_names);
   g_test_add_func ("/atrium/downloads/flood", test_flood);
+  g_test_add_func ("/atrium/downloads/app-file-to-downloads", test_app_file_to_downloads);
+  g_test_add_func ("/atrium/downloads/app-file-ask", test_app_file_ask);
+  g_test_add_func ("/atrium/downloads/app-file-refuse", test_app_file_refuse);
+  g_test_add_func ("/atrium/downloads/app-file-hostile", test_app_file_hostile);
+  g_test_add_func ("/atrium/downloads/app-file-flood", test_app_file_flood);
 
   status = g_test_run ();
   g_free (assets_dir);
