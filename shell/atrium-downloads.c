@@ -59,6 +59,14 @@
 typedef struct _Downloads Downloads;
 typedef struct _Download Download;
 
+/* The save dialog answers later than its download may live (the app goes,
+ * or WebKit fails the download, while it asks): its callback gets this,
+ * whose @d the download clears when it goes first. */
+typedef struct _DialogWait
+{
+  Download *d;
+} DialogWait;
+
 /* An app file on its way to disk: the one read or write under way holds a
  * reference, so the record can go first (the app quits); its callbacks
  * then find @d cleared and stop. */
@@ -90,6 +98,7 @@ struct _Download
   char           *temp_path;      /* what WebKit writes */
   char           *why;            /* our reason, when we cancelled it */
   GCancellable   *dialog;         /* while the save dialog is open */
+  struct _DialogWait *dialog_wait; /* what the dialog's answer comes back to */
   gboolean        replace;        /* the final path may be replaced */
   gboolean        counted;        /* one of the active ones */
   gboolean        failed;
@@ -167,8 +176,6 @@ downloads_free (Downloads *self)
           webkit_download_cancel (d->download);
         }
       transfer_detach (d);
-      if (d->dialog != NULL)
-        g_cancellable_cancel (d->dialog);
       if (d->temp_path != NULL)
         g_unlink (d->temp_path);
     }
@@ -194,6 +201,11 @@ download_free (Download *d)
   g_free (d->final_path);
   g_free (d->temp_path);
   g_free (d->why);
+  if (d->dialog_wait != NULL)
+    {
+      d->dialog_wait->d = NULL;
+      g_cancellable_cancel (d->dialog);
+    }
   g_clear_object (&d->dialog);
   g_free (d);
 }
@@ -635,10 +647,19 @@ save_dialog_done_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  Download *d = user_data;
+  DialogWait *wait = user_data;
+  Download *d = wait->d;
   g_autoptr(GError) error = NULL;
   char *path = atrium_dialog_save_finish (result, &error);
 
+  g_free (wait);
+  if (d == NULL)
+    {
+      /* The download went while the dialog asked. */
+      g_free (path);
+      return;
+    }
+  d->dialog_wait = NULL;
   g_clear_object (&d->dialog);
   if (path == NULL)
     {
@@ -735,9 +756,11 @@ download_decide (Download   *d,
         }
       folder = downloads_folder ();
       d->dialog = g_cancellable_new ();
+      d->dialog_wait = g_new0 (DialogWait, 1);
+      d->dialog_wait->d = d;
       atrium_dialog_save_async (window, "Save download", NULL,
                                 g_file_test (folder, G_FILE_TEST_IS_DIR) ? folder : NULL,
-                                name, d->dialog, save_dialog_done_cb, d);
+                                name, d->dialog, save_dialog_done_cb, d->dialog_wait);
       return;
 
     case ATRIUM_DOWNLOAD_REFUSE:

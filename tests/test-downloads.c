@@ -545,6 +545,36 @@ test_app_file_ask (void)
   test_remove_tree (other);
 }
 
+/* The app's downloads go (as when the app is disposed) while a save
+ * dialog asks: the dialog closes, and its late answer touches nothing that
+ * went (ASan saw the record freed under it). */
+static void
+test_gone_while_asking (void)
+{
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+
+  if (!desktop_need_wm ())
+    return;
+  app = new_app (ATRIUM_DOWNLOAD_ASK);
+  empty_folder (downloads_dir);
+  window = open_window (app);
+
+  navigate_app_file (window, "/archive.zip");
+  wait_save_dialog ();
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 1);
+  _atrium_downloads_shutdown (app);
+  desktop_wait_window_gone (ASK_TITLE);
+  g_assert_cmpuint (_atrium_downloads_get_active (app), ==, 0);
+  assert_folder_holds (downloads_dir, NULL);
+
+  /* The app goes on: another download asks again. */
+  navigate_app_file (window, "/archive.zip");
+  wait_save_dialog ();
+  harness_close (window);
+  desktop_wait_window_gone (ASK_TITLE);
+}
+
 static void
 test_app_file_refuse (void)
 {
@@ -1026,6 +1056,7 @@ main (int   argc,
   g_test_add_func ("/atrium/downloads/flood", test_flood);
   g_test_add_func ("/atrium/downloads/app-file-to-downloads", test_app_file_to_downloads);
   g_test_add_func ("/atrium/downloads/app-file-ask", test_app_file_ask);
+  g_test_add_func ("/atrium/downloads/gone-while-asking", test_gone_while_asking);
   g_test_add_func ("/atrium/downloads/app-file-refuse", test_app_file_refuse);
   g_test_add_func ("/atrium/downloads/app-file-hostile", test_app_file_hostile);
   g_test_add_func ("/atrium/downloads/app-file-flood", test_app_file_flood);
