@@ -82,32 +82,12 @@ fm_shown (gpointer data)
 static void
 install_handler (void)
 {
-  g_autofree char *script = g_build_filename (work_dir, "record.sh", NULL);
-  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
-  g_autofree char *body = NULL;
-  g_autofree char *desktop = NULL;
-  static const char mimeapps[] =
-    "[Default Applications]\n"
-    "x-scheme-handler/https=atrium-recorder.desktop\n"
-    "x-scheme-handler/http=atrium-recorder.desktop\n"
-    "x-scheme-handler/mailto=atrium-recorder.desktop\n"
-    "x-scheme-handler/atrium-test=atrium-recorder.desktop\n"
-    "text/plain=atrium-recorder.desktop\n"
-    "inode/directory=atrium-recorder.desktop\n";
+  static const char * const types[] = {
+    "x-scheme-handler/https", "x-scheme-handler/http", "x-scheme-handler/mailto",
+    "x-scheme-handler/atrium-test", "text/plain", "inode/directory", NULL
+  };
 
-  record_path = g_build_filename (work_dir, "record.txt", NULL);
-  body = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n", record_path);
-  g_assert_true (g_file_set_contents (script, body, -1, NULL));
-  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
-
-  desktop = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Atrium recorder\n"
-                             "Exec=%s %%u\nNoDisplay=true\n"
-                             "MimeType=x-scheme-handler/https;x-scheme-handler/http;"
-                             "x-scheme-handler/mailto;x-scheme-handler/atrium-test;"
-                             "text/plain;inode/directory;\n", script);
-  g_assert_cmpint (g_mkdir_with_parents (apps, 0700), ==, 0);
-  test_write_file (apps, "atrium-recorder.desktop", desktop, -1);
-  test_write_file (g_get_user_config_dir (), "mimeapps.list", mimeapps, -1);
+  record_path = test_install_recorder (work_dir, "atrium-recorder", types);
 }
 
 static gboolean
@@ -291,11 +271,7 @@ test_trash (void)
 static char *
 record_text (void)
 {
-  char *text = NULL;
-
-  if (!g_file_get_contents (record_path, &text, NULL, NULL))
-    text = g_strdup ("");
-  return text;
+  return test_read_recorded (record_path);
 }
 
 /* A path the page gives must be absolute, and what C gets must be what the

@@ -46,6 +46,51 @@ test_write_file (const char *dir,
   g_assert_no_error (error);
 }
 
+/* Makes a handler that records what it is given (a line each) the
+ * default application for @types (MIME types and x-scheme-handler/…) of
+ * this test's XDG folders: a script in @dir, @name.desktop beside the
+ * user's applications, and mimeapps.list. Returns the record's path. */
+char *
+test_install_recorder (const char         *dir,
+                       const char         *name,
+                       const char * const *types)
+{
+  g_autofree char *script = g_build_filename (dir, "record.sh", NULL);
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *desktop_id = g_strconcat (name, ".desktop", NULL);
+  g_autofree char *body = NULL;
+  g_autofree char *mime_list = NULL;
+  g_autofree char *desktop = NULL;
+  g_autoptr(GString) mimeapps = g_string_new ("[Default Applications]\n");
+  char *record_path = g_build_filename (dir, "record.txt", NULL);
+
+  body = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n", record_path);
+  g_assert_true (g_file_set_contents (script, body, -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
+
+  for (gsize i = 0; types[i] != NULL; i++)
+    g_string_append_printf (mimeapps, "%s=%s\n", types[i], desktop_id);
+  mime_list = g_strjoinv (";", (char **) types);
+  desktop = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=%s\n"
+                             "Exec=%s %%u\nNoDisplay=true\nMimeType=%s;\n",
+                             name, script, mime_list);
+  g_assert_cmpint (g_mkdir_with_parents (apps, 0700), ==, 0);
+  test_write_file (apps, desktop_id, desktop, -1);
+  test_write_file (g_get_user_config_dir (), "mimeapps.list", mimeapps->str, -1);
+  return record_path;
+}
+
+/* What the recorder has been given so far; "" before anything. */
+char *
+test_read_recorded (const char *record_path)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents (record_path, &text, NULL, NULL))
+    text = g_strdup ("");
+  return text;
+}
+
 #define MAX_COUNTED 4
 
 static struct

@@ -10,6 +10,11 @@ void test_write_file  (const char *dir,
                        const void *contents,
                        gssize      length);
 
+char *test_install_recorder (const char         *dir,
+                             const char         *name,
+                             const char * const *types);
+char *test_read_recorded    (const char         *record_path);
+
 void test_count_warnings (const char *needle,
                           int        *counter);
 
