@@ -580,11 +580,14 @@ transfer_created_cb (GObject      *source,
 
   if (out == NULL || t->d == NULL)
     {
-      /* Created just as the record went (the app quit): the file goes
-       * too. */
-      if (out != NULL)
-        g_unlink (t->temp_path);
+      /* The record went (the app quit) while the file was being created:
+       * it goes too. GTask answers G_IO_ERROR_CANCELLED once the
+       * cancellable is cancelled, even when the thread had created the
+       * file already, so an error does not mean there is no file; only
+       * EXISTS does (the name was someone else's). */
       g_clear_object (&out);
+      if (t->d == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        g_unlink (t->temp_path);
       transfer_failed (t, error);
       return;
     }

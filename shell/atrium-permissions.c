@@ -9,6 +9,7 @@
 #include "atrium-app-private.h"
 #include "atrium-dialog.h"
 #include "atrium-log-limit-private.h"
+#include "atrium-window-private.h"
 
 /* WebKit's permission requests (the web view's ::permission-request): one
  * policy per kind, set by the app in C. Left alone, WebKit denies them
@@ -23,8 +24,18 @@
  * page of an app that takes no camera has no navigator.mediaDevices.
  *
  * Requests that come while a dialog is up for the same window wait for its
- * answer (at most PENDING_MAX of them; more are denied). Main thread
- * only. */
+ * answer (at most PENDING_MAX of them; more are denied).
+ *
+ * A page that holds a frame of another origin gets no device at all,
+ * whatever the policy, until it loads anew: WebKitGTK 2.50 does not say
+ * which frame a request comes from, and although the web process
+ * extension takes the device APIs from every foreign realm it sees, a
+ * foreign frame can reach one it never sees (a sandboxed child without
+ * scripts, whose window object WebKit never clears) and ask from there.
+ * The extension says when a page holds such a frame
+ * (ATRIUM_WIRE_FOREIGN_FRAME, kept by the window), ahead of anything the
+ * frame's scripts do.
+ * Main thread only. */
 
 #define PENDING_MAX 32
 
@@ -45,12 +56,13 @@ typedef struct
 } Pending;
 
 /* One window's: its dialog and what waits for it; the kinds whose denial
- * its page has been told of. */
+ * its page has been told of, and whether it was told of its foreign frame. */
 typedef struct
 {
   GCancellable *dialog;    /* while asking */
   GQueue        pending;   /* Pending* */
   guint         told;      /* bits: console line written on this page */
+  gboolean      told_foreign;
 } WindowPermissions;
 
 static const char * const kind_names[ATRIUM_PERMISSION_N] = {
@@ -102,19 +114,33 @@ _atrium_app_get_permission_policy (AtriumApp        *app,
 
 /* --- the page's console --- */
 
+/* @line in the log and in the page's console. */
+static void
+warn_page (AtriumWindow *window,
+           const char   *line)
+{
+  WebKitWebView *web_view = atrium_window_get_web_view (window);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *literal = NULL;
+  g_autofree char *script = NULL;
+
+  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "%s", line);
+  if (web_view == NULL)
+    return;
+  node = json_node_init_string (json_node_alloc (), line);
+  literal = json_to_string (node, FALSE);
+  script = g_strdup_printf ("console.warn(%s);", literal);
+  webkit_web_view_evaluate_javascript (web_view, script, -1, NULL, NULL, NULL, NULL, NULL);
+}
+
 static void
 tell_page (AtriumWindow      *window,
            WindowPermissions *wp,
            guint              kinds)
 {
-  WebKitWebView *web_view = atrium_window_get_web_view (window);
-
   for (guint kind = 0; kind < ATRIUM_PERMISSION_N; kind++)
     {
       g_autofree char *line = NULL;
-      g_autoptr(JsonNode) node = NULL;
-      g_autofree char *literal = NULL;
-      g_autofree char *script = NULL;
 
       if (!(kinds & (1u << kind)) || (wp->told & (1u << kind)))
         continue;
@@ -123,14 +149,28 @@ tell_page (AtriumWindow      *window,
                               "The app allows it in C with atrium_app_set_permission_policy "
                               "(app, %s, ATRIUM_POLICY_ALLOW), or ATRIUM_POLICY_ASK to ask "
                               "the user.", kind_names[kind], kind_symbols[kind]);
-      _atrium_log_page (G_LOG_LEVEL_MESSAGE, "%s", line);
-      if (web_view == NULL)
-        continue;
-      node = json_node_init_string (json_node_alloc (), line);
-      literal = json_to_string (node, FALSE);
-      script = g_strdup_printf ("console.warn(%s);", literal);
-      webkit_web_view_evaluate_javascript (web_view, script, -1, NULL, NULL, NULL, NULL, NULL);
+      warn_page (window, line);
     }
+}
+
+/* Why a page that holds a frame of another origin got nothing: once per
+ * page. */
+static void
+tell_page_foreign (AtriumWindow      *window,
+                   WindowPermissions *wp)
+{
+  g_autofree char *line = NULL;
+
+  if (wp->told_foreign)
+    return;
+  wp->told_foreign = TRUE;
+  line = g_strdup_printf ("Atrium: device access was denied because this page holds a frame of "
+                          "another origin (%s). WebKitGTK does not say which frame asks, so "
+                          "no page with such a frame gets the camera, microphone, screen, "
+                          "location, notifications or clipboard, whatever the app allows. "
+                          "The page gets them again once it has loaded anew without one.",
+                          _atrium_window_get_foreign_frame (window));
+  warn_page (window, line);
 }
 
 /* --- deciding --- */
@@ -342,6 +382,14 @@ permission_request_cb (WebKitWebView           *web_view,
   guint kinds, denied, ask;
   Pending *pending;
 
+  /* A frame of another origin may be the one asking. */
+  if (_atrium_window_get_foreign_frame (window) != NULL
+      && (WEBKIT_IS_DEVICE_INFO_PERMISSION_REQUEST (request) || request_kinds (request) != 0))
+    {
+      webkit_permission_request_deny (request);
+      tell_page_foreign (window, wp);
+      return TRUE;
+    }
   if (WEBKIT_IS_DEVICE_INFO_PERMISSION_REQUEST (request))
     {
       /* Device labels (enumerateDevices()): only where the camera or the
@@ -430,9 +478,14 @@ load_changed_cb (WebKitWebView   *web_view,
                  WebKitLoadEvent  event,
                  AtriumWindow    *window)
 {
+  WindowPermissions *wp;
+
+  if (event != WEBKIT_LOAD_COMMITTED)
+    return;
   /* A new page is told again. */
-  if (event == WEBKIT_LOAD_COMMITTED)
-    get_window_permissions (window)->told = 0;
+  wp = get_window_permissions (window);
+  wp->told = 0;
+  wp->told_foreign = FALSE;
 }
 
 static void
@@ -469,7 +522,8 @@ _atrium_permissions_attach (AtriumWindow *window)
  * @policy: deny (the default for every kind), allow, or ask the user
  *
  * How the app answers its pages' requests for @permission. Frames of
- * other origins are denied whatever the policy. The capture kinds turn
+ * other origins are denied whatever the policy, and so is a page that holds
+ * one: WebKitGTK does not say which frame asks. The capture kinds turn
  * WebKit's media stream (`navigator.mediaDevices`) on in every window
  * while one of them is not denied, and off again when all are. Setting a
  * policy forgets the user's answer to an earlier ask of that kind.

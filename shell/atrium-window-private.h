@@ -31,6 +31,7 @@ gboolean      _atrium_window_answer_close (AtriumWindow *self,
 /* Closes without asking anyone: destroy(). */
 void          _atrium_window_destroy      (AtriumWindow *self);
 gboolean      _atrium_window_has_live_process (AtriumWindow *self);
+const char   *_atrium_window_get_foreign_frame (AtriumWindow *self);
 void          _atrium_window_get_frame_extents (AtriumWindow *self,
                                                 int           extents[4]);
 

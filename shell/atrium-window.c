@@ -12,6 +12,7 @@
 #include "atrium-builtin-menu-private.h"
 #include "atrium-builtins-private.h"
 #include "atrium-downloads-private.h"
+#include "atrium-wire-private.h"
 #include "atrium-events-private.h"
 #include "atrium-log-limit-private.h"
 #include "atrium-scheme-private.h"
@@ -50,6 +51,8 @@ struct _AtriumWindow
   guint                 id;
   char                 *gesture_uri;   /* last navigation the user asked for */
   char                 *app_uri;       /* the last app page the top frame committed */
+  char                 *foreign_frame; /* the page holds a frame of another origin: its
+                                        * origin, as the extension said; NULL: none */
   GQueue                open_grants;   /* OpenGrant: app windows the runtime asked for */
   AtriumWindowRefusals  refused;
 
@@ -284,12 +287,21 @@ on_decide_policy_cb (WebKitWebView            *web_view,
            * download it, does not serve app://, so it is read from the
            * assets and written by us instead. Only for the top frame: a
            * frame cannot be told apart from a foreign one that navigated
-           * itself there. (A foreign frame that navigates the top frame
-           * gets no more than the app's own link would: one of its files,
-           * under its policy.) */
+           * itself there. And where the page holds a frame of another
+           * origin, only on the user's click: that frame can navigate the
+           * top frame, and WebKit does not say who did. */
           if (g_str_has_prefix (uri, ATRIUM_ORIGIN "/") && _atrium_app_is_app_uri (app, uri))
             {
               webkit_policy_decision_ignore (decision);
+              if (webkit_response_policy_decision_is_main_frame_main_resource (response)
+                  && self->foreign_frame != NULL && g_strcmp0 (uri, self->gesture_uri) != 0)
+                {
+                  self->refused.downloads++;
+                  _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: the page "
+                                    "holds a frame of another origin (%s), and the user did "
+                                    "not click for it", uri, self->foreign_frame);
+                  return TRUE;
+                }
               if (webkit_response_policy_decision_is_main_frame_main_resource (response))
                 {
                   WebKitURIResponse *answer =
@@ -398,6 +410,45 @@ on_load_failed_with_tls_errors_cb (WebKitWebView        *web_view,
 /* Whatever slipped past the policy (about:blank, about:srcdoc, a document
  * WebKit commits without a response) is caught where the top frame
  * commits it: the window goes back to the app page it had. */
+/* The web process extension's word that the page holds a frame of another
+ * origin (atrium-wire-private.h), ahead of anything that frame's scripts
+ * do. It holds until the top frame commits a new page: the page cache is
+ * off, so a page never comes back with its old frames unseen. Whatever the
+ * parameters, the word counts: it can only take things away. */
+static gboolean
+on_user_message_cb (WebKitWebView     *web_view,
+                    WebKitUserMessage *message,
+                    AtriumWindow      *self)
+{
+  GVariant *params;
+  const char *origin = "unknown";
+
+  if (g_strcmp0 (webkit_user_message_get_name (message), ATRIUM_WIRE_FOREIGN_FRAME) != 0)
+    return FALSE;
+  params = webkit_user_message_get_parameters (message);
+  if (params != NULL && g_variant_is_of_type (params, G_VARIANT_TYPE (ATRIUM_WIRE_FOREIGN_FRAME_TYPE)))
+    g_variant_get (params, "(&s)", &origin);
+  if (self->foreign_frame == NULL)
+    self->foreign_frame = g_utf8_make_valid (origin, MIN (strlen (origin), FOREIGN_ORIGIN_MAX));
+  return TRUE;
+}
+
+/**
+ * _atrium_window_get_foreign_frame:
+ *
+ * Returns: (nullable): the origin of a frame of another origin the page
+ *   holds (the first the web process extension told of), or %NULL. Such a
+ *   page gets no device (atrium-permissions.c) and no app file downloads
+ *   without the user's click: WebKitGTK does not say which frame asks.
+ */
+const char *
+_atrium_window_get_foreign_frame (AtriumWindow *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), NULL);
+
+  return self->foreign_frame;
+}
+
 static void
 on_load_changed_cb (WebKitWebView   *web_view,
                     WebKitLoadEvent  event,
@@ -406,6 +457,8 @@ on_load_changed_cb (WebKitWebView   *web_view,
   AtriumApp *app = atrium_window_get_app (self);
   const char *uri;
 
+  if (event == WEBKIT_LOAD_COMMITTED)
+    g_clear_pointer (&self->foreign_frame, g_free);
   if (app == NULL || event != WEBKIT_LOAD_COMMITTED)
     return;
   self->process_gone = FALSE;
@@ -508,6 +561,10 @@ atrium_window_constructed (GObject *object)
   webkit_settings_set_enable_developer_extras (settings, atrium_app_get_devtools (app)
                                                          || g_getenv ("ATRIUM_DEVTOOLS") != NULL);
   webkit_settings_set_enable_back_forward_navigation_gestures (settings, FALSE);
+  /* A page back from the page cache would bring its frames back without
+   * the web process extension seeing them again: the window would not know
+   * that it holds a frame of another origin (on_user_message_cb()). */
+  webkit_settings_set_enable_page_cache (settings, FALSE);
 
   g_signal_connect_object (self->web_view, "decide-policy",
                            G_CALLBACK (on_decide_policy_cb), self, 0);
@@ -517,6 +574,8 @@ atrium_window_constructed (GObject *object)
                            G_CALLBACK (on_load_failed_with_tls_errors_cb), self, 0);
   g_signal_connect_object (self->web_view, "web-process-terminated",
                            G_CALLBACK (on_web_process_terminated_cb), self, 0);
+  g_signal_connect_object (self->web_view, "user-message-received",
+                           G_CALLBACK (on_user_message_cb), self, 0);
   g_signal_connect_object (self->web_view, "load-changed", G_CALLBACK (on_load_changed_cb), self,
                            0);
   g_signal_connect_object (webkit_web_view_get_network_session (self->web_view),
@@ -563,6 +622,7 @@ atrium_window_dispose (GObject *object)
     _atrium_events_remove_window (self->events, g_steal_pointer (&self->event_delivery));
   self->web_view = NULL;
   g_clear_pointer (&self->gesture_uri, g_free);
+  g_clear_pointer (&self->foreign_frame, g_free);
   g_clear_pointer (&self->app_uri, g_free);
   g_queue_clear_full (&self->open_grants, (GDestroyNotify) open_grant_free);
 

@@ -64,6 +64,19 @@ typedef enum
 #define ATRIUM_WIRE_INIT_ORIGINS  "origins"   /* as: the app's own origins */
 #define ATRIUM_WIRE_INIT_MAX_SIZE "max-size"  /* t: the message limit */
 
+/* The extension's word that the page holds a frame of another origin: a
+ * user message with (s), that frame's origin (or its URI where it has
+ * none), sent at most once per document of the top frame, before any of
+ * that frame's scripts run. WebKitGTK does not say which frame a
+ * permission request comes from, and such a frame can reach realms the
+ * extension never sees (a sandboxed child without scripts), so libatrium
+ * then denies the page every device (atrium-permissions.c) and app file
+ * downloads the user did not click for (atrium-window.c). */
+#define ATRIUM_WIRE_FOREIGN_FRAME "atrium-foreign-frame"
+#define ATRIUM_WIRE_FOREIGN_FRAME_TYPE "(s)"
+/* The most of that origin the UI process keeps, for its log lines. */
+#define FOREIGN_ORIGIN_MAX 256
+
 /* The global the extension defines in an app frame, which the runtime takes
  * and deletes before any page script runs. */
 #define ATRIUM_WIRE_FUNCTION "__atriumNative"

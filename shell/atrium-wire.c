@@ -210,7 +210,10 @@ _atrium_wire_origin_of (const char  *uri,
                         char       **origin)
 {
   g_autoptr(GUri) parsed = NULL;
+  g_autofree char *scheme = NULL;
+  g_autofree char *lower = NULL;
   const char *host;
+  GString *text;
   int port;
 
   if (uri == NULL)
@@ -218,9 +221,23 @@ _atrium_wire_origin_of (const char  *uri,
   parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
   if (parsed == NULL || (host = g_uri_get_host (parsed)) == NULL || host[0] == '\0')
     return FALSE;
+  /* As the page's own window.origin says it: the host in lower case, an
+   * IPv6 address in brackets (GUri gives it without), and no port where it
+   * is the scheme's own. */
+  scheme = g_ascii_strdown (g_uri_get_scheme (parsed), -1);
+  lower = g_ascii_strdown (host, -1);
   port = g_uri_get_port (parsed);
-  *origin = port > 0 ? g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (parsed), host, port)
-                     : g_strdup_printf ("%s://%s", g_uri_get_scheme (parsed), host);
+  if ((port == 80 && strcmp (scheme, "http") == 0) || (port == 443 && strcmp (scheme, "https") == 0))
+    port = -1;
+  text = g_string_new (scheme);
+  g_string_append (text, "://");
+  if (strchr (lower, ':') != NULL)
+    g_string_append_printf (text, "[%s]", lower);
+  else
+    g_string_append (text, lower);
+  if (port > 0)
+    g_string_append_printf (text, ":%d", port);
+  *origin = g_string_free (text, FALSE);
   return TRUE;
 }
 

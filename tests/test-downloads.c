@@ -717,6 +717,75 @@ all_waiting (gpointer data)
   return _atrium_downloads_get_waiting (wait->app) == wait->started;
 }
 
+static void
+foreign_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  /* Takes the top frame to an app file, without a click. */
+  static const char page[] =
+    "<!DOCTYPE html><script>top.location.href = 'app://localhost/archive.zip';</script>";
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page,
+                                    sizeof page - 1);
+}
+
+/* A frame of another origin navigates the top frame to an app file: WebKit
+ * lets it, and does not say who navigated. The page holds that frame (the
+ * web process extension said so), and the user did not click: refused,
+ * nothing written, no event. The app's own link, clicked, still
+ * downloads. */
+static void
+test_app_file_foreign_frame (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window;
+  g_autoptr(SoupServer) foreign = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *saved = g_build_filename (downloads_dir, "archive.zip", NULL);
+  const char * const names[] = { "archive.zip", NULL };
+  g_autoptr(JsonArray) none = NULL;
+  g_autoptr(JsonArray) finished = NULL;
+  AtriumWindowRefusals before;
+  RefusedWait wait;
+  guint port;
+
+  if (!harness_have_web_extension ())
+    {
+      g_test_skip (HARNESS_NO_EXTENSION);
+      return;
+    }
+
+  foreign = harness_foreign_server_new (foreign_cb, NULL, &port);
+  atrium_app_set_remote_frames (app, TRUE);
+  window = open_window (app);
+  empty_folder (downloads_dir);
+  _atrium_window_get_refusals (window, &before);
+  wait = (RefusedWait) { window, before.downloads + 1 };
+  script = g_strdup_printf ("const f = document.createElement('iframe');"
+                            "f.src = 'http://127.0.0.1:%u/';"
+                            "document.body.append(f);"
+                            "return true;", port);
+  harness_assert_js (window, script, "true");
+  harness_wait_for (downloads_refused, &wait, "the foreign frame's download to be refused");
+  g_assert_nonnull (_atrium_window_get_foreign_frame (window));
+  none = wait_ended (window, 0);
+  g_assert_cmpuint (json_array_get_length (none), ==, 0);
+  assert_folder_holds (downloads_dir, NULL);
+
+  navigate_app_file (window, "/archive.zip");
+  finished = wait_ended (window, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_array_get_array_element (finished, 0), 0),
+                   !=, "failed");
+  assert_generated (saved, GENERATED_SIZE);
+  assert_folder_holds (downloads_dir, names);
+  soup_server_disconnect (foreign);
+  harness_close (window);
+}
+
 /* Navigations to app files while ATRIUM_DOWNLOADS_MAX_ACTIVE are under way
  * are refused; those under way are copied side by side, each under a name
  * of its own; and copies the app lets go of mid-way (it quits) leave no
@@ -1060,6 +1129,7 @@ main (int   argc,
   g_test_add_func ("/atrium/downloads/app-file-refuse", test_app_file_refuse);
   g_test_add_func ("/atrium/downloads/app-file-hostile", test_app_file_hostile);
   g_test_add_func ("/atrium/downloads/app-file-flood", test_app_file_flood);
+  g_test_add_func ("/atrium/downloads/app-file-foreign-frame", test_app_file_foreign_frame);
 
   status = g_test_run ();
   g_free (assets_dir);

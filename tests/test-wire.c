@@ -426,14 +426,18 @@ test_origin (void)
   static const struct { const char *uri, *origin; } cases[] = {
     { "app://localhost/index.html", "app://localhost" },
     { "http://127.0.0.1:5173/x?y", "http://127.0.0.1:5173" },
+    { "http://[::1]:5173/", "http://[::1]:5173" },
+    { "HTTP://LocalHost:80/", "http://localhost" },
+    { "https://example.org:443/a", "https://example.org" },
+    { "https://example.org:8443/a", "https://example.org:8443" },
     { "about:blank", NULL },
     { "data:text/html,x", NULL },
     { "app:///index.html", NULL },
     { NULL, NULL },
   };
 
-  g_test_summary ("The extension's origin check: scheme, host and port, and nothing for "
-                  "opaque origins");
+  g_test_summary ("The extension's origin check: scheme, host and port as window.origin "
+                  "says them, and nothing for opaque origins");
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *origin = NULL;

@@ -31,10 +31,17 @@
  * any of the frame's scripts run: strip_devices() below. WebKitGTK 2.50
  * does not say which frame a permission request comes from, so without
  * this a foreign frame the app's markup delegates to (<iframe
- * allow="camera">) would be answered as the app itself. This part runs on
- * both transports: libatrium loads the extension under
- * ATRIUM_TRANSPORT=script too, without the token, and then it defines no
- * function.
+ * allow="camera">) would be answered as the app itself. Stripping is not
+ * enough on its own: WebKit clears no window object where scripts cannot
+ * run, so a sandboxed child without allow-scripts (of the foreign origin,
+ * with allow-same-origin) keeps its device APIs, and the foreign frame's
+ * script can call them in that realm. So the extension also tells the UI
+ * process, once per document of the top frame and before the foreign
+ * frame's scripts run, that the page holds such a frame
+ * (ATRIUM_WIRE_FOREIGN_FRAME), and libatrium then denies that page every
+ * device. This part runs on both transports: libatrium loads the extension
+ * under ATRIUM_TRANSPORT=script too, without the token, and then it
+ * defines no function.
  *
  * This file shares nothing with libatrium but the wire format. */
 
@@ -318,7 +325,7 @@ is_app_origin (const char *uri)
 
 /* What a foreign frame loses, run in its realm before any of its scripts
  * (so every built-in it uses is still the platform's): the capture entry
- * points, legacy ones included, geolocation, speech recognition (the
+ * points, legacy ones included, the device list, geolocation, speech recognition (the
  * microphone), notifications and reading the clipboard, on the prototypes
  * and on the instances. Removed rather than replaced by functions that
  * reject: nothing is left
@@ -335,7 +342,7 @@ static const char strip_script[] =
   "    if (o === null || o === undefined) return;"
   "    for (const n of names) delete o[n];"
   "  };"
-  "  const media = ['getUserMedia', 'getDisplayMedia'];"
+  "  const media = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'];"
   "  const legacy = ['getUserMedia', 'webkitGetUserMedia', 'mozGetUserMedia', 'geolocation'];"
   "  const globals = ['SpeechRecognition', 'webkitSpeechRecognition', 'Notification'];"
   "  const devices = typeof navigator.mediaDevices === 'object' ? navigator.mediaDevices : null;"
@@ -384,12 +391,57 @@ static void
 strip_devices (WebKitFrame *frame,
                JSCContext  *context)
 {
+  static guint warned;
   g_autoptr(JSCValue) result = jsc_context_evaluate (context, strip_script, -1);
 
-  if (result == NULL || !jsc_value_is_boolean (result) || !jsc_value_to_boolean (result))
-    g_warning ("Could not take the device APIs away from the frame at %s",
-               webkit_frame_get_uri (frame));
+  /* A page could make frames where this fails by the thousand: the first
+   * few are logged. The UI process denies the page's devices all the same
+   * (tell_foreign_frame()). */
+  if ((result == NULL || !jsc_value_is_boolean (result) || !jsc_value_to_boolean (result))
+      && warned < 8)
+    {
+      warned++;
+      g_warning ("Could not take the device APIs away from the frame at %s%s",
+                 webkit_frame_get_uri (frame),
+                 warned == 8 ? " (further frames where this fails are not logged)" : "");
+    }
   jsc_context_clear_exception (context);
+}
+
+#define FOREIGN_FRAME_TOLD "atrium-foreign-frame-told"
+
+/* Tells the UI process that @page holds @frame, of another origin: once
+ * per document of the top frame (on_window_object_cleared_cb() forgets it
+ * when the top frame's window object is cleared), so that a frame making
+ * thousands of children sends one message. The message goes out before
+ * any of the frame's scripts run, and ahead of any request they could
+ * make on the same connection. */
+static void
+tell_foreign_frame (WebKitWebPage *page,
+                    WebKitFrame   *frame,
+                    JSCContext    *context)
+{
+  g_autoptr(JSCValue) global = jsc_context_get_global_object (context);
+  g_autoptr(JSCValue) value = jsc_value_object_get_property (global, "origin");
+  g_autofree char *origin = NULL;
+  WebKitUserMessage *message;
+
+  if (g_object_get_data (G_OBJECT (page), FOREIGN_FRAME_TOLD) != NULL)
+    return;
+  g_object_set_data (G_OBJECT (page), FOREIGN_FRAME_TOLD, GINT_TO_POINTER (TRUE));
+  /* An opaque origin says "null": the frame's URI says more. */
+  if (jsc_value_is_string (value))
+    origin = jsc_value_to_string (value);
+  if (origin == NULL || strcmp (origin, "null") == 0)
+    {
+      g_free (origin);
+      origin = g_strdup (webkit_frame_get_uri (frame) != NULL
+                         ? webkit_frame_get_uri (frame) : "null");
+    }
+  jsc_context_clear_exception (context);
+  message = webkit_user_message_new (ATRIUM_WIRE_FOREIGN_FRAME,
+                                     g_variant_new (ATRIUM_WIRE_FOREIGN_FRAME_TYPE, origin));
+  webkit_web_page_send_message_to_view (page, message, NULL, NULL, NULL);
 }
 
 static void
@@ -403,10 +455,14 @@ on_window_object_cleared_cb (WebKitScriptWorld *world,
   g_autoptr(JSCValue) function = NULL;
   Binding *binding;
 
+  /* A new document in the top frame: its frames are all new too. */
+  if (webkit_frame_is_main_frame (frame))
+    g_object_set_data (G_OBJECT (page), FOREIGN_FRAME_TOLD, NULL);
   context = webkit_frame_get_js_context_for_script_world (frame, world);
   if (!is_app_frame (frame, context))
     {
       strip_devices (frame, context);
+      tell_foreign_frame (page, frame, context);
       return;
     }
 
