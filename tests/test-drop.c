@@ -118,6 +118,27 @@ window_has_drop (gpointer data)
   return gtk_drop_target_get_current_drop (data) != NULL;
 }
 
+/* What the drag source says on its stderr (drag-source.c): whether its drag
+ * began. */
+typedef struct
+{
+  GDataInputStream *lines;
+  gboolean          began;
+  gboolean          ended;    /* its stderr closed: it exited */
+} SourceLog;
+
+static void
+source_log_clear (SourceLog *log)
+{
+  g_clear_object (&log->lines);
+}
+
+static gboolean
+source_began (gpointer data)
+{
+  return ((SourceLog *) data)->began;
+}
+
 /* Drags from the drag source's window onto @window with the pointer, the
  * button held, and releases it there. @taken: whether the window's drop
  * target is to take the drop (else the page waits for WebKit's dragover). */
@@ -135,15 +156,22 @@ drag_onto (GSubprocess  *source,
   guint step = 0;
 
   src = g_strdup_printf ("%lu", desktop_wait_window ("atrium-drag-source"));
-  xdotool ("windowmove", src, "0", "0", NULL);
-  xdotool ("windowmove", dst, "400", "0", NULL);
+  /* Moved for good before the pointer goes anywhere: the window manager
+   * moves a window when it gets to it, and a pointer placed relative to
+   * where the source was would press beside it once it moved (under load,
+   * the drag then never began). */
+  xdotool ("windowmove", "--sync", src, "0", "0");
+  xdotool ("windowmove", "--sync", dst, "400", "0");
   handler = g_signal_connect (target, "motion", G_CALLBACK (motion_cb), &motion);
 
   xdotool ("mousemove", "--window", src, "100", "100");
   xdotool ("mousedown", "1", NULL, NULL, NULL);
   xdotool ("mousemove", "--window", src, "130", "130");
   /* The drag starts in the source once it has seen the pointer move with
-   * the button down; until our window hears of it, keep moving over it. */
+   * the button down, and it says so. */
+  harness_wait_for (source_began, g_object_get_data (G_OBJECT (source), "log"),
+                    "the drag to begin in the source (pressed on it, then moved)");
+  /* Until our window hears of it, keep moving over it. */
   for (;;)
     {
       g_autofree char *x = g_strdup_printf ("%u", 200 + (step++ % 2) * 10);
@@ -188,7 +216,34 @@ drag_onto (GSubprocess  *source,
     }
   xdotool ("mouseup", "1", NULL, NULL, NULL);
   g_signal_handler_disconnect (target, handler);
-  (void) source;
+}
+
+static void
+source_log_release (SourceLog *log)
+{
+  g_rc_box_release_full (log, (GDestroyNotify) source_log_clear);
+}
+
+/* Each line the drag source writes, passed on to our own stderr. */
+static void
+source_line_cb (GObject      *stream,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  SourceLog *log = data;
+  g_autofree char *line =
+    g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (stream), result, NULL, NULL);
+
+  if (line == NULL)
+    {
+      log->ended = TRUE;
+      source_log_release (log);
+      return;
+    }
+  g_printerr ("%s\n", line);
+  if (strcmp (line, "drag-source: drag began") == 0)
+    log->began = TRUE;
+  g_data_input_stream_read_line_async (log->lines, G_PRIORITY_DEFAULT, NULL, source_line_cb, log);
 }
 
 static GSubprocess *
@@ -198,20 +253,47 @@ start_source (const char * const *args)
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) argv = NULL;
   GSubprocess *process;
+  SourceLog *log = g_rc_box_new0 (SourceLog);
 
   g_strv_builder_add (builder, g_test_get_filename (G_TEST_BUILT, "drag-source", NULL));
   g_strv_builder_addv (builder, (const char **) args);
   argv = g_strv_builder_end (builder);
-  process = g_subprocess_newv ((const char * const *) argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  process = g_subprocess_newv ((const char * const *) argv, G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
   g_assert_no_error (error);
+  log->lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  /* The subprocess keeps one reference, the reads in turn another. */
+  g_object_set_data_full (G_OBJECT (process), "log", g_rc_box_acquire (log),
+                          (GDestroyNotify) source_log_release);
+  g_data_input_stream_read_line_async (log->lines, G_PRIORITY_DEFAULT, NULL, source_line_cb, log);
   return process;
+}
+
+static void
+source_exited_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+source_ended (gpointer data)
+{
+  return ((SourceLog *) data)->ended;
 }
 
 static void
 stop_source (GSubprocess *source)
 {
+  SourceLog *log = g_object_get_data (G_OBJECT (source), "log");
+  gboolean exited = FALSE;
+
   g_subprocess_force_exit (source);
-  test_communicate (source, HARNESS_WAIT_SECONDS, "the drag source to end", NULL, NULL);
+  g_subprocess_wait_async (source, NULL, source_exited_cb, &exited);
+  harness_wait_for (test_flag_is_set, &exited, "the drag source to end");
+  harness_wait_for (source_ended, log, "the drag source's stderr to close");
   desktop_wait_window_gone ("atrium-drag-source");
 }
 
@@ -490,7 +572,8 @@ test_html_dnd (void)
                      "  () => __overZone++);"
                      "return true;", "true");
   dst = g_strdup_printf ("%lu", xid_of (window));
-  xdotool ("windowmove", dst, "400", "0", NULL);
+  /* Moved for good before the pointer is placed in it (see drag_onto()). */
+  xdotool ("windowmove", "--sync", dst, "400", "0");
   xdotool ("mousemove", "--window", dst, "50", "50");
   harness_run_js (window, "return 1;");
   xdotool ("mousedown", "1", NULL, NULL, NULL);
