@@ -22,8 +22,10 @@
  *   against a 256 MiB file fetched from app://, which WebKit's custom
  *   scheme API reads with no flow control;
  * - throughput: 1 GiB of demo.stream (made as it is read, in 64 KiB
- *   pieces) against the same size served by the same loopback route from
- *   a file with sendfile(), the fastest the route sends: the floor;
+ *   pieces; through the web process extension the page pulls it in 1 MiB
+ *   pieces, atrium-pull-streams.c, else it comes over the loopback route)
+ *   against the same size served by the loopback route from a file with
+ *   sendfile(), the fastest WebKit's network stack takes it: the floor;
  * - for context, the route alone: 1 GiB of demo.stream read by a plain
  *   socket client on a thread of this process, no WebKit, against the
  *   same client reading the file: what the route itself can give.

@@ -17,6 +17,7 @@
 #include "atrium-json-private.h"
 #include "atrium-log-limit-private.h"
 #include "atrium-media-server-private.h"
+#include "atrium-pull-streams-private.h"
 #include "atrium-scheme-private.h"
 #include "atrium-window-private.h"
 
@@ -37,6 +38,7 @@ struct _AtriumBridge
   GHashTable               *uploads;       /* key → Upload: bodies waiting for their call */
   guint64                   uploads_received;
   WebKitWebView            *view;          /* the extension's messages come from it */
+  AtriumPullStreams        *pulls;         /* streams the page reads through the extension */
   gulong                    user_message_handler;
   guint64                   script_calls;  /* calls that came by each transport */
   guint64                   extension_calls;
@@ -297,10 +299,14 @@ reply_call_error (AtriumCall   *call,
     reply_error (call->reply, error);
 }
 
-/* A stream result: the stream waits on the loopback route under a
+/* A stream result. A call that came through the extension gets the
+ * stream's id in this page's pull streams and {"id":…,"type":…,"size":…};
+ * the runtime reads it piece by piece through the extension
+ * (atrium-pull-streams.c), which is several times faster than WebKit's
+ * network stack. Otherwise the stream waits on the loopback route under a
  * one-time URL for this window, and the page gets 'S' and
- * {"url":…,"type":…,"size":…}, which the runtime fetches at once and
- * resolves the call with as a Response. */
+ * {"url":…,"type":…,"size":…}, which the runtime fetches at once. Either
+ * way the call resolves with a Response. */
 static void
 reply_stream (AtriumBridge *self,
               AtriumCall   *call)
@@ -312,27 +318,45 @@ reply_stream (AtriumBridge *self,
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JSCValue) value = NULL;
+  guint64 id = 0;
   GString *text;
 
-  if (media == NULL)
+  if (call->user_message != NULL)
+    {
+      id = _atrium_pull_streams_add (self->pulls, call->stream, &error);
+      if (id == 0)
+        {
+          reply_call_error (call, error);
+          return;
+        }
+    }
+  else if (media == NULL)
     g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_SUPPORTED,
                          "Streams need the loopback route, which this app does not have "
                          "(it serves from a dev server, or could not listen)");
   else
     url = _atrium_media_server_add_stream (media, call->stream, call->stream_type,
                                            call->stream_size, self, &error);
-  if (url == NULL)
+  if (id == 0 && url == NULL)
     {
       reply_call_error (call, error);
       return;
     }
-  /* The route has it now, and closes it. */
+  /* The route or the pull streams have it now, and close it. */
   g_clear_object (&call->stream);
 
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, url);
+  if (id != 0)
+    {
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_int_value (builder, (gint64) id);
+    }
+  else
+    {
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, url);
+    }
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, call->stream_type);
   json_builder_set_member_name (builder, "size");
@@ -760,6 +784,87 @@ refuse:
   return TRUE;
 }
 
+/* The runtime's reads of a pull stream, named as calls are so that they
+ * travel the same checked path (token, sizes): [PULL_READ, [id, max]] for
+ * the next piece, answered with the piece as bytes or null at the end;
+ * [PULL_CANCEL, [id]] when the page lets the body go, answered with null.
+ * No method can be bound under the prefix. */
+#define PULL_PREFIX "atrium:stream."
+#define PULL_READ   PULL_PREFIX "read"
+#define PULL_CANCEL PULL_PREFIX "cancel"
+
+static void
+pull_done (GBytes       *chunk,
+           const GError *error,
+           gpointer      user_data)
+{
+  g_autoptr(WebKitUserMessage) user_message = user_data;
+  g_autoptr(GPtrArray) parts = NULL;
+  static const char marker[] = "{\"" ATRIUM_BYTES_KEY "\":0}";
+
+  if (error != NULL)
+    {
+      wire_reply_error (user_message, error);
+      return;
+    }
+  if (chunk == NULL)
+    {
+      wire_reply (user_message, ATRIUM_WIRE_REPLY_VALUE, "null", 4, NULL);
+      return;
+    }
+  parts = g_ptr_array_new ();
+  g_ptr_array_add (parts, chunk);
+  wire_reply (user_message, ATRIUM_WIRE_REPLY_VALUE, marker, sizeof marker - 1, parts);
+}
+
+/* Reads or cancels a pull stream; FALSE with @error set for a message
+ * that is neither. */
+static gboolean
+pull (AtriumBridge       *self,
+      JsonNode           *message,
+      WebKitUserMessage  *user_message,
+      GError            **error)
+{
+  JsonArray *array = json_node_get_array (message);
+  const char *name = json_array_get_string_element (array, 0);
+  JsonArray *args = JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 1))
+                    ? json_array_get_array_element (array, 1) : NULL;
+  JsonNode *id_node = args != NULL && json_array_get_length (args) >= 1
+                      ? json_array_get_element (args, 0) : NULL;
+  JsonNode *max_node = args != NULL && json_array_get_length (args) >= 2
+                       ? json_array_get_element (args, 1) : NULL;
+  gint64 id, max;
+
+  if (id_node == NULL || json_node_get_value_type (id_node) != G_TYPE_INT64
+      || (id = json_node_get_int (id_node)) <= 0)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "%s takes a stream's id", name);
+      return FALSE;
+    }
+  if (strcmp (name, PULL_CANCEL) == 0)
+    {
+      _atrium_pull_streams_cancel (self->pulls, (guint64) id);
+      wire_reply (user_message, ATRIUM_WIRE_REPLY_VALUE, "null", 4, NULL);
+      return TRUE;
+    }
+  if (strcmp (name, PULL_READ) != 0)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND, "No method is bound as “%s”",
+                   name);
+      return FALSE;
+    }
+  if (max_node == NULL || json_node_get_value_type (max_node) != G_TYPE_INT64
+      || (max = json_node_get_int (max_node)) <= 0 || max > ATRIUM_PULL_READ_MAX)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                   "%s takes a stream's id and 1 to %u bytes", name, ATRIUM_PULL_READ_MAX);
+      return FALSE;
+    }
+  _atrium_pull_streams_read (self->pulls, (guint64) id, (gsize) max, pull_done,
+                             g_object_ref (user_message));
+  return TRUE;
+}
+
 /* A call through the web process extension (shell/extension/): a user
  * message whose parameters atrium-wire-private.h describes. The token, the
  * sizes and each memfd are checked before anything is mapped or parsed
@@ -791,6 +896,13 @@ on_user_message_cb (WebKitWebView     *view,
   _atrium_wire_close_fds (webkit_user_message_get_fd_list (user_message));
   if (message == NULL)
     goto refuse;
+  if (g_str_has_prefix (json_array_get_string_element (json_node_get_array (message), 0),
+                        PULL_PREFIX))
+    {
+      if (!pull (self, message, user_message, &error))
+        goto refuse;
+      return TRUE;
+    }
   /* The runtime sends calls with streams as script messages. */
   if (!start_call (self, g_steal_pointer (&message), NULL, NULL, user_message,
                    g_steal_pointer (&arg_parts), FALSE, &error))
@@ -1023,6 +1135,7 @@ _atrium_bridge_finalize (GObject *object)
   g_clear_pointer (&self->page_ids, g_hash_table_unref);
   g_clear_pointer (&self->early_cancels, g_hash_table_unref);
   g_clear_pointer (&self->uploads, g_hash_table_unref);
+  g_clear_pointer (&self->pulls, _atrium_pull_streams_free);
 
   G_OBJECT_CLASS (_atrium_bridge_parent_class)->finalize (object);
 }
@@ -1044,6 +1157,7 @@ _atrium_bridge_init (AtriumBridge *self)
   self->early_cancels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) upload_free);
+  self->pulls = _atrium_pull_streams_new ();
 }
 
 AtriumBridge *
@@ -1180,6 +1294,8 @@ _atrium_bridge_close (AtriumBridge *self)
 
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);
+  if (self->pulls != NULL)
+    _atrium_pull_streams_clear (self->pulls);
   if (self->app != NULL && _atrium_app_get_media_server (self->app) != NULL)
     _atrium_media_server_drop_streams (_atrium_app_get_media_server (self->app), self);
 
@@ -1197,6 +1313,8 @@ _atrium_bridge_page_changed (AtriumBridge *self)
 
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);
+  if (self->pulls != NULL)
+    _atrium_pull_streams_clear (self->pulls);
   if (self->app != NULL && _atrium_app_get_media_server (self->app) != NULL)
     _atrium_media_server_drop_streams (_atrium_app_get_media_server (self->app), self);
 }
@@ -1211,6 +1329,13 @@ guint
 _atrium_bridge_get_n_calls (AtriumBridge *self)
 {
   return g_hash_table_size (self->calls);
+}
+
+/* Streams the page reads through the extension, open now: for tests. */
+guint
+_atrium_bridge_get_n_pull_streams (AtriumBridge *self)
+{
+  return self->pulls != NULL ? _atrium_pull_streams_get_n (self->pulls) : 0;
 }
 
 void

@@ -239,11 +239,52 @@ test_window_closes (void)
                                          _atrium_window_get_bridge (window), &error);
   g_assert_no_error (error);
   g_clear_object (&unread);
-  g_assert_cmpuint (_atrium_media_server_get_n_streams (media, NULL), ==, 2);
+  /* The page's stream is on the route too over script messages; through
+   * the extension it is one the page pulls. */
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (media, NULL)
+                    + _atrium_bridge_get_n_pull_streams (_atrium_window_get_bridge (window)), ==, 2);
+  g_assert_cmpuint (_atrium_bridge_get_n_pull_streams (_atrium_window_get_bridge (window)), ==,
+                    harness_have_web_extension () && g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"),
+                                                                 "script") != 0 ? 1 : 0);
 
   harness_close (window);
   wait_streams_closed ("the streams of a closed window to be closed");
   g_assert_cmpuint (_atrium_media_server_get_n_streams (media, NULL), ==, 0);
+}
+
+/* As the attacker, from the page: the reads the runtime makes of a stream
+ * it pulls through the extension are calls named atrium:stream.read and
+ * atrium:stream.cancel, which the page can make itself. An id its page has
+ * no stream under (the other window's stream has it), sizes and ids out of
+ * range or of the wrong type, a name under the prefix that is neither:
+ * each refused with its code; a cancel of an unknown id does nothing; and
+ * the other window's stream still reads whole. Over script messages no
+ * method has those names. */
+static void
+test_pull_hostile (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+  AtriumWindow *other = harness_open (get_app (), "/");
+  gboolean pulled = harness_have_web_extension ()
+                    && g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"), "script") != 0;
+
+  harness_assert_js (other, "window.r = await atrium.call('demo.stream', 300000); return true;",
+                     "true");
+  harness_assert_js (window, HARNESS_JS_CODE
+    "const read = (...a) => code(() => atrium.call('atrium:stream.read', ...a));"
+    "return [await read(1, 10), await read(1, 0), await read(1, 5 * 1024 * 1024),"
+    "  await read(1, 'x'), await read(-1, 10), await read('1', 10), await read(),"
+    "  await code(() => atrium.call('atrium:stream.cancel', 1.5)),"
+    "  await code(() => atrium.call('atrium:stream.bogus', 1, 10)),"
+    "  await code(() => atrium.call('atrium:stream.cancel', 1))].join(' ');",
+    pulled ? "\"not-found bad-args bad-args bad-args bad-args bad-args bad-args bad-args "
+             "not-found resolved\""
+           : "\"not-found not-found not-found not-found not-found not-found not-found "
+             "not-found not-found not-found\"");
+  harness_close (window);
+  harness_assert_js (other, JS_HELPERS "return await read(window.r);", "300000");
+  harness_close (other);
+  wait_streams_closed ("the other window's stream to be closed");
 }
 
 /* JS: blob(n) is a Blob of n bytes, byte i being (i * 7) & 255, and
@@ -398,14 +439,24 @@ test_hostile (void)
   g_autofree char *url = NULL;
   g_autofree char *js = NULL;
   g_autofree char *read_url = NULL;
+  g_autofree char *transport = NULL;
   guint port;
 
   /* A small limit for streams from the page; frames of other origins may
    * load, for one to try the route. */
   atrium_app_set_max_stream_size (app, 100000);
   atrium_app_set_remote_frames (app, TRUE);
+  /* The route's URLs are what is attacked here: this app's calls go as
+   * script messages, whose streams wait on the route (through the
+   * extension a page pulls its streams by id, from its own bridge only). */
+  transport = g_strdup (g_getenv ("ATRIUM_TRANSPORT"));
+  g_setenv ("ATRIUM_TRANSPORT", "script", TRUE);
   window = harness_open (app, "/");
   other = harness_open (app, "/");
+  if (transport != NULL)
+    g_setenv ("ATRIUM_TRANSPORT", transport, TRUE);
+  else
+    g_unsetenv ("ATRIUM_TRANSPORT");
   media = _atrium_app_get_media_server (app);
 
   /* Fetched twice: the page's own second fetch of a URL it read. */
@@ -489,6 +540,7 @@ main (int   argc,
   g_test_add_func ("/atrium/stream/cancel", test_cancel);
   g_test_add_func ("/atrium/stream/dropped", test_dropped);
   g_test_add_func ("/atrium/stream/window-closes", test_window_closes);
+  g_test_add_func ("/atrium/stream/pull-hostile", test_pull_hostile);
   g_test_add_func ("/atrium/stream/upload-sizes", test_upload_sizes);
   g_test_add_func ("/atrium/stream/upload-256m", test_upload_256m);
   g_test_add_func ("/atrium/stream/upload-cancelled", test_upload_cancelled);

@@ -595,6 +595,81 @@
   const abortControllerSignal = NativeAbortController
     ? getter(NativeAbortController.prototype, 'signal') : null;
 
+  // Through the extension the reply names the stream's id instead
+  // ({"id", "type", "size"}): the body is a ReadableStream whose pull()
+  // asks C for the next piece through the native function (a sealed memfd
+  // copied once into a fresh Uint8Array), only when the reader wants one,
+  // which is the back-pressure. Cancelling the body, p.cancel() or the
+  // reader's cancel() closes the C stream; so does the page going.
+  const NativeReadableStream = typeof ReadableStream === 'function' ? ReadableStream : null;
+  const NativeResponse = typeof Response === 'function' ? Response : null;
+  const NativeDOMException = typeof DOMException === 'function' ? DOMException : NativeError;
+  const listenOn = uncurry(EventTarget.prototype.addEventListener);
+  const PULL_SIZE = 1024 * 1024;
+
+  function pullNative(name, args, answer) {
+    native(TOKEN, stringify([name, args, 0]), [], answer);
+  }
+
+  // No FinalizationRegistry closes a body the page lets go of unread:
+  // WebKit's Response reads the stream it was made with natively and drops
+  // its JS object, which would then look collected mid-read. Such a body
+  // stays open until the page goes (C holds at most 64 per page).
+  const cancelPulled = (id) => pullNative('atrium:stream.cancel', [id], () => {});
+
+  function openPulled(info, controller, settle) {
+    const id = info.id;
+    let open = true;
+    let ctl = null;
+    const close = () => {
+      if (!open) return;
+      open = false;
+      cancelPulled(id);
+    };
+    let body;
+    try {
+      body = new NativeReadableStream({
+        __proto__: null,
+        start: (c) => { ctl = c; },
+        pull: () => new NativePromise((resolve) => {
+          pullNative('atrium:stream.read', [id, PULL_SIZE], (kind, text, ...parts) => {
+            if (!open) { resolve(); return; }
+            try {
+              if (kind === 0 && parts.length === 1) ctl.enqueue(parts[0]);
+              else if (kind === 0) {
+                open = false;
+                ctl.close();
+              } else {
+                open = false;
+                const o = parse(text);
+                ctl.error(new AtriumError(String_(o.code), String_(o.message)));
+              }
+            } catch (_) { /* the stream was cancelled meanwhile */ }
+            resolve();
+          });
+        }),
+        cancel: close,
+      }, { __proto__: null, highWaterMark: 1 });
+    } catch (e) {
+      cancelPulled(id);
+      settle(false, new AtriumError('not-supported', 'this page cannot make streams: ' + e.message));
+      return;
+    }
+    // p.cancel(): the C stream closes, and a read waiting or to come fails
+    // as an aborted fetch's would.
+    if (controller !== null) {
+      listenOn(abortControllerSignal(controller), 'abort', () => {
+        if (!open) return;
+        close();
+        try { ctl.error(new NativeDOMException('The stream was cancelled', 'AbortError')); }
+        catch (_) { /* closed already */ }
+      });
+    }
+    const headers = { __proto__: null, 'Content-Type': String_(info.type) };
+    if (typeof info.size === 'number' && info.size >= 0) headers['Content-Length'] = String_(info.size);
+    settle(true, new NativeResponse(body, { __proto__: null, status: 200, headers }));
+  }
+
   // Fetches the stream a reply names; settle(ok, value) once.
   function openStream(reply, method, controller, settle) {
     let info;
@@ -602,6 +677,11 @@
       info = parse(stringSlice(reply, 1));
     } catch (e) {
       settle(false, new AtriumError('failed', 'the stream reply could not be decoded'));
+      return;
+    }
+    if (info !== null && typeof info.id === 'number' && native !== null
+        && NativeReadableStream !== null && NativeResponse !== null) {
+      openPulled(info, controller, settle);
       return;
     }
     if (nativeFetch === null || info === null || typeof info.url !== 'string') {

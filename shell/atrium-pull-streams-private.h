@@ -1,0 +1,42 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Streams a window's page reads piece by piece through the web process
+ * extension (atrium_call_return_stream() on that transport): see
+ * atrium-pull-streams.c. Main thread only. */
+
+typedef struct _AtriumPullStreams AtriumPullStreams;
+
+/* Most streams one window's page may hold open. */
+#define ATRIUM_PULL_STREAMS_MAX 64
+/* Most bytes one read asks for. */
+#define ATRIUM_PULL_READ_MAX (4 * 1024 * 1024)
+
+/* A read's answer: @chunk (1 byte or more), or %NULL at the end (@error
+ * %NULL) or on failure. Called exactly once per read: from the main loop,
+ * or before _atrium_pull_streams_read() returns for a read it refuses. */
+typedef void (*AtriumPullReadFunc) (GBytes       *chunk,
+                                    const GError *error,
+                                    gpointer      user_data);
+
+AtriumPullStreams *_atrium_pull_streams_new    (void);
+void               _atrium_pull_streams_free   (AtriumPullStreams  *self);
+guint64            _atrium_pull_streams_add    (AtriumPullStreams  *self,
+                                                GInputStream       *stream,
+                                                GError            **error);
+void               _atrium_pull_streams_read   (AtriumPullStreams  *self,
+                                                guint64             id,
+                                                gsize               max,
+                                                AtriumPullReadFunc  done,
+                                                gpointer            user_data);
+gboolean           _atrium_pull_streams_cancel (AtriumPullStreams  *self,
+                                                guint64             id);
+void               _atrium_pull_streams_clear  (AtriumPullStreams  *self);
+guint              _atrium_pull_streams_get_n  (AtriumPullStreams  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumPullStreams, _atrium_pull_streams_free)
+
+G_END_DECLS
