@@ -15,7 +15,9 @@ typedef struct _AtriumPullStreams AtriumPullStreams;
 /* Most bytes one read asks for. */
 #define ATRIUM_PULL_READ_MAX (4 * 1024 * 1024)
 
-/* A read's answer: @chunk (1 byte or more), or %NULL at the end (@error
+/* A read's answer: @chunk (1 byte or more; its bytes are the stream's
+ * buffer, good only until this returns, so copy them, as a reply does),
+ * or %NULL at the end (@error
  * %NULL) or on failure. Called exactly once per read: from the main loop,
  * or before _atrium_pull_streams_read() returns for a read it refuses. */
 typedef void (*AtriumPullReadFunc) (GBytes       *chunk,

@@ -34,8 +34,9 @@ struct _Entry
   guint64             id;
   GInputStream       *stream;
   GCancellable       *cancellable;
+  guint8             *buffer;      /* the pieces are read into it, one at a time */
+  gsize               buffer_size;
   /* The read in flight: */
-  guint8             *buffer;
   gsize               max;
   AtriumPullReadFunc  done;
   gpointer            user_data;
@@ -177,17 +178,13 @@ read_done_cb (GObject      *source,
     g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
                          "The stream was cancelled");
   else if (n > 0)
-    {
-      /* The buffer goes with the piece; the next read makes another. */
-      if (n < entry->max)
-        entry->buffer = g_realloc (entry->buffer, n);
-      chunk = g_bytes_new_take (g_steal_pointer (&entry->buffer), n);
-    }
+    /* A view of the buffer, good for as long as @done runs (which copies
+     * it into its message): the next read fills the same buffer. */
+    chunk = g_bytes_new_static (entry->buffer, n);
 
   /* At its end or failed: the stream goes. */
   if (chunk == NULL && entry->owner != NULL)
     g_hash_table_remove (entry->owner->entries, &entry->id);
-  g_clear_pointer (&entry->buffer, g_free);
   done (chunk, error, entry->user_data);
   entry_unref (entry);
 }
@@ -229,7 +226,12 @@ _atrium_pull_streams_read (AtriumPullStreams  *self,
       return;
     }
 
-  entry->buffer = g_malloc (max);
+  if (entry->buffer_size < max)
+    {
+      g_free (entry->buffer);
+      entry->buffer = g_malloc (max);
+      entry->buffer_size = max;
+    }
   entry->max = max;
   entry->done = done;
   entry->user_data = user_data;
