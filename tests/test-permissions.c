@@ -6,6 +6,7 @@
 
 #include "atrium-app-private.h"
 #include "atrium-permissions-private.h"
+#include "atrium-window-private.h"
 #include "desktop-harness.h"
 #include "test-util.h"
 #include "webkit-harness.h"
@@ -111,6 +112,111 @@ static const char scriptless_page[] =
   "})();"
   "</script>";
 
+
+/* A realm's own report on getUserMedia(), posted to its parent: NAME is
+ * replaced by the realm's name (a JSON string). Used in the realms the
+ * foreign page makes below. */
+#define JS_SELF_PROBE \
+  "(async () => { let o;" \
+  "  try {" \
+  "    const md = navigator.mediaDevices;" \
+  "    if (!md || !md.getUserMedia) o = 'stripped';" \
+  "    else {" \
+  "      const s = await md.getUserMedia({video: true});" \
+  "      o = 'granted ' + s.getVideoTracks().length;" \
+  "      s.getTracks().forEach((t) => t.stop());" \
+  "    }" \
+  "  } catch (e) { o = e.name; }" \
+  "  o += ' (origin ' + window.origin + ', marker ' + typeof window.__marker + ')';" \
+  "  parent.postMessage({from: 'realm', name: NAME, outcome: o}, '*');" \
+  "})();"
+
+/* The foreign page (delegated the devices) tries realms whose first
+ * script might run without window-object-cleared, or be taken for the
+ * app's: a javascript: URL child, a child written through contentDocument
+ * without its window ever being touched, <object> and <embed> of HTML, a
+ * sandboxed srcdoc with scripts and an opaque origin, and an about:blank
+ * child whose window.origin it forges (a [Replaceable] attribute) before
+ * navigating it, its Window kept, to srcdoc and to a page of its own
+ * origin. Each realm reports what getUserMedia() gave it; a worker says
+ * what it has. */
+static const char realms_page[] =
+  "<!DOCTYPE html><body><script>"
+  "const SELF = \"@SELF@\";"
+  "const html = (name) => '<script>' + SELF.replace('NAME', JSON.stringify(name)) + '<' + '/script>';"
+  "const names = ['jsurl', 'write', 'object', 'embed', 'sandboxed', 'forged-srcdoc', 'forged-http',"
+  "               'forged-scriptless'];"
+  "const report = {};"
+  "const all = new Promise((resolve) => addEventListener('message', (e) => {"
+  "  if (!e.data || e.data.from !== 'realm') return;"
+  "  report[e.data.name] = e.data.outcome;"
+  "  if (names.every((n) => n in report)) resolve();"
+  "}));"
+  "const child = (setup) => {"
+  "  const f = document.createElement('iframe');"
+  "  f.allow = 'camera; microphone; geolocation; display-capture';"
+  "  setup(f);"
+  "  document.body.append(f);"
+  "  return f;"
+  "};"
+  "child((f) => { f.src = 'javascript:' + encodeURIComponent(JSON.stringify(html('jsurl'))); });"
+  "{ const d = child(() => {}).contentDocument; d.open(); d.write(html('write')); d.close(); }"
+  "{ const o = document.createElement('object'); o.type = 'text/html';"
+  "  o.data = '/self.html?name=object'; document.body.append(o); }"
+  "{ const o = document.createElement('embed'); o.type = 'text/html';"
+  "  o.src = '/self.html?name=embed'; document.body.append(o); }"
+  "child((f) => { f.sandbox = 'allow-scripts'; f.srcdoc = html('sandboxed'); });"
+  "{ const f = child(() => {}); f.contentWindow.origin = 'app://localhost'; f.contentWindow.__marker = 1;"
+  "  f.srcdoc = html('forged-srcdoc'); }"
+  "{ const f = child(() => {}); f.contentWindow.origin = 'app://localhost'; f.contentWindow.__marker = 1;"
+  "  f.src = '/self.html?name=forged-http'; }"
+  "{ const f = child((f) => { f.sandbox = 'allow-same-origin'; });"
+  "  f.contentWindow.origin = 'app://localhost'; f.contentWindow.__marker = 1;"
+  "  f.sandbox = 'allow-same-origin allow-scripts';"
+  "  f.srcdoc = html('forged-scriptless'); }"
+  "const worker = new Promise((resolve) => {"
+  "  const w = new Worker(URL.createObjectURL(new Blob(["
+  "    'postMessage([typeof navigator.mediaDevices, typeof self.Notification,'"
+  "    + ' typeof (self.Notification && Notification.requestPermission)].join(\" \"))'])));"
+  "  w.onmessage = (e) => resolve(e.data);"
+  "});"
+  "(async () => {"
+  "  await all;"
+  "  report.worker = await worker;"
+  "  parent.postMessage({from: 'foreign', outcome: report}, '*');"
+  "})();"
+  "</script>";
+
+
+/* The foreign page with a sandboxed child without scripts (as
+ * scriptless_page), driven by its parent: "ask" asks for the camera
+ * through the child, "top" navigates the top frame to the URL given. */
+static const char driven_page[] =
+  "<!DOCTYPE html><body><script>"
+  "const f = document.createElement('iframe');"
+  "f.allow = 'camera; microphone; geolocation; display-capture';"
+  "f.sandbox = 'allow-same-origin';"
+  "f.src = '/index.html';"
+  "const loaded = new Promise((resolve) => f.addEventListener('load', resolve));"
+  "document.body.append(f);"
+  "const ask = async () => {"
+  "  try {"
+  "    const s = await f.contentWindow.navigator.mediaDevices.getUserMedia({video: true});"
+  "    s.getTracks().forEach((t) => t.stop());"
+  "    return 'granted ' + s.getVideoTracks().length;"
+  "  } catch (e) { return e.name; }"
+  "};"
+  "addEventListener('message', async (e) => {"
+  "  if (!e.data || e.data.to !== 'foreign') return;"
+  "  let value = 'done';"
+  "  if (e.data.cmd === 'ask') value = await ask();"
+  "  else if (e.data.cmd === 'top') top.location.href = e.data.url;"
+  "  else if (e.data.cmd === 'race') { ask(); top.location.href = e.data.url; }"
+  "  parent.postMessage({from: 'driven', value}, '*');"
+  "});"
+  "loaded.then(() => parent.postMessage({from: 'foreign', outcome: 'ready'}, '*'));"
+  "</script>";
+
 static void
 foreign_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -141,6 +247,33 @@ foreign_cb (SoupServer        *server,
   else if (strcmp (path, "/scriptless.html") == 0)
     soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, scriptless_page,
                                       sizeof scriptless_page - 1);
+  else if (strcmp (path, "/realms.html") == 0)
+    {
+      g_autoptr(GString) self_probe = g_string_new (JS_SELF_PROBE);
+      char *body;
+
+      /* In a JS string literal between double quotes. */
+      g_string_replace (self_probe, "\"", "\\\"", 0);
+      g_autoptr(GString) text = g_string_new (realms_page);
+
+      g_string_replace (text, "@SELF@", self_probe->str, 1);
+      body = g_string_free (g_steal_pointer (&text), FALSE);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_TAKE, body, strlen (body));
+    }
+  else if (strcmp (path, "/self.html") == 0)
+    {
+      const char *name = query != NULL ? g_hash_table_lookup (query, "name") : NULL;
+      g_autoptr(GString) script = g_string_new (JS_SELF_PROBE);
+      g_autofree char *literal = g_strdup_printf ("'%s'", name != NULL ? name : "unnamed");
+      char *body;
+
+      g_string_replace (script, "NAME", literal, 1);
+      body = g_strdup_printf ("<!DOCTYPE html><script>%s</script>", script->str);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_TAKE, body, strlen (body));
+    }
+  else if (strcmp (path, "/driven.html") == 0)
+    soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, driven_page,
+                                      sizeof driven_page - 1);
   else if (strcmp (path, "/probe.html") == 0)
     soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, probe_page,
                                       sizeof probe_page - 1);
@@ -492,9 +625,33 @@ typedef struct
   AtriumApp    *app;
   AtriumWindow *window;
   guint         requests;
+  guint         unflagged;  /* requests that came while the window knew of no foreign frame */
   guint         signal_id;
   gulong        hook;
+  gulong        unflagged_hook;
 } Counted;
+
+/* Counts the requests that reach C while the window does not know that its
+ * page holds a frame of another origin: once a foreign frame has been
+ * loaded, each is one answered as the app. */
+static gboolean
+unflagged_request_hook (GSignalInvocationHint *hint,
+                        guint                  n_values,
+                        const GValue          *values,
+                        gpointer               data)
+{
+  Counted *c = data;
+
+  g_test_message ("permission-request: window knows of %s",
+                  _atrium_window_get_foreign_frame (c->window));
+  if (g_value_get_object (&values[0]) == (gpointer) atrium_window_get_web_view (c->window)
+      && _atrium_window_get_foreign_frame (c->window) == NULL)
+    {
+      c->unflagged++;
+      g_test_message ("a permission request came while the window knew of no foreign frame");
+    }
+  return TRUE;
+}
 
 static void
 counted_open (Counted *c,
@@ -508,12 +665,15 @@ counted_open (Counted *c,
   c->requests = 0;
   c->signal_id = g_signal_lookup ("permission-request", WEBKIT_TYPE_WEB_VIEW);
   c->hook = g_signal_add_emission_hook (c->signal_id, 0, count_request_hook, &c->requests, NULL);
+  c->unflagged = 0;
+  c->unflagged_hook = g_signal_add_emission_hook (c->signal_id, 0, unflagged_request_hook, c, NULL);
 }
 
 static void
 counted_close (Counted *c)
 {
   g_signal_remove_emission_hook (c->signal_id, c->hook);
+  g_signal_remove_emission_hook (c->signal_id, c->unflagged_hook);
   harness_close (c->window);
   g_clear_object (&c->app);
 }
@@ -697,6 +857,195 @@ test_foreign_frame_scriptless (void)
   counted_close (&c);
 }
 
+
+/* Review: the realms a foreign frame might reach before the web process
+ * extension strips them or says the page holds it (realms_page). None
+ * gets the camera, though the app allows it and its markup delegates it,
+ * and no request reaches C while the window does not know of the frame. */
+static void
+test_foreign_frame_realms (void)
+{
+  Counted c;
+  g_autoptr(JsonNode) result = NULL;
+  JsonObject *report;
+  g_autoptr(GList) members = NULL;
+
+  if (!harness_have_web_extension ())
+    {
+      g_test_skip (HARNESS_NO_EXTENSION);
+      return;
+    }
+
+  counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA) | BIT (ATRIUM_PERMISSION_NOTIFICATIONS));
+  result = load_foreign (c.window, "/realms.html", TRUE);
+  report = json_node_get_object (result);
+  members = json_object_get_members (report);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *outcome = json_object_get_string_member (report, l->data);
+
+      g_test_message ("realm %s: %s", (const char *) l->data, outcome);
+      g_assert_false (g_str_has_prefix (outcome, "granted"));
+    }
+  g_test_message ("requests %u, of which unflagged %u", c.requests, c.unflagged);
+  g_assert_cmpuint (c.unflagged, ==, 0);
+  counted_close (&c);
+}
+
+
+/* Sends the driven foreign frame (the page's first frame) @cmd; returns
+ * its answer, a JSON string. */
+static char *
+drive_foreign (AtriumWindow *window,
+               const char   *cmd,
+               const char   *url)
+{
+  g_autofree char *script = g_strdup_printf (
+    "const got = new Promise((resolve) => addEventListener('message', (e) => {"
+    "  if (e.data && e.data.from === 'driven') resolve(e.data.value); }));"
+    "frames[0].postMessage({to: 'foreign', cmd: '%s', url: '%s'}, '*');"
+    "return %s;", cmd, url != NULL ? url : "",
+    /* A script that awaits across a top-frame navigation never returns. */
+    url != NULL ? "true" : "await got");
+
+  return harness_run_js (window, script);
+}
+
+/* The camera through the driven frame's scriptless child: denied, the
+ * window still knowing of the frame, no request unflagged. */
+static void
+assert_still_denied (Counted    *c,
+                     const char *after)
+{
+  g_autofree char *outcome = drive_foreign (c->window, "ask", NULL);
+
+  g_test_message ("after %s: %s (window knows of %s; unflagged %u)", after, outcome,
+                  _atrium_window_get_foreign_frame (c->window), c->unflagged);
+  g_assert_cmpstr (outcome, ==, "\"NotAllowedError\"");
+  g_assert_nonnull (_atrium_window_get_foreign_frame (c->window));
+  g_assert_cmpuint (c->unflagged, ==, 0);
+}
+
+/* Review: the foreign frame tries to make the window forget that the page
+ * holds it, without the top frame loading anew: a fragment navigation of
+ * the top frame (and the app's own pushState()), the app's own
+ * document.open() before a new foreign frame. Each time its scriptless child then asks for the camera,
+ * which the app allows: still denied. */
+static void
+test_foreign_frame_reset (void)
+{
+  Counted c;
+  g_autoptr(JsonNode) result = NULL;
+  g_autofree char *done = NULL;
+  HarnessJsWait hash = { NULL, "return location.hash === '#review';" };
+
+  if (!harness_have_web_extension ())
+    {
+      g_test_skip (HARNESS_NO_EXTENSION);
+      return;
+    }
+
+  counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA));
+  result = load_foreign (c.window, "/driven.html", TRUE);
+  g_assert_cmpstr (json_node_get_string (result), ==, "ready");
+  assert_still_denied (&c, "loading");
+
+  done = drive_foreign (c.window, "top", "app://localhost/index.html#review");
+  hash.window = c.window;
+  harness_wait_for (harness_js_true, &hash, "the top frame's fragment navigation");
+  assert_still_denied (&c, "a fragment navigation of the top frame");
+
+  harness_assert_js (c.window, "history.pushState({}, '', '/elsewhere.html'); return true;",
+                     "true");
+  assert_still_denied (&c, "the app's pushState()");
+
+  /* (A top-frame navigation to another site is not tried: WebKit does not
+   * let a third-party frame make one without a click. One to an app file
+   * that is a download is refused without a commit:
+   * tests/test-downloads.c, app-file-foreign-frame.) */
+
+  /* The app's own document.open() clears the top frame's document without
+   * a commit (the window keeps what it knew) and may clear its window
+   * object (the extension then forgets that it told): a foreign frame
+   * loaded after it is still known. */
+  harness_assert_js (c.window,
+                     "document.open(); document.write('<!DOCTYPE html><body>'); document.close();"
+                     "return document.querySelectorAll('iframe').length === 0;", "true");
+  g_test_message ("after document.open(): window knows of %s",
+                  _atrium_window_get_foreign_frame (c.window));
+  json_node_unref (result);
+  result = load_foreign (c.window, "/driven.html", TRUE);
+  g_assert_cmpstr (json_node_get_string (result), ==, "ready");
+  assert_still_denied (&c, "the app's document.open() and a new foreign frame");
+  counted_close (&c);
+}
+
+
+static void
+count_loaded_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 gpointer         data)
+{
+  if (event == WEBKIT_LOAD_FINISHED)
+    (*(guint *) data)++;
+}
+
+typedef struct
+{
+  guint *count;
+  guint  target;
+} CountWait;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountWait *wait = data;
+
+  return *wait->count >= wait->target;
+}
+
+/* Review: the foreign frame's scriptless child asks for the camera and,
+ * in the same task, the frame takes the top frame to a new app page (a
+ * same-site navigation WebKit lets it make): WebKit's UI process answers
+ * getUserMedia() after asynchronous steps, so the request could reach C
+ * after the commit that made the window forget the frame. Counted: any
+ * request that reaches C then is answered as the app. */
+static void
+test_foreign_frame_race (void)
+{
+  Counted c;
+  guint loaded = 0;
+  gulong id;
+
+  if (!harness_have_web_extension ())
+    {
+      g_test_skip (HARNESS_NO_EXTENSION);
+      return;
+    }
+
+  counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA));
+  id = g_signal_connect (atrium_window_get_web_view (c.window), "load-changed",
+                         G_CALLBACK (count_loaded_cb), &loaded);
+  for (guint round = 0; round < 5; round++)
+    {
+      g_autoptr(JsonNode) result = load_foreign (c.window, "/driven.html", TRUE);
+      g_autofree char *done = NULL;
+      CountWait wait = { &loaded, loaded + 1 };
+
+      g_assert_cmpstr (json_node_get_string (result), ==, "ready");
+      done = drive_foreign (c.window, "race", "app://localhost/index.html");
+      harness_wait_for (count_reached, &wait, "the new app page to load");
+      /* A round trip through the web process, after which anything the
+       * old page sent has arrived. */
+      harness_assert_js (c.window, "return true;", "true");
+      harness_assert_js (c.window, "return true;", "true");
+      g_test_message ("round %u: requests %u, unflagged %u", round, c.requests, c.unflagged);
+    }
+  g_signal_handler_disconnect (atrium_window_get_web_view (c.window), id);
+  g_assert_cmpuint (c.unflagged, ==, 0);
+  counted_close (&c);
+}
+
 /* Hands the window's web view a user message named as the extension's
  * word on foreign frames, with @params; returns whether it was taken. */
 static gboolean
@@ -844,6 +1193,9 @@ main (int   argc,
   g_test_add_func ("/atrium/permissions/foreign-frame-scriptless",
                    test_foreign_frame_scriptless);
   g_test_add_func ("/atrium/permissions/foreign-frame-message", test_foreign_frame_message);
+  g_test_add_func ("/atrium/permissions/foreign-frame-realms", test_foreign_frame_realms);
+  g_test_add_func ("/atrium/permissions/foreign-frame-reset", test_foreign_frame_reset);
+  g_test_add_func ("/atrium/permissions/foreign-frame-race", test_foreign_frame_race);
   g_test_add_func ("/atrium/permissions/foreign-frame-geolocation",
                    test_foreign_frame_geolocation);
   g_test_add_func ("/atrium/permissions/dev-server", test_dev_server);
