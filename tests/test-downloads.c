@@ -786,6 +786,102 @@ test_app_file_foreign_frame (void)
   harness_close (window);
 }
 
+
+static void
+foreign_play_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  /* An embedded player: the app's page tells it to play (as on the click
+   * of the app's own Play button); it takes the top frame to an app file
+   * instead. */
+  static const char page[] =
+    "<!DOCTYPE html><script>"
+    "addEventListener('message', (e) => {"
+    "  if (e.data === 'play') top.location.href = 'app://localhost/archive.zip';"
+    "});"
+    "parent.postMessage('ready', '*');"
+    "</script>";
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page,
+                                    sizeof page - 1);
+}
+
+typedef struct
+{
+  AtriumWindow *window;
+  guint         downloads;  /* refusals to wait for */
+} RefusedOrEndedWait;
+
+static gboolean
+refused_or_ended (gpointer data)
+{
+  RefusedOrEndedWait *wait = data;
+  RefusedWait refused = { wait->window, wait->downloads };
+  EndWait ended = { wait->window, 1 };
+
+  return downloads_refused (&refused) || downloads_ended (&ended);
+}
+
+/* Review: the user clicks something in the app's own page (here: a script
+ * the test runs, which WebKit runs as the user's gesture), whose handler
+ * posts a message to the foreign frame, as an app does to the player it
+ * embeds. WebKit carries the gesture into the frame's message handler, so
+ * the frame's navigation of the top frame to an app file of its choosing
+ * counts as clicked for: the download must still be refused, since the
+ * user clicked for no such thing. */
+static void
+test_app_file_foreign_frame_gesture (void)
+{
+  g_autoptr(AtriumApp) app = new_app (ATRIUM_DOWNLOAD_TO_DOWNLOADS);
+  AtriumWindow *window;
+  g_autoptr(SoupServer) foreign = NULL;
+  g_autofree char *script = NULL;
+  AtriumWindowRefusals before;
+  RefusedOrEndedWait wait;
+  guint port;
+
+  if (!harness_have_web_extension ())
+    {
+      g_test_skip (HARNESS_NO_EXTENSION);
+      return;
+    }
+
+  foreign = harness_foreign_server_new (foreign_play_cb, NULL, &port);
+  atrium_app_set_remote_frames (app, TRUE);
+  window = open_window (app);
+  empty_folder (downloads_dir);
+  script = g_strdup_printf ("const ready = new Promise((resolve) => addEventListener('message',"
+                            "  (e) => { if (e.data === 'ready') resolve(); }));"
+                            "const f = document.createElement('iframe');"
+                            "f.src = 'http://127.0.0.1:%u/';"
+                            "document.body.append(f);"
+                            "await ready;"
+                            "return true;", port);
+  harness_assert_js (window, script, "true");
+  g_assert_nonnull (_atrium_window_get_foreign_frame (window));
+  _atrium_window_get_refusals (window, &before);
+
+  /* The app's click handler. */
+  harness_assert_js (window, "frames[0].postMessage('play', '*'); return true;", "true");
+  wait = (RefusedOrEndedWait) { window, before.downloads + 1 };
+  harness_wait_for (refused_or_ended, &wait, "the foreign frame's download to be refused or done");
+  {
+    g_autoptr(JsonNode) events = harness_run_js_json (window, "return window.__ev;");
+    g_autofree char *text = json_to_string (events, FALSE);
+    RefusedWait refused = { window, before.downloads + 1 };
+
+    g_test_message ("download events: %s", text);
+    g_assert_true (downloads_refused (&refused));
+  }
+  assert_folder_holds (downloads_dir, NULL);
+  soup_server_disconnect (foreign);
+  harness_close (window);
+}
+
 /* Navigations to app files while ATRIUM_DOWNLOADS_MAX_ACTIVE are under way
  * are refused; those under way are copied side by side, each under a name
  * of its own; and copies the app lets go of mid-way (it quits) leave no
@@ -1130,6 +1226,8 @@ main (int   argc,
   g_test_add_func ("/atrium/downloads/app-file-hostile", test_app_file_hostile);
   g_test_add_func ("/atrium/downloads/app-file-flood", test_app_file_flood);
   g_test_add_func ("/atrium/downloads/app-file-foreign-frame", test_app_file_foreign_frame);
+  g_test_add_func ("/atrium/downloads/app-file-foreign-frame-gesture",
+                   test_app_file_foreign_frame_gesture);
 
   status = g_test_run ();
   g_free (assets_dir);
