@@ -50,6 +50,8 @@ struct _AtriumWindow
   gboolean              process_gone;  /* its web process ended; no new page since */
   guint                 id;
   char                 *gesture_uri;   /* last navigation the user asked for */
+  gboolean              gesture_link;  /* …and it was a link's (in the top frame: see
+                                        * on_decide_policy_cb()) */
   char                 *app_uri;       /* the last app page the top frame committed */
   char                 *foreign_frame; /* the page holds a frame of another origin: its
                                         * origin, as the extension said; NULL: none */
@@ -294,7 +296,8 @@ on_decide_policy_cb (WebKitWebView            *web_view,
             {
               webkit_policy_decision_ignore (decision);
               if (webkit_response_policy_decision_is_main_frame_main_resource (response)
-                  && self->foreign_frame != NULL && g_strcmp0 (uri, self->gesture_uri) != 0)
+                  && self->foreign_frame != NULL
+                  && (g_strcmp0 (uri, self->gesture_uri) != 0 || !self->gesture_link))
                 {
                   self->refused.downloads++;
                   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a download of %s: the page "
@@ -360,6 +363,16 @@ on_decide_policy_cb (WebKitWebView            *web_view,
        * the browser once the top frame turns out to be its target. */
       g_free (self->gesture_uri);
       self->gesture_uri = webkit_navigation_action_is_user_gesture (action) ? g_strdup (uri) : NULL;
+      /* A gesture is not a click on this link: WebKit carries the user's
+       * gesture into a foreign frame's message handler when the app's own
+       * click handler posts to it, and that frame can then set
+       * top.location. Such a navigation is not a link's; a foreign frame's
+       * link with target=_top comes as a new window instead (refused in
+       * open_from_page()). So where the page holds a foreign frame, an app
+       * file downloads only for a link the user clicked. */
+      self->gesture_link = self->gesture_uri != NULL
+                           && webkit_navigation_action_get_navigation_type (action)
+                              == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED;
       return FALSE;
     }
 
