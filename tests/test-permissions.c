@@ -765,11 +765,8 @@ test_foreign_frame_delegated (void)
   g_autoptr(JsonNode) result = NULL;
   g_autoptr(JsonNode) own_frames = NULL;
 
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA) | BIT (ATRIUM_PERMISSION_MICROPHONE)
                     | BIT (ATRIUM_PERMISSION_NOTIFICATIONS));
@@ -807,11 +804,8 @@ test_foreign_frame_children (void)
   Counted c;
   g_autoptr(JsonNode) result = NULL;
 
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA) | BIT (ATRIUM_PERMISSION_GEOLOCATION));
   result = load_foreign (c.window, "/probe.html", TRUE);
@@ -835,11 +829,8 @@ test_foreign_frame_scriptless (void)
   g_autoptr(JsonNode) result = NULL;
   JsonObject *report;
 
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA) | BIT (ATRIUM_PERMISSION_NOTIFICATIONS));
   result = load_foreign (c.window, "/scriptless.html", TRUE);
@@ -870,11 +861,8 @@ test_foreign_frame_realms (void)
   JsonObject *report;
   g_autoptr(GList) members = NULL;
 
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA) | BIT (ATRIUM_PERMISSION_NOTIFICATIONS));
   result = load_foreign (c.window, "/realms.html", TRUE);
@@ -939,11 +927,8 @@ test_foreign_frame_reset (void)
   g_autofree char *done = NULL;
   HarnessJsWait hash = { NULL, "return location.hash === '#review';" };
 
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA));
   result = load_foreign (c.window, "/driven.html", TRUE);
@@ -1017,11 +1002,8 @@ test_foreign_frame_race (void)
   guint loaded = 0;
   gulong id;
 
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   counted_open (&c, BIT (ATRIUM_PERMISSION_CAMERA));
   id = g_signal_connect (atrium_window_get_web_view (c.window), "load-changed",
@@ -1121,11 +1103,8 @@ test_foreign_frame_geolocation (void)
   g_autoptr(JsonNode) own = NULL;
   JsonObject *self;
 
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   counted_open (&c, BIT (ATRIUM_PERMISSION_GEOLOCATION));
   result = load_foreign (c.window, "/probe.html", TRUE);

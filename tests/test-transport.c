@@ -118,11 +118,8 @@ test_round_trips (void)
                   "(more than WebKit carries files in one message), on the main thread and "
                   "a worker, nested and mixed with JSON, every kind of binary value, and the "
                   "page never sees the native function");
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   window = open_with (&setup, &app);
   harness_assert_js (window,
@@ -264,11 +261,8 @@ test_hostile_frames (void)
                   "takes it away before the page runs: an iframe of the app, a sandboxed "
                   "srcdoc frame, a foreign iframe and a page of another host in a view of the "
                   "app's web context see none");
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   window = open_with (&setup, &app);
   body = g_strdup_printf (
@@ -354,11 +348,8 @@ test_process_gone (void)
   g_test_summary ("A web process that ends with calls in flight: C cancels and forgets them "
                   "(a late answer is dropped), and the page loaded next "
                   "calls through the extension again");
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   window = open_with (&setup, &app);
   atrium_app_bind (app, "hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
@@ -404,11 +395,8 @@ test_navigated_mid_call (void)
   g_test_summary ("A page that goes away with a call in flight: the answer that comes after "
                   "(bytes in a memfd-sized result) reaches a frame that is gone, and the web "
                   "process and the next page are fine");
-  if (!harness_have_web_extension ())
-    {
-      g_test_skip (HARNESS_NO_EXTENSION);
-      return;
-    }
+  if (!harness_need_web_extension ())
+    return;
 
   window = open_with (&setup, &app);
   atrium_app_bind (app, "hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);

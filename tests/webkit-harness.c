@@ -157,6 +157,17 @@ harness_have_web_extension (void)
   return g_file_test (module, G_FILE_TEST_IS_REGULAR);
 }
 
+/* For a test that needs the extension: whether it is there, else the test
+ * is skipped, saying why. */
+gboolean
+harness_need_web_extension (void)
+{
+  if (harness_have_web_extension ())
+    return TRUE;
+  g_test_skip (HARNESS_NO_EXTENSION);
+  return FALSE;
+}
+
 /* Loads @uri in a view of the test's own (not an AtriumWindow's) and
  * waits until it has finished loading. */
 void
