@@ -12,8 +12,10 @@ typedef struct _AtriumPullStreams AtriumPullStreams;
 
 /* Most streams one window's page may hold open. */
 #define ATRIUM_PULL_STREAMS_MAX 64
-/* Most bytes one read asks for. */
-#define ATRIUM_PULL_READ_MAX (4 * 1024 * 1024)
+/* Most bytes one read asks for (the runtime asks for this much): each
+ * stream keeps a buffer of its largest read, so a page holding its 64
+ * streams holds 64 MiB of them at most. */
+#define ATRIUM_PULL_READ_MAX (1024 * 1024)
 
 /* A read's answer: @chunk (1 byte or more; its bytes are the stream's
  * buffer, good only until this returns, so copy them, as a reply does),

@@ -272,7 +272,7 @@ test_pull_hostile (void)
                      "true");
   harness_assert_js (window, HARNESS_JS_CODE
     "const read = (...a) => code(() => atrium.call('atrium:stream.read', ...a));"
-    "return [await read(1, 10), await read(1, 0), await read(1, 5 * 1024 * 1024),"
+    "return [await read(1, 10), await read(1, 0), await read(1, 1024 * 1024 + 1),"
     "  await read(1, 'x'), await read(-1, 10), await read('1', 10), await read(),"
     "  await code(() => atrium.call('atrium:stream.cancel', 1.5)),"
     "  await code(() => atrium.call('atrium:stream.bogus', 1, 10)),"
