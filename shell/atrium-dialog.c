@@ -412,6 +412,29 @@ atrium_dialog_save_finish (GAsyncResult  *result,
 
 /* --- message dialogs --- */
 
+/* A message the page wrote (alert() of 16 KiB with no space in it) must not
+ * make a dialog wider or taller than the screen, where its buttons would be
+ * out of reach: GtkMessageDialog's labels wrap at words only, so a long
+ * word is as wide as it is. Here they break inside words too, and show at
+ * most MESSAGE_LINES_MAX lines, the last ending in an ellipsis; the text
+ * itself is kept whole (the label's "label"). */
+#define MESSAGE_LINES_MAX 24
+
+static void
+fit_labels (GtkMessageDialog *dialog)
+{
+  GtkWidget *area = gtk_message_dialog_get_message_area (dialog);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (area); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LABEL (child))
+      {
+        gtk_label_set_wrap_mode (GTK_LABEL (child), PANGO_WRAP_WORD_CHAR);
+        gtk_label_set_ellipsize (GTK_LABEL (child), PANGO_ELLIPSIZE_END);
+        gtk_label_set_lines (GTK_LABEL (child), MESSAGE_LINES_MAX);
+      }
+}
+
 static void
 message_response_cb (GtkDialog *dialog,
                      int        response,
@@ -494,6 +517,7 @@ _atrium_dialog_message_start (AtriumWindow        *parent,
                          "transient-for", op->parent,
                          NULL);
   op->message = g_object_ref_sink (dialog);
+  fit_labels (GTK_MESSAGE_DIALOG (dialog));
   for (int i = 0; i < op->n_buttons; i++)
     gtk_dialog_add_button (GTK_DIALOG (dialog), labels[i], i);
   if (default_button >= 0 && default_button < op->n_buttons)

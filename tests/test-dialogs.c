@@ -749,20 +749,33 @@ dialog_on_screen (gpointer data)
   Window child;
   int x, y;
 
+  XWindowAttributes root = { 0 };
+  int left, top, width = 0, height = 0;
+
+  /* Only the part on the screen can be read (XGetImage fails on the rest):
+   * a window the window manager placed partly off it is drawn if that
+   * part is. */
   gdk_x11_display_error_trap_push (gdk_display);
   if (XGetWindowAttributes (display, xid, &attrs) && attrs.map_state == IsViewable
-      && XTranslateCoordinates (display, xid, attrs.root, 0, 0, &x, &y, &child))
+      && XTranslateCoordinates (display, xid, attrs.root, 0, 0, &x, &y, &child)
+      && XGetWindowAttributes (display, attrs.root, &root))
     {
-      own = XGetImage (display, xid, 0, 0, attrs.width, attrs.height, AllPlanes, ZPixmap);
-      screen = XGetImage (display, attrs.root, x, y, attrs.width, attrs.height, AllPlanes,
-                          ZPixmap);
+      left = MAX (x, 0);
+      top = MAX (y, 0);
+      width = MIN (x + attrs.width, root.width) - left;
+      height = MIN (y + attrs.height, root.height) - top;
+    }
+  if (width > 0 && height > 0)
+    {
+      own = XGetImage (display, xid, left - x, top - y, width, height, AllPlanes, ZPixmap);
+      screen = XGetImage (display, attrs.root, left, top, width, height, AllPlanes, ZPixmap);
     }
   gdk_x11_display_error_trap_pop_ignored (gdk_display);
   if (own != NULL && screen != NULL)
     {
       drawn = TRUE;
-      for (int j = 0; drawn && j < attrs.height; j++)
-        for (int i = 0; drawn && i < attrs.width; i++)
+      for (int j = 0; drawn && j < height; j++)
+        for (int i = 0; drawn && i < width; i++)
           {
             unsigned long pixel = XGetPixel (own, i, j);
 
@@ -1056,6 +1069,23 @@ test_page_dialog_flood (void)
 /* The page's text is shown up to ATRIUM_PAGE_DIALOG_TEXT_MAX bytes: one of
  * 1 MiB is cut at the last character that fits and ends in "…"; one of
  * exactly the most is shown whole. */
+/* The dialog asks for no more room than a small screen has (its labels
+ * break inside words and show so many lines), whatever the window
+ * manager would make of it. */
+static void
+assert_fits_screen (GtkMessageDialog *dialog)
+{
+  int width, height;
+
+  gtk_widget_measure (GTK_WIDGET (dialog), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &width, NULL,
+                      NULL);
+  gtk_widget_measure (GTK_WIDGET (dialog), GTK_ORIENTATION_VERTICAL, width, NULL, &height, NULL,
+                      NULL);
+  g_test_message ("the dialog asks for %d×%d", width, height);
+  g_assert_cmpint (width, <=, 1024);
+  g_assert_cmpint (height, <=, 768);
+}
+
 static void
 test_page_dialog_long_text (void)
 {
@@ -1079,6 +1109,7 @@ test_page_dialog_long_text (void)
   g_assert_true (g_str_has_prefix (text, "aéé"));
   g_assert_true (g_str_has_suffix (text, "éé…"));
   g_assert_cmpuint (strlen (text), ==, ATRIUM_PAGE_DIALOG_TEXT_MAX - 1 + strlen ("…"));
+  assert_fits_screen (find_page_dialog (NULL));
   desktop_key (dialog, "Return");
   assert_outcome (window, "\"shown\"");
   desktop_wait_window_gone (PAGE_DIALOG);
@@ -1087,6 +1118,7 @@ test_page_dialog_long_text (void)
                            ATRIUM_PAGE_DIALOG_TEXT_MAX);
   start_page (window, start);
   dialog = wait_page_dialog (window, whole);
+  assert_fits_screen (find_page_dialog (whole));
   desktop_key (dialog, "Return");
   assert_outcome (window, "\"shown whole\"");
   harness_close (window);
