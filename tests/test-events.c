@@ -934,6 +934,10 @@ test_big_payload_memory (void)
     }
 
   listen_counting (window, "mib", n);
+  /* Each event's data, held weakly: the page keeps none of them. */
+  run_js_ignore (window, "window.refs = [];"
+                         "atrium.on('mib', (d) => { window.refs.push(new WeakRef(d)); });"
+                         "return true;");
   e = emitter_start (app, window, "mib", n, 1024 * 1024);
   a = wait_all_seen (window, &keep);
   emitter_join (e);
@@ -944,10 +948,23 @@ test_big_payload_memory (void)
   g_assert_cmpint (json_array_get_int_element (a, 4), ==, (gint64) n * 1024 * 1024);
   g_test_message ("web process RSS: %" G_GSIZE_FORMAT " MiB before, %" G_GSIZE_FORMAT
                   " MiB after %u × 1 MiB events", before >> 20, after >> 20, n);
-  /* 200 MiB went through on top of the warm-up. Measured: between -7 and
-   * +87 MiB (the JS heap's garbage, collected as it goes), and no more
-   * after 1,600 MiB than after 100: flat, not growing with the traffic. */
-  g_assert_cmpuint (after, <, before + 160 * 1024 * 1024);
+  /* 200 MiB went through on top of the warm-up. The web process's RSS
+   * is not asserted: it holds the JS heap's garbage until the collector
+   * gets to it, and how soon that is depends on the CPU (measured: -7 to
+   * +87 MiB on a quiet machine, +291 MiB at load average 20, where a leak
+   * of every payload would be +200). What would grow with the traffic is
+   * the runtime holding on to what it delivered: every event's data must
+   * become garbage. Each look allocates 32 MiB of it, which drives the
+   * collector; WeakRefs are cleared between tasks, and each look is one. */
+  {
+    HarnessJsWait collected = { window,
+      "const junk = [];"
+      "for (let i = 0; i < 64; i++) junk.push(new Array(1 << 16).fill(i));"
+      "return window.refs.length === 200 && window.refs.every((r) => r.deref() === undefined);" };
+
+    harness_wait_for (harness_js_true, &collected,
+                      "every event's data to be collected (the runtime keeps none)");
+  }
 
   emitter_free (e);
   harness_close (window);
