@@ -323,7 +323,7 @@ reply_stream (AtriumBridge *self,
 
   if (call->user_message != NULL)
     {
-      id = _atrium_pull_streams_add (self->pulls, call->stream, &error);
+      id = _atrium_pull_streams_add (self->pulls, call->stream, call->stream_size, &error);
       if (id == 0)
         {
           reply_call_error (call, error);

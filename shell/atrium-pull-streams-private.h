@@ -30,6 +30,7 @@ AtriumPullStreams *_atrium_pull_streams_new    (void);
 void               _atrium_pull_streams_free   (AtriumPullStreams  *self);
 guint64            _atrium_pull_streams_add    (AtriumPullStreams  *self,
                                                 GInputStream       *stream,
+                                                goffset             size,
                                                 GError            **error);
 void               _atrium_pull_streams_read   (AtriumPullStreams  *self,
                                                 guint64             id,

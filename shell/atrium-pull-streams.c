@@ -36,6 +36,7 @@ struct _Entry
   GCancellable       *cancellable;
   guint8             *buffer;      /* the pieces are read into it, one at a time */
   gsize               buffer_size;
+  gint64              remaining;   /* bytes still to give, or -1: the size is not known */
   /* The read in flight: */
   gsize               max;
   AtriumPullReadFunc  done;
@@ -114,6 +115,8 @@ _atrium_pull_streams_get_n (AtriumPullStreams *self)
  * _atrium_pull_streams_add:
  * @stream: (transfer none): the method's stream; the table takes a
  *   reference and closes it
+ * @size: the bytes @stream gives, or -1 when not known: as on the route,
+ *   a stream that ends sooner fails, and one with more is cut there
  *
  * Returns: its id (never 0), or 0 with @error set to
  *   %ATRIUM_ERROR_QUEUE_FULL when the page holds ATRIUM_PULL_STREAMS_MAX
@@ -122,6 +125,7 @@ _atrium_pull_streams_get_n (AtriumPullStreams *self)
 guint64
 _atrium_pull_streams_add (AtriumPullStreams  *self,
                           GInputStream       *stream,
+                          goffset             size,
                           GError            **error)
 {
   Entry *entry;
@@ -142,6 +146,7 @@ _atrium_pull_streams_add (AtriumPullStreams  *self,
   entry->id = ++self->next_id;
   entry->stream = g_object_ref (stream);
   entry->cancellable = g_cancellable_new ();
+  entry->remaining = size >= 0 ? size : -1;
   g_hash_table_insert (self->entries, &entry->id, entry);
   return entry->id;
 }
@@ -177,10 +182,19 @@ read_done_cb (GObject      *source,
   else if (entry->owner == NULL)
     g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
                          "The stream was cancelled");
+  else if (entry->remaining >= 0 && n < entry->max)
+    /* read_all gives fewer bytes than asked only at the end. */
+    g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED,
+                 "The stream ended %" G_GINT64_FORMAT " bytes before its size",
+                 entry->remaining - (gint64) n);
   else if (n > 0)
-    /* A view of the buffer, good for as long as @done runs (which copies
-     * it into its message): the next read fills the same buffer. */
-    chunk = g_bytes_new_static (entry->buffer, n);
+    {
+      /* A view of the buffer, good for as long as @done runs (which copies
+       * it into its message): the next read fills the same buffer. */
+      chunk = g_bytes_new_static (entry->buffer, n);
+      if (entry->remaining > 0)
+        entry->remaining -= n;
+    }
 
   /* At its end or failed: the stream goes. */
   if (chunk == NULL && entry->owner != NULL)
@@ -225,6 +239,15 @@ _atrium_pull_streams_read (AtriumPullStreams  *self,
       done (NULL, error, user_data);
       return;
     }
+  /* Its size given whole: the end, whatever more the stream has. */
+  if (entry->remaining == 0)
+    {
+      g_hash_table_remove (self->entries, &id);
+      done (NULL, NULL, user_data);
+      return;
+    }
+  if (entry->remaining > 0 && (gint64) max > entry->remaining)
+    max = (gsize) entry->remaining;
 
   if (entry->buffer_size < max)
     {
