@@ -39,6 +39,7 @@ struct _AtriumBridge
   guint64                   uploads_received;
   WebKitWebView            *view;          /* the extension's messages come from it */
   AtriumPullStreams        *pulls;         /* streams the page reads through the extension */
+  guint64                   page_serial;   /* counts the pages the window has committed */
   gulong                    user_message_handler;
   guint64                   script_calls;  /* calls that came by each transport */
   guint64                   extension_calls;
@@ -320,6 +321,17 @@ reply_stream (AtriumBridge *self,
   g_autoptr(JSCValue) value = NULL;
   guint64 id = 0;
   GString *text;
+
+  /* The page that made the call has gone: nobody will read the stream, so
+   * it is not kept (a pulled one would wait in the next page's table, one
+   * on the route for its 30 seconds); the call closes it as it goes. */
+  if (call->page_serial != self->page_serial)
+    {
+      g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
+                           "The page that made the call has gone");
+      reply_call_error (call, error);
+      return;
+    }
 
   if (call->user_message != NULL)
     {
@@ -683,6 +695,7 @@ start_call (AtriumBridge             *self,
   if (_atrium_app_get_media_server (self->app) != NULL)
     call->media = g_object_ref (_atrium_app_get_media_server (self->app));
   call->has_streams = has_streams;
+  call->page_serial = self->page_serial;
   _atrium_call_set_delivery (call, _atrium_bridge_deliver, self->window);
   g_hash_table_add (self->calls, call);
   page_id = call->page_id;
@@ -1311,6 +1324,7 @@ _atrium_bridge_page_changed (AtriumBridge *self)
 {
   g_return_if_fail (ATRIUM_IS_BRIDGE (self));
 
+  self->page_serial++;
   if (self->uploads != NULL)
     g_hash_table_remove_all (self->uploads);
   if (self->pulls != NULL)

@@ -55,6 +55,7 @@ struct _AtriumCall
   WebKitScriptMessageReply *reply;
   WebKitUserMessage *user_message; /* the extension's message, to reply to */
   JSCContext      *context;
+  guint64          page_serial;   /* the bridge's page when the call came */
   gboolean         binary_reply;  /* the page sent bytes: large replies may be */
 };
 
