@@ -585,6 +585,43 @@ test_pull_many (void)
   harness_close (window);
 }
 
+/* The page swaps ReadableStream, Response, addEventListener and the
+ * stream controller's methods before it calls: the runtime made its pulled
+ * body with the ones it took first, so the Response is a real one, reads
+ * whole, and p.cancel() still ends the read and closes the C stream. */
+static void
+test_pull_tampered (void)
+{
+  AtriumWindow *window = harness_open (get_app (), "/");
+
+  harness_assert_js (window,
+    "const R = Response;"
+    "window.ReadableStream = function () { throw new Error('tampered'); };"
+    "window.Response = function () { throw new Error('tampered'); };"
+    "EventTarget.prototype.addEventListener = function () { throw new Error('tampered'); };"
+    "Object.defineProperty(Object.prototype, 'highWaterMark',"
+    "  { get () { throw new Error('tampered'); }, configurable: true });"
+    "const p = atrium.call('demo.stream', 64 * 1024 * 1024);"
+    "const r = await p; const reader = r.body.getReader();"
+    "const first = (await reader.read()).value.length;"
+    "p.cancel(); let end = 'read all';"
+    "try { for (;;) { if ((await reader.read()).done) break; } } catch (e) { end = e.name; }"
+    "return [r instanceof R, first > 0, end].join(' ');", "\"true true AbortError\"");
+  wait_streams_closed ("the cancelled stream of a tampered page to be closed");
+  harness_close (window);
+
+  /* The controller's methods too: a pulled body fed through a throwing
+   * enqueue() would stall, its read never settling. */
+  window = harness_open (get_app (), "/");
+  harness_assert_js (window, JS_HELPERS
+    "let c; new ReadableStream({ start: (x) => { c = x; } });"
+    "const C = Object.getPrototypeOf(c);"
+    "for (const m of ['enqueue', 'close', 'error']) C[m] = function () { throw new Error('tampered'); };"
+    "return await read(await atrium.call('demo.stream', 3 * 1024 * 1024 + 5));", "3145733");
+  wait_streams_closed ("the stream of a page with a tampered controller to be closed");
+  harness_close (window);
+}
+
 /* JS: blob(n) is a Blob of n bytes, byte i being (i * 7) & 255, and
  * sha(b) its SHA-256 in hex, by the page. */
 #define JS_BLOBS \
@@ -843,6 +880,7 @@ main (int   argc,
   g_test_add_func ("/atrium/stream/pull-size-contract", test_pull_size_contract);
   g_test_add_func ("/atrium/stream/pull-late", test_pull_late);
   g_test_add_func ("/atrium/stream/pull-many", test_pull_many);
+  g_test_add_func ("/atrium/stream/pull-tampered", test_pull_tampered);
   g_test_add_func ("/atrium/stream/upload-sizes", test_upload_sizes);
   g_test_add_func ("/atrium/stream/upload-256m", test_upload_256m);
   g_test_add_func ("/atrium/stream/upload-cancelled", test_upload_cancelled);
