@@ -606,6 +606,16 @@
   const NativeDOMException = typeof DOMException === 'function' ? DOMException : NativeError;
   const listenOn = uncurry(EventTarget.prototype.addEventListener);
   const PULL_SIZE = 1024 * 1024;
+  // The controller's methods too, from a stream made now: a page's
+  // enqueue() that throws would otherwise stall its bodies for good.
+  let controllerProto = null;
+  try {
+    if (NativeReadableStream !== null)
+      new NativeReadableStream({ __proto__: null, start: (c) => { controllerProto = getPrototypeOf(c); } });
+  } catch (_) { controllerProto = null; }
+  const controllerEnqueue = controllerProto !== null ? uncurry(controllerProto.enqueue) : null;
+  const controllerClose = controllerProto !== null ? uncurry(controllerProto.close) : null;
+  const controllerError = controllerProto !== null ? uncurry(controllerProto.error) : null;
 
   function pullNative(name, args, answer) {
     native(TOKEN, stringify([name, args, 0]), [], answer);
@@ -635,14 +645,14 @@
           pullNative('atrium:stream.read', [id, PULL_SIZE], (kind, text, ...parts) => {
             if (!open) { resolve(); return; }
             try {
-              if (kind === 0 && parts.length === 1) ctl.enqueue(parts[0]);
+              if (kind === 0 && parts.length === 1) controllerEnqueue(ctl, parts[0]);
               else if (kind === 0) {
                 open = false;
-                ctl.close();
+                controllerClose(ctl);
               } else {
                 open = false;
                 const o = parse(text);
-                ctl.error(new AtriumError(String_(o.code), String_(o.message)));
+                controllerError(ctl, new AtriumError(String_(o.code), String_(o.message)));
               }
             } catch (_) { /* the stream was cancelled meanwhile */ }
             resolve();
@@ -661,7 +671,7 @@
       listenOn(abortControllerSignal(controller), 'abort', () => {
         if (!open) return;
         close();
-        try { ctl.error(new NativeDOMException('The stream was cancelled', 'AbortError')); }
+        try { controllerError(ctl, new NativeDOMException('The stream was cancelled', 'AbortError')); }
         catch (_) { /* closed already */ }
       });
     }
@@ -680,7 +690,7 @@
       return;
     }
     if (info !== null && typeof info.id === 'number' && native !== null
-        && NativeReadableStream !== null && NativeResponse !== null) {
+        && controllerProto !== null && NativeResponse !== null) {
       openPulled(info, controller, settle);
       return;
     }
