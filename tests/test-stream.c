@@ -413,6 +413,17 @@ lying_cb (AtriumCall *call,
   atrium_call_return_stream (call, stream, NULL, size);
 }
 
+/* test.typed(type): 10 bytes of the pattern, said to be of @type. */
+static void
+typed_cb (AtriumCall *call,
+          gpointer    user_data)
+{
+  g_autoptr(GInputStream) stream = demo_pattern_stream_new (10);
+
+  atrium_call_return_stream (call, stream, json_node_get_string (atrium_call_get_arg (call, 0)),
+                             10);
+}
+
 /* test.late(): held until the test finishes it. */
 static AtriumCall *late_call;
 
@@ -445,6 +456,7 @@ bind_review_methods (AtriumApp *app)
   atrium_app_bind (app, "test.gate", gate_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.lying", lying_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "test.late", late_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
+  atrium_app_bind (app, "test.typed", typed_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
 }
 
 /* A stream whose read blocks: the window closes, or its page changes,
@@ -619,6 +631,27 @@ test_pull_tampered (void)
     "for (const m of ['enqueue', 'close', 'error']) C[m] = function () { throw new Error('tampered'); };"
     "return await read(await atrium.call('demo.stream', 3 * 1024 * 1024 + 5));", "3145733");
   wait_streams_closed ("the stream of a page with a tampered controller to be closed");
+  harness_close (window);
+}
+
+/* A method's content type that no response head may carry (a character
+ * past Latin-1, a newline): refused with bad-args by either transport, and
+ * the C stream closed, where a pulled body's Response could not be made
+ * and the call never settled. */
+static void
+test_pull_bad_type (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+
+  bind_review_methods (app);
+  window = harness_open (app, "/");
+  harness_assert_js (window, HARNESS_JS_CODE
+    "const one = (type) => code(() => atrium.call('test.typed', type));"
+    "return [await one('text/plain; name=\\u6587'), await one('text/plain\\nX-A: b'),"
+    "  await code(async () => (await atrium.call('test.typed', 'text/plain; charset=utf-8')).text())"
+    "].join(' ');", "\"bad-args bad-args resolved\"");
+  wait_streams_closed ("the streams of bad types to be closed");
   harness_close (window);
 }
 
@@ -881,6 +914,7 @@ main (int   argc,
   g_test_add_func ("/atrium/stream/pull-late", test_pull_late);
   g_test_add_func ("/atrium/stream/pull-many", test_pull_many);
   g_test_add_func ("/atrium/stream/pull-tampered", test_pull_tampered);
+  g_test_add_func ("/atrium/stream/pull-bad-type", test_pull_bad_type);
   g_test_add_func ("/atrium/stream/upload-sizes", test_upload_sizes);
   g_test_add_func ("/atrium/stream/upload-256m", test_upload_256m);
   g_test_add_func ("/atrium/stream/upload-cancelled", test_upload_cancelled);
