@@ -335,6 +335,13 @@ reply_stream (AtriumBridge *self,
 
   if (call->user_message != NULL)
     {
+      /* The runtime makes the Response with it as a header, which a type
+       * the route would refuse cannot be. */
+      if (!_atrium_media_check_content_type (call->stream_type, &error))
+        {
+          reply_call_error (call, error);
+          return;
+        }
       id = _atrium_pull_streams_add (self->pulls, call->stream, call->stream_size, &error);
       if (id == 0)
         {

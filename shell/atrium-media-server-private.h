@@ -77,6 +77,8 @@ void               _atrium_media_server_respond_status (AtriumMediaServer   *sel
                                                         const char          *message,
                                                         AtriumMediaResponse *response);
 
+gboolean           _atrium_media_check_content_type  (const char        *content_type,
+                                                      GError           **error);
 char              *_atrium_media_server_add_stream   (AtriumMediaServer *self,
                                                       GInputStream      *stream,
                                                       const char        *content_type,

@@ -1797,6 +1797,36 @@ arm_expiry_locked (AtriumMediaServer *self)
 }
 
 /**
+ * _atrium_media_check_content_type:
+ *
+ * Whether a stream's @content_type may go into a response head: a type
+ * and parameters, printable ASCII, nothing that could end the line (a
+ * pulled stream's Response takes it as a header too).
+ *
+ * Returns: %TRUE, or %FALSE with @error set to %ATRIUM_ERROR_BAD_ARGS
+ */
+gboolean
+_atrium_media_check_content_type (const char  *content_type,
+                                  GError     **error)
+{
+  if (content_type == NULL || content_type[0] == '\0' || strlen (content_type) > 255
+      || strchr (content_type, '/') == NULL)
+    {
+      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "“%s” is not a content type",
+                   content_type != NULL ? content_type : "(null)");
+      return FALSE;
+    }
+  for (const char *p = content_type; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      {
+        g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                             "A content type is printable ASCII");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/**
  * _atrium_media_server_add_stream:
  * @stream: (transfer none): what the URL serves; the server takes a
  *   reference, reads it on its workers and closes it when done
@@ -1831,22 +1861,8 @@ _atrium_media_server_add_stream (AtriumMediaServer *self,
   g_assert (G_IS_INPUT_STREAM (stream));
   g_assert (owner != NULL);
 
-  /* It goes into a response head: a type and parameters, nothing that
-   * could end the line. */
-  if (content_type == NULL || content_type[0] == '\0' || strlen (content_type) > 255
-      || strchr (content_type, '/') == NULL)
-    {
-      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS, "“%s” is not a content type",
-                   content_type != NULL ? content_type : "(null)");
-      return NULL;
-    }
-  for (const char *p = content_type; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
-      {
-        g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                             "A content type is printable ASCII");
-        return NULL;
-      }
+  if (!_atrium_media_check_content_type (content_type, error))
+    return NULL;
 
   entry = g_new0 (StreamEntry, 1);
   _atrium_token_generate (entry->key);
