@@ -287,9 +287,10 @@ test_pull_hostile (void)
   wait_streams_closed ("the other window's stream to be closed");
 }
 
-/* A stream for the review of pull streams: its first read says so, then
+/* A stream for the review of pull streams: each read says so, then
  * blocks until its cancellable is cancelled (honours) or, for one that
- * ignores it, until the test opens the gate. Its close is counted. */
+ * ignores it, until the test opens the gate (the end) or gives it a
+ * ticket (as many bytes as the read asks for). Its close is counted. */
 typedef struct
 {
   GInputStream parent_instance;
@@ -306,6 +307,7 @@ static struct
   GMutex lock;
   GCond  cond;
   gboolean open;         /* under lock: the gate is open */
+  int    tickets;        /* under lock: reads to let through, full */
   int    reading;        /* atomic: reads blocked now */
   int    closed;         /* atomic */
 } gate;
@@ -318,6 +320,7 @@ gate_stream_read (GInputStream  *stream,
                   GError       **error)
 {
   GateStream *self = (GateStream *) stream;
+  gboolean ticket = FALSE;
 
   g_atomic_int_inc (&gate.reading);
   if (self->honours && cancellable != NULL)
@@ -331,13 +334,23 @@ gate_stream_read (GInputStream  *stream,
   else
     {
       g_mutex_lock (&gate.lock);
-      while (!gate.open)
+      while (!gate.open && gate.tickets == 0)
         g_cond_wait (&gate.cond, &gate.lock);
+      if (!gate.open)
+        {
+          gate.tickets--;
+          ticket = TRUE;
+        }
       g_mutex_unlock (&gate.lock);
     }
   g_atomic_int_dec_and_test (&gate.reading);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
+  if (ticket)
+    {
+      memset (buffer, 0, count);
+      return count;
+    }
   return 0;
 }
 
@@ -388,10 +401,22 @@ gate_closed (gpointer data)
 }
 
 static void
+gate_let (gboolean open,
+          int      tickets)
+{
+  g_mutex_lock (&gate.lock);
+  gate.open = open;
+  gate.tickets += tickets;
+  g_cond_broadcast (&gate.cond);
+  g_mutex_unlock (&gate.lock);
+}
+
+static void
 gate_reset (void)
 {
   g_mutex_lock (&gate.lock);
   gate.open = FALSE;
+  gate.tickets = 0;
   g_mutex_unlock (&gate.lock);
   g_atomic_int_set (&gate.closed, 0);
 }
@@ -508,10 +533,7 @@ test_pull_blocked (void)
   harness_wait_for (gate_reading, GINT_TO_POINTER (1), "the page's read to block in C");
   harness_close (window);
   g_assert_cmpint (g_atomic_int_get (&gate.closed), ==, 0);
-  g_mutex_lock (&gate.lock);
-  gate.open = TRUE;
-  g_cond_broadcast (&gate.cond);
-  g_mutex_unlock (&gate.lock);
+  gate_let (TRUE, 0);
   harness_wait_for (gate_closed, GINT_TO_POINTER (1),
                     "the stream whose read ignored the cancellable to be closed");
   harness_wait_for (gate_reading, GINT_TO_POINTER (0), "the blocked read to end");
@@ -652,6 +674,46 @@ test_pull_bad_type (void)
     "  await code(async () => (await atrium.call('test.typed', 'text/plain; charset=utf-8')).text())"
     "].join(' ');", "\"bad-args bad-args resolved\"");
   wait_streams_closed ("the streams of bad types to be closed");
+  harness_close (window);
+}
+
+static gboolean
+no_pull_stream (gpointer window)
+{
+  return _atrium_bridge_get_n_pull_streams (_atrium_window_get_bridge (window)) == 0;
+}
+
+/* The page reads its own stream by id (atrium:stream.read) while the
+ * runtime's body has a piece queued; the body's next pull is refused as
+ * "being read already" and the body fails: then the C stream is closed
+ * too, not left open until the page goes. */
+static void
+test_pull_stolen (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+
+  if (!harness_need_web_extension ()
+      || g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"), "script") == 0)
+    return;
+  bind_review_methods (app);
+  gate_reset ();
+  window = harness_open (app, "/");
+  /* The body's first pull: a piece, queued. */
+  harness_assert_js (window, "window.r = await atrium.call('test.gate', false); return true;", "true");
+  harness_wait_for (gate_reading, GINT_TO_POINTER (1), "the body's first pull");
+  gate_let (FALSE, 1);
+  harness_wait_for (gate_reading, GINT_TO_POINTER (0), "the body's first piece");
+  /* The page's own read, blocked in C. */
+  harness_assert_js (window, HARNESS_JS_CODE
+    "window.stolen = code(() => atrium.call('atrium:stream.read', 1, 10)); return true;", "true");
+  harness_wait_for (gate_reading, GINT_TO_POINTER (1), "the page's own read");
+  harness_assert_js (window, HARNESS_JS_CODE
+    "const reader = window.r.body.getReader(); const a = await reader.read();"
+    "return [a.value.length, await code(() => reader.read())].join(' ');", "\"1048576 bad-args\"");
+  harness_wait_for (no_pull_stream, window, "the failed body's C stream to be dropped");
+  gate_let (TRUE, 0);
+  harness_wait_for (gate_closed, GINT_TO_POINTER (1), "the failed body's C stream to be closed");
   harness_close (window);
 }
 
@@ -915,6 +977,7 @@ main (int   argc,
   g_test_add_func ("/atrium/stream/pull-many", test_pull_many);
   g_test_add_func ("/atrium/stream/pull-tampered", test_pull_tampered);
   g_test_add_func ("/atrium/stream/pull-bad-type", test_pull_bad_type);
+  g_test_add_func ("/atrium/stream/pull-stolen", test_pull_stolen);
   g_test_add_func ("/atrium/stream/upload-sizes", test_upload_sizes);
   g_test_add_func ("/atrium/stream/upload-256m", test_upload_256m);
   g_test_add_func ("/atrium/stream/upload-cancelled", test_upload_cancelled);
