@@ -650,7 +650,10 @@
                 open = false;
                 controllerClose(ctl);
               } else {
-                open = false;
+                // C drops a stream whose read failed, but keeps one whose
+                // read it refused (the page's own read of it in flight):
+                // this body is done with it either way.
+                close();
                 const o = parse(text);
                 controllerError(ctl, new AtriumError(String_(o.code), String_(o.message)));
               }
