@@ -621,9 +621,12 @@ atrium_call_get_bytes (AtriumCall  *call,
  * of any size never sits in memory on either side.
  *
  * libatrium takes a reference to @stream and reads it on a thread of its
- * loopback route, never the main thread: a stream whose reads block (a
- * pipe, say) holds that thread meanwhile, so give it a stream that can
- * keep up, and read anything that needs the main thread elsewhere first.
+ * loopback route (a call that came through the web process extension: on
+ * GIO's shared thread pool, with g_input_stream_read_all_async()), never
+ * the main thread: a stream whose reads block (a pipe, say) holds that
+ * thread meanwhile, so give it a stream that can keep up, and read
+ * anything that needs the main thread elsewhere first. Through the
+ * extension the stream is closed on the main thread.
  * The stream is closed (g_input_stream_close()) once the page has read it
  * all, or when the page drops or cancels the body (`p.cancel()` or
  * `r.body.cancel()`), the call is cancelled before its answer goes, the
@@ -637,7 +640,10 @@ atrium_call_get_bytes (AtriumCall  *call,
  *
  * The page gets `not-supported` when the app has no loopback route (it
  * serves from a dev server, or could not listen), and `queue-full` when
- * the window has 64 streams that it has not begun to read.
+ * the window has 64 streams that it has not begun to read. Through the
+ * extension there is no 30-second expiry and the 64 count every stream
+ * the page holds open, read or not: a body it drops unread stays open
+ * until the page goes.
  */
 void
 atrium_call_return_stream (AtriumCall   *call,
