@@ -34,6 +34,8 @@ void          _atrium_bridge_close        (AtriumBridge             *self);
 AtriumWindow *_atrium_bridge_get_window   (AtriumBridge             *self);
 guint         _atrium_bridge_get_n_calls  (AtriumBridge             *self);
 guint         _atrium_bridge_get_n_pull_streams (AtriumBridge *self);
+void          _atrium_bridge_set_pull_lifetime (AtriumBridge *self,
+                                                guint         ms);
 void          _atrium_bridge_deliver      (AtriumCall               *call);
 
 JsonNode     *_atrium_bridge_decode       (const char               *text,

@@ -1352,6 +1352,14 @@ _atrium_bridge_get_n_calls (AtriumBridge *self)
   return g_hash_table_size (self->calls);
 }
 
+/* For tests: how long a stream waits for the page's first read. */
+void
+_atrium_bridge_set_pull_lifetime (AtriumBridge *self,
+                                  guint         ms)
+{
+  _atrium_pull_streams_set_lifetime (self->pulls, ms);
+}
+
 /* Streams the page reads through the extension, open now: for tests. */
 guint
 _atrium_bridge_get_n_pull_streams (AtriumBridge *self)

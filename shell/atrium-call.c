@@ -638,12 +638,13 @@ atrium_call_get_bytes (AtriumCall  *call,
  * that ends sooner fails the body in the page with a network error; one
  * with more is cut at @size. With -1 the body ends where the stream does.
  *
- * The page gets `not-supported` when the app has no loopback route (it
- * serves from a dev server, or could not listen), and `queue-full` when
- * the window has 64 streams that it has not begun to read. Through the
- * extension there is no 30-second expiry and the 64 count every stream
- * the page holds open, read or not: a body it drops unread stays open
- * until the page goes.
+ * The page gets `queue-full` when the window has 64 streams that it has
+ * not begun to read (through the extension also when it holds 256 open),
+ * and, over script messages, `not-supported` when the app has no loopback
+ * route (it serves from a dev server, or could not listen). Through the
+ * extension the stream is read on GIO's threads
+ * (g_input_stream_read_all_async(), 16 reads at a time per window) and
+ * closed on the main thread: give it one whose close does not block.
  */
 void
 atrium_call_return_stream (AtriumCall   *call,

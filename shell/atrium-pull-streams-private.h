@@ -10,14 +10,20 @@ G_BEGIN_DECLS
 
 typedef struct _AtriumPullStreams AtriumPullStreams;
 
-/* Most streams one window's page may hold open. */
+/* Most streams one window's page may have waiting for its first read (as
+ * on the loopback route); each waits at most
+ * ATRIUM_PULL_STREAM_LIFETIME_MS for it, and is closed then. */
 #define ATRIUM_PULL_STREAMS_MAX 64
-/* Most bytes one read asks for (the runtime asks for this much): each
- * stream keeps a buffer of its largest read, so a page holding its 64
- * streams holds 64 MiB of them at most. */
+#define ATRIUM_PULL_STREAM_LIFETIME_MS 30000
+/* Most streams one window's page may have open, read or not. */
+#define ATRIUM_PULL_STREAMS_OPEN_MAX 256
+/* Most bytes one read asks for (the runtime asks for this much). */
 #define ATRIUM_PULL_READ_MAX (1024 * 1024)
+/* Most reads under way at once in one page, each with a buffer of its
+ * size: more wait their turn, so the buffers are 16 MiB at most. */
+#define ATRIUM_PULL_READS_MAX 16
 
-/* A read's answer: @chunk (1 byte or more; its bytes are the stream's
+/* A read's answer: @chunk (1 byte or more; its bytes are the read's
  * buffer, good only until this returns, so copy them, as a reply does),
  * or %NULL at the end (@error
  * %NULL) or on failure. Called exactly once per read: from the main loop,
@@ -41,6 +47,8 @@ gboolean           _atrium_pull_streams_cancel (AtriumPullStreams  *self,
                                                 guint64             id);
 void               _atrium_pull_streams_clear  (AtriumPullStreams  *self);
 guint              _atrium_pull_streams_get_n  (AtriumPullStreams  *self);
+void               _atrium_pull_streams_set_lifetime (AtriumPullStreams *self,
+                                                      guint              ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumPullStreams, _atrium_pull_streams_free)
 

@@ -34,10 +34,13 @@ struct _Entry
   guint64             id;
   GInputStream       *stream;
   GCancellable       *cancellable;
-  guint8             *buffer;      /* the pieces are read into it, one at a time */
-  gsize               buffer_size;
   gint64              remaining;   /* bytes still to give, or -1: the size is not known */
-  /* The read in flight: */
+  gboolean            begun;       /* the page has asked for a piece */
+  guint               expiry;      /* until it has: the source that closes it */
+  /* The read asked for, waiting its turn or under way: */
+  AtriumPullStreams  *reader;      /* the table it is under way in, while it is */
+  guint8             *buffer;      /* while under way */
+  gsize               buffer_size;
   gsize               max;
   AtriumPullReadFunc  done;
   gpointer            user_data;
@@ -47,7 +50,15 @@ struct _AtriumPullStreams
 {
   GHashTable *entries;             /* guint64 id → Entry*, a reference each */
   guint64     next_id;
+  guint       waiting;             /* entries not begun */
+  guint       lifetime_ms;
+  GQueue      under_way;           /* Entry*: reads under way (no reference) */
+  GQueue      turns;               /* Entry*: reads waiting for one to end (a reference each) */
+  guint8     *spare;               /* a buffer of ATRIUM_PULL_READ_MAX to reuse, or NULL */
 };
+
+static void read_start (AtriumPullStreams *self, Entry *entry);
+static void next_turn  (AtriumPullStreams *self);
 
 static Entry *
 entry_ref (Entry *entry)
@@ -70,11 +81,26 @@ entry_unref (Entry *entry)
   g_free (entry);
 }
 
-/* Out of the table: a read in flight stops, and the stream closes once
- * nothing holds it. */
+/* The page did not ask for a piece in time: closed, as the route closes a
+ * stream its URL expired on. */
+static gboolean
+expired_cb (gpointer data)
+{
+  Entry *entry = data;
+
+  entry->expiry = 0;
+  g_hash_table_remove (entry->owner->entries, &entry->id);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of the table: a read in flight or waiting its turn stops, and the
+ * stream closes once nothing holds it. */
 static void
 entry_drop (Entry *entry)
 {
+  if (!entry->begun)
+    entry->owner->waiting--;
+  g_clear_handle_id (&entry->expiry, g_source_remove);
   entry->owner = NULL;
   g_cancellable_cancel (entry->cancellable);
   entry_unref (entry);
@@ -87,13 +113,42 @@ _atrium_pull_streams_new (void)
 
   self->entries = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                          (GDestroyNotify) entry_drop);
+  self->lifetime_ms = ATRIUM_PULL_STREAM_LIFETIME_MS;
+  g_queue_init (&self->turns);
+  g_queue_init (&self->under_way);
   return self;
+}
+
+/* For tests: how long a stream waits for its first read. */
+void
+_atrium_pull_streams_set_lifetime (AtriumPullStreams *self,
+                                   guint              ms)
+{
+  self->lifetime_ms = ms;
+}
+
+/* Reads waiting their turn end as cancelled (their streams are gone). */
+static void
+turns_cancel (AtriumPullStreams *self)
+{
+  Entry *entry;
+
+  while ((entry = g_queue_pop_head (&self->turns)) != NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
+                                                     "The stream was cancelled");
+      AtriumPullReadFunc done = g_steal_pointer (&entry->done);
+
+      done (NULL, error, entry->user_data);
+      entry_unref (entry);
+    }
 }
 
 void
 _atrium_pull_streams_clear (AtriumPullStreams *self)
 {
   g_hash_table_remove_all (self->entries);
+  turns_cancel (self);
 }
 
 void
@@ -102,6 +157,12 @@ _atrium_pull_streams_free (AtriumPullStreams *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->entries);
+  turns_cancel (self);
+  /* Reads still under way end without it. */
+  for (GList *l = self->under_way.head; l != NULL; l = l->next)
+    ((Entry *) l->data)->reader = NULL;
+  g_queue_clear (&self->under_way);
+  g_free (self->spare);
   g_free (self);
 }
 
@@ -132,12 +193,18 @@ _atrium_pull_streams_add (AtriumPullStreams  *self,
 
   g_return_val_if_fail (G_IS_INPUT_STREAM (stream), 0);
 
-  if (g_hash_table_size (self->entries) >= ATRIUM_PULL_STREAMS_MAX)
+  if (self->waiting >= ATRIUM_PULL_STREAMS_MAX
+      || g_hash_table_size (self->entries) >= ATRIUM_PULL_STREAMS_OPEN_MAX)
     {
       g_input_stream_close (stream, NULL, NULL);
-      g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
-                   "Too many streams are open in this page (at most %u)",
-                   ATRIUM_PULL_STREAMS_MAX);
+      if (self->waiting >= ATRIUM_PULL_STREAMS_MAX)
+        g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                     "Too many streams wait for the page to read them (at most %u per window)",
+                     ATRIUM_PULL_STREAMS_MAX);
+      else
+        g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_QUEUE_FULL,
+                     "Too many streams are open in this page (at most %u)",
+                     ATRIUM_PULL_STREAMS_OPEN_MAX);
       return 0;
     }
   entry = g_new0 (Entry, 1);
@@ -147,6 +214,8 @@ _atrium_pull_streams_add (AtriumPullStreams  *self,
   entry->stream = g_object_ref (stream);
   entry->cancellable = g_cancellable_new ();
   entry->remaining = size >= 0 ? size : -1;
+  entry->expiry = g_timeout_add (self->lifetime_ms, expired_cb, entry);
+  self->waiting++;
   g_hash_table_insert (self->entries, &entry->id, entry);
   return entry->id;
 }
@@ -157,6 +226,7 @@ read_done_cb (GObject      *source,
               gpointer      user_data)
 {
   Entry *entry = user_data;
+  AtriumPullStreams *reader = g_steal_pointer (&entry->reader);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) chunk = NULL;
   AtriumPullReadFunc done = g_steal_pointer (&entry->done);
@@ -190,7 +260,7 @@ read_done_cb (GObject      *source,
   else if (n > 0)
     {
       /* A view of the buffer, good for as long as @done runs (which copies
-       * it into its message): the next read fills the same buffer. */
+       * it into its message): then the next read takes the buffer. */
       chunk = g_bytes_new_static (entry->buffer, n);
       if (entry->remaining > 0)
         entry->remaining -= n;
@@ -200,7 +270,63 @@ read_done_cb (GObject      *source,
   if (chunk == NULL && entry->owner != NULL)
     g_hash_table_remove (entry->owner->entries, &entry->id);
   done (chunk, error, entry->user_data);
+  g_clear_pointer (&chunk, g_bytes_unref);
+
+  /* Its slot is free: the buffer goes to the next read (one of the full
+   * size is kept), and the next read waiting its turn starts. */
+  if (reader != NULL)
+    {
+      g_queue_remove (&reader->under_way, entry);
+      if (reader->spare == NULL && entry->buffer_size == ATRIUM_PULL_READ_MAX)
+        reader->spare = g_steal_pointer (&entry->buffer);
+      next_turn (reader);
+    }
+  g_clear_pointer (&entry->buffer, g_free);
   entry_unref (entry);
+}
+
+/* The next read waiting its turn, if a slot is free; one whose stream was
+ * dropped meanwhile ends as cancelled without reading. */
+static void
+next_turn (AtriumPullStreams *self)
+{
+  while (self->under_way.length < ATRIUM_PULL_READS_MAX && !g_queue_is_empty (&self->turns))
+    {
+      Entry *next = g_queue_pop_head (&self->turns);
+
+      if (next->owner == NULL)
+        {
+          g_autoptr(GError) error = g_error_new_literal (ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
+                                                         "The stream was cancelled");
+          AtriumPullReadFunc done = g_steal_pointer (&next->done);
+
+          done (NULL, error, next->user_data);
+        }
+      else
+        read_start (self, next);
+      entry_unref (next);
+    }
+}
+
+/* Takes a slot and a buffer and reads. */
+static void
+read_start (AtriumPullStreams *self,
+            Entry             *entry)
+{
+  entry->reader = self;
+  g_queue_push_tail (&self->under_way, entry);
+  if (self->spare != NULL)
+    {
+      entry->buffer = g_steal_pointer (&self->spare);
+      entry->buffer_size = ATRIUM_PULL_READ_MAX;
+    }
+  else
+    {
+      entry->buffer = g_malloc (entry->max);
+      entry->buffer_size = entry->max;
+    }
+  g_input_stream_read_all_async (entry->stream, entry->buffer, entry->max, G_PRIORITY_DEFAULT,
+                                 entry->cancellable, read_done_cb, entry_ref (entry));
 }
 
 /**
@@ -249,17 +375,21 @@ _atrium_pull_streams_read (AtriumPullStreams  *self,
   if (entry->remaining > 0 && (gint64) max > entry->remaining)
     max = (gsize) entry->remaining;
 
-  if (entry->buffer_size < max)
+  if (!entry->begun)
     {
-      g_free (entry->buffer);
-      entry->buffer = g_malloc (max);
-      entry->buffer_size = max;
+      entry->begun = TRUE;
+      self->waiting--;
+      g_clear_handle_id (&entry->expiry, g_source_remove);
     }
   entry->max = max;
   entry->done = done;
   entry->user_data = user_data;
-  g_input_stream_read_all_async (entry->stream, entry->buffer, max, G_PRIORITY_DEFAULT,
-                                 entry->cancellable, read_done_cb, entry_ref (entry));
+  if (self->under_way.length >= ATRIUM_PULL_READS_MAX)
+    {
+      g_queue_push_tail (&self->turns, entry_ref (entry));
+      return;
+    }
+  read_start (self, entry);
 }
 
 /**

@@ -683,8 +683,8 @@ no_pull_stream (gpointer window)
   return _atrium_bridge_get_n_pull_streams (_atrium_window_get_bridge (window)) == 0;
 }
 
-/* The page reads its own stream by id (atrium:stream.read) while the
- * runtime's body has a piece queued; the body's next pull is refused as
+/* The page reads its own stream by id (atrium:stream.read) between two
+ * reads of the runtime's body; the body's next pull is refused as
  * "being read already" and the body fails: then the C stream is closed
  * too, not left open until the page goes. */
 static void
@@ -699,8 +699,10 @@ test_pull_stolen (void)
   bind_review_methods (app);
   gate_reset ();
   window = harness_open (app, "/");
-  /* The body's first pull: a piece, queued. */
-  harness_assert_js (window, "window.r = await atrium.call('test.gate', false); return true;", "true");
+  /* The body's first pull, for the page's first read. */
+  harness_assert_js (window, "window.r = await atrium.call('test.gate', false);"
+                             "window.reader = window.r.body.getReader();"
+                             "window.first = window.reader.read(); return true;", "true");
   harness_wait_for (gate_reading, GINT_TO_POINTER (1), "the body's first pull");
   gate_let (FALSE, 1);
   harness_wait_for (gate_reading, GINT_TO_POINTER (0), "the body's first piece");
@@ -709,11 +711,48 @@ test_pull_stolen (void)
     "window.stolen = code(() => atrium.call('atrium:stream.read', 1, 10)); return true;", "true");
   harness_wait_for (gate_reading, GINT_TO_POINTER (1), "the page's own read");
   harness_assert_js (window, HARNESS_JS_CODE
-    "const reader = window.r.body.getReader(); const a = await reader.read();"
-    "return [a.value.length, await code(() => reader.read())].join(' ');", "\"1048576 bad-args\"");
+    "const a = await window.first;"
+    "return [a.value.length, await code(() => window.reader.read())].join(' ');",
+    "\"1048576 bad-args\"");
   harness_wait_for (no_pull_stream, window, "the failed body's C stream to be dropped");
   gate_let (TRUE, 0);
   harness_wait_for (gate_closed, GINT_TO_POINTER (1), "the failed body's C stream to be closed");
+  harness_close (window);
+}
+
+/* Streams the page never reads, through the extension: at most 64 wait
+ * for a first read (the 65th call is queue-full, as on the route), a read
+ * frees a place (a stream being read does not count), and one left unread
+ * is closed once its time is up (here 100 ms; 30 s by default). */
+static void
+test_pull_unread (void)
+{
+  g_autoptr(AtriumApp) app = new_app ();
+  AtriumWindow *window;
+
+  if (!harness_need_web_extension ()
+      || g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"), "script") == 0)
+    return;
+  window = harness_open (app, "/");
+  harness_assert_js (window, HARNESS_JS_CODE
+    "window.kept = [];"
+    "for (let i = 0; i < 64; i++) window.kept.push(await atrium.call('demo.stream', 100));"
+    "const full = await code(() => atrium.call('demo.stream', 100));"
+    "const first = new Uint8Array(await window.kept[0].arrayBuffer()).length;"
+    "const again = await code(() => atrium.call('demo.stream', 100));"
+    "return [full, first, again].join(' ');", "\"queue-full 100 resolved\"");
+  harness_close (window);
+  wait_streams_closed ("the unread streams of a closed window to be closed");
+
+  window = harness_open (app, "/");
+  _atrium_bridge_set_pull_lifetime (_atrium_window_get_bridge (window), 100);
+  harness_assert_js (window, "window.r = await atrium.call('demo.stream', 100); return true;",
+                     "true");
+  harness_wait_for (no_pull_stream, window, "the unread stream's time to be up");
+  wait_streams_closed ("the unread stream to be closed");
+  harness_assert_js (window,
+    "try { await window.r.arrayBuffer(); return 'read'; } catch (e) { return 'failed'; }",
+    "\"failed\"");
   harness_close (window);
 }
 
@@ -978,6 +1017,7 @@ main (int   argc,
   g_test_add_func ("/atrium/stream/pull-tampered", test_pull_tampered);
   g_test_add_func ("/atrium/stream/pull-bad-type", test_pull_bad_type);
   g_test_add_func ("/atrium/stream/pull-stolen", test_pull_stolen);
+  g_test_add_func ("/atrium/stream/pull-unread", test_pull_unread);
   g_test_add_func ("/atrium/stream/upload-sizes", test_upload_sizes);
   g_test_add_func ("/atrium/stream/upload-256m", test_upload_256m);
   g_test_add_func ("/atrium/stream/upload-cancelled", test_upload_cancelled);

@@ -662,7 +662,7 @@
           });
         }),
         cancel: close,
-      }, { __proto__: null, highWaterMark: 1 });
+      }, { __proto__: null, highWaterMark: 0 });
     } catch (e) {
       cancelPulled(id);
       settle(false, new AtriumError('not-supported', 'this page cannot make streams: ' + e.message));
