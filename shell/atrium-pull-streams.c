@@ -19,9 +19,12 @@
  * its size with g_input_stream_read_all_async() (pieces as large as the
  * page asked, however small the stream's own reads are), so a GInputStream
  * that blocks runs on GIO's threads, never here. The stream is closed at
- * its end, on an error, when the page cancels it, and when the table goes
- * (the window closes or its page changes): a read in flight then ends as
- * cancelled and closes it.
+ * its end, on an error, when the page cancels it, when the page has not
+ * asked for its first piece within ATRIUM_PULL_STREAM_LIFETIME_MS, and
+ * when the table goes (the window closes or its page changes): a read in
+ * flight then ends as cancelled and closes it. At most
+ * ATRIUM_PULL_READS_MAX reads are under way per table, each with its own
+ * buffer; more wait their turn, in order.
  *
  * Main thread only. */
 
@@ -180,8 +183,9 @@ _atrium_pull_streams_get_n (AtriumPullStreams *self)
  *   a stream that ends sooner fails, and one with more is cut there
  *
  * Returns: its id (never 0), or 0 with @error set to
- *   %ATRIUM_ERROR_QUEUE_FULL when the page holds ATRIUM_PULL_STREAMS_MAX
- *   already (@stream is closed then too)
+ *   %ATRIUM_ERROR_QUEUE_FULL when ATRIUM_PULL_STREAMS_MAX of the page's
+ *   wait for their first read, or it holds ATRIUM_PULL_STREAMS_OPEN_MAX
+ *   (@stream is closed then too)
  */
 guint64
 _atrium_pull_streams_add (AtriumPullStreams  *self,
