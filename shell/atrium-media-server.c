@@ -1316,9 +1316,19 @@ accept_cb (GSocket      *listener,
       g_autoptr(GSocket) socket = NULL;
       Connection *conn;
 
+      /* Full: room is made (an idle connection closed) only for a
+       * connection that waits to be accepted. Evicting first and finding
+       * nobody (the batch past the last one) closed a client for nothing:
+       * one that had connected and not yet sent its request. */
+      g_mutex_lock (&self->lock);
+      if (!self->stopped && g_hash_table_size (self->connections) >= ATRIUM_MEDIA_MAX_CONNECTIONS
+          && !(g_socket_condition_check (listener, G_IO_IN) & G_IO_IN))
+        {
+          g_mutex_unlock (&self->lock);
+          return G_SOURCE_CONTINUE;
+        }
       /* Full of connections with requests to answer: the next ones wait
        * in the backlog until one of these closes. */
-      g_mutex_lock (&self->lock);
       if (!self->stopped && !make_room_locked (self))
         {
           self->accept_paused = TRUE;
