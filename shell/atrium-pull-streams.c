@@ -130,6 +130,23 @@ _atrium_pull_streams_set_lifetime (AtriumPullStreams *self,
   self->lifetime_ms = ms;
 }
 
+static void
+set_cancelled (GError **error)
+{
+  g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED, "The stream was cancelled");
+}
+
+/* A read that waited its turn ends, unread: its stream went meanwhile. */
+static void
+read_cancelled (Entry *entry)
+{
+  g_autoptr(GError) error = NULL;
+  AtriumPullReadFunc done = g_steal_pointer (&entry->done);
+
+  set_cancelled (&error);
+  done (NULL, error, entry->user_data);
+}
+
 /* Reads waiting their turn end as cancelled (their streams are gone). */
 static void
 turns_cancel (AtriumPullStreams *self)
@@ -138,11 +155,7 @@ turns_cancel (AtriumPullStreams *self)
 
   while ((entry = g_queue_pop_head (&self->turns)) != NULL)
     {
-      g_autoptr(GError) error = g_error_new_literal (ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
-                                                     "The stream was cancelled");
-      AtriumPullReadFunc done = g_steal_pointer (&entry->done);
-
-      done (NULL, error, entry->user_data);
+      read_cancelled (entry);
       entry_unref (entry);
     }
 }
@@ -241,8 +254,7 @@ read_done_cb (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_clear_error (&error);
-          g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
-                               "The stream was cancelled");
+          set_cancelled (&error);
         }
       else
         {
@@ -254,8 +266,7 @@ read_done_cb (GObject      *source,
         }
     }
   else if (entry->owner == NULL)
-    g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
-                         "The stream was cancelled");
+    set_cancelled (&error);
   else if (entry->remaining >= 0 && n < entry->max)
     /* read_all gives fewer bytes than asked only at the end. */
     g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_FAILED,
@@ -300,11 +311,7 @@ next_turn (AtriumPullStreams *self)
 
       if (next->owner == NULL)
         {
-          g_autoptr(GError) error = g_error_new_literal (ATRIUM_ERROR, ATRIUM_ERROR_CANCELLED,
-                                                         "The stream was cancelled");
-          AtriumPullReadFunc done = g_steal_pointer (&next->done);
-
-          done (NULL, error, next->user_data);
+          read_cancelled (next);
         }
       else
         read_start (self, next);
