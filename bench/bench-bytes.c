@@ -96,8 +96,16 @@ static void
 echo_cb (AtriumCall *call,
          gpointer    user_data)
 {
-  JsonNode *arg = atrium_call_get_arg (call, 0);
+  g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, NULL);
+  JsonNode *arg;
 
+  /* Bytes as bytes: reading them as JSON would make their base64. */
+  if (bytes != NULL)
+    {
+      atrium_call_return_bytes (call, bytes);
+      return;
+    }
+  arg = atrium_call_get_arg (call, 0);
   atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
 }
 

@@ -674,11 +674,11 @@ start_call (AtriumBridge             *self,
             WebKitScriptMessageReply *reply,
             JSCContext               *context,
             WebKitUserMessage        *user_message,
-            GHashTable               *arg_parts,
+            AtriumBytesParts         *arg_parts,
             gboolean                  has_streams,
             GError                  **error)
 {
-  g_autoptr(GHashTable) owned_parts = arg_parts;
+  g_autoptr(AtriumBytesParts) owned_parts = arg_parts;
   g_autoptr(JsonNode) owned = message;
   g_autoptr(AtriumMethod) method = NULL;
   const char *name;
@@ -896,7 +896,7 @@ on_user_message_cb (WebKitWebView     *view,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) message = NULL;
-  g_autoptr(GHashTable) arg_parts = NULL;
+  g_autoptr(AtriumBytesParts) arg_parts = NULL;
 
   if (g_strcmp0 (webkit_user_message_get_name (user_message), ATRIUM_WIRE_CALL) != 0)
     return FALSE;

@@ -42,17 +42,29 @@ JsonNode *_atrium_bytes_parse_full (const char    *text,
 gboolean  _atrium_node_get_stream_ref (JsonNode    *node,
                                        const char **key,
                                        guint64     *size);
-JsonNode *_atrium_bytes_parse_parts (const char  *json,
-                                     gsize        length,
-                                     guint        max_depth,
-                                     GPtrArray   *parts,
-                                     GHashTable  *known,
-                                     GError     **error);
-GHashTable *_atrium_bytes_known_new (void);
-guint     _atrium_bytes_write_parts (GString    *out,
-                                     JsonNode   *node,
-                                     GPtrArray  *parts,
-                                     GHashTable *known);
+/* The binary values of a message that came as bytes: see
+ * _atrium_bytes_parse_parts(). */
+typedef struct _AtriumBytesParts AtriumBytesParts;
+JsonNode *_atrium_bytes_parse_parts (const char        *json,
+                                     gsize              length,
+                                     guint              max_depth,
+                                     GPtrArray         *bytes,
+                                     AtriumBytesParts **parts,
+                                     GError           **error);
+void      _atrium_bytes_parts_note_args (AtriumBytesParts *parts,
+                                         JsonArray        *args);
+GBytes   *_atrium_bytes_parts_get_arg (AtriumBytesParts *parts,
+                                       guint             index);
+void      _atrium_bytes_parts_reveal  (AtriumBytesParts *parts);
+GBytes   *_atrium_bytes_parts_lookup  (AtriumBytesParts *parts,
+                                       JsonNode         *member);
+AtriumBytesParts *_atrium_bytes_parts_ref   (AtriumBytesParts *parts);
+void              _atrium_bytes_parts_unref (AtriumBytesParts *parts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtriumBytesParts, _atrium_bytes_parts_unref)
+guint     _atrium_bytes_write_parts (GString          *out,
+                                     JsonNode         *node,
+                                     GPtrArray        *parts,
+                                     AtriumBytesParts *known);
 guint     _atrium_bytes_write      (GString       *out,
                                     JsonNode      *node);
 

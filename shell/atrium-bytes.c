@@ -426,58 +426,188 @@ bad:
   return FALSE;
 }
 
-/**
- * _atrium_bytes_parse_parts:
- * @json: a message's JSON, binary values replaced by their markers
- * @parts: (element-type GBytes): the binary values, which the caller
- *   counted against the message limit already
- * @known: (nullable) (element-type JsonNode GBytes): where each marker's
- *   member goes (sealed, with a reference), with its value's bytes
- *
- * _atrium_bytes_parse() for a message whose binary values came apart from
- * its JSON, as bytes (the web process extension's messages): the markers
- * are checked as for one with base64, and each is given its value's
- * base64. @known then lets the bytes be read back without decoding it
- * (atrium_call_get_bytes(), and a result that holds an argument's binary
- * value); the member is sealed so that the two cannot disagree.
- *
- * Returns: (transfer full) (nullable): the JSON value, or %NULL with @error
- *   set to %ATRIUM_ERROR_BAD_ARGS
- */
-JsonNode *
-_atrium_bytes_parse_parts (const char  *json,
-                           gsize        length,
-                           guint        max_depth,
-                           GPtrArray   *parts,
-                           GHashTable  *known,
-                           GError     **error)
+struct _AtriumBytesParts
 {
-  g_autoptr(GPtrArray) marked = g_ptr_array_new ();
-  g_autoptr(JsonNode) root = NULL;
+  gatomicrefcount  ref_count;
+  GPtrArray       *bytes;    /* GBytes, in the page's numbering */
+  GPtrArray       *marked;   /* JsonObject, the markers, each with a reference */
+  GArray          *args;     /* gint: a top-level argument's value, or -1 */
+  GHashTable      *known;    /* member → GBytes, once revealed */
+  gsize            revealed; /* g_once_init_enter() */
+};
 
-  root = _atrium_json_parse_marked (json, length, max_depth, ATRIUM_BYTES_KEY, marked, error);
-  if (root == NULL || !check_markers (marked, parts->len, error))
-    return NULL;
-
+/* Gives each marker its value's base64, as a sealed member, and, with
+ * @known, notes the member's bytes. */
+static void
+reveal (GPtrArray  *marked,
+        GPtrArray  *bytes,
+        GHashTable *known)
+{
   for (guint i = 0; i < marked->len; i++)
     {
       JsonObject *object = g_ptr_array_index (marked, i);
-      gint64 n = json_object_get_int_member (object, ATRIUM_BYTES_KEY);
+      GBytes *value = g_ptr_array_index (bytes, json_object_get_int_member (object,
+                                                                            ATRIUM_BYTES_KEY));
+      g_autofree char *base64 = NULL;
       gconstpointer data;
       gsize size;
-      g_autofree char *base64 = NULL;
       JsonNode *member;
 
-      data = g_bytes_get_data (g_ptr_array_index (parts, n), &size);
+      data = g_bytes_get_data (value, &size);
       base64 = _atrium_base64_encode (data, size, NULL);
       member = json_node_init_string (json_node_alloc (), base64);
       json_node_seal (member);
       json_object_set_member (object, ATRIUM_BYTES_KEY, member);
       if (known != NULL)
-        g_hash_table_insert (known, json_node_ref (member),
-                             g_bytes_ref (g_ptr_array_index (parts, n)));
+        g_hash_table_insert (known, json_node_ref (member), g_bytes_ref (value));
     }
+}
+
+/**
+ * _atrium_bytes_parse_parts:
+ * @json: a message's JSON, binary values replaced by their markers
+ * @bytes: (element-type GBytes): the binary values, which the caller
+ *   counted against the message limit already
+ * @parts: (out) (optional) (transfer full): the values, to reveal later
+ *
+ * _atrium_bytes_parse() for a message whose binary values came apart from
+ * its JSON, as bytes (the web process extension's messages): the markers
+ * are checked as for one with base64. Without @parts each is given its
+ * value's base64 now. With @parts the markers keep the page's index until
+ * _atrium_bytes_parts_reveal(): base64 costs more than the rest of a
+ * large value's way through, and a method that takes its bytes with
+ * atrium_call_get_bytes() never needs it.
+ *
+ * Returns: (transfer full) (nullable): the JSON value, or %NULL with @error
+ *   set to %ATRIUM_ERROR_BAD_ARGS
+ */
+JsonNode *
+_atrium_bytes_parse_parts (const char        *json,
+                           gsize              length,
+                           guint              max_depth,
+                           GPtrArray         *bytes,
+                           AtriumBytesParts **parts,
+                           GError           **error)
+{
+  g_autoptr(GPtrArray) marked = g_ptr_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  AtriumBytesParts *deferred;
+
+  root = _atrium_json_parse_marked (json, length, max_depth, ATRIUM_BYTES_KEY, marked, error);
+  if (root == NULL || !check_markers (marked, bytes->len, error))
+    return NULL;
+  if (parts == NULL)
+    {
+      reveal (marked, bytes, NULL);
+      return g_steal_pointer (&root);
+    }
+
+  deferred = g_new0 (AtriumBytesParts, 1);
+  g_atomic_ref_count_init (&deferred->ref_count);
+  deferred->bytes = g_ptr_array_ref (bytes);
+  deferred->marked = g_ptr_array_new_full (marked->len, (GDestroyNotify) json_object_unref);
+  for (guint i = 0; i < marked->len; i++)
+    g_ptr_array_add (deferred->marked, json_object_ref (g_ptr_array_index (marked, i)));
+  deferred->args = g_array_new (FALSE, FALSE, sizeof (gint));
+  deferred->known = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
+                                           (GDestroyNotify) g_bytes_unref);
+  *parts = deferred;
   return g_steal_pointer (&root);
+}
+
+/**
+ * _atrium_bytes_parts_note_args:
+ * @args: the call's arguments, from the tree @parts came with
+ *
+ * Notes which top-level arguments are binary values, before anyone else
+ * has the tree, so that _atrium_bytes_parts_get_arg() never reads it.
+ */
+void
+_atrium_bytes_parts_note_args (AtriumBytesParts *parts,
+                               JsonArray        *args)
+{
+  g_return_if_fail (parts->args->len == 0);
+
+  for (guint i = 0; i < json_array_get_length (args); i++)
+    {
+      JsonNode *node = json_array_get_element (args, i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      gint index = -1;
+
+      /* check_markers() made every object that has the name a marker. */
+      if (object != NULL && json_object_has_member (object, ATRIUM_BYTES_KEY))
+        index = json_object_get_int_member (object, ATRIUM_BYTES_KEY);
+      g_array_append_val (parts->args, index);
+    }
+}
+
+/**
+ * _atrium_bytes_parts_get_arg:
+ *
+ * Returns: (transfer full) (nullable): the bytes of top-level argument
+ *   @index, or %NULL when it is not a binary value; the tree is not read
+ */
+GBytes *
+_atrium_bytes_parts_get_arg (AtriumBytesParts *parts,
+                             guint             index)
+{
+  gint k;
+
+  if (index >= parts->args->len || (k = g_array_index (parts->args, gint, index)) < 0)
+    return NULL;
+  return g_bytes_ref (g_ptr_array_index (parts->bytes, k));
+}
+
+/**
+ * _atrium_bytes_parts_reveal:
+ *
+ * Gives every marker its base64 (once, whichever thread asks first; the
+ * others wait for it): what the tree must hold before anyone reads it as
+ * JSON.
+ */
+void
+_atrium_bytes_parts_reveal (AtriumBytesParts *parts)
+{
+  if (g_once_init_enter (&parts->revealed))
+    {
+      reveal (parts->marked, parts->bytes, parts->known);
+      g_once_init_leave (&parts->revealed, 1);
+    }
+}
+
+/**
+ * _atrium_bytes_parts_lookup:
+ * @member: a marker's member
+ *
+ * Returns: (transfer none) (nullable): @member's bytes, when it is one of
+ *   the revealed members (sealed, so its base64 still says these bytes)
+ */
+GBytes *
+_atrium_bytes_parts_lookup (AtriumBytesParts *parts,
+                            JsonNode         *member)
+{
+  if (!g_atomic_pointer_get (&parts->revealed))
+    return NULL;
+  return g_hash_table_lookup (parts->known, member);
+}
+
+AtriumBytesParts *
+_atrium_bytes_parts_ref (AtriumBytesParts *parts)
+{
+  g_atomic_ref_count_inc (&parts->ref_count);
+  return parts;
+}
+
+void
+_atrium_bytes_parts_unref (AtriumBytesParts *parts)
+{
+  if (!g_atomic_ref_count_dec (&parts->ref_count))
+    return;
+  g_ptr_array_unref (parts->bytes);
+  g_ptr_array_unref (parts->marked);
+  g_array_unref (parts->args);
+  g_hash_table_unref (parts->known);
+  g_free (parts);
 }
 
 /**
@@ -668,22 +798,11 @@ _atrium_bytes_write (GString  *out,
 }
 
 /**
- * _atrium_bytes_known_new:
- *
- * Returns: (transfer full): an empty table for _atrium_bytes_parse_parts()
- */
-GHashTable *
-_atrium_bytes_known_new (void)
-{
-  return g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
-                                (GDestroyNotify) g_bytes_unref);
-}
-
-/**
  * _atrium_bytes_write_parts:
  * @parts: (element-type GBytes): where the binary values go, decoded
- * @known: (nullable): members whose bytes are known already (see
- *   _atrium_bytes_parse_parts()): those are not decoded
+ * @known: (nullable): a message's binary values (see
+ *   _atrium_bytes_parse_parts()): the members of those revealed are not
+ *   decoded
  *
  * _atrium_bytes_write() for the web process extension: each binary value
  * is written as the marker {"$atrium-bytes": i} and its bytes are the i-th
@@ -693,10 +812,10 @@ _atrium_bytes_known_new (void)
  *   far as it got) when one of them is not valid base64
  */
 guint
-_atrium_bytes_write_parts (GString    *out,
-                           JsonNode   *node,
-                           GPtrArray  *parts,
-                           GHashTable *known)
+_atrium_bytes_write_parts (GString          *out,
+                           JsonNode         *node,
+                           GPtrArray        *parts,
+                           AtriumBytesParts *known)
 {
   g_autoptr(GPtrArray) members = g_ptr_array_new ();
   guint n = _atrium_json_write_parts (out, node, ATRIUM_BYTES_KEY, members);
@@ -704,7 +823,7 @@ _atrium_bytes_write_parts (GString    *out,
   for (guint i = 0; i < members->len; i++)
     {
       JsonNode *member = g_ptr_array_index (members, i);
-      GBytes *bytes = known != NULL ? g_hash_table_lookup (known, member) : NULL;
+      GBytes *bytes = known != NULL ? _atrium_bytes_parts_lookup (known, member) : NULL;
       const char *text;
 
       if (bytes != NULL)

@@ -66,8 +66,9 @@ refuse (GError      **error,
  * @params: the user message's parameters (%ATRIUM_WIRE_CALL_TYPE)
  * @fds: (nullable): its file descriptors
  * @max_size: the message limit: the JSON and its binary values
- * @known: (out) (optional) (transfer full): each binary value's member
- *   with its bytes (see _atrium_bytes_parse_parts())
+ * @parts: (out) (optional) (transfer full): the binary values, their
+ *   markers not yet given base64 (see _atrium_bytes_parse_parts()); without
+ *   it they are given it now
  *
  * Checks and decodes a call that came through the web process extension,
  * in this order: the shape, the token, the sizes every part says it has
@@ -82,22 +83,22 @@ refuse (GError      **error,
  *   anything malformed (a file that is not sealed or lies about its size)
  */
 JsonNode *
-_atrium_wire_decode_call (GVariant     *params,
-                          GUnixFDList  *fds,
-                          const char   *token,
-                          gsize         max_size,
-                          guint         max_depth,
-                          GHashTable  **known,
-                          GError      **error)
+_atrium_wire_decode_call (GVariant          *params,
+                          GUnixFDList       *fds,
+                          const char        *token,
+                          gsize              max_size,
+                          guint              max_depth,
+                          AtriumBytesParts **parts,
+                          GError           **error)
 {
   g_autoptr(GVariant) token_bytes = NULL;
   g_autoptr(GVariant) body_part = NULL;
   g_autoptr(GVariant) parts_variant = NULL;
-  g_autoptr(GPtrArray) parts = NULL;
+  g_autoptr(GPtrArray) values = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GHashTable) known_parts = NULL;
+  g_autoptr(AtriumBytesParts) deferred = NULL;
   const char *token_data;
   gsize token_length, n_parts, json_length;
   guint64 size, total;
@@ -137,7 +138,7 @@ _atrium_wire_decode_call (GVariant     *params,
   body = _atrium_wire_part_read (body_part, fds, &local_error);
   if (body == NULL)
     return refuse (error, ATRIUM_ERROR_BAD_ARGS, local_error->message);
-  parts = g_ptr_array_new_full (n_parts, (GDestroyNotify) g_bytes_unref);
+  values = g_ptr_array_new_full (n_parts, (GDestroyNotify) g_bytes_unref);
   for (gsize i = 0; i < n_parts; i++)
     {
       g_autoptr(GVariant) part = g_variant_get_child_value (parts_variant, i);
@@ -145,19 +146,23 @@ _atrium_wire_decode_call (GVariant     *params,
 
       if (bytes == NULL)
         return refuse (error, ATRIUM_ERROR_BAD_ARGS, local_error->message);
-      g_ptr_array_add (parts, bytes);
+      g_ptr_array_add (values, bytes);
     }
 
   /* The envelope and the argument list are two levels of their own, as
    * in _atrium_bridge_decode(). */
   json_length = g_bytes_get_size (body);
-  known_parts = known != NULL ? _atrium_bytes_known_new () : NULL;
   root = _atrium_bytes_parse_parts (g_bytes_get_data (body, NULL), json_length,
-                                    MIN (max_depth, G_MAXUINT - 2) + 2, parts, known_parts, error);
+                                    MIN (max_depth, G_MAXUINT - 2) + 2, values,
+                                    parts != NULL ? &deferred : NULL, error);
   if (root == NULL || !_atrium_call_message_check (root, error))
     return NULL;
-  if (known != NULL)
-    *known = g_steal_pointer (&known_parts);
+  if (parts != NULL)
+    {
+      _atrium_bytes_parts_note_args (deferred,
+                                     json_array_get_array_element (json_node_get_array (root), 1));
+      *parts = g_steal_pointer (&deferred);
+    }
   return g_steal_pointer (&root);
 
 too_large:

@@ -3,6 +3,7 @@
 #include <webkit/webkit.h>
 
 #include "atrium-call.h"
+#include "atrium-bytes-private.h"
 #include "atrium-channel-private.h"
 #include "atrium-media-server-private.h"
 #include "atrium-pool-private.h"
@@ -39,8 +40,9 @@ struct _AtriumCall
   AtriumMediaServer *media;       /* set before dispatch, read-only after: uploads */
   gboolean         has_streams;   /* the arguments name streams; likewise */
   gboolean         by_extension;  /* came through the web process extension; likewise */
-  GHashTable      *arg_parts;     /* by_extension: the arguments' binary values, member
-                                   * node → GBytes (_atrium_bytes_parse_parts()); likewise */
+  AtriumBytesParts *arg_parts;    /* by_extension: the arguments' binary values, revealed
+                                   * when the arguments are read as JSON
+                                   * (_atrium_bytes_parse_parts()); likewise */
   GHashTable      *in_streams;    /* argument node → the stream handed out, under
                                    * atrium-call.c's streams_lock */
   GInputStream    *stream;        /* a stream result (atrium_call_return_stream()) */

@@ -265,7 +265,7 @@ atrium_call_unref (AtriumCall *call)
   if (call->result != NULL)
     g_string_free (g_steal_pointer (&call->result), TRUE);
   g_clear_pointer (&call->result_parts, g_ptr_array_unref);
-  g_clear_pointer (&call->arg_parts, g_hash_table_unref);
+  g_clear_pointer (&call->arg_parts, _atrium_bytes_parts_unref);
   g_clear_error (&call->error);
   /* A stream result the page never got (the call was cancelled, or its
    * window closed): the app learns it from the stream's close. */
@@ -318,6 +318,9 @@ JsonArray *
 atrium_call_get_args (AtriumCall *call)
 {
   g_return_val_if_fail (call != NULL, NULL);
+
+  if (call->arg_parts != NULL)
+    _atrium_bytes_parts_reveal (call->arg_parts);
   return call->args;
 }
 
@@ -343,6 +346,8 @@ atrium_call_get_arg (AtriumCall *call,
 
   if (index >= json_array_get_length (call->args))
     return NULL;
+  if (call->arg_parts != NULL)
+    _atrium_bytes_parts_reveal (call->arg_parts);
   return json_array_get_element (call->args, index);
 }
 
@@ -540,7 +545,7 @@ get_bytes (AtriumCall  *call,
   if (call->arg_parts != NULL && atrium_node_holds_bytes (node))
     {
       JsonNode *member = json_object_get_member (json_node_get_object (node), ATRIUM_BYTES_KEY);
-      GBytes *bytes = g_hash_table_lookup (call->arg_parts, member);
+      GBytes *bytes = _atrium_bytes_parts_lookup (call->arg_parts, member);
 
       if (bytes != NULL)
         return g_bytes_ref (bytes);
@@ -593,10 +598,15 @@ atrium_call_get_bytes (AtriumCall  *call,
                        GError     **error)
 {
   JsonNode *node;
+  GBytes *bytes;
 
   g_return_val_if_fail (call != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* Through the extension, without giving the arguments their base64. */
+  if (call->arg_parts != NULL
+      && (bytes = _atrium_bytes_parts_get_arg (call->arg_parts, index)) != NULL)
+    return bytes;
   node = atrium_call_get_arg (call, index);
   if (!atrium_node_holds_bytes (node))
     {
@@ -701,14 +711,23 @@ atrium_call_get_stream (AtriumCall  *call,
   const char *key;
   guint64 size;
   GInputStream *stream = NULL;
+  GBytes *parts_bytes;
 
   g_return_val_if_fail (call != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* Through the extension, without giving the arguments their base64. */
+  if (call->arg_parts != NULL
+      && (parts_bytes = _atrium_bytes_parts_get_arg (call->arg_parts, index)) != NULL)
+    {
+      stream = g_memory_input_stream_new_from_bytes (parts_bytes);
+      g_bytes_unref (parts_bytes);
+      return stream;
+    }
   node = atrium_call_get_arg (call, index);
   if (atrium_node_holds_bytes (node))
     {
-      g_autoptr(GBytes) bytes = atrium_bytes_node_get_bytes (node, error);
+      g_autoptr(GBytes) bytes = get_bytes (call, node, error);
 
       return bytes != NULL ? g_memory_input_stream_new_from_bytes (bytes) : NULL;
     }

@@ -105,7 +105,7 @@ test_round_trip (void)
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GBytes) small = NULL;
   g_autoptr(GBytes) large = NULL;
-  g_autoptr(GHashTable) known = NULL;
+  g_autoptr(AtriumBytesParts) known = NULL;
   g_autoptr(GPtrArray) result_parts =
     g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GString) result = g_string_new (NULL);
@@ -128,6 +128,21 @@ test_round_trip (void)
   g_assert_nonnull (node);
 
   args = json_array_get_array_element (json_node_get_array (node), 1);
+
+  /* Until the tree is read as JSON, the markers keep the page's index and
+   * the bytes come without base64. */
+  member = json_object_get_member (json_node_get_object (json_array_get_element (args, 1)),
+                                   ATRIUM_BYTES_KEY);
+  g_assert_cmpint (json_node_get_int (member), ==, 1);
+  g_assert_false (atrium_node_holds_bytes (json_array_get_element (args, 1)));
+  g_assert_null (_atrium_bytes_parts_lookup (known, member));
+  large = _atrium_bytes_parts_get_arg (known, 1);
+  g_assert_cmpuint (g_bytes_get_size (large), ==, ATRIUM_WIRE_INLINE_MAX);
+  g_clear_pointer (&large, g_bytes_unref);
+  g_assert_null (_atrium_bytes_parts_get_arg (known, 2));
+
+  _atrium_bytes_parts_reveal (known);
+  _atrium_bytes_parts_reveal (known);
   small = atrium_bytes_node_get_bytes (json_array_get_element (args, 0), &error);
   g_assert_no_error (error);
   g_assert_cmpmem (g_bytes_get_data (small, NULL), g_bytes_get_size (small), "\x01\x02\x03", 3);
@@ -139,15 +154,14 @@ test_round_trip (void)
 
   /* Each value's member is sealed and its bytes known: a result that holds
    * it (a copy of the argument shares it) goes back without a decode. */
-  g_assert_cmpuint (g_hash_table_size (known), ==, 2);
   member = json_object_get_member (json_node_get_object (json_array_get_element (args, 1)),
                                    ATRIUM_BYTES_KEY);
   g_assert_true (json_node_is_immutable (member));
-  g_assert_true (g_bytes_equal (g_hash_table_lookup (known, member), large));
+  g_assert_true (g_bytes_equal (_atrium_bytes_parts_lookup (known, member), large));
   copy = json_node_copy (json_array_get_element (args, 1));
   g_assert_cmpuint (_atrium_bytes_write_parts (result, copy, result_parts, known), ==, 1);
   g_assert_cmpstr (result->str, ==, "{\"$atrium-bytes\":0}");
-  g_assert_true (g_ptr_array_index (result_parts, 0) == g_hash_table_lookup (known, member));
+  g_assert_true (g_ptr_array_index (result_parts, 0) == _atrium_bytes_parts_lookup (known, member));
 
   /* The threshold: below it inline, from it a memfd. */
   for (gsize size = ATRIUM_WIRE_INLINE_MAX - 1; size <= ATRIUM_WIRE_INLINE_MAX; size++)
@@ -167,6 +181,63 @@ test_round_trip (void)
       g_assert_no_error (error);
       g_assert_cmpmem (g_bytes_get_data (back, NULL), g_bytes_get_size (back), data, size);
     }
+}
+
+static gpointer
+reveal_thread (gpointer data)
+{
+  _atrium_bytes_parts_reveal (data);
+  return NULL;
+}
+
+/* The markers are given their base64 once, whichever of several threads
+ * asks first, and a top-level argument's bytes are found by the page's
+ * index, whatever order the markers come in. */
+static void
+test_deferred (void)
+{
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) message = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(AtriumBytesParts) parts = NULL;
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  GThread *threads[4];
+  GVariant *values[2];
+  JsonArray *args;
+
+  g_test_summary ("Deferred base64: arguments found by index before, members sealed and "
+                  "known after, made once under concurrent readers");
+
+  values[0] = _atrium_wire_part_new ("\x01\x02\x03", 3, fds, &error);
+  values[1] = fd_part (fds, memfd_of (4 * ATRIUM_WIRE_INLINE_MAX, 0x5a, ATRIUM_WIRE_SEALS),
+                       4 * ATRIUM_WIRE_INLINE_MAX);
+  message = call_message (token, "[\"echo\",[\"x\",{\"$atrium-bytes\":1},"
+                          "{\"n\":{\"$atrium-bytes\":0}}],7]", values, 2);
+  node = _atrium_wire_decode_call (message, fds, token, 1 << 20, 64, &parts, &error);
+  g_assert_no_error (error);
+  args = json_array_get_array_element (json_node_get_array (node), 1);
+
+  g_assert_null (_atrium_bytes_parts_get_arg (parts, 0));
+  first = _atrium_bytes_parts_get_arg (parts, 1);
+  g_assert_cmpuint (g_bytes_get_size (first), ==, 4 * ATRIUM_WIRE_INLINE_MAX);
+  g_assert_null (_atrium_bytes_parts_get_arg (parts, 2));
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("reveal", reveal_thread, parts);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+
+  g_assert_true (atrium_node_holds_bytes (json_array_get_element (args, 1)));
+  second = atrium_bytes_node_get_bytes (
+    json_object_get_member (json_node_get_object (json_array_get_element (args, 2)), "n"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (second, NULL), g_bytes_get_size (second), "\x01\x02\x03", 3);
+  g_assert_true (_atrium_bytes_parts_lookup (parts, json_object_get_member (
+    json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY)) != NULL);
+  g_assert_true (g_bytes_equal (first, _atrium_bytes_parts_lookup (parts, json_object_get_member (
+    json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY))));
 }
 
 static void
@@ -455,6 +526,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/atrium/wire/round-trip", test_round_trip);
+  g_test_add_func ("/atrium/wire/deferred", test_deferred);
   g_test_add_func ("/atrium/wire/token", test_token);
   g_test_add_func ("/atrium/wire/memfd-checks", test_memfd_checks);
   g_test_add_func ("/atrium/wire/limits", test_limits);
