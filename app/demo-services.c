@@ -19,8 +19,9 @@ echo_cb (AtriumCall *call,
       atrium_call_return_bytes (call, bytes);
       return;
     }
+  /* The argument itself, not a copy: it is written out before it goes. */
   arg = atrium_call_get_arg (call, 0);
-  atrium_call_return_value (call, arg != NULL ? json_node_copy (arg) : NULL);
+  atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
 }
 
 static void
