@@ -3,7 +3,9 @@
 /* A second X client for test-drop: a window titled "atrium-drag-source"
  * whose whole area starts a drag of the files named on the command line
  * (a GdkFileList, offered over XDND as a file manager does), or with
- * --text, of its first argument as plain text. It stays until killed. */
+ * --text, of its first argument as plain text. It says on its stderr when
+ * its window is ready to be pressed on, and when a drag begins and ends. It
+ * stays until killed. */
 
 static GdkContentProvider *content;
 
@@ -31,6 +33,18 @@ drag_end_cb (GtkDragSource *source,
              gpointer       user_data)
 {
   g_printerr ("drag-source: drag ended\n");
+}
+
+/* Laid out and drawn once: a press now lands on the area. Before that
+ * the window can already be mapped with its child not yet given a size, and
+ * GTK, which handles input before it lays out, then gives the press to the
+ * window, not to the drag source: no drag ever begins. */
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  g_printerr ("drag-source: ready\n");
+  g_signal_handlers_disconnect_by_func (clock, after_paint_cb, user_data);
 }
 
 int
@@ -68,6 +82,8 @@ main (int   argc,
   gtk_widget_add_controller (area, GTK_EVENT_CONTROLLER (source));
   gtk_window_set_child (GTK_WINDOW (window), area);
   gtk_window_present (GTK_WINDOW (window));
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
+                    G_CALLBACK (after_paint_cb), NULL);
 
   while (TRUE)
     g_main_context_iteration (NULL, TRUE);

@@ -118,11 +118,12 @@ window_has_drop (gpointer data)
   return gtk_drop_target_get_current_drop (data) != NULL;
 }
 
-/* What the drag source says on its stderr (drag-source.c): whether its drag
- * began. */
+/* What the drag source says on its stderr (drag-source.c): whether its
+ * window is ready for a press, and whether its drag began. */
 typedef struct
 {
   GDataInputStream *lines;
+  gboolean          ready;    /* its window is laid out and drawn */
   gboolean          began;
   gboolean          ended;    /* its stderr closed: it exited */
 } SourceLog;
@@ -131,6 +132,12 @@ static void
 source_log_clear (SourceLog *log)
 {
   g_clear_object (&log->lines);
+}
+
+static gboolean
+source_ready (gpointer data)
+{
+  return ((SourceLog *) data)->ready;
 }
 
 static gboolean
@@ -156,6 +163,10 @@ drag_onto (GSubprocess  *source,
   guint step = 0;
 
   src = g_strdup_printf ("%lu", desktop_wait_window ("atrium-drag-source"));
+  /* Mapped is not enough: a press before the source's first frame goes to
+   * its window, not to its drag source, and the drag never begins. */
+  harness_wait_for (source_ready, g_object_get_data (G_OBJECT (source), "log"),
+                    "the drag source to lay out and draw its window");
   /* Moved for good before the pointer goes anywhere: the window manager
    * moves a window when it gets to it, and a pointer placed relative to
    * where the source was would press beside it once it moved (under load,
@@ -241,6 +252,8 @@ source_line_cb (GObject      *stream,
       return;
     }
   g_printerr ("%s\n", line);
+  if (strcmp (line, "drag-source: ready") == 0)
+    log->ready = TRUE;
   if (strcmp (line, "drag-source: drag began") == 0)
     log->began = TRUE;
   g_data_input_stream_read_line_async (log->lines, G_PRIORITY_DEFAULT, NULL, source_line_cb, log);
