@@ -121,15 +121,13 @@ bench_self_kb (const char *field)
   return status_kb (getpid (), field);
 }
 
-/* @field of every WebKitWebProcess below this process, summed, in KiB. */
-gsize
-bench_web_process_kb (const char *field)
+/* Every process's parent, and which are web processes. */
+static void
+read_processes (GHashTable *parent,
+                GArray     *web)
 {
   g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
-  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
-  g_autoptr(GArray) web = g_array_new (FALSE, FALSE, sizeof (int));
   const char *entry;
-  gsize total = 0;
 
   while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
     {
@@ -145,17 +143,84 @@ bench_web_process_kb (const char *field)
       if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
         continue;
       g_hash_table_insert (parent, GINT_TO_POINTER (pid), GINT_TO_POINTER (ppid));
-      if (strstr (stat, "(WebKitWebProces") != NULL)
+      if (web != NULL && strstr (stat, "(WebKitWebProces") != NULL)
         g_array_append_val (web, pid);
     }
-  for (guint i = 0; i < web->len; i++)
-    {
-      int pid = g_array_index (web, int, i), p = pid;
+}
 
-      while (p > 1 && p != getpid ())
-        p = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (p)));
-      if (p == getpid ())
-        total += status_kb (pid, field);
+static gboolean
+is_below_self (GHashTable *parent,
+               int         pid)
+{
+  while (pid > 1 && pid != getpid ())
+    pid = GPOINTER_TO_INT (g_hash_table_lookup (parent, GINT_TO_POINTER (pid)));
+  return pid == getpid ();
+}
+
+/* @field of every WebKitWebProcess below this process, summed, in KiB. */
+gsize
+bench_web_process_kb (const char *field)
+{
+  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
+  g_autoptr(GArray) web = g_array_new (FALSE, FALSE, sizeof (int));
+  gsize total = 0;
+
+  read_processes (parent, web);
+  for (guint i = 0; i < web->len; i++)
+    if (is_below_self (parent, g_array_index (web, int, i)))
+      total += status_kb (g_array_index (web, int, i), field);
+  return total;
+}
+
+/**
+ * bench_process_tree:
+ *
+ * Returns: (transfer full) (element-type int): this process and every
+ *   process below it (WebKit's web, network and GPU processes), for
+ *   bench_cpu_ms(); taken before a measurement, not during it
+ */
+GArray *
+bench_process_tree (void)
+{
+  g_autoptr(GHashTable) parent = g_hash_table_new (NULL, NULL);
+  GArray *tree = g_array_new (FALSE, FALSE, sizeof (int));
+  GHashTableIter iter;
+  gpointer pid;
+
+  read_processes (parent, NULL);
+  g_hash_table_iter_init (&iter, parent);
+  while (g_hash_table_iter_next (&iter, &pid, NULL))
+    {
+      int below = GPOINTER_TO_INT (pid);
+
+      if (is_below_self (parent, below))
+        g_array_append_val (tree, below);
+    }
+  return tree;
+}
+
+/* The CPU time every thread of @tree has had, in ms: schedstat counts
+ * nanoseconds, where /proc's stat counts ticks of 10 ms. CPU time, unlike
+ * time on the clock, hardly moves when other work shares the machine. */
+double
+bench_cpu_ms (GArray *tree)
+{
+  double total = 0;
+
+  for (guint i = 0; i < tree->len; i++)
+    {
+      g_autofree char *tasks = g_strdup_printf ("/proc/%d/task", g_array_index (tree, int, i));
+      g_autoptr(GDir) dir = g_dir_open (tasks, 0, NULL);
+      const char *task;
+
+      while (dir != NULL && (task = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (tasks, task, "schedstat", NULL);
+          g_autofree char *text = NULL;
+
+          if (g_file_get_contents (path, &text, NULL, NULL))
+            total += g_ascii_strtod (text, NULL) / 1e6;
+        }
     }
   return total;
 }

@@ -83,6 +83,9 @@ typedef struct
   WebKitWebView  *script_view;  /* the script app's */
   const Scenario *scenario;
   gboolean        script;       /* the optimized side is the script path */
+  double         *cpu_ms[2];    /* per round, warm-up first: the floor's, the call's
+                                 * CPU ms per call */
+  guint           n_cpu[2];
 } Round;
 
 static double
@@ -103,11 +106,16 @@ run_round (gboolean optimized,
 {
   Round *round = user_data;
   const Scenario *s = round->scenario;
+  g_autoptr(GArray) tree = bench_process_tree ();
+  double cpu = bench_cpu_ms (tree), ms;
 
   if (!optimized)
-    return run_js (round->floor_view, s->binary ? "floorBytes" : "floorText", s);
-  return run_js (round->script ? round->script_view : round->floor_view,
+    ms = run_js (round->floor_view, s->binary ? "floorBytes" : "floorText", s);
+  else
+    ms = run_js (round->script ? round->script_view : round->floor_view,
                  s->binary ? "callBytes" : "callText", s);
+  round->cpu_ms[optimized][round->n_cpu[optimized]++] = (bench_cpu_ms (tree) - cpu) / s->calls;
+  return ms;
 }
 
 static void
@@ -210,8 +218,10 @@ main (int   argc,
 
   printf ("# bench-transport: round trips through echo, %u rounds, medians\n", rounds);
   printf ("# baseline: WebKitGTK's bytes floor (strings as they are, Uint8Arrays as base64)\n");
-  printf ("%-20s %-10s %12s %12s %10s %10s %8s\n", "scenario", "path", "floor ms", "call ms",
-          "floor MB/s", "call MB/s", "ratio");
+  printf ("# cpu: CPU ms per call of this process and every process below it (all threads),\n"
+          "# which other work on the machine moves much less than the clock\n");
+  printf ("%-20s %-10s %12s %12s %10s %10s %8s %10s %10s %8s\n", "scenario", "path", "floor ms",
+          "call ms", "floor MB/s", "call MB/s", "ratio", "floor cpu", "call cpu", "cpu ratio");
 
   for (gsize i = 0; i < G_N_ELEMENTS (scenarios); i++)
     for (int script = 0; script < 2; script++)
@@ -221,17 +231,23 @@ main (int   argc,
         const char *only = g_getenv ("ATRIUM_BENCH_ONLY");
         g_autofree double *base_ms = g_new (double, rounds);
         g_autofree double *call_ms = g_new (double, rounds);
+        /* The first of each is bench_alternate()'s warm-up round. */
+        g_autofree double *base_cpu = g_new (double, rounds + 1);
+        g_autofree double *call_cpu = g_new (double, rounds + 1);
         g_autofree char *name = g_strdup_printf ("%s through the %s", s->name, path);
-        double b, a;
+        double b, a, bc, ac;
 
         if (only != NULL && strstr (s->name, only) == NULL)
           continue;
         bench_alternate (rounds, run_round,
-                         &(Round) { web_view, script_view, s, script }, base_ms, call_ms);
+                         &(Round) { web_view, script_view, s, script, { base_cpu, call_cpu } },
+                         base_ms, call_ms);
         b = bench_median (base_ms, rounds);
         a = bench_median (call_ms, rounds);
-        printf ("%-20s %-10s %12.3f %12.3f %10.1f %10.1f %7.3fx\n", s->name, path, b, a,
-                s->size / 1e3 / b, s->size / 1e3 / a, a / b);
+        bc = bench_median (base_cpu + 1, rounds);
+        ac = bench_median (call_cpu + 1, rounds);
+        printf ("%-20s %-10s %12.3f %12.3f %10.1f %10.1f %7.3fx %10.3f %10.3f %7.3fx\n", s->name,
+                path, b, a, s->size / 1e3 / b, s->size / 1e3 / a, a / b, bc, ac, ac / bc);
         bench_results_add ("e2e", name, BENCH_KIND_INFO,
                            s->binary ? "base64 over the bytes floor" : "the bytes floor",
                            script ? "atrium.call (script messages)"
