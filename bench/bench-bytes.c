@@ -92,24 +92,6 @@ run_round (gboolean optimized,
   return bench_run_js (round->web_view, body) / s->calls;
 }
 
-static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, NULL);
-  JsonNode *arg;
-
-  /* Bytes as bytes: reading them as JSON would make their base64. */
-  if (bytes != NULL)
-    {
-      atrium_call_return_bytes (call, bytes);
-      return;
-    }
-  /* The argument itself, not a copy: it is written out before it goes. */
-  arg = atrium_call_get_arg (call, 0);
-  atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -138,7 +120,7 @@ main (int   argc,
 
   app = atrium_app_new ("dev.atrium.BenchBytes", G_APPLICATION_NON_UNIQUE);
   atrium_app_set_assets (app, assets);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo", bench_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   window = atrium_window_new (app);

@@ -55,24 +55,6 @@ floor_message_cb (WebKitUserContentManager *manager,
   return TRUE;
 }
 
-static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, NULL);
-  JsonNode *arg;
-
-  /* Bytes as bytes: reading them as JSON would make their base64. */
-  if (bytes != NULL)
-    {
-      atrium_call_return_bytes (call, bytes);
-      return;
-    }
-  /* The argument itself, not a copy: it is written out before it goes. */
-  arg = atrium_call_get_arg (call, 0);
-  atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
-}
-
 typedef struct
 {
   WebKitWebView  *web_view;
@@ -139,8 +121,8 @@ main (int   argc,
 
   app = atrium_app_new ("dev.atrium.BenchCall", G_APPLICATION_NON_UNIQUE);
   atrium_app_set_assets (app, assets);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
-  atrium_app_bind (app, "echo.worker", echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "echo", bench_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo.worker", bench_echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   window = atrium_window_new (app);

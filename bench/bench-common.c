@@ -121,6 +121,25 @@ bench_self_kb (const char *field)
   return status_kb (getpid (), field);
 }
 
+/* echo, as the launcher's demo has it: the argument back, bytes as bytes. */
+void
+bench_echo_cb (AtriumCall *call,
+               gpointer    user_data)
+{
+  g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, NULL);
+  JsonNode *arg;
+
+  /* Bytes as bytes: reading them as JSON would make their base64. */
+  if (bytes != NULL)
+    {
+      atrium_call_return_bytes (call, bytes);
+      return;
+    }
+  /* The argument itself, not a copy: it is written out before it goes. */
+  arg = atrium_call_get_arg (call, 0);
+  atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
+}
+
 /* Every process's parent, and which are web processes. */
 static void
 read_processes (GHashTable *parent,

@@ -118,24 +118,6 @@ run_round (gboolean optimized,
   return ms;
 }
 
-static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
-{
-  g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, NULL);
-  JsonNode *arg;
-
-  /* Bytes as bytes: reading them as JSON would make their base64. */
-  if (bytes != NULL)
-    {
-      atrium_call_return_bytes (call, bytes);
-      return;
-    }
-  /* The argument itself, not a copy: it is written out before it goes. */
-  arg = atrium_call_get_arg (call, 0);
-  atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
-}
-
 /* The floor: the string as bytes, and back as a string made from them. */
 static gboolean
 on_floor_cb (WebKitUserContentManager *manager,
@@ -167,7 +149,7 @@ new_app (const char   *id,
   g_setenv ("ATRIUM_TRANSPORT", transport, TRUE);
   app = atrium_app_new (id, G_APPLICATION_NON_UNIQUE);
   atrium_app_set_assets (app, assets);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo", bench_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   g_application_register (G_APPLICATION (app), NULL, NULL);
   return app;
 }
