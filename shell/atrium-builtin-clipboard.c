@@ -469,7 +469,8 @@ write_image_cb (AtriumCall *call,
                 gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  GBytes *png = atrium_call_get_bytes (call, 0, &error);
+  /* atrium_clipboard_write_image_async() takes a reference of its own. */
+  g_autoptr(GBytes) png = atrium_call_get_bytes (call, 0, &error);
   GdkClipboard *clipboard;
 
   if (png == NULL)

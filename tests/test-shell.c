@@ -531,6 +531,44 @@ test_clipboard_image (void)
   harness_close (window);
 }
 
+/* How many of the extension's memfds (binary values a page sent) this
+ * process still has mapped: each call's are let go when the call is. */
+static guint
+count_bytes_mappings (void)
+{
+  g_autofree char *maps = NULL;
+  guint n = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  for (const char *p = maps; (p = strstr (p, "/memfd:atrium-bytes")) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* writeImage() keeps no reference of its own to the bytes it was given:
+ * through the extension a large argument is a mapped memfd, which would
+ * stay mapped for the life of the process, whether the image was written
+ * or refused. */
+static void
+test_clipboard_image_leak (void)
+{
+  g_autoptr(AtriumApp) app = harness_app_new_for_pages (ATRIUM_BUILTIN_ALL);
+  AtriumWindow *window;
+
+  g_test_summary ("clipboard.writeImage() lets the bytes it was given go with its call");
+
+  if (!harness_need_web_extension ())
+    return;
+  window = harness_open (app, "/index.html");
+  g_assert_cmpuint (count_bytes_mappings (), ==, 0);
+  /* 1 MiB, well past the extension's inline limit, and not a PNG. */
+  harness_assert_js (window, HARNESS_JS_CODE
+                     "return code(() => atrium.clipboard.writeImage(new Uint8Array(1 << 20)));",
+                     "\"bad-args\"");
+  g_assert_cmpuint (count_bytes_mappings (), ==, 0);
+  harness_close (window);
+}
+
 /* Another X client on the clipboard: xclip, run while the main loop runs,
  * since this process answers its selection requests. */
 typedef struct
@@ -705,6 +743,7 @@ main (int   argc,
   g_test_add_func ("/atrium/shell/open-no-handler", test_open_no_handler);
   g_test_add_func ("/atrium/shell/clipboard", test_clipboard);
   g_test_add_func ("/atrium/shell/clipboard-image", test_clipboard_image);
+  g_test_add_func ("/atrium/shell/clipboard-image-leak", test_clipboard_image_leak);
   g_test_add_func ("/atrium/shell/clipboard-x-client", test_clipboard_x_client);
 
   status = g_test_run ();
