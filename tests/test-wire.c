@@ -8,6 +8,8 @@
 
 #include "atrium-bytes-private.h"
 #include "atrium-call-message-private.h"
+#include "atrium-call-private.h"
+#include "atrium-registry-private.h"
 #include "atrium-error.h"
 #include "atrium-json-private.h"
 #include "atrium-token-private.h"
@@ -238,6 +240,104 @@ test_deferred (void)
     json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY)) != NULL);
   g_assert_true (g_bytes_equal (first, _atrium_bytes_parts_lookup (parts, json_object_get_member (
     json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY))));
+}
+
+typedef struct
+{
+  AtriumCall *call;
+  GBytes     *expected;  /* argument 1's bytes, as the page numbered them */
+} Reader;
+
+/* What app code on a worker may do with a call: each path to argument 1's
+ * bytes gives the very bytes that came, and the tree it sees is revealed. */
+static gpointer
+read_thread (gpointer data)
+{
+  Reader *reader = data;
+
+  for (guint round = 0; round < 50; round++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) direct = atrium_call_get_bytes (reader->call, 1, &error);
+      g_autoptr(GBytes) stream_bytes = NULL;
+      g_autoptr(GBytes) by_node = NULL;
+      g_autoptr(GInputStream) stream = NULL;
+      JsonNode *arg;
+
+      g_assert_no_error (error);
+      g_assert_true (direct == reader->expected);
+      if (round % 2 == 0)
+        continue;
+      arg = atrium_call_get_arg (reader->call, 1);
+      g_assert_true (atrium_node_holds_bytes (arg));
+      by_node = atrium_call_get_bytes_for_node (reader->call, arg, &error);
+      g_assert_no_error (error);
+      g_assert_true (by_node == reader->expected);
+      g_assert_null (atrium_call_get_bytes (reader->call, 0, NULL));
+      stream = atrium_call_get_stream (reader->call, 1, &error);
+      g_assert_no_error (error);
+      stream_bytes = g_input_stream_read_bytes (stream, 8 * ATRIUM_WIRE_INLINE_MAX, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_bytes_equal (stream_bytes, reader->expected));
+    }
+  return NULL;
+}
+
+static void
+nothing_cb (AtriumCall *call,
+            gpointer    user_data)
+{
+}
+
+/* A call that came through the extension, read by several threads at
+ * once through every public way to its arguments, then answered with one
+ * of them: no reader sees an index for a marker, and the answer carries
+ * the bytes that came, not a decode of their base64. */
+static void
+test_call_readers (void)
+{
+  g_autoptr(AtriumRegistry) registry = _atrium_registry_new ();
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) message = NULL;
+  AtriumBytesParts *parts = NULL;
+  JsonNode *node;
+  GVariant *values[2];
+  GThread *threads[4];
+  Reader reader;
+  AtriumCall *call;
+
+  g_test_summary ("Concurrent readers of a call through the extension see revealed arguments "
+                  "and the bytes that came");
+
+  _atrium_registry_bind (registry, "echo", nothing_cb, NULL, NULL, 0);
+  values[0] = fd_part (fds, memfd_of (4 * ATRIUM_WIRE_INLINE_MAX, 0x5a, ATRIUM_WIRE_SEALS),
+                       4 * ATRIUM_WIRE_INLINE_MAX);
+  values[1] = _atrium_wire_part_new ("\x01\x02\x03", 3, fds, &error);
+  /* The page numbered the values against the order of the text. */
+  message = call_message (token, "[\"echo\",[{\"n\":{\"$atrium-bytes\":1}},{\"$atrium-bytes\":0}],7]",
+                          values, 2);
+  node = _atrium_wire_decode_call (message, fds, token, 1 << 20, 64, &parts, &error);
+  g_assert_no_error (error);
+
+  call = _atrium_call_new (_atrium_registry_lookup (registry, "echo"), node, NULL, NULL, NULL);
+  call->by_extension = TRUE;
+  call->arg_parts = parts;
+  reader.call = call;
+  reader.expected = _atrium_bytes_parts_get_arg (parts, 1);
+  g_assert_null (_atrium_bytes_parts_get_arg (parts, 0));
+  g_assert_cmpuint (g_bytes_get_size (reader.expected), ==, 4 * ATRIUM_WIRE_INLINE_MAX);
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("reader", read_thread, &reader);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+
+  atrium_call_return_value (atrium_call_ref (call), json_node_ref (atrium_call_get_arg (call, 1)));
+  g_assert_cmpstr (call->result->str, ==, "{\"$atrium-bytes\":0}");
+  g_assert_true (g_ptr_array_index (call->result_parts, 0) == reader.expected);
+  g_bytes_unref (reader.expected);
+  atrium_call_unref (call);
 }
 
 static void
@@ -527,6 +627,7 @@ main (int   argc,
 
   g_test_add_func ("/atrium/wire/round-trip", test_round_trip);
   g_test_add_func ("/atrium/wire/deferred", test_deferred);
+  g_test_add_func ("/atrium/wire/call-readers", test_call_readers);
   g_test_add_func ("/atrium/wire/token", test_token);
   g_test_add_func ("/atrium/wire/memfd-checks", test_memfd_checks);
   g_test_add_func ("/atrium/wire/limits", test_limits);
