@@ -120,7 +120,7 @@ main (int   argc,
 
   app = atrium_app_new ("dev.atrium.BenchBytes", G_APPLICATION_NON_UNIQUE);
   atrium_app_set_assets (app, assets);
-  atrium_app_bind (app, "echo", bench_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo", bench_echo_json_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   window = atrium_window_new (app);

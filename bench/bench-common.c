@@ -140,6 +140,17 @@ bench_echo_cb (AtriumCall *call,
   atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
 }
 
+/* echo as JSON: over script messages a binary value stays the base64 it
+ * came as, where bench_echo_cb() would decode it and encode it again. */
+void
+bench_echo_json_cb (AtriumCall *call,
+                    gpointer    user_data)
+{
+  JsonNode *arg = atrium_call_get_arg (call, 0);
+
+  atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
+}
+
 /* Every process's parent, and which are web processes. */
 static void
 read_processes (GHashTable *parent,

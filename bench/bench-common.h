@@ -15,6 +15,8 @@ void    bench_add_bytes_floor (WebKitWebView *web_view);
 gsize   bench_web_process_kb (const char *field);
 void    bench_echo_cb    (AtriumCall    *call,
                           gpointer       user_data);
+void    bench_echo_json_cb (AtriumCall  *call,
+                            gpointer     user_data);
 GArray *bench_process_tree (void);
 double  bench_cpu_ms     (GArray        *tree);
 gsize   bench_self_kb    (const char    *field);
