@@ -417,8 +417,9 @@ _atrium_bridge_deliver (AtriumCall *call)
     }
   else if (call->user_message != NULL)
     {
-      wire_reply (call->user_message, ATRIUM_WIRE_REPLY_VALUE, call->result->str,
-                  call->result->len, call->result_parts);
+      wire_reply (call->user_message,
+                  call->result_is_string ? ATRIUM_WIRE_REPLY_STRING : ATRIUM_WIRE_REPLY_VALUE,
+                  call->result->str, call->result->len, call->result_parts);
     }
   else
     {

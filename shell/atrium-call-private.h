@@ -36,6 +36,8 @@ struct _AtriumCall
   GString         *result;        /* JSON text of the result, pooled */
   GPtrArray       *result_parts;  /* by_extension: the result's binary values (GBytes),
                                    * for the markers in @result */
+  gboolean         result_is_string; /* by_extension: @result is a string result's own
+                                      * UTF-8, not JSON */
   GError          *error;
   AtriumMediaServer *media;       /* set before dispatch, read-only after: uploads */
   gboolean         has_streams;   /* the arguments name streams; likewise */

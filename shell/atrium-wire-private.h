@@ -25,7 +25,8 @@ G_BEGIN_DECLS
  * The answer is the reply to that message, named ATRIUM_WIRE_REPLY, with
  * ATRIUM_WIRE_REPLY_TYPE: (kind, body, [part…]), where kind says what the
  * body is (a result, an error's {"code","message"}, a stream's
- * {"url","type","size"}) and the parts are the result's binary values, for
+ * {"url","type","size"}, or a result that is a string, as the string's own
+ * UTF-8 rather than JSON) and the parts are the result's binary values, for
  * the markers in the body, the same way. */
 
 #define ATRIUM_WIRE_CALL        "atrium-call"
@@ -40,6 +41,7 @@ typedef enum
   ATRIUM_WIRE_REPLY_VALUE = 0,
   ATRIUM_WIRE_REPLY_ERROR = 1,
   ATRIUM_WIRE_REPLY_STREAM = 2,
+  ATRIUM_WIRE_REPLY_STRING = 3,
 } AtriumWireReplyKind;
 
 /* Parts of this size and up travel as memfds. */

@@ -136,6 +136,12 @@ test_round_trips (void)
     "  const back = await atrium.call(m, many);"
     "  if (back.length !== 300 || !back.every((b, i) => same(b, many[i]))) return m + ' many';"
     "}"
+    /* A string result comes as itself, never parsed: one that reads as
+     * JSON stays a string. */
+    "const texts = ['', 'a', 'null', '[1]', '\"x\"', '{}', 'é\\u2028\\u2029😀\\\\', 'x'.repeat(1 << 20)];"
+    "for (const m of ['echo', 'echo.worker'])"
+    "  for (const t of texts) { const back = await atrium.call(m, t);"
+    "    if (typeof back !== 'string' || back !== t) return m + ' text ' + JSON.stringify(t.slice(0, 9)); }"
     "const mixed = await atrium.call('echo', {s: 'é\\u2028', n: [1, 2.5, null, true],"
     "  deep: {small: bytes(3), large: bytes(70000), list: [bytes(1), 'x', bytes(65536, 1)]}});"
     "if (mixed.s !== 'é\\u2028' || JSON.stringify(mixed.n) !== '[1,2.5,null,true]') return 'json';"

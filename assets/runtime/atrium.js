@@ -838,7 +838,9 @@
     return new NativePromise((resolve, reject) => {
       native(TOKEN, body, parts, (kind, text, ...replyParts) => {
         try {
-          if (kind === 0) {
+          if (kind === 3) {
+            resolve({ __proto__: NativeBoxPrototype, value: text });
+          } else if (kind === 0) {
             const value = replyParts.length > 0 ? revive(parse(text), replyParts) : parse(text);
             resolve({ __proto__: NativeBoxPrototype, value });
           } else if (kind === 2) {
