@@ -56,6 +56,8 @@ void      _atrium_bytes_parts_note_args (AtriumBytesParts *parts,
 GBytes   *_atrium_bytes_parts_get_arg (AtriumBytesParts *parts,
                                        guint             index);
 void      _atrium_bytes_parts_reveal  (AtriumBytesParts *parts);
+void      _atrium_bytes_parts_reveal_arg (AtriumBytesParts *parts,
+                                          guint             index);
 GBytes   *_atrium_bytes_parts_lookup  (AtriumBytesParts *parts,
                                        JsonNode         *member);
 AtriumBytesParts *_atrium_bytes_parts_ref   (AtriumBytesParts *parts);

@@ -431,35 +431,85 @@ struct _AtriumBytesParts
   gatomicrefcount  ref_count;
   GPtrArray       *bytes;    /* GBytes, in the page's numbering */
   GPtrArray       *marked;   /* JsonObject, the markers, each with a reference */
-  GArray          *args;     /* gint: a top-level argument's value, or -1 */
-  GHashTable      *known;    /* member → GBytes, once revealed */
-  gsize            revealed; /* g_once_init_enter() */
+  JsonArray       *tree;     /* the call's arguments, once noted */
+  GArray          *args;     /* gint per top-level argument: its value, or -1 */
+  GMutex           lock;     /* the rest, and every marker's member */
+  GArray          *shown;    /* gboolean per top-level argument: revealed */
+  gboolean         all;      /* every marker revealed */
+  GHashTable      *known;    /* member → GBytes, as revealed */
 };
 
-/* Gives each marker its value's base64, as a sealed member, and, with
- * @known, notes the member's bytes. */
+/* Gives @object, a marker, its value's base64, as a sealed member, unless
+ * it has it already, and, with @known, notes the member's bytes. */
+static void
+reveal_marker (JsonObject *object,
+               GPtrArray  *bytes,
+               GHashTable *known)
+{
+  JsonNode *index = json_object_get_member (object, ATRIUM_BYTES_KEY);
+  g_autofree char *base64 = NULL;
+  gconstpointer data;
+  GBytes *value;
+  JsonNode *member;
+  gsize size;
+
+  if (json_node_get_value_type (index) != G_TYPE_INT64)
+    return;
+  value = g_ptr_array_index (bytes, json_node_get_int (index));
+  data = g_bytes_get_data (value, &size);
+  base64 = _atrium_base64_encode (data, size, NULL);
+  member = json_node_init_string (json_node_alloc (), base64);
+  json_node_seal (member);
+  json_object_set_member (object, ATRIUM_BYTES_KEY, member);
+  if (known != NULL)
+    g_hash_table_insert (known, json_node_ref (member), g_bytes_ref (value));
+}
+
 static void
 reveal (GPtrArray  *marked,
         GPtrArray  *bytes,
         GHashTable *known)
 {
   for (guint i = 0; i < marked->len; i++)
-    {
-      JsonObject *object = g_ptr_array_index (marked, i);
-      GBytes *value = g_ptr_array_index (bytes, json_object_get_int_member (object,
-                                                                            ATRIUM_BYTES_KEY));
-      g_autofree char *base64 = NULL;
-      gconstpointer data;
-      gsize size;
-      JsonNode *member;
+    reveal_marker (g_ptr_array_index (marked, i), bytes, known);
+}
 
-      data = g_bytes_get_data (value, &size);
-      base64 = _atrium_base64_encode (data, size, NULL);
-      member = json_node_init_string (json_node_alloc (), base64);
-      json_node_seal (member);
-      json_object_set_member (object, ATRIUM_BYTES_KEY, member);
-      if (known != NULL)
-        g_hash_table_insert (known, json_node_ref (member), g_bytes_ref (value));
+/* Reveals the markers in @node's tree (check_markers() made every object
+ * that has the name one), without recursion. */
+static void
+reveal_tree (JsonNode   *node,
+             GPtrArray  *bytes,
+             GHashTable *known)
+{
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  g_ptr_array_add (stack, node);
+  while (stack->len > 0)
+    {
+      JsonNode *top = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+
+      if (JSON_NODE_HOLDS_ARRAY (top))
+        {
+          JsonArray *array = json_node_get_array (top);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            g_ptr_array_add (stack, json_array_get_element (array, i));
+        }
+      else if (JSON_NODE_HOLDS_OBJECT (top))
+        {
+          JsonObject *object = json_node_get_object (top);
+          JsonObjectIter iter;
+          JsonNode *member;
+
+          if (json_object_has_member (object, ATRIUM_BYTES_KEY))
+            {
+              reveal_marker (object, bytes, known);
+              continue;
+            }
+          json_object_iter_init (&iter, object);
+          while (json_object_iter_next (&iter, NULL, &member))
+            g_ptr_array_add (stack, member);
+        }
     }
 }
 
@@ -509,6 +559,8 @@ _atrium_bytes_parse_parts (const char        *json,
   for (guint i = 0; i < marked->len; i++)
     g_ptr_array_add (deferred->marked, json_object_ref (g_ptr_array_index (marked, i)));
   deferred->args = g_array_new (FALSE, FALSE, sizeof (gint));
+  deferred->shown = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  g_mutex_init (&deferred->lock);
   deferred->known = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
                                            (GDestroyNotify) g_bytes_unref);
   *parts = deferred;
@@ -526,8 +578,10 @@ void
 _atrium_bytes_parts_note_args (AtriumBytesParts *parts,
                                JsonArray        *args)
 {
-  g_return_if_fail (parts->args->len == 0);
+  g_return_if_fail (parts->tree == NULL);
 
+  parts->tree = json_array_ref (args);
+  g_array_set_size (parts->shown, json_array_get_length (args));
   for (guint i = 0; i < json_array_get_length (args); i++)
     {
       JsonNode *node = json_array_get_element (args, i);
@@ -561,18 +615,41 @@ _atrium_bytes_parts_get_arg (AtriumBytesParts *parts,
 /**
  * _atrium_bytes_parts_reveal:
  *
- * Gives every marker its base64 (once, whichever thread asks first; the
- * others wait for it): what the tree must hold before anyone reads it as
- * JSON.
+ * Gives every marker its base64 (once; a thread that asks meanwhile waits
+ * for it): what the tree must hold before anyone reads it as JSON.
  */
 void
 _atrium_bytes_parts_reveal (AtriumBytesParts *parts)
 {
-  if (g_once_init_enter (&parts->revealed))
+  g_mutex_lock (&parts->lock);
+  if (!parts->all)
+    reveal (parts->marked, parts->bytes, parts->known);
+  parts->all = TRUE;
+  g_mutex_unlock (&parts->lock);
+}
+
+/**
+ * _atrium_bytes_parts_reveal_arg:
+ * @index: a top-level argument (see _atrium_bytes_parts_note_args())
+ *
+ * _atrium_bytes_parts_reveal() for the markers in one argument: a method
+ * that reads its path as JSON and its bytes with atrium_call_get_bytes()
+ * never pays for their base64.
+ */
+void
+_atrium_bytes_parts_reveal_arg (AtriumBytesParts *parts,
+                                guint             index)
+{
+  g_return_if_fail (parts->tree != NULL);
+
+  g_mutex_lock (&parts->lock);
+  if (!parts->all && index < parts->shown->len && !g_array_index (parts->shown, gboolean, index))
     {
-      reveal (parts->marked, parts->bytes, parts->known);
-      g_once_init_leave (&parts->revealed, 1);
+      if (parts->bytes->len > 0)
+        reveal_tree (json_array_get_element (parts->tree, index), parts->bytes, parts->known);
+      g_array_index (parts->shown, gboolean, index) = TRUE;
     }
+  g_mutex_unlock (&parts->lock);
 }
 
 /**
@@ -586,9 +663,12 @@ GBytes *
 _atrium_bytes_parts_lookup (AtriumBytesParts *parts,
                             JsonNode         *member)
 {
-  if (!g_atomic_pointer_get (&parts->revealed))
-    return NULL;
-  return g_hash_table_lookup (parts->known, member);
+  GBytes *bytes;
+
+  g_mutex_lock (&parts->lock);
+  bytes = g_hash_table_lookup (parts->known, member);
+  g_mutex_unlock (&parts->lock);
+  return bytes;
 }
 
 AtriumBytesParts *
@@ -605,8 +685,11 @@ _atrium_bytes_parts_unref (AtriumBytesParts *parts)
     return;
   g_ptr_array_unref (parts->bytes);
   g_ptr_array_unref (parts->marked);
+  g_clear_pointer (&parts->tree, json_array_unref);
   g_array_unref (parts->args);
+  g_array_unref (parts->shown);
   g_hash_table_unref (parts->known);
+  g_mutex_clear (&parts->lock);
   g_free (parts);
 }
 

@@ -347,7 +347,7 @@ atrium_call_get_arg (AtriumCall *call,
   if (index >= json_array_get_length (call->args))
     return NULL;
   if (call->arg_parts != NULL)
-    _atrium_bytes_parts_reveal (call->arg_parts);
+    _atrium_bytes_parts_reveal_arg (call->arg_parts, index);
   return json_array_get_element (call->args, index);
 }
 

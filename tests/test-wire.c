@@ -226,6 +226,16 @@ test_deferred (void)
   g_assert_cmpuint (g_bytes_get_size (first), ==, 4 * ATRIUM_WIRE_INLINE_MAX);
   g_assert_null (_atrium_bytes_parts_get_arg (parts, 2));
 
+  /* One argument at a time: revealing the nested one (argument 2) leaves
+   * argument 1's marker as it was. */
+  _atrium_bytes_parts_reveal_arg (parts, 2);
+  _atrium_bytes_parts_reveal_arg (parts, 0);
+  g_assert_true (atrium_node_holds_bytes (
+    json_object_get_member (json_node_get_object (json_array_get_element (args, 2)), "n")));
+  g_assert_false (atrium_node_holds_bytes (json_array_get_element (args, 1)));
+  g_assert_cmpint (json_node_get_int (json_object_get_member (
+    json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY)), ==, 1);
+
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     threads[i] = g_thread_new ("reveal", reveal_thread, parts);
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
