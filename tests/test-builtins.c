@@ -1495,19 +1495,24 @@ typedef struct
 
 /* The window manager has taken the pointer once the window changes as the
  * pointer moves: motion before that went to the page. So the pointer is
- * nudged until the window changes. */
+ * nudged, to and fro around where it is, until the window changes, for as
+ * long as the wait lasts: a window manager held off the CPU takes the
+ * pointer late, and once it has, only motion after that moves the window
+ * (a run under load failed so: 50 nudges, then none, and a window manager
+ * that took the pointer after the last one waited for a motion that never
+ * came; holding openbox with SIGSTOP for 8 s made it fail every time). */
 static gboolean
 window_changed (gpointer data)
 {
   GeometryWait *wait = data;
-  const char * const nudge[] = { "xdotool", "mousemove_relative", "--", "2", "1", NULL };
+  const char * const there[] = { "xdotool", "mousemove_relative", "--", "2", "1", NULL };
+  const char * const back[] = { "xdotool", "mousemove_relative", "--", "-2", "-1", NULL };
   int x, y, width, height;
 
   desktop_get_geometry (wait->xid, &x, &y, &width, &height);
   if (x != wait->x || y != wait->y || width != wait->width || height != wait->height)
     return TRUE;
-  if (wait->nudges++ < 50)
-    xdotool (nudge);
+  xdotool (wait->nudges++ % 2 == 0 ? there : back);
   return FALSE;
 }
 
