@@ -433,6 +433,8 @@ struct _AtriumBytesParts
   GPtrArray       *marked;   /* JsonObject, the markers, each with a reference */
   JsonArray       *tree;     /* the call's arguments, once noted */
   GArray          *args;     /* gint per top-level argument: its value, or -1 */
+  GPtrArray       *arg_markers; /* JsonObject per top-level argument: its marker, or
+                                 * NULL; kept alive by @marked */
   GMutex           lock;     /* the rest, and every marker's member */
   GArray          *shown;    /* gboolean per top-level argument: revealed */
   gboolean         all;      /* every marker revealed */
@@ -559,6 +561,7 @@ _atrium_bytes_parse_parts (const char        *json,
   for (guint i = 0; i < marked->len; i++)
     g_ptr_array_add (deferred->marked, json_object_ref (g_ptr_array_index (marked, i)));
   deferred->args = g_array_new (FALSE, FALSE, sizeof (gint));
+  deferred->arg_markers = g_ptr_array_new ();
   deferred->shown = g_array_new (FALSE, TRUE, sizeof (gboolean));
   g_mutex_init (&deferred->lock);
   deferred->known = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
@@ -592,6 +595,7 @@ _atrium_bytes_parts_note_args (AtriumBytesParts *parts,
       if (object != NULL && json_object_has_member (object, ATRIUM_BYTES_KEY))
         index = json_object_get_int_member (object, ATRIUM_BYTES_KEY);
       g_array_append_val (parts->args, index);
+      g_ptr_array_add (parts->arg_markers, index >= 0 ? object : NULL);
     }
 }
 
@@ -599,15 +603,22 @@ _atrium_bytes_parts_note_args (AtriumBytesParts *parts,
  * _atrium_bytes_parts_get_arg:
  *
  * Returns: (transfer full) (nullable): the bytes of top-level argument
- *   @index, or %NULL when it is not a binary value; the tree is not read
+ *   @index, or %NULL when it is not a binary value; only the argument
+ *   array is read, to check that the app has not put something else in
+ *   that place since (as over script messages, the array as it is now
+ *   decides)
  */
 GBytes *
 _atrium_bytes_parts_get_arg (AtriumBytesParts *parts,
                              guint             index)
 {
+  JsonNode *node;
   gint k;
 
-  if (index >= parts->args->len || (k = g_array_index (parts->args, gint, index)) < 0)
+  if (index >= parts->args->len || (k = g_array_index (parts->args, gint, index)) < 0
+      || index >= json_array_get_length (parts->tree)
+      || !JSON_NODE_HOLDS_OBJECT (node = json_array_get_element (parts->tree, index))
+      || json_node_get_object (node) != g_ptr_array_index (parts->arg_markers, index))
     return NULL;
   return g_bytes_ref (g_ptr_array_index (parts->bytes, k));
 }
@@ -687,6 +698,7 @@ _atrium_bytes_parts_unref (AtriumBytesParts *parts)
   g_ptr_array_unref (parts->marked);
   g_clear_pointer (&parts->tree, json_array_unref);
   g_array_unref (parts->args);
+  g_ptr_array_unref (parts->arg_markers);
   g_array_unref (parts->shown);
   g_hash_table_unref (parts->known);
   g_mutex_clear (&parts->lock);

@@ -250,6 +250,12 @@ test_deferred (void)
     json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY)) != NULL);
   g_assert_true (g_bytes_equal (first, _atrium_bytes_parts_lookup (parts, json_object_get_member (
     json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY))));
+
+  /* The array as it is now decides, as over script messages: an app that
+   * took argument 1 out gets no bytes where it is not bytes any more. */
+  json_array_remove_element (args, 1);
+  g_assert_null (_atrium_bytes_parts_get_arg (parts, 1));
+  g_assert_null (_atrium_bytes_parts_get_arg (parts, 2));
 }
 
 typedef struct
