@@ -235,12 +235,19 @@ wire_reply (WebKitUserMessage   *message,
             gsize                length,
             GPtrArray           *parts)
 {
-  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autoptr(GUnixFDList) fds = NULL;
   g_autoptr(GError) error = NULL;
   GVariantBuilder builder;
   GVariant *body_part, *params;
   WebKitUserMessage *reply;
+  gboolean large = length >= ATRIUM_WIRE_INLINE_MAX;
 
+  /* A list only for a part that goes as a file: most answers are small,
+   * and the list is an object made and dropped for each. */
+  for (guint i = 0; !large && parts != NULL && i < parts->len; i++)
+    large = g_bytes_get_size (g_ptr_array_index (parts, i)) >= ATRIUM_WIRE_INLINE_MAX;
+  if (large)
+    fds = g_unix_fd_list_new ();
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
   body_part = _atrium_wire_part_new (body, length, fds, &error);
   for (guint i = 0; body_part != NULL && parts != NULL && i < parts->len; i++)
@@ -264,7 +271,6 @@ wire_reply (WebKitUserMessage   *message,
         g_variant_unref (g_variant_ref_sink (body_part));
       g_variant_builder_clear (&builder);
       g_clear_object (&fds);
-      fds = g_unix_fd_list_new ();
       g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
       kind = ATRIUM_WIRE_REPLY_ERROR;
       /* Inline, whatever its size: no file, so it cannot fail. */
@@ -274,7 +280,7 @@ wire_reply (WebKitUserMessage   *message,
   params = g_variant_new ("(u@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")", kind,
                           body_part, g_variant_builder_end (&builder));
   /* Without files, no list: WebKit then sends no attachments. */
-  reply = g_unix_fd_list_get_length (fds) > 0
+  reply = fds != NULL && g_unix_fd_list_get_length (fds) > 0
     ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_REPLY, params, fds)
     : webkit_user_message_new (ATRIUM_WIRE_REPLY, params);
   webkit_user_message_send_reply (message, reply);

@@ -225,6 +225,7 @@ native_cb (GPtrArray *args,
   gsize body_length;
   guint64 total;
   guint n;
+  gboolean large;
   Pending *pending;
 
   if (args->len != 4 || !jsc_value_is_function (g_ptr_array_index (args, 3)))
@@ -256,9 +257,11 @@ native_cb (GPtrArray *args,
       return;
     }
   total = 0;
+  large = FALSE;
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(JSCValue) view = jsc_value_object_get_property_at_index (parts, i);
+      gsize size;
 
       if (!jsc_value_is_typed_array (view)
           || jsc_value_typed_array_get_type (view) != JSC_TYPED_ARRAY_UINT8)
@@ -266,7 +269,9 @@ native_cb (GPtrArray *args,
           answer_error (done, "bad-args", "A binary value is not a Uint8Array");
           return;
         }
-      total += jsc_value_typed_array_get_size (view);
+      size = jsc_value_typed_array_get_size (view);
+      large |= size >= ATRIUM_WIRE_INLINE_MAX;
+      total += size;
     }
   body = jsc_value_to_string_as_bytes (g_ptr_array_index (args, 1));
   body_data = g_bytes_get_data (body, &body_length);
@@ -278,7 +283,10 @@ native_cb (GPtrArray *args,
       return;
     }
 
-  fds = g_unix_fd_list_new ();
+  /* A list only for a part that goes as a file: most calls are small, and
+   * the list is an object made and dropped for each. */
+  if (large || body_length >= ATRIUM_WIRE_INLINE_MAX)
+    fds = g_unix_fd_list_new ();
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
   body_part = _atrium_wire_part_new (body_data, body_length, fds, &error);
   for (guint i = 0; body_part != NULL && i < n; i++)
@@ -305,7 +313,7 @@ native_cb (GPtrArray *args,
                           g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, token, strlen (token), 1),
                           body_part, g_variant_builder_end (&builder));
   /* Without files, no list: WebKit then sends no attachments. */
-  message = g_unix_fd_list_get_length (fds) > 0
+  message = fds != NULL && g_unix_fd_list_get_length (fds) > 0
     ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_CALL, params, fds)
     : webkit_user_message_new (ATRIUM_WIRE_CALL, params);
   pending = g_new0 (Pending, 1);
