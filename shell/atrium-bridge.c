@@ -237,9 +237,11 @@ wire_reply (WebKitUserMessage   *message,
 {
   g_autoptr(GUnixFDList) fds = NULL;
   g_autoptr(GError) error = NULL;
-  GVariantBuilder builder;
+  g_autofree GVariant **part_values = NULL;
+  GVariant *children[3];
   GVariant *body_part, *params;
   WebKitUserMessage *reply;
+  guint n_parts = parts != NULL ? parts->len : 0;
   gboolean large = length >= ATRIUM_WIRE_INLINE_MAX;
 
   /* A list only for a part that goes as a file: most answers are small,
@@ -248,19 +250,17 @@ wire_reply (WebKitUserMessage   *message,
     large = g_bytes_get_size (g_ptr_array_index (parts, i)) >= ATRIUM_WIRE_INLINE_MAX;
   if (large)
     fds = g_unix_fd_list_new ();
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
+  part_values = g_new0 (GVariant *, n_parts + 1);
   body_part = _atrium_wire_part_new (body, length, fds, &error);
-  for (guint i = 0; body_part != NULL && parts != NULL && i < parts->len; i++)
+  for (guint i = 0; body_part != NULL && i < n_parts; i++)
     {
       gconstpointer data;
       gsize size;
-      GVariant *part;
 
       data = g_bytes_get_data (g_ptr_array_index (parts, i), &size);
-      part = _atrium_wire_part_new (data, size, fds, &error);
-      if (part == NULL)
+      part_values[i] = _atrium_wire_part_new (data, size, fds, &error);
+      if (part_values[i] == NULL)
         break;
-      g_variant_builder_add_value (&builder, part);
     }
 
   if (error != NULL)
@@ -269,16 +269,20 @@ wire_reply (WebKitUserMessage   *message,
 
       if (body_part != NULL)
         g_variant_unref (g_variant_ref_sink (body_part));
-      g_variant_builder_clear (&builder);
+      for (guint i = 0; part_values[i] != NULL; i++)
+        g_variant_unref (g_variant_ref_sink (part_values[i]));
       g_clear_object (&fds);
-      g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
+      n_parts = 0;
       kind = ATRIUM_WIRE_REPLY_ERROR;
       /* Inline, whatever its size: no file, so it cannot fail. */
       body_part = _atrium_wire_part_new (json, strlen (json), NULL, NULL);
     }
 
-  params = g_variant_new ("(u@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")", kind,
-                          body_part, g_variant_builder_end (&builder));
+  /* Built child by child, not through a format string (see atrium-wire.c). */
+  children[0] = g_variant_new_uint32 (kind);
+  children[1] = body_part;
+  children[2] = g_variant_new_array (G_VARIANT_TYPE (ATRIUM_WIRE_PART_TYPE), part_values, n_parts);
+  params = g_variant_new_tuple (children, G_N_ELEMENTS (children));
   /* Without files, no list: WebKit then sends no attachments. */
   reply = fds != NULL && g_unix_fd_list_get_length (fds) > 0
     ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_REPLY, params, fds)

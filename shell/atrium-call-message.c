@@ -105,8 +105,9 @@ _atrium_wire_decode_call (GVariant          *params,
 
   if (params == NULL || !g_variant_is_of_type (params, G_VARIANT_TYPE (ATRIUM_WIRE_CALL_TYPE)))
     return refuse (error, ATRIUM_ERROR_BAD_ARGS, "A call message is malformed");
-  g_variant_get (params, "(@ay@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")",
-                 &token_bytes, &body_part, &parts_variant);
+  token_bytes = g_variant_get_child_value (params, 0);
+  body_part = g_variant_get_child_value (params, 1);
+  parts_variant = g_variant_get_child_value (params, 2);
 
   token_data = g_variant_get_fixed_array (token_bytes, &token_length, 1);
   if (token_length != ATRIUM_TOKEN_LENGTH

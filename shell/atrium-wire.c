@@ -64,21 +64,51 @@ fail:
  *   %ATRIUM_WIRE_MAX_FDS already (inline then too); %NULL only when a
  *   memfd cannot be made
  */
+/* Built and read child by child rather than through format strings: a
+ * call of a few bytes spent more in parsing them than in its own work. */
+static GVariant *
+part_value (gconstpointer data,
+            gsize         size,
+            gint32        index,
+            guint64       length)
+{
+  GVariant *children[3];
+
+  children[0] = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, size > 0 ? data : "", size, 1);
+  children[1] = g_variant_new_handle (index);
+  children[2] = g_variant_new_uint64 (length);
+  return g_variant_new_tuple (children, G_N_ELEMENTS (children));
+}
+
+/* @inline_bytes and @index of a PART: the caller has checked its type. */
+static void
+part_fields (GVariant  *part,
+             GVariant **inline_bytes,
+             gint32    *index,
+             guint64   *size)
+{
+  GVariant *child;
+
+  *inline_bytes = g_variant_get_child_value (part, 0);
+  child = g_variant_get_child_value (part, 1);
+  *index = g_variant_get_handle (child);
+  g_variant_unref (child);
+  child = g_variant_get_child_value (part, 2);
+  *size = g_variant_get_uint64 (child);
+  g_variant_unref (child);
+}
+
 GVariant *
 _atrium_wire_part_new (gconstpointer   data,
                        gsize           size,
                        GUnixFDList    *fds,
                        GError        **error)
 {
-  GVariant *empty;
   int fd, index;
 
   if (size < ATRIUM_WIRE_INLINE_MAX || fds == NULL
       || g_unix_fd_list_get_length (fds) >= ATRIUM_WIRE_MAX_FDS)
-    return g_variant_new ("(@ayht)",
-                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, size > 0 ? data : "",
-                                                     size, 1),
-                          -1, (guint64) size);
+    return part_value (data, size, -1, size);
 
   fd = memfd_with (data, size, error);
   if (fd < 0)
@@ -87,8 +117,7 @@ _atrium_wire_part_new (gconstpointer   data,
   close (fd);
   if (index < 0)
     return NULL;
-  empty = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1);
-  return g_variant_new ("(@ayht)", empty, index, (guint64) size);
+  return part_value (NULL, 0, index, size);
 }
 
 /**
@@ -106,7 +135,7 @@ _atrium_wire_part_size (GVariant *part,
 
   if (!g_variant_is_of_type (part, G_VARIANT_TYPE (ATRIUM_WIRE_PART_TYPE)))
     return FALSE;
-  g_variant_get (part, "(@ayht)", &inline_bytes, &fd, size);
+  part_fields (part, &inline_bytes, &fd, size);
   if (fd < 0)
     *size = g_variant_n_children (inline_bytes);
   return TRUE;
@@ -164,7 +193,7 @@ _atrium_wire_part_read (GVariant     *part,
 
   if (!g_variant_is_of_type (part, G_VARIANT_TYPE (ATRIUM_WIRE_PART_TYPE)))
     return bad (error, "A part of the message is malformed");
-  g_variant_get (part, "(@ayht)", &inline_bytes, &index, &size);
+  part_fields (part, &inline_bytes, &index, &size);
   if (index < 0)
     {
       if (size != g_variant_n_children (inline_bytes))

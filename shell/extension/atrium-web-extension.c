@@ -141,6 +141,7 @@ on_reply_cb (GObject      *source,
   Pending *pending = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(WebKitUserMessage) reply = NULL;
+  g_autoptr(GVariant) kind_value = NULL;
   g_autoptr(GVariant) body_part = NULL;
   g_autoptr(GVariant) parts_variant = NULL;
   g_autoptr(GBytes) body = NULL;
@@ -162,8 +163,10 @@ on_reply_cb (GObject      *source,
       answer_error (pending->done, "failed", "The app's answer is malformed");
       goto out;
     }
-  g_variant_get (params, "(u@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")", &kind,
-                 &body_part, &parts_variant);
+  kind_value = g_variant_get_child_value (params, 0);
+  kind = g_variant_get_uint32 (kind_value);
+  body_part = g_variant_get_child_value (params, 1);
+  parts_variant = g_variant_get_child_value (params, 2);
   body = _atrium_wire_part_read (body_part, fds, &error);
   parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   for (gsize i = 0; body != NULL && i < g_variant_n_children (parts_variant); i++)
@@ -217,7 +220,8 @@ native_cb (GPtrArray *args,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JSCValue) length_value = NULL;
-  GVariantBuilder builder;
+  g_autofree GVariant **part_values = NULL;
+  GVariant *children[3];
   GVariant *body_part, *params;
   WebKitUserMessage *message;
   JSCValue *done, *parts;
@@ -287,31 +291,33 @@ native_cb (GPtrArray *args,
    * the list is an object made and dropped for each. */
   if (large || body_length >= ATRIUM_WIRE_INLINE_MAX)
     fds = g_unix_fd_list_new ();
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a" ATRIUM_WIRE_PART_TYPE));
+  part_values = g_new0 (GVariant *, n + 1);
   body_part = _atrium_wire_part_new (body_data, body_length, fds, &error);
   for (guint i = 0; body_part != NULL && i < n; i++)
     {
       g_autoptr(JSCValue) view = jsc_value_object_get_property_at_index (parts, i);
       gsize size = jsc_value_typed_array_get_size (view);
       gpointer data = jsc_value_typed_array_get_data (view, NULL);
-      GVariant *part = _atrium_wire_part_new (data, size, fds, &error);
 
-      if (part == NULL)
+      part_values[i] = _atrium_wire_part_new (data, size, fds, &error);
+      if (part_values[i] == NULL)
         break;
-      g_variant_builder_add_value (&builder, part);
     }
   if (error != NULL)
     {
       if (body_part != NULL)
         g_variant_unref (g_variant_ref_sink (body_part));
-      g_variant_builder_clear (&builder);
+      for (guint i = 0; part_values[i] != NULL; i++)
+        g_variant_unref (g_variant_ref_sink (part_values[i]));
       answer_error (done, "failed", error->message);
       return;
     }
 
-  params = g_variant_new ("(@ay@" ATRIUM_WIRE_PART_TYPE "@a" ATRIUM_WIRE_PART_TYPE ")",
-                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, token, strlen (token), 1),
-                          body_part, g_variant_builder_end (&builder));
+  /* Built child by child, not through a format string (see atrium-wire.c). */
+  children[0] = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, token, strlen (token), 1);
+  children[1] = body_part;
+  children[2] = g_variant_new_array (G_VARIANT_TYPE (ATRIUM_WIRE_PART_TYPE), part_values, n);
+  params = g_variant_new_tuple (children, G_N_ELEMENTS (children));
   /* Without files, no list: WebKit then sends no attachments. */
   message = fds != NULL && g_unix_fd_list_get_length (fds) > 0
     ? webkit_user_message_new_with_fd_list (ATRIUM_WIRE_CALL, params, fds)
