@@ -54,16 +54,6 @@ fail:
   return -1;
 }
 
-/**
- * _atrium_wire_part_new:
- * @fds: where a memfd goes
- *
- * Returns: (transfer floating) (nullable): a PART holding a copy of
- *   @data[0..@size): inline below %ATRIUM_WIRE_INLINE_MAX, otherwise in a
- *   sealed memfd appended to @fds, unless @fds is %NULL or holds
- *   %ATRIUM_WIRE_MAX_FDS already (inline then too); %NULL only when a
- *   memfd cannot be made
- */
 /* Built and read child by child rather than through format strings: a
  * call of a few bytes spent more in parsing them than in its own work. */
 static GVariant *
@@ -98,6 +88,16 @@ part_fields (GVariant  *part,
   g_variant_unref (child);
 }
 
+/**
+ * _atrium_wire_part_new:
+ * @fds: where a memfd goes
+ *
+ * Returns: (transfer floating) (nullable): a PART holding a copy of
+ *   @data[0..@size): inline below %ATRIUM_WIRE_INLINE_MAX, otherwise in a
+ *   sealed memfd appended to @fds, unless @fds is %NULL or holds
+ *   %ATRIUM_WIRE_MAX_FDS already (inline then too); %NULL only when a
+ *   memfd cannot be made
+ */
 GVariant *
 _atrium_wire_part_new (gconstpointer   data,
                        gsize           size,
