@@ -6,9 +6,10 @@
 
 /* The services the launcher binds for every page it loads. */
 
-static void
-echo_cb (AtriumCall *call,
-         gpointer    user_data)
+/* echo: the argument back, bytes as bytes (the benches bind it too). */
+void
+demo_echo_cb (AtriumCall *call,
+              gpointer    user_data)
 {
   g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, NULL);
   JsonNode *arg;
@@ -533,8 +534,8 @@ demo_services_bind (AtriumApp *app)
   atrium_app_bind (app, "demo.emit", demo_emit_cb, app, NULL, ATRIUM_BIND_ASYNC);
   atrium_app_bind (app, "app.open_window", app_open_window_cb, app, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_on (app, "demo.ping", demo_ping_cb, NULL, NULL);
-  atrium_app_bind (app, "echo", echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
-  atrium_app_bind (app, "echo.worker", echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "echo", demo_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo.worker", demo_echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.sleep", demo_sleep_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "demo.fail", demo_fail_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   atrium_app_bind (app, "demo.bytes", demo_bytes_cb, app, NULL, ATRIUM_BIND_WORKER);

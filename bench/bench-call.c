@@ -7,6 +7,7 @@
 #include <atrium.h>
 
 #include "bench-common.h"
+#include "demo-services.h"
 #include "bench-results.h"
 
 /* JS → C → JS round trips: Atrium's `atrium.call('echo', x)` against two
@@ -121,8 +122,8 @@ main (int   argc,
 
   app = atrium_app_new ("dev.atrium.BenchCall", G_APPLICATION_NON_UNIQUE);
   atrium_app_set_assets (app, assets);
-  atrium_app_bind (app, "echo", bench_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
-  atrium_app_bind (app, "echo.worker", bench_echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
+  atrium_app_bind (app, "echo", demo_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo.worker", demo_echo_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   window = atrium_window_new (app);

@@ -121,27 +121,8 @@ bench_self_kb (const char *field)
   return status_kb (getpid (), field);
 }
 
-/* echo, as the launcher's demo has it: the argument back, bytes as bytes. */
-void
-bench_echo_cb (AtriumCall *call,
-               gpointer    user_data)
-{
-  g_autoptr(GBytes) bytes = atrium_call_get_bytes (call, 0, NULL);
-  JsonNode *arg;
-
-  /* Bytes as bytes: reading them as JSON would make their base64. */
-  if (bytes != NULL)
-    {
-      atrium_call_return_bytes (call, bytes);
-      return;
-    }
-  /* The argument itself, not a copy: it is written out before it goes. */
-  arg = atrium_call_get_arg (call, 0);
-  atrium_call_return_value (call, arg != NULL ? json_node_ref (arg) : NULL);
-}
-
 /* echo as JSON: over script messages a binary value stays the base64 it
- * came as, where bench_echo_cb() would decode it and encode it again. */
+ * came as, where demo_echo_cb() would decode it and encode it again. */
 void
 bench_echo_json_cb (AtriumCall *call,
                     gpointer    user_data)

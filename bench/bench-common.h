@@ -13,8 +13,6 @@ double  bench_run_js     (WebKitWebView *web_view,
                           const char    *body);
 void    bench_add_bytes_floor (WebKitWebView *web_view);
 gsize   bench_web_process_kb (const char *field);
-void    bench_echo_cb    (AtriumCall    *call,
-                          gpointer       user_data);
 void    bench_echo_json_cb (AtriumCall  *call,
                             gpointer     user_data);
 GArray *bench_process_tree (void);

@@ -6,6 +6,7 @@
 #include <atrium.h>
 
 #include "bench-common.h"
+#include "demo-services.h"
 #include "bench-results.h"
 
 /* The web process extension's transport against WebKitGTK's bytes floor:
@@ -149,7 +150,7 @@ new_app (const char   *id,
   g_setenv ("ATRIUM_TRANSPORT", transport, TRUE);
   app = atrium_app_new (id, G_APPLICATION_NON_UNIQUE);
   atrium_app_set_assets (app, assets);
-  atrium_app_bind (app, "echo", bench_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "echo", demo_echo_cb, NULL, NULL, ATRIUM_BIND_DEFAULT);
   g_application_register (G_APPLICATION (app), NULL, NULL);
   return app;
 }
