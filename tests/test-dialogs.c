@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <X11/Xutil.h>
 #include <gdk/x11/gdkx.h>
@@ -81,30 +82,39 @@ count_dialogs (void)
   return n;
 }
 
+/* The visible dialog titled @title, or NULL while none shows; the
+ * toplevels' list holds it until it closes. */
+static GtkWindow *
+find_dialog (const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* GTK's own */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window))
+          && g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), title) == 0)
+        return GTK_WINDOW (window);
+    }
+  return NULL;
+}
+
 /* The text of the focused text field in the visible dialog titled
  * @title, or NULL while there is none. */
 static const char *
 chooser_location (const char *title)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWindow *dialog = find_dialog (title);
+  GtkWidget *focus = dialog != NULL ? gtk_root_get_focus (GTK_ROOT (dialog)) : NULL;
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-      GtkWidget *focus;
-
-      if (!GTK_IS_DIALOG (window) || !gtk_widget_get_visible (GTK_WIDGET (window))
-          || g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), title) != 0)
-        continue;
-      focus = gtk_root_get_focus (GTK_ROOT (window));
-      if (focus != NULL && GTK_IS_EDITABLE (focus) && gtk_widget_get_mapped (focus))
-        return gtk_editable_get_text (GTK_EDITABLE (focus));
-    }
+  if (focus != NULL && GTK_IS_EDITABLE (focus) && gtk_widget_get_mapped (focus))
+    return gtk_editable_get_text (GTK_EDITABLE (focus));
   return NULL;
 }
 
-/* How many popovers (a completion's list among them) are shown in the
- * visible dialog titled @title. */
+/* How many popovers (a completion's list among them) are shown in
+ * @widget. */
 static guint
 count_shown_popovers (GtkWidget *widget)
 {
@@ -119,17 +129,121 @@ count_shown_popovers (GtkWidget *widget)
 static guint
 count_popovers (const char *title)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWindow *dialog = find_dialog (title);
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+  return dialog != NULL ? count_shown_popovers (GTK_WIDGET (dialog)) : 0;
+}
+
+/* A trace of what GTK made of the keys sent to a chooser: each key
+ * the dialog saw (with its focus and field then), and each signal on the
+ * way from Return to an answer. Read when a wait for the answer fails. */
+static GString *chooser_trace;
+
+static void
+trace_line (const char *format,
+            ...) G_GNUC_PRINTF (1, 2);
+
+static void
+trace_line (const char *format,
+            ...)
+{
+  va_list args;
+
+  if (chooser_trace == NULL)
+    return;
+  g_string_append_printf (chooser_trace, "  %.3f ", g_get_monotonic_time () / 1e6);
+  va_start (args, format);
+  g_string_append_vprintf (chooser_trace, format, args);
+  va_end (args);
+  g_string_append_c (chooser_trace, '\n');
+}
+
+static gboolean
+trace_signal_hook (GSignalInvocationHint *hint,
+                   guint                  n_params,
+                   const GValue          *params,
+                   gpointer               data)
+{
+  GObject *instance = g_value_get_object (&params[0]);
+
+  if (GTK_IS_DIALOG (instance))
     {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+      GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (instance));
 
-      if (GTK_IS_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window))
-          && g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), title) == 0)
-        return count_shown_popovers (GTK_WIDGET (window));
+      trace_line ("%s::%s (%d), focus %s", G_OBJECT_TYPE_NAME (instance),
+                  g_signal_name (hint->signal_id), g_value_get_int (&params[1]),
+                  focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "none");
     }
-  return 0;
+  else
+    trace_line ("%s::%s", G_OBJECT_TYPE_NAME (instance), g_signal_name (hint->signal_id));
+  return TRUE;
+}
+
+static gboolean
+trace_key_cb (GtkEventControllerKey *controller,
+              guint                  keyval,
+              guint                  keycode,
+              GdkModifierType        state,
+              gpointer               data)
+{
+  GtkWidget *dialog = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (dialog));
+
+  trace_line ("key %s (state %x), focus %s, field “%s”", gdk_keyval_name (keyval), state,
+              focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "none",
+              focus != NULL && GTK_IS_EDITABLE (focus)
+                ? gtk_editable_get_text (GTK_EDITABLE (focus)) : "");
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+trace_chooser (const char *title)
+{
+  static const struct { const char *type, *signal; } hooks[] = {
+    { "GtkDialog", "response" }, { "GtkEntry", "activate" }, { "GtkText", "activate" },
+    { "GtkButton", "clicked" }, { "GtkFileChooserWidget", "response-requested" },
+    { "GtkEntryCompletion", "match-selected" },
+  };
+  static gboolean hooked;
+  GtkWindow *dialog;
+
+  if (chooser_trace == NULL)
+    chooser_trace = g_string_new (NULL);
+  g_string_truncate (chooser_trace, 0);
+  for (guint i = 0; !hooked && i < G_N_ELEMENTS (hooks); i++)
+    {
+      GType type = g_type_from_name (hooks[i].type);
+      guint id = type != 0 ? g_signal_lookup (hooks[i].signal, type) : 0;
+
+      if (id != 0)
+        g_signal_add_emission_hook (id, 0, trace_signal_hook, NULL, NULL);
+    }
+  hooked = TRUE;
+  if ((dialog = find_dialog (title)) != NULL)
+    {
+      GtkEventController *keys = gtk_event_controller_key_new ();
+
+      gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+      g_signal_connect (keys, "key-pressed", G_CALLBACK (trace_key_cb), NULL);
+      gtk_widget_add_controller (GTK_WIDGET (dialog), keys);
+    }
+}
+
+/* Every thread's stack, as gdb reads it from outside, for a wait that
+ * failed inside GTK. */
+static char *
+thread_stacks (void)
+{
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  const char * const argv[] = { "gdb", "-p", pid, "-batch", "-nx",
+                                "-ex", "thread apply all bt 30", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, NULL, &error))
+    return g_strdup_printf ("(not read: %s)", error->message);
+  return out;
 }
 
 typedef struct
@@ -187,20 +301,13 @@ static gboolean
 chooser_has_chosen (gpointer data)
 {
   SelectionWait *wait = data;
-  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWindow *dialog = find_dialog (wait->title);
+  g_autoptr(GListModel) files = NULL;
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-      g_autoptr(GListModel) files = NULL;
-
-      if (!GTK_IS_FILE_CHOOSER (window) || !gtk_widget_get_visible (GTK_WIDGET (window))
-          || g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), wait->title) != 0)
-        continue;
-      files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (window));
-      return g_list_model_get_n_items (files) == wait->n;
-    }
-  return FALSE;
+  if (dialog == NULL || !GTK_IS_FILE_CHOOSER (dialog))
+    return FALSE;
+  files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+  return g_list_model_get_n_items (files) == wait->n;
 }
 
 /* What the visible file chooser titled @title chooses, or -1 while none
@@ -208,17 +315,10 @@ chooser_has_chosen (gpointer data)
 static int
 chooser_action (const char *title)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWindow *dialog = find_dialog (title);
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window))
-          && g_strcmp0 (gtk_window_get_title (GTK_WINDOW (window)), title) == 0)
-        return gtk_file_chooser_get_action (GTK_FILE_CHOOSER (window));
-    }
-  return -1;
+  return dialog != NULL && GTK_IS_FILE_CHOOSER (dialog)
+         ? (int) gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) : -1;
 }
 
 static int unallocated_snapshots;
@@ -687,6 +787,7 @@ test_c_api (void)
   atrium_dialog_open_async (window, "C opens", ATRIUM_DIALOG_NONE, NULL, tmp_dir, NULL,
                             c_open_done_cb, &r);
   dialog = desktop_wait_window ("C opens");
+  trace_chooser ("C opens");
   answer_chooser (dialog, "C opens", path);
   /* A soak run once waited here in vain (a958fc1, run 1): the deadline
    * says what the chooser was showing then. */
@@ -704,11 +805,15 @@ test_c_api (void)
           desktop_key (dialog, "Return");
           again = test_wait_for_at_most (HARNESS_WAIT_SECONDS, test_flag_is_set, &r.done);
         }
+      g_autofree char *stacks = thread_stacks ();
+
       g_error ("Waited %d s for C's file chooser to answer; it was %s, its focused field "
                "held “%s”, %u popovers of it were shown (Return was pressed with “%s” "
-               "there); a second Return %s", HARNESS_WAIT_SECONDS,
+               "there); a second Return %s. What the chooser saw:\n%s\nThe threads:\n%s",
+               HARNESS_WAIT_SECONDS,
                shown ? "still shown" : "gone", field != NULL ? field : "(none)", popovers, path,
-               !shown ? "was not tried" : again ? "answered it" : "did not answer it either");
+               !shown ? "was not tried" : again ? "answered it" : "did not answer it either",
+               chooser_trace->str, stacks);
     }
   g_assert_no_error (r.error);
   g_assert_nonnull (r.paths);
