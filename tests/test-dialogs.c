@@ -201,8 +201,7 @@ trace_chooser (const char *title)
 {
   static const struct { const char *type, *signal; } hooks[] = {
     { "GtkDialog", "response" }, { "GtkEntry", "activate" }, { "GtkText", "activate" },
-    { "GtkButton", "clicked" }, { "GtkFileChooserWidget", "response-requested" },
-    { "GtkEntryCompletion", "match-selected" },
+    { "GtkButton", "clicked" }, { "GtkEntryCompletion", "match-selected" },
   };
   static gboolean hooked;
   GtkWindow *dialog;
