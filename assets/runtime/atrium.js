@@ -461,29 +461,34 @@
     }
   }
 
-  // Posts the job's message. However it ends (an answer, a rejection, a
-  // throw), the lane gets the slot back exactly once, and then the job
-  // hears of it through done(value) or failed(error).
+  // Posts the job's message: job.post(answer) calls answer(ok, value) once
+  // it is answered. However it ends (an answer, a rejection, a throw), the
+  // lane gets the slot back exactly once, and then the job hears of it
+  // through done(value) or failed(error). A callback, not a Promise: a
+  // call through the native function then settles its own Promise straight
+  // from the reply, with no Promise and no microtask in between.
   function start(lane, job) {
     let answered = false;
-    const answer = () => {
-      if (answered) return false;
+    const answer = (ok, value) => {
+      if (answered) return;
       answered = true;
       finish(lane, job);
-      return true;
+      if (ok) job.done(value);
+      else job.failed(value);
     };
     try {
-      promiseThen(job.post(), (value) => {
-        if (answer()) job.done(value);
-      }, (e) => {
-        if (answer()) job.failed(e);
-      });
+      job.post(answer);
     } catch (e) {
-      if (answer()) job.failed(e);
+      answer(false, e);
     }
   }
 
-  // job: {size, cancelled, ready, post(), done(value), failed(error)};
+  // answer(ok, value) once the promise settles.
+  function whenSettled(promise, answer) {
+    promiseThen(promise, (value) => answer(true, value), (e) => answer(false, e));
+  }
+
+  // job: {size, cancelled, ready, post(answer), done(value), failed(error)};
   // ready is false until its Blobs are read (see prepare()). Returns false
   // when the lane's queue is full.
   function submit(lane, job) {
@@ -618,7 +623,7 @@
   const controllerError = controllerProto !== null ? uncurry(controllerProto.error) : null;
 
   function pullNative(name, args, answer) {
-    native(TOKEN, stringify([name, args, 0]), [], answer);
+    native(TOKEN, stringify([name, args, 0]), null, answer);
   }
 
   // No FinalizationRegistry closes a body the page lets go of unread:
@@ -823,7 +828,9 @@
       if (found[i].view !== null) found[i].view = new NativeUint8Array(found[i].view);
   }
 
+  // null when there are none, which the extension reads without a lookup.
   function partsOf(found) {
+    if (found.n === 0) return null;
     const parts = [];
     for (let i = 0; i < found.n; i++)
       defineProperty(parts, i, {
@@ -832,27 +839,30 @@
     return parts;
   }
 
-  // Resolves with a box holding the decoded value, a stream's 'S' reply,
-  // or rejects with the AtriumError C sent.
-  function postNative(body, parts) {
-    return new NativePromise((resolve, reject) => {
-      native(TOKEN, body, parts, (kind, text, ...replyParts) => {
-        try {
-          if (kind === 3) {
-            resolve({ __proto__: NativeBoxPrototype, value: text });
-          } else if (kind === 0) {
-            const value = replyParts.length > 0 ? revive(parse(text), replyParts) : parse(text);
-            resolve({ __proto__: NativeBoxPrototype, value });
-          } else if (kind === 2) {
-            resolve('S' + text);
-          } else {
-            const o = parse(text);
-            reject(new AtriumError(String_(o.code), String_(o.message)));
-          }
-        } catch (e) {
-          reject(new AtriumError('failed', 'the reply could not be decoded: ' + e.message));
+  // answer(true, a box holding the decoded value, or a stream's 'S'
+  // reply), or answer(false, the AtriumError C sent).
+  function postNative(body, parts, answer) {
+    native(TOKEN, body, parts, (kind, text, ...replyParts) => {
+      let ok = true;
+      let value;
+      try {
+        if (kind === 3) {
+          value = { __proto__: NativeBoxPrototype, value: text };
+        } else if (kind === 0) {
+          value = { __proto__: NativeBoxPrototype,
+            value: replyParts.length > 0 ? revive(parse(text), replyParts) : parse(text) };
+        } else if (kind === 2) {
+          value = 'S' + text;
+        } else {
+          const o = parse(text);
+          ok = false;
+          value = new AtriumError(String_(o.code), String_(o.message));
         }
-      });
+      } catch (e) {
+        ok = false;
+        value = new AtriumError('failed', 'the reply could not be decoded: ' + e.message);
+      }
+      answer(ok, value);
     });
   }
 
@@ -911,12 +921,14 @@
     const job = {
       __proto__: null, size: message.length, cancelled: false, sent: false,
       ready: message.body !== null, body: message.body,
-      post: () => {
+      post: (answer) => {
         job.sent = true;
-        if (viaNative) return postNative(job.body, partsOf(serialised.found));
-        const sent = send(TOKEN + job.body);
+        if (viaNative) {
+          postNative(job.body, partsOf(serialised.found), answer);
+          return;
+        }
+        whenSettled(send(TOKEN + job.body), answer);
         if (message.streams > 0) uploads = startUploads(serialised.found);
-        return sent;
       },
       done: (value) => {
         if (value !== null && typeof value === 'object' && getPrototypeOf(value) === NativeBoxPrototype) {
@@ -1201,7 +1213,7 @@
       // answer to this one, say): they are handled before the Promise
       // settles. `handled` is read when the event leaves, not when it was
       // queued.
-      post: () => postEvent(TOKEN + handled + ':' + job.body),
+      post: (answer) => whenSettled(postEvent(TOKEN + handled + ':' + job.body), answer),
       done: (reply) => {
         try {
           if (typeof reply === 'string') receive(reply);

@@ -18,7 +18,7 @@
  *     __atriumNative(token, body, parts, done)
  *
  * body is the call's JSON (binary values replaced by {"$atrium-bytes": i}),
- * parts an array of Uint8Arrays, and done(kind, text, ...parts) is called
+ * parts an array of Uint8Arrays (null when there are none), and done(kind, text, ...parts) is called
  * once with the answer. The message goes to the UI process as a
  * WebKitUserMessage (atrium-wire-private.h): the JSON as UTF-8 bytes, each
  * binary value as bytes, large ones in sealed memfds. The answer's binary
@@ -246,15 +246,21 @@ native_cb (GPtrArray *args,
       answer_error (done, "forbidden", "The message does not come from the app's runtime");
       return;
     }
-  if (!jsc_value_is_string (g_ptr_array_index (args, 1)) || !jsc_value_is_array (parts))
+  if (!jsc_value_is_string (g_ptr_array_index (args, 1))
+      || !(jsc_value_is_null (parts) || jsc_value_is_array (parts)))
     {
       answer_error (done, "bad-args", "A call message is malformed");
       return;
     }
 
-  /* Sizes first: nothing is copied before the message is known to fit. */
-  length_value = jsc_value_object_get_property (parts, "length");
-  n = jsc_value_to_int32 (length_value);
+  /* Sizes first: nothing is copied before the message is known to fit.
+   * Most calls have no binary value, and say so with null. */
+  n = 0;
+  if (!jsc_value_is_null (parts))
+    {
+      length_value = jsc_value_object_get_property (parts, "length");
+      n = jsc_value_to_int32 (length_value);
+    }
   if (n > ATRIUM_WIRE_MAX_PARTS)
     {
       answer_error (done, "bad-args", "A message holds too many binary values");
