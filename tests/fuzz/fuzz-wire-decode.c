@@ -24,7 +24,9 @@
  * which seals it has (bit 1: all of them; bit 2: all but F_SEAL_WRITE),
  * and whether a pipe comes after it (bit 3); VARIANT is the serialised
  * parameters (ATRIUM_WIRE_CALL_TYPE), taken as GLib takes a message it
- * did not make. */
+ * did not make. Bit 4 decodes as the bridge does, with the binary values'
+ * base64 deferred (AtriumBytesParts), and then reads them as a method
+ * would: each argument's bytes, one argument revealed, then all. */
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
 #define MAX_SIZE (1 << 20)
@@ -59,6 +61,33 @@ check_tree (JsonNode *node)
     }
 }
 
+/* As a method reads a call whose markers wait for their base64: the
+ * top-level arguments' bytes (each a binary value or NULL, never
+ * anything else), the first argument revealed, then the whole tree. */
+static void
+read_deferred (JsonNode         *node,
+               AtriumBytesParts *parts)
+{
+  JsonArray *args = json_array_get_array_element (json_node_get_array (node), 1);
+
+  _atrium_bytes_parts_note_args (parts, args);
+  for (guint i = 0; i <= json_array_get_length (args); i++)
+    {
+      g_autoptr(GBytes) bytes = _atrium_bytes_parts_get_arg (parts, i);
+
+      if (bytes != NULL)
+        {
+          JsonNode *arg = json_array_get_element (args, i);
+
+          g_assert_true (JSON_NODE_HOLDS_OBJECT (arg));
+          g_assert_true (json_object_has_member (json_node_get_object (arg), ATRIUM_BYTES_KEY));
+        }
+    }
+  if (json_array_get_length (args) > 0)
+    _atrium_bytes_parts_reveal_arg (parts, 0);
+  _atrium_bytes_parts_reveal (parts);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -68,6 +97,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(GVariant) params = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(AtriumBytesParts) parts = NULL;
   guint flags, file_size;
 
   if (size < 3)
@@ -105,7 +135,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   params = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (ATRIUM_WIRE_CALL_TYPE),
                                                          variant_bytes, FALSE));
 
-  node = _atrium_wire_decode_call (params, fds, TOKEN, MAX_SIZE, MAX_DEPTH, NULL, &error);
+  node = _atrium_wire_decode_call (params, fds, TOKEN, MAX_SIZE, MAX_DEPTH,
+                                   (flags & 16) ? &parts : NULL, &error);
   if (node == NULL)
     {
       g_assert_nonnull (error);
@@ -115,6 +146,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       return 0;
     }
   g_assert_no_error (error);
+  if (parts != NULL)
+    read_deferred (node, parts);
   check_tree (node);
   return 0;
 }
