@@ -86,6 +86,7 @@ static GParamSpec *properties[N_PROPS];
 enum {
   NAVIGATION_BLOCKED,
   CLOSE_REQUESTED,
+  WEB_PROCESS_GONE,
   N_SIGNALS
 };
 
@@ -520,11 +521,16 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
   const char *why = reason == WEBKIT_WEB_PROCESS_CRASHED ? "crashed"
                     : reason == WEBKIT_WEB_PROCESS_EXCEEDED_MEMORY_LIMIT ? "went over its memory limit"
                     : "was ended by the app";
+  const char *name = reason == WEBKIT_WEB_PROCESS_CRASHED ? "crashed"
+                     : reason == WEBKIT_WEB_PROCESS_EXCEEDED_MEMORY_LIMIT ? "memory-limit"
+                     : "terminated";
 
   self->process_gone = TRUE;
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u's web process %s", self->id, why);
+  /* The calls first: a handler that reloads the page starts afresh. */
   if (self->bridge != NULL)
     _atrium_bridge_process_gone (self->bridge);
+  g_signal_emit (self, signals[WEB_PROCESS_GONE], 0, name);
 }
 
 /* Whether a new window may join this one's web process: not one that has
@@ -886,6 +892,29 @@ atrium_window_class_init (AtriumWindowClass *klass)
                   0,
                   g_signal_accumulator_true_handled, NULL, NULL,
                   G_TYPE_BOOLEAN, 0);
+
+  /**
+   * AtriumWindow::web-process-gone:
+   * @self: the window
+   * @reason: why: `"crashed"`, `"memory-limit"` (WebKit ended it for
+   *   using too much memory) or `"terminated"` (the app ended it,
+   *   webkit_web_view_terminate_web_process())
+   *
+   * The web process that ran the window's page has ended, and the page
+   * with it: the window shows nothing until a page is loaded again. By
+   * the time this is emitted every call the page had in flight is
+   * cancelled (atrium_call_is_cancelled() says so, and whatever the
+   * methods answer goes nowhere). Windows that share a web process
+   * (atrium_app_set_isolated_windows()) each get it. A handler may load
+   * the page again with atrium_window_load(); it should not do so without
+   * end for a page that takes its process down as it loads.
+   */
+  signals[WEB_PROCESS_GONE] =
+    g_signal_new ("web-process-gone",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -176,6 +176,7 @@ test_round_trip (void)
     "return out;");
 
   assert_all_true (result, "round trip");
+  harness_assert_transport (window);
   harness_close (window);
 }
 

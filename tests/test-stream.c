@@ -166,6 +166,7 @@ test_sizes (void)
     "}"
     "return 'ok';", "\"ok\"");
   wait_streams_closed ("every stream read whole to be closed");
+  harness_assert_transport (window);
   harness_close (window);
 }
 

@@ -14,7 +14,8 @@
  * sizes around its memfd threshold, and who can reach its native function:
  * the runtime only, never the page, an iframe of any kind or a page of
  * another host. test-bytes runs its whole suite over both transports too
- * (tests/meson.build); test-wire has what a web process could forge. */
+ * (tests/meson.build); test-wire has what a web process could forge, unit
+ * by unit, and /hostile-web-process sends it from a web process. */
 
 #define REPORT_DEADLINE_MS 20000
 static SoupServer *foreign;
@@ -339,6 +340,22 @@ terminated_cb (WebKitWebView                     *web_view,
   *done = TRUE;
 }
 
+typedef struct
+{
+  char     *reason;
+  gboolean  calls_cancelled;  /* the held call was, when the window said so */
+} Gone;
+
+static void
+window_gone_cb (AtriumWindow *window,
+                const char   *reason,
+                Gone         *gone)
+{
+  g_assert_null (gone->reason);
+  gone->reason = g_strdup (reason);
+  gone->calls_cancelled = held != NULL && atrium_call_is_cancelled (held);
+}
+
 static void
 test_process_gone (void)
 {
@@ -350,10 +367,12 @@ test_process_gone (void)
   WebKitWebView *web_view;
   guint64 script_calls, extension_calls;
   gboolean gone = FALSE;
+  Gone reported = { NULL, FALSE };
 
   g_test_summary ("A web process that ends with calls in flight: C cancels and forgets them "
-                  "(a late answer is dropped), and the page loaded next "
-                  "calls through the extension again");
+                  "(a late answer is dropped), the window says so once with the reason "
+                  "(web-process-gone, after the calls are cancelled), and the page loaded "
+                  "next calls through the extension again");
   if (!harness_need_web_extension ())
     return;
 
@@ -368,8 +387,12 @@ test_process_gone (void)
   g_assert_false (atrium_call_is_cancelled (held));
 
   g_signal_connect (web_view, "web-process-terminated", G_CALLBACK (terminated_cb), &gone);
+  g_signal_connect (window, "web-process-gone", G_CALLBACK (window_gone_cb), &reported);
   webkit_web_view_terminate_web_process (web_view);
   harness_wait (&gone, "the web process to end");
+  g_assert_cmpstr (reported.reason, ==, "terminated");
+  g_assert_true (reported.calls_cancelled);
+  g_clear_pointer (&reported.reason, g_free);
   g_assert_cmpuint (_atrium_bridge_get_n_calls (bridge), ==, 0);
   g_assert_true (atrium_call_is_cancelled (held));
   /* Its answer now goes nowhere. */
@@ -386,6 +409,117 @@ test_process_gone (void)
     g_assert_cmpuint (extension_after, ==, extension_calls + 1);
     g_assert_cmpuint (script_after, ==, script_calls);
   }
+}
+
+static void
+spy_cb (AtriumCall *call,
+        gpointer    user_data)
+{
+  guint *heard = user_data;
+
+  (*heard)++;
+  atrium_call_return_value (call, json_node_init_string (json_node_alloc (), "heard"));
+}
+
+/* What a compromised web process sends the UI process, one fault each
+ * (tests/hostile-extension/), and the code C answers with. */
+static const struct
+{
+  const char *kind;
+  const char *code;   /* NULL: the call goes through */
+} hostile_messages[] = {
+  { "valid", NULL },
+  { "valid-memfd", NULL },
+  { "no-token", "forbidden" },
+  { "malformed", "bad-args" },
+  { "inline-size-lies", "bad-args" },
+  { "unsealed", "bad-args" },
+  { "writable", "bad-args" },
+  { "size-lies", "bad-args" },
+  { "too-large", "too-large" },
+  { "missing-file", "bad-args" },
+  { "pipe", "bad-args" },
+};
+
+static void
+test_hostile_web_process (void)
+{
+  Setup setup = { NULL, g_getenv ("ATRIUM_TEST_HOSTILE_EXTENSIONS_DIR") };
+  g_autoptr(AtriumApp) app = NULL;
+  g_autofree char *module = NULL;
+  AtriumWindow *window;
+  guint64 script_calls, extension_calls, script_after, extension_after;
+  g_autofree char *checks = NULL;
+  guint heard = 0, through = 0;
+
+  g_test_summary ("A compromised web process (an extension of its own next to libatrium's, "
+                  "with the token) sends call messages made wrong one way each: a wrong "
+                  "token, the wrong shape, parts that lie about their size, memfds unsealed, "
+                  "writable or too large, a file it does not carry, a pipe. Each is refused "
+                  "with its code before the method runs, the same message made right goes "
+                  "through, and the page's own calls still work after");
+  if (!harness_need_web_extension ())
+    return;
+  module = setup.extensions_dir != NULL
+    ? g_build_filename (setup.extensions_dir, "libhostile-web-extension.so", NULL) : NULL;
+  if (module == NULL || !g_file_test (module, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("The hostile web process extension is not built "
+                   "(ATRIUM_TEST_HOSTILE_EXTENSIONS_DIR)");
+      return;
+    }
+
+  window = open_with (&setup, &app);
+  atrium_app_bind (app, "spy", spy_cb, &heard, NULL, ATRIUM_BIND_DEFAULT);
+  harness_assert_js (window, "return typeof window.__hostile;", "\"function\"");
+  get_stats (window, &script_calls, &extension_calls);
+
+  for (guint i = 0; i < G_N_ELEMENTS (hostile_messages); i++)
+    {
+      g_autofree char *js = g_strdup_printf (
+        "const [kind, text] = await new Promise((resolve) =>"
+        "  window.__hostile('%s', (k, t) => resolve([k, t])));"
+        "return kind === 0 || kind === 3 ? 'ok ' + text : JSON.parse(text).code;",
+        hostile_messages[i].kind);
+      g_autofree char *answer = harness_run_js (window, js);
+      g_autofree char *expected = g_strdup_printf ("\"%s\"", hostile_messages[i].code != NULL
+                                                   ? hostile_messages[i].code : "ok heard");
+
+      g_test_message ("%s: %s", hostile_messages[i].kind, answer);
+      g_assert_cmpstr (answer, ==, expected);
+      if (hostile_messages[i].code == NULL)
+        through++;
+      g_assert_cmpuint (heard, ==, through);
+    }
+
+  /* libatrium's native function, in the hands of a page that has the
+   * token: the extension checks what it is given before it sends anything
+   * (the UI process checks again), and answers with the code. */
+  checks = harness_run_js (window,
+    "const N = window.__hostileNative, T = window.__hostileToken;"
+    "const ask = (...args) => new Promise((resolve) =>"
+    "  N(...args, (k, t) => resolve(k === 0 || k === 3 ? 'ok ' + t : JSON.parse(t).code)));"
+    "return [await ask('0'.repeat(T.length), '[\"spy\",[],1]', null),"
+    "  await ask(42, '[\"spy\",[],1]', null),"
+    "  await ask(T, 42, null),"
+    "  await ask(T, '[\"spy\",[],1]', {length: 1}),"
+    "  await ask(T, '[\"spy\",[],1]', [new Uint16Array(2)]),"
+    "  await ask(T, '[\"spy\",[],1]', new Array(5000).fill(new Uint8Array(1))),"
+    "  await ask(T, '[\"spy\",[],1]', [new Uint8Array(64 * 1024 * 1024 + 1)]),"
+    "  await ask(T, '[\"spy\",[],1]', null)].join(' ');");
+  g_assert_cmpstr (checks, ==, "\"forbidden forbidden bad-args bad-args bad-args bad-args too-large ok heard\"");
+  through++;
+  g_assert_cmpuint (heard, ==, through);
+
+  /* Only the well-made ones were calls; nothing is left in flight, and the
+   * page's runtime still calls through the extension. */
+  get_stats (window, &script_after, &extension_after);
+  g_assert_cmpuint (extension_after, ==, extension_calls + through);
+  g_assert_cmpuint (script_after, ==, script_calls);
+  g_assert_cmpuint (_atrium_bridge_get_n_calls (_atrium_window_get_bridge (window)), ==, 0);
+  harness_assert_js (window, "return await atrium.call('echo', 'after');", "\"after\"");
+  get_stats (window, &script_after, &extension_after);
+  g_assert_cmpuint (extension_after, ==, extension_calls + through + 1);
 }
 
 static void
@@ -445,6 +579,7 @@ main (int   argc,
   g_test_add_func ("/atrium/transport/forced-on-missing", test_forced_on_missing);
   g_test_add_func ("/atrium/transport/hostile-frames", test_hostile_frames);
   g_test_add_func ("/atrium/transport/process-gone", test_process_gone);
+  g_test_add_func ("/atrium/transport/hostile-web-process", test_hostile_web_process);
   g_test_add_func ("/atrium/transport/navigated-mid-call", test_navigated_mid_call);
 
   return g_test_run ();

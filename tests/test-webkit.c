@@ -188,6 +188,7 @@ test_echo_directory (void)
   g_autoptr(JsonNode) result = harness_run_js_json (window, echo_values_js);
 
   assert_all_true (result, 25);
+  harness_assert_transport (window);
   harness_close (window);
 }
 

@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "webkit-harness.h"
+#include "atrium-bridge-private.h"
+#include "atrium-window-private.h"
 #include "test-util.h"
 
 #include <stdio.h>
@@ -166,6 +168,31 @@ harness_need_web_extension (void)
     return TRUE;
   g_test_skip (HARNESS_NO_EXTENSION);
   return FALSE;
+}
+
+/* After the page in @window has made calls: they went the way the
+ * environment says, script messages only under ATRIUM_TRANSPORT=script,
+ * otherwise through the extension whenever it is there. A suite that runs
+ * over both transports (tests/meson.build) calls this once, so that it
+ * cannot pass twice over one of them without saying so. */
+void
+harness_assert_transport (AtriumWindow *window)
+{
+  guint64 script_calls, extension_calls;
+
+  _atrium_bridge_get_transport_stats (_atrium_window_get_bridge (window), &script_calls,
+                                      &extension_calls);
+  g_test_message ("calls so far: %" G_GUINT64_FORMAT " as script messages, %" G_GUINT64_FORMAT
+                  " through the extension", script_calls, extension_calls);
+  if (g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"), "script") == 0 || !harness_have_web_extension ())
+    {
+      g_assert_cmpuint (extension_calls, ==, 0);
+      g_assert_cmpuint (script_calls, >, 0);
+    }
+  else
+    {
+      g_assert_cmpuint (extension_calls, >, 0);
+    }
 }
 
 /* Loads @uri in a view of the test's own (not an AtriumWindow's) and
