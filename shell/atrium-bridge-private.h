@@ -76,6 +76,7 @@ gsize         _atrium_bridge_split_event  (const char               *data,
 void          _atrium_bridge_get_transport_stats (AtriumBridge *self,
                                                   guint64      *script_calls,
                                                   guint64      *extension_calls);
+guint64       _atrium_bridge_get_extension_refused (AtriumBridge *self);
 
 void _atrium_bridge_page_changed (AtriumBridge *self);
 void _atrium_bridge_process_gone (AtriumBridge *self);

@@ -43,6 +43,7 @@ struct _AtriumBridge
   gulong                    user_message_handler;
   guint64                   script_calls;  /* calls that came by each transport */
   guint64                   extension_calls;
+  guint64                   extension_refused;  /* the extension's messages refused */
   gulong                    call_handler;
   gulong                    cancel_handler;
   gulong                    event_handler;
@@ -942,6 +943,7 @@ on_user_message_cb (WebKitWebView     *view,
   return TRUE;
 
 refuse:
+  self->extension_refused++;
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Refused a call: %s", error->message);
   wire_reply_error (user_message, error);
   return TRUE;
@@ -1400,4 +1402,15 @@ _atrium_bridge_get_transport_stats (AtriumBridge *self,
 
   *script_calls = self->script_calls;
   *extension_calls = self->extension_calls;
+}
+
+/* How many of the extension's messages C refused (the tests: a web process
+ * that sends what the runtime never would is answered here, or, for what
+ * the extension checks itself, never gets this far). */
+guint64
+_atrium_bridge_get_extension_refused (AtriumBridge *self)
+{
+  g_return_val_if_fail (ATRIUM_IS_BRIDGE (self), 0);
+
+  return self->extension_refused;
 }

@@ -409,6 +409,10 @@ test_process_gone (void)
     g_assert_cmpuint (extension_after, ==, extension_calls + 1);
     g_assert_cmpuint (script_after, ==, script_calls);
   }
+  /* The handlers hold this frame's variables. */
+  g_signal_handlers_disconnect_by_data (web_view, &gone);
+  g_signal_handlers_disconnect_by_data (window, &reported);
+  harness_close (window);
 }
 
 static void
@@ -438,6 +442,7 @@ static const struct
   { "size-lies", "bad-args" },
   { "too-large", "too-large" },
   { "missing-file", "bad-args" },
+  { "file-out-of-range", "bad-args" },
   { "pipe", "bad-args" },
 };
 
@@ -450,6 +455,7 @@ test_hostile_web_process (void)
   AtriumWindow *window;
   guint64 script_calls, extension_calls, script_after, extension_after;
   g_autofree char *checks = NULL;
+  AtriumBridge *bridge;
   guint heard = 0, through = 0;
 
   g_test_summary ("A compromised web process (an extension of its own next to libatrium's, "
@@ -470,6 +476,7 @@ test_hostile_web_process (void)
     }
 
   window = open_with (&setup, &app);
+  bridge = _atrium_window_get_bridge (window);
   atrium_app_bind (app, "spy", spy_cb, &heard, NULL, ATRIUM_BIND_DEFAULT);
   harness_assert_js (window, "return typeof window.__hostile;", "\"function\"");
   get_stats (window, &script_calls, &extension_calls);
@@ -490,6 +497,9 @@ test_hostile_web_process (void)
       if (hostile_messages[i].code == NULL)
         through++;
       g_assert_cmpuint (heard, ==, through);
+      /* Refused by C, each of them: the extension passes on what it is
+       * given to send. */
+      g_assert_cmpuint (_atrium_bridge_get_extension_refused (bridge), ==, i + 1 - through);
     }
 
   /* libatrium's native function, in the hands of a page that has the
@@ -510,6 +520,9 @@ test_hostile_web_process (void)
   g_assert_cmpstr (checks, ==, "\"forbidden forbidden bad-args bad-args bad-args bad-args too-large ok heard\"");
   through++;
   g_assert_cmpuint (heard, ==, through);
+  /* Those the extension refused never reached C. */
+  g_assert_cmpuint (_atrium_bridge_get_extension_refused (bridge), ==,
+                    G_N_ELEMENTS (hostile_messages) - (through - 1));
 
   /* Only the well-made ones were calls; nothing is left in flight, and the
    * page's runtime still calls through the extension. */
@@ -520,6 +533,42 @@ test_hostile_web_process (void)
   harness_assert_js (window, "return await atrium.call('echo', 'after');", "\"after\"");
   get_stats (window, &script_after, &extension_after);
   g_assert_cmpuint (extension_after, ==, extension_calls + through + 1);
+  /* spy counts into this frame. */
+  harness_close (window);
+}
+
+/* Calls the extension refuses before its function returns (more binary
+ * values than a message may hold), queued behind one that waits for its
+ * Blob to be read: once it is, they are refused one by one in the order
+ * they were made, without the lane starting each from inside the last. */
+static void
+test_refused_at_once (void)
+{
+  static const Setup setup = { NULL, NULL };
+  g_autoptr(AtriumApp) app = NULL;
+  AtriumWindow *window;
+
+  g_test_summary ("Calls refused at once by the extension, queued behind a Blob being read, "
+                  "reject in the order they were made, and the calls after them work");
+  if (!harness_need_web_extension ())
+    return;
+
+  window = open_with (&setup, &app);
+  harness_assert_js (window,
+    "const held = atrium.call('echo', new Blob([new Uint8Array([1, 2, 3])]));"
+    "const one = new Uint8Array(1);"
+    "const order = [];"
+    "const refused = [];"
+    "for (let i = 0; i < 1000; i++)"
+    "  refused.push(atrium.call('echo', new Array(5000).fill(one))"
+    "    .then(() => 'answered', (e) => { order.push(i); return e.code; }));"
+    "const codes = await Promise.all(refused);"
+    "const back = await held;"
+    "if (!codes.every((c) => c === 'bad-args')) return 'codes: ' + [...new Set(codes)].join();"
+    "if (!order.every((v, i) => v === i)) return 'out of order: ' + order.slice(0, 5).join();"
+    "if (!(back instanceof Uint8Array) || back.join() !== '1,2,3') return 'the Blob call';"
+    "return await atrium.call('echo', 'after');", "\"after\"");
+  harness_close (window);
 }
 
 static void
@@ -580,6 +629,7 @@ main (int   argc,
   g_test_add_func ("/atrium/transport/hostile-frames", test_hostile_frames);
   g_test_add_func ("/atrium/transport/process-gone", test_process_gone);
   g_test_add_func ("/atrium/transport/hostile-web-process", test_hostile_web_process);
+  g_test_add_func ("/atrium/transport/refused-at-once", test_refused_at_once);
   g_test_add_func ("/atrium/transport/navigated-mid-call", test_navigated_mid_call);
 
   return g_test_run ();

@@ -170,11 +170,13 @@ harness_need_web_extension (void)
   return FALSE;
 }
 
-/* After the page in @window has made calls: they went the way the
- * environment says, script messages only under ATRIUM_TRANSPORT=script,
- * otherwise through the extension whenever it is there. A suite that runs
- * over both transports (tests/meson.build) calls this once, so that it
- * cannot pass twice over one of them without saying so. */
+/* After the page in @window has made calls (none of them with a stream
+ * from the page, which always goes as a script message): they all went the
+ * way the environment says, script messages only under
+ * ATRIUM_TRANSPORT=script, otherwise through the extension whenever it is
+ * there. A suite that runs over both transports (tests/meson.build) calls
+ * this once, so that it cannot pass twice over one of them, or partly
+ * over the other, without saying so. */
 void
 harness_assert_transport (AtriumWindow *window)
 {
@@ -192,6 +194,7 @@ harness_assert_transport (AtriumWindow *window)
   else
     {
       g_assert_cmpuint (extension_calls, >, 0);
+      g_assert_cmpuint (script_calls, ==, 0);
     }
 }
 

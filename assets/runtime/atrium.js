@@ -433,7 +433,7 @@
   function newLane(maxInFlight) {
     return {
       __proto__: null, waiting: new NativeMap(), head: 0, tail: 0, waitingBytes: 0,
-      inFlight: 0, inFlightBytes: 0, maxInFlight,
+      inFlight: 0, inFlightBytes: 0, maxInFlight, draining: false,
     };
   }
   const callLane = newLane(4096);
@@ -444,20 +444,30 @@
       (lane.inFlight < lane.maxInFlight && lane.inFlightBytes + size <= IN_FLIGHT_BYTES);
   }
 
+  // Never inside itself: a job the native function refuses is answered
+  // before post() returns, and its finish() drains again. The loop that is
+  // already running takes the freed slot instead, so jobs answered at once
+  // settle in order and the stack stays flat however long the queue.
   function drain(lane) {
-    while (lane.head < lane.tail) {
-      const job = mapGet(lane.waiting, lane.head);
-      // A job whose Blobs are still being read holds the ones behind it:
-      // a lane's messages leave in order.
-      if (!job.cancelled && (job.ready === false || !hasRoom(lane, job.size)))
-        return;
-      mapDelete(lane.waiting, lane.head++);
-      lane.waitingBytes -= job.size;
-      if (job.cancelled)
-        continue;
-      lane.inFlight++;
-      lane.inFlightBytes += job.size;
-      start(lane, job);
+    if (lane.draining) return;
+    lane.draining = true;
+    try {
+      while (lane.head < lane.tail) {
+        const job = mapGet(lane.waiting, lane.head);
+        // A job whose Blobs are still being read holds the ones behind it:
+        // a lane's messages leave in order.
+        if (!job.cancelled && (job.ready === false || !hasRoom(lane, job.size)))
+          return;
+        mapDelete(lane.waiting, lane.head++);
+        lane.waitingBytes -= job.size;
+        if (job.cancelled)
+          continue;
+        lane.inFlight++;
+        lane.inFlightBytes += job.size;
+        start(lane, job);
+      }
+    } finally {
+      lane.draining = false;
     }
   }
 
@@ -472,9 +482,12 @@
     const answer = (ok, value) => {
       if (answered) return;
       answered = true;
-      finish(lane, job);
-      if (ok) job.done(value);
-      else job.failed(value);
+      try {
+        finish(lane, job);
+      } finally {
+        if (ok) job.done(value);
+        else job.failed(value);
+      }
     };
     try {
       job.post(answer);

@@ -70,7 +70,7 @@ read_deferred (JsonNode         *node,
 {
   JsonArray *args = json_array_get_array_element (json_node_get_array (node), 1);
 
-  _atrium_bytes_parts_note_args (parts, args);
+  /* The decoder noted the arguments already (_atrium_bytes_parts_note_args()). */
   for (guint i = 0; i <= json_array_get_length (args); i++)
     {
       g_autoptr(GBytes) bytes = _atrium_bytes_parts_get_arg (parts, i);

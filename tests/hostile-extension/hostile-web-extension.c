@@ -119,6 +119,12 @@ message_for (const char *kind)
     }
   else if (g_str_equal (kind, "missing-file"))
     body = file_part (3, strlen (BODY));
+  else if (g_str_equal (kind, "file-out-of-range"))
+    {
+      /* A good file at 0, named as 1. */
+      fd = body_memfd (ATRIUM_WIRE_SEALS);
+      body = file_part (1, strlen (BODY));
+    }
   else if (g_str_equal (kind, "pipe"))
     {
       int pipe_fds[2];
