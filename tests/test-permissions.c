@@ -212,7 +212,7 @@ static const char driven_page[] =
   "  if (e.data.cmd === 'ask') value = await ask();"
   "  else if (e.data.cmd === 'top') top.location.href = e.data.url;"
   "  else if (e.data.cmd === 'race') { ask(); top.location.href = e.data.url; }"
-  "  parent.postMessage({from: 'driven', value}, '*');"
+  "  parent.postMessage({from: 'driven', id: e.data.id, value}, '*');"
   "});"
   "loaded.then(() => parent.postMessage({from: 'foreign', outcome: 'ready'}, '*'));"
   "</script>";
@@ -882,17 +882,21 @@ test_foreign_frame_realms (void)
 
 
 /* Sends the driven foreign frame (the page's first frame) @cmd; returns
- * its answer, a JSON string. */
+ * its answer, a JSON string. Each command has an id its answer carries: a
+ * command whose answer is not awaited ("top") may answer after the next
+ * command is sent, which must not take that answer for its own. */
 static char *
 drive_foreign (AtriumWindow *window,
                const char   *cmd,
                const char   *url)
 {
+  static guint next_id = 1;
+  guint id = next_id++;
   g_autofree char *script = g_strdup_printf (
     "const got = new Promise((resolve) => addEventListener('message', (e) => {"
-    "  if (e.data && e.data.from === 'driven') resolve(e.data.value); }));"
-    "frames[0].postMessage({to: 'foreign', cmd: '%s', url: '%s'}, '*');"
-    "return %s;", cmd, url != NULL ? url : "",
+    "  if (e.data && e.data.from === 'driven' && e.data.id === %u) resolve(e.data.value); }));"
+    "frames[0].postMessage({to: 'foreign', id: %u, cmd: '%s', url: '%s'}, '*');"
+    "return %s;", id, id, cmd, url != NULL ? url : "",
     /* A script that awaits across a top-frame navigation never returns. */
     url != NULL ? "true" : "await got");
 
