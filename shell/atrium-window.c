@@ -518,12 +518,16 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
                               WebKitWebProcessTerminationReason  reason,
                               AtriumWindow                      *self)
 {
-  const char *why = reason == WEBKIT_WEB_PROCESS_CRASHED ? "crashed"
-                    : reason == WEBKIT_WEB_PROCESS_EXCEEDED_MEMORY_LIMIT ? "went over its memory limit"
-                    : "was ended by the app";
-  const char *name = reason == WEBKIT_WEB_PROCESS_CRASHED ? "crashed"
-                     : reason == WEBKIT_WEB_PROCESS_EXCEEDED_MEMORY_LIMIT ? "memory-limit"
-                     : "terminated";
+  const char *name = "terminated";   /* the signal's reason */
+  const char *why = "was ended by the app";
+
+  if (reason == WEBKIT_WEB_PROCESS_CRASHED)
+    name = why = "crashed";
+  else if (reason == WEBKIT_WEB_PROCESS_EXCEEDED_MEMORY_LIMIT)
+    {
+      name = "memory-limit";
+      why = "went over its memory limit";
+    }
 
   self->process_gone = TRUE;
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u's web process %s", self->id, why);

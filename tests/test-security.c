@@ -194,14 +194,6 @@ uploads_received (AtriumWindow *window)
   "    set(v) { note(this); note(v); DP(this, n, { value: v, writable: true, enumerable: true," \
   "      configurable: true }); } });"
 
-/* Whether calls go as script messages (ATRIUM_TRANSPORT=script, as main()
- * sets it unless meson set another) rather than through the extension. */
-static gboolean
-via_script (void)
-{
-  return g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"), "script") == 0;
-}
-
 typedef struct
 {
   guint  count;
@@ -287,7 +279,7 @@ test_token_spies (void)
   g_assert_cmpstr (json_object_get_string_member (object, "forged"), ==, "bad-token");
   /* The large call went up the upload route over script messages; the
    * extension carries it itself. */
-  g_assert_cmpuint (uploads_received (window), ==, via_script () ? 1 : 0);
+  g_assert_cmpuint (uploads_received (window), ==, harness_transport_is_script () ? 1 : 0);
   g_assert_cmpuint (received.count, ==, 1);
 
   /* The spies saw plenty (the page's own strings, the runtime's
@@ -368,7 +360,7 @@ test_token_broken_builtins (void)
   g_assert_cmpstr (json_object_get_string_member (object, "heldCode"), ==, "cancelled");
   g_assert_cmpuint (received.count, ==, 1);
   g_assert_cmpstr (received.last, ==, "7");
-  g_assert_cmpuint (uploads_received (window), ==, via_script () ? 1 : 0);
+  g_assert_cmpuint (uploads_received (window), ==, harness_transport_is_script () ? 1 : 0);
 
   g_free (received.last);
   harness_close (window);
@@ -398,7 +390,7 @@ test_upload_base_href (void)
   g_assert_true (json_array_get_boolean_element (array, 1));
   /* It went up as an upload (over script messages; the extension carries
    * it itself), to the app, and nothing reached the other origin. */
-  g_assert_cmpuint (uploads_received (window), ==, via_script () ? 1 : 0);
+  g_assert_cmpuint (uploads_received (window), ==, harness_transport_is_script () ? 1 : 0);
   g_assert_cmpuint (foreign->requests, ==, 0);
 
   harness_close (window);

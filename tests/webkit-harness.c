@@ -177,6 +177,14 @@ harness_need_web_extension (void)
  * there. A suite that runs over both transports (tests/meson.build) calls
  * this once, so that it cannot pass twice over one of them, or partly
  * over the other, without saying so. */
+/* Whether the environment keeps calls on script messages
+ * (ATRIUM_TRANSPORT=script). */
+gboolean
+harness_transport_is_script (void)
+{
+  return g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"), "script") == 0;
+}
+
 void
 harness_assert_transport (AtriumWindow *window)
 {
@@ -186,7 +194,7 @@ harness_assert_transport (AtriumWindow *window)
                                       &extension_calls);
   g_test_message ("calls so far: %" G_GUINT64_FORMAT " as script messages, %" G_GUINT64_FORMAT
                   " through the extension", script_calls, extension_calls);
-  if (g_strcmp0 (g_getenv ("ATRIUM_TRANSPORT"), "script") == 0 || !harness_have_web_extension ())
+  if (harness_transport_is_script () || !harness_have_web_extension ())
     {
       g_assert_cmpuint (extension_calls, ==, 0);
       g_assert_cmpuint (script_calls, >, 0);

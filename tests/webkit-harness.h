@@ -50,6 +50,7 @@ AtriumWindow *harness_open         (AtriumApp    *app,
 void          harness_wait_load    (AtriumWindow *window);
 gboolean      harness_have_web_extension (void);
 gboolean      harness_need_web_extension (void);
+gboolean      harness_transport_is_script (void);
 void          harness_assert_transport (AtriumWindow *window);
 void          harness_load_uri     (WebKitWebView *web_view,
                                     const char    *uri,
