@@ -36,6 +36,8 @@ guint         _atrium_bridge_get_n_calls  (AtriumBridge             *self);
 guint         _atrium_bridge_get_n_pull_streams (AtriumBridge *self);
 void          _atrium_bridge_set_pull_lifetime (AtriumBridge *self,
                                                 guint         ms);
+void          _atrium_bridge_set_upload_lifetime (AtriumBridge *self,
+                                                  guint         ms);
 void          _atrium_bridge_deliver      (AtriumCall               *call);
 
 JsonNode     *_atrium_bridge_decode       (const char               *text,

@@ -37,6 +37,7 @@ struct _AtriumBridge
   GHashTable               *early_cancels; /* ids cancelled before they came */
   GHashTable               *uploads;       /* key → Upload: bodies waiting for their call */
   guint64                   uploads_received;
+  gint64                    upload_lifetime; /* µs: UPLOAD_LIFETIME but in tests */
   WebKitWebView            *view;          /* the extension's messages come from it */
   AtriumPullStreams        *pulls;         /* streams the page reads through the extension */
   guint64                   page_serial;   /* counts the pages the window has committed */
@@ -575,7 +576,7 @@ _atrium_bridge_add_upload (AtriumBridge          *self,
   upload = g_new0 (Upload, 1);
   upload->source = g_object_ref (source);
   upload->open_body = open_body;
-  upload->expires = g_get_monotonic_time () + UPLOAD_LIFETIME;
+  upload->expires = g_get_monotonic_time () + self->upload_lifetime;
   g_hash_table_replace (self->uploads, g_steal_pointer (&name), upload);
   self->uploads_received++;
   return TRUE;
@@ -1190,6 +1191,7 @@ _atrium_bridge_init (AtriumBridge *self)
   self->early_cancels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) upload_free);
+  self->upload_lifetime = UPLOAD_LIFETIME;
   self->pulls = _atrium_pull_streams_new ();
 }
 
@@ -1371,6 +1373,14 @@ _atrium_bridge_set_pull_lifetime (AtriumBridge *self,
                                   guint         ms)
 {
   _atrium_pull_streams_set_lifetime (self->pulls, ms);
+}
+
+/* For tests: how long an upload waits for its call, from now on. */
+void
+_atrium_bridge_set_upload_lifetime (AtriumBridge *self,
+                                    guint         ms)
+{
+  self->upload_lifetime = (gint64) ms * 1000;
 }
 
 /* Streams the page reads through the extension, open now: for tests. */

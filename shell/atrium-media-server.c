@@ -1745,6 +1745,12 @@ stream_expiry_cb (gpointer data)
   gboolean waiting = FALSE;
 
   g_mutex_lock (&self->lock);
+  /* Replaced by a new lifetime while it waited for the lock. */
+  if (g_source_is_destroyed (g_main_current_source ()))
+    {
+      g_mutex_unlock (&self->lock);
+      return G_SOURCE_REMOVE;
+    }
   /* Uploads whose call never claimed them, and claims whose POST never
    * came. */
   g_hash_table_iter_init (&iter, self->uploads);
@@ -1881,10 +1887,11 @@ _atrium_media_server_add_stream (AtriumMediaServer *self,
   entry->content_type = g_strdup (content_type);
   entry->size = size < 0 ? -1 : size;
   entry->owner = owner;
-  entry->expires = g_get_monotonic_time ()
-                   + (gint64) g_atomic_int_get (&self->stream_lifetime_ms) * 1000;
 
   g_mutex_lock (&self->lock);
+  /* Stamped under the lock, where a new lifetime moves every stamp. */
+  entry->expires = g_get_monotonic_time ()
+                   + (gint64) g_atomic_int_get (&self->stream_lifetime_ms) * 1000;
   g_hash_table_iter_init (&iter, self->streams);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (((StreamEntry *) value)->owner == owner)
@@ -1976,15 +1983,38 @@ _atrium_media_server_get_n_streams (AtriumMediaServer *self,
   return n;
 }
 
-/* For tests, which make it short rather than wait. */
+/* For tests, which make it short rather than wait. It applies to what
+ * waits already, counted from when each began to wait: a test can see a
+ * stream kept under a long lifetime and then watch it expire. */
 void
 _atrium_media_server_set_stream_lifetime (AtriumMediaServer *self,
                                           guint              ms)
 {
+  GHashTableIter iter;
+  gpointer value;
+  gint64 change;
+
   g_assert (ATRIUM_IS_MEDIA_SERVER (self));
   g_assert (ms > 0 && ms <= G_MAXINT);
 
+  g_mutex_lock (&self->lock);
+  change = ((gint64) ms - g_atomic_int_get (&self->stream_lifetime_ms)) * 1000;
   g_atomic_int_set (&self->stream_lifetime_ms, ms);
+  g_hash_table_iter_init (&iter, self->uploads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((Upload *) value)->expires += change;
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((StreamEntry *) value)->expires += change;
+  /* The check's period follows the lifetime; a read waiting for its POST
+   * looks at its new deadline. */
+  if (self->stream_expiry != NULL)
+    {
+      clear_source (&self->stream_expiry);
+      arm_expiry_locked (self);
+    }
+  g_cond_broadcast (&self->upload_cond);
+  g_mutex_unlock (&self->lock);
 }
 
 /* Uploads: the stream C reads */

@@ -23,5 +23,6 @@ gboolean     _atrium_theme_is_dark    (AtriumTheme       *self);
 void         _atrium_theme_free       (AtriumTheme       *self);
 
 gboolean     _atrium_theme_portal_is_dark (GVariant      *value);
+void         _atrium_theme_set_read_timeout (guint        ms);
 
 G_END_DECLS

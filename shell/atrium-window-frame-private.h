@@ -19,6 +19,9 @@ gboolean _atrium_window_frame_show_menu       (GtkWindow  *window,
                                                GError    **error);
 
 guint      _atrium_window_frame_get_moves     (GtkWindow  *window);
+void       _atrium_window_frame_get_toggles   (GtkWindow  *window,
+                                               guint      *refused,
+                                               guint      *done);
 GtkWidget *_atrium_window_frame_get_menu      (GtkWindow  *window);
 gboolean   _atrium_window_frame_menu_is_pending (GtkWindow *window);
 

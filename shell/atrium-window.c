@@ -69,6 +69,7 @@ struct _AtriumWindow
   guint                 close_timeout_ms;
   guint64               close_serial;
   guint                 close_timeout;  /* source while a request waits */
+  gint64                close_asked_us; /* when it was asked (monotonic) */
   gboolean              page_intercepts_close;
   gboolean              close_confirmed;
 };
@@ -745,6 +746,7 @@ atrium_window_close_request (GtkWindow *window)
   data = json_node_init_object (json_node_alloc (), object);
   if (!_atrium_app_emit_builtin (app, self->id, 0, "atrium:window.close-requested", data))
     return parent->close_request (window);
+  self->close_asked_us = g_get_monotonic_time ();
   self->close_timeout = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);
   return TRUE;
 }
@@ -1133,16 +1135,27 @@ atrium_window_get_close_timeout (AtriumWindow *self)
  * A page that asked to be asked before its window closes
  * (`atrium.window.onCloseRequested()`) and does not answer within this many
  * milliseconds (5,000 by default) has its window closed anyway, with a
- * warning.
+ * warning. A request already waiting gets the new timeout, counted from
+ * when the page was asked.
  */
 void
 atrium_window_set_close_timeout (AtriumWindow *self,
                                  guint         timeout_ms)
 {
+  gint64 waited_ms;
+
   g_return_if_fail (ATRIUM_IS_WINDOW (self));
   g_return_if_fail (timeout_ms > 0);
 
   self->close_timeout_ms = timeout_ms;
+  if (self->close_timeout == 0)
+    return;
+  /* A request already waiting gets the new bound, counted from when the
+   * page was asked: shortened past it, the window closes now. */
+  waited_ms = (g_get_monotonic_time () - self->close_asked_us) / 1000;
+  g_source_remove (self->close_timeout);
+  self->close_timeout = g_timeout_add (waited_ms >= timeout_ms ? 0 : timeout_ms - (guint) waited_ms,
+                                       close_timeout_cb, self);
 }
 
 /* --- X11 only: GTK 4 does not move windows or keep them above --- */

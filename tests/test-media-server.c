@@ -1356,10 +1356,15 @@ test_upload_cancel_expire (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_clear_object (&orphan);
   g_clear_object (&connection);
+  /* Seen kept under a lifetime longer than any wait here (a short one could
+   * expire it before a loaded machine let this thread look), then shortened:
+   * counted from its arrival, it expires at once. */
+  _atrium_media_server_set_stream_lifetime (f->server, 60 * 60 * 1000);
   connection = post_upload (f, "cccccccccccccccccccccccccccccccc",
                             "Origin: app://localhost\r\nContent-Length: 2\r\n", "ab");
   test_poll_for (TEST_WAIT_SECONDS, uploads_kept,
                  f->server, "the unclaimed POST to be kept");
+  _atrium_media_server_set_stream_lifetime (f->server, 50);
   test_poll_for (TEST_WAIT_SECONDS, uploads_gone, f->server, "the unclaimed POST to expire");
 }
 
