@@ -47,7 +47,8 @@ typedef struct
   gint64     press_time;  /* monotonic µs of the last press */
   guint32    event_time;  /* X server time of the last pointer event */
   guint      moves;       /* moves handed to the window manager, for tests */
-  guint      toggles[2];  /* maximise toggles refused, done: for tests */
+  guint      toggles_refused; /* maximise toggles, for tests */
+  guint      toggles_done;
   gboolean   frameless;
   GtkWidget *menu;        /* our window menu, once shown; a child of the window */
   GdkEvent  *menu_press;  /* the press our menu opens for, when its button goes up */
@@ -261,13 +262,13 @@ _atrium_window_frame_toggle_maximize (GtkWindow  *window,
    * the user pressed a moment ago. */
   if (self->press_time == 0 || g_get_monotonic_time () - self->press_time > GESTURE_WINDOW_US)
     {
-      self->toggles[0]++;
+      self->toggles_refused++;
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
                            "Only right after the user clicked the window");
       return FALSE;
     }
   self->press_time = 0;
-  self->toggles[1]++;
+  self->toggles_done++;
   if (gtk_window_is_maximized (window))
     gtk_window_unmaximize (window);
   else
@@ -357,8 +358,8 @@ _atrium_window_frame_get_toggles (GtkWindow *window,
 {
   Frame *self = get_frame (window);
 
-  *refused = self->toggles[0];
-  *done = self->toggles[1];
+  *refused = self->toggles_refused;
+  *done = self->toggles_done;
 }
 
 /* For tests: the window's own menu, if it has shown it. */

@@ -30,6 +30,10 @@ gboolean      _atrium_window_answer_close (AtriumWindow *self,
                                            gboolean      prevent);
 /* Closes without asking anyone: destroy(). */
 void          _atrium_window_destroy      (AtriumWindow *self);
+/* For tests: the close request waiting for the page. */
+gboolean      _atrium_window_get_close_wait (AtriumWindow *self,
+                                             gint64       *asked_us,
+                                             gint64       *due_us);
 gboolean      _atrium_window_has_live_process (AtriumWindow *self);
 const char   *_atrium_window_get_foreign_frame (AtriumWindow *self);
 void          _atrium_window_get_frame_extents (AtriumWindow *self,

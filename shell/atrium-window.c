@@ -703,6 +703,30 @@ close_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+deadline_dispatch (GSource     *source,
+                   GSourceFunc  callback,
+                   gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+/* A source due at an instant rather than after an interval: the close
+ * timeout is counted from the asking, whenever its length is set. */
+static GSourceFuncs deadline_funcs = { NULL, NULL, deadline_dispatch, NULL, NULL, NULL };
+
+static void
+arm_close_timeout (AtriumWindow *self)
+{
+  GSource *source = g_source_new (&deadline_funcs, sizeof (GSource));
+
+  g_source_set_static_name (source, "[atrium] close timeout");
+  g_source_set_ready_time (source, self->close_asked_us + (gint64) self->close_timeout_ms * 1000);
+  g_source_set_callback (source, close_timeout_cb, self, NULL);
+  self->close_timeout = g_source_attach (source, NULL);
+  g_source_unref (source);
+}
+
 /* The close button, the window manager's close (Alt+F4), gtk_window_close()
  * and atrium.window.close() all come here. C is asked first (the
  * close-requested signal), then the page if it asked to be, for at most
@@ -747,7 +771,7 @@ atrium_window_close_request (GtkWindow *window)
   if (!_atrium_app_emit_builtin (app, self->id, 0, "atrium:window.close-requested", data))
     return parent->close_request (window);
   self->close_asked_us = g_get_monotonic_time ();
-  self->close_timeout = g_timeout_add (self->close_timeout_ms, close_timeout_cb, self);
+  arm_close_timeout (self);
   return TRUE;
 }
 
@@ -1142,20 +1166,33 @@ void
 atrium_window_set_close_timeout (AtriumWindow *self,
                                  guint         timeout_ms)
 {
-  gint64 waited_ms;
-
   g_return_if_fail (ATRIUM_IS_WINDOW (self));
   g_return_if_fail (timeout_ms > 0);
 
   self->close_timeout_ms = timeout_ms;
+  /* Due already, it closes the window from the main loop, as an answer
+   * does: never inside the caller's call. */
+  if (self->close_timeout != 0)
+    {
+      g_source_remove (self->close_timeout);
+      arm_close_timeout (self);
+    }
+}
+
+/* For tests: when the close request waiting was made and when its timeout
+ * is due (monotonic µs). FALSE when none waits. */
+gboolean
+_atrium_window_get_close_wait (AtriumWindow *self,
+                               gint64       *asked_us,
+                               gint64       *due_us)
+{
+  g_return_val_if_fail (ATRIUM_IS_WINDOW (self), FALSE);
+
   if (self->close_timeout == 0)
-    return;
-  /* A request already waiting gets the new bound, counted from when the
-   * page was asked: shortened past it, the window closes now. */
-  waited_ms = (g_get_monotonic_time () - self->close_asked_us) / 1000;
-  g_source_remove (self->close_timeout);
-  self->close_timeout = g_timeout_add (waited_ms >= timeout_ms ? 0 : timeout_ms - (guint) waited_ms,
-                                       close_timeout_cb, self);
+    return FALSE;
+  *asked_us = self->close_asked_us;
+  *due_us = g_source_get_ready_time (g_main_context_find_source_by_id (NULL, self->close_timeout));
+  return TRUE;
 }
 
 /* --- X11 only: GTK 4 does not move windows or keep them above --- */

@@ -1279,28 +1279,44 @@ test_close_veto (void)
 }
 
 /* A page that never answers: the window closes after the bounded wait,
- * with a warning. destroy() does not ask at all.
- *
- * The page is asked under a bound longer than any wait here, and the bound
- * is shortened only once the page has been seen asked: a bound that started
- * short could close the window before a loaded machine ran the page's
- * handler, and the test would then ask a window that is gone. */
+ * with a warning. destroy() does not ask at all. */
+#define HUNG_PAGE \
+  "window.__asked = 0;" \
+  "atrium.window.onCloseRequested(() => { window.__asked++; return new Promise(() => {}); });" \
+  "await atrium.window.current();" \
+  "return true;"
+
 static void
 test_close_timeout (void)
 {
   AtriumWindow *window = harness_open (get_app (), "/index.html");
   CloseState state = { 0 };
-  AskWait asked = { window, 1 };
+  AskWait asked = { 0 };
+  gint64 asked_us, due_us, asked_again_us;
 
+  /* Set before the close, the bound is due its length after the asking.
+   * Nothing waits for the page here: a bound this short can close the
+   * window before a loaded machine has run the page's handler. */
+  g_signal_connect (window, "destroy", G_CALLBACK (destroyed_cb), &state);
+  atrium_window_set_close_timeout (window, 300);
+  g_assert_cmpuint (atrium_window_get_close_timeout (window), ==, 300);
+  assert_js (window, HUNG_PAGE, "true");
+  g_atomic_int_set (&close_warnings, 0);
+  g_assert_false (_atrium_window_get_close_wait (window, &asked_us, &due_us));
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (_atrium_window_get_close_wait (window, &asked_us, &due_us));
+  g_assert_cmpint (due_us - asked_us, ==, 300 * G_GINT64_CONSTANT (1000));
+  g_assert_false (state.destroyed);
+  harness_wait (&state.destroyed, "the window to close after the page did not answer");
+  g_assert_cmpint (g_atomic_int_get (&close_warnings), ==, 1);
+
+  /* Seen asked, under a bound longer than any wait here; then a new bound,
+   * set while the request waits, counts from the same asking. */
+  window = harness_open (get_app (), "/index.html");
+  state.destroyed = FALSE;
   g_signal_connect (window, "destroy", G_CALLBACK (destroyed_cb), &state);
   unbound_close (window);
-  assert_js (window,
-             "window.__asked = 0;"
-             "atrium.window.onCloseRequested(() => { window.__asked++; return new Promise(() => {}); });"
-             "await atrium.window.current();"
-             "return true;",
-             "true");
-
+  assert_js (window, HUNG_PAGE, "true");
   g_atomic_int_set (&close_warnings, 0);
   /* The window manager's close where there is one, as a user would. */
   if (desktop_has_wm ())
@@ -1314,18 +1330,29 @@ test_close_timeout (void)
     {
       gtk_window_close (GTK_WINDOW (window));
     }
+  asked.window = window;
+  asked.n = 1;
   harness_wait_for (page_asked, &asked, "the hung page to be asked to close");
   /* Asked once: a second close while it waits does not ask again. */
   gtk_window_close (GTK_WINDOW (window));
   assert_js (window, "await atrium.window.current(); return window.__asked;", "1");
+  g_assert_true (_atrium_window_get_close_wait (window, &asked_us, &due_us));
+  g_assert_cmpint (due_us - asked_us, ==, (gint64) 60 * 60 * G_USEC_PER_SEC);
+
+  atrium_window_set_close_timeout (window, 2 * 60 * 60 * 1000);
+  g_assert_true (_atrium_window_get_close_wait (window, &asked_again_us, &due_us));
+  g_assert_cmpint (asked_again_us, ==, asked_us);
+  g_assert_cmpint (due_us - asked_us, ==, (gint64) 2 * 60 * 60 * G_USEC_PER_SEC);
   g_assert_false (state.destroyed);
   g_assert_cmpint (g_atomic_int_get (&close_warnings), ==, 0);
 
-  /* The bound, shortened while the request waits, counts from the asking:
-   * long past, the window closes now, with one warning. */
+  /* Shortened: due soon after the asking, which may be past; the window
+   * closes from the main loop, never inside the call. */
   atrium_window_set_close_timeout (window, 300);
-  g_assert_cmpuint (atrium_window_get_close_timeout (window), ==, 300);
-  harness_wait (&state.destroyed, "the window to close after the page did not answer");
+  g_assert_true (_atrium_window_get_close_wait (window, &asked_again_us, &due_us));
+  g_assert_cmpint (due_us - asked_us, ==, 300 * G_GINT64_CONSTANT (1000));
+  g_assert_false (state.destroyed);
+  harness_wait (&state.destroyed, "the window to close at its shortened bound");
   g_assert_cmpint (g_atomic_int_get (&close_warnings), ==, 1);
 
   /* destroy(): the handler is never asked. */

@@ -461,6 +461,8 @@ test_idle_flood (void)
   WAIT_FOR (count_state (peers, PEER_CLOSED) >= over, DEADLINE_S,
             "the server to close the %u idle connections over its cap of %u", over,
             ATRIUM_MEDIA_MAX_CONNECTIONS);
+  /* Those and no more: nothing else closes a connection here. */
+  g_assert_cmpuint (count_state (peers, PEER_CLOSED), ==, over);
   g_assert_cmpuint (_atrium_media_server_get_n_connections (server), <=,
                     ATRIUM_MEDIA_MAX_CONNECTIONS);
 

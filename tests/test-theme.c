@@ -152,6 +152,7 @@ test_follows_desktop (void)
    * loaded machine may not schedule the stand-in portal's thread in it. */
   _atrium_theme_set_read_timeout (HARNESS_WAIT_SECONDS * 1000);
   app = harness_app_new (assets);
+  _atrium_theme_set_read_timeout (0);
   w.app = app;
   g_signal_connect (app, "theme-changed", G_CALLBACK (theme_changed_cb), log);
 
