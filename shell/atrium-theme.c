@@ -24,8 +24,7 @@
 #define PORTAL_SETTINGS  "org.freedesktop.portal.Settings"
 #define APPEARANCE       "org.freedesktop.appearance"
 #define COLOR_SCHEME     "color-scheme"
-
-#define READ_TIMEOUT_MS 1000
+#define READ_TIMEOUT_MS  1000
 
 /* How long start-up waits for the portal's answer; a test, on a loaded
  * machine, waits as long as its own waits. */

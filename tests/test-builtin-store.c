@@ -835,7 +835,8 @@ static void
 test_log_level_option (void)
 {
   const char *launcher = g_getenv ("ATRIUM_LAUNCHER");
-  g_autofree char *dts = g_build_filename (g_get_tmp_dir (), "atrium-log-level.d.ts", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *dts = NULL;
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("--log-level: a bad level is one line and exit status 2; a good one runs");
@@ -845,6 +846,11 @@ test_log_level_option (void)
       g_test_skip ("ATRIUM_LAUNCHER is not set");
       return;
     }
+  /* A directory of this run's own: two trees tested side by side share
+   * $TMPDIR. */
+  dir = g_dir_make_tmp ("atrium-log-level-XXXXXX", &error);
+  g_assert_no_error (error);
+  dts = g_build_filename (dir, "atrium-log-level.d.ts", NULL);
   {
     g_autoptr(GSubprocess) bad = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                                    | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
@@ -911,6 +917,7 @@ test_log_level_option (void)
       g_assert_true (g_file_test (dts, G_FILE_TEST_IS_REGULAR));
       g_assert_cmpint (g_unlink (dts), ==, 0);
     }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
 int

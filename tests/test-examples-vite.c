@@ -205,8 +205,7 @@ main (int   argc,
   gboolean display;
 
   /* Before the harness gives the tests a home of their own. */
-  npm_cache = g_build_filename (g_getenv ("HOME") != NULL ? g_getenv ("HOME") : g_get_home_dir (),
-                                ".npm", NULL);
+  npm_cache = test_npm_cache ();
   display = harness_init (&argc, &argv);
   atexit (remove_tmp);
 

@@ -903,8 +903,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  npm_cache = g_build_filename (g_getenv ("HOME") != NULL ? g_getenv ("HOME") : g_get_home_dir (),
-                                ".npm", NULL);
+  npm_cache = test_npm_cache ();
   g_test_init (&argc, &argv, NULL);
   tmp = g_dir_make_tmp ("atrium-init-XXXXXX", NULL);
   g_assert_nonnull (tmp);

@@ -31,6 +31,20 @@ test_remove_tree (const char *path)
     }
 }
 
+/* The user's npm cache, which the Vite builds read offline. Call it before
+ * anything moves HOME: tests/headless-run gives each test a home of its own
+ * and passes the user's cache on as npm_config_cache. */
+char *
+test_npm_cache (void)
+{
+  const char *cache = g_getenv ("npm_config_cache");
+  const char *home = g_getenv ("HOME");
+
+  if (cache != NULL && *cache != '\0')
+    return g_strdup (cache);
+  return g_build_filename (home != NULL ? home : g_get_home_dir (), ".npm", NULL);
+}
+
 /* Writes @length bytes of @contents (-1: a string) to @dir/@name, or fails
  * the test. */
 void

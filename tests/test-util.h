@@ -18,6 +18,8 @@ char *test_read_recorded    (const char         *record_path);
 void test_count_warnings (const char *needle,
                           int        *counter);
 
+char *test_npm_cache (void);
+
 /* Waiting. A test never sleeps to synchronise: it waits for the thing it
  * needs, and every wait has a deadline past which the test fails saying
  * what it waited for, before meson's timeout would kill it without a word.
