@@ -2,6 +2,7 @@
 
 #include "desktop-harness.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,20 +14,32 @@
 static GPid wm_pid;
 static const char *wm_missing;   /* why there is no window manager, or NULL */
 
+/* How long openbox has to exit on SIGTERM before it is killed. */
+#define WM_TERM_SECONDS 10
+
 char *
 desktop_run_tool (const char * const *argv,
                   int                *status)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  int wait_status = 0;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *what = NULL;
+  char *out = NULL;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, &out, NULL, &wait_status, &error))
+  /* GSubprocess looks @argv[0] up in PATH, as G_SPAWN_SEARCH_PATH did. */
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                     | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  if (process == NULL)
     g_error ("Could not run %s: %s", argv[0], error->message);
+  command = g_strjoinv (" ", (char **) argv);
+  what = g_strdup_printf ("%s to finish", command);
+  test_communicate (process, HARNESS_WAIT_SECONDS, what, &out, NULL);
+  /* A wait status, as g_spawn_sync() gave: callers read it with
+   * WIFEXITED() or g_spawn_check_wait_status(). */
   if (status != NULL)
-    *status = wait_status;
-  return g_steal_pointer (&out);
+    *status = g_subprocess_get_status (process);
+  return out;
 }
 
 static gboolean
@@ -50,13 +63,53 @@ wm_is_up_or_gone_cb (gpointer data)
   return waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == wm_pid;
 }
 
+/* Reaps the openbox we started if it has exited (its wait status in
+ * *@data), without blocking. ECHILD: it was reaped already. */
+static gboolean
+wm_reaped_cb (gpointer data)
+{
+  pid_t pid = waitpid (wm_pid, data, WNOHANG);
+
+  return pid == wm_pid || (pid < 0 && errno == ECHILD);
+}
+
+typedef struct
+{
+  gint64   kill_at;
+  gboolean killed;
+} WmStop;
+
+/* Whether openbox has exited; past WmStop.kill_at it is sent SIGKILL
+ * (once), and the wait goes on for it to die of that. */
+static gboolean
+wm_stopped_cb (gpointer data)
+{
+  WmStop *stop = data;
+  int status = 0;
+
+  if (wm_reaped_cb (&status))
+    return TRUE;
+  if (!stop->killed && g_get_monotonic_time () >= stop->kill_at)
+    {
+      g_test_message ("openbox did not exit within %d s of SIGTERM: killing it",
+                      WM_TERM_SECONDS);
+      kill (wm_pid, SIGKILL);
+      stop->killed = TRUE;
+    }
+  return FALSE;
+}
+
 void
 desktop_wm_stop (void)
 {
   if (wm_pid != 0)
     {
+      WmStop stop = { g_get_monotonic_time () + WM_TERM_SECONDS * G_USEC_PER_SEC, FALSE };
+
       kill (wm_pid, SIGTERM);
-      waitpid (wm_pid, NULL, 0);
+      test_poll_for (2 * WM_TERM_SECONDS, wm_stopped_cb, &stop,
+                     "openbox to exit on SIGTERM (or, after " G_STRINGIFY (WM_TERM_SECONDS)
+                     " s, on SIGKILL)");
       g_spawn_close_pid (wm_pid);
       wm_pid = 0;
     }
@@ -116,7 +169,11 @@ desktop_wm_start (void)
                      "or to exit");
       if (wm_is_up ())
         return;
-      waitpid (wm_pid, &status, 0);
+      /* It has exited, or is about to: it managed the display a moment
+       * ago at most. */
+      status = 0;
+      test_poll_for (HARNESS_WAIT_SECONDS, wm_reaped_cb, &status,
+                     "openbox, which no longer manages the display, to exit");
       g_spawn_close_pid (wm_pid);
       wm_pid = 0;
       if (attempt == 10)

@@ -7,6 +7,7 @@
 #include "atrium.h"
 #include "atrium-app-private.h"
 #include "atrium-bindings-private.h"
+#include "test-util.h"
 
 /* Typed bindings: signature checking, and what --emit-dts and --emit-js
  * write for dotted names, untyped methods and awkward doc text. */
@@ -298,8 +299,8 @@ test_js_parses (void)
   g_autofree char *path = NULL;
   g_autofree char *js = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  int status;
 
   if (node == NULL)
     {
@@ -315,14 +316,16 @@ test_js_parses (void)
   path = g_build_filename (dir, "bindings.mjs", NULL);
   g_assert_true (g_file_set_contents (path, js, -1, NULL));
   {
-    const char *argv[] = { node, "--check", path, NULL };
+    g_autoptr(GSubprocess) check = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                     | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                                                     node, "--check", path, NULL);
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                  &err, &status, &error);
+    g_assert_no_error (error);
+    test_communicate (check, TEST_WAIT_SECONDS, "node --check to parse the generated module",
+                      &out, &err);
+    g_test_message ("%s", err);
+    g_assert_true (g_subprocess_get_successful (check));
   }
-  g_assert_no_error (error);
-  g_test_message ("%s", err);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
 
   g_unlink (path);
   g_rmdir (dir);

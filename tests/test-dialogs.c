@@ -228,8 +228,36 @@ trace_chooser (const char *title)
     }
 }
 
+typedef struct
+{
+  GBytes  *out;
+  GError  *error;
+  gboolean done;
+  gboolean timed_out;
+} Stacks;
+
+static void
+stacks_read_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Stacks *stacks = data;
+
+  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &stacks->out, NULL,
+                                   &stacks->error);
+  stacks->done = TRUE;
+}
+
+static gboolean
+stacks_timeout_cb (gpointer data)
+{
+  ((Stacks *) data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 /* Every thread's stack, as gdb reads it from outside, for a wait that
- * failed inside GTK. */
+ * failed inside GTK. Its deadline does not fail the test: it only adds to
+ * the failure being reported, which must still be reported if gdb hangs. */
 static char *
 thread_stacks (void)
 {
@@ -237,12 +265,48 @@ thread_stacks (void)
   const char * const argv[] = { "gdb", "-p", pid, "-batch", "-nx",
                                 "-ex", "thread apply all bt 30", NULL };
   g_autoptr(GError) error = NULL;
-  char *out = NULL;
+  g_autoptr(GSubprocess) gdb = NULL;
+  g_autoptr(GMainContext) context = NULL;
+  Stacks stacks = { NULL, NULL, FALSE, FALSE };
+  GSource *timeout;
+  char *text;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, &out, NULL, NULL, &error))
+  gdb = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                 | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  if (gdb == NULL)
     return g_strdup_printf ("(not read: %s)", error->message);
-  return out;
+  /* On a context of its own, as g_subprocess_communicate() would: the
+   * main loop does not run meanwhile. */
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  timeout = g_timeout_source_new_seconds (HARNESS_WAIT_SECONDS);
+  g_source_set_callback (timeout, stacks_timeout_cb, &stacks, NULL);
+  g_source_attach (timeout, context);
+  g_subprocess_communicate_async (gdb, NULL, NULL, stacks_read_cb, &stacks);
+  while (!stacks.done && !stacks.timed_out)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  g_main_context_pop_thread_default (context);
+
+  if (!stacks.done)
+    {
+      /* Its read stays pending on the context, which nothing iterates
+       * again: @stacks is never written after this returns. */
+      g_subprocess_force_exit (gdb);
+      return g_strdup_printf ("(not read: gdb did not finish within %d s)",
+                              HARNESS_WAIT_SECONDS);
+    }
+  if (stacks.error != NULL)
+    {
+      text = g_strdup_printf ("(not read: %s)", stacks.error->message);
+      g_error_free (stacks.error);
+      return text;
+    }
+  /* Raw bytes, as gdb wrote them; none gives "" (not NULL). */
+  text = g_strndup (g_bytes_get_data (stacks.out, NULL), g_bytes_get_size (stacks.out));
+  g_bytes_unref (stacks.out);
+  return text != NULL ? text : g_strdup ("");
 }
 
 typedef struct

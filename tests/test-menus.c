@@ -917,6 +917,12 @@ clipboard_holds (gpointer data)
   return FALSE;
 }
 
+static gboolean
+clipboard_read_done (gpointer data)
+{
+  return !((ClipboardWait *) data)->reading;
+}
+
 static void
 wait_clipboard (AtriumWindow *window,
                 const char   *wanted,
@@ -926,8 +932,7 @@ wait_clipboard (AtriumWindow *window,
 
   harness_wait_for (clipboard_holds, &wait, what);
   /* No read left behind to write into this frame. */
-  while (wait.reading)
-    g_main_context_iteration (NULL, TRUE);
+  harness_wait_for (clipboard_read_done, &wait, "the last read of the clipboard to finish");
   g_free (wait.text);
 }
 

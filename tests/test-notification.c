@@ -59,11 +59,14 @@ mock_start (void)
     }
   {
     const char * const check[] = { python, "-c", "import dbusmock", NULL };
-    int status = 0;
+    g_autoptr(GSubprocess) process =
+      g_subprocess_newv (check, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
 
-    if (!g_spawn_sync (NULL, (char **) check, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
-                       | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL)
-        || !g_spawn_check_wait_status (status, NULL))
+    if (process != NULL)
+      test_communicate (process, HARNESS_WAIT_SECONDS, "python3 to import dbusmock", NULL,
+                        NULL);
+    if (process == NULL || !g_subprocess_get_successful (process))
       {
         skip_reason = g_strdup ("python3-dbusmock is not installed (scripts/install-deps)");
         return FALSE;

@@ -858,6 +858,53 @@ run_writer (const char *path)
   return 0;
 }
 
+/* The writer as the test waits for it: its first line, then its end. */
+typedef struct
+{
+  GSubprocess *child;
+  char        *line;
+  GError      *error;
+  gboolean     read;
+  gboolean     exited;
+} WriterWait;
+
+static void
+writer_line_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  WriterWait *wait = data;
+
+  wait->line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL,
+                                                     &wait->error);
+  wait->read = TRUE;
+}
+
+/* The deadline of the first line. It kills the writer before failing:
+ * left alone it would rewrite the store for ever, and hold open the
+ * stderr it shares with the test, which meson waits on. */
+static gboolean
+writer_line_timeout_cb (gpointer data)
+{
+  WriterWait *wait = data;
+
+  g_subprocess_force_exit (wait->child);
+  g_error ("Waited %d s for the writer's \"ready\" (its first value in the store)",
+           TEST_WAIT_SECONDS);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+writer_exited_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  WriterWait *wait = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, &wait->error);
+  wait->exited = TRUE;
+}
+
 static void
 test_killed_mid_write (Fixture       *f,
                        gconstpointer  data)
@@ -865,6 +912,7 @@ test_killed_mid_write (Fixture       *f,
   g_autoptr(GSubprocess) child = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(AtriumStore) store = NULL;
   g_autofree char *line = NULL;
   g_autofree char *text = NULL;
@@ -882,13 +930,33 @@ test_killed_mid_write (Fixture       *f,
                                 "--writer", f->path, NULL);
       g_assert_no_error (error);
       lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
-      /* Blocks until the child has written its first value (or died). */
-      line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpstr (line, ==, "ready");
-      g_subprocess_send_signal (child, SIGKILL);
-      g_subprocess_wait (child, NULL, &error);
-      g_assert_no_error (error);
+      {
+        WriterWait wait = { child, NULL, NULL, FALSE, FALSE };
+        GSource *timeout = g_timeout_source_new_seconds (TEST_WAIT_SECONDS);
+
+        /* On a context of its own, so that only the read and its deadline
+         * are dispatched: until the child has written its first value (or
+         * died), or the deadline kills it and fails the test. */
+        g_main_context_push_thread_default (context);
+        g_source_set_callback (timeout, writer_line_timeout_cb, &wait, NULL);
+        g_source_attach (timeout, context);
+        g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, writer_line_cb,
+                                             &wait);
+        while (!wait.read)
+          g_main_context_iteration (context, TRUE);
+        g_source_destroy (timeout);
+        g_source_unref (timeout);
+        g_assert_no_error (wait.error);
+        line = g_steal_pointer (&wait.line);
+        g_assert_cmpstr (line, ==, "ready");
+
+        g_subprocess_send_signal (child, SIGKILL);
+        g_subprocess_wait_async (child, NULL, writer_exited_cb, &wait);
+        test_wait_for (context, TEST_WAIT_SECONDS, test_flag_is_set, &wait.exited,
+                       "the writer to die of SIGKILL");
+        g_main_context_pop_thread_default (context);
+        g_assert_no_error (wait.error);
+      }
       g_assert_false (g_subprocess_get_successful (child));
 
       /* No warning: the file is a store. */

@@ -334,6 +334,8 @@ static struct
   int    closed;         /* atomic */
 } gate;
 
+#define GATE_SECONDS (4 * HARNESS_WAIT_SECONDS)
+
 static gssize
 gate_stream_read (GInputStream  *stream,
                   void          *buffer,
@@ -343,6 +345,11 @@ gate_stream_read (GInputStream  *stream,
 {
   GateStream *self = (GateStream *) stream;
   gboolean ticket = FALSE;
+  /* A read the test never releases fails the test, rather than holding a
+   * worker (and the window's close, or the app's end) for good. A test
+   * holds a read across several of its own waits, each bounded by
+   * HARNESS_WAIT_SECONDS: this bound is far past them. */
+  gint64 deadline = g_get_monotonic_time () + GATE_SECONDS * G_USEC_PER_SEC;
 
   g_atomic_int_inc (&gate.reading);
   if (self->honours && cancellable != NULL)
@@ -350,14 +357,25 @@ gate_stream_read (GInputStream  *stream,
       GPollFD pollfd;
 
       g_assert_true (g_cancellable_make_pollfd (cancellable, &pollfd));
-      g_poll (&pollfd, 1, -1);
+      while (!g_cancellable_is_cancelled (cancellable))
+        {
+          gint64 left = deadline - g_get_monotonic_time ();
+
+          if (left <= 0)
+            g_error ("Waited %d s for a blocked read of a gate stream to be cancelled",
+                     GATE_SECONDS);
+          g_poll (&pollfd, 1, (int) (left / 1000) + 1);
+        }
       g_cancellable_release_fd (cancellable);
     }
   else
     {
       g_mutex_lock (&gate.lock);
       while (!gate.open && gate.tickets == 0)
-        g_cond_wait (&gate.cond, &gate.lock);
+        if (!g_cond_wait_until (&gate.cond, &gate.lock, deadline)
+            && !gate.open && gate.tickets == 0)
+          g_error ("Waited %d s for the test to open the gate (or give a ticket) of a read "
+                   "that ignores its cancellable", GATE_SECONDS);
       if (!gate.open)
         {
           gate.tickets--;

@@ -14,6 +14,7 @@
 #include "atrium-json-private.h"
 #include "atrium-token-private.h"
 #include "atrium-wire-private.h"
+#include "test-util.h"
 
 /* The web process extension's wire format (atrium-wire.c) and the UI
  * process's decoding of a call that came that way
@@ -205,7 +206,7 @@ test_deferred (void)
   g_autoptr(AtriumBytesParts) parts = NULL;
   g_autoptr(GBytes) first = NULL;
   g_autoptr(GBytes) second = NULL;
-  GThread *threads[4];
+  TestThread *threads[4];
   GVariant *values[2];
   JsonArray *args;
 
@@ -237,9 +238,9 @@ test_deferred (void)
     json_node_get_object (json_array_get_element (args, 1)), ATRIUM_BYTES_KEY)), ==, 1);
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    threads[i] = g_thread_new ("reveal", reveal_thread, parts);
+    threads[i] = test_thread_new ("reveal", reveal_thread, parts);
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    g_thread_join (threads[i]);
+    test_thread_join (threads[i], TEST_WAIT_SECONDS, "a thread revealing the markers to end");
 
   g_assert_true (atrium_node_holds_bytes (json_array_get_element (args, 1)));
   second = atrium_bytes_node_get_bytes (
@@ -319,7 +320,7 @@ test_call_readers (void)
   AtriumBytesParts *parts = NULL;
   JsonNode *node;
   GVariant *values[2];
-  GThread *threads[4];
+  TestThread *threads[4];
   Reader reader;
   AtriumCall *call;
 
@@ -345,9 +346,10 @@ test_call_readers (void)
   g_assert_cmpuint (g_bytes_get_size (reader.expected), ==, 4 * ATRIUM_WIRE_INLINE_MAX);
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    threads[i] = g_thread_new ("reader", read_thread, &reader);
+    threads[i] = test_thread_new ("reader", read_thread, &reader);
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    g_thread_join (threads[i]);
+    test_thread_join (threads[i], TEST_WAIT_SECONDS,
+                      "a thread reading a call's bytes from a worker to end");
 
   atrium_call_return_value (atrium_call_ref (call), json_node_ref (atrium_call_get_arg (call, 1)));
   g_assert_cmpstr (call->result->str, ==, "{\"$atrium-bytes\":0}");
