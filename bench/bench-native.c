@@ -543,7 +543,7 @@ dispatch_teardown (Dispatch *d)
   g_hash_table_unref (d->naive_table);
 }
 
-/* The bridge's path: _atrium_bridge_decode() (token, size, depth, shape),
+/* The bridge's path: _atrium_call_message_decode() (token, size, depth, shape),
  * the registry lookup, an AtriumCall from the pool, the method, the result
  * written into a pooled buffer, the call released. With the default main
  * context owned here the call finishes in place, as a main-thread method's
@@ -562,7 +562,7 @@ dispatch_optimized (gpointer data,
       AtriumMethod *method;
       AtriumCall *call;
 
-      message = _atrium_bridge_decode (d->text, d->length, TOKEN, ATRIUM_DEFAULT_MAX_MESSAGE_SIZE,
+      message = _atrium_call_message_decode (d->text, d->length, TOKEN, ATRIUM_DEFAULT_MAX_MESSAGE_SIZE,
                                        ATRIUM_JSON_DEFAULT_MAX_DEPTH, &error);
       g_assert (message != NULL);
       name = json_array_get_string_element (json_node_get_array (message), 0);

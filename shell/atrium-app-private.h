@@ -2,6 +2,7 @@
 
 #include "atrium-app.h"
 #include "atrium-app-instance-private.h"
+#include "atrium-bridge-private.h"
 #include "atrium-call-private.h"
 #include "atrium-events-private.h"
 #include "atrium-media-server-private.h"
@@ -17,7 +18,9 @@ void              _atrium_app_window_created   (AtriumApp    *self,
                                                 AtriumWindow *window);
 void              _atrium_app_set_upload_min   (AtriumApp  *self,
                                                 gsize       upload_min);
-WebKitUserScript *_atrium_app_get_user_script  (AtriumApp  *self);
+void              _atrium_app_start            (AtriumApp  *self);
+void              _atrium_app_get_bridge_setup (AtriumApp         *self,
+                                                AtriumBridgeSetup *setup);
 WebKitWebView    *_atrium_app_get_related_view (AtriumApp    *self,
                                                 AtriumWindow *window);
 gboolean          _atrium_app_is_app_uri       (AtriumApp  *self,

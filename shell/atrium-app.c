@@ -188,31 +188,55 @@ set_string (char       **field,
   *field = g_strdup (value);
 }
 
+/* Acts on one of app_options (@name without its dashes), however it was
+ * parsed: by GApplication, or by a program's own context through
+ * atrium_app_get_option_group(). */
+static gboolean
+apply_option (AtriumApp   *self,
+              const char  *name,
+              const char  *value,
+              GError     **error)
+{
+  if (strcmp (name, "screenshot") == 0)
+    set_string (&self->screenshot, value);
+  else if (strcmp (name, "log-console") == 0)
+    atrium_app_set_log_console (self, TRUE);
+  else if (strcmp (name, "emit-dts") == 0)
+    set_string (&self->emit_dts, value);
+  else if (strcmp (name, "emit-js") == 0)
+    set_string (&self->emit_js, value);
+  else if (strcmp (name, "log-level") == 0)
+    return _atrium_log_set_level (value, error);
+  else
+    g_assert_not_reached ();
+  return TRUE;
+}
+
 static int
 atrium_app_handle_local_options (GApplication *application,
                                  GVariantDict *options)
 {
   AtriumApp *self = ATRIUM_APP (application);
   g_autoptr(GError) error = NULL;
-  const char *value = NULL;
 
-  /* Given to GApplication (app_options), or parsed already by a program's
-   * own context through atrium_app_get_option_group(): either way they
-   * end up in the same fields. */
-  if (g_variant_dict_lookup (options, "screenshot", "^&ay", &value))
-    set_string (&self->screenshot, value);
-  if (g_variant_dict_contains (options, "log-console"))
-    atrium_app_set_log_console (self, TRUE);
-  if (g_variant_dict_lookup (options, "emit-dts", "^&ay", &value))
-    set_string (&self->emit_dts, value);
-  if (g_variant_dict_lookup (options, "emit-js", "^&ay", &value))
-    set_string (&self->emit_js, value);
-  if (g_variant_dict_lookup (options, "log-level", "&s", &value)
-      && !_atrium_log_set_level (value, &error))
+  /* Those given to GApplication; a program that parsed them itself has
+   * acted on them already (option_cb()), and none are left here. */
+  for (const GOptionEntry *entry = app_options; entry->long_name != NULL; entry++)
     {
-      g_printerr ("%s: %s\n", g_get_prgname () != NULL ? g_get_prgname () : "atrium",
-                  error->message);
-      return 2;
+      const char *value = NULL;
+
+      if (!g_variant_dict_contains (options, entry->long_name))
+        continue;
+      if (entry->arg == G_OPTION_ARG_FILENAME)
+        g_variant_dict_lookup (options, entry->long_name, "^&ay", &value);
+      else if (entry->arg == G_OPTION_ARG_STRING)
+        g_variant_dict_lookup (options, entry->long_name, "&s", &value);
+      if (!apply_option (self, entry->long_name, value, &error))
+        {
+          g_printerr ("%s: %s\n", g_get_prgname () != NULL ? g_get_prgname () : "atrium",
+                      error->message);
+          return 2;
+        }
     }
 
   if (self->emit_dts == NULL && self->emit_js == NULL)
@@ -239,19 +263,8 @@ option_cb (const char  *name,
            gpointer     data,
            GError     **error)
 {
-  AtriumApp *self = data;
-
-  if (strcmp (name, "--screenshot") == 0)
-    set_string (&self->screenshot, value);
-  else if (strcmp (name, "--log-console") == 0)
-    atrium_app_set_log_console (self, TRUE);
-  else if (strcmp (name, "--emit-dts") == 0)
-    set_string (&self->emit_dts, value);
-  else if (strcmp (name, "--emit-js") == 0)
-    set_string (&self->emit_js, value);
-  else if (strcmp (name, "--log-level") == 0)
-    return _atrium_log_set_level (value, error);
-  return TRUE;
+  /* Every one of them is long: "--name". */
+  return apply_option (data, name + 2, value, error);
 }
 
 /**
@@ -269,22 +282,22 @@ option_cb (const char  *name,
 GOptionGroup *
 atrium_app_get_option_group (AtriumApp *self)
 {
-  const GOptionEntry entries[] = {
-    { "screenshot", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, option_cb,
-      app_options[0].description, app_options[0].arg_description },
-    { "log-console", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, option_cb,
-      app_options[1].description, NULL },
-    { "emit-dts", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, option_cb,
-      app_options[2].description, app_options[2].arg_description },
-    { "emit-js", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, option_cb,
-      app_options[3].description, app_options[3].arg_description },
-    { "log-level", 0, 0, G_OPTION_ARG_CALLBACK, option_cb,
-      app_options[4].description, app_options[4].arg_description },
-    { NULL }
-  };
+  GOptionEntry entries[G_N_ELEMENTS (app_options)];
   GOptionGroup *group;
 
   g_return_val_if_fail (ATRIUM_IS_APP (self), NULL);
+
+  /* The same options, each acted on as it is parsed. */
+  for (gsize i = 0; i < G_N_ELEMENTS (app_options); i++)
+    {
+      entries[i] = app_options[i];
+      if (entries[i].long_name == NULL)
+        break;
+      entries[i].flags = entries[i].arg == G_OPTION_ARG_FILENAME ? G_OPTION_FLAG_FILENAME
+                         : entries[i].arg == G_OPTION_ARG_NONE ? G_OPTION_FLAG_NO_ARG : 0;
+      entries[i].arg = G_OPTION_ARG_CALLBACK;
+      entries[i].arg_data = (gpointer) option_cb;
+    }
 
   group = g_option_group_new ("atrium", "Atrium options:", "Show the options of every Atrium app",
                               self, NULL);
@@ -1004,7 +1017,8 @@ atrium_app_get_max_depth (AtriumApp *self)
  * atrium_app_set_max_depth:
  * @max_depth: how deeply call arguments may nest
  *
- * Deeper arguments are refused with `bad-args`. The default is 512.
+ * Deeper arguments are refused with `bad-args`. Set before the first
+ * window opens, as the other limits; the default is 512.
  */
 void
 atrium_app_set_max_depth (AtriumApp *self,
@@ -1012,6 +1026,7 @@ atrium_app_set_max_depth (AtriumApp *self,
 {
   g_return_if_fail (ATRIUM_IS_APP (self));
   g_return_if_fail (max_depth > 0);
+  g_return_if_fail (!self->started);
 
   self->max_depth = max_depth;
 }
@@ -1557,8 +1572,8 @@ _atrium_app_get_csp (AtriumApp *self)
 
 /* The runtime script, built once per app with its token and limits filled
  * in, and shared by every window's content manager. */
-WebKitUserScript *
-_atrium_app_get_user_script (AtriumApp *self)
+static void
+build_user_script (AtriumApp *self)
 {
   g_autofree char *pattern = NULL;
   const char *allow_list[2] = { NULL, NULL };
@@ -1566,10 +1581,6 @@ _atrium_app_get_user_script (AtriumApp *self)
   g_autofree char *source = NULL;
   g_autoptr(GError) error = NULL;
   AtriumRuntimeValues values;
-
-  if (self->user_script != NULL)
-    return self->user_script;
-  self->started = TRUE;
 
   bytes = g_resources_lookup_data (RUNTIME_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   g_assert (bytes != NULL);
@@ -1620,5 +1631,59 @@ _atrium_app_get_user_script (AtriumApp *self)
                                               WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
                                               WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START,
                                               (const char * const *) allow_list, NULL);
-  return self->user_script;
+}
+
+/* The app starts with its first window: the loopback route starts, the
+ * transport is chosen and the runtime script is built with the settings as
+ * they are then. From here on, what goes into the runtime or into every
+ * response is fixed (the setters check `started`). Again: nothing. */
+void
+_atrium_app_start (AtriumApp *self)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+  build_user_script (self);
+}
+
+static void
+run_on_worker_cb (AtriumCall *call,
+                  gpointer    data)
+{
+  _atrium_app_run_on_worker (ATRIUM_APP (data), call);
+}
+
+static gboolean
+is_app_uri_cb (const char *uri,
+               gpointer    data)
+{
+  return _atrium_app_is_app_uri (ATRIUM_APP (data), uri);
+}
+
+/* What a window's bridge works with: the app is its hub, and gives each
+ * part what it needs when it is built rather than being asked later.
+ * Starts the app if it has not started. */
+void
+_atrium_app_get_bridge_setup (AtriumApp         *self,
+                              AtriumBridgeSetup *setup)
+{
+  g_return_if_fail (ATRIUM_IS_APP (self));
+
+  _atrium_app_start (self);
+  *setup = (AtriumBridgeSetup) {
+    .owner = G_OBJECT (self),
+    .token = self->token,
+    .registry = self->registry,
+    .events = self->events,
+    .media = self->media_server,
+    .runtime = self->user_script,
+    .max_message_size = self->max_message_size,
+    .max_stream_size = self->max_stream_size,
+    .max_depth = self->max_depth,
+    .log_console = self->log_console,
+    .run_on_worker = run_on_worker_cb,
+    .is_app_uri = is_app_uri_cb,
+  };
 }

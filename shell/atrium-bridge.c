@@ -12,13 +12,11 @@
 #include <string.h>
 #include <gio/gunixfdlist.h>
 
-#include "atrium-app-private.h"
 #include "atrium-events-private.h"
 #include "atrium-json-private.h"
 #include "atrium-log-limit-private.h"
 #include "atrium-media-server-private.h"
 #include "atrium-pull-streams-private.h"
-#include "atrium-scheme-private.h"
 #include "atrium-window-private.h"
 
 /* One bridge per window: it owns the window's script message handlers, turns
@@ -29,7 +27,8 @@ struct _AtriumBridge
 {
   GObject                   parent_instance;
 
-  AtriumApp                *app;
+  AtriumBridgeSetup         setup;         /* its owner held until we close */
+  gboolean                  closed;
   AtriumWindow             *window;        /* owns us */
   WebKitUserContentManager *manager;
   GHashTable               *calls;         /* AtriumCall → itself, holds a ref */
@@ -111,7 +110,7 @@ read_message (AtriumBridge  *self,
   data = g_bytes_get_data (bytes, &size);
   if (size > 0 && data[size - 1] == '\0')
     size--;
-  if (!_atrium_token_matches (data, size, _atrium_app_get_token (self->app)))
+  if (!_atrium_token_matches (data, size, self->setup.token))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
                            "The message does not come from the app's runtime");
@@ -121,83 +120,6 @@ read_message (AtriumBridge  *self,
   *payload = data + ATRIUM_TOKEN_LENGTH;
   *length = size - ATRIUM_TOKEN_LENGTH;
   return g_steal_pointer (&bytes);
-}
-
-/* Parses the decimal id at the start of @data: at most 19 digits, so it
- * cannot overflow and a long run is not walked. Returns the number of
- * digits, 0 if there are none. */
-static gsize
-parse_id (const char *data,
-          gsize       length,
-          guint64    *id)
-{
-  gsize n = 0;
-
-  *id = 0;
-  while (n < MIN (length, 19) && g_ascii_isdigit (data[n]))
-    *id = *id * 10 + (data[n++] - '0');
-  return n;
-}
-
-/**
- * _atrium_bridge_decode:
- * @text: the message as the page posted it: token, then `[method, [args…]]`,
- *   or token, 'B', that and its binary values (see atrium-bytes.c)
- * @max_size: the message limit; binary values count at their decoded size
- *
- * Checks and decodes one call message.
- *
- * Returns: (transfer full) (nullable): the decoded `[method, args]` array
- *   node, or %NULL with @error set: %ATRIUM_ERROR_FORBIDDEN without the
- *   token, %ATRIUM_ERROR_TOO_LARGE over @max_size, %ATRIUM_ERROR_BAD_ARGS for
- *   anything malformed
- */
-JsonNode *
-_atrium_bridge_decode (const char  *text,
-                       gsize        length,
-                       const char  *token,
-                       gsize        max_size,
-                       guint        max_depth,
-                       GError     **error)
-{
-  return _atrium_bridge_decode_full (text, length, token, max_size,
-                                     ATRIUM_DEFAULT_MAX_STREAM_SIZE, max_depth, error);
-}
-
-/* _atrium_bridge_decode() with the app's limit on streams the call names. */
-JsonNode *
-_atrium_bridge_decode_full (const char  *text,
-                            gsize        length,
-                            const char  *token,
-                            gsize        max_size,
-                            guint64      max_stream_size,
-                            guint        max_depth,
-                            GError     **error)
-{
-  g_autoptr(JsonNode) root = NULL;
-
-  if (!_atrium_token_matches (text, length, token))
-    {
-      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
-                           "The message does not come from the app's runtime");
-      return NULL;
-    }
-  text += ATRIUM_TOKEN_LENGTH;
-  length -= ATRIUM_TOKEN_LENGTH;
-
-  /* The size limit first, then the JSON, with binary values if the message
-   * has any (atrium-bytes.c). The envelope and the argument list are two
-   * levels of their own: an argument may itself nest max_depth levels
-   * deep. */
-  root = _atrium_bytes_parse_full (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, max_size,
-                                   max_stream_size, error);
-  if (root == NULL)
-    return NULL;
-
-  if (!_atrium_call_message_check (root, error))
-    return NULL;
-
-  return g_steal_pointer (&root);
 }
 
 /* Returns: (transfer full): {"code":…,"message":…}, what the runtime turns
@@ -326,7 +248,7 @@ reply_stream (AtriumBridge *self,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
-  AtriumMediaServer *media = _atrium_app_get_media_server (self->app);
+  AtriumMediaServer *media = self->setup.media;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -629,13 +551,13 @@ _atrium_bridge_claim_upload (AtriumBridge  *self,
   body = upload->open_body (upload->source);
   g_clear_pointer (&upload, upload_free);
 
-  max_size = atrium_app_get_max_message_size (self->app);
+  max_size = self->setup.max_message_size;
   limit = max_size + ATRIUM_TOKEN_LENGTH;
   data = g_byte_array_sized_new (ATRIUM_TOKEN_LENGTH);
   g_byte_array_set_size (data, ATRIUM_TOKEN_LENGTH);
   if (body == NULL
       || !g_input_stream_read_all (body, data->data, ATRIUM_TOKEN_LENGTH, &n, NULL, &local_error)
-      || !_atrium_token_matches ((const char *) data->data, n, _atrium_app_get_token (self->app)))
+      || !_atrium_token_matches ((const char *) data->data, n, self->setup.token))
     {
       g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
                            "The upload does not come from the app's runtime");
@@ -700,7 +622,7 @@ start_call (AtriumBridge             *self,
   gboolean early_cancel = FALSE;
 
   name = json_array_get_string_element (json_node_get_array (message), 0);
-  method = _atrium_registry_lookup (_atrium_app_get_registry (self->app), name);
+  method = _atrium_registry_lookup (self->setup.registry, name);
   if (method == NULL)
     {
       g_set_error (error, ATRIUM_ERROR, ATRIUM_ERROR_NOT_FOUND, "No method is bound as “%s”", name);
@@ -712,8 +634,8 @@ start_call (AtriumBridge             *self,
     _atrium_call_set_user_message (call, user_message);
   call->arg_parts = g_steal_pointer (&owned_parts);
   /* Read from any thread by atrium_call_get_stream(). */
-  if (_atrium_app_get_media_server (self->app) != NULL)
-    call->media = g_object_ref (_atrium_app_get_media_server (self->app));
+  if (self->setup.media != NULL)
+    call->media = g_object_ref (self->setup.media);
   call->has_streams = has_streams;
   call->page_serial = self->page_serial;
   _atrium_call_set_delivery (call, _atrium_bridge_deliver, self->window);
@@ -730,7 +652,7 @@ start_call (AtriumBridge             *self,
     }
 
   if (method->flags & ATRIUM_BIND_WORKER)
-    _atrium_app_run_on_worker (self->app, call);
+    self->setup.run_on_worker (call, self->setup.owner);
   else
     run_main_thread (call);
   /* @call may be gone by now: only its page id is used. */
@@ -773,7 +695,7 @@ on_call_message_cb (WebKitUserContentManager *manager,
    * this message only names it: the token, 'U' and the upload's key. The
    * token is checked before the upload's body is touched. */
   if (length > ATRIUM_TOKEN_LENGTH && data[ATRIUM_TOKEN_LENGTH] == 'U'
-      && _atrium_token_matches (data, length, _atrium_app_get_token (self->app)))
+      && _atrium_token_matches (data, length, self->setup.token))
     {
       GBytes *body = _atrium_bridge_claim_upload (self, data + ATRIUM_TOKEN_LENGTH + 1,
                                                   length - ATRIUM_TOKEN_LENGTH - 1, &error);
@@ -794,10 +716,10 @@ on_call_message_cb (WebKitUserContentManager *manager,
       goto refuse;
     }
 
-  message = _atrium_bridge_decode_full (data, length, _atrium_app_get_token (self->app),
-                                        atrium_app_get_max_message_size (self->app),
-                                        atrium_app_get_max_stream_size (self->app),
-                                        atrium_app_get_max_depth (self->app), &error);
+  message = _atrium_call_message_decode_full (data, length, self->setup.token,
+                                        self->setup.max_message_size,
+                                        self->setup.max_stream_size,
+                                        self->setup.max_depth, &error);
   if (message == NULL)
     goto refuse;
 
@@ -923,9 +845,9 @@ on_user_message_cb (WebKitWebView     *view,
 
   message = _atrium_wire_decode_call (webkit_user_message_get_parameters (user_message),
                                       webkit_user_message_get_fd_list (user_message),
-                                      _atrium_app_get_token (self->app),
-                                      atrium_app_get_max_message_size (self->app),
-                                      atrium_app_get_max_depth (self->app), &arg_parts, &error);
+                                      self->setup.token,
+                                      self->setup.max_message_size,
+                                      self->setup.max_depth, &arg_parts, &error);
   _atrium_wire_close_fds (webkit_user_message_get_fd_list (user_message));
   if (message == NULL)
     goto refuse;
@@ -965,7 +887,8 @@ on_cancel_message_cb (WebKitUserContentManager *manager,
   gint64 page_id;
 
   text = read_message (self, value, "A cancel message", &data, &length, NULL);
-  if (text == NULL || length == 0 || parse_id (data, length, &id) != length || id == 0)
+  if (text == NULL || length == 0 || _atrium_call_message_parse_id (data, length, &id) != length
+      || id == 0)
     return;
   page_id = (gint64) id;
 
@@ -985,33 +908,6 @@ on_cancel_message_cb (WebKitUserContentManager *manager,
         g_hash_table_remove_all (self->early_cancels);
       g_hash_table_add (self->early_cancels, g_memdup2 (&page_id, sizeof page_id));
     }
-}
-
-/**
- * _atrium_bridge_split_event:
- * @data: an event message after the token: `ack:["name", data]`
- * @ack: (out): the id of the last event batch the page handled
- *
- * Reads the batch id and the colon in front of an event.
- *
- * Returns: how many bytes they take (the event's JSON follows), or 0 with
- *   @error set to %ATRIUM_ERROR_BAD_ARGS
- */
-gsize
-_atrium_bridge_split_event (const char  *data,
-                            gsize        length,
-                            guint64     *ack,
-                            GError     **error)
-{
-  gsize digits = parse_id (data, length, ack);
-
-  if (digits == 0 || digits >= length || data[digits] != ':')
-    {
-      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
-                           "An event message must be a batch id, ':' and [\"name\", data]");
-      return 0;
-    }
-  return digits + 1;
 }
 
 /* atrium.emit() in the page: the token, the id of the last event batch
@@ -1039,7 +935,7 @@ on_event_message_cb (WebKitUserContentManager *manager,
     goto refuse;
   /* Binary values count at their decoded size (checked exactly when the
    * event is parsed); as base64 the message may be longer. */
-  max_size = atrium_app_get_max_message_size (self->app);
+  max_size = self->setup.max_message_size;
   if (length > _atrium_bytes_raw_limit (max_size))
     {
       g_set_error (&error, ATRIUM_ERROR, ATRIUM_ERROR_TOO_LARGE,
@@ -1048,15 +944,15 @@ on_event_message_cb (WebKitUserContentManager *manager,
       goto refuse;
     }
 
-  prefix = _atrium_bridge_split_event (data, length, &ack, &error);
+  prefix = _atrium_call_message_split_event (data, length, &ack, &error);
   if (prefix == 0)
     goto refuse;
   data += prefix;
   length -= prefix;
 
-  events = _atrium_app_get_events (self->app);
+  events = self->setup.events;
   ok = _atrium_events_take_from_page (events, self->window, ack, data, length,
-                                      atrium_app_get_max_depth (self->app), max_size, &batch,
+                                      self->setup.max_depth, max_size, &batch,
                                       &error);
   if (!ok)
     goto refuse;
@@ -1091,14 +987,14 @@ on_poll_message_cb (WebKitUserContentManager *manager,
   text = read_message (self, value, "A poll message", &data, &length, &error);
   if (text == NULL)
     goto refuse;
-  if (length == 0 || parse_id (data, length, &ack) != length)
+  if (length == 0 || _atrium_call_message_parse_id (data, length, &ack) != length)
     {
       g_set_error_literal (&error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
                            "A poll message is the token and a batch id");
       goto refuse;
     }
 
-  _atrium_events_poll (_atrium_app_get_events (self->app), atrium_window_get_id (self->window),
+  _atrium_events_poll (self->setup.events, atrium_window_get_id (self->window),
                        ack, reply, jsc_value_get_context (value));
   return TRUE;
 
@@ -1147,7 +1043,7 @@ on_open_message_cb (WebKitUserContentManager *manager,
 
   text = read_message (self, value, "An open message", &data, &length, NULL);
   if (text == NULL || length == 0 || length > 8192 || self->window == NULL
-      || !_atrium_app_is_app_uri (self->app, data))
+      || !self->setup.is_app_uri (data, self->setup.owner))
     return;
   _atrium_window_grant_open (self->window, data, length);
 }
@@ -1196,19 +1092,21 @@ _atrium_bridge_init (AtriumBridge *self)
 }
 
 AtriumBridge *
-_atrium_bridge_new (AtriumApp                *app,
+_atrium_bridge_new (const AtriumBridgeSetup  *setup,
                     AtriumWindow             *window,
                     WebKitUserContentManager *manager)
 {
   AtriumBridge *self = g_object_new (ATRIUM_TYPE_BRIDGE, NULL);
 
-  self->app = g_object_ref (app);
+  g_assert (G_IS_OBJECT (setup->owner) && setup->token != NULL && setup->registry != NULL
+            && setup->events != NULL && setup->runtime != NULL
+            && setup->run_on_worker != NULL && setup->is_app_uri != NULL);
+  self->setup = *setup;
+  g_object_ref (self->setup.owner);
   self->window = window;
   self->manager = g_object_ref (manager);
 
-  webkit_user_content_manager_add_script (manager, _atrium_app_get_user_script (app));
-  /* Frames of other origins get nothing from app:// (see atrium-scheme.c). */
-  _atrium_scheme_guard_frames (app, manager);
+  webkit_user_content_manager_add_script (manager, setup->runtime);
 
   webkit_user_content_manager_register_script_message_handler_with_reply (manager, "atrium", NULL);
   self->call_handler = g_signal_connect (manager, "script-message-with-reply-received::atrium",
@@ -1235,7 +1133,7 @@ _atrium_bridge_new (AtriumApp                *app,
   self->open_handler = g_signal_connect (manager, "script-message-received::atrium-open",
                                          G_CALLBACK (on_open_message_cb), self);
 
-  if (atrium_app_get_log_console (app))
+  if (setup->log_console)
     {
       webkit_user_content_manager_register_script_message_handler (manager, "atrium-console",
                                                                    NULL);
@@ -1313,7 +1211,7 @@ _atrium_bridge_close (AtriumBridge *self)
                                                                      "atrium-event-poll", NULL);
       webkit_user_content_manager_unregister_script_message_handler (self->manager,
                                                                      "atrium-open", NULL);
-      if (atrium_app_get_log_console (self->app))
+      if (self->setup.log_console)
         webkit_user_content_manager_unregister_script_message_handler (self->manager,
                                                                        "atrium-console", NULL);
       g_clear_object (&self->manager);
@@ -1331,11 +1229,18 @@ _atrium_bridge_close (AtriumBridge *self)
     g_hash_table_remove_all (self->uploads);
   if (self->pulls != NULL)
     _atrium_pull_streams_clear (self->pulls);
-  if (self->app != NULL && _atrium_app_get_media_server (self->app) != NULL)
-    _atrium_media_server_drop_streams (_atrium_app_get_media_server (self->app), self);
+  if (self->setup.media != NULL)
+    _atrium_media_server_drop_streams (self->setup.media, self);
 
   self->window = NULL;
-  g_clear_object (&self->app);
+  /* What the setup named belongs to its owner: not to be touched past
+   * here. */
+  if (!self->closed)
+    {
+      self->closed = TRUE;
+      self->setup.media = NULL;
+      g_clear_object (&self->setup.owner);
+    }
   _atrium_call_trim_pool ();
 }
 
@@ -1351,8 +1256,8 @@ _atrium_bridge_page_changed (AtriumBridge *self)
     g_hash_table_remove_all (self->uploads);
   if (self->pulls != NULL)
     _atrium_pull_streams_clear (self->pulls);
-  if (self->app != NULL && _atrium_app_get_media_server (self->app) != NULL)
-    _atrium_media_server_drop_streams (_atrium_app_get_media_server (self->app), self);
+  if (self->setup.media != NULL)
+    _atrium_media_server_drop_streams (self->setup.media, self);
 }
 
 AtriumWindow *

@@ -4,6 +4,7 @@
 
 #include "atrium-builtins-private.h"
 #include "atrium-builtin-menu-private.h"
+#include "atrium-thread-private.h"
 
 #include <string.h>
 
@@ -764,7 +765,7 @@ popup_cancelled_cb (GCancellable *cancellable,
 {
   Popup *popup = data;
 
-  g_assert (g_main_context_is_owner (g_main_context_default ()));
+  g_assert (_atrium_is_main_thread ());
   gtk_popover_popdown (GTK_POPOVER (popup->popover));
   if (popup->idle == 0)
     popup->idle = g_idle_add (popup_idle_cb, popup);

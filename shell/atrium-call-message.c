@@ -9,9 +9,119 @@
 #include "atrium-registry-private.h"
 #include "atrium-token-private.h"
 
-/* A call message, checked the same way whichever transport brought it:
- * a script message (atrium-bridge.c, _atrium_bridge_decode()) or a user
- * message from the web process extension (_atrium_wire_decode_call()). */
+/* The page's messages, parsed here as pure functions a fuzzer can drive
+ * alone: a call message, checked the same way whichever transport brought
+ * it (a script message, _atrium_call_message_decode(), or a user message
+ * from the web process extension, _atrium_wire_decode_call()), and the ids
+ * that frame the runtime's other messages (cancel, poll, emit). The bridge
+ * (atrium-bridge.c) receives them and acts. */
+
+/* Parses the decimal id at the start of @data (a call's, a cancel's, a
+ * poll's or an emit's batch id): at most 19 digits, so it cannot overflow
+ * and a long run is not walked. Returns the number of
+ * digits, 0 if there are none. */
+gsize
+_atrium_call_message_parse_id (const char *data,
+                               gsize       length,
+                               guint64    *id)
+{
+  gsize n = 0;
+
+  *id = 0;
+  while (n < MIN (length, 19) && g_ascii_isdigit (data[n]))
+    *id = *id * 10 + (data[n++] - '0');
+  return n;
+}
+
+/**
+ * _atrium_call_message_decode:
+ * @text: the message as the page posted it: token, then `[method, [args…]]`,
+ *   or token, 'B', that and its binary values (see atrium-bytes.c)
+ * @max_size: the message limit; binary values count at their decoded size
+ *
+ * Checks and decodes one call message.
+ *
+ * Returns: (transfer full) (nullable): the decoded `[method, args]` array
+ *   node, or %NULL with @error set: %ATRIUM_ERROR_FORBIDDEN without the
+ *   token, %ATRIUM_ERROR_TOO_LARGE over @max_size, %ATRIUM_ERROR_BAD_ARGS for
+ *   anything malformed
+ */
+JsonNode *
+_atrium_call_message_decode (const char  *text,
+                             gsize        length,
+                             const char  *token,
+                             gsize        max_size,
+                             guint        max_depth,
+                             GError     **error)
+{
+  return _atrium_call_message_decode_full (text, length, token, max_size,
+                                           ATRIUM_DEFAULT_MAX_STREAM_SIZE, max_depth, error);
+}
+
+/* _atrium_call_message_decode() with the app's limit on streams the call
+ * names. */
+JsonNode *
+_atrium_call_message_decode_full (const char  *text,
+                                  gsize        length,
+                                  const char  *token,
+                                  gsize        max_size,
+                                  guint64      max_stream_size,
+                                  guint        max_depth,
+                                  GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  if (!_atrium_token_matches (text, length, token))
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_FORBIDDEN,
+                           "The message does not come from the app's runtime");
+      return NULL;
+    }
+  text += ATRIUM_TOKEN_LENGTH;
+  length -= ATRIUM_TOKEN_LENGTH;
+
+  /* The size limit first, then the JSON, with binary values if the message
+   * has any (atrium-bytes.c). The envelope and the argument list are two
+   * levels of their own: an argument may itself nest max_depth levels
+   * deep. */
+  root = _atrium_bytes_parse_full (text, length, MIN (max_depth, G_MAXUINT - 2) + 2, max_size,
+                                   max_stream_size, error);
+  if (root == NULL)
+    return NULL;
+
+  if (!_atrium_call_message_check (root, error))
+    return NULL;
+
+  return g_steal_pointer (&root);
+}
+
+/**
+ * _atrium_call_message_split_event:
+ * @data: an event message after the token: `ack:["name", data]`
+ * @ack: (out): the id of the last event batch the page handled
+ *
+ * Reads the batch id and the colon in front of an event.
+ *
+ * Returns: how many bytes they take (the event's JSON follows), or 0 with
+ *   @error set to %ATRIUM_ERROR_BAD_ARGS
+ */
+gsize
+_atrium_call_message_split_event (const char  *data,
+                                  gsize        length,
+                                  guint64     *ack,
+                                  GError     **error)
+{
+  gsize digits = _atrium_call_message_parse_id (data, length, ack);
+
+  if (digits == 0 || digits >= length || data[digits] != ':')
+    {
+      g_set_error_literal (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS,
+                           "An event message must be a batch id, ':' and [\"name\", data]");
+      return 0;
+    }
+  return digits + 1;
+}
+
 
 /**
  * _atrium_call_message_check:
@@ -151,7 +261,7 @@ _atrium_wire_decode_call (GVariant          *params,
     }
 
   /* The envelope and the argument list are two levels of their own, as
-   * in _atrium_bridge_decode(). */
+   * in _atrium_call_message_decode(). */
   json_length = g_bytes_get_size (body);
   root = _atrium_bytes_parse_parts (g_bytes_get_data (body, NULL), json_length,
                                     MIN (max_depth, G_MAXUINT - 2) + 2, values,

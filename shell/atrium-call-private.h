@@ -14,8 +14,10 @@ G_BEGIN_DECLS
 typedef struct _AtriumBridge AtriumBridge;
 
 /* Sends a finished call's reply: the bridge's, given when it makes the
- * call, so that a call depends on no other part of libatrium. Main thread;
- * it must cope with a call whose bridge has gone (detached). */
+ * call, so that a call never calls into the bridge, window or app (of
+ * libatrium it uses only core units: the media server for the streams its
+ * arguments name). Main thread; it must cope with a call whose bridge has
+ * gone (detached). */
 typedef void (*AtriumCallDeliverFunc) (AtriumCall *call);
 
 struct _AtriumCall

@@ -11,15 +11,19 @@
 #include "atrium-runtime-private.h"
 #include "atrium-thread-private.h"
 
-/* The event bus, both ways. One object over three files:
+/* The event bus, both ways. Events are three parts, each its own object
+ * with its own struct (so that a queue's state and lock can never again
+ * be shared with WebKit's), and the public API over them:
  *
  * - atrium-event-queue.c (core): the encoded event, and each window's
  *   queue with its back-pressure, coalescing, batching and the protocol
- *   that empties it;
+ *   that empties it, under its own lock;
  * - atrium-event-delivery.c: the WebKit half, which sends a queue's
  *   batches to its page by script or as answers to the page's polls;
  * - this file: the bus, which knows the windows' queues and the C
- *   listeners, encodes C's events and pushes them, and takes the page's.
+ *   listeners, encodes C's events and pushes them, and takes the page's;
+ * - atrium-app-events.c: atrium_app_emit() and the rest, checks, then the
+ *   bus.
  *
  * C → JS. An event is encoded once, on the thread that emits it, and
  * pushed (shared, by reference) into the queue of every window it is for.

@@ -11,6 +11,19 @@ G_BEGIN_DECLS
 
 guint       _atrium_http_status_for_error (const GError *error);
 const char *_atrium_http_reason_phrase    (guint         status);
+char       *_atrium_http_status_body      (guint         status,
+                                           const char   *message);
+
+/* Planning an answer to a Range header (see atrium-range.c): the status
+ * (200, 206 or 416), the bytes to send, and the Content-Range to say so. */
+guint       _atrium_http_plan_range       (const char   *range,
+                                           goffset       size,
+                                           goffset      *start,
+                                           goffset      *length);
+char       *_atrium_http_content_range    (guint         status,
+                                           goffset       start,
+                                           goffset       length,
+                                           goffset       size);
 
 /* Longest request head (request line and headers) the loopback server reads. */
 #define ATRIUM_HTTP_MAX_HEAD 8192

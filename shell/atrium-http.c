@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "atrium-error.h"
+#include "atrium-range-private.h"
 
 /* Status codes */
 
@@ -324,4 +325,71 @@ _atrium_http_reader_take (AtriumHttpReader *reader,
   reader->searched = 0;
   *length = end;
   return ATRIUM_HTTP_HEAD;
+}
+
+/**
+ * _atrium_http_plan_range:
+ * @range: (nullable): the request's Range header
+ * @size: the file's length in bytes, or -1 when it is not known
+ * @start: (out): the first byte to send
+ * @length: (out): how many bytes to send: exactly this many, which the
+ *   response announces as its Content-Length (-1 when @size is)
+ *
+ * Returns: the status: 200 for the whole file, 206 for a part of it, 416
+ *   for a range outside it
+ */
+guint
+_atrium_http_plan_range (const char *range,
+                         goffset     size,
+                         goffset    *start,
+                         goffset    *length)
+{
+  *start = 0;
+  *length = size;
+  if (size < 0)
+    return 200;
+
+  switch (_atrium_range_parse (range, size, start, length))
+    {
+    case ATRIUM_RANGE_SATISFIABLE:
+      return 206;
+    case ATRIUM_RANGE_UNSATISFIABLE:
+      *length = 0;
+      return 416;
+    case ATRIUM_RANGE_NONE:
+    default:
+      *start = 0;
+      *length = size;
+      return 200;
+    }
+}
+
+/**
+ * _atrium_http_content_range:
+ * @status: what _atrium_http_plan_range() returned: 206 or 416
+ *
+ * Returns: (nullable): the Content-Range value for the planned answer
+ *   (without the header's name), or %NULL for a status that has none
+ */
+char *
+_atrium_http_content_range (guint   status,
+                            goffset start,
+                            goffset length,
+                            goffset size)
+{
+  if (status == 206)
+    return g_strdup_printf ("bytes %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT "/%" G_GOFFSET_FORMAT,
+                            start, start + length - 1, size);
+  if (status == 416)
+    return g_strdup_printf ("bytes */%" G_GOFFSET_FORMAT, size);
+  return NULL;
+}
+
+/* The text/plain body both servers answer an error with: the status, its
+ * reason and what went wrong, on one line. */
+char *
+_atrium_http_status_body (guint       status,
+                          const char *message)
+{
+  return g_strdup_printf ("%u %s: %s\n", status, _atrium_http_reason_phrase (status), message);
 }

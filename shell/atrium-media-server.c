@@ -19,7 +19,6 @@
 #include <gio/gunixinputstream.h>
 
 #include "atrium-error.h"
-#include "atrium-range-private.h"
 #include "atrium-slice-stream-private.h"
 #include "atrium-token-private.h"
 
@@ -359,7 +358,7 @@ status_page (AtriumMediaServer   *self,
              gboolean             keep_alive,
              gboolean             with_body)
 {
-  g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status, _atrium_http_reason_phrase (status), message);
+  g_autofree char *body = _atrium_http_status_body (status, message);
   gsize length = strlen (body);
 
   append_head (self, response, status, "text/plain; charset=utf-8", length, extra, keep_alive);
@@ -621,26 +620,18 @@ _atrium_media_server_respond (AtriumMediaServer   *self,
       return;
     }
 
-  body_length = size;
-  switch (_atrium_range_parse (request.range, size, &start, &body_length))
+  status = _atrium_http_plan_range (request.range, size, &start, &body_length);
+  if (status != 200)
     {
-    case ATRIUM_RANGE_NONE:
-      start = 0;
-      body_length = size;
-      break;
+      g_autofree char *value = _atrium_http_content_range (status, start, body_length, size);
 
-    case ATRIUM_RANGE_UNSATISFIABLE:
-      content_range = g_strdup_printf ("Content-Range: bytes */%" G_GOFFSET_FORMAT "\r\n", size);
+      content_range = g_strdup_printf ("Content-Range: %s\r\n", value);
+    }
+  if (status == 416)
+    {
       status_page (self, response, 416, "The range is outside the file", content_range, keep,
                    !is_head);
       return;
-
-    case ATRIUM_RANGE_SATISFIABLE:
-      status = 206;
-      content_range = g_strdup_printf ("Content-Range: bytes %" G_GOFFSET_FORMAT "-%"
-                                       G_GOFFSET_FORMAT "/%" G_GOFFSET_FORMAT "\r\n",
-                                       start, start + body_length - 1, size);
-      break;
     }
 
   append_head (self, response, status, content_type, body_length, content_range, keep);

@@ -50,10 +50,6 @@ typedef struct
 
 void     _atrium_scheme_decide          (const AtriumSchemeRequest *request,
                                          AtriumSchemeDecision      *decision);
-guint    _atrium_scheme_plan_range      (const char                *range,
-                                         goffset                    size,
-                                         goffset                   *start,
-                                         goffset                   *length);
 gboolean _atrium_upload_key_is_valid    (const char                *key,
                                          gsize                      length);
 char    *_atrium_scheme_frame_rules     (const char                *origin);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "atrium-error.h"
-#include "atrium-range-private.h"
 
 /* What the app:// handler does with a request, decided from plain data: the
  * URI, the method and a few headers, never the body. atrium-scheme.c reads
@@ -177,43 +176,6 @@ _atrium_scheme_decide (const AtriumSchemeRequest *request,
 
   decision->action = ATRIUM_SCHEME_SERVE;
   decision->head = is_head;
-}
-
-/**
- * _atrium_scheme_plan_range:
- * @range: (nullable): the request's Range header
- * @size: the file's length in bytes, or -1 when it is not known
- * @start: (out): the first byte to send
- * @length: (out): how many bytes to send: exactly this many, which the
- *   response announces as its Content-Length (-1 when @size is)
- *
- * Returns: the status: 200 for the whole file, 206 for a part of it, 416
- *   for a range outside it
- */
-guint
-_atrium_scheme_plan_range (const char *range,
-                           goffset     size,
-                           goffset    *start,
-                           goffset    *length)
-{
-  *start = 0;
-  *length = size;
-  if (size < 0)
-    return 200;
-
-  switch (_atrium_range_parse (range, size, start, length))
-    {
-    case ATRIUM_RANGE_SATISFIABLE:
-      return 206;
-    case ATRIUM_RANGE_UNSATISFIABLE:
-      *length = 0;
-      return 416;
-    case ATRIUM_RANGE_NONE:
-    default:
-      *start = 0;
-      *length = size;
-      return 200;
-    }
 }
 
 /* Appends @text to @json as the inside of a JSON string that is a content

@@ -100,8 +100,7 @@ finish_with_status_full (WebKitURISchemeRequest *request,
                          goffset                 file_size,
                          const char             *allow)
 {
-  g_autofree char *body = g_strdup_printf ("%u %s: %s\n", status,
-                                           _atrium_http_reason_phrase (status), message);
+  g_autofree char *body = _atrium_http_status_body (status, message);
   gsize length = strlen (body);
   g_autoptr(GInputStream) stream =
     g_memory_input_stream_new_from_data (g_steal_pointer (&body), length, g_free);
@@ -109,8 +108,7 @@ finish_with_status_full (WebKitURISchemeRequest *request,
 
   if (status == 416)
     {
-      g_autofree char *content_range =
-        g_strdup_printf ("bytes */%" G_GOFFSET_FORMAT, file_size);
+      g_autofree char *content_range = _atrium_http_content_range (416, 0, 0, file_size);
 
       soup_message_headers_replace (headers, "Content-Range", content_range);
       soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
@@ -248,7 +246,7 @@ serve (WebKitURISchemeRequest *request,
       return;
     }
 
-  status = _atrium_scheme_plan_range (range, size, &start, &length);
+  status = _atrium_http_plan_range (range, size, &start, &length);
   if (status == 416)
     {
       finish_with_status (request, app, 416, "The range is outside the file", size);
@@ -274,9 +272,7 @@ serve (WebKitURISchemeRequest *request,
   soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
   if (status == 206)
     {
-      g_autofree char *content_range =
-        g_strdup_printf ("bytes %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT "/%" G_GOFFSET_FORMAT,
-                         start, start + length - 1, size);
+      g_autofree char *content_range = _atrium_http_content_range (206, start, length, size);
 
       soup_message_headers_replace (headers, "Content-Range", content_range);
     }

@@ -22,8 +22,8 @@
 #define OCTET_STREAM "application/octet-stream"
 #define TEXT_PLAIN   "text/plain; charset=utf-8"
 
-/* Enough buffers for every thread that serves assets at once; more are made
- * in a burst and trimmed. */
+/* Enough free buffers for every thread that serves assets at once; one
+ * given back past this many is freed. */
 #define MAX_FREE_BUFFERS 16
 
 struct _AtriumSniffer

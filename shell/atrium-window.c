@@ -563,6 +563,8 @@ atrium_window_constructed (GObject *object)
    * needs its context is made. */
   g_assert (ATRIUM_IS_APP (app));
   gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (app));
+  /* The first window starts the app: its settings are fixed from here. */
+  _atrium_app_start (app);
 
   /* Another window's view, if the app shares a web process between its
    * windows (atrium_app_set_isolated_windows()): its context is ours. */
@@ -577,7 +579,14 @@ atrium_window_constructed (GObject *object)
                                    "web-context", atrium_app_get_web_context (app),
                                    "user-content-manager", manager,
                                    NULL);
-  self->bridge = _atrium_bridge_new (app, self, manager);
+  {
+    AtriumBridgeSetup setup;
+
+    _atrium_app_get_bridge_setup (app, &setup);
+    self->bridge = _atrium_bridge_new (&setup, self, manager);
+  }
+  /* Frames of other origins get nothing from app:// (see atrium-scheme.c). */
+  _atrium_scheme_guard_frames (app, manager);
   self->events = _atrium_app_get_events (app);
   self->event_delivery = _atrium_events_add_window (self->events, self->id, self->web_view);
 

@@ -95,7 +95,7 @@ test_fixed_once_started (void)
       g_autoptr(AtriumApp) app = atrium_app_new ("dev.atrium.PolicyTest",
                                                  G_APPLICATION_NON_UNIQUE);
 
-      (void) _atrium_app_get_user_script (app);
+      _atrium_app_start (app);
       atrium_app_set_content_security_policy (app, "");
       return;
     }

@@ -15,7 +15,7 @@ decode (const char  *body,
 {
   g_autofree char *text = g_strconcat (TOKEN, body, NULL);
 
-  return _atrium_bridge_decode (text, strlen (text), TOKEN, max_size, max_depth, error);
+  return _atrium_call_message_decode (text, strlen (text), TOKEN, max_size, max_depth, error);
 }
 
 static void
@@ -113,7 +113,7 @@ test_token (void)
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = _atrium_bridge_decode (texts[i], strlen (texts[i]), TOKEN,
+      g_autoptr(JsonNode) node = _atrium_call_message_decode (texts[i], strlen (texts[i]), TOKEN,
                                                         1024, 16, &error);
 
       g_assert_null (node);

@@ -5,9 +5,9 @@
 
 #include <stdlib.h>
 
-/* Every built-in type, as the brief for the asset handler lists them. Kept
- * apart from the table in atrium-mime-cache.c on purpose: a typo there must
- * fail here, not be copied. */
+/* Every built-in type, written out again here on purpose, apart from the
+ * table in atrium-mime-cache.c: a typo there must fail here, not be
+ * copied. */
 static const struct {
   const char *extension;
   const char *mime_type;

@@ -8,7 +8,7 @@
 #include "webkit-harness.h"
 #include "test-util.h"
 
-/* Issue 12, finding 4, as the attacker: a local process that reaches the
+/* As the attacker: a local process that reaches the
  * loopback media route over raw sockets, mostly without the token. It
  * holds hundreds of idle connections, sends request heads a byte at a
  * time, and fires hundreds of Range requests at once; meanwhile a page in

@@ -17,11 +17,11 @@
 #include "test-util.h"
 
 /* The app:// scheme path attacked from every kind of frame, one test per
- * finding of the security review:
- *   3  a POST of a Blob, FormData, … to /__atrium/upload crashed the app;
- *   8  a foreign frame ran the app's scripts and probed its files;
- *   9  a file that changed while it streamed broke its Content-Length;
- *   12 an overflowing Range answered 200 instead of 416.
+ * hole a security review found there:
+ *   - a POST of a Blob, FormData, … to /__atrium/upload crashed the app;
+ *   - a foreign frame ran the app's scripts and probed its files;
+ *   - a file that changed while it streamed broke its Content-Length;
+ *   - an overflowing Range answered 200 instead of 416.
  * Frames of another origin are served by a SoupServer on 127.0.0.1 started
  * here. Every wait has a deadline that names what it waited for. */
 
@@ -273,7 +273,7 @@ run_js (AtriumWindow *window,
 
 /* Tests */
 
-/* Finding 3, the other paths: odd methods, bodies with GET, huge headers,
+/* The upload route's other paths: odd methods, bodies with GET, huge headers,
  * and requests from a web view that is not an app window, to the assets
  * and to the upload route. None may crash, none may be served as more than
  * a read, and none may reach a body. */
@@ -350,13 +350,13 @@ check_unexpected_shapes (AtriumApp    *app,
   }
 }
 
-/* Finding 3: every body fetch() can send, POSTed to the upload route from
+/* Every body fetch() can send, POSTed to the upload route from
  * the app's own page, a sandboxed srcdoc frame, a data: frame, a blob:
  * frame and a foreign-origin frame, in no-cors and cors modes. The app
  * keeps running; each is refused before its body is touched: 415 for a
  * body that is not a string, 403 from a frame that is not an app page,
  * and no request at all from frames not at the app's origin, which may not
- * load app:// (finding 8). A same-origin page that forges the runtime's
+ * load app:// (see below). A same-origin page that forges the runtime's
  * very headers gets its body kept unread and never claimed. A large call
  * still works after, even when the page makes the runtime's upload key
  * predictable (if the runtime let it) and uploads a Blob under it first. */
@@ -488,7 +488,7 @@ test_upload_body_shapes (void)
   harness_close (window);
 }
 
-/* Finding 8: a foreign-origin frame runs <script src="app://localhost/…">
+/* A foreign-origin frame runs <script src="app://localhost/…">
  * to read the app's globals, and tells files that exist from files that do
  * not by onload/onerror. Both must fail alike, while the app's own page
  * still runs the same script. A sandboxed frame of the app, whose origin
@@ -537,7 +537,7 @@ test_corp (void)
   harness_close (window);
 }
 
-/* Finding 9: the file changes between the answer's headers and its body.
+/* The file changes between the answer's headers and its body.
  * The test process is WebKit's UI process, where app:// files are read, so
  * it stands between the asset stream and the file: the first read() of
  * the armed file truncates it (or appends to it) before reading, after
@@ -698,7 +698,7 @@ media_head (AtriumMediaServer *media,
   return g_string_free (g_steal_pointer (&head), FALSE);
 }
 
-/* Finding 12 (Low): a Range whose first byte overflows a 64-bit number is
+/* A Range whose first byte overflows a 64-bit number is
  * well-formed and past the end of every file: 416 on app:// and on the
  * loopback media route, which share the parser; not the whole file. */
 static void

@@ -39,7 +39,7 @@ decode (const char *text,
   memcpy (message, TOKEN, ATRIUM_TOKEN_LENGTH);
   if (length > 0)
     memcpy (message + ATRIUM_TOKEN_LENGTH, text, length);
-  return _atrium_bridge_decode (message, ATRIUM_TOKEN_LENGTH + length, token, max_size,
+  return _atrium_call_message_decode (message, ATRIUM_TOKEN_LENGTH + length, token, max_size,
                                 MAX_DEPTH, error);
 }
 
@@ -130,7 +130,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   {
     gsize n = MIN (size, (gsize) ATRIUM_TOKEN_LENGTH - 1);
     g_autofree char *short_message = g_memdup2 (text, MAX (n, 1));
-    g_autoptr(JsonNode) truncated = _atrium_bridge_decode (short_message, n, TOKEN,
+    g_autoptr(JsonNode) truncated = _atrium_call_message_decode (short_message, n, TOKEN,
                                                            ATRIUM_DEFAULT_MAX_MESSAGE_SIZE,
                                                            MAX_DEPTH, &error);
 

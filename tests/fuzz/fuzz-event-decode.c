@@ -11,7 +11,7 @@
 
 /* An event from the page, as it follows the token: the id of the last
  * batch the page handled, ':', then `["name", data]`. Decoded as the bridge
- * and the event bus do it (_atrium_bridge_split_event, _atrium_event_decode),
+ * and the event bus do it (_atrium_call_message_split_event, _atrium_event_decode),
  * and the raw input is also tried as an event name. */
 
 #define MAX_DEPTH 64
@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_assert_true ((error == NULL) == name_is_valid (as_name));
   g_clear_error (&error);
 
-  prefix = _atrium_bridge_split_event (text, size, &ack, &error);
+  prefix = _atrium_call_message_split_event (text, size, &ack, &error);
   if (prefix == 0)
     {
       g_assert_error (error, ATRIUM_ERROR, ATRIUM_ERROR_BAD_ARGS);

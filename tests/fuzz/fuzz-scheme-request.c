@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "atrium-error.h"
+#include "atrium-http-private.h"
 #include "atrium-scheme-request-private.h"
 
 /* The app:// handler's decisions, from what a request shows before its
@@ -133,7 +134,7 @@ check_range (const char *range,
              goffset     size)
 {
   goffset start = -7, length = -7;
-  guint status = _atrium_scheme_plan_range (range, size, &start, &length);
+  guint status = _atrium_http_plan_range (range, size, &start, &length);
 
   switch (status)
     {
@@ -162,7 +163,7 @@ check_range (const char *range,
     }
 
   /* No Range, or a file of unknown size: the whole of it. */
-  g_assert_cmpuint (_atrium_scheme_plan_range (NULL, size, &start, &length), ==, 200);
+  g_assert_cmpuint (_atrium_http_plan_range (NULL, size, &start, &length), ==, 200);
   if (size < 0)
     g_assert_cmpuint (status, ==, 200);
 }
