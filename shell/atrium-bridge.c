@@ -1233,13 +1233,15 @@ _atrium_bridge_close (AtriumBridge *self)
     _atrium_media_server_drop_streams (self->setup.media, self);
 
   self->window = NULL;
-  /* What the setup named belongs to its owner: not to be touched past
-   * here. */
+  /* What the setup named belongs to its owner, which may go now: nothing
+   * of it is kept past here. */
   if (!self->closed)
     {
+      GObject *owner = self->setup.owner;
+
       self->closed = TRUE;
-      self->setup.media = NULL;
-      g_clear_object (&self->setup.owner);
+      self->setup = (AtriumBridgeSetup) { NULL };
+      g_object_unref (owner);
     }
   _atrium_call_trim_pool ();
 }

@@ -42,10 +42,10 @@ struct _AtriumWindow
 {
   GtkApplicationWindow  parent_instance;
 
-  AtriumApp            *app;           /* construct-only, until constructed */
+  AtriumApp            *app;           /* held until dispose: see there */
   WebKitWebView        *web_view;
   AtriumBridge         *bridge;
-  AtriumEvents         *events;       /* the app's, which outlives us */
+  AtriumEvents         *events;       /* the app's, which we keep alive */
   AtriumEventDelivery  *event_delivery;
   gboolean              process_gone;  /* its web process ended; no new page since */
   guint                 id;
@@ -550,7 +550,7 @@ static void
 atrium_window_constructed (GObject *object)
 {
   AtriumWindow *self = ATRIUM_WINDOW (object);
-  g_autoptr(AtriumApp) app = g_steal_pointer (&self->app);
+  AtriumApp *app = self->app;
   g_autoptr(WebKitUserContentManager) manager = webkit_user_content_manager_new ();
   WebKitWebView *related;
   WebKitSettings *settings;
@@ -658,6 +658,10 @@ atrium_window_dispose (GObject *object)
   g_clear_pointer (&self->foreign_frame, g_free);
   g_clear_pointer (&self->app_uri, g_free);
   g_queue_clear_full (&self->open_grants, (GDestroyNotify) open_grant_free);
+  /* Last: the window may hold the app's last reference (GTK lets go of
+   * its own before dispose), and what the window let go of above (the
+   * bridge, its queue on the bus) belongs to the app. */
+  g_clear_object (&self->app);
 
   G_OBJECT_CLASS (atrium_window_parent_class)->dispose (object);
 }
