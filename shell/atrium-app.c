@@ -1664,14 +1664,13 @@ is_app_uri_cb (const char *uri,
 
 /* What a window's bridge works with: the app is its hub, and gives each
  * part what it needs when it is built rather than being asked later.
- * Starts the app if it has not started. */
+ * The window has started the app (_atrium_app_start()) first. */
 void
 _atrium_app_get_bridge_setup (AtriumApp         *self,
                               AtriumBridgeSetup *setup)
 {
-  g_return_if_fail (ATRIUM_IS_APP (self));
+  g_assert (ATRIUM_IS_APP (self) && self->started);
 
-  _atrium_app_start (self);
   *setup = (AtriumBridgeSetup) {
     .owner = G_OBJECT (self),
     .token = self->token,

@@ -27,8 +27,7 @@ struct _AtriumBridge
 {
   GObject                   parent_instance;
 
-  AtriumBridgeSetup         setup;         /* its owner held until we close */
-  gboolean                  closed;
+  AtriumBridgeSetup         setup;         /* its owner held until we close; all NULL after */
   AtriumWindow             *window;        /* owns us */
   WebKitUserContentManager *manager;
   GHashTable               *calls;         /* AtriumCall → itself, holds a ref */
@@ -1235,11 +1234,10 @@ _atrium_bridge_close (AtriumBridge *self)
   self->window = NULL;
   /* What the setup named belongs to its owner, which may go now: nothing
    * of it is kept past here. */
-  if (!self->closed)
+  if (self->setup.owner != NULL)
     {
       GObject *owner = self->setup.owner;
 
-      self->closed = TRUE;
       self->setup = (AtriumBridgeSetup) { NULL };
       g_object_unref (owner);
     }
