@@ -32,7 +32,13 @@ remove_isolated_root (void)
  * not exist yet (and at /dev/null between tests), and WebKit's bubblewrap
  * sandbox refuses to start a web process that would bind-mount them. So the
  * WebKit tests make a real private home of their own, for this process and
- * the launchers it starts, and remove it at exit. */
+ * the launchers it starts, and remove it at exit.
+ *
+ * A test's subprocesses (g_test_trap_subprocess) keep the home they
+ * inherit: some end by aborting on purpose, which skips atexit(), and a
+ * home of their own would outlive them. */
+#define ISOLATED_ROOT_VAR "ATRIUM_TEST_ISOLATED_ROOT"
+
 static void
 isolate_dirs (void)
 {
@@ -45,8 +51,12 @@ isolate_dirs (void)
   };
   g_autoptr(GError) error = NULL;
 
+  if (g_getenv (ISOLATED_ROOT_VAR) != NULL)
+    return;
+
   isolated_root = g_dir_make_tmp ("atrium-test-XXXXXX", &error);
   g_assert_no_error (error);
+  g_setenv (ISOLATED_ROOT_VAR, isolated_root, TRUE);
 
   for (gsize i = 0; i < G_N_ELEMENTS (vars); i++)
     {
