@@ -2,7 +2,8 @@
 # commands: `make run` and `make test`. Each installs what is missing first.
 
 BUILDDIR ?= build
-XVFB     := dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp"
+# LP_NUM_THREADS=0: see tests/headless-run.
+XVFB     := LP_NUM_THREADS=0 dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp"
 SHOT     ?= $(BUILDDIR)/atrium-demo.png
 
 .PHONY: all deps setup build run test bench install clean report packages
