@@ -32,9 +32,15 @@
  * The size GTK knows (its default size) changes only at the next frame
  * after X resized the window, so a window closed in between (an app busy
  * while the user resizes and closes it) would keep the size before. On X11
- * the size is read from the last ConfigureNotify too: the default size
- * plus what X added to the surface since GTK last laid it out (the
- * decorations' margins do not change). Main thread. */
+ * the size is read from the last ConfigureNotify too: the size GTK gave
+ * the window at its last layout, plus what X added to the surface since
+ * (the decorations' margins do not change). That base is the one the
+ * layout left (the surface's "layout" signal), not the default size now:
+ * an app that sets a new default size has it counted twice otherwise,
+ * once by itself and once in X's resize it leads to (a window of 640
+ * made 700 wide was saved 760 wide when the save came between X's
+ * resize and GTK's next frame, as it does on a busy machine). Main
+ * thread. */
 
 #define SAVE_DELAY_MS 500
 
@@ -55,6 +61,13 @@ typedef struct
   gboolean           configured; /* configured_*: the last size X gave, in GDK's units */
   int                configured_width;
   int                configured_height;
+  GdkSurface        *surface;   /* whose "layout" handler is ours, while realized */
+  gulong             layout_id;
+  gboolean           laid_out;  /* laid_*: the last layout of the window as it restores */
+  int                laid_width;          /* the default size it left */
+  int                laid_height;
+  int                laid_surface_width;  /* the surface's size then */
+  int                laid_surface_height;
 } Tracker;
 
 static const char tracker_key[] = "atrium-window-state";
@@ -79,18 +92,15 @@ static void
 read_state (Tracker           *self,
             AtriumWindowState *state)
 {
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self->window));
-
   memset (state, 0, sizeof *state);
   gtk_window_get_default_size (self->window, &state->width, &state->height);
   state->maximized = gtk_window_is_maximized (self->window);
   state->fullscreen = gtk_window_is_fullscreen (self->window);
-  /* A resize X made that GTK has not laid out yet: the surface's size is
-   * still the last layout's. */
-  if (self->configured && surface != NULL && !state->maximized && !state->fullscreen)
+  /* A resize X made that GTK may not have laid out yet. */
+  if (self->configured && self->laid_out && !state->maximized && !state->fullscreen)
     {
-      state->width += self->configured_width - gdk_surface_get_width (surface);
-      state->height += self->configured_height - gdk_surface_get_height (surface);
+      state->width = self->laid_width + self->configured_width - self->laid_surface_width;
+      state->height = self->laid_height + self->configured_height - self->laid_surface_height;
     }
   /* Not where the window manager put it before the saved position went
    * back; and a maximised or fullscreen window's position is not the one
@@ -247,6 +257,59 @@ xevent_cb (GdkX11Display *display,
 }
 #endif
 
+/* After GTK's own handler, which has made the default size the surface's
+ * less the decorations (when the window is as it restores: GTK keeps the
+ * size from before for a maximised, fullscreen or tiled one). */
+static void
+layout_cb (GdkSurface *surface,
+           int         width,
+           int         height,
+           Tracker    *self)
+{
+  GdkToplevelState other = GDK_TOPLEVEL_STATE_FULLSCREEN | GDK_TOPLEVEL_STATE_MAXIMIZED
+    | GDK_TOPLEVEL_STATE_TILED | GDK_TOPLEVEL_STATE_TOP_TILED | GDK_TOPLEVEL_STATE_RIGHT_TILED
+    | GDK_TOPLEVEL_STATE_BOTTOM_TILED | GDK_TOPLEVEL_STATE_LEFT_TILED
+    | GDK_TOPLEVEL_STATE_MINIMIZED;
+
+  self->laid_out = GDK_IS_TOPLEVEL (surface)
+    && (gdk_toplevel_get_state (GDK_TOPLEVEL (surface)) & other) == 0;
+  if (!self->laid_out)
+    return;
+  gtk_window_get_default_size (self->window, &self->laid_width, &self->laid_height);
+  self->laid_surface_width = width;
+  self->laid_surface_height = height;
+}
+
+static void
+unwatch_layout (Tracker *self)
+{
+  if (self->surface == NULL)
+    return;
+  g_signal_handler_disconnect (self->surface, self->layout_id);
+  self->layout_id = 0;
+  g_clear_object (&self->surface);
+  self->laid_out = FALSE;
+}
+
+static void
+watch_layout (Tracker *self)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self->window));
+
+  unwatch_layout (self);
+  if (surface == NULL)
+    return;
+  self->surface = g_object_ref (surface);
+  self->layout_id = g_signal_connect_after (surface, "layout", G_CALLBACK (layout_cb), self);
+}
+
+static void
+realize_cb (GtkWidget *widget,
+            Tracker   *self)
+{
+  watch_layout (self);
+}
+
 /* A change still waiting is saved as the window goes: before its surface
  * does (unrealize), while its size can still be read. */
 static void
@@ -258,9 +321,19 @@ going_cb (GtkWidget *widget,
 }
 
 static void
+unrealize_cb (GtkWidget *widget,
+              Tracker   *self)
+{
+  going_cb (widget, self);
+  unwatch_layout (self);
+  self->configured = FALSE;
+}
+
+static void
 tracker_free (Tracker *self)
 {
   g_clear_handle_id (&self->save_id, g_source_remove);
+  unwatch_layout (self);
   g_signal_handlers_disconnect_by_data (self->window, self);
   if (self->xevent_id != 0)
     g_signal_handler_disconnect (self->display, self->xevent_id);
@@ -343,7 +416,10 @@ _atrium_window_state_attach (GtkWindow  *window,
   g_signal_connect (window, "notify::default-height", G_CALLBACK (changed_cb), self);
   g_signal_connect (window, "notify::maximized", G_CALLBACK (changed_cb), self);
   g_signal_connect (window, "notify::fullscreened", G_CALLBACK (changed_cb), self);
-  g_signal_connect (window, "unrealize", G_CALLBACK (going_cb), self);
+  g_signal_connect (window, "realize", G_CALLBACK (realize_cb), self);
+  g_signal_connect (window, "unrealize", G_CALLBACK (unrealize_cb), self);
+  if (gtk_widget_get_realized (GTK_WIDGET (window)))
+    watch_layout (self);
   g_signal_connect (window, "destroy", G_CALLBACK (going_cb), self);
 }
 

@@ -614,36 +614,26 @@ state_path (AtriumApp *app)
                            "window-state.json", NULL);
 }
 
-typedef struct
+static void
+xdotool_size_cb (gpointer window,
+                 gpointer data)
 {
-  gulong   xid;
-  int      width;
-  gboolean seen;
-} ConfigureSeen;
+  g_autofree char *id = g_strdup_printf ("%lu", (unsigned long) xid_of (window));
+  const char * const argv[] = { "xdotool", "windowsize", id, "500", "300", NULL };
 
-static gboolean
-configure_seen_cb (GdkX11Display *display,
-                   const XEvent  *event,
-                   ConfigureSeen *seen)
-{
-  if (event->type == ConfigureNotify && event->xconfigure.window == seen->xid
-      && event->xconfigure.width == seen->width)
-    seen->seen = TRUE;
-  return GDK_EVENT_PROPAGATE;
+  xdotool (argv);
 }
 
 /* Closed after X resized it but before GTK laid it out at that size, as a
  * busy app can be when the user resizes and closes its window: the size X
- * gave is the one kept. The wait below stops right after the iteration
- * that handled X's event, before the frame that lays the window out. */
+ * gave is the one kept (harness_wait_configure() stops before that
+ * frame). */
 static void
 test_state_closed_before_layout (void)
 {
   AtriumApp *app;
   AtriumWindow *opener, *window;
   g_autofree char *path = NULL;
-  ConfigureSeen seen = { 0, 500, FALSE };
-  gulong handler;
   int width, height;
 
   if (!need_wm ())
@@ -654,18 +644,8 @@ test_state_closed_before_layout (void)
   window = open_by_page (opener, "/index.html", "{ stateKey: 'quick', width: 320, height: 240 }");
   wait_size (window, 320, 240);
 
-  seen.xid = xid_of (window);
-  handler = g_signal_connect (gdk_display_get_default (), "xevent",
-                              G_CALLBACK (configure_seen_cb), &seen);
-  {
-    g_autofree char *id = g_strdup_printf ("%lu", seen.xid);
-    const char * const argv[] = { "xdotool", "windowsize", id, "500", "300", NULL };
-
-    xdotool (argv);
-  }
-  test_wait_for (NULL, TEST_WAIT_SECONDS, test_flag_is_set, &seen.seen,
-                 "X to tell the window it is 500 wide");
-  g_signal_handler_disconnect (gdk_display_get_default (), handler);
+  harness_wait_configure (window, 500, xdotool_size_cb, NULL,
+                          "X to tell the window it is 500 wide");
   /* Not laid out at its new size yet: what this test is about. */
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   g_assert_cmpint (width, ==, 320);

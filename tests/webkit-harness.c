@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#ifdef GDK_WINDOWING_X11
+# include <gdk/x11/gdkx.h>
+#endif
 
 void
 harness_skip_no_display (void)
@@ -142,6 +145,49 @@ harness_wait (gboolean   *flag,
               const char *what)
 {
   test_wait_for (NULL, HARNESS_WAIT_SECONDS, test_flag_is_set, flag, what);
+}
+
+#ifdef GDK_WINDOWING_X11
+typedef struct
+{
+  Window   xid;
+  int      width;
+  gboolean seen;
+} ConfigureSeen;
+
+static gboolean
+configure_seen_cb (GdkX11Display *display,
+                   const XEvent  *event,
+                   ConfigureSeen *seen)
+{
+  if (event->type == ConfigureNotify && event->xconfigure.window == seen->xid
+      && event->xconfigure.width == seen->width)
+    seen->seen = TRUE;
+  return GDK_EVENT_PROPAGATE;
+}
+#endif
+
+void
+harness_wait_configure (AtriumWindow *window,
+                        int           width,
+                        GFunc         start,
+                        gpointer      data,
+                        const char   *what)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
+  ConfigureSeen seen = { 0, width, FALSE };
+  gulong handler;
+
+  g_assert_true (GDK_IS_X11_DISPLAY (display));
+  seen.xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
+  handler = g_signal_connect (display, "xevent", G_CALLBACK (configure_seen_cb), &seen);
+  start (window, data);
+  harness_wait (&seen.seen, what);
+  g_signal_handler_disconnect (display, handler);
+#else
+  g_error ("harness_wait_configure() needs X11");
+#endif
 }
 
 void

@@ -75,6 +75,17 @@ typedef TestCondition HarnessCondition;
 
 void          harness_wait         (gboolean         *flag,
                                     const char       *what);
+/* Runs @start (@window, @data), what makes X resize @window, then iterates
+ * the main loop until X says @window is @width wide (a ConfigureNotify;
+ * past HARNESS_WAIT_SECONDS the test fails saying it waited for @what).
+ * It stops right after the iteration that handled X's event: before the
+ * frame in which GTK lays the window out at that size (GDK reads X's
+ * events at G_PRIORITY_DEFAULT, its frame clock runs below). X11 only. */
+void          harness_wait_configure (AtriumWindow   *window,
+                                      int             width,
+                                      GFunc           start,
+                                      gpointer        data,
+                                      const char     *what);
 /* A condition for harness_wait_for(): @body, run in @window's page,
  * returns true. */
 typedef struct
