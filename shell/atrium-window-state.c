@@ -32,15 +32,18 @@
  * The size GTK knows (its default size) changes only at the next frame
  * after X resized the window, so a window closed in between (an app busy
  * while the user resizes and closes it) would keep the size before. On X11
- * the size is read from the last ConfigureNotify too: the size GTK gave
- * the window at its last layout, plus what X added to the surface since
- * (the decorations' margins do not change). That base is the one the
- * layout left (the surface's "layout" signal), not the default size now:
- * an app that sets a new default size has it counted twice otherwise,
- * once by itself and once in X's resize it leads to (a window of 640
- * made 700 wide was saved 760 wide when the save came between X's
- * resize and GTK's next frame, as it does on a busy machine). Main
- * thread. */
+ * the size is read from the last ConfigureNotify too, less the margin
+ * GTK puts around its default size (the shadows of client-side
+ * decorations): X's size is the surface's. The margin is read where GTK
+ * sets the default size from the surface's size, at a layout of the
+ * surface at a new size (the surface's "layout" signal, after GTK's own
+ * handler); not from the default size of the moment, which an app may
+ * have just set for a resize X has not made yet: counted with X's resize
+ * as well, a window of 640 made 700 wide was saved 760 wide, when the
+ * save came between X's resize and GTK's next frame, as it does on a
+ * busy machine. Nor at a layout at the size before (a move X told of
+ * while the app's resize was on its way), where GTK leaves the default
+ * size alone. Main thread. */
 
 #define SAVE_DELAY_MS 500
 
@@ -63,11 +66,11 @@ typedef struct
   int                configured_height;
   GdkSurface        *surface;   /* whose "layout" handler is ours, while realized */
   gulong             layout_id;
-  gboolean           laid_out;  /* laid_*: the last layout of the window as it restores */
-  int                laid_width;          /* the default size it left */
+  int                laid_width;  /* the surface's size at the last layout */
   int                laid_height;
-  int                laid_surface_width;  /* the surface's size then */
-  int                laid_surface_height;
+  gboolean           laid_out;    /* margin_*: known, and the window as it restores */
+  int                margin_width;   /* the surface's size less the default size */
+  int                margin_height;
 } Tracker;
 
 static const char tracker_key[] = "atrium-window-state";
@@ -99,8 +102,8 @@ read_state (Tracker           *self,
   /* A resize X made that GTK may not have laid out yet. */
   if (self->configured && self->laid_out && !state->maximized && !state->fullscreen)
     {
-      state->width = self->laid_width + self->configured_width - self->laid_surface_width;
-      state->height = self->laid_height + self->configured_height - self->laid_surface_height;
+      state->width = self->configured_width - self->margin_width;
+      state->height = self->configured_height - self->margin_height;
     }
   /* Not where the window manager put it before the saved position went
    * back; and a maximised or fullscreen window's position is not the one
@@ -257,27 +260,51 @@ xevent_cb (GdkX11Display *display,
 }
 #endif
 
-/* After GTK's own handler, which has made the default size the surface's
- * less the decorations (when the window is as it restores: GTK keeps the
- * size from before for a maximised, fullscreen or tiled one). */
-static void
-layout_cb (GdkSurface *surface,
-           int         width,
-           int         height,
-           Tracker    *self)
+/* Whether GTK keeps @self's window's default size as the surface's less
+ * its margin (should_remember_size() in GTK): not for a maximised,
+ * fullscreen, tiled or minimised window, nor one the user cannot resize,
+ * whose default size stays the app's. */
+static gboolean
+as_it_restores (Tracker    *self,
+                GdkSurface *surface)
 {
   GdkToplevelState other = GDK_TOPLEVEL_STATE_FULLSCREEN | GDK_TOPLEVEL_STATE_MAXIMIZED
     | GDK_TOPLEVEL_STATE_TILED | GDK_TOPLEVEL_STATE_TOP_TILED | GDK_TOPLEVEL_STATE_RIGHT_TILED
     | GDK_TOPLEVEL_STATE_BOTTOM_TILED | GDK_TOPLEVEL_STATE_LEFT_TILED
     | GDK_TOPLEVEL_STATE_MINIMIZED;
 
-  self->laid_out = GDK_IS_TOPLEVEL (surface)
+  return gtk_window_get_resizable (self->window) && GDK_IS_TOPLEVEL (surface)
     && (gdk_toplevel_get_state (GDK_TOPLEVEL (surface)) & other) == 0;
-  if (!self->laid_out)
-    return;
-  gtk_window_get_default_size (self->window, &self->laid_width, &self->laid_height);
-  self->laid_surface_width = width;
-  self->laid_surface_height = height;
+}
+
+static void
+read_margin (Tracker *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (self->window, &width, &height);
+  self->margin_width = self->laid_width - width;
+  self->margin_height = self->laid_height - height;
+  self->laid_out = TRUE;
+}
+
+/* After GTK's own handler, which sets the default size from the surface's
+ * size when that changed since its last layout (gtk_window_native_layout()):
+ * then, and only then, the margin can be read. */
+static void
+layout_cb (GdkSurface *surface,
+           int         width,
+           int         height,
+           Tracker    *self)
+{
+  gboolean resized = width != self->laid_width || height != self->laid_height;
+
+  self->laid_width = width;
+  self->laid_height = height;
+  if (!as_it_restores (self, surface))
+    self->laid_out = FALSE;
+  else if (resized)
+    read_margin (self);
 }
 
 static void
@@ -289,6 +316,7 @@ unwatch_layout (Tracker *self)
   self->layout_id = 0;
   g_clear_object (&self->surface);
   self->laid_out = FALSE;
+  self->laid_width = self->laid_height = 0;
 }
 
 static void
@@ -301,6 +329,17 @@ watch_layout (Tracker *self)
     return;
   self->surface = g_object_ref (surface);
   self->layout_id = g_signal_connect_after (surface, "layout", G_CALLBACK (layout_cb), self);
+  /* A key set on a window already shown: the margin as it stands (the
+   * default size is GTK's, unless the app has just set another), until
+   * the next layout at a new size. Otherwise GTK's first layout sets the
+   * default size, and is read. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->window)))
+    {
+      self->laid_width = gdk_surface_get_width (surface);
+      self->laid_height = gdk_surface_get_height (surface);
+      if (as_it_restores (self, surface))
+        read_margin (self);
+    }
 }
 
 static void

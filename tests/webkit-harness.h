@@ -80,7 +80,8 @@ void          harness_wait         (gboolean         *flag,
  * past HARNESS_WAIT_SECONDS the test fails saying it waited for @what).
  * It stops right after the iteration that handled X's event: before the
  * frame in which GTK lays the window out at that size (GDK reads X's
- * events at G_PRIORITY_DEFAULT, its frame clock runs below). X11 only. */
+ * events at G_PRIORITY_DEFAULT, its frame clock lays out at a lower
+ * priority, G_PRIORITY_DEFAULT + 1 at best). X11 only. */
 void          harness_wait_configure (AtriumWindow   *window,
                                       int             width,
                                       GFunc           start,
