@@ -255,18 +255,35 @@ desktop_wait_window_gone (const char *title)
 
 typedef struct
 {
-  gulong   window;
-  gboolean active;
+  gulong window;
+  gulong seen;
 } FocusWait;
 
+/* Whether X has the keyboard focus on the window waited for. When some
+ * other window has it, the test's log says which, once per change: a wait
+ * that times out then shows what held the focus instead (another test's
+ * window, a dialog, a prompt of the window manager's). */
 static gboolean
 window_focused (gpointer data)
 {
   FocusWait *wait = data;
   const char * const argv[] = { "xdotool", "getwindowfocus", NULL };
   g_autofree char *out = desktop_run_tool (argv, NULL);
+  gulong focused = out != NULL ? strtoul (out, NULL, 10) : 0;
 
-  return out != NULL && strtoul (out, NULL, 10) == wait->window;
+  if (focused == wait->window)
+    return TRUE;
+  if (focused != wait->seen)
+    {
+      g_autofree char *id = g_strdup_printf ("%lu", focused);
+      const char * const name_argv[] = { "xdotool", "getwindowname", id, NULL };
+      g_autofree char *name = focused != 0 ? desktop_run_tool (name_argv, NULL) : NULL;
+
+      g_test_message ("X has the keyboard focus on 0x%lx (%s), not on 0x%lx",
+                      focused, name != NULL ? g_strstrip (name) : "no name", wait->window);
+      wait->seen = focused;
+    }
+  return FALSE;
 }
 
 void
@@ -274,12 +291,13 @@ desktop_focus (gulong window)
 {
   g_autofree char *id = g_strdup_printf ("%lu", window);
   const char * const argv[] = { "xdotool", "windowactivate", id, NULL };
-  FocusWait wait = { window, FALSE };
+  FocusWait wait = { window, window };
   g_autofree char *out = desktop_run_tool (argv, NULL);
+  g_autofree char *what = g_strdup_printf ("window 0x%lx to have the keyboard focus", window);
 
   /* The window manager hands the focus over; GTK must see it too, so the
    * main loop runs until X says the window has it. */
-  harness_wait_for (window_focused, &wait, "the dialog to have the keyboard focus");
+  harness_wait_for (window_focused, &wait, what);
 }
 
 void
