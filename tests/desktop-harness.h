@@ -8,7 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* Before gtk_init(): starts openbox, or notes why there is none. */
+/* Before gtk_init(): starts openbox, or notes why there is none. Once
+ * openbox is up, a first key (Shift) is pressed and openbox has taken its
+ * key bindings again for the keyboard map that key brings. */
 void      desktop_wm_start        (void);
 void      desktop_wm_stop         (void);
 gboolean  desktop_has_wm          (void);
