@@ -97,6 +97,7 @@ _atrium_registry_bind (AtriumRegistry   *self,
                        AtriumBindFlags   flags)
 {
   AtriumMethod *method;
+  AtriumMethod *old = NULL;
   gsize len;
 
   g_assert (ATRIUM_IS_REGISTRY (self));
@@ -113,22 +114,30 @@ _atrium_registry_bind (AtriumRegistry   *self,
   memcpy (method->name, name, len + 1);
 
   g_mutex_lock (&self->lock);
-  g_hash_table_replace (self->methods, method->name, method);
+  g_hash_table_steal_extended (self->methods, name, NULL, (gpointer *) &old);
+  g_hash_table_insert (self->methods, method->name, method);
   g_mutex_unlock (&self->lock);
+
+  /* The old method's last reference may run the app's destroy notify,
+   * which may call the registry again: never under its lock. */
+  g_clear_pointer (&old, _atrium_method_unref);
 }
 
 gboolean
 _atrium_registry_unbind (AtriumRegistry *self,
                          const char     *name)
 {
+  AtriumMethod *old = NULL;
   gboolean removed;
 
   g_assert (ATRIUM_IS_REGISTRY (self));
 
   g_mutex_lock (&self->lock);
-  removed = g_hash_table_remove (self->methods, name);
+  removed = g_hash_table_steal_extended (self->methods, name, NULL, (gpointer *) &old);
   g_mutex_unlock (&self->lock);
 
+  /* As in _atrium_registry_bind(): the destroy notify runs unlocked. */
+  g_clear_pointer (&old, _atrium_method_unref);
   return removed;
 }
 

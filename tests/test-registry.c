@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "atrium-registry-private.h"
+#include "test-util.h"
 
 static void
 noop_cb (AtriumCall *call,
@@ -87,6 +88,60 @@ test_unbind (void)
   g_assert_finalize_object (g_steal_pointer (&registry));
 }
 
+/* An app's destroy notify may call the registry (bind or unbind another
+ * method, look one up), from its own thread or another. It runs outside
+ * the registry's lock: another thread's lookup from inside it finishes. */
+typedef struct
+{
+  AtriumRegistry *registry;
+  int             looked_up;
+  int             destroyed;
+} Reentry;
+
+static gpointer
+lookup_thread (gpointer data)
+{
+  Reentry *r = data;
+  AtriumMethod *method = _atrium_registry_lookup (r->registry, "other");
+
+  g_assert_nonnull (method);
+  _atrium_method_unref (method);
+  g_atomic_int_set (&r->looked_up, 1);
+  return NULL;
+}
+
+static void
+destroy_reenters_cb (gpointer data)
+{
+  Reentry *r = data;
+  TestThread *thread;
+
+  g_atomic_int_set (&r->looked_up, 0);
+  thread = test_thread_new ("registry-lookup", lookup_thread, r);
+  test_poll_for (TEST_WAIT_SECONDS, test_flag_is_set, &r->looked_up,
+                 "another thread's lookup while a destroy notify ran");
+  test_thread_join (thread, TEST_WAIT_SECONDS, "the lookup thread");
+  r->destroyed++;
+}
+
+static void
+test_destroy_unlocked (void)
+{
+  g_autoptr(AtriumRegistry) registry = _atrium_registry_new ();
+  Reentry r = { registry, 0, 0 };
+
+  _atrium_registry_bind (registry, "other", other_cb, NULL, NULL, 0);
+
+  _atrium_registry_bind (registry, "x", noop_cb, &r, destroy_reenters_cb, 0);
+  _atrium_registry_bind (registry, "x", other_cb, &r, destroy_reenters_cb, 0);
+  g_assert_cmpint (r.destroyed, ==, 1);
+  g_assert_true (_atrium_registry_unbind (registry, "x"));
+  g_assert_cmpint (r.destroyed, ==, 2);
+  g_assert_cmpuint (_atrium_registry_get_size (registry), ==, 1);
+
+  g_assert_finalize_object (g_steal_pointer (&registry));
+}
+
 static void
 test_finalize_destroys (void)
 {
@@ -148,6 +203,7 @@ main (int   argc,
   g_test_add_func ("/atrium/registry/bind-lookup", test_bind_lookup);
   g_test_add_func ("/atrium/registry/rebind-replaces", test_rebind_replaces);
   g_test_add_func ("/atrium/registry/unbind", test_unbind);
+  g_test_add_func ("/atrium/registry/destroy-unlocked", test_destroy_unlocked);
   g_test_add_func ("/atrium/registry/finalize-destroys", test_finalize_destroys);
   g_test_add_func ("/atrium/registry/names", test_names);
   g_test_add_func ("/atrium/registry/many", test_many);
