@@ -13,6 +13,8 @@
 #include "atrium-bridge-private.h"
 #include "atrium-builtin-menu-private.h"
 #include "atrium-builtins-private.h"
+#include "atrium-call-private.h"
+#include "atrium-channel-private.h"
 #include "atrium-notification-private.h"
 #include "atrium-downloads-private.h"
 #include "atrium-page-dialogs-private.h"
@@ -343,6 +345,23 @@ atrium_app_startup (GApplication *application)
   _atrium_theme_set_changed (self->theme, theme_changed_cb, self);
 }
 
+/* Lets running and queued worker methods finish before the registry they
+ * use goes. The main loop delivers no more results meanwhile, so a worker
+ * whose result finds the channel full drops it instead of waiting for
+ * room for good (their pages go with the app). */
+static void
+free_workers (AtriumApp *self)
+{
+  AtriumChannel *results;
+
+  if (self->workers == NULL)
+    return;
+  results = _atrium_call_get_channel ();
+  _atrium_channel_set_unattended (results, TRUE);
+  g_thread_pool_free (g_steal_pointer (&self->workers), FALSE, TRUE);
+  _atrium_channel_set_unattended (results, FALSE);
+}
+
 static void
 atrium_app_shutdown (GApplication *application)
 {
@@ -360,12 +379,7 @@ atrium_app_shutdown (GApplication *application)
   if (self->events != NULL)
     _atrium_events_shutdown (self->events);
 
-  /* Let running worker methods finish before the registry they use goes. */
-  if (self->workers != NULL)
-    {
-      g_thread_pool_free (self->workers, FALSE, TRUE);
-      self->workers = NULL;
-    }
+  free_workers (self);
 
   G_APPLICATION_CLASS (atrium_app_parent_class)->shutdown (application);
 }
@@ -375,11 +389,7 @@ atrium_app_dispose (GObject *object)
 {
   AtriumApp *self = ATRIUM_APP (object);
 
-  if (self->workers != NULL)
-    {
-      g_thread_pool_free (self->workers, FALSE, TRUE);
-      self->workers = NULL;
-    }
+  free_workers (self);
   _atrium_downloads_shutdown (self);
   if (self->media_server != NULL)
     _atrium_media_server_stop (self->media_server);

@@ -601,7 +601,13 @@ _atrium_bridge_claim_upload (AtriumBridge  *self,
 /* Makes the call for a decoded message and runs it by its method's flags;
  * %FALSE with @error set (and nothing kept) when no method has its name.
  * @reply and @context answer a script message, @user_message the
- * extension's. */
+ * extension's.
+ *
+ * The method may close or destroy the window (so may a cancel handler or
+ * an event listener in the other handlers): the window's dispose closes
+ * the bridge and lets go of it. So every handler that may run app code
+ * holds the bridge until it returns; a closed bridge has forgotten its
+ * calls, and what comes after finds none. */
 static gboolean
 start_call (AtriumBridge             *self,
             JsonNode                 *message,
@@ -667,6 +673,7 @@ on_call_message_cb (WebKitUserContentManager *manager,
                     WebKitScriptMessageReply *reply,
                     AtriumBridge             *self)
 {
+  g_autoptr(AtriumBridge) hold = g_object_ref (self);   /* see start_call() */
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) message = NULL;
   g_autoptr(GBytes) text = NULL;
@@ -828,6 +835,7 @@ on_user_message_cb (WebKitWebView     *view,
                     WebKitUserMessage *user_message,
                     AtriumBridge      *self)
 {
+  g_autoptr(AtriumBridge) hold = g_object_ref (self);   /* see start_call() */
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) message = NULL;
   g_autoptr(AtriumBytesParts) arg_parts = NULL;
@@ -878,6 +886,7 @@ on_cancel_message_cb (WebKitUserContentManager *manager,
                       JSCValue                 *value,
                       AtriumBridge             *self)
 {
+  g_autoptr(AtriumBridge) hold = g_object_ref (self);   /* see start_call() */
   g_autoptr(GBytes) text = NULL;
   AtriumCall *call;
   const char *data;
@@ -919,6 +928,7 @@ on_event_message_cb (WebKitUserContentManager *manager,
                      WebKitScriptMessageReply *reply,
                      AtriumBridge             *self)
 {
+  g_autoptr(AtriumBridge) hold = g_object_ref (self);   /* see start_call() */
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) text = NULL;
   g_autoptr(JSCValue) answer = NULL;
@@ -1178,8 +1188,11 @@ drop_calls (AtriumBridge *self)
 void
 _atrium_bridge_process_gone (AtriumBridge *self)
 {
+  g_autoptr(AtriumBridge) hold = NULL;
+
   g_return_if_fail (ATRIUM_IS_BRIDGE (self));
 
+  hold = g_object_ref (self);   /* see start_call() */
   drop_calls (self);
   _atrium_bridge_page_changed (self);
 }

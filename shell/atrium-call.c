@@ -436,7 +436,8 @@ finish (AtriumCall *call)
     }
   else if (!_atrium_channel_push (results, call))
     {
-      /* The channel is closed: nobody is left to answer. */
+      /* The channel is closed, or full while the app quits: nobody is
+       * left to answer. */
       atrium_call_unref (call);
     }
 }

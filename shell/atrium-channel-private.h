@@ -9,7 +9,8 @@ G_BEGIN_DECLS
  * items per dispatch: a burst of results from workers costs one wake-up of
  * the main loop, not one per item. Pushing into a full channel blocks the
  * producer (back-pressure on workers, never a drop); pushing into a closed
- * channel fails and leaves the item with the caller. */
+ * channel, or into a full one nobody attends, fails and leaves the item
+ * with the caller. */
 
 typedef struct _AtriumChannel AtriumChannel;
 
@@ -39,6 +40,8 @@ gboolean       _atrium_channel_try_push    (AtriumChannel     *self,
 guint          _atrium_channel_get_length  (AtriumChannel     *self);
 void           _atrium_channel_get_stats   (AtriumChannel     *self,
                                             AtriumChannelStats *stats);
+void           _atrium_channel_set_unattended (AtriumChannel  *self,
+                                               gboolean        unattended);
 void           _atrium_channel_close       (AtriumChannel     *self);
 void           _atrium_channel_free        (AtriumChannel     *self);
 

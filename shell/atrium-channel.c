@@ -26,6 +26,7 @@ struct _AtriumChannel
   GCond              room;
   guint              used;
   gboolean           closed;
+  gboolean           unattended;   /* nobody delivers: a full channel refuses */
   gboolean           waiting;      /* a producer is blocked on `room` */
   gboolean           woken;        /* the source's ready time is set */
 
@@ -139,20 +140,20 @@ push (AtriumChannel *self,
   g_mutex_lock (&self->lock);
   if (!self->closed && self->used >= self->capacity)
     {
-      if (!block)
+      if (!block || self->unattended)
         {
           g_mutex_unlock (&self->lock);
           return FALSE;
         }
       self->stats.blocked++;
-      while (!self->closed && self->used >= self->capacity)
+      while (!self->closed && !self->unattended && self->used >= self->capacity)
         {
           self->waiting = TRUE;
           g_cond_wait (&self->room, &self->lock);
         }
       self->waiting = FALSE;
     }
-  if (self->closed)
+  if (self->closed || self->used >= self->capacity)
     {
       g_mutex_unlock (&self->lock);
       return FALSE;
@@ -174,7 +175,7 @@ push (AtriumChannel *self,
 }
 
 /* Blocks while the channel is full. Returns FALSE, keeping nothing, once the
- * channel is closed. */
+ * channel is closed, or when it is full and unattended. */
 gboolean
 _atrium_channel_push (AtriumChannel *self,
                       gpointer       item)
@@ -208,6 +209,20 @@ _atrium_channel_get_stats (AtriumChannel      *self,
 {
   g_mutex_lock (&self->lock);
   *stats = self->stats;
+  g_mutex_unlock (&self->lock);
+}
+
+/* While nothing will deliver (the main loop has ended and the caller waits
+ * for the producers to finish), a push into a full channel fails at once
+ * instead of waiting for room that would never come, and those waiting
+ * now wake and fail. What fits is still kept. Main thread. */
+void
+_atrium_channel_set_unattended (AtriumChannel *self,
+                                gboolean       unattended)
+{
+  g_mutex_lock (&self->lock);
+  self->unattended = !!unattended;
+  g_cond_broadcast (&self->room);
   g_mutex_unlock (&self->lock);
 }
 

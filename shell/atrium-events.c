@@ -120,7 +120,8 @@ remove_listener_locked (AtriumEvents *self,
 }
 
 /* Main thread. Listeners may add and remove listeners while they run: the
- * list is copied first, and one removed meanwhile is skipped. */
+ * list is copied first, and one removed meanwhile is skipped. One may
+ * close or destroy @sender: the rest still get it, closed but alive. */
 static void
 dispatch_listeners (AtriumEvents *self,
                     const char   *name,
@@ -128,6 +129,7 @@ dispatch_listeners (AtriumEvents *self,
                     AtriumWindow *sender)
 {
   g_autoptr(GPtrArray) snapshot = NULL;
+  g_autoptr(AtriumWindow) hold = sender != NULL ? g_object_ref (sender) : NULL;
   GPtrArray *list;
 
   g_mutex_lock (&self->lock);

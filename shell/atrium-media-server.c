@@ -1926,6 +1926,7 @@ _atrium_media_server_drop_streams (AtriumMediaServer *self,
                                    gconstpointer      owner)
 {
   g_autoptr(GPtrArray) unread = g_ptr_array_new_with_free_func (close_stream);
+  g_autoptr(GPtrArray) cancel = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer value;
 
@@ -1939,7 +1940,7 @@ _atrium_media_server_drop_streams (AtriumMediaServer *self,
 
       if (entry->owner != owner)
         continue;
-      g_cancellable_cancel (entry->cancellable);
+      g_ptr_array_add (cancel, g_object_ref (entry->cancellable));
       if (!entry->claimed)
         {
           g_ptr_array_add (unread, g_steal_pointer (&entry->stream));
@@ -1952,6 +1953,11 @@ _atrium_media_server_drop_streams (AtriumMediaServer *self,
         }
     }
   g_mutex_unlock (&self->lock);
+
+  /* Off the lock: a read of the app's stream may have connected a handler
+   * that takes it (an upload stream waiting for its POST does). */
+  for (guint i = 0; i < cancel->len; i++)
+    g_cancellable_cancel (cancel->pdata[i]);
 }
 
 /* How many streams of @owner (NULL: anyone) wait or are served; for tests. */

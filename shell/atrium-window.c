@@ -469,6 +469,8 @@ on_load_changed_cb (WebKitWebView   *web_view,
                     WebKitLoadEvent  event,
                     AtriumWindow    *self)
 {
+  /* A handler of navigation-blocked may close or destroy the window. */
+  g_autoptr(AtriumWindow) hold = g_object_ref (self);
   AtriumApp *app = atrium_window_get_app (self);
   const char *uri;
 
@@ -491,6 +493,8 @@ on_load_changed_cb (WebKitWebView   *web_view,
     }
 
   block (self, uri != NULL ? uri : "", FALSE);
+  if (self->web_view == NULL)
+    return;
   if (self->app_uri != NULL)
     webkit_web_view_load_uri (web_view, self->app_uri);
   else
@@ -519,6 +523,8 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
                               WebKitWebProcessTerminationReason  reason,
                               AtriumWindow                      *self)
 {
+  /* A method's cancel handler may close or destroy the window. */
+  g_autoptr(AtriumWindow) hold = g_object_ref (self);
   const char *name = "terminated";   /* the signal's reason */
   const char *why = "was ended by the app";
 
@@ -535,7 +541,8 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
   /* The calls first: a handler that reloads the page starts afresh. */
   if (self->bridge != NULL)
     _atrium_bridge_process_gone (self->bridge);
-  g_signal_emit (self, signals[WEB_PROCESS_GONE], 0, name);
+  if (self->web_view != NULL)
+    g_signal_emit (self, signals[WEB_PROCESS_GONE], 0, name);
 }
 
 /* Whether a new window may join this one's web process: not one that has

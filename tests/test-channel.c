@@ -432,22 +432,32 @@ blocked_push_thread (gpointer data)
   return NULL;
 }
 
+/* A channel of two, full, and a producer waiting for room in it. */
+static TestThread *
+start_blocked_producer (BlockedPush  *b,
+                        GMainContext *context,
+                        int          *freed)
+{
+  TestThread *thread;
+
+  b->channel = _atrium_channel_new (2, 2, never_cb, NULL, count_free_cb);
+  _atrium_channel_attach (b->channel, context);
+  g_assert_true (_atrium_channel_try_push (b->channel, new_counted_item (freed)));
+  g_assert_true (_atrium_channel_try_push (b->channel, new_counted_item (freed)));
+
+  b->item = new_counted_item (freed);
+  thread = test_thread_new ("blocked", blocked_push_thread, b);
+  wait_until_blocked (b->channel, 1);
+  return thread;
+}
+
 static void
 test_close_releases_producer (void)
 {
   GMainContext *context = g_main_context_new ();
   BlockedPush b = { NULL, NULL, TRUE };
   int freed = 0;
-  TestThread *thread;
-
-  b.channel = _atrium_channel_new (2, 2, never_cb, NULL, count_free_cb);
-  _atrium_channel_attach (b.channel, context);
-  g_assert_true (_atrium_channel_try_push (b.channel, new_counted_item (&freed)));
-  g_assert_true (_atrium_channel_try_push (b.channel, new_counted_item (&freed)));
-
-  b.item = new_counted_item (&freed);
-  thread = test_thread_new ("blocked", blocked_push_thread, &b);
-  wait_until_blocked (b.channel, 1);
+  TestThread *thread = start_blocked_producer (&b, context, &freed);
 
   _atrium_channel_close (b.channel);
   test_thread_join (thread, TEST_WAIT_SECONDS,
@@ -459,6 +469,47 @@ test_close_releases_producer (void)
   g_assert_cmpint (freed, ==, 2);
   count_free_cb (b.item);
   g_assert_cmpint (freed, ==, 3);
+
+  _atrium_channel_free (b.channel);
+  g_main_context_unref (context);
+}
+
+/* Nobody attends the channel (the app quits and waits for its workers): a
+ * producer waiting for room fails instead of waiting for good, so does the
+ * next push into the full channel; what is queued stays, and once attended
+ * again the channel delivers and takes pushes as before. */
+static void
+test_unattended_releases_producer (void)
+{
+  GMainContext *context = g_main_context_new ();
+  BlockedPush b = { NULL, NULL, TRUE };
+  int freed = 0;
+  TestThread *thread = start_blocked_producer (&b, context, &freed);
+  gpointer refused;
+
+  _atrium_channel_set_unattended (b.channel, TRUE);
+  test_thread_join (thread, TEST_WAIT_SECONDS,
+                    "an unattended channel to release its waiting producer");
+  g_assert_false (b.pushed);
+  refused = new_counted_item (&freed);
+  g_assert_false (_atrium_channel_push (b.channel, refused));
+  g_assert_cmpuint (_atrium_channel_get_length (b.channel), ==, 2);
+  g_assert_cmpint (freed, ==, 0);
+  count_free_cb (b.item);
+  count_free_cb (refused);
+  g_assert_cmpint (freed, ==, 2);
+
+  /* Attended again: a push into the full channel waits for room again. */
+  _atrium_channel_set_unattended (b.channel, FALSE);
+  b.item = new_counted_item (&freed);
+  thread = test_thread_new ("blocked-again", blocked_push_thread, &b);
+  wait_until_blocked (b.channel, 2);
+  _atrium_channel_close (b.channel);
+  test_thread_join (thread, TEST_WAIT_SECONDS,
+                    "closing the channel to release its waiting producer");
+  g_assert_false (b.pushed);
+  count_free_cb (b.item);
+  g_assert_cmpint (freed, ==, 5);
 
   _atrium_channel_free (b.channel);
   g_main_context_unref (context);
@@ -565,6 +616,8 @@ main (int   argc,
   g_test_add_func ("/atrium/channel/wakeups-before-attach", test_wakeups_before_attach);
   g_test_add_func ("/atrium/channel/close-frees-queued", test_close_frees_queued);
   g_test_add_func ("/atrium/channel/close-releases-producer", test_close_releases_producer);
+  g_test_add_func ("/atrium/channel/unattended-releases-producer",
+                   test_unattended_releases_producer);
   g_test_add_func ("/atrium/channel/free-detaches", test_free_detaches);
   g_test_add_func ("/atrium/channel/callback-frees-channel", test_callback_frees_channel);
 

@@ -1121,6 +1121,117 @@ test_stream_dropped_while_served (Fixture       *f,
   g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 0);
 }
 
+/* An app's stream whose read connects a handler to the read's cancellable
+ * that calls the server (an upload stream waiting for its POST does: it
+ * takes the server's lock). The read blocks until it is cancelled. */
+G_DECLARE_FINAL_TYPE (LockStream, lock_stream, TEST, LOCK_STREAM, GInputStream)
+
+struct _LockStream
+{
+  GInputStream       parent_instance;
+  AtriumMediaServer *server;
+  int                reading;
+  int                handled;
+};
+
+G_DEFINE_FINAL_TYPE (LockStream, lock_stream, G_TYPE_INPUT_STREAM)
+
+static void
+lock_stream_cancelled_cb (GCancellable *cancellable,
+                          gpointer      data)
+{
+  LockStream *self = data;
+
+  _atrium_media_server_get_n_streams (self->server, NULL);
+  g_atomic_int_set (&self->handled, 1);
+}
+
+static gboolean
+is_cancelled (gpointer cancellable)
+{
+  return g_cancellable_is_cancelled (cancellable);
+}
+
+static gssize
+lock_stream_read (GInputStream  *stream,
+                  void          *buffer,
+                  gsize          count,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  LockStream *self = TEST_LOCK_STREAM (stream);
+  gulong id;
+
+  g_assert_nonnull (cancellable);
+  id = g_cancellable_connect (cancellable, G_CALLBACK (lock_stream_cancelled_cb), self, NULL);
+  g_atomic_int_set (&self->reading, 1);
+  test_poll_for (TEST_WAIT_SECONDS, is_cancelled, cancellable,
+                 "the read of a dropped stream to be cancelled");
+  g_cancellable_disconnect (cancellable, id);
+  g_cancellable_set_error_if_cancelled (cancellable, error);
+  return -1;
+}
+
+static gboolean
+lock_stream_close (GInputStream  *stream,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  return TRUE;
+}
+
+static void
+lock_stream_class_init (LockStreamClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = lock_stream_read;
+  G_INPUT_STREAM_CLASS (klass)->close_fn = lock_stream_close;
+}
+
+static void
+lock_stream_init (LockStream *self)
+{
+}
+
+static gpointer
+drop_streams_thread (gpointer data)
+{
+  Fixture *f = data;
+
+  _atrium_media_server_drop_streams (f->server, f);
+  return NULL;
+}
+
+/* The owner goes while a worker is in the app's read: the read's
+ * cancellable is cancelled off the server's lock, so a handler that calls
+ * the server does not deadlock the thread that drops the streams. */
+static void
+test_stream_dropped_cancels_unlocked (Fixture       *f,
+                                      gconstpointer  data)
+{
+  LockStream *lock = g_object_new (lock_stream_get_type (), NULL);
+  g_autoptr(GInputStream) stream = G_INPUT_STREAM (lock);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GSocketConnection) connection = connect_to (f);
+  g_autofree char *text = NULL;
+
+  lock->server = f->server;
+  url = _atrium_media_server_add_stream (f->server, stream, "text/plain", -1, f, &error);
+  g_assert_no_error (error);
+  text = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n" APP_ORIGIN "\r\n",
+                          target_of (f, url), _atrium_media_server_get_port (f->server));
+  send_text (connection, text, strlen (text));
+  test_poll_for (TEST_WAIT_SECONDS, test_flag_is_set, &lock->reading,
+                 "a worker to read the app's stream");
+
+  test_thread_join (test_thread_new ("drop-streams", drop_streams_thread, f), TEST_WAIT_SECONDS,
+                    "the streams to be dropped while a cancel handler calls the server");
+  g_assert_cmpint (g_atomic_int_get (&lock->handled), ==, 1);
+  test_poll_for (TEST_WAIT_SECONDS, stream_is_closed, stream,
+                 "the dropped stream to be closed");
+  g_assert_cmpuint (_atrium_media_server_get_n_streams (f->server, NULL), ==, 0);
+}
+
 /* Stopping the server closes what waits and what is being served. */
 static void
 test_stream_stop (Fixture       *f,
@@ -1397,6 +1508,7 @@ main (int   argc,
   ADD ("stream-hostile", test_stream_hostile);
   ADD ("stream-limits", test_stream_limits);
   ADD ("stream-dropped-while-served", test_stream_dropped_while_served);
+  ADD ("stream-dropped-cancels-unlocked", test_stream_dropped_cancels_unlocked);
   ADD ("stream-stop", test_stream_stop);
   ADD ("upload-serves", test_upload_serves);
   ADD ("upload-hostile", test_upload_hostile);

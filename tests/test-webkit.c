@@ -119,6 +119,15 @@ twice_cb (AtriumCall *call,
   atrium_call_unref (call);
 }
 
+/* Destroys the window its page called from, then answers (to nobody). */
+static void
+destroy_window_cb (AtriumCall *call,
+                   gpointer    user_data)
+{
+  gtk_window_destroy (GTK_WINDOW (atrium_call_get_window (call)));
+  atrium_call_return_value (call, NULL);
+}
+
 static void
 bind_test_methods (AtriumApp *app)
 {
@@ -132,6 +141,8 @@ bind_test_methods (AtriumApp *app)
   atrium_app_bind (app, "test.async", async_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
   atrium_app_bind (app, "test.worker", worker_cb, NULL, NULL, ATRIUM_BIND_WORKER);
   atrium_app_bind (app, "test.hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
+  atrium_app_bind (app, "test.destroyWindow", destroy_window_cb, NULL, NULL,
+                   ATRIUM_BIND_DEFAULT);
 }
 
 static AtriumApp *
@@ -400,6 +411,107 @@ test_close_mid_call (void)
   atrium_call_return_value (g_steal_pointer (&held_call), late);
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+set_flag_cb (GtkWidget *widget,
+             gboolean  *flag)
+{
+  *flag = TRUE;
+}
+
+/* A page's emit; the first listener destroys the sender. */
+static void
+destroy_sender_cb (AtriumApp    *app,
+                   const char   *name,
+                   JsonNode     *data,
+                   AtriumWindow *sender,
+                   gpointer      user_data)
+{
+  gtk_window_destroy (GTK_WINDOW (sender));
+}
+
+static void
+record_sender_cb (AtriumApp    *app,
+                  const char   *name,
+                  JsonNode     *data,
+                  AtriumWindow *sender,
+                  gpointer      user_data)
+{
+  *(guint *) user_data = atrium_window_get_id (sender);
+}
+
+/* Closes the window from navigation-blocked, as an app that gives up on a
+ * page that wandered off might. */
+static gboolean
+destroy_on_block_cb (AtriumWindow *window,
+                     const char   *uri,
+                     gboolean      user_gesture,
+                     gboolean     *blocked)
+{
+  *blocked = TRUE;
+  gtk_window_destroy (GTK_WINDOW (window));
+  return TRUE;
+}
+
+/* App code that runs inside Atrium's handling of a page's message or of
+ * the page's load may destroy the window there and then: a main-thread
+ * method, the first of two event listeners, a navigation-blocked handler.
+ * Atrium's handlers keep what they still touch alive (ASan's run of this
+ * suite sees any use after free), the next listener gets the window, and
+ * the app keeps working. */
+static void
+test_app_destroys_window_mid_message (void)
+{
+  AtriumApp *app = get_dir_app ();
+  g_autofree char *ignored = NULL;
+  gboolean destroyed = FALSE;
+  gboolean blocked = FALSE;
+  guint seen_id = 0;
+  guint id;
+  gulong first, second;
+  AtriumWindow *window;
+
+  /* A method. */
+  window = harness_open (app, "/");
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), &destroyed);
+  ignored = harness_run_js (window, "atrium.call('test.destroyWindow'); return true;");
+  harness_wait_for (test_flag_is_set, &destroyed, "the method to destroy its own window");
+  g_clear_pointer (&ignored, g_free);
+
+  /* Event listeners: the second still gets the sender. */
+  destroyed = FALSE;
+  window = harness_open (app, "/");
+  id = atrium_window_get_id (window);
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), &destroyed);
+  first = atrium_app_on (app, "test.destroy-sender", destroy_sender_cb, NULL, NULL);
+  second = atrium_app_on (app, "test.destroy-sender", record_sender_cb, &seen_id, NULL);
+  ignored = harness_run_js (window, "atrium.emit('test.destroy-sender', 1); return true;");
+  harness_wait_for (test_flag_is_set, &seen_id, "the second listener to get the event");
+  g_assert_true (destroyed);
+  g_assert_cmpuint (seen_id, ==, id);
+  g_assert_true (atrium_app_off (app, first));
+  g_assert_true (atrium_app_off (app, second));
+  g_clear_pointer (&ignored, g_free);
+
+  /* navigation-blocked, from the top frame's commit of about:blank. */
+  destroyed = FALSE;
+  window = harness_open (app, "/");
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), &destroyed);
+  g_signal_connect (window, "navigation-blocked", G_CALLBACK (destroy_on_block_cb), &blocked);
+  ignored = harness_run_js (window, "location.href = 'about:blank'; return true;");
+  harness_wait_for (test_flag_is_set, &blocked, "the navigation to about:blank to be blocked");
+  g_assert_true (destroyed);
+
+  /* The app goes on. */
+  window = harness_open (app, "/");
+  {
+    g_autoptr(JsonNode) result = harness_run_js_json (window,
+                                                      "return await atrium.call('echo', 'on');");
+
+    g_assert_cmpstr (json_node_get_string (result), ==, "on");
+  }
+  harness_close (window);
 }
 
 static void
@@ -805,6 +917,8 @@ main (int   argc,
   g_test_add_func ("/atrium/webkit/close-mid-call", test_close_mid_call);
   g_test_add_func ("/atrium/webkit/close-with-worker-in-flight", test_close_with_worker_in_flight);
   g_test_add_func ("/atrium/webkit/cancel", test_cancel);
+  g_test_add_func ("/atrium/webkit/app-destroys-window-mid-message",
+                   test_app_destroys_window_mid_message);
   g_test_add_func ("/atrium/webkit/many-in-flight", test_many_in_flight);
   g_test_add_func ("/atrium/webkit/errors/bad-input-via-runtime", test_bad_input_via_runtime);
   g_test_add_func ("/atrium/webkit/errors/too-large", test_too_large);
