@@ -340,26 +340,40 @@ atrium_app_startup (GApplication *application)
 
   G_APPLICATION_CLASS (atrium_app_parent_class)->startup (application);
 
+  /* An app quit in this process before left the results unattended. */
+  if (_atrium_call_has_channel ())
+    _atrium_channel_set_unattended (_atrium_call_get_channel (), FALSE);
+
   self->theme = _atrium_theme_new (g_application_get_dbus_connection (application));
   _atrium_theme_set_forced (self->theme, self->color_scheme);
   _atrium_theme_set_changed (self->theme, theme_changed_cb, self);
 }
 
 /* Lets running and queued worker methods finish before the registry they
- * use goes. The main loop delivers no more results meanwhile, so a worker
- * whose result finds the channel full drops it instead of waiting for
- * room for good (their pages go with the app). */
+ * use goes. No main loop delivers results meanwhile, so one that finds the
+ * results channel full is dropped instead of waited for (its page goes
+ * with the app). After a quit the channel stays so, for async methods that
+ * finish later from threads of their own, until an app starts again; the
+ * channel is the process's, so an app let go of without quitting leaves it
+ * as it was. */
 static void
-free_workers (AtriumApp *self)
+free_workers (AtriumApp *self,
+              gboolean   quitting)
 {
   AtriumChannel *results;
+  gboolean was;
 
   if (self->workers == NULL)
-    return;
+    {
+      if (quitting && _atrium_call_has_channel ())
+        _atrium_channel_set_unattended (_atrium_call_get_channel (), TRUE);
+      return;
+    }
   results = _atrium_call_get_channel ();
-  _atrium_channel_set_unattended (results, TRUE);
+  was = _atrium_channel_set_unattended (results, TRUE);
   g_thread_pool_free (g_steal_pointer (&self->workers), FALSE, TRUE);
-  _atrium_channel_set_unattended (results, FALSE);
+  if (!quitting)
+    _atrium_channel_set_unattended (results, was);
 }
 
 static void
@@ -379,7 +393,7 @@ atrium_app_shutdown (GApplication *application)
   if (self->events != NULL)
     _atrium_events_shutdown (self->events);
 
-  free_workers (self);
+  free_workers (self, TRUE);
 
   G_APPLICATION_CLASS (atrium_app_parent_class)->shutdown (application);
 }
@@ -389,7 +403,7 @@ atrium_app_dispose (GObject *object)
 {
   AtriumApp *self = ATRIUM_APP (object);
 
-  free_workers (self);
+  free_workers (self, FALSE);
   _atrium_downloads_shutdown (self);
   if (self->media_server != NULL)
     _atrium_media_server_stop (self->media_server);

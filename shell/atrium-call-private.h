@@ -81,6 +81,7 @@ void        _atrium_call_detach       (AtriumCall               *call);
 void        _atrium_call_cancel       (AtriumCall               *call);
 
 void        _atrium_call_get_pool_stats (AtriumPoolStats        *stats);
+gboolean       _atrium_call_has_channel (void);
 AtriumChannel *_atrium_call_get_channel (void);
 
 void _atrium_call_trim_pool (void);

@@ -94,6 +94,13 @@ drop_result (gpointer item)
   atrium_call_unref (call);
 }
 
+/* Whether the first call has made the channel yet. Main thread. */
+gboolean
+_atrium_call_has_channel (void)
+{
+  return results != NULL;
+}
+
 /* The one channel every worker-finished call goes back to the main thread
  * through. Made on the main thread, with the first call. */
 AtriumChannel *
@@ -436,8 +443,8 @@ finish (AtriumCall *call)
     }
   else if (!_atrium_channel_push (results, call))
     {
-      /* The channel is closed, or full while the app quits: nobody is
-       * left to answer. */
+      /* The channel is full and nobody attends it (the app quits or
+       * has quit): nobody is left to answer. */
       atrium_call_unref (call);
     }
 }

@@ -8,9 +8,10 @@ G_BEGIN_DECLS
  * a GAsyncQueue plus a GSource that, once woken, drains up to batch_size
  * items per dispatch: a burst of results from workers costs one wake-up of
  * the main loop, not one per item. Pushing into a full channel blocks the
- * producer (back-pressure on workers, never a drop); pushing into a closed
- * channel, or into a full one nobody attends, fails and leaves the item
- * with the caller. */
+ * producer (back-pressure on workers, not a drop); pushing into a closed
+ * channel, or into a full one nobody attends (see
+ * _atrium_channel_set_unattended()), fails and leaves the item with the
+ * caller. */
 
 typedef struct _AtriumChannel AtriumChannel;
 
@@ -40,7 +41,7 @@ gboolean       _atrium_channel_try_push    (AtriumChannel     *self,
 guint          _atrium_channel_get_length  (AtriumChannel     *self);
 void           _atrium_channel_get_stats   (AtriumChannel     *self,
                                             AtriumChannelStats *stats);
-void           _atrium_channel_set_unattended (AtriumChannel  *self,
+gboolean       _atrium_channel_set_unattended (AtriumChannel  *self,
                                                gboolean        unattended);
 void           _atrium_channel_close       (AtriumChannel     *self);
 void           _atrium_channel_free        (AtriumChannel     *self);

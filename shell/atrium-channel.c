@@ -215,15 +215,21 @@ _atrium_channel_get_stats (AtriumChannel      *self,
 /* While nothing will deliver (the main loop has ended and the caller waits
  * for the producers to finish), a push into a full channel fails at once
  * instead of waiting for room that would never come, and those waiting
- * now wake and fail. What fits is still kept. Main thread. */
-void
+ * now wake and fail. What fits is still kept. Main thread.
+ *
+ * Returns: whether the channel was unattended before */
+gboolean
 _atrium_channel_set_unattended (AtriumChannel *self,
                                 gboolean       unattended)
 {
+  gboolean was;
+
   g_mutex_lock (&self->lock);
+  was = self->unattended;
   self->unattended = !!unattended;
   g_cond_broadcast (&self->room);
   g_mutex_unlock (&self->lock);
+  return was;
 }
 
 /* Refuses further pushes, wakes blocked producers (their pushes fail), and

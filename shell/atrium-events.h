@@ -35,7 +35,8 @@ typedef enum {
  * @name: the event's name
  * @data: (nullable): the event's data; borrowed for the duration of the call
  * @sender: (nullable): the window whose page emitted the event, or %NULL
- *   when C code emitted it with atrium_app_emit()
+ *   when C code emitted it with atrium_app_emit(). A listener before this
+ *   one may have closed it: atrium_window_get_app() then returns %NULL
  * @user_data: the data given to atrium_app_on()
  *
  * A C listener. It always runs on the main thread.

@@ -464,6 +464,23 @@ _atrium_window_get_foreign_frame (AtriumWindow *self)
   return self->foreign_frame;
 }
 
+static gboolean
+release_view_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* WebKit reads its view after it emits some of its signals (after
+ * web-process-terminated it does, seen by valgrind), and holds no
+ * reference of its own across the emission. App code that runs in our
+ * handler may destroy the window, and the view with it: the view is kept
+ * until the main loop is back. */
+static void
+keep_view_past_signal (WebKitWebView *web_view)
+{
+  g_idle_add_full (G_PRIORITY_HIGH, release_view_cb, g_object_ref (web_view), g_object_unref);
+}
+
 static void
 on_load_changed_cb (WebKitWebView   *web_view,
                     WebKitLoadEvent  event,
@@ -492,6 +509,7 @@ on_load_changed_cb (WebKitWebView   *web_view,
       return;
     }
 
+  keep_view_past_signal (web_view);
   block (self, uri != NULL ? uri : "", FALSE);
   if (self->web_view == NULL)
     return;
@@ -538,6 +556,7 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
 
   self->process_gone = TRUE;
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u's web process %s", self->id, why);
+  keep_view_past_signal (web_view);
   /* The calls first: a handler that reloads the page starts afresh. */
   if (self->bridge != NULL)
     _atrium_bridge_process_gone (self->bridge);

@@ -128,6 +128,36 @@ destroy_window_cb (AtriumCall *call,
   atrium_call_return_value (call, NULL);
 }
 
+/* Held until cancelled; its cancel handler destroys the call's window. */
+typedef struct
+{
+  AtriumCall   *call;
+  AtriumWindow *window;
+} DestroyOnCancel;
+
+static int held_for_cancel;   /* a call waits in hold_destroy_on_cancel_cb */
+
+static void
+destroy_on_cancel_cb (GCancellable    *cancellable,
+                      DestroyOnCancel *d)
+{
+  gtk_window_destroy (GTK_WINDOW (d->window));
+  atrium_call_return_error (g_steal_pointer (&d->call), ATRIUM_ERROR_CANCELLED, "cancelled");
+}
+
+static void
+hold_destroy_on_cancel_cb (AtriumCall *call,
+                           gpointer    user_data)
+{
+  DestroyOnCancel *d = g_new0 (DestroyOnCancel, 1);
+
+  d->call = call;
+  d->window = atrium_call_get_window (call);
+  g_cancellable_connect (atrium_call_get_cancellable (call), G_CALLBACK (destroy_on_cancel_cb),
+                         d, g_free);
+  held_for_cancel = TRUE;
+}
+
 static void
 bind_test_methods (AtriumApp *app)
 {
@@ -143,6 +173,8 @@ bind_test_methods (AtriumApp *app)
   atrium_app_bind (app, "test.hold", hold_cb, NULL, NULL, ATRIUM_BIND_ASYNC);
   atrium_app_bind (app, "test.destroyWindow", destroy_window_cb, NULL, NULL,
                    ATRIUM_BIND_DEFAULT);
+  atrium_app_bind (app, "test.holdDestroyOnCancel", hold_destroy_on_cancel_cb, NULL, NULL,
+                   ATRIUM_BIND_ASYNC);
 }
 
 static AtriumApp *
@@ -454,17 +486,51 @@ destroy_on_block_cb (AtriumWindow *window,
   return TRUE;
 }
 
+/* Runs @script in the page and asks for no answer: the window may be gone
+ * before the page could give one. */
+static void
+page_runs (AtriumWindow *window,
+           const char   *script)
+{
+  webkit_web_view_evaluate_javascript (atrium_window_get_web_view (window), script, -1,
+                                       NULL, NULL, NULL, NULL, NULL);
+}
+
+/* Opens a window whose destruction sets *destroyed. */
+static AtriumWindow *
+open_watched (AtriumApp *app,
+              gboolean  *destroyed)
+{
+  AtriumWindow *window = harness_open (app, "/");
+
+  *destroyed = FALSE;
+  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), destroyed);
+  return window;
+}
+
+/* A call the page makes and C holds until it is cancelled. */
+static void
+hold_for_cancel (AtriumWindow *window)
+{
+  g_autofree char *ignored = NULL;
+
+  held_for_cancel = FALSE;
+  ignored = harness_run_js (window,
+                            "window.p = atrium.call('test.holdDestroyOnCancel'); return true;");
+  harness_wait_for (test_flag_is_set, &held_for_cancel, "the page's call to be held");
+}
+
 /* App code that runs inside Atrium's handling of a page's message or of
- * the page's load may destroy the window there and then: a main-thread
- * method, the first of two event listeners, a navigation-blocked handler.
- * Atrium's handlers keep what they still touch alive (ASan's run of this
- * suite sees any use after free), the next listener gets the window, and
- * the app keeps working. */
+ * its load may destroy the window there and then: a main-thread method,
+ * the first of two event listeners, a call's cancel handler (for the
+ * page's cancel, and for the end of its web process), a
+ * navigation-blocked handler. Atrium's handlers keep what they still
+ * touch alive (valgrind and ASan see any use after free in these), the
+ * next listener gets the window, and the app keeps working. */
 static void
 test_app_destroys_window_mid_message (void)
 {
   AtriumApp *app = get_dir_app ();
-  g_autofree char *ignored = NULL;
   gboolean destroyed = FALSE;
   gboolean blocked = FALSE;
   guint seen_id = 0;
@@ -473,33 +539,39 @@ test_app_destroys_window_mid_message (void)
   AtriumWindow *window;
 
   /* A method. */
-  window = harness_open (app, "/");
-  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), &destroyed);
-  ignored = harness_run_js (window, "atrium.call('test.destroyWindow'); return true;");
+  window = open_watched (app, &destroyed);
+  page_runs (window, "atrium.call('test.destroyWindow');");
   harness_wait_for (test_flag_is_set, &destroyed, "the method to destroy its own window");
-  g_clear_pointer (&ignored, g_free);
 
   /* Event listeners: the second still gets the sender. */
-  destroyed = FALSE;
-  window = harness_open (app, "/");
+  window = open_watched (app, &destroyed);
   id = atrium_window_get_id (window);
-  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), &destroyed);
   first = atrium_app_on (app, "test.destroy-sender", destroy_sender_cb, NULL, NULL);
   second = atrium_app_on (app, "test.destroy-sender", record_sender_cb, &seen_id, NULL);
-  ignored = harness_run_js (window, "atrium.emit('test.destroy-sender', 1); return true;");
+  page_runs (window, "atrium.emit('test.destroy-sender', 1);");
   harness_wait_for (test_flag_is_set, &seen_id, "the second listener to get the event");
   g_assert_true (destroyed);
   g_assert_cmpuint (seen_id, ==, id);
   g_assert_true (atrium_app_off (app, first));
   g_assert_true (atrium_app_off (app, second));
-  g_clear_pointer (&ignored, g_free);
+
+  /* A cancel handler, for the page's cancel. */
+  window = open_watched (app, &destroyed);
+  hold_for_cancel (window);
+  page_runs (window, "window.p.cancel();");
+  harness_wait_for (test_flag_is_set, &destroyed, "the cancel handler to destroy the window");
+
+  /* A cancel handler, for the end of the page's web process. */
+  window = open_watched (app, &destroyed);
+  hold_for_cancel (window);
+  webkit_web_view_terminate_web_process (atrium_window_get_web_view (window));
+  harness_wait_for (test_flag_is_set, &destroyed,
+                    "the cancel handler to destroy the window as its web process ended");
 
   /* navigation-blocked, from the top frame's commit of about:blank. */
-  destroyed = FALSE;
-  window = harness_open (app, "/");
-  g_signal_connect (window, "destroy", G_CALLBACK (set_flag_cb), &destroyed);
+  window = open_watched (app, &destroyed);
   g_signal_connect (window, "navigation-blocked", G_CALLBACK (destroy_on_block_cb), &blocked);
-  ignored = harness_run_js (window, "location.href = 'about:blank'; return true;");
+  page_runs (window, "location.href = 'about:blank';");
   harness_wait_for (test_flag_is_set, &blocked, "the navigation to about:blank to be blocked");
   g_assert_true (destroyed);
 
