@@ -332,6 +332,9 @@ theme_changed_cb (gboolean dark,
   g_signal_emit (user_data, signals[THEME_CHANGED], 0, dark);
 }
 
+/* Apps started and not yet quit in this process (main thread). */
+static guint apps_running;
+
 /* GTK is up from here: the theme is settled before the first window. */
 static void
 atrium_app_startup (GApplication *application)
@@ -340,8 +343,8 @@ atrium_app_startup (GApplication *application)
 
   G_APPLICATION_CLASS (atrium_app_parent_class)->startup (application);
 
-  /* An app quit in this process before left the results unattended. */
-  if (_atrium_call_has_channel ())
+  /* The last app to quit in this process left the results unattended. */
+  if (apps_running++ == 0 && _atrium_call_has_channel ())
     _atrium_channel_set_unattended (_atrium_call_get_channel (), FALSE);
 
   self->theme = _atrium_theme_new (g_application_get_dbus_connection (application));
@@ -352,10 +355,10 @@ atrium_app_startup (GApplication *application)
 /* Lets running and queued worker methods finish before the registry they
  * use goes. No main loop delivers results meanwhile, so one that finds the
  * results channel full is dropped instead of waited for (its page goes
- * with the app). After a quit the channel stays so, for async methods that
- * finish later from threads of their own, until an app starts again; the
- * channel is the process's, so an app let go of without quitting leaves it
- * as it was. */
+ * with the app; so would another running app's, in that moment). Once
+ * the last running app has quit the channel stays so, for async methods
+ * that finish later from threads of their own, until an app starts
+ * again. */
 static void
 free_workers (AtriumApp *self,
               gboolean   quitting)
@@ -363,17 +366,17 @@ free_workers (AtriumApp *self,
   AtriumChannel *results;
   gboolean was;
 
-  if (self->workers == NULL)
-    {
-      if (quitting && _atrium_call_has_channel ())
-        _atrium_channel_set_unattended (_atrium_call_get_channel (), TRUE);
-      return;
-    }
+  if (!_atrium_call_has_channel ())
+    return;
   results = _atrium_call_get_channel ();
-  was = _atrium_channel_set_unattended (results, TRUE);
-  g_thread_pool_free (g_steal_pointer (&self->workers), FALSE, TRUE);
-  if (!quitting)
-    _atrium_channel_set_unattended (results, was);
+  if (self->workers != NULL)
+    {
+      was = _atrium_channel_set_unattended (results, TRUE);
+      g_thread_pool_free (g_steal_pointer (&self->workers), FALSE, TRUE);
+      _atrium_channel_set_unattended (results, was);
+    }
+  if (quitting && apps_running == 0)
+    _atrium_channel_set_unattended (results, TRUE);
 }
 
 static void
@@ -393,6 +396,8 @@ atrium_app_shutdown (GApplication *application)
   if (self->events != NULL)
     _atrium_events_shutdown (self->events);
 
+  if (apps_running > 0)
+    apps_running--;
   free_workers (self, TRUE);
 
   G_APPLICATION_CLASS (atrium_app_parent_class)->shutdown (application);

@@ -464,22 +464,6 @@ _atrium_window_get_foreign_frame (AtriumWindow *self)
   return self->foreign_frame;
 }
 
-static gboolean
-release_view_cb (gpointer data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* WebKit reads its view after it emits some of its signals (after
- * web-process-terminated it does, seen by valgrind), and holds no
- * reference of its own across the emission. App code that runs in our
- * handler may destroy the window, and the view with it: the view is kept
- * until the main loop is back. */
-static void
-keep_view_past_signal (WebKitWebView *web_view)
-{
-  g_idle_add_full (G_PRIORITY_HIGH, release_view_cb, g_object_ref (web_view), g_object_unref);
-}
 
 static void
 on_load_changed_cb (WebKitWebView   *web_view,
@@ -509,7 +493,6 @@ on_load_changed_cb (WebKitWebView   *web_view,
       return;
     }
 
-  keep_view_past_signal (web_view);
   block (self, uri != NULL ? uri : "", FALSE);
   if (self->web_view == NULL)
     return;
@@ -556,7 +539,6 @@ on_web_process_terminated_cb (WebKitWebView                     *web_view,
 
   self->process_gone = TRUE;
   _atrium_log_page (G_LOG_LEVEL_MESSAGE, "Window %u's web process %s", self->id, why);
-  keep_view_past_signal (web_view);
   /* The calls first: a handler that reloads the page starts afresh. */
   if (self->bridge != NULL)
     _atrium_bridge_process_gone (self->bridge);
@@ -655,6 +637,12 @@ atrium_window_constructed (GObject *object)
   _atrium_app_window_created (app, self);
 }
 
+static gboolean
+release_view_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
 static void
 atrium_window_dispose (GObject *object)
 {
@@ -679,6 +667,15 @@ atrium_window_dispose (GObject *object)
    * released and what it had not received yet is freed. */
   if (self->event_delivery != NULL)
     _atrium_events_remove_window (self->events, g_steal_pointer (&self->event_delivery));
+  /* The window may go from app code run inside one of the view's own
+   * signals (a method, a listener, navigation-blocked from load-failed),
+   * and WebKit reads its view after some of them return without holding
+   * it (after web-process-terminated and load-failed: valgrind saw it):
+   * the view lives until the main loop is back. A nested main loop run
+   * by that app code would release it sooner. */
+  if (self->web_view != NULL)
+    g_idle_add_full (G_PRIORITY_HIGH, release_view_cb, g_object_ref (self->web_view),
+                     g_object_unref);
   self->web_view = NULL;
   g_clear_pointer (&self->gesture_uri, g_free);
   g_clear_pointer (&self->foreign_frame, g_free);
