@@ -68,6 +68,7 @@ struct _AtriumApp
    * built then): the settings that go into that script or into every
    * response are fixed from there on. */
   gboolean           started;
+  gboolean           running;        /* counted in apps_running */
   gboolean           spa_fallback;
 
   char               token[ATRIUM_TOKEN_LENGTH + 1];
@@ -344,6 +345,7 @@ atrium_app_startup (GApplication *application)
   G_APPLICATION_CLASS (atrium_app_parent_class)->startup (application);
 
   /* The last app to quit in this process left the results unattended. */
+  self->running = TRUE;
   if (apps_running++ == 0 && _atrium_call_has_channel ())
     _atrium_channel_set_unattended (_atrium_call_get_channel (), FALSE);
 
@@ -352,20 +354,26 @@ atrium_app_startup (GApplication *application)
   _atrium_theme_set_changed (self->theme, theme_changed_cb, self);
 }
 
-/* Lets running and queued worker methods finish before the registry they
- * use goes. No main loop delivers results meanwhile, so one that finds the
- * results channel full is dropped instead of waited for (its page goes
- * with the app; so would another running app's, in that moment). Once
- * the last running app has quit the channel stays so, for async methods
- * that finish later from threads of their own, until an app starts
- * again. */
+/* At quit (or when an app is let go of): lets running and queued worker
+ * methods finish before the registry they use goes. No main loop delivers
+ * results meanwhile, so one that finds the results channel full is
+ * dropped instead of waited for (its page goes with the app; so would
+ * another running app's, in that moment). Once no app runs, the channel
+ * stays so, for async methods that finish later from threads of their
+ * own, until an app starts again. */
 static void
-free_workers (AtriumApp *self,
-              gboolean   quitting)
+free_workers (AtriumApp *self)
 {
   AtriumChannel *results;
   gboolean was;
 
+  /* Started by g_application_register() and let go of without a run (or
+   * a quit), an app is not running either. */
+  if (self->running)
+    {
+      self->running = FALSE;
+      apps_running--;
+    }
   if (!_atrium_call_has_channel ())
     return;
   results = _atrium_call_get_channel ();
@@ -375,7 +383,7 @@ free_workers (AtriumApp *self,
       g_thread_pool_free (g_steal_pointer (&self->workers), FALSE, TRUE);
       _atrium_channel_set_unattended (results, was);
     }
-  if (quitting && apps_running == 0)
+  if (apps_running == 0)
     _atrium_channel_set_unattended (results, TRUE);
 }
 
@@ -396,9 +404,7 @@ atrium_app_shutdown (GApplication *application)
   if (self->events != NULL)
     _atrium_events_shutdown (self->events);
 
-  if (apps_running > 0)
-    apps_running--;
-  free_workers (self, TRUE);
+  free_workers (self);
 
   G_APPLICATION_CLASS (atrium_app_parent_class)->shutdown (application);
 }
@@ -408,7 +414,7 @@ atrium_app_dispose (GObject *object)
 {
   AtriumApp *self = ATRIUM_APP (object);
 
-  free_workers (self, FALSE);
+  free_workers (self);
   _atrium_downloads_shutdown (self);
   if (self->media_server != NULL)
     _atrium_media_server_stop (self->media_server);

@@ -670,10 +670,10 @@ atrium_window_dispose (GObject *object)
   /* The window may go from app code run inside one of the view's own
    * signals (a method, a listener, navigation-blocked from load-failed),
    * and WebKit reads its view after some of them return without holding
-   * it (after web-process-terminated and load-failed: valgrind saw it):
-   * the view lives until the main loop is back. A nested main loop run
-   * by that app code would release it sooner. */
-  if (self->web_view != NULL)
+   * it (after web-process-terminated: valgrind saw it): then the view
+   * lives until the main loop is back. A nested main loop run by that app
+   * code would release it sooner. */
+  if (self->web_view != NULL && g_signal_get_invocation_hint (self->web_view) != NULL)
     g_idle_add_full (G_PRIORITY_HIGH, release_view_cb, g_object_ref (self->web_view),
                      g_object_unref);
   self->web_view = NULL;

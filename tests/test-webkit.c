@@ -486,6 +486,16 @@ destroy_on_block_cb (AtriumWindow *window,
   return TRUE;
 }
 
+static gboolean
+load_failed_hook (GSignalInvocationHint *hint,
+                  guint                  n_params,
+                  const GValue          *params,
+                  gpointer               data)
+{
+  *(gboolean *) data = TRUE;
+  return TRUE;
+}
+
 /* A loopback port nothing listens on: one the kernel gave and took back. */
 static guint
 closed_port (void)
@@ -601,12 +611,21 @@ test_app_destroys_window_mid_message (void)
     g_autofree char *script = g_strdup_printf ("location.href = 'http://127.0.0.1:%u/';",
                                                closed_port ());
 
+    guint load_failed = g_signal_lookup ("load-failed", WEBKIT_TYPE_WEB_VIEW);
+    gboolean failed = FALSE;
+    gulong hook;
+
     blocked = FALSE;
     window = open_watched (app, &destroyed);
     g_signal_connect (window, "navigation-blocked", G_CALLBACK (destroy_on_block_cb), &blocked);
+    /* That it was load-failed that blocked it (the window's handler stops
+     * the emission, so the hook sees it). */
+    hook = g_signal_add_emission_hook (load_failed, 0, load_failed_hook, &failed, NULL);
     page_runs (window, script);
     harness_wait_for (test_flag_is_set, &blocked, "the failed load of the web to be blocked");
+    g_signal_remove_emission_hook (load_failed, hook);
     g_assert_true (destroyed);
+    g_assert_true (failed);
   }
 
   /* The app goes on. */
