@@ -137,16 +137,33 @@ wm_has_desktops_cb (gpointer data)
   return wm_desktops () >= 1;
 }
 
-/* Has openbox set the number of desktops to @n, and waits until it shows. */
+/* Has openbox set the number of desktops to @n, and waits until it shows.
+ * At the deadline it says what it saw: whether openbox still runs, and the
+ * root's properties (soak run 7 on a345a22 waited here in vain once). */
 static void
 wm_set_desktops (guint n)
 {
   g_autofree char *number = g_strdup_printf ("%u", n);
   const char * const argv[] = { "wmctrl", "-n", number, NULL };
-  g_autofree char *out = desktop_run_tool (argv, NULL);
-  g_autofree char *what = g_strdup_printf ("openbox to have %u desktops (wmctrl -n)", n);
+  const char * const root_argv[] = { "xprop", "-root", "_NET_NUMBER_OF_DESKTOPS",
+                                     "_NET_SUPPORTING_WM_CHECK", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *root = NULL;
+  siginfo_t info = { 0 };
+  int status = 0;
 
-  test_poll_for (HARNESS_WAIT_SECONDS, wm_desktops_are_cb, GUINT_TO_POINTER (n), what);
+  out = desktop_run_tool (argv, &status);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("wmctrl -n %u: %s", n, error->message);
+  if (test_wait_for_at_most (HARNESS_WAIT_SECONDS, wm_desktops_are_cb, GUINT_TO_POINTER (n)))
+    return;
+  root = desktop_run_tool (root_argv, NULL);
+  g_error ("Waited %d s for openbox to have %u desktops (wmctrl -n); openbox %s; the root has: %s",
+           HARNESS_WAIT_SECONDS, n,
+           waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == wm_pid
+           ? "has exited" : "still runs",
+           root != NULL ? g_strstrip (root) : "(xprop failed)");
 }
 
 /* The first key X takes from xdotool (XTEST) once openbox runs, whichever
