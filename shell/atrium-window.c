@@ -464,7 +464,6 @@ _atrium_window_get_foreign_frame (AtriumWindow *self)
   return self->foreign_frame;
 }
 
-
 static void
 on_load_changed_cb (WebKitWebView   *web_view,
                     WebKitLoadEvent  event,
