@@ -43,7 +43,12 @@
  * save came between X's resize and GTK's next frame, as it does on a
  * busy machine. Nor at a layout at the size before (a move X told of
  * while the app's resize was on its way), where GTK leaves the default
- * size alone. Main thread. */
+ * size alone. Before GTK's first layout, the margin is the one it showed
+ * the window with: X's size when it mapped the window, less the default
+ * size then. A busy app's window can be mapped, resized by its user and
+ * closed before that first layout (the launcher's, while it starts its
+ * web process, in test-builtins state-across-launches under load). Main
+ * thread. */
 
 #define SAVE_DELAY_MS 500
 
@@ -219,47 +224,6 @@ place_now (Tracker *self)
     }
 }
 
-#ifdef GDK_WINDOWING_X11
-static gboolean
-xevent_cb (GdkX11Display *display,
-           const XEvent  *event,
-           Tracker       *self)
-{
-  GdkSurface *surface;
-
-  if (event->type != ConfigureNotify && event->type != MapNotify)
-    return GDK_EVENT_PROPAGATE;
-  surface = gtk_native_get_surface (GTK_NATIVE (self->window));
-  /* What X says of the window itself (its own StructureNotify, and the
-   * window manager's synthetic ConfigureNotify). */
-  if (surface == NULL || !GDK_IS_X11_SURFACE (surface)
-      || event->xany.window != gdk_x11_surface_get_xid (surface))
-    return GDK_EVENT_PROPAGATE;
-  if (event->type == MapNotify)
-    {
-      if (self->place)
-        place_now (self);
-      return GDK_EVENT_PROPAGATE;
-    }
-  /* As GDK will read it, at its next layout. */
-  if (event->xconfigure.event == event->xconfigure.window)
-    {
-      int scale = gdk_surface_get_scale_factor (surface);
-
-      self->configured = TRUE;
-      self->configured_width = (event->xconfigure.width + scale - 1) / scale;
-      self->configured_height = (event->xconfigure.height + scale - 1) / scale;
-    }
-  /* Read now, not when saving: a window closed before then has no
-   * position to read. */
-  if (!self->place && !gtk_window_is_maximized (self->window)
-      && !gtk_window_is_fullscreen (self->window))
-    read_position (self);
-  schedule_save (self);
-  return GDK_EVENT_PROPAGATE;
-}
-#endif
-
 /* Whether GTK keeps @self's window's default size as the surface's less
  * its margin (should_remember_size() in GTK): not for a maximised,
  * fullscreen, tiled or minimised window, nor one the user cannot resize,
@@ -287,6 +251,71 @@ read_margin (Tracker *self)
   self->margin_height = self->laid_height - height;
   self->laid_out = TRUE;
 }
+
+#ifdef GDK_WINDOWING_X11
+/* Before GTK's first layout: the margin GTK showed the window with, X's
+ * size as it mapped the window (the last ConfigureNotify before its
+ * MapNotify) less the default size. Not where the window manager made it
+ * smaller than GTK asked (a window larger than the screen): that margin
+ * would be negative, and is not known. */
+static void
+read_shown_margin (Tracker    *self,
+                   GdkSurface *surface)
+{
+  int width, height;
+
+  if (!self->configured || !as_it_restores (self, surface)
+      || gtk_window_is_maximized (self->window) || gtk_window_is_fullscreen (self->window))
+    return;
+  gtk_window_get_default_size (self->window, &width, &height);
+  if (self->configured_width < width || self->configured_height < height)
+    return;
+  self->margin_width = self->configured_width - width;
+  self->margin_height = self->configured_height - height;
+  self->laid_out = TRUE;
+}
+
+static gboolean
+xevent_cb (GdkX11Display *display,
+           const XEvent  *event,
+           Tracker       *self)
+{
+  GdkSurface *surface;
+
+  if (event->type != ConfigureNotify && event->type != MapNotify)
+    return GDK_EVENT_PROPAGATE;
+  surface = gtk_native_get_surface (GTK_NATIVE (self->window));
+  /* What X says of the window itself (its own StructureNotify, and the
+   * window manager's synthetic ConfigureNotify). */
+  if (surface == NULL || !GDK_IS_X11_SURFACE (surface)
+      || event->xany.window != gdk_x11_surface_get_xid (surface))
+    return GDK_EVENT_PROPAGATE;
+  if (event->type == MapNotify)
+    {
+      if (self->laid_width == 0)
+        read_shown_margin (self, surface);
+      if (self->place)
+        place_now (self);
+      return GDK_EVENT_PROPAGATE;
+    }
+  /* As GDK will read it, at its next layout. */
+  if (event->xconfigure.event == event->xconfigure.window)
+    {
+      int scale = gdk_surface_get_scale_factor (surface);
+
+      self->configured = TRUE;
+      self->configured_width = (event->xconfigure.width + scale - 1) / scale;
+      self->configured_height = (event->xconfigure.height + scale - 1) / scale;
+    }
+  /* Read now, not when saving: a window closed before then has no
+   * position to read. */
+  if (!self->place && !gtk_window_is_maximized (self->window)
+      && !gtk_window_is_fullscreen (self->window))
+    read_position (self);
+  schedule_save (self);
+  return GDK_EVENT_PROPAGATE;
+}
+#endif
 
 /* After GTK's own handler, which sets the default size from the surface's
  * size when that changed since its last layout (gtk_window_native_layout()):
