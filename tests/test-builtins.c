@@ -1123,6 +1123,7 @@ typedef struct
   gboolean destroyed;
   guint    asked;
   gboolean keep;
+  guint    f4_reached;   /* F4 presses the window got, not the window manager */
 } CloseState;
 
 static void
@@ -1147,9 +1148,23 @@ c_asked (gpointer data)
 }
 
 static gboolean
-c_asked_thrice (gpointer data)
+c_asked_thrice_or_f4_reached (gpointer data)
 {
-  return ((CloseState *) data)->asked >= 3;
+  CloseState *state = data;
+
+  return state->asked >= 3 || state->f4_reached > 0;
+}
+
+static gboolean
+f4_pressed_cb (GtkEventControllerKey *controller,
+               guint                  keyval,
+               guint                  keycode,
+               GdkModifierType        modifiers,
+               CloseState            *state)
+{
+  if (keyval == GDK_KEY_F4)
+    state->f4_reached++;
+  return GDK_EVENT_PROPAGATE;
 }
 
 static void
@@ -1252,9 +1267,32 @@ test_close_veto (void)
    * the window that has the focus: desktop_key() waits until X says this
    * one has it (xdotool's windowactivate --sync gives up quietly after
    * 15 s), and C is waited for apart from the page, so a close that did
-   * not come says so. */
-  desktop_key (xid_of (window), "alt+F4");
-  harness_wait_for (c_asked_thrice, &state, "C to be asked to close the window by Alt+F4");
+   * not come says so. While openbox takes its key bindings again after a
+   * change of the keyboard's map (desktop-harness.c says when), the key
+   * reaches the window instead (soak run 10 on 6e29cbf, run 3 on
+   * 8badeb7): the window watches for F4, and a press it got is pressed
+   * again. */
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (f4_pressed_cb), &state);
+    gtk_widget_add_controller (GTK_WIDGET (window), keys);
+    for (guint attempt = 1; ; attempt++)
+      {
+        state.f4_reached = 0;
+        desktop_key (xid_of (window), "alt+F4");
+        harness_wait_for (c_asked_thrice_or_f4_reached, &state,
+                          "C to be asked to close the window by Alt+F4 (or the window to get "
+                          "the key)");
+        if (state.asked >= 3)
+          break;
+        g_test_message ("Attempt %u: Alt+F4 reached the window, not openbox's binding", attempt);
+        g_assert_cmpuint (attempt, <, 5);
+      }
+    gtk_widget_remove_controller (GTK_WIDGET (window), keys);
+  }
+  g_assert_cmpuint (state.asked, ==, 3);
   asked.n = 2;
   harness_wait_for (page_asked, &asked, "the page to be asked to close (Alt+F4)");
   harness_wait_for (page_answered, &asked, "the page to answer a close request (Alt+F4)");
@@ -1701,6 +1739,30 @@ toggle_answered (gpointer data)
   return refused + wait->done_now > wait->refused + wait->done;
 }
 
+/* The page's count of the two clicks on its bar; at the deadline, what
+ * the page, C and X had (this wait failed once, under three test loops at
+ * once on two cores, and said no more). */
+static void
+wait_both_clicks (AtriumWindow *window)
+{
+  HarnessJsWait wait = { window, "return window.barClicks === 2;" };
+  g_autofree char *seen = NULL;
+  int px, py, x, y;
+  guint refused, done;
+
+  if (test_wait_for_at_most (HARNESS_WAIT_SECONDS, harness_js_true, &wait))
+    return;
+  seen = run_js (window, "return [window.barClicks, window.barDoubleClicks, window.clicks];");
+  _atrium_window_frame_get_toggles (GTK_WINDOW (window), &refused, &done);
+  desktop_get_pointer (&px, &py);
+  desktop_get_geometry (xid_of (window), &x, &y, NULL, NULL);
+  g_error ("Waited %d s for the page to see both clicks on its bar. It saw %s (clicks and "
+           "double clicks on the bar, clicks on its button); C handed %u moves to the window "
+           "manager, refused %u toggles and did %u; the pointer is at %d, %d, the window at "
+           "%d, %d", HARNESS_WAIT_SECONDS, seen, _atrium_window_frame_get_moves (GTK_WINDOW (window)),
+           refused, done, px, py, x, y);
+}
+
 static void
 test_frameless (void)
 {
@@ -1780,7 +1842,7 @@ test_frameless (void)
                        "true");
             _atrium_window_frame_get_toggles (toggles.window, &toggles.refused, &toggles.done);
             xdotool (twice);
-            wait_js (window, "return window.barClicks === 2;", "the page to see both clicks");
+            wait_both_clicks (window);
             seen = run_js (window, "return window.barDoubleClicks;");
             if (g_strcmp0 (seen, "1") == 0)
               {
