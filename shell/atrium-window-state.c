@@ -255,9 +255,11 @@ read_margin (Tracker *self)
 #ifdef GDK_WINDOWING_X11
 /* Before GTK's first layout: the margin GTK showed the window with, X's
  * size as it mapped the window (the last ConfigureNotify before its
- * MapNotify) less the default size. Not where the window manager made it
- * smaller than GTK asked (a window larger than the screen): that margin
- * would be negative, and is not known. */
+ * MapNotify) less the default size, taken for the one GTK showed it at
+ * (an app that sets another in between has the difference counted as
+ * margin). Not where the window manager made the window smaller than GTK
+ * asked (fitting it and its frame into the work area): that margin would
+ * be negative, and is not known. */
 static void
 read_shown_margin (Tracker    *self,
                    GdkSurface *surface)
@@ -292,7 +294,8 @@ xevent_cb (GdkX11Display *display,
     return GDK_EVENT_PROPAGATE;
   if (event->type == MapNotify)
     {
-      if (self->laid_width == 0)
+      /* Once: mapped again before that layout, X's size is the user's. */
+      if (self->laid_width == 0 && !self->laid_out)
         read_shown_margin (self, surface);
       if (self->place)
         place_now (self);
@@ -358,11 +361,13 @@ watch_layout (Tracker *self)
     return;
   self->surface = g_object_ref (surface);
   self->layout_id = g_signal_connect_after (surface, "layout", G_CALLBACK (layout_cb), self);
-  /* A key set on a window already shown: the margin as it stands (the
-   * default size is GTK's, unless the app has just set another), until
-   * the next layout at a new size. Otherwise GTK's first layout sets the
-   * default size, and is read. */
-  if (gtk_widget_get_mapped (GTK_WIDGET (self->window)))
+  /* A key set on a window already shown and laid out: the margin as it
+   * stands (the default size is GTK's, unless the app has just set
+   * another), until the next layout at a new size. Before GTK's first
+   * layout the surface's size is not X's yet (1×1): that layout, or X's
+   * MapNotify before it, gives the margin. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->window))
+      && gtk_widget_get_width (GTK_WIDGET (self->window)) > 0)
     {
       self->laid_width = gdk_surface_get_width (surface);
       self->laid_height = gdk_surface_get_height (surface);
