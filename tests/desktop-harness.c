@@ -131,8 +131,10 @@ wm_has_desktops_cb (gpointer data)
   return wm_desktops () >= 1;
 }
 
-/* openbox says it manages the display before it says how many desktops
- * it has, and tests read that number.
+/* openbox says it manages the display (_NET_SUPPORTING_WM_CHECK) before
+ * it says what it supports (_NET_SUPPORTED), which GDK reads once, at
+ * gtk_init(); the number of desktops comes after both (openbox's
+ * screen_annex(), then screen_startup()).
  *
  * openbox drops its key bindings and takes them again whenever the
  * keyboard's map changes, as it does at the first key X takes from
@@ -143,12 +145,28 @@ wm_has_desktops_cb (gpointer data)
  * watches for that. The harness once settled the map here, with a key and
  * a round trip through openbox (the number of desktops, changed and put
  * back); openbox once never answered that round trip (soak run 7 on
- * a345a22), and every test paid for it. */
+ * a345a22), and every test paid for it. No key the other tests press is
+ * bound in openbox. */
 static void
 wm_wait_desktops (void)
 {
   test_poll_for (HARNESS_WAIT_SECONDS, wm_has_desktops_cb, NULL,
                  "openbox to set the number of desktops (_NET_NUMBER_OF_DESKTOPS on the root)");
+}
+
+char *
+desktop_wm_describe (void)
+{
+  const char * const argv[] = { "xprop", "-root", "_NET_NUMBER_OF_DESKTOPS",
+                                "_NET_SUPPORTING_WM_CHECK", "_NET_ACTIVE_WINDOW", NULL };
+  g_autofree char *root = desktop_run_tool (argv, NULL);
+  siginfo_t info = { 0 };
+  gboolean exited = wm_pid != 0 && waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0
+                    && info.si_pid == wm_pid;
+
+  return g_strdup_printf ("openbox %s; the root has: %s",
+                          wm_pid == 0 ? "was not started here" : exited ? "has exited" : "still runs",
+                          root != NULL ? g_strstrip (root) : "(xprop failed)");
 }
 
 /* Before gtk_init(): GDK reads what the window manager supports once, and

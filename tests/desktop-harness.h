@@ -8,11 +8,13 @@
 
 G_BEGIN_DECLS
 
-/* Before gtk_init(): starts openbox, or notes why there is none. Once
- * openbox is up, a first key (Shift) is pressed and openbox has taken its
- * key bindings again for the keyboard map that key brings. */
+/* Before gtk_init(): starts openbox, or notes why there is none, and
+ * waits until openbox has said what it supports. */
 void      desktop_wm_start        (void);
 void      desktop_wm_stop         (void);
+/* For a failure's message: whether openbox still runs, and what the root
+ * window says of it. */
+char     *desktop_wm_describe     (void);
 gboolean  desktop_has_wm          (void);
 /* FALSE, having skipped the test with the reason, without a window manager. */
 gboolean  desktop_need_wm         (void);

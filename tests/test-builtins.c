@@ -1123,7 +1123,7 @@ typedef struct
   gboolean destroyed;
   guint    asked;
   gboolean keep;
-  guint    f4_reached;   /* F4 presses the window got, not the window manager */
+  guint    f4_reached;   /* F4 presses that reached the window, not the window manager */
 } CloseState;
 
 static void
@@ -1155,6 +1155,9 @@ c_asked_thrice_or_f4_reached (gpointer data)
   return state->asked >= 3 || state->f4_reached > 0;
 }
 
+/* Taken here: a key the page leaves alone, WebKit puts back in GDK's
+ * queue once the web process has said so, and it would be counted again,
+ * late, as a key that reached the window on the next attempt. */
 static gboolean
 f4_pressed_cb (GtkEventControllerKey *controller,
                guint                  keyval,
@@ -1162,9 +1165,10 @@ f4_pressed_cb (GtkEventControllerKey *controller,
                GdkModifierType        modifiers,
                CloseState            *state)
 {
-  if (keyval == GDK_KEY_F4)
-    state->f4_reached++;
-  return GDK_EVENT_PROPAGATE;
+  if (keyval != GDK_KEY_F4)
+    return GDK_EVENT_PROPAGATE;
+  state->f4_reached++;
+  return GDK_EVENT_STOP;
 }
 
 static void
@@ -1282,9 +1286,14 @@ test_close_veto (void)
       {
         state.f4_reached = 0;
         desktop_key (xid_of (window), "alt+F4");
-        harness_wait_for (c_asked_thrice_or_f4_reached, &state,
-                          "C to be asked to close the window by Alt+F4 (or the window to get "
-                          "the key)");
+        if (!test_wait_for_at_most (HARNESS_WAIT_SECONDS, c_asked_thrice_or_f4_reached, &state))
+          {
+            g_autofree char *wm = desktop_wm_describe ();
+
+            g_error ("Waited %d s for C to be asked to close the window by Alt+F4 (attempt %u), "
+                     "or for the key to reach the window: C was asked %u times; %s",
+                     HARNESS_WAIT_SECONDS, attempt, state.asked, wm);
+          }
         if (state.asked >= 3)
           break;
         g_test_message ("Attempt %u: Alt+F4 reached the window, not openbox's binding", attempt);
@@ -1292,10 +1301,12 @@ test_close_veto (void)
       }
     gtk_widget_remove_controller (GTK_WIDGET (window), keys);
   }
-  g_assert_cmpuint (state.asked, ==, 3);
   asked.n = 2;
   harness_wait_for (page_asked, &asked, "the page to be asked to close (Alt+F4)");
   harness_wait_for (page_answered, &asked, "the page to answer a close request (Alt+F4)");
+  /* One close for one Alt+F4 that openbox took. */
+  g_assert_cmpuint (state.asked, ==, 3);
+  assert_js (window, "return window.__asked;", "2");
   /* atrium.window.close() is asked the same way. */
   assert_js (window, "await atrium.window.close(); return true;", "true");
   asked.n = 3;
@@ -1752,15 +1763,17 @@ wait_both_clicks (AtriumWindow *window)
 
   if (test_wait_for_at_most (HARNESS_WAIT_SECONDS, harness_js_true, &wait))
     return;
-  seen = run_js (window, "return [window.barClicks, window.barDoubleClicks, window.clicks];");
+  /* C's and X's first: the page may be what does not answer. */
   _atrium_window_frame_get_toggles (GTK_WINDOW (window), &refused, &done);
   desktop_get_pointer (&px, &py);
   desktop_get_geometry (xid_of (window), &x, &y, NULL, NULL);
+  g_test_message ("Both clicks on the bar did not come: C handed %u moves to the window manager, "
+                  "refused %u toggles and did %u; the pointer is at %d, %d, the window at %d, %d",
+                  _atrium_window_frame_get_moves (GTK_WINDOW (window)), refused, done, px, py, x,
+                  y);
+  seen = run_js (window, "return [window.barClicks, window.barDoubleClicks, window.clicks];");
   g_error ("Waited %d s for the page to see both clicks on its bar. It saw %s (clicks and "
-           "double clicks on the bar, clicks on its button); C handed %u moves to the window "
-           "manager, refused %u toggles and did %u; the pointer is at %d, %d, the window at "
-           "%d, %d", HARNESS_WAIT_SECONDS, seen, _atrium_window_frame_get_moves (GTK_WINDOW (window)),
-           refused, done, px, py, x, y);
+           "double clicks on the bar, clicks on its button)", HARNESS_WAIT_SECONDS, seen);
 }
 
 static void
