@@ -51,16 +51,22 @@ wm_is_up (void)
   return strstr (out, "window id") != NULL;
 }
 
+/* Whether the openbox we started has exited, without reaping it: its
+ * caller does. */
+static gboolean
+wm_has_exited (void)
+{
+  siginfo_t info = { 0 };
+
+  return wm_pid != 0 && waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0
+         && info.si_pid == wm_pid;
+}
+
 /* Whether the window manager is up, or the openbox we started has exited. */
 static gboolean
 wm_is_up_or_gone_cb (gpointer data)
 {
-  siginfo_t info = { 0 };
-
-  if (wm_is_up ())
-    return TRUE;
-  /* Without reaping it: the caller does. */
-  return waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == wm_pid;
+  return wm_is_up () || wm_has_exited ();
 }
 
 /* Reaps the openbox we started if it has exited (its wait status in
@@ -160,12 +166,10 @@ desktop_wm_describe (void)
   const char * const argv[] = { "xprop", "-root", "_NET_NUMBER_OF_DESKTOPS",
                                 "_NET_SUPPORTING_WM_CHECK", "_NET_ACTIVE_WINDOW", NULL };
   g_autofree char *root = desktop_run_tool (argv, NULL);
-  siginfo_t info = { 0 };
-  gboolean exited = wm_pid != 0 && waitid (P_PID, wm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0
-                    && info.si_pid == wm_pid;
 
   return g_strdup_printf ("openbox %s; the root has: %s",
-                          wm_pid == 0 ? "was not started here" : exited ? "has exited" : "still runs",
+                          wm_pid == 0 ? "was not started here"
+                          : wm_has_exited () ? "has exited" : "still runs",
                           root != NULL ? g_strstrip (root) : "(xprop failed)");
 }
 
