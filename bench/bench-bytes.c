@@ -104,10 +104,7 @@ main (int   argc,
   WebKitWebView *web_view;
   guint rounds;
 
-  /* The script-message path, whatever extension is around (as the rows in
-   * bench/baseline.json were measured); bench-transport has the extension's. */
-  if (g_getenv ("ATRIUM_TRANSPORT") == NULL)
-    g_setenv ("ATRIUM_TRANSPORT", "script", TRUE);
+  bench_keep_to_script_messages ();
   bench_results_init ("bytes", &argc, argv, 7, 3);
   rounds = bench_results_rounds ();
   page_dir = argc > 1 ? argv[1] : BENCH_PAGE_DIR;

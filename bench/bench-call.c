@@ -106,6 +106,7 @@ main (int   argc,
   AtriumWindow *window;
   int exit_status = 0;
 
+  bench_keep_to_script_messages ();
   bench_results_init ("call", &argc, argv, rounds, 3);
   rounds = bench_results_rounds ();
   page_dir = argc > 1 ? argv[1] : BENCH_PAGE_DIR;

@@ -244,3 +244,14 @@ bench_self_path (const char *argv0)
 
   return self != NULL ? self : g_strdup (argv0);
 }
+
+/* Calls on script messages, whatever web process extension is around, unless
+ * ATRIUM_TRANSPORT says otherwise: the rows of bench/baseline.json for
+ * bench-call, bench-load and bench-bytes were measured on that path, before
+ * the extension existed. bench-transport puts both transports side by side. */
+void
+bench_keep_to_script_messages (void)
+{
+  if (g_getenv ("ATRIUM_TRANSPORT") == NULL)
+    g_setenv ("ATRIUM_TRANSPORT", "script", TRUE);
+}

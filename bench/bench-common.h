@@ -19,5 +19,6 @@ GArray *bench_process_tree (void);
 double  bench_cpu_ms     (GArray        *tree);
 gsize   bench_self_kb    (const char    *field);
 char   *bench_self_path  (const char    *argv0);
+void    bench_keep_to_script_messages (void);
 
 G_END_DECLS

@@ -372,6 +372,7 @@ main (int   argc,
 {
   int status = 0;
 
+  bench_keep_to_script_messages ();
   bench_results_init ("load", &argc, argv, rounds, 3);
   rounds = bench_results_rounds ();
 
